@@ -1,0 +1,27 @@
+"""The FastAPI application: built by `create_app`, wired to a running `System` through its lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.health import router as health_router
+from api.problems import install_problem_handlers
+from infra.bootstrap import System
+
+
+def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]) -> FastAPI:
+    """An app that opens the system when it starts serving and closes it when it stops."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with system_factory() as system:
+            app.state.system = system
+            yield
+
+    app = FastAPI(title="Splits", version="0.1.0", lifespan=lifespan)
+    install_problem_handlers(app)
+    app.include_router(health_router)
+    return app

@@ -1,0 +1,63 @@
+"""RFC 9457 problem details: the one table from errors to HTTP statuses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from commands.core import Conflict, DomainError, Forbidden, Invalid, NotFound, RuleViolation
+from eventstore import Conflict as VersionConflict
+
+PROBLEM_JSON = "application/problem+json"
+
+_STATUS: dict[type[DomainError], int] = {
+    NotFound: 404,
+    Forbidden: 403,
+    Conflict: 409,
+    RuleViolation: 422,
+    Invalid: 400,
+}
+
+
+def problem(status: int, title: str, detail: str | None = None, type_: str = "about:blank", **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {"type": type_, "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _status_of(exc: DomainError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in _STATUS:
+            return _STATUS[cls]
+    return 400
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        return problem(_status_of(exc), exc.code.replace("_", " "), exc.message, code=exc.code, **exc.details)
+
+    @app.exception_handler(VersionConflict)
+    async def version_conflict(_: Request, exc: VersionConflict) -> JSONResponse:
+        return problem(
+            409, "version conflict", str(exc), code="version_conflict",
+            expected_version=exc.expected, current_version=exc.actual,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        return problem(422, "invalid request", "the request does not match the schema", code="invalid_request", errors=errors)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        response = problem(exc.status_code, str(exc.detail))
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response

@@ -1,0 +1,84 @@
+"""The shared vocabulary of the write side: events, commands, deciders and domain errors.
+
+Nothing here does I/O. A decider is three pure functions; time, prices and anything else that
+would need a lookup arrive inside the command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Event(BaseModel):
+    """A fact that happened. Its type name is the class name; its shape is versioned.
+
+    `schema_version` is the version of the shape this class describes. When the shape changes,
+    bump it and add an upcaster from the previous version: `upcasters[n]` turns the data of
+    version n into the data of version n + 1. Stored events are never rewritten.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: ClassVar[int] = 1
+    upcasters: ClassVar[dict[int, Callable[[dict[str, Any]], dict[str, Any]]]] = {}
+
+    @classmethod
+    def type_name(cls) -> str:
+        return cls.__name__
+
+
+class Command(BaseModel):
+    """An intention, in the imperative. Validated on construction; immutable."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DomainError(Exception):
+    """Base of every error a decider raises. `code` is stable and machine-readable."""
+
+    code: ClassVar[str] = "domain_error"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class RuleViolation(DomainError):
+    code = "rule_violation"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class Invalid(DomainError):
+    code = "invalid"
+
+
+S = TypeVar("S")
+C = TypeVar("C", bound=Command)
+E = TypeVar("E", bound=Event)
+
+
+@dataclass(frozen=True)
+class Decider(Generic[C, E, S]):
+    """An aggregate as three pure functions (initial_state, evolve, decide) and the events it emits."""
+
+    stream_type: str
+    initial_state: Callable[[], S]
+    evolve: Callable[[S, E], S]
+    decide: Callable[[C, S], Sequence[E]]
+    events: tuple[type[E], ...]

@@ -1,0 +1,122 @@
+"""The command loop: load the stream, decide, append with the loaded version; retry on conflict."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventstore.registry import EventClass, EventRegistry
+from eventstore.store import Conflict, EventStore
+from eventstore.types import Metadata, Position
+
+# Derived event ids for commands sent with an idempotency key: the same key on the same stream gives
+# the same ids, so a retried command finds its first result instead of acting twice.
+_IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "splits:idempotency")
+
+
+class DeciderLike(Protocol):
+    stream_type: str
+    initial_state: Callable[[], Any]
+    evolve: Callable[[Any, Any], Any]
+    decide: Callable[[Any, Any], Sequence[Any]]
+    events: tuple[type[EventClass], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    """What a handled command did: the stream's version after it and the consistency token to wait for.
+
+    `position` is None only when the stream has no events (a no-op on an empty stream).
+    """
+
+    stream_id: str
+    version: int
+    position: Position | None
+    event_types: tuple[str, ...] = ()
+    duplicate: bool = False
+
+    @property
+    def token(self) -> str | None:
+        return None if self.position is None else str(self.position)
+
+
+def stream_id_for(decider: DeciderLike, entity_id: UUID | str) -> str:
+    return f"{decider.stream_type}-{entity_id}"
+
+
+def idempotent_event_id(stream_id: str, metadata: Metadata, index: int) -> UUID:
+    return uuid5(_IDEMPOTENCY_NAMESPACE, f"{stream_id}\n{metadata.actor}\n{metadata.idempotency_key}\n{index}")
+
+
+async def load(store: EventStore, decider: DeciderLike, stream_id: str) -> tuple[Any, int, Position | None]:
+    """Fold the stream into the decider's state: (state, version, position of its last event)."""
+    registry = _registry(store, decider)
+    state = decider.initial_state()
+    recorded = await store.read_stream(stream_id)
+    for event in recorded:
+        state = decider.evolve(state, registry.decode(event))
+    if not recorded:
+        return state, 0, None
+    return state, recorded[-1].version, recorded[-1].position
+
+
+async def handle(
+    store: EventStore,
+    decider: DeciderLike,
+    entity_id: UUID | str,
+    command: Any,
+    metadata: Metadata | None = None,
+    *,
+    max_attempts: int = 5,
+) -> CommandResult:
+    """Run `command` against the entity's stream: load → decide → append with the loaded version.
+
+    A version conflict means another writer got in between; since `decide` is pure, deciding again
+    on the fresh state is safe, up to `max_attempts` times, after which `Conflict` is raised. Domain
+    errors from `decide` propagate unchanged. With `metadata.idempotency_key` set, a retried command
+    returns the first run's result (`duplicate=True`) without deciding again.
+    """
+    metadata = metadata or Metadata()
+    stream_id = stream_id_for(decider, entity_id)
+    registry = _registry(store, decider)
+    keyed = metadata.idempotency_key is not None
+    if keyed:
+        first = await store.find_append(idempotent_event_id(stream_id, metadata, 0))
+        if first is not None:
+            return CommandResult(stream_id, first.version, first.position, duplicate=True)
+
+    conflict: Conflict | None = None
+    for _ in range(max_attempts):
+        state, version, position = await load(store, decider, stream_id)
+        events = list(decider.decide(command, state))
+        if not events:
+            return CommandResult(stream_id, version, position)
+        new = [
+            registry.encode(e, idempotent_event_id(stream_id, metadata, i) if keyed else None)
+            for i, e in enumerate(events)
+        ]
+        try:
+            appended = await store.append(stream_id, new, version, metadata)
+        except Conflict as exc:
+            conflict = exc
+            continue
+        return CommandResult(
+            stream_id,
+            appended.version,
+            appended.position,
+            tuple(e.type for e in new),
+            duplicate=appended.duplicate,
+        )
+    assert conflict is not None
+    raise conflict
+
+
+def _registry(store: EventStore, decider: DeciderLike) -> EventRegistry:
+    if store.registry is None:
+        store.registry = EventRegistry()
+    for cls in decider.events:
+        if cls.type_name() not in store.registry:
+            store.registry.register(cls)
+    return store.registry

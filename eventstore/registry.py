@@ -1,0 +1,87 @@
+"""Event type registry: type name ↔ class, shape versions, and upcasting of old shapes on read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar, Protocol, Self
+from uuid import UUID, uuid4
+
+from eventstore.types import NewEvent, RecordedEvent
+
+
+class EventClass(Protocol):
+    """What the registry needs of an event class (commands.core.Event provides it)."""
+
+    schema_version: ClassVar[int]
+    upcasters: ClassVar[dict[int, Callable[[dict[str, Any]], dict[str, Any]]]]
+
+    @classmethod
+    def type_name(cls) -> str: ...
+
+    @classmethod
+    def model_validate(cls, obj: Any) -> Self: ...
+
+    def model_dump(self, *, mode: str) -> dict[str, Any]: ...
+
+
+class UnknownEventType(LookupError):
+    """A stored event's type has no registered class."""
+
+
+class MissingUpcaster(LookupError):
+    """A stored event's shape is older than its class and no upcaster bridges the gap."""
+
+
+class EventRegistry:
+    """Maps stored type names to event classes and brings old shapes up to date."""
+
+    def __init__(self, classes: Iterable[type[EventClass]] = ()) -> None:
+        self._by_name: dict[str, type[EventClass]] = {}
+        for cls in classes:
+            self.register(cls)
+
+    def register(self, cls: type[EventClass]) -> None:
+        name = cls.type_name()
+        known = self._by_name.get(name)
+        if known is not None and known is not cls:
+            raise ValueError(f"event type {name!r} is registered twice ({known.__module__}, {cls.__module__})")
+        for version in range(1, cls.schema_version):
+            if version not in cls.upcasters:
+                raise MissingUpcaster(f"{name} v{cls.schema_version} has no upcaster from v{version}")
+        self._by_name[name] = cls
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._by_name
+
+    def names(self) -> list[str]:
+        return sorted(self._by_name)
+
+    def class_of(self, name: str) -> type[EventClass]:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise UnknownEventType(name) from None
+
+    def encode(self, event: EventClass, event_id: UUID | None = None) -> NewEvent:
+        """The event as it will be stored: type name, current shape version, JSON-native data."""
+        cls = type(event)
+        return NewEvent(
+            type=cls.type_name(),
+            data=event.model_dump(mode="json"),
+            event_id=event_id or uuid4(),
+            schema_version=cls.schema_version,
+        )
+
+    def upcast(self, type_name: str, schema_version: int, data: dict[str, Any]) -> dict[str, Any]:
+        """Data of an old shape brought to the class's current shape, one version step at a time."""
+        cls = self.class_of(type_name)
+        if schema_version > cls.schema_version:
+            raise MissingUpcaster(f"{type_name} v{schema_version} is newer than this code (v{cls.schema_version})")
+        for version in range(schema_version, cls.schema_version):
+            data = cls.upcasters[version](data)
+        return data
+
+    def decode(self, recorded: RecordedEvent) -> EventClass:
+        """The typed event of a stored record, upcast to the current shape."""
+        cls = self.class_of(recorded.type)
+        return cls.model_validate(self.upcast(recorded.type, recorded.schema_version, recorded.data))

@@ -1,0 +1,248 @@
+"""The PostgreSQL event store: append with optimistic concurrency, stream reads and the ordered feed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+import psycopg
+from psycopg import errors
+from psycopg_pool import AsyncConnectionPool
+
+from eventstore.hashing import canonical_json, content_digest
+from eventstore.types import START, AppendResult, Metadata, NewEvent, Position, RecordedEvent, stream_type_of
+
+if TYPE_CHECKING:
+    from eventstore.registry import EventRegistry
+
+
+class Conflict(Exception):
+    """The stream's version is not the one the append expected. Never a silent drop."""
+
+    def __init__(self, stream_id: str, expected: int | None, actual: int) -> None:
+        super().__init__(f"stream {stream_id} is at version {actual}, the append expected {expected}")
+        self.stream_id = stream_id
+        self.expected = expected
+        self.actual = actual
+
+
+class EventIdReused(Exception):
+    """An event id being appended is already stored in another stream."""
+
+
+_APPEND = (
+    "SELECT status, version, tx, last_position FROM eventstore.append("
+    "%s, %s, %s, %b::uuid[], %b::text[], %b::int4[], %b::text[], %b::text[], %b::bytea[])"
+)
+
+_COLUMNS = (
+    "position, tx_id::text, event_id, stream_id, stream_type, version, type, schema_version,"
+    " data, metadata, recorded_at, hash"
+)
+
+_FEED = (
+    f"SELECT {_COLUMNS} FROM eventstore.events"
+    " WHERE (tx_id, position) > (%s::text::xid8, %s)"
+    " AND tx_id < pg_snapshot_xmin(pg_current_snapshot())"
+    " ORDER BY tx_id, position LIMIT %s"
+)
+
+_HEAD = (
+    "SELECT tx_id::text, position FROM eventstore.events"
+    " WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())"
+    " ORDER BY tx_id DESC, position DESC LIMIT 1"
+)
+
+# Retries of an append whose transaction lost the xid race on a stream (see the append function).
+_XID_RETRIES = 20
+
+
+def _append_params(
+    stream_id: str, events: Sequence[NewEvent], expected_version: int | None, metadata: Metadata | None
+) -> tuple[Any, ...]:
+    if not events:
+        raise ValueError("append needs at least one event")
+    stream_type = stream_type_of(stream_id)
+    meta_json = canonical_json((metadata or Metadata()).as_dict())
+    data_texts: list[str] = []
+    digests: list[bytes] = []
+    for event in events:
+        data_json = canonical_json(event.data)
+        data_texts.append(data_json.decode())
+        digests.append(
+            content_digest(event.event_id, stream_id, stream_type, event.type, event.schema_version, data_json, meta_json)
+        )
+    return (
+        stream_id,
+        stream_type,
+        expected_version,
+        [e.event_id for e in events],
+        [e.type for e in events],
+        [e.schema_version for e in events],
+        data_texts,
+        [meta_json.decode()] * len(events),
+        digests,
+    )
+
+
+def _recorded(row: tuple[Any, ...]) -> RecordedEvent:
+    return RecordedEvent(
+        position=Position(int(row[1]), row[0]),
+        event_id=row[2],
+        stream_id=row[3],
+        stream_type=row[4],
+        version=row[5],
+        type=row[6],
+        schema_version=row[7],
+        data=row[8],
+        metadata=row[9],
+        recorded_at=row[10],
+        hash=bytes(row[11]),
+    )
+
+
+async def read_feed(conn: psycopg.AsyncConnection, after: Position = START, limit: int = 1000) -> list[RecordedEvent]:
+    """Events after `after` in feed order, on the caller's connection (so it can share a transaction).
+
+    Only events whose transaction id is below the current snapshot's xmin are returned: every such
+    transaction has ended, so no event can later appear before a position already handed out.
+    """
+    cur = await conn.execute(_FEED, (str(after.tx), after.pos, limit), binary=True)
+    return [_recorded(row) for row in await cur.fetchall()]
+
+
+async def read_head(conn: psycopg.AsyncConnection) -> Position:
+    """The last position the feed can hand out now (START when the store is empty)."""
+    cur = await conn.execute(_HEAD)
+    row = await cur.fetchone()
+    return START if row is None else Position(int(row[0]), row[1])
+
+
+class EventStore:
+    """Append-only storage of event streams, with a gap-safe global feed. Safe for concurrent use."""
+
+    def __init__(self, pool: AsyncConnectionPool, registry: EventRegistry | None = None) -> None:
+        self.pool = pool
+        self.registry = registry
+
+    async def append(
+        self,
+        stream_id: str,
+        events: Sequence[NewEvent],
+        expected_version: int | None,
+        metadata: Metadata | None = None,
+    ) -> AppendResult:
+        """Append `events` to `stream_id` in one transaction and return where they landed.
+
+        `expected_version` is the version the caller last saw (0: the stream must not exist; None: any).
+        A stale version raises `Conflict` carrying the current version. Appending event ids that are
+        already stored in this stream returns the original result with `duplicate=True`, so a retried
+        append is safe. Each event extends the stream's SHA-256 hash chain.
+        """
+        params = _append_params(stream_id, events, expected_version, metadata)
+        for _ in range(_XID_RETRIES):
+            try:
+                async with self.pool.connection() as conn:
+                    return await self.append_in(conn, stream_id, events, expected_version, metadata, params=params)
+            except errors.SerializationFailure:
+                continue
+            except errors.UniqueViolation as exc:
+                if exc.diag.constraint_name != "events_event_id_key":
+                    raise
+                return await self._original(stream_id, [e.event_id for e in events])
+        raise Conflict(stream_id, expected_version, await self.stream_version(stream_id))
+
+    async def append_in(
+        self,
+        conn: psycopg.AsyncConnection,
+        stream_id: str,
+        events: Sequence[NewEvent],
+        expected_version: int | None,
+        metadata: Metadata | None = None,
+        *,
+        params: tuple[Any, ...] | None = None,
+    ) -> AppendResult:
+        """Append on the caller's connection, inside its transaction if one is open.
+
+        The append must be that transaction's first write: the feed orders events by the xid of their
+        transaction, and the stream's row lock only guarantees per-stream order for xids taken at the
+        append. A transaction that took its xid earlier than the stream's last writer gets
+        `psycopg.errors.SerializationFailure` and must be retried whole; `append` does that for you.
+        """
+        params = params or _append_params(stream_id, events, expected_version, metadata)
+        cur = await conn.execute(_APPEND, params)
+        status, version, tx, position = await cur.fetchone()  # type: ignore[misc]
+        event_ids = tuple(e.event_id for e in events)
+        if status == "conflict":
+            raise Conflict(stream_id, expected_version, version)
+        if version is None:
+            raise EventIdReused(f"event ids {list(event_ids)} are already stored in another stream")
+        return AppendResult(stream_id, version, Position(int(tx), position), duplicate=status == "duplicate", event_ids=event_ids)
+
+    async def _original(self, stream_id: str, event_ids: list[UUID]) -> AppendResult:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT max(version), max(tx_id)::text, max(position) FROM eventstore.events"
+                " WHERE event_id = ANY(%s) AND stream_id = %s",
+                (event_ids, stream_id),
+            )
+            version, tx, position = await cur.fetchone()  # type: ignore[misc]
+        if version is None:
+            raise EventIdReused(f"event ids {event_ids} are already stored in another stream")
+        return AppendResult(stream_id, version, Position(int(tx), position), duplicate=True, event_ids=tuple(event_ids))
+
+    async def find_append(self, event_id: UUID) -> AppendResult | None:
+        """Where the append that stored `event_id` landed (its stream's version and position then), if stored."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT stream_id FROM eventstore.events WHERE event_id = %s", (event_id,)
+            )
+            row = await cur.fetchone()
+            if row is None:
+                return None
+            cur = await conn.execute(
+                "SELECT e.version, e.tx_id::text, e.position, e.event_id FROM eventstore.events e"
+                " JOIN eventstore.events first ON first.event_id = %s"
+                " WHERE e.stream_id = first.stream_id AND e.tx_id = first.tx_id ORDER BY e.version",
+                (event_id,),
+            )
+            rows = await cur.fetchall()
+        version, tx, position, _ = rows[-1]
+        return AppendResult(
+            row[0], version, Position(int(tx), position), duplicate=True, event_ids=tuple(r[3] for r in rows)
+        )
+
+    async def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
+        """The stream's events from `from_version` on, in version order (empty if the stream is unknown)."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                f"SELECT {_COLUMNS} FROM eventstore.events WHERE stream_id = %s AND version >= %s ORDER BY version",
+                (stream_id, from_version),
+                binary=True,
+            )
+            return [_recorded(row) for row in await cur.fetchall()]
+
+    async def stream_version(self, stream_id: str) -> int:
+        """The stream's current version; 0 when it does not exist."""
+        tip = await self.stream_tip(stream_id)
+        return 0 if tip is None else tip[0]
+
+    async def stream_tip(self, stream_id: str) -> tuple[int, bytes] | None:
+        """(version, last hash) of the stream, or None when it does not exist."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT version, last_hash FROM eventstore.streams WHERE stream_id = %s", (stream_id,)
+            )
+            row = await cur.fetchone()
+        return None if row is None else (row[0], bytes(row[1]))
+
+    async def feed(self, after: Position = START, limit: int = 1000) -> list[RecordedEvent]:
+        """Up to `limit` events after `after`, in feed order; see `read_feed`."""
+        async with self.pool.connection() as conn:
+            return await read_feed(conn, after, limit)
+
+    async def head(self) -> Position:
+        """The last position the feed can hand out now."""
+        async with self.pool.connection() as conn:
+            return await read_head(conn)

@@ -1,0 +1,37 @@
+"""The one composition root: builds every long-lived object from the settings, and closes them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from psycopg_pool import AsyncConnectionPool
+
+from commands.registry import all_event_classes
+from eventstore import EventRegistry, EventStore, create_pool
+from infra.settings import Settings
+
+
+@dataclass(frozen=True)
+class System:
+    settings: Settings
+    pool: AsyncConnectionPool
+    store: EventStore
+
+
+def event_registry() -> EventRegistry:
+    return EventRegistry(all_event_classes())
+
+
+@asynccontextmanager
+async def bootstrap(settings: Settings) -> AsyncIterator[System]:
+    """Open the database pool and the event store for the lifetime of a process."""
+    if not settings.database_url:
+        raise RuntimeError("DATABASE_URL is not set (`splits dev` starts a local database when it is missing)")
+    pool = create_pool(settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+    await pool.open(wait=True, timeout=30)
+    try:
+        yield System(settings=settings, pool=pool, store=EventStore(pool, event_registry()))
+    finally:
+        await pool.close()

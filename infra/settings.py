@@ -1,0 +1,60 @@
+"""Settings, read once from the environment (and `.env`) by the composition root and passed down.
+
+Names are the original system's, so an existing `.env` keeps working.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # Infrastructure. Empty means "not configured": `splits dev` then runs a local substitute.
+    database_url: str | None = None
+    rabbitmq_url: str | None = None
+    redis_url: str | None = None
+
+    # Clerk: portal (SPLITS_) and candidate (APP_) instances.
+    splits_clerk_jwks_url: str | None = None
+    splits_clerk_issuer: str | None = None
+    splits_clerk_webhook_secret: SecretStr | None = None
+    app_clerk_jwks_url: str | None = None
+    app_clerk_issuer: str | None = None
+    app_clerk_webhook_secret: SecretStr | None = None
+
+    # Stripe, Resend, OpenAI.
+    stripe_secret_key: SecretStr | None = None
+    stripe_publishable_key: str | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    resend_api_key: SecretStr | None = None
+    resend_from_email: str = "Splits <no-reply@splits.network>"
+    openai_api_key: SecretStr | None = None
+    openai_model: str = "gpt-4o-mini"
+
+    # Observability.
+    sentry_dsn: str | None = None
+    sentry_release: str | None = None
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["console", "json"] = "console"
+
+    # Serving.
+    port: int = Field(default=8000, ge=1, le=65535)
+    host: str = "127.0.0.1"
+    environment: Literal["development", "test", "production"] = "development"
+
+    # Where `splits dev` keeps local state (embedded PostgreSQL data, local mailbox).
+    splits_data_dir: Path = Path(".splits")
+    # Database connections per process.
+    db_pool_min: int = Field(default=2, ge=1)
+    db_pool_max: int = Field(default=10, ge=1)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment once; explicit overrides (from CLI flags, tests) win."""
+    return Settings(**overrides)  # type: ignore[arg-type]

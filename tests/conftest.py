@@ -1,0 +1,89 @@
+"""Shared fixtures: every test run gets its own PostgreSQL databases, dropped at the end."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+
+import psycopg
+import pytest
+
+from eventstore import EventStore, connect, create_pool, migrate
+from infra.bootstrap import event_registry
+
+ADMIN_URL = os.environ.get("SPLITS_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+RUN_ID = f"{os.getpid()}_{secrets.token_hex(3)}"
+
+
+def database_url_for(name: str) -> str:
+    return psycopg.conninfo.make_conninfo(ADMIN_URL, dbname=name)
+
+
+def _admin(sql: str) -> None:
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+@pytest.fixture(scope="session")
+def template_database() -> Iterator[str]:
+    """A migrated database that per-test databases are cloned from."""
+    name = f"splits_test_{RUN_ID}_tmpl"
+    _admin(f'CREATE DATABASE "{name}"')
+
+    async def _migrate() -> None:
+        conn = await connect(database_url_for(name))
+        try:
+            await migrate(conn)
+        finally:
+            await conn.close()
+
+    import asyncio
+
+    asyncio.run(_migrate())
+    yield name
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def database_url(template_database: str) -> Iterator[str]:
+    """The run's shared database: tests that use it keep to their own stream ids."""
+    name = f"splits_test_{RUN_ID}"
+    _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+    yield database_url_for(name)
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def fresh_database_url(template_database: str) -> Iterator[str]:
+    """A migrated database of the test's own, for tests that read the whole feed."""
+    name = f"splits_test_{RUN_ID}_{secrets.token_hex(4)}"
+    _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+    yield database_url_for(name)
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+async def pool(database_url: str) -> AsyncIterator:
+    async with create_pool(database_url, min_size=2, max_size=20) as pool:
+        yield pool
+
+
+@pytest.fixture
+async def store(pool) -> EventStore:
+    return EventStore(pool, event_registry())
+
+
+@pytest.fixture
+async def fresh_store(fresh_database_url: str) -> AsyncIterator[EventStore]:
+    async with create_pool(fresh_database_url, min_size=2, max_size=40) as pool:
+        yield EventStore(pool, event_registry())
+
+
+@pytest.fixture
+def empty_database_url() -> Iterator[str]:
+    """A database with nothing in it, not even the event store's schema."""
+    name = f"splits_test_{RUN_ID}_{secrets.token_hex(4)}_empty"
+    _admin(f'CREATE DATABASE "{name}"')
+    yield database_url_for(name)
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -1,0 +1,93 @@
+"""The command loop on the real store: load → decide → append, retry on conflict, idempotency keys."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+
+from commands.ats.job import (
+    CreateJob,
+    EditJob,
+    FillJob,
+    PublishJob,
+    StatusTransitionNotAllowed,
+    SubmitJobForApproval,
+    job,
+)
+from eventstore import EventStore, Metadata, Position, handle, load, stream_id_for
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def create(job_id, **extra) -> CreateJob:
+    return CreateJob(job_id=job_id, company_id=uuid4(), title="Staff Engineer", fee_bps=2000, by="user_1", at=NOW, **extra)
+
+
+async def test_commands_append_events_and_state_folds_back(store: EventStore) -> None:
+    job_id = uuid4()
+    created = await handle(store, job, job_id, create(job_id), Metadata(actor="user_1"))
+    published = await handle(store, job, job_id, PublishJob(job_id=job_id, billing_ready=True, by="user_1", at=NOW))
+
+    assert (created.version, created.event_types) == (1, ("JobCreated",))
+    assert (published.version, published.event_types) == (2, ("JobStatusChanged",))
+    assert published.position is not None and created.position is not None and created.position < published.position
+    assert Position.parse(published.token) == published.position
+    state, version, _ = await load(store, job, stream_id_for(job, job_id))
+    assert (state.status, version) == ("active", 2)
+
+
+async def test_no_op_command_appends_nothing_and_returns_current_position(store: EventStore) -> None:
+    job_id = uuid4()
+    await handle(store, job, job_id, create(job_id))
+    publish = PublishJob(job_id=job_id, billing_ready=True, by="user_1", at=NOW)
+    first = await handle(store, job, job_id, publish)
+    again = await handle(store, job, job_id, publish)
+    assert (again.version, again.position, again.event_types) == (first.version, first.position, ())
+
+
+async def test_domain_error_propagates_and_writes_nothing(store: EventStore) -> None:
+    job_id = uuid4()
+    await handle(store, job, job_id, create(job_id))
+    await handle(store, job, job_id, PublishJob(job_id=job_id, billing_ready=True, by="u", at=NOW))
+    await handle(store, job, job_id, FillJob(job_id=job_id, billing_ready=True, by="u", at=NOW))
+    with pytest.raises(StatusTransitionNotAllowed):
+        await handle(store, job, job_id, SubmitJobForApproval(job_id=job_id, billing_ready=True, by="u", at=NOW))
+    assert await store.stream_version(stream_id_for(job, job_id)) == 3
+
+
+async def test_concurrent_commands_on_one_stream_all_land_by_retrying(store: EventStore) -> None:
+    job_id = uuid4()
+    await handle(store, job, job_id, create(job_id))
+    titles = [f"Title {i}" for i in range(10)]
+    results = await asyncio.gather(
+        *(handle(store, job, job_id, EditJob(job_id=job_id, title=t, by="u", at=NOW), max_attempts=20) for t in titles)
+    )
+    assert sorted(r.version for r in results) == list(range(2, 12))
+    recorded = await store.read_stream(stream_id_for(job, job_id))
+    assert sorted(e.data["changes"]["title"] for e in recorded[1:]) == sorted(titles)
+
+
+async def test_command_retried_with_its_idempotency_key_acts_once(store: EventStore) -> None:
+    job_id = uuid4()
+    meta = Metadata(actor="user_1", idempotency_key="req-123")
+    first = await handle(store, job, job_id, create(job_id), meta)
+    again = await handle(store, job, job_id, create(job_id), meta)  # would be a Conflict if decided again
+    assert again.duplicate and (again.version, again.position) == (first.version, first.position)
+    assert await store.stream_version(stream_id_for(job, job_id)) == 1
+
+    other = await handle(store, job, job_id, EditJob(job_id=job_id, title="New", by="user_1", at=NOW),
+                         Metadata(actor="user_1", idempotency_key="req-124"))
+    assert other.version == 2 and not other.duplicate
+
+
+async def test_concurrent_retries_with_one_idempotency_key_act_once(store: EventStore) -> None:
+    job_id = uuid4()
+    await handle(store, job, job_id, create(job_id))
+    meta = Metadata(actor="user_1", idempotency_key="edit-1")
+    edit = EditJob(job_id=job_id, title="Once", by="user_1", at=NOW)
+    results = await asyncio.gather(*(handle(store, job, job_id, edit, meta) for _ in range(5)))
+    assert {r.version for r in results} == {2}
+    assert await store.stream_version(stream_id_for(job, job_id)) == 2

@@ -1,0 +1,86 @@
+"""The project's own promises: the README's commands, CI, compose file, and the CLI on a real database."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SPLITS = str(Path(sys.executable).parent / "splits")
+
+
+def readme_commands() -> list[str]:
+    block = re.search(r"```bash\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    assert block, "README must open with a bash block"
+    return [line for line in block.group(1).splitlines() if line.strip()]
+
+
+def test_readme_opens_with_two_commands_and_ci_runs_the_test_one() -> None:
+    run, test = readme_commands()
+    assert run.endswith("splits dev") and "pytest" in test
+    assert test in (ROOT / ".ci" / "run").read_text().splitlines()
+
+
+def test_compose_file_parses_and_names_the_services() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert services["postgres"]["image"] == "postgres:16"
+    assert services["rabbitmq"]["image"].startswith("rabbitmq:3.13") and "management" in services["rabbitmq"]["image"]
+    assert services["redis"]["image"] == "redis:7"
+    assert services["api"]["build"]["dockerfile"] == "infra/Dockerfile"
+    assert (ROOT / services["api"]["build"]["dockerfile"]).exists()
+    for name in ("migrate", "api"):
+        assert services[name]["command"][0] == "splits"
+
+
+def test_migrate_command_creates_the_event_store_and_is_idempotent(empty_database_url: str) -> None:
+    env = os.environ | {"DATABASE_URL": empty_database_url}
+    first = subprocess.run([SPLITS, "migrate"], env=env, capture_output=True, text=True, timeout=60)
+    again = subprocess.run([SPLITS, "migrate"], env=env, capture_output=True, text=True, timeout=60)
+    assert first.returncode == 0, first.stderr
+    assert "applied 1 migration" in first.stdout and "applied 0 migration" in again.stdout
+
+
+def test_migrate_without_database_url_says_what_to_do(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    done = subprocess.run([SPLITS, "migrate"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "DATABASE_URL is not set" in done.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_dev_starts_an_embedded_database_and_serves(tmp_path: Path) -> None:
+    """`splits dev` on a machine with no DATABASE_URL: the README's first command."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {"PORT": str(port), "SPLITS_DATA_DIR": str(tmp_path / "data")}
+    proc = subprocess.Popen([SPLITS, "dev"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        ready = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                ready = httpx.get(f"http://127.0.0.1:{port}/ready", timeout=1)
+                if ready.status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert ready is not None and ready.json() == {"status": "ok", "database": "ok"}
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=30)[0]
+    assert proc.returncode == 0, output
+    assert "embedded postgres stopped" in output
+    shutil.rmtree(tmp_path / "data", ignore_errors=True)
