@@ -62,6 +62,14 @@ class EventRegistry:
         except KeyError:
             raise UnknownEventType(name) from None
 
+    def context_of(self, name: str, default: str) -> str:
+        """The bounded context an event type belongs to (`commands.<context>.events`), else `default`."""
+        cls = self._by_name.get(name)
+        if cls is None:
+            return default
+        parts = cls.__module__.split(".")
+        return parts[1] if len(parts) >= 3 and parts[0] == "commands" else default
+
     def encode(self, event: EventClass, event_id: UUID | None = None) -> NewEvent:
         """The event as it will be stored: type name, current shape version, JSON-native data."""
         cls = type(event)

@@ -87,3 +87,47 @@ def empty_database_url() -> Iterator[str]:
     _admin(f'CREATE DATABASE "{name}"')
     yield database_url_for(name)
     _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+RABBITMQ_URL = os.environ.get("SPLITS_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+@pytest.fixture
+async def topology() -> AsyncIterator:
+    """RabbitMQ names of the test's own, deleted afterwards."""
+    import aio_pika
+
+    from consumers.topology import Topology
+
+    topo = Topology(prefix=f"splits_test_{RUN_ID}_{secrets.token_hex(3)}")
+    yield topo
+    connection = await aio_pika.connect(RABBITMQ_URL)
+    async with connection:
+        channel = await connection.channel()
+        for name in (topo.log,):
+            await channel.queue_delete(name)
+        await channel.exchange_delete(topo.exchange)
+        await channel.exchange_delete(topo.dead_letter_exchange)
+
+
+@pytest.fixture
+async def amqp() -> AsyncIterator:
+    """A robust aio-pika connection (reconnects by itself)."""
+    import aio_pika
+
+    connection = await aio_pika.connect_robust(RABBITMQ_URL)
+    async with connection:
+        yield connection
+
+
+@pytest.fixture
+async def broker() -> AsyncIterator:
+    """A connected FastStream broker for publishing."""
+    import logging
+
+    from faststream.rabbit import Channel, RabbitBroker
+
+    broker = RabbitBroker(RABBITMQ_URL, default_channel=Channel(on_return_raises=True), log_level=logging.DEBUG)
+    await broker.connect()
+    yield broker
+    await broker.stop()

@@ -1,0 +1,157 @@
+"""The relay: the ordered feed, published to RabbitMQ in order, at least once, by one leader at a time.
+
+Leadership is a PostgreSQL session advisory lock held on a connection of its own: when the leader's
+process or connection dies the lock is released and a standby, polling for it, takes over. The
+checkpoint advances only after the broker has confirmed every message up to it, so a crash can
+republish (consumers skip what they have) but never lose an event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass
+
+import psycopg
+import structlog
+from faststream.rabbit import RabbitBroker, RabbitExchange
+from faststream.rabbit.schemas import ExchangeType
+from psycopg_pool import AsyncConnectionPool
+
+from consumers.envelope import encode, routing_key
+from consumers.topology import Topology
+from eventstore import START, EventRegistry, Position, RecordedEvent, load_checkpoint, read_feed, save_checkpoint
+
+log = structlog.get_logger(__name__)
+
+CHECKPOINT = "relay"
+
+
+def _lock_key(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"splits:{name}".encode()).digest()[:8], "big", signed=True)
+
+
+@dataclass
+class RelayStats:
+    published: int = 0
+    batches: int = 0
+    is_leader: bool = False
+
+
+class Relay:
+    def __init__(
+        self,
+        pool: AsyncConnectionPool,
+        broker: RabbitBroker,
+        topology: Topology,
+        registry: EventRegistry,
+        *,
+        name: str = CHECKPOINT,
+        batch_size: int = 500,
+        idle_poll_s: float = 0.01,
+        standby_poll_s: float = 0.5,
+    ) -> None:
+        self.pool = pool
+        self.broker = broker
+        self.topology = topology
+        self.registry = registry
+        self.name = name
+        self.batch_size = batch_size
+        self.idle_poll_s = idle_poll_s
+        self.standby_poll_s = standby_poll_s
+        self.stats = RelayStats()
+        self._exchange = RabbitExchange(topology.exchange, type=ExchangeType.TOPIC, durable=True, declare=False)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Wait to become the leader, then publish until `stop` is set or leadership is lost."""
+        while not stop.is_set():
+            lock = await psycopg.AsyncConnection.connect(self.pool.conninfo, autocommit=True)
+            try:
+                if await self._try_lock(lock):
+                    self.stats.is_leader = True
+                    log.info("relay is the leader", relay=self.name)
+                    await self._lead(lock, stop)
+                else:
+                    await _sleep_or_stop(stop, self.standby_poll_s)
+            except (psycopg.OperationalError, OSError) as exc:
+                log.warning("relay lost its database connection; standing by", relay=self.name, error=str(exc))
+                await _sleep_or_stop(stop, self.standby_poll_s)
+            finally:
+                self.stats.is_leader = False
+                await lock.close()
+
+    async def _try_lock(self, lock: psycopg.AsyncConnection) -> bool:
+        cur = await lock.execute("SELECT pg_try_advisory_lock(%s)", (_lock_key(self.name),))
+        return bool((await cur.fetchone())[0])  # type: ignore[index]
+
+    async def _lead(self, lock: psycopg.AsyncConnection, stop: asyncio.Event) -> None:
+        loop = asyncio.get_running_loop()
+        last_lock_check = loop.time()
+        position = await self._checkpoint()
+        while not stop.is_set():
+            if loop.time() - last_lock_check > 1.0:
+                await lock.execute("SELECT 1")  # raises if the lock's session is gone
+                last_lock_check = loop.time()
+            try:
+                published = await self.publish_batch(position)
+            except (psycopg.OperationalError, asyncio.CancelledError):
+                raise
+            except Exception as exc:  # the broker is down or refused a message: retry from the checkpoint
+                log.warning("relay could not publish; retrying", relay=self.name, error=repr(exc))
+                await _sleep_or_stop(stop, 1.0)
+                position = await self._checkpoint()
+                continue
+            if published is None:
+                await _sleep_or_stop(stop, self.idle_poll_s)
+            else:
+                position = published
+
+    async def _checkpoint(self) -> Position:
+        async with self.pool.connection() as conn:
+            checkpoint = await load_checkpoint(conn, self.name)
+        return START if checkpoint is None else checkpoint.position
+
+    async def publish_batch(self, after: Position) -> Position | None:
+        """Publish the next batch after `after`, wait for every confirm, then advance the checkpoint.
+
+        Returns the new checkpoint, or None when there was nothing to publish.
+        """
+        async with self.pool.connection() as conn:
+            events = await read_feed(conn, after, self.batch_size)
+        if not events:
+            return None
+        await asyncio.gather(*(self._publish(event, prev) for event, prev in _with_previous(events, after)))
+        last = events[-1].position
+        async with self.pool.connection() as conn:
+            await save_checkpoint(conn, self.name, last)
+        self.stats.published += len(events)
+        self.stats.batches += 1
+        return last
+
+    async def _publish(self, event: RecordedEvent, previous: Position) -> None:
+        body, headers = encode(event, previous)
+        await self.broker.publish(
+            body,
+            exchange=self._exchange,
+            routing_key=routing_key(self.registry.context_of(event.type, event.stream_type), event.type),
+            persist=True,
+            mandatory=True,
+            message_id=str(event.event_id),
+            correlation_id=event.metadata.get("correlation_id"),
+            content_type="application/json",
+            headers=headers,
+            timestamp=event.recorded_at,
+            timeout=10,
+        )
+
+
+def _with_previous(events: list[RecordedEvent], before: Position) -> list[tuple[RecordedEvent, Position]]:
+    previous = [before] + [e.position for e in events[:-1]]
+    return list(zip(events, previous, strict=True))
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass

@@ -1,0 +1,7 @@
+"""The ats read schema: one projection, its tables declared by the modules beside this one."""
+
+from __future__ import annotations
+
+from projections.core import Projection
+
+ats = Projection(name="ats", ddl=[])

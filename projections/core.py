@@ -1,0 +1,57 @@
+"""What a projection is: a read schema's DDL and one handler per event type, each returning SQL.
+
+Handlers are pure: they turn one typed event into the statements that bring the read tables up to
+date, and never touch a connection. Table names are unqualified: the runtime sets the search path
+to the schema being written (the live one, or a shadow one during a rebuild).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Sql:
+    text: str
+    params: tuple[Any, ...] | dict[str, Any] = ()
+
+
+HandlerResult = Sql | Iterable[Sql] | None
+
+
+@dataclass
+class Projection:
+    """A read schema kept from the event log. `name` is its live schema and its checkpoint's name."""
+
+    name: str
+    ddl: list[str]
+    handlers: dict[str, Callable[[Any], HandlerResult]] = field(default_factory=dict)
+    event_classes: dict[str, type] = field(default_factory=dict)
+
+    def handles(self, event_class: type) -> Callable[[Callable[[Any], HandlerResult]], Callable[[Any], HandlerResult]]:
+        """Register the handler of one event type: `@projection.handles(JobCreated)`."""
+
+        def register(handler: Callable[[Any], HandlerResult]) -> Callable[[Any], HandlerResult]:
+            name = event_class.type_name()  # type: ignore[attr-defined]
+            if name in self.handlers:
+                raise ValueError(f"projection {self.name} already handles {name}")
+            self.handlers[name] = handler
+            self.event_classes[name] = event_class
+            return handler
+
+        return register
+
+    def sql_for(self, event: Any, type_name: str) -> list[Sql]:
+        handler = self.handlers.get(type_name)
+        if handler is None:
+            return []
+        result = handler(event)
+        if result is None:
+            return []
+        return [result] if isinstance(result, Sql) else list(result)

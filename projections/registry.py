@@ -1,0 +1,10 @@
+"""Every projection, by name."""
+
+from __future__ import annotations
+
+from projections.ats import ats
+from projections.core import Projection
+
+
+def all_projections() -> dict[str, Projection]:
+    return {p.name: p for p in (ats,)}

@@ -1,0 +1,91 @@
+"""Reactors on RabbitMQ: once per event, retries with delay, dead letters, requeue after a fix."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from uuid import uuid4
+
+from faststream.rabbit import Channel, RabbitBroker
+
+from commands.ats.events import JobCreated
+from commands.ats.job import CreateJob, job
+from consumers.dlq import dead_letter_count, list_dead_letters, requeue_dead_letters
+from consumers.reactor import Reaction, Reactor, ReactorRunner
+from consumers.relay import Relay
+from eventstore import START, handle
+from tests.conftest import RABBITMQ_URL
+from tests.integration.test_relay_projector import NOW, create_jobs, wait_until
+
+
+class SideEffects:
+    """A stand-in for a provider call: records every call it receives, fails on "poison" until fixed."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+        self.fixed = False
+
+    async def __call__(self, reaction: Reaction) -> None:
+        event: JobCreated = reaction.event
+        self.calls.append((reaction.idempotency_key, event.title))
+        if event.title.startswith("poison") and not self.fixed:
+            raise RuntimeError("the provider refused this one")
+
+
+async def test_poison_event_is_dead_lettered_and_requeued_once_fixed(fresh_store, amqp, topology) -> None:
+    store = fresh_store
+    effects = SideEffects()
+    reactor = Reactor("audit", [JobCreated], effects, max_attempts=3, retry_base_ms=50)
+    runner = ReactorRunner(reactor, store.pool, store, store.registry)
+    channel = await amqp.channel()
+    await topology.declare_reactor(channel, "audit", reactor.routing_keys(store.registry), reactor.retry_delays_ms())
+
+    broker = RabbitBroker(RABBITMQ_URL, default_channel=Channel(on_return_raises=True), log_level=logging.DEBUG)
+    runner.subscribe(broker, topology)
+    await broker.start()
+    relay = Relay(store.pool, broker, topology, store.registry)
+    stop = asyncio.Event()
+    relay_task = asyncio.create_task(relay.run(stop))
+    try:
+        good = await create_jobs(store, 10)
+        poison_id = uuid4()
+        await handle(store, job, poison_id, CreateJob(job_id=poison_id, company_id=uuid4(), title="poison pill", fee_bps=1000, by="u", at=NOW))
+        more = await create_jobs(store, 10)
+
+        async def settled() -> bool:
+            return runner.stats.handled == 20 and runner.stats.dead_lettered == 1
+
+        await wait_until(settled)
+        assert await dead_letter_count(amqp, topology, "audit") == 1
+        letters = await list_dead_letters(amqp, topology, "audit")
+        assert [(l.type, l.reason) for l in letters] == [("JobCreated", "rejected")]
+        assert await dead_letter_count(amqp, topology, "audit") == 1  # listing leaves them in place
+        poison_calls = [c for c in effects.calls if c[1] == "poison pill"]
+        assert len(poison_calls) == 3  # the first try and two delayed retries
+
+        # Every other event: exactly one side effect, whatever the redeliveries.
+        ok_keys = [k for k, title in effects.calls if title != "poison pill"]
+        assert len(ok_keys) == len(set(ok_keys)) == 20 == len(good) + len(more)
+
+        effects.fixed = True
+        assert await requeue_dead_letters(amqp, topology, "audit") == 1
+        await wait_until(lambda: _handled(runner, 21))
+        assert await dead_letter_count(amqp, topology, "audit") == 0
+
+        # Delivering everything again (e.g. the relay republishing) changes nothing.
+        await relay.publish_batch(START)
+        await wait_until(lambda: _duplicates(runner, 21))
+        assert len(effects.calls) == 20 + 3 + 1
+    finally:
+        stop.set()
+        await relay_task
+        await broker.stop()
+        await topology.delete_all(channel, {"audit": reactor.retry_delays_ms()})
+
+
+async def _handled(runner: ReactorRunner, n: int) -> bool:
+    return runner.stats.handled == n
+
+
+async def _duplicates(runner: ReactorRunner, n: int) -> bool:
+    return runner.stats.duplicates >= n
