@@ -7,6 +7,9 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.admin import router as admin_router
+from api.ats.companies import router as companies_router
+from api.ats.jobs import router as jobs_router
 from api.health import router as health_router
 from api.problems import install_problem_handlers
 from infra.bootstrap import System
@@ -24,4 +27,7 @@ def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]
     app = FastAPI(title="Splits", version="0.1.0", lifespan=lifespan)
     install_problem_handlers(app)
     app.include_router(health_router)
+    app.include_router(admin_router)
+    app.include_router(jobs_router)
+    app.include_router(companies_router)
     return app

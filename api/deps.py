@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
+from uuid import uuid4
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
+from psycopg import AsyncConnection
 
-from eventstore import EventStore
+from eventstore import EventStore, Metadata
 from infra.bootstrap import System
 
 
@@ -20,3 +23,34 @@ def _store(request: Request) -> EventStore:
 
 SystemDep = Annotated[System, Depends(_system)]
 Store = Annotated[EventStore, Depends(_store)]
+
+
+def _actor(request: Request) -> str:
+    # Authentication (Clerk JWTs and the access context) replaces this with the caller's identity.
+    return "anonymous"
+
+
+def _metadata(
+    request: Request,
+    actor: Annotated[str, Depends(_actor)],
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+    correlation_id: Annotated[str | None, Header(alias="X-Correlation-Id", max_length=200)] = None,
+) -> Metadata:
+    return Metadata(
+        actor=actor,
+        correlation_id=correlation_id or str(uuid4()),
+        idempotency_key=idempotency_key,
+        source="api",
+    )
+
+
+Actor = Annotated[str, Depends(_actor)]
+CommandMetadata = Annotated[Metadata, Depends(_metadata)]
+
+
+async def _connection(request: Request) -> AsyncIterator[AsyncConnection]:
+    async with request.app.state.system.pool.connection() as conn:
+        yield conn
+
+
+Db = Annotated[AsyncConnection, Depends(_connection)]

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
 from commands.core import Conflict, DomainError, Forbidden, Invalid, NotFound, RuleViolation
@@ -54,6 +55,13 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
         return problem(422, "invalid request", "the request does not match the schema", code="invalid_request", errors=errors)
+
+    @app.exception_handler(ValidationError)
+    async def invalid_command(_: Request, exc: ValidationError) -> JSONResponse:
+        # A command refused on construction: the body parsed, but its values break a rule of the command.
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        detail = "; ".join(e["msg"] for e in errors)
+        return problem(422, "invalid request", detail, code="invalid_request", errors=errors)
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:

@@ -100,3 +100,15 @@ async def dead_letter_count(connection: aio_pika.abc.AbstractConnection, topolog
         return queue.declaration_result.message_count or 0
     finally:
         await channel.close()
+
+
+async def dead_letter_counts(url: str, topology: Topology, reactors: list[str]) -> dict[str, int]:
+    """Dead letters per reactor (0 for a reactor whose queues were never declared)."""
+    counts: dict[str, int] = {}
+    async with await aio_pika.connect(url) as connection:
+        for reactor in reactors:
+            try:
+                counts[reactor] = await dead_letter_count(connection, topology, reactor)
+            except aio_pika.exceptions.ChannelClosed:
+                counts[reactor] = 0
+    return counts

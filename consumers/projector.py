@@ -11,7 +11,6 @@ catches up from the event store and then carries on with the log.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,9 +24,11 @@ from psycopg_pool import AsyncConnectionPool
 from consumers.envelope import decode
 from consumers.relay import CHECKPOINT as RELAY_CHECKPOINT
 from consumers.topology import Topology
+from consumers.waiting import at_most, sleep_or_stop
 from eventstore import (
     START,
     EventRegistry,
+    advisory_key,
     Position,
     RecordedEvent,
     UnknownEventType,
@@ -46,10 +47,6 @@ class LogStalled(RuntimeError):
 
 def checkpoint_name(projection: str) -> str:
     return f"projection:{projection}"
-
-
-def projection_lock_key(projection: str) -> int:
-    return int.from_bytes(hashlib.sha256(f"splits:projection:{projection}".encode()).digest()[:8], "big", signed=True)
 
 
 @dataclass
@@ -89,11 +86,8 @@ class Projector:
 
     async def ensure_schema(self) -> None:
         """Create the schema and its tables if missing (the DDL is idempotent)."""
-        async with self.pool.connection() as conn, conn.transaction():
-            await conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema)))
-            await _set_search_path(conn, self.schema)
-            for statement in self.projection.ddl:
-                await conn.execute(statement)
+        async with self.pool.connection() as conn:
+            await create_schema(conn, self.projection, self.schema)
 
     async def position(self) -> tuple[Position, int | None]:
         """The checkpoint: (feed position, broker stream offset)."""
@@ -109,7 +103,7 @@ class Projector:
         Events at or before the checkpoint are skipped. Returns the checkpoint after the batch.
         """
         async with self.pool.connection() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (projection_lock_key(self.checkpoint),))
+            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (advisory_key(self.checkpoint),))
             checkpoint = await load_checkpoint(conn, self.checkpoint)
             current = START if checkpoint is None else checkpoint.position
             fresh = [e for e in events if e.position > current]
@@ -155,15 +149,17 @@ class Projector:
 
     # -- from the event store ------------------------------------------------------------------
 
-    async def catch_up(self, until: Position | None = None, *, batch_size: int | None = None) -> int:
+    async def catch_up(
+        self, until: Position | None = None, *, batch_size: int | None = None, stop: asyncio.Event | None = None
+    ) -> int:
         """Apply events from the checkpoint straight from the event store, up to `until` (or the head).
 
-        Returns how many events were read.
+        Returns how many events were read; returns early once `stop` is set.
         """
         size = batch_size or self.batch_size
         position, _ = await self.position()
         read = 0
-        while until is None or position < until:
+        while (until is None or position < until) and not (stop and stop.is_set()):
             async with self.pool.connection() as conn:
                 events = await read_feed(conn, position, size)
             if until is not None:
@@ -180,8 +176,8 @@ class Projector:
         await self.ensure_schema()
         self.stats.mode = "live"
         while not stop.is_set():
-            if not await self.catch_up(batch_size=self.batch_size):
-                await _sleep_or_stop(stop, idle_poll_s)
+            if not await self.catch_up(batch_size=self.batch_size, stop=stop):
+                await sleep_or_stop(stop, idle_poll_s)
 
     # -- from the broker's log -----------------------------------------------------------------
 
@@ -200,7 +196,7 @@ class Projector:
         # Whatever the log holds, first take what the store already has: a new projection, a long
         # stop or a log that was purged or recreated all come down to this.
         self.stats.mode = "catching up"
-        await self.catch_up(batch_size=5000)
+        await self.catch_up(batch_size=5000, stop=stop)
         position, offset = await self.position()
         start_at: Any = offset + 1 if offset is not None else "next"
         channel = await connection.channel()
@@ -270,9 +266,8 @@ async def _collect(
     inbox: asyncio.Queue[AbstractIncomingMessage], stop: asyncio.Event, *, max_size: int, linger_s: float
 ) -> list[AbstractIncomingMessage]:
     """Wait for a first message, then take what else arrives within `linger_s`, up to `max_size`."""
-    try:
-        first = await asyncio.wait_for(inbox.get(), timeout=0.2)
-    except TimeoutError:
+    first = await at_most(inbox.get(), 0.2)
+    if first is None:
         return []
     batch = [first]
     deadline = asyncio.get_running_loop().time() + linger_s
@@ -281,22 +276,27 @@ async def _collect(
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
                 break
-            try:
-                batch.append(await asyncio.wait_for(inbox.get(), timeout=remaining))
-            except TimeoutError:
+            message = await at_most(inbox.get(), remaining)
+            if message is None:
                 break
+            batch.append(message)
         else:
             batch.append(inbox.get_nowait())
     return batch
 
 
+async def create_schema(conn: psycopg.AsyncConnection, projection: Projection, schema: str | None = None) -> None:
+    """Create a projection's schema (by default its live one) and tables, in one transaction; idempotent."""
+    schema = schema or projection.name
+    async with conn.transaction():
+        await conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        await _set_search_path(conn, schema)
+        for statement in projection.ddl:
+            await conn.execute(statement)
+
+
 async def _set_search_path(conn: psycopg.AsyncConnection, schema: str) -> None:
-    await conn.execute(sql.SQL("SET LOCAL search_path = {}, public").format(sql.Identifier(schema)))
+    await conn.execute(sql.SQL("SET LOCAL search_path = {}").format(sql.Identifier(schema)))
 
 
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass
 

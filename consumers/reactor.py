@@ -26,6 +26,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from consumers.envelope import decode, routing_key
 from consumers.topology import Topology
+from consumers.waiting import sleep_or_stop
 from eventstore import EventRegistry, EventStore, Metadata, RecordedEvent
 
 log = structlog.get_logger(__name__)
@@ -161,7 +162,7 @@ class ReactorRunner:
 
         self._subscriber = on_message
 
-    async def run_from_feed(self, stop: asyncio.Event, pool_poll_s: float = 0.05) -> None:
+    async def run_from_feed(self, stop: asyncio.Event, idle_poll_s: float = 0.05) -> None:
         """Without a broker (`splits dev`): follow the feed from this reactor's checkpoint."""
         from eventstore import START, load_checkpoint, read_feed, save_checkpoint
 
@@ -178,10 +179,7 @@ class ReactorRunner:
                 async with self.pool.connection() as conn:
                     await save_checkpoint(conn, name, position)
             if not events:
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=pool_poll_s)
-                except TimeoutError:
-                    pass
+                await sleep_or_stop(stop, idle_poll_s)
 
     async def _react_with_retries(self, event: RecordedEvent, stop: asyncio.Event) -> None:
         delays = self.reactor.retry_delays_ms()

@@ -9,7 +9,6 @@ republish (consumers skip what they have) but never lose an event.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from dataclasses import dataclass
 
 import psycopg
@@ -20,15 +19,21 @@ from psycopg_pool import AsyncConnectionPool
 
 from consumers.envelope import encode, routing_key
 from consumers.topology import Topology
-from eventstore import START, EventRegistry, Position, RecordedEvent, load_checkpoint, read_feed, save_checkpoint
+from consumers.waiting import sleep_or_stop
+from eventstore import (
+    START,
+    EventRegistry,
+    Position,
+    RecordedEvent,
+    advisory_key,
+    load_checkpoint,
+    read_feed,
+    save_checkpoint,
+)
 
 log = structlog.get_logger(__name__)
 
 CHECKPOINT = "relay"
-
-
-def _lock_key(name: str) -> int:
-    return int.from_bytes(hashlib.sha256(f"splits:{name}".encode()).digest()[:8], "big", signed=True)
 
 
 @dataclass
@@ -72,16 +77,16 @@ class Relay:
                     log.info("relay is the leader", relay=self.name)
                     await self._lead(lock, stop)
                 else:
-                    await _sleep_or_stop(stop, self.standby_poll_s)
+                    await sleep_or_stop(stop, self.standby_poll_s)
             except (psycopg.OperationalError, OSError) as exc:
                 log.warning("relay lost its database connection; standing by", relay=self.name, error=str(exc))
-                await _sleep_or_stop(stop, self.standby_poll_s)
+                await sleep_or_stop(stop, self.standby_poll_s)
             finally:
                 self.stats.is_leader = False
                 await lock.close()
 
     async def _try_lock(self, lock: psycopg.AsyncConnection) -> bool:
-        cur = await lock.execute("SELECT pg_try_advisory_lock(%s)", (_lock_key(self.name),))
+        cur = await lock.execute("SELECT pg_try_advisory_lock(%s)", (advisory_key(f"relay:{self.name}"),))
         return bool((await cur.fetchone())[0])  # type: ignore[index]
 
     async def _lead(self, lock: psycopg.AsyncConnection, stop: asyncio.Event) -> None:
@@ -98,11 +103,11 @@ class Relay:
                 raise
             except Exception as exc:  # the broker is down or refused a message: retry from the checkpoint
                 log.warning("relay could not publish; retrying", relay=self.name, error=repr(exc))
-                await _sleep_or_stop(stop, 1.0)
+                await sleep_or_stop(stop, 1.0)
                 position = await self._checkpoint()
                 continue
             if published is None:
-                await _sleep_or_stop(stop, self.idle_poll_s)
+                await sleep_or_stop(stop, self.idle_poll_s)
             else:
                 position = published
 
@@ -149,9 +154,3 @@ def _with_previous(events: list[RecordedEvent], before: Position) -> list[tuple[
     previous = [before] + [e.position for e in events[:-1]]
     return list(zip(events, previous, strict=True))
 
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass

@@ -1,7 +1,7 @@
 """The event store on PostgreSQL: append, stream reads, the gap-safe ordered feed, checkpoints, handle."""
 
 from eventstore.checkpoints import Checkpoint, CheckpointMovedBack, delete_checkpoint, load_checkpoint, save_checkpoint
-from eventstore.db import connect, create_pool
+from eventstore.db import advisory_key, connect, create_pool
 from eventstore.handle import CommandResult, handle, load, stream_id_for
 from eventstore.hashing import ChainProblem, canonical_json, verify_chain
 from eventstore.migrate import Migration, eventstore_migrations, migrate
@@ -20,7 +20,7 @@ from eventstore.types import (
 )
 
 __all__ = [
-    "ANY_VERSION", "NO_STREAM", "START", "AppendResult", "ChainProblem", "Checkpoint", "CheckpointMovedBack",
+    "ANY_VERSION", "advisory_key", "NO_STREAM", "START", "AppendResult", "ChainProblem", "Checkpoint", "CheckpointMovedBack",
     "CommandResult", "Conflict", "EventIdReused", "EventRegistry", "EventStore", "Metadata", "Migration",
     "MissingUpcaster", "NewEvent", "Position", "RecordedEvent", "UnknownEventType", "canonical_json", "connect",
     "create_pool", "delete_checkpoint", "eventstore_migrations", "handle", "load", "load_checkpoint", "migrate",

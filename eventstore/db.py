@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import orjson
 import psycopg
 from psycopg.types.json import set_json_dumps, set_json_loads
@@ -34,3 +36,8 @@ async def connect(dsn: str) -> psycopg.AsyncConnection:
     conn = await psycopg.AsyncConnection.connect(dsn, autocommit=True, options=SESSION_OPTIONS)
     await _configure(conn)
     return conn
+
+
+def advisory_key(name: str) -> int:
+    """A PostgreSQL advisory lock key for a name (e.g. a checkpoint's), the same in every process."""
+    return int.from_bytes(hashlib.sha256(f"splits:{name}".encode()).digest()[:8], "big", signed=True)

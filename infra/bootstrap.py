@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from psycopg_pool import AsyncConnectionPool
 
 from commands.registry import all_event_classes
-from eventstore import EventRegistry, EventStore, create_pool
+from eventstore import EventRegistry, EventStore, connect, create_pool, migrate
 from infra.settings import Settings
 
 
@@ -35,3 +35,18 @@ async def bootstrap(settings: Settings) -> AsyncIterator[System]:
         yield System(settings=settings, pool=pool, store=EventStore(pool, event_registry()))
     finally:
         await pool.close()
+
+
+async def migrate_all(dsn: str) -> list[str]:
+    """The event store's migrations, then every projection's live schema (so queries find their tables)."""
+    from consumers.projector import create_schema
+    from projections.registry import all_projections
+
+    conn = await connect(dsn)
+    try:
+        applied = await migrate(conn)
+        for projection in all_projections().values():
+            await create_schema(conn, projection)
+        return applied
+    finally:
+        await conn.close()

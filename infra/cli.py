@@ -5,18 +5,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Annotated
 
 import typer
 import uvicorn
 
-from eventstore import connect, migrate as run_migrations
-from infra.bootstrap import bootstrap
+from infra.bootstrap import System, bootstrap, migrate_all
 from infra.logs import configure_logging
 from infra.settings import Settings, load_settings
 
 app = typer.Typer(help="Splits: split-fee recruiting marketplace backend.", no_args_is_help=True)
+dlq_app = typer.Typer(help="Dead letters: events a reactor gave up on.", no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
 
 
 def _settings(**overrides: object) -> Settings:
@@ -25,54 +26,112 @@ def _settings(**overrides: object) -> Settings:
     return settings
 
 
-def _require_database(settings: Settings) -> str:
-    if not settings.database_url:
-        typer.echo("DATABASE_URL is not set. Set it, or use `splits dev`, which starts a local database.", err=True)
+def _require(value: str | None, name: str, hint: str) -> str:
+    if not value:
+        typer.echo(f"{name} is not set. {hint}", err=True)
         raise typer.Exit(2)
-    return settings.database_url
+    return value
 
 
-async def _migrate(dsn: str) -> list[str]:
-    conn = await connect(dsn)
-    try:
-        return await run_migrations(conn)
-    finally:
-        await conn.close()
+def _require_database(settings: Settings) -> str:
+    return _require(settings.database_url, "DATABASE_URL", "Set it, or use `splits dev`, which starts a local database.")
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: the process's stop event decides when it ends."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _run(main: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """Run `main(stop)` until it returns; SIGINT/SIGTERM set `stop` so everything shuts down in order."""
+
+    async def runner() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await main(stop)
+
+    asyncio.run(runner())
+
+
+async def _serve_api(system: System, stop: asyncio.Event) -> None:
+    from api.app import create_app  # the API is only imported by the commands that serve it
+
+    @contextlib.asynccontextmanager
+    async def existing() -> AsyncIterator[System]:
+        yield system
+
+    settings = system.settings
+    server = _Server(uvicorn.Config(create_app(existing), host=settings.host, port=settings.port,
+                                    log_config=None, access_log=False))
+    serving = asyncio.create_task(server.serve())
+    await asyncio.wait([serving, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
+    server.should_exit = True
+    await serving
+    stop.set()
+
+
+async def _run_consumers(system: System, stop: asyncio.Event, only: set[str] | None, relay: bool) -> None:
+    from consumers.app import Consumers
+
+    await Consumers(system, only=only, relay=relay).run(stop)
 
 
 @app.command()
 def migrate() -> None:
     """Create or update the database schemas. Idempotent; safe while other processes run."""
     settings = _settings()
-    applied = asyncio.run(_migrate(_require_database(settings)))
+    applied = asyncio.run(migrate_all(_require_database(settings)))
     typer.echo(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))
-
-
-def _exit_on_sigterm() -> None:
-    """Turn SIGTERM into SystemExit, so `finally` blocks (stopping the embedded database) still run.
-
-    uvicorn catches SIGTERM for its graceful shutdown, then raises it again in the process; with the
-    default handler that would end the process before anything else is cleaned up.
-    """
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-
-
-def _serve(settings: Settings) -> None:
-    from api.app import create_app  # the API is only imported by the commands that serve it
-
-    api = create_app(lambda: bootstrap(settings))
-    uvicorn.run(api, host=settings.host, port=settings.port, log_config=None, access_log=False)
 
 
 @app.command()
 def api(
-    port: int = typer.Option(None, help="Port to listen on (default: $PORT or 8000)."),
-    host: str = typer.Option(None, help="Interface to bind (default: 127.0.0.1)."),
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default: $PORT or 8000).")] = None,
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default: 127.0.0.1).")] = None,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, /health, /ready)."""
     settings = _settings(port=port, host=host)
     _require_database(settings)
-    _serve(settings)
+
+    async def main(stop: asyncio.Event) -> None:
+        async with bootstrap(settings) as system:
+            await _serve_api(system, stop)
+
+    _run(main)
+
+
+@app.command()
+def relay() -> None:
+    """Publish the event store's feed to RabbitMQ (one leader; extra instances wait as standbys)."""
+    settings = _settings()
+    _require_database(settings)
+    _require(settings.rabbitmq_url, "RABBITMQ_URL", "The relay publishes to RabbitMQ.")
+
+    async def main(stop: asyncio.Event) -> None:
+        async with bootstrap(settings) as system:
+            await _run_consumers(system, stop, only={"relay"}, relay=True)
+
+    _run(main)
+
+
+@app.command()
+def consumers(
+    only: Annotated[list[str] | None, typer.Option("--only", help="Run only these projections or reactors.")] = None,
+) -> None:
+    """Run the projectors and reactors (from RabbitMQ, or from the feed when RABBITMQ_URL is unset)."""
+    settings = _settings()
+    _require_database(settings)
+
+    async def main(stop: asyncio.Event) -> None:
+        async with bootstrap(settings) as system:
+            await _run_consumers(system, stop, only=set(only) if only else None, relay=False)
+
+    _run(main)
 
 
 @contextlib.contextmanager
@@ -88,19 +147,158 @@ def _dev_database(settings: Settings) -> Iterator[str]:
 
 @app.command()
 def dev(
-    port: int = typer.Option(None, help="Port to listen on (default: $PORT or 8000)."),
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default: $PORT or 8000).")] = None,
 ) -> None:
-    """Run the whole system in one process for local work.
+    """Run everything in one process: API, relay, projectors and reactors.
 
-    Without DATABASE_URL an embedded PostgreSQL is started under $SPLITS_DATA_DIR (default .splits/).
+    Without DATABASE_URL an embedded PostgreSQL is started under $SPLITS_DATA_DIR (default .splits/);
+    without RABBITMQ_URL projectors and reactors read the event store's feed directly.
     """
     settings = _settings(port=port)
     with _dev_database(settings) as url:
         settings = settings.model_copy(update={"database_url": url})
-        applied = asyncio.run(_migrate(url))
-        _exit_on_sigterm()
-        typer.echo(f"database ready ({len(applied)} new migration(s)); API on http://{settings.host}:{settings.port}")
-        _serve(settings)
+        applied = asyncio.run(migrate_all(url))
+        transport = "RabbitMQ" if settings.rabbitmq_url else "the event store's feed (no RABBITMQ_URL)"
+        typer.echo(f"database ready ({len(applied)} new migration(s)); consumers read {transport}; "
+                   f"API on http://{settings.host}:{settings.port}")
+
+        async def main(stop: asyncio.Event) -> None:
+            async with bootstrap(settings) as system:
+                await asyncio.gather(
+                    _serve_api(system, stop), _run_consumers(system, stop, only=None, relay=True)
+                )
+
+        _run(main)
+
+
+@app.command()
+def status() -> None:
+    """Each consumer's position, lag and state, and dead-letter counts."""
+    from rich.console import Console
+
+    from consumers.status import read_status, render_table
+
+    settings = _settings()
+    _require_database(settings)
+
+    async def main() -> None:
+        async with bootstrap(settings) as system:
+            report = await read_status(system.pool)
+            report.dead_letters = await _dead_letter_counts(system)
+            Console().print(render_table(report))
+
+    asyncio.run(main())
+
+
+async def _dead_letter_counts(system: System) -> dict[str, int]:
+    if not system.settings.rabbitmq_url:
+        return {}
+    from consumers.app import topology_of
+    from consumers.dlq import dead_letter_counts
+    from consumers.reactors import all_reactors
+
+    names = [r.name for r in all_reactors()]
+    return await dead_letter_counts(system.settings.rabbitmq_url, topology_of(system), names)
+
+
+@app.command()
+def replay(
+    projection: Annotated[str | None, typer.Argument(help="The projection to rebuild (see `splits status`).")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Rebuild every projection.")] = False,
+) -> None:
+    """Rebuild a projection from the event store into a shadow schema, then swap it in atomically."""
+    from consumers.replay import replay_with_progress
+    from projections.registry import all_projections
+
+    settings = _settings()
+    _require_database(settings)
+    known = all_projections()
+    if all_ == (projection is not None):
+        typer.echo("name one projection, or pass --all", err=True)
+        raise typer.Exit(2)
+    names = list(known) if all_ else [projection]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        typer.echo(f"unknown projection(s): {', '.join(unknown)}; known: {', '.join(known)}", err=True)
+        raise typer.Exit(2)
+
+    async def main() -> None:
+        async with bootstrap(settings) as system:
+            for name in names:
+                result = await replay_with_progress(system.pool, known[name], system.store.registry)
+                typer.echo(f"{name}: {result.events} events in {result.seconds:.1f}s ({result.events_per_s:,.0f}/s)")
+
+    asyncio.run(main())
+
+
+def _dlq_context(settings: Settings) -> str:
+    return _require(settings.rabbitmq_url, "RABBITMQ_URL", "Dead letters live in RabbitMQ.")
+
+
+@dlq_app.command("list")
+def dlq_list(reactor: Annotated[str, typer.Argument(help="Reactor name.")]) -> None:
+    """List a reactor's dead letters (they stay in the queue)."""
+    import aio_pika
+
+    from consumers.dlq import list_dead_letters
+    from consumers.topology import Topology
+
+    settings = _settings()
+    url = _dlq_context(settings)
+
+    async def main() -> None:
+        async with await aio_pika.connect(url) as connection:
+            letters = await list_dead_letters(connection, Topology(settings.rabbitmq_prefix), reactor)
+        for letter in letters:
+            typer.echo(f"{letter.event_id}  {letter.type:<32} {letter.stream_id}  deaths={letter.deaths} ({letter.reason})")
+        typer.echo(f"{len(letters)} dead letter(s) for {reactor}")
+
+    asyncio.run(main())
+
+
+@dlq_app.command("show")
+def dlq_show(reactor: str, event_id: str) -> None:
+    """Show one dead letter in full."""
+    import aio_pika
+    import orjson
+
+    from consumers.dlq import list_dead_letters
+    from consumers.topology import Topology
+
+    settings = _settings()
+    url = _dlq_context(settings)
+
+    async def main() -> None:
+        async with await aio_pika.connect(url) as connection:
+            letters = await list_dead_letters(connection, Topology(settings.rabbitmq_prefix), reactor)
+        found = [letter for letter in letters if letter.event_id == event_id]
+        if not found:
+            typer.echo(f"no dead letter {event_id} for {reactor}", err=True)
+            raise typer.Exit(1)
+        typer.echo(orjson.dumps({**found[0].summary(), "event": orjson.loads(found[0].body)}, option=orjson.OPT_INDENT_2).decode())
+
+    asyncio.run(main())
+
+
+@dlq_app.command("requeue")
+def dlq_requeue(
+    reactor: str,
+    event_id: Annotated[str | None, typer.Option("--id", help="Only this event (default: all).")] = None,
+) -> None:
+    """Send dead letters back to the reactor with a fresh retry budget (after fixing the cause)."""
+    import aio_pika
+
+    from consumers.dlq import requeue_dead_letters
+    from consumers.topology import Topology
+
+    settings = _settings()
+    url = _dlq_context(settings)
+
+    async def main() -> int:
+        async with await aio_pika.connect(url) as connection:
+            return await requeue_dead_letters(connection, Topology(settings.rabbitmq_prefix), reactor, event_id)
+
+    typer.echo(f"requeued {asyncio.run(main())} dead letter(s) for {reactor}")
 
 
 if __name__ == "__main__":

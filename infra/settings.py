@@ -50,6 +50,11 @@ class Settings(BaseSettings):
 
     # Where `splits dev` keeps local state (embedded PostgreSQL data, local mailbox).
     splits_data_dir: Path = Path(".splits")
+    # How long a query given a consistency token waits for its read model before answering 503.
+    consistency_wait_s: float = Field(default=5.0, ge=0, le=60)
+    # RabbitMQ names: every exchange and queue starts with this prefix.
+    rabbitmq_prefix: str = "splits"
+    events_log_max_age: str = "7D"
     # Database connections per process.
     db_pool_min: int = Field(default=2, ge=1)
     db_pool_max: int = Field(default=10, ge=1)

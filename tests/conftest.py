@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
@@ -9,8 +10,8 @@ from collections.abc import AsyncIterator, Iterator
 import psycopg
 import pytest
 
-from eventstore import EventStore, connect, create_pool, migrate
-from infra.bootstrap import event_registry
+from eventstore import EventStore, create_pool
+from infra.bootstrap import event_registry, migrate_all
 
 ADMIN_URL = os.environ.get("SPLITS_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 RUN_ID = f"{os.getpid()}_{secrets.token_hex(3)}"
@@ -31,16 +32,7 @@ def template_database() -> Iterator[str]:
     name = f"splits_test_{RUN_ID}_tmpl"
     _admin(f'CREATE DATABASE "{name}"')
 
-    async def _migrate() -> None:
-        conn = await connect(database_url_for(name))
-        try:
-            await migrate(conn)
-        finally:
-            await conn.close()
-
-    import asyncio
-
-    asyncio.run(_migrate())
+    asyncio.run(migrate_all(database_url_for(name)))
     yield name
     _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

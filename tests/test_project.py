@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 import yaml
 
+from eventstore import eventstore_migrations
+
 ROOT = Path(__file__).resolve().parent.parent
 SPLITS = str(Path(sys.executable).parent / "splits")
 
@@ -47,7 +49,13 @@ def test_migrate_command_creates_the_event_store_and_is_idempotent(empty_databas
     first = subprocess.run([SPLITS, "migrate"], env=env, capture_output=True, text=True, timeout=60)
     again = subprocess.run([SPLITS, "migrate"], env=env, capture_output=True, text=True, timeout=60)
     assert first.returncode == 0, first.stderr
-    assert "applied 1 migration" in first.stdout and "applied 0 migration" in again.stdout
+    assert f"applied {len(eventstore_migrations())} migration" in first.stdout
+    assert "applied 0 migration" in again.stdout
+    done = subprocess.run(
+        ["psql", empty_database_url, "-Atc", "SELECT to_regclass('eventstore.events'), to_regclass('ats.jobs')"],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert done.stdout.strip() == "eventstore.events|ats.jobs"
 
 
 def test_migrate_without_database_url_says_what_to_do(tmp_path: Path) -> None:
@@ -78,6 +86,11 @@ def test_dev_starts_an_embedded_database_and_serves(tmp_path: Path) -> None:
             except httpx.TransportError:
                 time.sleep(0.2)
         assert ready is not None and ready.json() == {"status": "ok", "database": "ok"}
+        # The whole path in one process: command, projector fed from the event store, query with the token.
+        created = httpx.post(f"http://127.0.0.1:{port}/v1/jobs", json={"company_id": "00000000-0000-0000-0000-000000000007", "title": "Dev", "fee_percentage": 20}, timeout=10)
+        assert created.status_code == 201, created.text
+        read = httpx.get(f"http://127.0.0.1:{port}/v1/jobs/{created.json()['id']}", params={"after": created.json()["consistency_token"]}, timeout=10)
+        assert read.status_code == 200 and read.json()["data"]["title"] == "Dev"
     finally:
         proc.terminate()
         output = proc.communicate(timeout=30)[0]

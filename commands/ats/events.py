@@ -87,3 +87,13 @@ class JobStatusChanged(Event):
     reason: str | None
     by: str
     at: datetime
+
+
+class CompanyBillingReadinessSet(Event):
+    """Whether the company may put jobs on the market. Until the billing context owns this (a complete
+    billing profile: billing email, Stripe customer, default payment method), it is a company setting."""
+
+    company_id: UUID
+    ready: bool
+    by: str
+    at: datetime

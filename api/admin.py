@@ -1,0 +1,34 @@
+"""Operations: consumer status as JSON and Prometheus metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+from api.deps import SystemDep
+from consumers.app import topology_of
+from consumers.dlq import dead_letter_counts
+from consumers.reactors import all_reactors
+from consumers.status import export_metrics, read_status
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/admin/status")
+async def consumer_status(system: SystemDep) -> dict[str, Any]:
+    """Each consumer's position, lag in events and seconds, and state (live, catching up, stopped, error)."""
+    report = await read_status(system.pool)
+    if system.settings.rabbitmq_url:
+        names = [r.name for r in all_reactors()]
+        report.dead_letters = await dead_letter_counts(system.settings.rabbitmq_url, topology_of(system), names)
+    return report.as_dict()
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(system: SystemDep) -> Response:
+    """Prometheus exposition of the consumer gauges, computed fresh for each scrape."""
+    registry = CollectorRegistry()
+    export_metrics(await read_status(system.pool), registry)
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,9 @@
+"""Every reactor, by name. The notifications, AI review and payouts reactors register here."""
+
+from __future__ import annotations
+
+from consumers.reactor import Reactor
+
+
+def all_reactors() -> list[Reactor]:
+    return []

@@ -1,0 +1,153 @@
+"""Jobs through HTTP: command → relay → RabbitMQ → projector → query, read-your-writes with the token."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from uuid import uuid4
+
+import httpx
+import pytest
+
+from api.app import create_app
+from consumers.app import Consumers
+from eventstore import EventStore
+from infra.bootstrap import System
+from infra.settings import Settings
+from tests.conftest import RABBITMQ_URL
+
+
+@contextlib.asynccontextmanager
+async def serving(store: EventStore, settings: Settings):
+    system = System(settings=settings, pool=store.pool, store=store)
+
+    @contextlib.asynccontextmanager
+    async def existing():
+        yield system
+
+    app = create_app(existing)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://splits") as client:
+            yield client, system
+
+
+@pytest.fixture
+async def api_with_consumers(fresh_store, topology):
+    settings = Settings(
+        database_url=fresh_store.pool.conninfo, rabbitmq_url=RABBITMQ_URL, rabbitmq_prefix=topology.prefix,
+        consistency_wait_s=10,
+    )
+    async with serving(fresh_store, settings) as (client, system):
+        stop = asyncio.Event()
+        task = asyncio.create_task(Consumers(system).run(stop))
+        try:
+            yield client
+        finally:
+            stop.set()
+            await task
+
+
+async def make_ready(client: httpx.AsyncClient, company_id) -> str:
+    answer = await client.put(f"/v1/companies/{company_id}/billing-readiness", json={"ready": True})
+    assert answer.status_code == 200, answer.text
+    return answer.json()["consistency_token"]
+
+
+async def test_created_job_is_readable_with_its_token(api_with_consumers) -> None:
+    client = api_with_consumers
+    company_id = uuid4()
+    created = await client.post("/v1/jobs", json={"company_id": str(company_id), "title": "Data Engineer", "fee_percentage": 22.5})
+    assert created.status_code == 201, created.text
+    token, job_id = created.json()["consistency_token"], created.json()["id"]
+
+    detail = await client.get(f"/v1/jobs/{job_id}", params={"after": token})
+    assert detail.status_code == 200, detail.text
+    job = detail.json()["data"]
+    assert (job["title"], job["status"], job["fee_percentage"]) == ("Data Engineer", "draft", 22.5)
+
+    token = await make_ready(client, company_id)
+    await client.get("/v1/jobs", headers={"X-Consistency-Token": token})  # the readiness is projected
+    published = await client.post(f"/v1/jobs/{job_id}/publish")
+    assert published.status_code == 200, published.text
+    listed = await client.get("/v1/jobs", params={"after": published.json()["consistency_token"], "status": "active"})
+    assert [j["id"] for j in listed.json()["data"]] == [job_id]
+    assert listed.json()["pagination"] == {"total": 1, "page": 1, "limit": 25, "total_pages": 1}
+
+
+async def test_publish_without_billing_readiness_is_refused(api_with_consumers) -> None:
+    client = api_with_consumers
+    created = await client.post("/v1/jobs", json={"company_id": str(uuid4()), "title": "SRE", "fee_percentage": 20})
+    job_id = created.json()["id"]
+    refused = await client.post(f"/v1/jobs/{job_id}/publish")
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "billing profile" in refused.json()["detail"]
+    detail = await client.get(f"/v1/jobs/{job_id}", params={"after": created.json()["consistency_token"]})
+    assert detail.json()["data"]["status"] == "draft"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"title": "No company or firm", "fee_percentage": 20},
+        {"company_id": "not-a-uuid", "title": "x", "fee_percentage": 20},
+        {"company_id": "00000000-0000-0000-0000-000000000001", "title": "", "fee_percentage": 20},
+        {"company_id": "00000000-0000-0000-0000-000000000001", "title": "x", "fee_percentage": 120},
+        {"company_id": "00000000-0000-0000-0000-000000000001", "title": "x", "fee_percentage": 20, "salary_min_cents": 9, "salary_max_cents": 1},
+        {"company_id": "00000000-0000-0000-0000-000000000001", "title": "x", "fee_percentage": 20, "bogus": 1},
+    ],
+    ids=["no-owner", "bad-uuid", "empty-title", "fee-over-100", "salary-inverted", "unknown-field"],
+)
+async def test_bad_job_is_refused_with_a_problem_and_writes_nothing(api_with_consumers, fresh_store, body) -> None:
+    before = await fresh_store.head()
+    answer = await api_with_consumers.post("/v1/jobs", json=body)
+    assert answer.status_code in (400, 422), answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["status"] == answer.status_code
+    assert await fresh_store.head() == before
+
+
+async def test_unknown_job_and_bad_token_are_problems(api_with_consumers) -> None:
+    client = api_with_consumers
+    missing = await client.get(f"/v1/jobs/{uuid4()}")
+    assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+    bad = await client.get("/v1/jobs", params={"after": "yesterday"})
+    assert bad.status_code == 400
+    action = await client.post(f"/v1/jobs/{uuid4()}/publish")
+    assert action.status_code == 404
+
+
+async def test_token_not_reached_answers_503_with_retry_after(fresh_store) -> None:
+    settings = Settings(database_url=fresh_store.pool.conninfo, consistency_wait_s=0.2)
+    async with serving(fresh_store, settings) as (client, _):  # no consumers running: nothing gets projected
+        created = await client.post("/v1/jobs", json={"company_id": str(uuid4()), "title": "QA", "fee_percentage": 15})
+        waited = await client.get(f"/v1/jobs/{created.json()['id']}", params={"after": created.json()["consistency_token"]})
+    assert waited.status_code == 503
+    assert waited.headers["retry-after"] == "1" and waited.headers["content-type"] == "application/problem+json"
+
+
+async def test_retried_create_with_idempotency_key_creates_one_job(api_with_consumers) -> None:
+    client = api_with_consumers
+    body = {"company_id": str(uuid4()), "title": "Once", "fee_percentage": 20}
+    first = await client.post("/v1/jobs", json=body, headers={"Idempotency-Key": "create-once"})
+    again = await client.post("/v1/jobs", json=body, headers={"Idempotency-Key": "create-once"})
+    assert first.json() == again.json()
+    listed = await client.get("/v1/jobs", params={"after": again.json()["consistency_token"], "search": "Once"})
+    assert listed.json()["pagination"]["total"] == 1
+
+
+async def test_admin_status_and_metrics_show_each_consumer(api_with_consumers) -> None:
+    client = api_with_consumers
+    created = await client.post("/v1/jobs", json={"company_id": str(uuid4()), "title": "Ops", "fee_percentage": 20})
+    await client.get(f"/v1/jobs/{created.json()['id']}", params={"after": created.json()["consistency_token"]})
+    for _ in range(100):  # the heartbeat reports every 2 s
+        status = (await client.get("/admin/status")).json()
+        consumers = {c["name"]: c for c in status["consumers"]}
+        if all(consumers.get(name, {}).get("reported_state") == "live" for name in ("relay", "projection:ats")):
+            break
+        await asyncio.sleep(0.1)
+    assert consumers["projection:ats"]["state"] == "live" and consumers["projection:ats"]["lag_events"] == 0
+    assert consumers["relay"]["state"] == "live"
+    assert status["dead_letters"] == {}
+    metrics = await client.get("/metrics")
+    assert 'splits_consumer_lag_events{consumer="projection:ats"} 0.0' in metrics.text
