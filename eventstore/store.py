@@ -36,6 +36,10 @@ _APPEND = (
     "%s, %s, %s, %b::uuid[], %b::text[], %b::int4[], %b::text[], %b::text[], %b::bytea[])"
 )
 
+_APPEND_ONE = (
+    "SELECT status, version, tx, last_position FROM eventstore.append_one(%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+
 _COLUMNS = (
     "position, tx_id::text, event_id, stream_id, stream_type, version, type, schema_version,"
     " data, metadata, recorded_at, hash"
@@ -58,13 +62,24 @@ _HEAD = (
 _XID_RETRIES = 20
 
 
-def _append_params(
+def _append_statement(
     stream_id: str, events: Sequence[NewEvent], expected_version: int | None, metadata: Metadata | None
-) -> tuple[Any, ...]:
+) -> tuple[str, tuple[Any, ...]]:
     if not events:
         raise ValueError("append needs at least one event")
     stream_type = stream_type_of(stream_id)
     meta_json = canonical_json((metadata or Metadata()).as_dict())
+    if len(events) == 1:
+        # The common case goes through scalar parameters: no arrays to build on either side.
+        event = events[0]
+        data_json = canonical_json(event.data)
+        digest = content_digest(
+            event.event_id, stream_id, stream_type, event.type, event.schema_version, data_json, meta_json
+        )
+        return _APPEND_ONE, (
+            stream_id, stream_type, expected_version, event.event_id, event.type, event.schema_version,
+            data_json.decode(), meta_json.decode(), digest,
+        )
     data_texts: list[str] = []
     digests: list[bytes] = []
     for event in events:
@@ -73,7 +88,7 @@ def _append_params(
         digests.append(
             content_digest(event.event_id, stream_id, stream_type, event.type, event.schema_version, data_json, meta_json)
         )
-    return (
+    return _APPEND, (
         stream_id,
         stream_type,
         expected_version,
@@ -140,11 +155,11 @@ class EventStore:
         already stored in this stream returns the original result with `duplicate=True`, so a retried
         append is safe. Each event extends the stream's SHA-256 hash chain.
         """
-        params = _append_params(stream_id, events, expected_version, metadata)
+        statement = _append_statement(stream_id, events, expected_version, metadata)
         for _ in range(_XID_RETRIES):
             try:
                 async with self.pool.connection() as conn:
-                    return await self.append_in(conn, stream_id, events, expected_version, metadata, params=params)
+                    return await self.append_in(conn, stream_id, events, expected_version, metadata, statement=statement)
             except errors.SerializationFailure:
                 continue
             except errors.UniqueViolation as exc:
@@ -161,7 +176,7 @@ class EventStore:
         expected_version: int | None,
         metadata: Metadata | None = None,
         *,
-        params: tuple[Any, ...] | None = None,
+        statement: tuple[str, tuple[Any, ...]] | None = None,
     ) -> AppendResult:
         """Append on the caller's connection, inside its transaction if one is open.
 
@@ -170,8 +185,8 @@ class EventStore:
         append. A transaction that took its xid earlier than the stream's last writer gets
         `psycopg.errors.SerializationFailure` and must be retried whole; `append` does that for you.
         """
-        params = params or _append_params(stream_id, events, expected_version, metadata)
-        cur = await conn.execute(_APPEND, params)
+        query, params = statement or _append_statement(stream_id, events, expected_version, metadata)
+        cur = await conn.execute(query, params)
         status, version, tx, position = await cur.fetchone()  # type: ignore[misc]
         event_ids = tuple(e.event_id for e in events)
         if status == "conflict":
