@@ -40,7 +40,7 @@ def test_compose_file_parses_and_names_the_services() -> None:
     assert services["redis"]["image"] == "redis:7"
     assert services["api"]["build"]["dockerfile"] == "infra/Dockerfile"
     assert (ROOT / services["api"]["build"]["dockerfile"]).exists()
-    for name in ("migrate", "api"):
+    for name in ("migrate", "api", "relay", "consumers"):
         assert services[name]["command"][0] == "splits"
 
 
