@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 from uuid import uuid4
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, HTTPException, Request
 from psycopg import AsyncConnection
 
 from eventstore import EventStore, Metadata
@@ -44,7 +44,18 @@ def _metadata(
     )
 
 
+def _if_match(if_match: Annotated[str | None, Header(alias="If-Match", max_length=40)] = None) -> int | None:
+    """`If-Match: <version>` (quoted or not): act only if the entity is still at that version."""
+    if if_match is None:
+        return None
+    raw = if_match.strip().removeprefix("W/").strip('"')
+    if not raw.isdigit():
+        raise HTTPException(400, f"If-Match must be an entity version (a whole number), got {if_match!r}")
+    return int(raw)
+
+
 Actor = Annotated[str, Depends(_actor)]
+ExpectedVersion = Annotated[int | None, Depends(_if_match)]
 CommandMetadata = Annotated[Metadata, Depends(_metadata)]
 
 

@@ -69,6 +69,7 @@ async def handle(
     command: Any,
     metadata: Metadata | None = None,
     *,
+    expected_version: int | None = None,
     max_attempts: int = 5,
 ) -> CommandResult:
     """Run `command` against the entity's stream: load → decide → append with the loaded version.
@@ -77,6 +78,9 @@ async def handle(
     on the fresh state is safe, up to `max_attempts` times, after which `Conflict` is raised. Domain
     errors from `decide` propagate unchanged. With `metadata.idempotency_key` set, a retried command
     returns the first run's result (`duplicate=True`) without deciding again.
+
+    `expected_version` is the version the caller based its command on (e.g. an HTTP `If-Match`): when
+    the stream has moved past it, `Conflict` is raised at once instead of deciding on newer state.
     """
     metadata = metadata or Metadata()
     stream_id = stream_id_for(decider, entity_id)
@@ -90,6 +94,8 @@ async def handle(
     conflict: Conflict | None = None
     for _ in range(max_attempts):
         state, version, position = await load(store, decider, stream_id)
+        if expected_version is not None and version != expected_version:
+            raise Conflict(stream_id, expected_version, version)
         events = list(decider.decide(command, state))
         if not events:
             return CommandResult(stream_id, version, position)

@@ -22,7 +22,7 @@ from api.ats.models import (
     percentage_to_bps,
 )
 from api.consistency import consistency_token, wait_for_projection
-from api.deps import CommandMetadata, Db, Store
+from api.deps import CommandMetadata, Db, ExpectedVersion, Store
 from commands.ats import job as jobs
 from commands.ats.events import JobStatus
 from eventstore import CommandResult, EventStore, Position, handle, load, stream_id_for
@@ -53,13 +53,15 @@ async def create_job(body: CreateJobBody, store: Store, meta: CommandMetadata) -
 
 
 @router.patch("/{job_id}")
-async def edit_job(job_id: UUID, body: EditJobBody, store: Store, meta: CommandMetadata) -> CommandResponse:
+async def edit_job(
+    job_id: UUID, body: EditJobBody, store: Store, meta: CommandMetadata, if_match: ExpectedVersion
+) -> CommandResponse:
     given = body.model_dump(exclude_unset=True)
     if "fee_percentage" in given:
         percentage = given.pop("fee_percentage")
         given["fee_bps"] = None if percentage is None else percentage_to_bps(percentage)
     command = jobs.EditJob(job_id=job_id, by=meta.actor, at=_now(), **given)
-    return _response(job_id, await handle(store, jobs.job, job_id, command, meta))
+    return _response(job_id, await handle(store, jobs.job, job_id, command, meta, expected_version=if_match))
 
 
 async def _billing_ready(db: AsyncConnection, store: EventStore, job_id: UUID) -> bool:
@@ -79,7 +81,13 @@ _MOVES = {
 
 @router.post("/{job_id}/{move}", responses={404: {}, 409: {}, 422: {}})
 async def move_job(
-    job_id: UUID, move: str, store: Store, meta: CommandMetadata, db: Db, body: StatusBody | None = None
+    job_id: UUID,
+    move: str,
+    store: Store,
+    meta: CommandMetadata,
+    db: Db,
+    if_match: ExpectedVersion,
+    body: StatusBody | None = None,
 ) -> CommandResponse:
     """Status moves: publish, submit (for approval), pause, fill, reopen, close, draft."""
     reason = body.reason if body else None
@@ -92,7 +100,7 @@ async def move_job(
         command = _MOVES[move](**common, billing_ready=await _billing_ready(db, store, job_id))
     else:
         raise HTTPException(404, f"no such job action: {move}")
-    return _response(job_id, await handle(store, jobs.job, job_id, command, meta))
+    return _response(job_id, await handle(store, jobs.job, job_id, command, meta, expected_version=if_match))
 
 
 @router.get("")

@@ -151,3 +151,23 @@ async def test_admin_status_and_metrics_show_each_consumer(api_with_consumers) -
     assert status["dead_letters"] == {}
     metrics = await client.get("/metrics")
     assert 'splits_consumer_lag_events{consumer="projection:ats"} 0.0' in metrics.text
+
+
+async def test_edit_based_on_a_stale_version_is_refused_with_409_and_current_version(api_with_consumers, fresh_store) -> None:
+    """DESIGN.md §5 invariant 2 over HTTP: the client's If-Match names the version it saw."""
+    client = api_with_consumers
+    created = await client.post("/v1/jobs", json={"company_id": str(uuid4()), "title": "v1", "fee_percentage": 20})
+    job_id = created.json()["id"]
+    first = await client.patch(f"/v1/jobs/{job_id}", json={"title": "v2"}, headers={"If-Match": '"1"'})
+    assert first.status_code == 200 and first.json()["version"] == 2
+    head = await fresh_store.head()
+
+    stale = await client.patch(f"/v1/jobs/{job_id}", json={"title": "lost update"}, headers={"If-Match": "1"})
+    assert stale.status_code == 409
+    assert stale.headers["content-type"] == "application/problem+json"
+    assert (stale.json()["expected_version"], stale.json()["current_version"]) == (1, 2)
+    assert await fresh_store.head() == head
+    bad = await client.post(f"/v1/jobs/{job_id}/close", headers={"If-Match": "latest"})
+    assert bad.status_code == 400
+    detail = await client.get(f"/v1/jobs/{job_id}", params={"after": first.json()["consistency_token"]})
+    assert detail.json()["data"]["title"] == "v2"
