@@ -27,7 +27,16 @@ from psycopg_pool import AsyncConnectionPool
 from consumers.envelope import decode, routing_key
 from consumers.topology import Topology
 from consumers.waiting import sleep_or_stop
-from eventstore import EventRegistry, EventStore, Metadata, RecordedEvent
+from eventstore import (
+    START,
+    EventRegistry,
+    EventStore,
+    Metadata,
+    RecordedEvent,
+    load_checkpoint,
+    read_feed,
+    save_checkpoint,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -164,8 +173,6 @@ class ReactorRunner:
 
     async def run_from_feed(self, stop: asyncio.Event, idle_poll_s: float = 0.05) -> None:
         """Without a broker (`splits dev`): follow the feed from this reactor's checkpoint."""
-        from eventstore import START, load_checkpoint, read_feed, save_checkpoint
-
         name = f"reactor:{self.reactor.name}"
         async with self.pool.connection() as conn:
             checkpoint = await load_checkpoint(conn, name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from math import ceil
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -79,10 +79,13 @@ _MOVES = {
 }
 
 
+JobMove = Literal["publish", "submit", "pause", "fill", "reopen", "close", "draft"]
+
+
 @router.post("/{job_id}/{move}", responses={404: {}, 409: {}, 422: {}})
 async def move_job(
     job_id: UUID,
-    move: str,
+    move: JobMove,
     store: Store,
     meta: CommandMetadata,
     db: Db,
@@ -96,10 +99,8 @@ async def move_job(
         command = jobs.CloseJob(**common)
     elif move == "draft":
         command = jobs.ReturnJobToDraft(**common)
-    elif move in _MOVES:
-        command = _MOVES[move](**common, billing_ready=await _billing_ready(db, store, job_id))
     else:
-        raise HTTPException(404, f"no such job action: {move}")
+        command = _MOVES[move](**common, billing_ready=await _billing_ready(db, store, job_id))
     return _response(job_id, await handle(store, jobs.job, job_id, command, meta, expected_version=if_match))
 
 

@@ -115,6 +115,8 @@ async def test_unknown_job_and_bad_token_are_problems(api_with_consumers) -> Non
     assert bad.status_code == 400
     action = await client.post(f"/v1/jobs/{uuid4()}/publish")
     assert action.status_code == 404
+    unknown_move = await client.post(f"/v1/jobs/{uuid4()}/explode")
+    assert unknown_move.status_code == 422 and unknown_move.headers["content-type"] == "application/problem+json"
 
 
 async def test_token_not_reached_answers_503_with_retry_after(fresh_store) -> None:
