@@ -17,7 +17,16 @@ from typing import Any
 
 import orjson
 
-from bench.common import bench_database_name, machine_info, quiet_logs_to_stderr, round_floats, server_dsn, stderr_console, stdout_console, throwaway_database
+from bench.common import (
+    bench_database_name,
+    machine_info,
+    quiet_logs_to_stderr,
+    round_floats,
+    server_dsn,
+    stderr_console,
+    stdout_console,
+    throwaway_database,
+)
 
 # suite name → module in bench/ exposing `run(dsn, seconds=, warmup=, rounds=, only=, say=)` and `table(report)`.
 SUITES = {"append": "bench.append"}

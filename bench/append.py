@@ -30,7 +30,6 @@ import orjson
 import psycopg
 
 import eventstore
-
 from bench.common import (
     Measured,
     conn_params,

@@ -28,10 +28,10 @@ from consumers.waiting import at_most, sleep_or_stop
 from eventstore import (
     START,
     EventRegistry,
-    advisory_key,
     Position,
     RecordedEvent,
     UnknownEventType,
+    advisory_key,
     load_checkpoint,
     read_feed,
     save_checkpoint,

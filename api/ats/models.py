@@ -11,7 +11,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerialize
 
 from commands.ats.events import CommuteType, EmploymentType, JobLevel
 
-
 # Percentages travel as JSON numbers (22.5), are validated as decimals and stored as basis points.
 Percentage = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 

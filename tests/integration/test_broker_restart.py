@@ -18,7 +18,7 @@ from eventstore import EventStore, handle
 from infra.bootstrap import System
 from infra.settings import Settings
 from tests.conftest import RABBITMQ_URL
-from tests.integration.test_relay_projector import NOW, rows, wait_until
+from tests.helpers import NOW, rows, wait_until
 
 pytestmark = pytest.mark.slow
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from eventstore import CheckpointMovedBack, EventStore, Position, delete_checkpoint, load_checkpoint, save_checkpoint
+from eventstore import (
+    CheckpointMovedBack,
+    EventStore,
+    Position,
+    delete_checkpoint,
+    load_checkpoint,
+    save_checkpoint,
+)
 
 
 async def test_checkpoint_saved_in_a_transaction_is_loaded_back(store: EventStore) -> None:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.integration.test_relay_projector import create_jobs
+from tests.helpers import create_jobs
 
 SPLITS = str(Path(sys.executable).parent / "splits")
 

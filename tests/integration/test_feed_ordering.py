@@ -16,7 +16,16 @@ from uuid import UUID, uuid4
 import psycopg
 import pytest
 
-from eventstore import ANY_VERSION, NO_STREAM, START, Conflict, EventStore, NewEvent, Position, RecordedEvent
+from eventstore import (
+    ANY_VERSION,
+    NO_STREAM,
+    START,
+    Conflict,
+    EventStore,
+    NewEvent,
+    Position,
+    RecordedEvent,
+)
 
 pytestmark = pytest.mark.slow
 

@@ -22,7 +22,7 @@ from consumers.relay import Relay
 from eventstore import NO_STREAM, EventRegistry, EventStore, NewEvent
 from projections.core import Projection, Sql
 from tests.conftest import RABBITMQ_URL
-from tests.integration.test_relay_projector import create_jobs, rows, wait_until
+from tests.helpers import create_jobs, rows, wait_until
 
 
 class Ticked(Event):

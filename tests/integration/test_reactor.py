@@ -15,7 +15,7 @@ from consumers.reactor import Reaction, Reactor, ReactorRunner
 from consumers.relay import Relay
 from eventstore import START, handle
 from tests.conftest import RABBITMQ_URL
-from tests.integration.test_relay_projector import NOW, create_jobs, wait_until
+from tests.helpers import NOW, create_jobs, wait_until
 
 
 class SideEffects:

@@ -3,40 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
-from uuid import uuid4
 
-import aio_pika
 import pytest
 
-from commands.ats.job import CreateJob, EditJob, PublishJob, job
+from commands.ats.job import EditJob, PublishJob, job
 from consumers.projector import Projector
 from consumers.relay import Relay
-from eventstore import EventStore, Position, handle
+from eventstore import Position, handle
 from projections.ats import ats
-
-NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-
-
-async def create_jobs(store: EventStore, n: int) -> list:
-    ids = [uuid4() for _ in range(n)]
-    for job_id in ids:
-        await handle(store, job, job_id, CreateJob(job_id=job_id, company_id=uuid4(), title=f"Job {job_id}", fee_bps=2000, by="u", at=NOW))
-    return ids
-
-
-async def rows(store: EventStore, schema: str = "ats") -> dict:
-    async with store.pool.connection() as conn:
-        cur = await conn.execute(f"SELECT id, title, status FROM {schema}.jobs")
-        return {r[0]: (r[1], r[2]) for r in await cur.fetchall()}
-
-
-async def wait_until(predicate, timeout: float = 20.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.05)
+from tests.helpers import NOW, bulk_jobs, create_jobs, rows, wait_until
 
 
 class Running:
@@ -125,7 +100,7 @@ async def test_new_projection_catches_up_from_the_store_then_follows_the_log(fre
     store = fresh_store
     channel = await amqp.channel()
     await topology.declare_events(channel)
-    await _bulk_jobs(store, 10_000)
+    await bulk_jobs(store, 10_000)
     relay = Relay(store.pool, broker, topology, store.registry, batch_size=2000)
     running.start(relay.run(running.stop))
 
@@ -193,29 +168,6 @@ async def test_standby_relay_takes_over_and_nothing_is_lost(fresh_store, broker,
     await wait_until(lambda: _applied(projector, 50))
     assert second.stats.is_leader and second.stats.published >= 25
     assert len(await rows(store)) == 50
-
-
-async def _bulk_jobs(store: EventStore, n: int) -> None:
-    from eventstore import NO_STREAM
-
-    registry = store.registry
-    for start in range(0, n, 500):
-        await asyncio.gather(*(
-            store.append(f"job-{job_id}", [registry.encode(_created(job_id))], NO_STREAM)
-            for job_id in (uuid4() for _ in range(min(500, n - start)))
-        ))
-
-
-def _created(job_id):
-    from commands.ats.events import JobCreated
-
-    return JobCreated(
-        job_id=job_id, company_id=uuid4(), source_firm_id=None, title="Bulk", department=None, location=None,
-        recruiter_description=None, candidate_description=None, salary_min_cents=None, salary_max_cents=None,
-        show_salary_range=True, fee_bps=2000, guarantee_days=90, employment_type="full_time", commute_types=[],
-        job_level=None, open_to_relocation=False, is_early_access=False, activates_at=None, closes_at=None,
-        is_priority=False, job_owner_recruiter_id=None, created_by="bench", at=NOW,
-    )
 
 
 async def _relay_position(relay: Relay) -> Position:

@@ -14,12 +14,17 @@ from rich.console import Console
 from commands.ats.events import JobCreated
 from commands.ats.job import CreateJob, EditJob, PublishJob, job
 from consumers.projector import Projector
-from eventstore import advisory_key
 from consumers.reactor import Reaction, Reactor, ReactorRunner
 from consumers.replay import ReplayInProgress, replay, replay_with_progress
-from eventstore import EventStore, Position, handle, load_checkpoint, save_checkpoint
+from eventstore import (
+    EventStore,
+    advisory_key,
+    handle,
+    load_checkpoint,
+    save_checkpoint,
+)
 from projections.ats import ats
-from tests.integration.test_relay_projector import NOW, _bulk_jobs, create_jobs, wait_until
+from tests.helpers import NOW, bulk_jobs, create_jobs, feed_settled, wait_until
 
 
 async def table(store: EventStore, schema: str = "ats") -> list[dict]:
@@ -55,21 +60,6 @@ async def schemas(store: EventStore) -> set[str]:
         return {row[0] for row in await cur.fetchall()}
 
 
-async def feed_settled(store: EventStore) -> None:
-    """Wait until the feed's head is the last event stored. The feed holds back events behind any open
-    transaction in the cluster (other test runs share it), and exact counts need the whole feed."""
-
-    async def at_last() -> bool:
-        async with store.pool.connection() as conn:
-            cur = await conn.execute(
-                "SELECT tx_id::text, position FROM eventstore.events ORDER BY tx_id DESC, position DESC LIMIT 1"
-            )
-            last = await cur.fetchone()
-        return last is None or await store.head() == Position(int(last[0]), last[1])
-
-    await wait_until(at_last, timeout=60)
-
-
 async def live_projector_at_head(store: EventStore, projector: Projector) -> bool:
     position, _ = await projector.position()
     return position == await store.head()
@@ -77,7 +67,7 @@ async def live_projector_at_head(store: EventStore, projector: Projector) -> boo
 
 async def test_replay_after_edits_equals_a_from_scratch_build(fresh_store) -> None:
     store = fresh_store
-    await _bulk_jobs(store, 2000)
+    await bulk_jobs(store, 2000)
     edited = await create_jobs(store, 40)
     await edit_some(store, edited)
     live = Projector(store.pool, ats, store.registry)
@@ -138,7 +128,7 @@ async def test_replay_when_the_live_projector_moved_ahead_catches_the_shadow_up_
 
 async def test_replay_under_live_traffic_matches_a_from_scratch_build_and_reads_never_fail(fresh_store) -> None:
     store = fresh_store
-    await _bulk_jobs(store, 5000)
+    await bulk_jobs(store, 5000)
     ids = await create_jobs(store, 50)
     await edit_some(store, ids)
     live = Projector(store.pool, ats, store.registry)

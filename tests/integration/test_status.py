@@ -10,15 +10,14 @@ from rich.console import Console
 
 from consumers.status import LAG_CAP, export_metrics, read_status, render_table, report
 from eventstore import NO_STREAM, START, EventStore, RecordedEvent, save_checkpoint
-from tests.integration.test_relay_projector import _created
-from tests.integration.test_replay import feed_settled
+from tests.helpers import feed_settled, job_created
 
 
 async def append_jobs(store: EventStore, n: int) -> list[RecordedEvent]:
     """`n` JobCreated events, one append each; returns the whole feed in order."""
     for _ in range(n):
         job_id = uuid4()
-        await store.append(f"job-{job_id}", [store.registry.encode(_created(job_id))], NO_STREAM)
+        await store.append(f"job-{job_id}", [store.registry.encode(job_created(job_id))], NO_STREAM)
     await feed_settled(store)  # lag counts only what the feed can hand out: wait for the whole of it
     return await store.feed(START, 10_000)
 

@@ -1,0 +1,69 @@
+"""What many integration tests share: building jobs, reading the jobs table, waiting for conditions."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from uuid import uuid4
+
+from commands.ats.events import JobCreated
+from commands.ats.job import CreateJob, job
+from eventstore import NO_STREAM, EventStore, Position, handle
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+async def create_jobs(store: EventStore, n: int) -> list:
+    ids = [uuid4() for _ in range(n)]
+    for job_id in ids:
+        await handle(store, job, job_id, CreateJob(job_id=job_id, company_id=uuid4(), title=f"Job {job_id}", fee_bps=2000, by="u", at=NOW))
+    return ids
+
+
+async def rows(store: EventStore, schema: str = "ats") -> dict:
+    async with store.pool.connection() as conn:
+        cur = await conn.execute(f"SELECT id, title, status FROM {schema}.jobs")
+        return {r[0]: (r[1], r[2]) for r in await cur.fetchall()}
+
+
+async def wait_until(predicate, timeout: float = 20.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.05)
+
+
+def job_created(job_id):
+    """A complete JobCreated event, for appending straight to the store."""
+    return JobCreated(
+        job_id=job_id, company_id=uuid4(), source_firm_id=None, title="Bulk", department=None, location=None,
+        recruiter_description=None, candidate_description=None, salary_min_cents=None, salary_max_cents=None,
+        show_salary_range=True, fee_bps=2000, guarantee_days=90, employment_type="full_time", commute_types=[],
+        job_level=None, open_to_relocation=False, is_early_access=False, activates_at=None, closes_at=None,
+        is_priority=False, job_owner_recruiter_id=None, created_by="bench", at=NOW,
+    )
+
+
+async def bulk_jobs(store: EventStore, n: int) -> None:
+    registry = store.registry
+    for start in range(0, n, 500):
+        await asyncio.gather(*(
+            store.append(f"job-{job_id}", [registry.encode(job_created(job_id))], NO_STREAM)
+            for job_id in (uuid4() for _ in range(min(500, n - start)))
+        ))
+
+
+async def feed_settled(store: EventStore) -> None:
+    """Wait until the feed's head is the last event stored. The feed holds back events behind any open
+    transaction in the cluster (other test runs share it), and exact counts need the whole feed."""
+
+    async def at_last() -> bool:
+        async with store.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT tx_id::text, position FROM eventstore.events ORDER BY tx_id DESC, position DESC LIMIT 1"
+            )
+            last = await cur.fetchone()
+        return last is None or await store.head() == Position(int(last[0]), last[1])
+
+    await wait_until(at_last, timeout=60)
