@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from api.deps import SystemDep
@@ -27,8 +27,9 @@ async def consumer_status(system: SystemDep) -> dict[str, Any]:
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics(system: SystemDep) -> Response:
-    """Prometheus exposition of the consumer gauges, computed fresh for each scrape."""
-    registry = CollectorRegistry()
-    export_metrics(await read_status(system.pool), registry)
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+async def metrics(system: SystemDep, request: Request) -> Response:
+    """Prometheus exposition: request counts and latencies, and the consumer gauges computed for this scrape."""
+    consumers = CollectorRegistry()
+    export_metrics(await read_status(system.pool), consumers)
+    body = generate_latest(request.app.state.metrics) + generate_latest(consumers)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -6,11 +6,13 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
 
 from api.admin import router as admin_router
 from api.ats.companies import router as companies_router
 from api.ats.jobs import router as jobs_router
 from api.health import router as health_router
+from api.observability import RequestContext, RequestMetrics
 from api.problems import install_problem_handlers
 from infra.bootstrap import System
 
@@ -25,6 +27,8 @@ def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]
             yield
 
     app = FastAPI(title="Splits", version="0.1.0", lifespan=lifespan)
+    app.state.metrics = CollectorRegistry()
+    app.add_middleware(RequestContext, metrics=RequestMetrics(app.state.metrics))
     install_problem_handlers(app)
     app.include_router(health_router)
     app.include_router(admin_router)

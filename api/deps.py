@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Annotated
-from uuid import uuid4
 
 from fastapi import Depends, Header, HTTPException, Request
 from psycopg import AsyncConnection
@@ -34,11 +33,10 @@ def _metadata(
     request: Request,
     actor: Annotated[str, Depends(_actor)],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
-    correlation_id: Annotated[str | None, Header(alias="X-Correlation-Id", max_length=200)] = None,
 ) -> Metadata:
     return Metadata(
         actor=actor,
-        correlation_id=correlation_id or str(uuid4()),
+        correlation_id=request.state.correlation_id,
         idempotency_key=idempotency_key,
         source="api",
     )

@@ -173,3 +173,21 @@ async def test_edit_based_on_a_stale_version_is_refused_with_409_and_current_ver
     assert bad.status_code == 400
     detail = await client.get(f"/v1/jobs/{job_id}", params={"after": first.json()["consistency_token"]})
     assert detail.json()["data"]["title"] == "v2"
+
+
+async def test_correlation_id_travels_from_the_request_into_the_events_and_back(api_with_consumers, fresh_store) -> None:
+    client = api_with_consumers
+    given = await client.post("/v1/jobs", json={"company_id": str(uuid4()), "title": "Traced", "fee_percentage": 20},
+                              headers={"X-Correlation-Id": "req-abc-123"})
+    assert given.headers["x-correlation-id"] == "req-abc-123"
+    made_up = await client.post("/v1/jobs", json={"company_id": str(uuid4()), "title": "Untraced", "fee_percentage": 20},
+                                headers={"X-Correlation-Id": "bad id with spaces"})
+    generated = made_up.headers["x-correlation-id"]
+    assert generated != "bad id with spaces" and len(generated) == 36
+    events = await fresh_store.read_stream(f"job-{given.json()['id']}")
+    assert events[0].metadata["correlation_id"] == "req-abc-123"
+    assert (await fresh_store.read_stream(f"job-{made_up.json()['id']}"))[0].metadata["correlation_id"] == generated
+    metrics = (await client.get("/metrics")).text
+    posted = [line for line in metrics.splitlines() if line.startswith("splits_http_requests_total{")
+              and 'route="/v1/jobs"' in line and 'method="POST"' in line and 'status="201"' in line]
+    assert posted and posted[0].endswith(" 2.0")
