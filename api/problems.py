@@ -63,6 +63,11 @@ def install_problem_handlers(app: FastAPI) -> None:
         detail = "; ".join(e["msg"] for e in errors)
         return problem(422, "invalid request", detail, code="invalid_request", errors=errors)
 
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # Still raised afterwards by Starlette, so Sentry (when on) and the logs get the traceback.
+        return problem(500, "internal error", "something went wrong on our side; it has been logged", code="internal")
+
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
         response = problem(exc.status_code, str(exc.detail))

@@ -13,6 +13,7 @@ import uvicorn
 
 from infra.bootstrap import System, bootstrap, migrate_all
 from infra.logs import configure_logging
+from infra.sentry import init_sentry
 from infra.settings import Settings, load_settings
 
 app = typer.Typer(help="Splits: split-fee recruiting marketplace backend.", no_args_is_help=True)
@@ -23,6 +24,7 @@ app.add_typer(dlq_app, name="dlq")
 def _settings(**overrides: object) -> Settings:
     settings = load_settings(**{k: v for k, v in overrides.items() if v is not None})
     configure_logging(settings.log_level, settings.log_format)
+    init_sentry(settings)
     return settings
 
 
