@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from projections.ats import ats
 from projections.core import Projection
+from projections.identity import identity
 
 
 def all_projections() -> dict[str, Projection]:
-    return {p.name: p for p in (ats,)}
+    return {p.name: p for p in (ats, identity)}

@@ -1,0 +1,51 @@
+"""The identity read schema built from identity events through the command loop."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+from psycopg.rows import dict_row
+
+from commands.identity import invitation, organization, user
+from consumers.projector import Projector
+from eventstore import handle
+from projections.identity import identity
+
+AT = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+async def test_users_roles_organizations_memberships_and_invitations_are_projected(fresh_store) -> None:
+    store = fresh_store
+    clerk_id = "user_2abc"
+    user_id = user.user_id_for(clerk_id)
+    await handle(store, user.user, user_id, user.RegisterUser(
+        user_id=user_id, clerk_user_id=clerk_id, email="Ada@Example.com", name="Ada", source="portal", by="clerk", at=AT))
+    await handle(store, user.user, user_id, user.GrantRole(user_id=user_id, role="recruiter", role_entity_id=uuid4(), by="admin", at=AT))
+    await handle(store, user.user, user_id, user.GrantRole(user_id=user_id, role="platform_admin", by="admin", at=AT))
+    await handle(store, user.user, user_id, user.RevokeRole(user_id=user_id, role="platform_admin", by="admin", at=AT))
+    org_id, company_id = uuid4(), uuid4()
+    await handle(store, organization.organization, org_id, organization.CreateOrganization(
+        organization_id=org_id, name="Acme", slug="acme", company_id=company_id, by="clerk", at=AT))
+    await handle(store, organization.organization, org_id, organization.AddMember(
+        organization_id=org_id, user_id=user_id, role="company_admin", by="clerk", at=AT))
+    invitation_id = uuid4()
+    await handle(store, invitation.invitation, invitation_id, invitation.CreateInvitation(
+        invitation_id=invitation_id, email="grace@example.com", organization_id=org_id, role="hiring_manager",
+        by=str(user_id), at=AT))
+
+    projector = Projector(store.pool, identity, store.registry)
+    await projector.ensure_schema()
+    assert await projector.catch_up() >= 7
+
+    async with store.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute("SELECT email, name, source FROM identity.users WHERE id = %s", (user_id,))
+        assert await cur.fetchone() == {"email": "ada@example.com", "name": "Ada", "source": "portal"}
+        await cur.execute("SELECT role FROM identity.user_roles WHERE user_id = %s", (user_id,))
+        assert [r["role"] for r in await cur.fetchall()] == ["recruiter"]
+        await cur.execute("SELECT organization_id, company_id, role FROM identity.memberships WHERE user_id = %s", (user_id,))
+        assert await cur.fetchall() == [{"organization_id": org_id, "company_id": None, "role": "company_admin"}]
+        await cur.execute("SELECT company_id FROM identity.organizations WHERE id = %s", (org_id,))
+        assert (await cur.fetchone())["company_id"] == company_id
+        await cur.execute("SELECT status, expires_at FROM identity.invitations WHERE id = %s", (invitation_id,))
+        assert await cur.fetchone() == {"status": "pending", "expires_at": AT + timedelta(days=7)}
