@@ -13,6 +13,9 @@ import pytest
 from eventstore import EventStore, create_pool
 from infra.bootstrap import event_registry, migrate_all
 
+# Fakes of third parties that serve fixtures (real HTTP servers on 127.0.0.1).
+pytest_plugins = ["tests.fakes.clerk"]
+
 ADMIN_URL = os.environ.get("SPLITS_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 RUN_ID = f"{os.getpid()}_{secrets.token_hex(3)}"
 
