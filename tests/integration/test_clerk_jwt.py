@@ -12,14 +12,19 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from api.auth.tokens import AuthUnavailable, ClerkInstance, InvalidToken, TokenVerifier, clerk_instances
+from api.auth.tokens import (
+    AuthUnavailable,
+    ClerkInstance,
+    InvalidToken,
+    TokenVerifier,
+    clerk_instances,
+)
 from infra.settings import load_settings
 
 if TYPE_CHECKING:
     # Imported by pytest as a plugin (below), not here, so pytest can rewrite its asserts.
     from tests.fakes.clerk import FakeClerk
 
-# The `clerk` and `candidate_clerk` fixtures.
 
 
 class Clock:
