@@ -12,6 +12,7 @@ from api.admin import router as admin_router
 from api.ats.companies import router as companies_router
 from api.ats.jobs import router as jobs_router
 from api.health import router as health_router
+from api.identity.webhooks import router as clerk_webhooks_router
 from api.observability import RequestContext, RequestMetrics
 from api.problems import install_problem_handlers
 from infra.bootstrap import System
@@ -34,4 +35,5 @@ def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]
     app.include_router(admin_router)
     app.include_router(jobs_router)
     app.include_router(companies_router)
+    app.include_router(clerk_webhooks_router)
     return app

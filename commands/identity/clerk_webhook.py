@@ -9,11 +9,12 @@ known id is a Conflict, since Svix never reuses an id. The identity changes a we
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
-from commands.core import Command, Conflict, Decider
-from commands.identity.events import ClerkWebhookReceived, Json, WebhookInstance
+from commands.core import Command, Conflict, Decider, NotFound
+from commands.identity.events import ClerkWebhookProcessed, ClerkWebhookReceived, Json, WebhookInstance
 from commands.identity.fields import Text
 
 
@@ -25,13 +26,21 @@ class RecordClerkWebhook(Command):
     received_at: AwareDatetime
 
 
-ClerkWebhookCommand = RecordClerkWebhook
-ClerkWebhookEvent = ClerkWebhookReceived
+class MarkClerkWebhookProcessed(Command):
+    svix_id: Text
+    outcome: Literal["processed", "ignored"]
+    reason: str | None = None
+    at: AwareDatetime
+
+
+ClerkWebhookCommand = RecordClerkWebhook | MarkClerkWebhookProcessed
+ClerkWebhookEvent = ClerkWebhookReceived | ClerkWebhookProcessed
 
 
 @dataclass(frozen=True)
 class ClerkWebhook:
     received: ClerkWebhookReceived | None = None
+    processed: bool = False
 
 
 def initial_state() -> ClerkWebhook:
@@ -41,7 +50,9 @@ def initial_state() -> ClerkWebhook:
 def evolve(s: ClerkWebhook, e: ClerkWebhookEvent) -> ClerkWebhook:
     match e:
         case ClerkWebhookReceived():
-            return ClerkWebhook(received=s.received or e)
+            return ClerkWebhook(received=s.received or e, processed=s.processed)
+        case ClerkWebhookProcessed():
+            return ClerkWebhook(received=s.received, processed=True)
     return s
 
 
@@ -53,6 +64,12 @@ def decide(cmd: ClerkWebhookCommand, s: ClerkWebhook) -> list[ClerkWebhookEvent]
             return []  # a redelivery: the first receipt already stands
         case RecordClerkWebhook():
             raise Conflict(f"webhook {cmd.svix_id} was already received with another payload", svix_id=cmd.svix_id)
+        case MarkClerkWebhookProcessed() if s.received is None:
+            raise NotFound(f"webhook {cmd.svix_id} was never received", svix_id=cmd.svix_id)
+        case MarkClerkWebhookProcessed() if s.processed:
+            return []
+        case MarkClerkWebhookProcessed(svix_id=svix_id, outcome=outcome, reason=reason, at=at):
+            return [ClerkWebhookProcessed(svix_id=svix_id, outcome=outcome, reason=reason, at=at)]
     raise TypeError(f"the clerk webhook decider has no case for {type(cmd).__name__}")
 
 
@@ -61,5 +78,5 @@ def _same_delivery(cmd: RecordClerkWebhook, received: ClerkWebhookReceived) -> b
 
 
 clerk_webhook: Decider[ClerkWebhookCommand, ClerkWebhookEvent, ClerkWebhook] = Decider(
-    "clerkwebhook", initial_state, evolve, decide, events=(ClerkWebhookReceived,)
+    "clerkwebhook", initial_state, evolve, decide, events=(ClerkWebhookReceived, ClerkWebhookProcessed)
 )

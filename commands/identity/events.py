@@ -217,3 +217,15 @@ class ClerkWebhookReceived(Event):
     event_type: str
     payload: dict[str, Json]
     received_at: datetime
+
+
+class ClerkWebhookProcessed(Event):
+    """The identity commands a delivery asked for have all run (or it was deliberately ignored).
+
+    Until this is recorded, a redelivery of the same svix id runs them again; each is keyed by the
+    delivery, so what already ran is not run twice."""
+
+    svix_id: str
+    outcome: Literal["processed", "ignored"]
+    reason: str | None
+    at: datetime

@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from commands.core import Conflict
-from commands.identity.clerk_webhook import RecordClerkWebhook, clerk_webhook
-from commands.identity.events import ClerkWebhookReceived
+from commands.core import Conflict, NotFound
+from commands.identity.clerk_webhook import MarkClerkWebhookProcessed, RecordClerkWebhook, clerk_webhook
+from commands.identity.events import ClerkWebhookProcessed, ClerkWebhookReceived
 from tests.unit.dsl import given
 
 SVIX_ID = "msg_2abc"
@@ -53,3 +53,27 @@ def test_payload_with_float_is_rejected():
 
 def test_webhook_streams_are_named_by_svix_id():
     assert clerk_webhook.stream_type == "clerkwebhook"
+
+
+def processed(outcome: str = "processed", reason: str | None = None) -> ClerkWebhookProcessed:
+    return ClerkWebhookProcessed(svix_id=SVIX_ID, outcome=outcome, reason=reason, at=AT)
+
+
+def mark(outcome: str = "processed", reason: str | None = None) -> MarkClerkWebhookProcessed:
+    return MarkClerkWebhookProcessed(svix_id=SVIX_ID, outcome=outcome, reason=reason, at=AT)
+
+
+def test_received_delivery_marked_processed_records_the_outcome():
+    given(clerk_webhook, received()).when(mark("ignored", "no email")).then(processed("ignored", "no email"))
+
+
+def test_processed_delivery_marked_again_is_a_no_op():
+    given(clerk_webhook, received(), processed()).when(mark()).then()
+
+
+def test_delivery_never_received_cannot_be_marked_processed():
+    given(clerk_webhook).when(mark()).then_raises(NotFound)
+
+
+def test_redelivery_of_a_processed_delivery_records_nothing():
+    given(clerk_webhook, received(), processed()).when(record()).then()

@@ -1,0 +1,1 @@
+"""Identity routes: Clerk webhooks (and, later, the users, organizations and invitations API)."""
