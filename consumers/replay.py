@@ -48,7 +48,7 @@ ProgressCallback = Callable[[int, int], None]
 
 # The next chunk's last event: an index-only walk of the feed index, much cheaper than reading the events.
 _CHUNK_END = (
-    "SELECT tx_id::text, position FROM eventstore.events"
+    "SELECT tx_id::text AS tx, position FROM eventstore.events"
     " WHERE (tx_id, position) > (%s::text::xid8, %s)"
     " AND tx_id < pg_snapshot_xmin(pg_current_snapshot())"
     " ORDER BY tx_id, position OFFSET %s LIMIT 1"

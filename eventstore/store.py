@@ -41,7 +41,7 @@ _APPEND_ONE = (
 )
 
 _COLUMNS = (
-    "position, tx_id::text, event_id, stream_id, stream_type, version, type, schema_version,"
+    "position, tx_id::text AS tx, event_id, stream_id, stream_type, version, type, schema_version,"
     " data, metadata, recorded_at, hash"
 )
 
@@ -53,7 +53,7 @@ _FEED = (
 )
 
 _HEAD = (
-    "SELECT tx_id::text, position FROM eventstore.events"
+    "SELECT tx_id::text AS tx, position FROM eventstore.events"
     " WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())"
     " ORDER BY tx_id DESC, position DESC LIMIT 1"
 )

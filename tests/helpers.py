@@ -61,7 +61,7 @@ async def feed_settled(store: EventStore) -> None:
     async def at_last() -> bool:
         async with store.pool.connection() as conn:
             cur = await conn.execute(
-                "SELECT tx_id::text, position FROM eventstore.events ORDER BY tx_id DESC, position DESC LIMIT 1"
+                "SELECT tx_id::text AS tx, position FROM eventstore.events ORDER BY tx_id DESC, position DESC LIMIT 1"
             )
             last = await cur.fetchone()
         return last is None or await store.head() == Position(int(last[0]), last[1])

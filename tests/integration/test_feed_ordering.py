@@ -97,7 +97,7 @@ async def our_reader(store: EventStore, done: asyncio.Event) -> list[RecordedEve
 async def last_committed(store: EventStore) -> Position:
     async with store.pool.connection() as conn:
         cur = await conn.execute(
-            "SELECT tx_id::text, position FROM eventstore.events ORDER BY tx_id DESC, position DESC LIMIT 1"
+            "SELECT tx_id::text AS tx, position FROM eventstore.events ORDER BY tx_id DESC, position DESC LIMIT 1"
         )
         tx, pos = await cur.fetchone()
     return Position(int(tx), pos)
@@ -236,3 +236,19 @@ async def test_two_appenders_with_the_same_expected_version_one_wins(fresh_store
 def test_position_order_matches_feed_order() -> None:
     """The feed sorts by transaction first: a higher position in an older transaction comes first."""
     assert Position(10, 500) < Position(11, 3)
+
+
+async def test_feed_orders_transactions_as_numbers_not_text(fresh_store: EventStore) -> None:
+    """xid 99 comes before xid 100 (as text '100' < '99': a text sort would hand out the newer first
+    and move the reader past the older one)."""
+    async with fresh_store.pool.connection() as conn:
+        for tx, stream in ((100, "late"), (99, "early")):
+            await conn.execute(
+                "INSERT INTO eventstore.events (tx_id, event_id, stream_id, stream_type, version, type, data, hash)"
+                " VALUES (%s::text::xid8, %s, %s, 'crafted', 1, 'Crafted', '{}', '')",
+                (str(tx), uuid4(), f"crafted-{stream}"),
+            )
+    feed = await fresh_store.feed(START, 10)
+    assert [(e.position.tx, e.stream_id) for e in feed] == [(99, "crafted-early"), (100, "crafted-late")]
+    assert await fresh_store.head() == feed[-1].position
+    assert [e.stream_id for e in await fresh_store.feed(feed[0].position, 10)] == ["crafted-late"]
