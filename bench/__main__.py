@@ -29,10 +29,14 @@ from bench.common import (
 )
 
 # suite name → module in bench/ exposing `run(dsn, seconds=, warmup=, rounds=, only=, say=)` and `table(report)`.
-SUITES = {"append": "bench.append"}
+# A suite module may also expose:
+#   add_arguments(group)  its own options; `run` then also gets `options=` (the parsed namespace)
+#   describe(args)        the first progress line instead of the generic one
+#   cleanup()             called after the run, also on failure or Ctrl-C (e.g. broker queues left behind)
+SUITES = {"append": "bench.append", "delivery": "bench.delivery", "replay": "bench.replay"}
 
 
-def _parse(argv: list[str]) -> argparse.Namespace:
+def _base_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("suite", choices=sorted(SUITES))
     parser.add_argument("--json", action="store_true", help="print one JSON object as the last line of stdout")
@@ -40,6 +44,17 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=None, help="untimed warm-up before each timed slice (default: seconds/10, 0.2–0.5 s)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved slices per case the time is split into (default 3)")
     parser.add_argument("--only", action="append", help="run only cases whose name contains this (repeatable)")
+    return parser
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    # The suite is the first argument naming one; its own options are added before the real parse.
+    parser = _base_parser()
+    name = next((a for a in argv if a in SUITES), None)
+    if name is not None:
+        suite = import_module(SUITES[name])
+        if hasattr(suite, "add_arguments"):
+            suite.add_arguments(parser.add_argument_group(f"{name} options"))
     return parser.parse_args(argv)
 
 
@@ -55,13 +70,21 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate_as_interrupt)  # so the throwaway database is dropped
     err = stderr_console()
     say: Callable[[str], None] = err.print
-    with throwaway_database(server_dsn()) as dsn:
-        machine = machine_info(dsn)
-        say(
-            f"[bold]{args.suite}[/]: {machine['cores']} cores, PostgreSQL {machine['pg_version']},"
-            f" {args.seconds:g} s per case per implementation (in {args.rounds} interleaved slices, each after {warmup:g} s of warm-up), database {bench_database_name()}"
-        )
-        report = asyncio.run(suite.run(dsn, seconds=args.seconds, warmup=warmup, rounds=max(1, args.rounds), only=args.only, say=say))
+    extra: dict[str, Any] = {"options": args} if hasattr(suite, "add_arguments") else {}
+    try:
+        with throwaway_database(server_dsn()) as dsn:
+            machine = machine_info(dsn)
+            if hasattr(suite, "describe"):
+                say(f"[bold]{args.suite}[/]: {machine['cores']} cores, PostgreSQL {machine['pg_version']}, {suite.describe(args)}, database {bench_database_name()}")
+            else:
+                say(
+                    f"[bold]{args.suite}[/]: {machine['cores']} cores, PostgreSQL {machine['pg_version']},"
+                    f" {args.seconds:g} s per case per implementation (in {args.rounds} interleaved slices, each after {warmup:g} s of warm-up), database {bench_database_name()}"
+                )
+            report = asyncio.run(suite.run(dsn, seconds=args.seconds, warmup=warmup, rounds=max(1, args.rounds), only=args.only, say=say, **extra))
+    finally:
+        if hasattr(suite, "cleanup"):
+            suite.cleanup()
     report = {"suite": report.pop("suite"), "machine": machine, **report}
     if args.json:
         sys.stdout.write(orjson.dumps(round_floats(report)).decode() + "\n")
@@ -69,8 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         stdout_console().print(suite.table(report))
         for check in report.get("targets", []):
             mark = "met" if check["met"] else "MISSED"
-            ratio = "–" if check["ratio"] is None else f"{check['ratio']:.2f}"
-            stdout_console().print(f"  {mark:<6} {check['target']} — {check['case']}: {ratio}")
+            value = check.get("value", check.get("ratio"))  # a ratio, or the measured value of a non-ratio target
+            shown = "–" if value is None else f"{value:.2f}"
+            stdout_console().print(f"  {mark:<6} {check['target']} — {check['case']}: {shown}")
     return 0
 
 
