@@ -46,10 +46,12 @@ async def test_broker_restart_under_load_loses_nothing(fresh_store, topology) ->
     try:
         await wait_until(lambda: _rows_at_least(store, 20))
         await asyncio.to_thread(rabbitmqctl, "stop_app")
-        stopped_at = len(created)
-        await asyncio.sleep(3)
-        await asyncio.to_thread(rabbitmqctl, "start_app")
-        await asyncio.to_thread(rabbitmqctl, "await_startup")
+        try:
+            stopped_at = len(created)
+            await asyncio.sleep(3)
+        finally:  # whatever happens, the machine's broker is left running
+            await asyncio.to_thread(rabbitmqctl, "start_app")
+            await asyncio.to_thread(rabbitmqctl, "await_startup")
         await asyncio.sleep(2)
         stop_producing.set()
         await producing
