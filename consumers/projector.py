@@ -24,7 +24,7 @@ from psycopg_pool import AsyncConnectionPool
 from consumers.envelope import decode
 from consumers.relay import CHECKPOINT as RELAY_CHECKPOINT
 from consumers.topology import Topology
-from consumers.waiting import at_most, sleep_or_stop
+from consumers.waiting import at_most, honour_cancellation, sleep_or_stop
 from eventstore import (
     START,
     EventRegistry,
@@ -176,6 +176,7 @@ class Projector:
         await self.ensure_schema()
         self.stats.mode = "live"
         while not stop.is_set():
+            honour_cancellation()
             if not await self.catch_up(batch_size=self.batch_size, stop=stop):
                 await sleep_or_stop(stop, idle_poll_s)
 
@@ -210,6 +211,7 @@ class Projector:
         idle_since = asyncio.get_running_loop().time()
         try:
             while not stop.is_set():
+                honour_cancellation()
                 batch = await _collect(inbox, stop, max_size=self.batch_size, linger_s=linger_s)
                 now = asyncio.get_running_loop().time()
                 if batch:

@@ -19,7 +19,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from consumers.envelope import encode, routing_key
 from consumers.topology import Topology
-from consumers.waiting import sleep_or_stop
+from consumers.waiting import honour_cancellation, sleep_or_stop
 from eventstore import (
     START,
     EventRegistry,
@@ -94,6 +94,7 @@ class Relay:
         last_lock_check = loop.time()
         position = await self._checkpoint()
         while not stop.is_set():
+            honour_cancellation()
             if loop.time() - last_lock_check > 1.0:
                 await lock.execute("SELECT 1")  # raises if the lock's session is gone
                 last_lock_check = loop.time()
