@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Header, HTTPException, Query, Request
+from fastapi import Depends, Header, HTTPException, Query, Request
 
 from consumers.projector import checkpoint_name
 from eventstore import Position, load_checkpoint
@@ -24,6 +25,18 @@ def consistency_token(
         return Position.parse(raw)
     except ValueError as exc:
         raise HTTPException(400, str(exc)) from None
+
+
+def read_after(projection: str) -> Callable[..., Awaitable[None]]:
+    """A dependency that waits for `projection` to pass the request's token, if it has one.
+
+    Declare it before the route's database connection: the wait then holds no pooled connection.
+    """
+
+    async def dependency(request: Request, token: Annotated[Position | None, Depends(consistency_token)]) -> None:
+        await wait_for_projection(request, projection, token)
+
+    return dependency
 
 
 async def wait_for_projection(request: Request, projection: str, token: Position | None) -> None:

@@ -10,7 +10,14 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
-from commands.core import Conflict, DomainError, Forbidden, Invalid, NotFound, RuleViolation
+from commands.core import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    RuleViolation,
+)
 from eventstore import Conflict as VersionConflict
 
 PROBLEM_JSON = "application/problem+json"

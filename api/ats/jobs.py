@@ -7,7 +7,7 @@ from math import ceil
 from typing import Annotated, Literal
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query
 from psycopg import AsyncConnection
 
 from api.ats.models import (
@@ -21,16 +21,23 @@ from api.ats.models import (
     StatusBody,
     percentage_to_bps,
 )
-from api.consistency import consistency_token, wait_for_projection
+from api.consistency import read_after
 from api.deps import CommandMetadata, Db, ExpectedVersion, Store
 from commands.ats import job as jobs
 from commands.ats.events import JobStatus
-from eventstore import CommandResult, EventStore, Position, handle, load, stream_id_for
-from projections.ats.queries import JobFilter, JobSort, company_billing_ready, get_job, list_jobs
+from eventstore import CommandResult, EventStore, handle, load, stream_id_for
+from projections.ats.queries import (
+    JobFilter,
+    JobSort,
+    company_billing_ready,
+    get_job,
+    list_jobs,
+)
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
-Token = Annotated[Position | None, Depends(consistency_token)]
+# Waits for the command's consistency token (if given) before a connection is taken for the query.
+FreshAts = Annotated[None, Depends(read_after("ats"))]
 
 
 def _response(job_id: UUID, result: CommandResult) -> CommandResponse:
@@ -106,9 +113,8 @@ async def move_job(
 
 @router.get("")
 async def list_all(
-    request: Request,
+    _: FreshAts,
     db: Db,
-    token: Token,
     status: Annotated[list[JobStatus] | None, Query()] = None,
     company_id: UUID | None = None,
     search: Annotated[str | None, Query(max_length=200)] = None,
@@ -116,7 +122,6 @@ async def list_all(
     page: Annotated[int, Query(ge=1)] = 1,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> JobPage:
-    await wait_for_projection(request, "ats", token)
     rows, total = await list_jobs(db, JobFilter(status=status, company_id=company_id, search=search), sort, page, limit)
     return JobPage(
         data=[JobOut.from_row(r) for r in rows],
@@ -125,8 +130,7 @@ async def list_all(
 
 
 @router.get("/{job_id}")
-async def get_one(job_id: UUID, request: Request, db: Db, token: Token) -> JobEnvelope:
-    await wait_for_projection(request, "ats", token)
+async def get_one(job_id: UUID, _: FreshAts, db: Db) -> JobEnvelope:
     row = await get_job(db, job_id)
     if row is None:
         raise HTTPException(404, f"job {job_id} not found")

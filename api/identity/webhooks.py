@@ -30,7 +30,11 @@ from api.deps import Store, SystemDep
 from commands.core import Command, DomainError, Invalid
 from commands.identity import organization as orgs
 from commands.identity import user as users
-from commands.identity.clerk_webhook import MarkClerkWebhookProcessed, RecordClerkWebhook, clerk_webhook
+from commands.identity.clerk_webhook import (
+    MarkClerkWebhookProcessed,
+    RecordClerkWebhook,
+    clerk_webhook,
+)
 from commands.identity.events import MembershipRole, SourceInstance
 from eventstore import EventStore, Metadata, handle, load, stream_id_for
 from eventstore.handle import DeciderLike
