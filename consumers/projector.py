@@ -199,6 +199,7 @@ class Projector:
         self.stats.mode = "catching up"
         await self.catch_up(batch_size=5000, stop=stop)
         position, offset = await self.position()
+        self.stats.position = position
         start_at: Any = offset + 1 if offset is not None else "next"
         channel = await connection.channel()
         await channel.set_qos(prefetch_count=prefetch)
@@ -234,7 +235,9 @@ class Projector:
             raise LogStalled(f"the relay is at {relay.position} but projection {self.projection.name} is stuck at {position}")
 
     async def _apply_messages(self, messages: list[AbstractIncomingMessage]) -> None:
-        position, _ = await self.position()
+        # The checkpoint as this projector last committed it: apply() checks it again inside its
+        # transaction, so no extra read per batch is needed here.
+        position = self.stats.position
         run: list[RecordedEvent] = []
         for message in messages:
             headers = message.headers or {}
