@@ -52,7 +52,7 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -401,6 +401,33 @@ class Offered:
         return self.appended / self.elapsed if self.elapsed > 0 else 0.0
 
 
+async def paced_appends(
+    store: Any, factory: Any, rate: float, writers: int, k: int, start: float, deadline: float,
+    appended: Callable[[Position, float, float], None], failed: Callable[[Exception], None],
+) -> None:
+    """Writer `k` of `writers`: one new-stream append every `writers / rate` seconds, offset by k.
+
+    A writer that falls behind catches up (appends without sleeping) rather than skipping its slots.
+    """
+    i = 0
+    while True:
+        due = start + (i * writers + k) / rate
+        if due >= deadline:
+            return
+        delay = due - perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        i += 1
+        stream, event = factory.new()
+        t0 = perf_counter()
+        try:
+            result = await store.append(stream, [event], NO_STREAM)
+        except Exception as exc:
+            failed(exc)
+            continue
+        appended(result.position, t0, perf_counter())
+
+
 async def offer(bench: Bench, pipeline: Pipeline, rate: float, seconds: float, writers: int, sample_every: float = 0.25) -> Offered:
     """Append at `rate` events/s for `seconds` from `writers` paced tasks (a late writer catches up, never skips)."""
     result = Offered(rate, seconds)
@@ -408,28 +435,17 @@ async def offer(bench: Bench, pipeline: Pipeline, rate: float, seconds: float, w
     start = perf_counter()
     deadline = start + seconds
 
-    async def writer(k: int) -> None:
-        i = 0
-        while True:
-            due = start + (i * writers + k) / rate
-            if due >= deadline:
-                return
-            delay = due - perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            i += 1
-            stream, event = factory.new()
-            t0 = perf_counter()
-            try:
-                appended = await store.append(stream, [event], NO_STREAM)
-            except Exception as exc:  # counted and reported
-                result.errors += 1
-                result.first_error = result.first_error or f"{type(exc).__name__}: {exc}"
-                continue
-            t1 = perf_counter()
-            pipeline.record(appended.position, t1)
-            result.append_latencies.append(t1 - t0)
-            result.appended += 1
+    def appended(position: Position, t0: float, t1: float) -> None:
+        pipeline.record(position, t1)
+        result.append_latencies.append(t1 - t0)
+        result.appended += 1
+
+    def failed(exc: Exception) -> None:  # counted and reported
+        result.errors += 1
+        result.first_error = result.first_error or f"{type(exc).__name__}: {exc}"
+
+    def writer(k: int) -> Awaitable[None]:
+        return paced_appends(store, factory, rate, writers, k, start, deadline, appended, failed)
 
     async def sampler() -> None:
         while True:
@@ -524,25 +540,14 @@ async def _writer_process(dsn: str, rate: float, seconds: float, writers: int) -
     out.write(f"START {start!r}\n")
     out.flush()
 
-    async def writer(k: int) -> None:
-        i = 0
-        while True:
-            due = start + (i * writers + k) / rate
-            if due >= deadline:
-                return
-            delay = due - perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            i += 1
-            stream, event = factory.new()
-            t0 = perf_counter()
-            try:
-                appended = await store.append(stream, [event], NO_STREAM)
-            except Exception as exc:
-                lines.append(f"E {type(exc).__name__}: {exc}".replace("\n", " "))
-                continue
-            t1 = perf_counter()
-            lines.append(f"A {appended.position.tx} {appended.position.pos} {t1!r} {t1 - t0!r}")
+    def appended(position: Position, t0: float, t1: float) -> None:
+        lines.append(f"A {position.tx} {position.pos} {t1!r} {t1 - t0!r}")
+
+    def failed(exc: Exception) -> None:
+        lines.append(f"E {type(exc).__name__}: {exc}".replace("\n", " "))
+
+    def writer(k: int) -> Awaitable[None]:
+        return paced_appends(store, factory, rate, writers, k, start, deadline, appended, failed)
 
     async def flusher() -> None:
         while True:
