@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from api.deps import SystemDep
+from api.deps import PlatformAdmin, SystemDep
 from consumers.app import topology_of
 from consumers.dlq import dead_letter_counts
 from consumers.reactors import all_reactors
@@ -16,8 +16,8 @@ from consumers.status import export_metrics, read_status
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/admin/status")
-async def consumer_status(system: SystemDep) -> dict[str, Any]:
+@router.get("/admin/status", responses={401: {}, 403: {}})
+async def consumer_status(system: SystemDep, _: PlatformAdmin) -> dict[str, Any]:
     """Each consumer's position, lag in events and seconds, and state (live, catching up, stopped, error)."""
     report = await read_status(system.pool)
     if system.settings.rabbitmq_url:

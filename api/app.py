@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from prometheus_client import CollectorRegistry
 
 from api.admin import router as admin_router
 from api.ats.companies import router as companies_router
 from api.ats.jobs import router as jobs_router
+from api.deps import rate_limit
+from api.gateway import open_gateway
 from api.health import router as health_router
 from api.identity.webhooks import router as clerk_webhooks_router
 from api.observability import RequestContext, RequestMetrics
@@ -23,11 +25,12 @@ def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with system_factory() as system:
+        async with system_factory() as system, open_gateway(system, app.state.metrics) as gateway:
             app.state.system = system
+            app.state.gateway = gateway
             yield
 
-    app = FastAPI(title="Splits", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="Splits", version="0.1.0", lifespan=lifespan, dependencies=[Depends(rate_limit)])
     app.state.metrics = CollectorRegistry()
     app.add_middleware(RequestContext, metrics=RequestMetrics(app.state.metrics))
     install_problem_handlers(app)

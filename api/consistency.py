@@ -27,14 +27,17 @@ def consistency_token(
         raise HTTPException(400, str(exc)) from None
 
 
-def read_after(projection: str) -> Callable[..., Awaitable[None]]:
-    """A dependency that waits for `projection` to pass the request's token, if it has one.
+def read_after(projection: str) -> Callable[..., Awaitable[Position | None]]:
+    """A dependency that waits for `projection` to pass the request's token, if it has one (and returns it).
 
     Declare it before the route's database connection: the wait then holds no pooled connection.
     """
 
-    async def dependency(request: Request, token: Annotated[Position | None, Depends(consistency_token)]) -> None:
+    async def dependency(
+        request: Request, token: Annotated[Position | None, Depends(consistency_token)]
+    ) -> Position | None:
         await wait_for_projection(request, projection, token)
+        return token
 
     return dependency
 

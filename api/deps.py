@@ -8,8 +8,13 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Request
 from psycopg import AsyncConnection
 
+from api.auth import AuthUnavailable, VerifiedToken
+from api.gateway import Gateway
+from api.ratelimit import Decision
+from commands.core import Forbidden
 from eventstore import EventStore, Metadata
 from infra.bootstrap import System
+from projections.identity.access import ANONYMOUS, Access
 
 
 def _system(request: Request) -> System:
@@ -24,9 +29,104 @@ SystemDep = Annotated[System, Depends(_system)]
 Store = Annotated[EventStore, Depends(_store)]
 
 
-def _actor(request: Request) -> str:
-    # Authentication (Clerk JWTs and the access context) replaces this with the caller's identity.
-    return "anonymous"
+def _gateway(request: Request) -> Gateway:
+    return request.app.state.gateway
+
+
+# --- who is calling ---------------------------------------------------------------------------------
+
+class NotAuthenticated(Exception):
+    """The route needs a signed-in caller and the request carries no token (→ 401)."""
+
+
+def _bearer(authorization: str | None) -> str | None:
+    if authorization is None:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated()
+    return token.strip()
+
+
+async def _token(
+    request: Request, authorization: Annotated[str | None, Header(max_length=8192)] = None
+) -> VerifiedToken | None:
+    """The verified session token, or None without one. A bad token is refused, never taken as anonymous."""
+    token = _bearer(authorization)
+    if token is None:
+        return None
+    gateway = _gateway(request)
+    if gateway.verifier is None:
+        raise AuthUnavailable("none", "no Clerk instance is configured")
+    return await gateway.verifier.verify(token)
+
+
+async def _maybe_user(request: Request, token: Annotated[VerifiedToken | None, Depends(_token)]) -> Access:
+    if token is None:
+        return ANONYMOUS
+    return await _gateway(request).access.resolve(token.user_id)
+
+
+async def _caller(token: Annotated[VerifiedToken | None, Depends(_token)]) -> VerifiedToken:
+    if token is None:
+        raise NotAuthenticated()
+    return token
+
+
+async def _current_user(access: Annotated[Access, Depends(_maybe_user)]) -> Access:
+    if access.is_anonymous:
+        raise NotAuthenticated()
+    return access
+
+
+async def _platform_admin(access: Annotated[Access, Depends(_current_user)]) -> Access:
+    if not access.is_platform_admin:
+        raise Forbidden("this route is for platform admins")
+    return access
+
+
+# A signed-in caller's verified token, whether or not the identity context knows them yet (registration).
+Caller = Annotated[VerifiedToken, Depends(_caller)]
+# The access context of a signed-in caller (401 without a token); `is_known` is False before sync.
+CurrentUser = Annotated[Access, Depends(_current_user)]
+# The access context, ANONYMOUS without a token (public catalogue reads).
+MaybeUser = Annotated[Access, Depends(_maybe_user)]
+# A platform admin (401 without a token, 403 for anyone else).
+PlatformAdmin = Annotated[Access, Depends(_platform_admin)]
+
+
+# --- rate limits --------------------------------------------------------------------------------------
+
+EXEMPT_PREFIXES = ("/health", "/ready", "/metrics", "/v2/webhooks/", "/docs", "/openapi.json")
+
+
+class RateLimited(Exception):
+    def __init__(self, decision: Decision) -> None:
+        super().__init__(f"rate limit of {decision.limit} requests per minute reached")
+        self.decision = decision
+
+
+async def rate_limit(request: Request, token: Annotated[VerifiedToken | None, Depends(_token)]) -> None:
+    """App-wide: one count per request against the caller's limit (per user when signed in, else per IP)."""
+    gateway = _gateway(request)
+    if gateway.limiter is None or request.url.path.startswith(EXEMPT_PREFIXES):
+        return
+    caller = f"user:{token.instance}:{token.user_id}" if token else f"ip:{request.client.host if request.client else '?'}"
+    route = request.scope.get("route")
+    template = getattr(route, "path", request.url.path)
+    own = gateway.limits.for_route(request.method, template)
+    if own is not None:
+        decision = await gateway.limiter.check(f"route:{request.method}:{template}:{caller}", own)
+    else:
+        decision = await gateway.limiter.check(caller, gateway.limits.per_user if token else gateway.limits.per_ip)
+    if not decision.allowed:
+        raise RateLimited(decision)
+    # Added to whatever response the route produces (RequestContext), errors and raw responses included.
+    request.state.response_headers = decision.headers()
+
+
+def _actor(access: Annotated[Access, Depends(_maybe_user)]) -> str:
+    return access.actor
 
 
 def _metadata(

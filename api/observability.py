@@ -41,7 +41,8 @@ class RequestContext:
             return
         given = dict(scope["headers"]).get(CORRELATION_HEADER.encode(), b"").decode("latin-1")
         correlation_id = given if _SAFE_ID.match(given) else str(uuid4())
-        scope.setdefault("state", {})["correlation_id"] = correlation_id
+        state = scope.setdefault("state", {})
+        state["correlation_id"] = correlation_id
         status = 500
         started = time.perf_counter()
 
@@ -49,7 +50,13 @@ class RequestContext:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", []).append((CORRELATION_HEADER.encode(), correlation_id.encode()))
+                headers = message.setdefault("headers", [])
+                headers.append((CORRELATION_HEADER.encode(), correlation_id.encode()))
+                # Headers a dependency asked for (rate-limit counts), whatever response the route made.
+                present = {name.lower() for name, _ in headers}
+                for name, value in state.get("response_headers", {}).items():
+                    if name.lower().encode() not in present:
+                        headers.append((name.encode(), value.encode()))
             await send(message)
 
         with structlog.contextvars.bound_contextvars(correlation_id=correlation_id):

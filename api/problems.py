@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
+from api.auth import AuthUnavailable, InvalidToken
+from api.deps import NotAuthenticated, RateLimited
 from commands.core import (
     Conflict,
     DomainError,
@@ -47,6 +49,33 @@ def _status_of(exc: DomainError) -> int:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotAuthenticated)
+    async def not_authenticated(_: Request, exc: NotAuthenticated) -> JSONResponse:
+        response = problem(401, "authentication required",
+                           "send a Clerk session token as `Authorization: Bearer <token>`", code="unauthenticated")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="splits"'
+        return response
+
+    @app.exception_handler(InvalidToken)
+    async def invalid_token(_: Request, exc: InvalidToken) -> JSONResponse:
+        response = problem(401, "invalid token", f"the session token was refused: {exc.reason}",
+                           code="invalid_token", reason=exc.reason)
+        response.headers["WWW-Authenticate"] = f'Bearer realm="splits", error="invalid_token", error_description="{exc.reason}"'
+        return response
+
+    @app.exception_handler(AuthUnavailable)
+    async def auth_unavailable(_: Request, exc: AuthUnavailable) -> JSONResponse:
+        response = problem(503, "authentication unavailable",
+                           "session tokens cannot be checked right now; try again shortly", code="auth_unavailable")
+        response.headers["Retry-After"] = "5"
+        return response
+
+    @app.exception_handler(RateLimited)
+    async def rate_limited(_: Request, exc: RateLimited) -> JSONResponse:
+        response = problem(429, "too many requests", str(exc), code="rate_limited", limit=exc.decision.limit)
+        response.headers.update(exc.decision.headers())
+        return response
+
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
         return problem(_status_of(exc), exc.code.replace("_", " "), exc.message, code=exc.code, **exc.details)

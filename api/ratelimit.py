@@ -12,12 +12,10 @@ import math
 import time
 from dataclasses import dataclass
 
-import structlog
 from prometheus_client import CollectorRegistry, Counter
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
-log = structlog.get_logger(__name__)
+from infra.redis import Breaker
 
 # KEYS: current window, previous window. ARGV: limit, window (ms), elapsed in the current window (ms).
 # Returns {allowed (0/1), count after this request, ms until the current window ends}.
@@ -60,9 +58,13 @@ class Decision:
 class RateLimiter:
     """Counts requests per key in Redis; `check` answers whether one more is allowed."""
 
-    def __init__(self, redis: Redis, metrics: CollectorRegistry | None = None, prefix: str = "splits:rl") -> None:
+    def __init__(
+        self, redis: Redis, metrics: CollectorRegistry | None = None, prefix: str = "splits:rl",
+        breaker: Breaker | None = None,
+    ) -> None:
         self.redis = redis
         self.prefix = prefix
+        self.breaker = breaker or Breaker()
         self._script = redis.register_script(_SLIDING_WINDOW)
         self.unavailable = Counter(
             "splits_rate_limit_unavailable",
@@ -77,10 +79,11 @@ class RateLimiter:
         now_ms = int(now * 1000)
         index, elapsed = divmod(now_ms, window_ms)
         keys = [f"{self.prefix}:{key}:{index}", f"{self.prefix}:{key}:{index - 1}"]
-        try:
-            allowed, count, left_ms = await self._script(keys=keys, args=[limit, window_ms, elapsed])
-        except (RedisError, OSError) as exc:
+        answer = await self.breaker.call(
+            lambda: self._script(keys=keys, args=[limit, window_ms, elapsed]), lambda: None, "rate limit"
+        )
+        if answer is None:
             self.unavailable.inc()
-            log.warning("rate limiter unavailable; request let through", error=repr(exc))
             return Decision(True, limit, limit, window_s, degraded=True)
+        allowed, count, left_ms = answer
         return Decision(bool(allowed), limit, max(limit - int(count), 0), math.ceil(int(left_ms) / 1000))

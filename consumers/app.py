@@ -25,6 +25,8 @@ from consumers.status import report
 from consumers.topology import Topology
 from consumers.waiting import sleep_or_stop
 from infra.bootstrap import System
+from infra.redis import redis_client
+from projections.identity.access import AccessCache, AccessInvalidation
 from projections.registry import all_projections
 
 log = structlog.get_logger(__name__)
@@ -53,8 +55,13 @@ class Consumers:
     def __post_init__(self) -> None:
         registry = self.system.store.registry
         assert registry is not None
+        settings = self.system.settings
+        # The API caches access contexts in Redis; the identity projector evicts what its events change.
+        self._redis = redis_client(settings.redis_url) if settings.redis_url else None
+        hooks = {"identity": AccessInvalidation(AccessCache(self._redis, settings.access_cache_ttl_s))} if self._redis else {}
         self.projectors = [
-            Projector(self.system.pool, p, registry) for name, p in all_projections().items() if self._wanted(name)
+            Projector(self.system.pool, p, registry, on_applied=hooks.get(name))
+            for name, p in all_projections().items() if self._wanted(name)
         ]
         self.reactors = [
             ReactorRunner(r, self.system.pool, self.system.store, registry) for r in all_reactors() if self._wanted(r.name)
@@ -66,6 +73,8 @@ class Consumers:
     async def run(self, stop: asyncio.Event) -> None:
         url = self.system.settings.rabbitmq_url
         async with AsyncExitStack() as stack:
+            if self._redis is not None:
+                stack.push_async_callback(self._redis.aclose)
             tasks = await (self._with_broker(url, stop, stack) if url else self._from_feed(stop))
             tasks.append(self._heartbeat(stop))
             await asyncio.gather(*tasks)

@@ -11,7 +11,7 @@ catches up from the event store and then carries on with the log.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,8 +73,11 @@ class Projector:
         schema: str | None = None,
         checkpoint: str | None = None,
         batch_size: int = 500,
+        on_applied: Callable[[Sequence[RecordedEvent]], Awaitable[None]] | None = None,
     ) -> None:
+        """`on_applied` runs after each commit with the events it applied (for cache eviction; it may fail)."""
         self.pool = pool
+        self.on_applied = on_applied
         self.projection = projection
         self.registry = registry
         self.schema = schema or projection.name
@@ -117,6 +120,11 @@ class Projector:
         self.stats.applied += len(fresh)
         self.stats.batches += 1
         self.stats.position = current
+        if fresh and self.on_applied is not None:
+            try:
+                await self.on_applied(fresh)
+            except Exception as exc:  # a hook is best effort: the rows and checkpoint are committed
+                log.warning("projector hook failed", projection=self.projection.name, error=repr(exc))
         return current
 
     def _sql(self, event: RecordedEvent) -> list[Sql]:

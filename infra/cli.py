@@ -156,21 +156,51 @@ def dev(
     Without DATABASE_URL an embedded PostgreSQL is started under $SPLITS_DATA_DIR (default .splits/);
     without RABBITMQ_URL projectors and reactors read the event store's feed directly.
     """
+    from api.auth import clerk_instances
+
     settings = _settings(port=port)
+    dev_sign_in = not clerk_instances(settings)
     with _dev_database(settings) as url:
-        settings = settings.model_copy(update={"database_url": url})
+        settings = settings.model_copy(update={"database_url": url, "splits_dev_auth": dev_sign_in
+                                               or settings.splits_dev_auth})
         applied = asyncio.run(migrate_all(url))
         transport = "RabbitMQ" if settings.rabbitmq_url else "the event store's feed (no RABBITMQ_URL)"
         typer.echo(f"database ready ({len(applied)} new migration(s)); consumers read {transport}; "
                    f"API on http://{settings.host}:{settings.port}")
+        if dev_sign_in:
+            typer.echo(f"no Clerk instance configured: development sign-in is on. A platform admin is ready: "
+                       f"`Authorization: Bearer dev:{DEV_ADMIN}`; any `dev:<name>` signs in as that Clerk user")
 
         async def main(stop: asyncio.Event) -> None:
             async with bootstrap(settings) as system:
+                if dev_sign_in:
+                    await _seed_dev_admin(system)
                 await asyncio.gather(
                     _serve_api(system, stop), _run_consumers(system, stop, only=None, relay=True)
                 )
 
         _run(main)
+
+
+DEV_ADMIN = "user_dev_admin"
+
+
+async def _seed_dev_admin(system: System) -> None:
+    """The platform admin of development sign-in; idempotent, so every `splits dev` start may run it."""
+    from datetime import UTC, datetime
+
+    from commands.identity import user as users
+    from eventstore import Metadata, handle
+
+    user_id, now = users.user_id_for(DEV_ADMIN), datetime.now(UTC)
+    steps = [
+        users.RegisterUser(user_id=user_id, clerk_user_id=DEV_ADMIN, email="dev-admin@example.com",
+                           name="Development admin", source="portal", by="splits-dev", at=now),
+        users.GrantRole(user_id=user_id, role="platform_admin", by="splits-dev", at=now),
+    ]
+    for i, command in enumerate(steps):
+        meta = Metadata(actor="splits-dev", idempotency_key=f"dev-admin:{i}", source="cli")
+        await handle(system.store, users.user, user_id, command, meta)
 
 
 @app.command()

@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     app_clerk_jwks_url: str | None = None
     app_clerk_issuer: str | None = None
     app_clerk_webhook_secret: SecretStr | None = None
+    # The origins (`azp`) whose session tokens are accepted, comma-separated; empty: azp is not checked.
+    clerk_authorized_parties: str = ""
+    # Development only: accept `Authorization: Bearer dev:<clerk user id>` (refused in production).
+    splits_dev_auth: bool = False
 
     # Stripe, Resend, OpenAI.
     stripe_secret_key: SecretStr | None = None
@@ -55,9 +59,22 @@ class Settings(BaseSettings):
     # RabbitMQ names: every exchange and queue starts with this prefix.
     rabbitmq_prefix: str = "splits"
     events_log_max_age: str = "7D"
+    # Gateway: requests per minute per signed-in user and per IP without a token; per-route limits as
+    # JSON, e.g. RATE_LIMIT_ROUTES='{"POST /v1/jobs": 60}'. Access contexts and anonymous catalogue
+    # reads are cached in Redis this long (REDIS_URL unset: no limits, no cache).
+    rate_limit_per_user: int = Field(default=500, ge=1)
+    rate_limit_per_ip: int = Field(default=100, ge=1)
+    rate_limit_routes: dict[str, int] = Field(default_factory=dict)
+    access_cache_ttl_s: float = Field(default=30, gt=0, le=600)
+    catalogue_cache_ttl_s: float = Field(default=10, ge=0, le=600)
     # Database connections per process.
     db_pool_min: int = Field(default=2, ge=1)
     db_pool_max: int = Field(default=10, ge=1)
+
+
+    @property
+    def authorized_parties(self) -> list[str]:
+        return [origin.strip() for origin in self.clerk_authorized_parties.split(",") if origin.strip()]
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -87,9 +87,10 @@ def test_dev_starts_an_embedded_database_and_serves(tmp_path: Path) -> None:
                 time.sleep(0.2)
         assert ready is not None and ready.json() == {"status": "ok", "database": "ok"}
         # The whole path in one process: command, projector fed from the event store, query with the token.
-        created = httpx.post(f"http://127.0.0.1:{port}/v1/jobs", json={"company_id": "00000000-0000-0000-0000-000000000007", "title": "Dev", "fee_percentage": 20}, timeout=10)
+        admin = {"Authorization": "Bearer dev:user_dev_admin"}
+        created = httpx.post(f"http://127.0.0.1:{port}/v1/jobs", json={"company_id": "00000000-0000-0000-0000-000000000007", "title": "Dev", "fee_percentage": 20}, headers=admin, timeout=10)
         assert created.status_code == 201, created.text
-        read = httpx.get(f"http://127.0.0.1:{port}/v1/jobs/{created.json()['id']}", params={"after": created.json()["consistency_token"]}, timeout=10)
+        read = httpx.get(f"http://127.0.0.1:{port}/v1/jobs/{created.json()['id']}", params={"after": created.json()["consistency_token"]}, headers=admin, timeout=10)
         assert read.status_code == 200 and read.json()["data"]["title"] == "Dev"
     finally:
         proc.terminate()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from math import ceil
 from typing import Annotated, Literal
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from psycopg import AsyncConnection
 
 from api.ats.models import (
@@ -21,11 +22,12 @@ from api.ats.models import (
     StatusBody,
     percentage_to_bps,
 )
+from api.ats.policy import check_may_change, check_may_create, job_visibility, may_see
 from api.consistency import read_after
-from api.deps import CommandMetadata, Db, ExpectedVersion, Store
+from api.deps import CommandMetadata, CurrentUser, Db, ExpectedVersion, MaybeUser, Store
 from commands.ats import job as jobs
 from commands.ats.events import JobStatus
-from eventstore import CommandResult, EventStore, handle, load, stream_id_for
+from eventstore import CommandResult, EventStore, Position, handle, load, stream_id_for
 from projections.ats.queries import (
     JobFilter,
     JobSort,
@@ -33,11 +35,12 @@ from projections.ats.queries import (
     get_job,
     list_jobs,
 )
+from projections.identity.access import Access
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 # Waits for the command's consistency token (if given) before a connection is taken for the query.
-FreshAts = Annotated[None, Depends(read_after("ats"))]
+FreshAts = Annotated[Position | None, Depends(read_after("ats"))]
 
 
 def _response(job_id: UUID, result: CommandResult) -> CommandResponse:
@@ -48,21 +51,35 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-@router.post("", status_code=201)
-async def create_job(body: CreateJobBody, store: Store, meta: CommandMetadata) -> CommandResponse:
+@router.post("", status_code=201, responses={401: {}, 403: {}})
+async def create_job(body: CreateJobBody, store: Store, meta: CommandMetadata, user: CurrentUser) -> CommandResponse:
+    fee_bps = percentage_to_bps(body.fee_percentage)
+    check_may_create(user, body.company_id, body.source_firm_id, fee_bps)
     # With an Idempotency-Key the id is derived from it, so a retried request lands on the same stream.
     job_id = uuid5(NAMESPACE_URL, f"job:{meta.actor}:{meta.idempotency_key}") if meta.idempotency_key else uuid4()
     fields = body.model_dump(exclude={"fee_percentage"})
-    command = jobs.CreateJob(
-        job_id=job_id, fee_bps=percentage_to_bps(body.fee_percentage), by=meta.actor, at=_now(), **fields
-    )
+    if user.is_recruiter and not user.is_platform_admin:
+        # A recruiter who posts a job owns it (domain §2.4); nobody else can be named owner by them.
+        fields["job_owner_recruiter_id"] = user.recruiter_id
+    command = jobs.CreateJob(job_id=job_id, fee_bps=fee_bps, by=meta.actor, at=_now(), **fields)
     return _response(job_id, await handle(store, jobs.job, job_id, command, meta))
 
 
-@router.patch("/{job_id}")
+async def _changeable(store: EventStore, user: Access, job_id: UUID) -> jobs.Job:
+    """The job's current state, if this caller may change it: 404 if they cannot see it, 403 if only see it."""
+    state, _, _ = await load(store, jobs.job, stream_id_for(jobs.job, job_id))
+    if not state.exists or not may_see(user, state):
+        raise HTTPException(404, f"job {job_id} not found")
+    check_may_change(user, state)
+    return state
+
+
+@router.patch("/{job_id}", responses={401: {}, 403: {}, 404: {}})
 async def edit_job(
-    job_id: UUID, body: EditJobBody, store: Store, meta: CommandMetadata, if_match: ExpectedVersion
+    job_id: UUID, body: EditJobBody, store: Store, meta: CommandMetadata, if_match: ExpectedVersion,
+    user: CurrentUser,
 ) -> CommandResponse:
+    await _changeable(store, user, job_id)
     given = body.model_dump(exclude_unset=True)
     if "fee_percentage" in given:
         percentage = given.pop("fee_percentage")
@@ -71,9 +88,8 @@ async def edit_job(
     return _response(job_id, await handle(store, jobs.job, job_id, command, meta, expected_version=if_match))
 
 
-async def _billing_ready(db: AsyncConnection, store: EventStore, job_id: UUID) -> bool:
+async def _billing_ready(db: AsyncConnection, state: jobs.Job) -> bool:
     """Looked up here and passed in, so the decider stays pure. Firm jobs wait for the billing context."""
-    state, _, _ = await load(store, jobs.job, stream_id_for(jobs.job, job_id))
     return await company_billing_ready(db, state.company_id)
 
 
@@ -89,7 +105,7 @@ _MOVES = {
 JobMove = Literal["publish", "submit", "pause", "fill", "reopen", "close", "draft"]
 
 
-@router.post("/{job_id}/{move}", responses={404: {}, 409: {}, 422: {}})
+@router.post("/{job_id}/{move}", responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
 async def move_job(
     job_id: UUID,
     move: JobMove,
@@ -97,9 +113,11 @@ async def move_job(
     meta: CommandMetadata,
     db: Db,
     if_match: ExpectedVersion,
+    user: CurrentUser,
     body: StatusBody | None = None,
 ) -> CommandResponse:
     """Status moves: publish, submit (for approval), pause, fill, reopen, close, draft."""
+    state = await _changeable(store, user, job_id)
     reason = body.reason if body else None
     common = {"job_id": job_id, "by": meta.actor, "at": _now(), "reason": reason}
     if move == "close":
@@ -107,31 +125,53 @@ async def move_job(
     elif move == "draft":
         command = jobs.ReturnJobToDraft(**common)
     else:
-        command = _MOVES[move](**common, billing_ready=await _billing_ready(db, store, job_id))
+        command = _MOVES[move](**common, billing_ready=await _billing_ready(db, state))
     return _response(job_id, await handle(store, jobs.job, job_id, command, meta, expected_version=if_match))
 
 
-@router.get("")
+async def _catalogue(request: Request, user: Access, token: Position | None, query: Callable[[], Awaitable[bytes]]) -> Response:
+    """Anonymous catalogue reads come from the short Redis cache (unless they wait for a token)."""
+    cache = request.app.state.gateway.catalogue
+    if cache is None or not user.is_anonymous or token is not None:
+        return Response(await query(), media_type="application/json")
+    key = cache.key(request.url.path, str(sorted(request.query_params.multi_items())))
+    return Response(await cache.get_or_compute(key, query), media_type="application/json")
+
+
+@router.get("", response_model=JobPage)
 async def list_all(
-    _: FreshAts,
-    db: Db,
+    request: Request,
+    token: FreshAts,
+    user: MaybeUser,
     status: Annotated[list[JobStatus] | None, Query()] = None,
     company_id: UUID | None = None,
     search: Annotated[str | None, Query(max_length=200)] = None,
     sort: JobSort = "-created_at",
     page: Annotated[int, Query(ge=1)] = 1,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
-) -> JobPage:
-    rows, total = await list_jobs(db, JobFilter(status=status, company_id=company_id, search=search), sort, page, limit)
-    return JobPage(
-        data=[JobOut.from_row(r) for r in rows],
-        pagination=Pagination(total=total, page=page, limit=limit, total_pages=ceil(total / limit) if total else 0),
-    )
+) -> Response:
+    """Jobs the caller may see (anonymous callers: the public marketplace), filtered, sorted and paginated."""
+
+    async def query() -> bytes:
+        async with request.app.state.system.pool.connection() as db:
+            rows, total = await list_jobs(db, job_visibility(user), JobFilter(status=status, company_id=company_id,
+                                                                               search=search), sort, page, limit)
+        pages = ceil(total / limit) if total else 0
+        return JobPage(
+            data=[JobOut.from_row(r) for r in rows],
+            pagination=Pagination(total=total, page=page, limit=limit, total_pages=pages),
+        ).model_dump_json().encode()
+
+    return await _catalogue(request, user, token, query)
 
 
-@router.get("/{job_id}")
-async def get_one(job_id: UUID, _: FreshAts, db: Db) -> JobEnvelope:
-    row = await get_job(db, job_id)
-    if row is None:
-        raise HTTPException(404, f"job {job_id} not found")
-    return JobEnvelope(data=JobOut.from_row(row))
+@router.get("/{job_id}", response_model=JobEnvelope, responses={404: {}})
+async def get_one(job_id: UUID, request: Request, token: FreshAts, user: MaybeUser) -> Response:
+    async def query() -> bytes:
+        async with request.app.state.system.pool.connection() as db:
+            row = await get_job(db, job_id, job_visibility(user))
+        if row is None:
+            raise HTTPException(404, f"job {job_id} not found")
+        return JobEnvelope(data=JobOut.from_row(row)).model_dump_json().encode()
+
+    return await _catalogue(request, user, token, query)

@@ -216,6 +216,8 @@ class Job:
     id: UUID | None = None
     status: JobStatus = "draft"
     company_id: UUID | None = None
+    source_firm_id: UUID | None = None
+    job_owner_recruiter_id: UUID | None = None
     # The editable fields follow: kept so that an edit repeating current values is seen as a no-op.
     title: str = ""
     department: str | None = None
@@ -255,7 +257,8 @@ def evolve(s: Job, e: JobEvent) -> Job:
     match e:
         case JobCreated():
             terms = {name: _state_value(name, getattr(e, name)) for name in EDITABLE}
-            return Job(exists=True, id=e.job_id, status="draft", company_id=e.company_id, **terms)
+            return Job(exists=True, id=e.job_id, status="draft", company_id=e.company_id,
+                       source_firm_id=e.source_firm_id, job_owner_recruiter_id=e.job_owner_recruiter_id, **terms)
         case JobEdited(changes=changes):
             return replace(s, **{name: _state_value(name, value) for name, value in changes.items()})
         case JobStatusChanged(to_status=to):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 from uuid import UUID
 
@@ -28,17 +28,63 @@ class JobFilter:
     search: str | None = None
 
 
-async def get_job(conn: psycopg.AsyncConnection, job_id: UUID) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class JobVisibility:
+    """Which jobs a caller may read: the union of the parts that are set.
+
+    `marketplace`: active jobs not in early access; `owner_recruiter_id`: jobs that recruiter owns, any
+    status; `firm_ids`: those firms' off-platform jobs, any status; `company_ids`: those companies' jobs,
+    any status; `everything`: all jobs.
+    """
+
+    everything: bool = False
+    marketplace: bool = False
+    owner_recruiter_id: UUID | None = None
+    firm_ids: frozenset[UUID] = field(default_factory=frozenset)
+    company_ids: frozenset[UUID] = field(default_factory=frozenset)
+
+    def clause(self) -> tuple[str, list[Any]]:
+        if self.everything:
+            return "TRUE", []
+        parts: list[str] = []
+        params: list[Any] = []
+        if self.marketplace:
+            parts.append("(status = 'active' AND NOT is_early_access)")
+        if self.owner_recruiter_id is not None:
+            parts.append("job_owner_recruiter_id = %s")
+            params.append(self.owner_recruiter_id)
+        if self.firm_ids:
+            parts.append("source_firm_id = ANY(%s)")
+            params.append(list(self.firm_ids))
+        if self.company_ids:
+            parts.append("company_id = ANY(%s)")
+            params.append(list(self.company_ids))
+        return ("(" + " OR ".join(parts) + ")") if parts else "FALSE", params
+
+    def admits(self, *, company_id: UUID | None, source_firm_id: UUID | None, status: str, is_early_access: bool,
+               job_owner_recruiter_id: UUID | None) -> bool:
+        return (
+            self.everything
+            or (self.marketplace and status == "active" and not is_early_access)
+            or (self.owner_recruiter_id is not None and job_owner_recruiter_id == self.owner_recruiter_id)
+            or (source_firm_id is not None and source_firm_id in self.firm_ids)
+            or (company_id is not None and company_id in self.company_ids)
+        )
+
+
+async def get_job(conn: psycopg.AsyncConnection, job_id: UUID, visible: JobVisibility) -> dict[str, Any] | None:
+    condition, params = visible.clause()
     async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute("SELECT * FROM ats.jobs WHERE id = %s", (job_id,))
+        await cur.execute(f"SELECT * FROM ats.jobs WHERE id = %s AND {condition}", (job_id, *params))
         return await cur.fetchone()
 
 
 async def list_jobs(
-    conn: psycopg.AsyncConnection, where: JobFilter, sort: JobSort, page: int, limit: int
+    conn: psycopg.AsyncConnection, visible: JobVisibility, where: JobFilter, sort: JobSort, page: int, limit: int
 ) -> tuple[list[dict[str, Any]], int]:
-    """One page of jobs and the total matching the filter."""
-    clauses, params = [], []
+    """One page of the jobs the caller may see that match the filter, and their total."""
+    condition, params = visible.clause()
+    clauses = [condition]
     if where.status:
         clauses.append("status = ANY(%s)")
         params.append(where.status)

@@ -52,7 +52,7 @@ async def test_users_roles_organizations_memberships_and_invitations_are_project
 
 
 async def test_access_context_combines_roles_organizations_and_companies(fresh_store) -> None:
-    from api.access import resolve_access
+    from projections.identity.access import resolve_access
 
     store = fresh_store
     admin_clerk, manager_clerk, recruiter_clerk = "user_admin", "user_manager", "user_recruiter"

@@ -3,48 +3,31 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from uuid import uuid4
 
 import httpx
 import pytest
 
-from api.app import create_app
-from consumers.app import Consumers
-from eventstore import EventStore
-from infra.bootstrap import System
+from commands.identity.user import user_id_for
 from infra.settings import Settings
+from tests.api import dev_auth, running_consumers, seed_user, serving
 from tests.conftest import RABBITMQ_URL
 
 
-@contextlib.asynccontextmanager
-async def serving(store: EventStore, settings: Settings):
-    system = System(settings=settings, pool=store.pool, store=store)
-
-    @contextlib.asynccontextmanager
-    async def existing():
-        yield system
-
-    app = create_app(existing)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://splits") as client:
-            yield client, system
+ADMIN = "user_jobs_admin"
 
 
 @pytest.fixture
 async def api_with_consumers(fresh_store, topology):
+    """The API and the consumers; the client is signed in (development sign-in) as a platform admin."""
     settings = Settings(
         database_url=fresh_store.pool.conninfo, rabbitmq_url=RABBITMQ_URL, rabbitmq_prefix=topology.prefix,
-        consistency_wait_s=10,
+        consistency_wait_s=10, splits_dev_auth=True,
     )
-    async with serving(fresh_store, settings) as (client, system):
-        stop = asyncio.Event()
-        task = asyncio.create_task(Consumers(system).run(stop))
-        try:
-            yield client
-        finally:
-            stop.set()
-            await task
+    await seed_user(fresh_store, ADMIN, roles=[("platform_admin", None)])
+    async with serving(fresh_store, settings) as (client, system), running_consumers(system):
+        client.headers.update(dev_auth(ADMIN))
+        yield client
 
 
 async def make_ready(client: httpx.AsyncClient, company_id) -> str:
@@ -120,8 +103,11 @@ async def test_unknown_job_and_bad_token_are_problems(api_with_consumers) -> Non
 
 
 async def test_token_not_reached_answers_503_with_retry_after(fresh_store) -> None:
-    settings = Settings(database_url=fresh_store.pool.conninfo, consistency_wait_s=0.2)
-    async with serving(fresh_store, settings) as (client, _):  # no consumers running: nothing gets projected
+    settings = Settings(database_url=fresh_store.pool.conninfo, consistency_wait_s=0.2, splits_dev_auth=True)
+    await seed_user(fresh_store, ADMIN, roles=[("platform_admin", None)])
+    # Only identity is projected (so the admin is known); the ats projection is not running.
+    async with serving(fresh_store, settings) as (client, system), running_consumers(system, only={"identity"}):
+        client.headers.update(dev_auth(ADMIN))
         created = await client.post("/v1/jobs", json={"company_id": str(uuid4()), "title": "QA", "fee_percentage": 15})
         waited = await client.get(f"/v1/jobs/{created.json()['id']}", params={"after": created.json()["consistency_token"]})
     assert waited.status_code == 503
@@ -186,6 +172,7 @@ async def test_correlation_id_travels_from_the_request_into_the_events_and_back(
     assert generated != "bad id with spaces" and len(generated) == 36
     events = await fresh_store.read_stream(f"job-{given.json()['id']}")
     assert events[0].metadata["correlation_id"] == "req-abc-123"
+    assert events[0].metadata["actor"] == str(user_id_for(ADMIN))
     assert (await fresh_store.read_stream(f"job-{made_up.json()['id']}"))[0].metadata["correlation_id"] == generated
     metrics = (await client.get("/metrics")).text
     posted = [line for line in metrics.splitlines() if line.startswith("splits_http_requests_total{")

@@ -1,0 +1,115 @@
+"""The gateway: who is calling (token → access context) and whether they may call again (rate limits).
+
+Built once per API process from the settings and kept on `app.state.gateway`. Routes never touch it
+directly: they ask for `Caller`, `CurrentUser` or `MaybeUser` (api/deps.py), and the app-wide
+`rate_limit` dependency counts every request that is not exempt.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Protocol
+
+import structlog
+from prometheus_client import CollectorRegistry
+from redis.asyncio import Redis
+
+from api.auth import InvalidToken, TokenVerifier, VerifiedToken, clerk_instances
+from api.ratelimit import RateLimiter
+from api.response_cache import ResponseCache
+from infra.bootstrap import System
+from infra.redis import Breaker, redis_client
+from infra.settings import Settings
+from projections.identity.access import AccessCache, AccessResolver
+
+log = structlog.get_logger(__name__)
+
+DEV_TOKEN_PREFIX = "dev:"
+_CLERK_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+
+
+class Verifier(Protocol):
+    async def verify(self, token: str) -> VerifiedToken: ...
+
+
+class DevVerifier:
+    """Development sign-in: `Bearer dev:<clerk user id>` is that user, no signature asked.
+
+    For `splits dev` on a machine without Clerk keys; real Clerk tokens still work beside it when
+    an instance is configured. `build_verifier` refuses it in production.
+    """
+
+    def __init__(self, clerk: TokenVerifier | None) -> None:
+        self.clerk = clerk
+
+    async def verify(self, token: str) -> VerifiedToken:
+        if token.startswith(DEV_TOKEN_PREFIX):
+            user_id = token.removeprefix(DEV_TOKEN_PREFIX)
+            if not _CLERK_ID.match(user_id):
+                raise InvalidToken("malformed", "a development token is dev:<clerk user id>")
+            return VerifiedToken(instance="dev", user_id=user_id, session_id="dev", org_id=None, claims={})
+        if self.clerk is None:
+            raise InvalidToken("malformed", "no Clerk instance is configured; use a development token dev:<user id>")
+        return await self.clerk.verify(token)
+
+
+def build_verifier(settings: Settings) -> Verifier | None:
+    """Clerk verification for the configured instances (plus development sign-in when asked for)."""
+    instances = clerk_instances(settings)
+    clerk = TokenVerifier(instances, settings.authorized_parties) if instances else None
+    if settings.splits_dev_auth:
+        if settings.environment == "production":
+            raise RuntimeError("SPLITS_DEV_AUTH signs anyone in without a password: it is refused in production")
+        log.warning("development sign-in is on: `Authorization: Bearer dev:<clerk user id>` is trusted")
+        return DevVerifier(clerk)
+    if clerk is None:
+        log.warning("no Clerk instance configured (SPLITS_CLERK_JWKS_URL/ISSUER, APP_CLERK_JWKS_URL/ISSUER): "
+                    "only public routes can be used")
+    return clerk
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    per_user: int
+    per_ip: int
+    routes: dict[str, int]  # "METHOD /path/template" → requests per minute
+
+    def for_route(self, method: str, template: str) -> int | None:
+        return self.routes.get(f"{method} {template}")
+
+
+@dataclass
+class Gateway:
+    verifier: Verifier | None
+    access: AccessResolver
+    limiter: RateLimiter | None
+    catalogue: ResponseCache | None
+    limits: RateLimits
+    redis: Redis | None = None
+
+
+@asynccontextmanager
+async def open_gateway(system: System, metrics: CollectorRegistry) -> AsyncIterator[Gateway]:
+    settings = system.settings
+    redis = redis_client(settings.redis_url) if settings.redis_url else None
+    if redis is None:
+        log.warning("REDIS_URL is not set: no rate limits, access contexts and catalogue reads are not cached")
+    breaker = Breaker()
+    cache = AccessCache(redis, settings.access_cache_ttl_s, breaker=breaker) if redis else None
+    gateway = Gateway(
+        verifier=build_verifier(settings),
+        access=AccessResolver(system.pool, cache),
+        limiter=RateLimiter(redis, metrics, breaker=breaker) if redis else None,
+        catalogue=ResponseCache(redis, settings.catalogue_cache_ttl_s, breaker=breaker)
+        if redis and settings.catalogue_cache_ttl_s else None,
+        limits=RateLimits(settings.rate_limit_per_user, settings.rate_limit_per_ip, settings.rate_limit_routes),
+        redis=redis,
+    )
+    try:
+        yield gateway
+    finally:
+        if redis is not None:
+            await redis.aclose()

@@ -1,0 +1,261 @@
+"""The caller's access context: who they are on the platform and what they may see and change.
+
+Resolved per request from the identity read schema (domain §2.2) in one query. The network context
+(recruiter firms) and the ats context add their parts as they are built.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool
+from redis.asyncio import Redis
+
+from commands.identity.user import user_id_for
+from infra.redis import Breaker
+
+_RESOLVE = """
+SELECT u.id,
+       coalesce(array_agg(DISTINCT r.role) FILTER (WHERE r.role IS NOT NULL), '{}')
+         || coalesce(array_agg(DISTINCT m.role) FILTER (WHERE m.role IS NOT NULL), '{}') AS roles,
+       coalesce(array_agg(DISTINCT m.organization_id) FILTER (WHERE m.organization_id IS NOT NULL), '{}') AS orgs,
+       coalesce(array_agg(DISTINCT m.organization_id) FILTER (WHERE m.organization_id IS NOT NULL
+                                                              AND m.company_id IS NULL), '{}') AS org_wide,
+       coalesce(array_agg(DISTINCT m.company_id) FILTER (WHERE m.company_id IS NOT NULL), '{}') AS scoped,
+       coalesce(array_agg(DISTINCT o.company_id) FILTER (WHERE o.company_id IS NOT NULL
+                                                         AND m.company_id IS NULL), '{}') AS org_companies,
+       max(r.role_entity_id::text) FILTER (WHERE r.role = 'recruiter') AS recruiter_id,
+       max(r.role_entity_id::text) FILTER (WHERE r.role = 'candidate') AS candidate_id
+  FROM identity.users u
+  LEFT JOIN identity.user_roles r ON r.user_id = u.id
+  LEFT JOIN identity.memberships m ON m.user_id = u.id
+  LEFT JOIN identity.organizations o ON o.id = m.organization_id AND o.deleted_at IS NULL
+ WHERE u.clerk_user_id = %s AND u.deleted_at IS NULL
+ GROUP BY u.id
+"""
+
+
+@dataclass(frozen=True)
+class Access:
+    """What the caller is. `company_ids` are the companies whose data they may see as company staff:
+    the company of every organization they belong to organization-wide, plus company-scoped ones."""
+
+    user_id: UUID | None = None
+    clerk_user_id: str | None = None
+    roles: frozenset[str] = frozenset()
+    organization_ids: frozenset[UUID] = frozenset()
+    org_wide_organization_ids: frozenset[UUID] = frozenset()
+    scoped_company_ids: frozenset[UUID] = frozenset()
+    company_ids: frozenset[UUID] = frozenset()
+    recruiter_id: UUID | None = None
+    candidate_id: UUID | None = None
+    firm_ids: frozenset[UUID] = field(default_factory=frozenset)
+    # What each company lets this recruiter do there (can_create_jobs, can_edit_jobs, ...): filled from
+    # the recruiter–company relationships of the network context.
+    company_permissions: dict[UUID, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def is_anonymous(self) -> bool:
+        """No token was presented."""
+        return self.clerk_user_id is None
+
+    @property
+    def is_known(self) -> bool:
+        """A signed-in caller whom the identity context knows (a token alone, before sync, is not enough)."""
+        return self.user_id is not None
+
+    @property
+    def actor(self) -> str:
+        """Who to record as the author of events: the identity user id, or the Clerk id before sync."""
+        if self.user_id is not None:
+            return str(self.user_id)
+        return f"clerk:{self.clerk_user_id}" if self.clerk_user_id else "anonymous"
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return "platform_admin" in self.roles
+
+    @property
+    def is_company_user(self) -> bool:
+        return bool(self.roles & {"company_admin", "hiring_manager"})
+
+    @property
+    def is_recruiter(self) -> bool:
+        return self.recruiter_id is not None
+
+    def is_company_admin_of(self, company_id: UUID | None) -> bool:
+        return company_id is not None and "company_admin" in self.roles and company_id in self.company_ids
+
+    def recruiter_may(self, company_id: UUID | None, permission: str) -> bool:
+        """Whether an active relationship with the company grants this recruiter `permission`."""
+        return self.is_recruiter and company_id is not None and permission in self.company_permissions.get(company_id, ())
+
+
+ANONYMOUS = Access()
+
+
+async def resolve_access(conn: psycopg.AsyncConnection, clerk_user_id: str) -> Access | None:
+    """The access context of a Clerk user, or None when the user is unknown here (not synced yet, or deleted)."""
+    cur = await conn.execute(_RESOLVE, (clerk_user_id,))
+    row = await cur.fetchone()
+    if row is None:
+        return None
+    user_id, roles, orgs, org_wide, scoped, org_companies, recruiter_id, candidate_id = row
+    return Access(
+        user_id=user_id,
+        clerk_user_id=clerk_user_id,
+        roles=frozenset(roles),
+        organization_ids=frozenset(orgs),
+        org_wide_organization_ids=frozenset(org_wide),
+        scoped_company_ids=frozenset(scoped),
+        company_ids=frozenset(scoped) | frozenset(org_companies),
+        recruiter_id=UUID(recruiter_id) if recruiter_id else None,
+        candidate_id=UUID(candidate_id) if candidate_id else None,
+    )
+
+
+# --- the cache ------------------------------------------------------------------------------------
+
+def _encode(access: Access) -> str:
+    def plain(value: Any) -> Any:
+        if isinstance(value, frozenset):
+            return sorted(str(v) for v in value)
+        if isinstance(value, dict):
+            return {str(k): sorted(v) for k, v in value.items()}
+        return None if value is None else str(value)
+
+    return json.dumps({f.name: plain(getattr(access, f.name)) for f in fields(access)})
+
+
+def _decode(raw: bytes | str) -> Access:
+    data = json.loads(raw)
+    if data["user_id"] is None:
+        return Access(clerk_user_id=data["clerk_user_id"])
+    ids = {"organization_ids", "org_wide_organization_ids", "scoped_company_ids", "company_ids", "firm_ids"}
+    return Access(
+        user_id=UUID(data["user_id"]),
+        clerk_user_id=data["clerk_user_id"],
+        roles=frozenset(data["roles"]),
+        recruiter_id=UUID(data["recruiter_id"]) if data["recruiter_id"] else None,
+        candidate_id=UUID(data["candidate_id"]) if data["candidate_id"] else None,
+        company_permissions={UUID(k): frozenset(v) for k, v in data["company_permissions"].items()},
+        **{name: frozenset(UUID(v) for v in data[name]) for name in ids},
+    )
+
+
+class AccessCache:
+    """Access contexts kept in Redis for `ttl_s` seconds, keyed by identity user id.
+
+    The key is the identity user id (derived from the Clerk id), so whoever sees an identity event can
+    evict exactly the users it touches. The projector does that after each commit (see
+    `AccessInvalidation`); the short TTL bounds what a request racing that commit could leave behind.
+    """
+
+    def __init__(self, redis: Redis, ttl_s: float = 30, prefix: str = "splits:access", breaker: Breaker | None = None) -> None:
+        self.redis = redis
+        self.ttl_ms = int(ttl_s * 1000)
+        # A user not synced yet is remembered as unknown only briefly (and evicted by their registration).
+        self.unknown_ttl_ms = min(self.ttl_ms, 5000)
+        self.prefix = prefix
+        self.breaker = breaker or Breaker()
+
+    def key(self, user_id: UUID) -> str:
+        return f"{self.prefix}:{user_id}"
+
+    async def get(self, clerk_user_id: str) -> Access | None:
+        raw = await self.breaker.call(
+            lambda: self.redis.get(self.key(user_id_for(clerk_user_id))), lambda: None, "access cache read")
+        return None if raw is None else _decode(raw)
+
+    async def put(self, access: Access) -> None:
+        assert access.clerk_user_id is not None
+        key, value = self.key(user_id_for(access.clerk_user_id)), _encode(access)
+        ttl_ms = self.ttl_ms if access.is_known else self.unknown_ttl_ms
+        await self.breaker.call(lambda: self.redis.set(key, value, px=ttl_ms), lambda: None, "access cache write")
+
+    async def evict(self, user_ids: Iterable[UUID]) -> None:
+        keys = [self.key(u) for u in user_ids]
+        if keys:
+            await self.breaker.call(lambda: self.redis.delete(*keys), lambda: 0, "access cache eviction")
+
+    async def evict_all(self) -> None:
+        async def scan_and_delete() -> None:
+            batch: list[bytes] = []
+            async for key in self.redis.scan_iter(match=f"{self.prefix}:*", count=500):
+                batch.append(key)
+                if len(batch) >= 500:
+                    await self.redis.delete(*batch)
+                    batch.clear()
+            if batch:
+                await self.redis.delete(*batch)
+
+        await self.breaker.call(scan_and_delete, lambda: None, "access cache flush")
+
+
+class AccessResolver:
+    """Resolves a Clerk user's access context: from the cache, else from the read schema.
+
+    A user whose Clerk webhook has not been projected yet is looked up once more after
+    `not_synced_wait_s` (domain §2.2); if still unknown, the caller is signed in but has no rights.
+    """
+
+    def __init__(self, pool: AsyncConnectionPool, cache: AccessCache | None = None, not_synced_wait_s: float = 1.5) -> None:
+        self.pool = pool
+        self.cache = cache
+        self.not_synced_wait_s = not_synced_wait_s
+
+    async def resolve(self, clerk_user_id: str) -> Access:
+        if self.cache is not None and (cached := await self.cache.get(clerk_user_id)) is not None:
+            return cached
+        access = await self._load(clerk_user_id)
+        if access is None and self.not_synced_wait_s > 0:
+            await asyncio.sleep(self.not_synced_wait_s)
+            access = await self._load(clerk_user_id)
+        if access is None:
+            access = Access(clerk_user_id=clerk_user_id)
+        if self.cache is not None:
+            await self.cache.put(access)
+        return access
+
+    async def _load(self, clerk_user_id: str) -> Access | None:
+        async with self.pool.connection() as conn:
+            return await resolve_access(conn, clerk_user_id)
+
+
+_EVERYONE = frozenset({"OrganizationDeleted", "OrganizationCreated"})
+
+
+def users_touched(events: Iterable[Any]) -> set[UUID] | None:
+    """The users whose access context these recorded identity events may change; None means anyone's.
+
+    An organization's deletion (or its creation, which may link a company) reaches every member, so
+    the whole cache goes; everything else names its user.
+    """
+    touched: set[UUID] = set()
+    for event in events:
+        if event.type in _EVERYONE:
+            return None
+        user_id = event.data.get("user_id")
+        if user_id:
+            touched.add(UUID(str(user_id)))
+    return touched
+
+
+class AccessInvalidation:
+    """After the identity projection commits a batch, evicts the cached access of the users it touched."""
+
+    def __init__(self, cache: AccessCache) -> None:
+        self.cache = cache
+
+    async def __call__(self, events: Iterable[Any]) -> None:
+        touched = users_touched(events)
+        if touched is None:
+            await self.cache.evict_all()
+        else:
+            await self.cache.evict(touched)
