@@ -14,6 +14,7 @@ from api.ats.jobs import router as jobs_router
 from api.deps import rate_limit
 from api.gateway import open_gateway
 from api.health import router as health_router
+from api.identity.routes import router as identity_router
 from api.identity.webhooks import router as clerk_webhooks_router
 from api.observability import RequestContext, RequestMetrics
 from api.problems import install_problem_handlers
@@ -39,4 +40,5 @@ def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]
     app.include_router(jobs_router)
     app.include_router(companies_router)
     app.include_router(clerk_webhooks_router)
+    app.include_router(identity_router)
     return app

@@ -129,17 +129,17 @@ def _actor(access: Annotated[Access, Depends(_maybe_user)]) -> str:
     return access.actor
 
 
-def _metadata(
-    request: Request,
-    actor: Annotated[str, Depends(_actor)],
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
-) -> Metadata:
-    return Metadata(
-        actor=actor,
-        correlation_id=request.state.correlation_id,
-        idempotency_key=idempotency_key,
-        source="api",
-    )
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+
+
+def request_metadata(request: Request, actor: str, idempotency_key: str | None) -> Metadata:
+    """Metadata of a command sent through the API: the author, the request's correlation id and key."""
+    return Metadata(actor=actor, correlation_id=request.state.correlation_id, idempotency_key=idempotency_key,
+                    source="api")
+
+
+def _metadata(request: Request, actor: Annotated[str, Depends(_actor)], idempotency_key: IdempotencyKey = None) -> Metadata:
+    return request_metadata(request, actor, idempotency_key)
 
 
 def _if_match(if_match: Annotated[str | None, Header(alias="If-Match", max_length=40)] = None) -> int | None:

@@ -33,10 +33,16 @@ _STATUS: dict[type[DomainError], int] = {
 }
 
 
-def problem(status: int, title: str, detail: str | None = None, type_: str = "about:blank", **extra: Any) -> JSONResponse:
+_MEMBERS = frozenset({"type", "title", "status", "detail", "instance"})
+
+
+def problem(status: int, title: str, detail: str | None = None, type_: str = "about:blank", /,
+            **extra: Any) -> JSONResponse:
     body: dict[str, Any] = {"type": type_, "title": title, "status": status}
     if detail:
         body["detail"] = detail
+    if clash := _MEMBERS & extra.keys():
+        raise ValueError(f"problem extension members may not reuse the standard names {sorted(clash)}")
     body.update(extra)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 

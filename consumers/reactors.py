@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from consumers.process.invitations import invitations
 from consumers.reactor import Reactor
 
 
 def all_reactors() -> list[Reactor]:
-    return []
+    return [invitations]

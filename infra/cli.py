@@ -23,7 +23,7 @@ app.add_typer(dlq_app, name="dlq")
 
 def _settings(**overrides: object) -> Settings:
     settings = load_settings(**{k: v for k, v in overrides.items() if v is not None})
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.logs_as)
     init_sentry(settings)
     return settings
 

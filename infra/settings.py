@@ -45,7 +45,8 @@ class Settings(BaseSettings):
     sentry_dsn: str | None = None
     sentry_release: str | None = None
     log_level: Literal["debug", "info", "warning", "error"] = "info"
-    log_format: Literal["console", "json"] = "console"
+    # Unset: one JSON object per line in production, readable lines elsewhere.
+    log_format: Literal["console", "json"] | None = None
 
     # Serving.
     port: int = Field(default=8000, ge=1, le=65535)
@@ -71,6 +72,10 @@ class Settings(BaseSettings):
     db_pool_min: int = Field(default=2, ge=1)
     db_pool_max: int = Field(default=10, ge=1)
 
+
+    @property
+    def logs_as(self) -> Literal["console", "json"]:
+        return self.log_format or ("json" if self.environment == "production" else "console")
 
     @property
     def authorized_parties(self) -> list[str]:

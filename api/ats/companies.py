@@ -7,18 +7,23 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from api.ats.models import BillingReadinessBody, CommandResponse
-from api.deps import CommandMetadata, Store
+from api.ats.models import BillingReadinessBody
+from api.deps import CommandMetadata, CurrentUser, Store
+from api.responses import CommandResponse
 from commands.ats.company import SetCompanyBillingReadiness, company
+from commands.core import Forbidden
 from eventstore import handle
 
 router = APIRouter(prefix="/v1/companies", tags=["companies"])
 
 
-@router.put("/{company_id}/billing-readiness")
+@router.put("/{company_id}/billing-readiness", responses={401: {}, 403: {}})
 async def set_billing_readiness(
-    company_id: UUID, body: BillingReadinessBody, store: Store, meta: CommandMetadata
+    company_id: UUID, body: BillingReadinessBody, store: Store, meta: CommandMetadata, user: CurrentUser
 ) -> CommandResponse:
+    """The company's admins (billing admins, domain §2.3) or a platform admin."""
+    if not (user.is_platform_admin or user.is_company_admin_of(company_id)):
+        raise Forbidden("only the company's admins may change its billing settings", company_id=str(company_id))
     command = SetCompanyBillingReadiness(company_id=company_id, ready=body.ready, by=meta.actor, at=datetime.now(UTC))
     result = await handle(store, company, company_id, command, meta)
-    return CommandResponse(id=company_id, version=result.version, consistency_token=result.token)
+    return CommandResponse.of(company_id, result)

@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from psycopg import AsyncConnection
 
 from api.ats.models import (
-    CommandResponse,
     CreateJobBody,
     EditJobBody,
     JobEnvelope,
@@ -25,9 +24,10 @@ from api.ats.models import (
 from api.ats.policy import check_may_change, check_may_create, job_visibility, may_see
 from api.consistency import read_after
 from api.deps import CommandMetadata, CurrentUser, Db, ExpectedVersion, MaybeUser, Store
+from api.responses import CommandResponse
 from commands.ats import job as jobs
 from commands.ats.events import JobStatus
-from eventstore import CommandResult, EventStore, Position, handle, load, stream_id_for
+from eventstore import EventStore, Position, handle, load, stream_id_for
 from projections.ats.queries import (
     JobFilter,
     JobSort,
@@ -42,9 +42,6 @@ router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 # Waits for the command's consistency token (if given) before a connection is taken for the query.
 FreshAts = Annotated[Position | None, Depends(read_after("ats"))]
 
-
-def _response(job_id: UUID, result: CommandResult) -> CommandResponse:
-    return CommandResponse(id=job_id, version=result.version, consistency_token=result.token)
 
 
 def _now() -> datetime:
@@ -62,7 +59,7 @@ async def create_job(body: CreateJobBody, store: Store, meta: CommandMetadata, u
         # A recruiter who posts a job owns it (domain §2.4); nobody else can be named owner by them.
         fields["job_owner_recruiter_id"] = user.recruiter_id
     command = jobs.CreateJob(job_id=job_id, fee_bps=fee_bps, by=meta.actor, at=_now(), **fields)
-    return _response(job_id, await handle(store, jobs.job, job_id, command, meta))
+    return CommandResponse.of(job_id, await handle(store, jobs.job, job_id, command, meta))
 
 
 async def _changeable(store: EventStore, user: Access, job_id: UUID) -> jobs.Job:
@@ -85,7 +82,7 @@ async def edit_job(
         percentage = given.pop("fee_percentage")
         given["fee_bps"] = None if percentage is None else percentage_to_bps(percentage)
     command = jobs.EditJob(job_id=job_id, by=meta.actor, at=_now(), **given)
-    return _response(job_id, await handle(store, jobs.job, job_id, command, meta, expected_version=if_match))
+    return CommandResponse.of(job_id, await handle(store, jobs.job, job_id, command, meta, expected_version=if_match))
 
 
 async def _billing_ready(db: AsyncConnection, state: jobs.Job) -> bool:
@@ -126,7 +123,7 @@ async def move_job(
         command = jobs.ReturnJobToDraft(**common)
     else:
         command = _MOVES[move](**common, billing_ready=await _billing_ready(db, state))
-    return _response(job_id, await handle(store, jobs.job, job_id, command, meta, expected_version=if_match))
+    return CommandResponse.of(job_id, await handle(store, jobs.job, job_id, command, meta, expected_version=if_match))
 
 
 async def _catalogue(request: Request, user: Access, token: Position | None, query: Callable[[], Awaitable[bytes]]) -> Response:

@@ -76,12 +76,6 @@ class BillingReadinessBody(_Body):
     ready: bool
 
 
-class CommandResponse(BaseModel):
-    id: UUID
-    version: int
-    consistency_token: str | None = Field(description="Pass as ?after= or X-Consistency-Token to read your write")
-
-
 class JobOut(BaseModel):
     id: UUID
     company_id: UUID | None

@@ -35,7 +35,7 @@ VALID_FOR = timedelta(days=7)
 class InvitationNotPending(RuleViolation):
     def __init__(self, invitation_id: UUID | None, status: InvitationStatus, action: str) -> None:
         super().__init__(f"invitation {invitation_id} is {status}: only a pending invitation can be {action}",
-                         invitation_id=str(invitation_id), status=status)
+                         invitation_id=str(invitation_id), invitation_status=status)
 
 
 class InvitationHasExpired(RuleViolation):

@@ -104,6 +104,7 @@ class Organization:
     id: UUID | None = None
     name: str = ""
     slug: str = ""
+    company_id: UUID | None = None
     members: Mapping[MemberKey, MembershipRole] = field(default_factory=dict)
 
     def org_wide_admins(self) -> int:
@@ -117,7 +118,7 @@ def initial_state() -> Organization:
 def evolve(s: Organization, e: OrganizationEvent) -> Organization:
     match e:
         case OrganizationCreated():
-            return Organization(exists=True, id=e.organization_id, name=e.name, slug=e.slug)
+            return Organization(exists=True, id=e.organization_id, name=e.name, slug=e.slug, company_id=e.company_id)
         case OrganizationRenamed(name=name, slug=slug):
             return replace(s, name=name, slug=slug)
         case OrganizationDeleted():

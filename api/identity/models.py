@@ -1,0 +1,146 @@
+"""The HTTP contract of the identity routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from commands.identity.events import MembershipRole, OnboardingStatus, UserRole
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterBody(_Body):
+    email: str = Field(min_length=3, max_length=320)
+    name: str | None = Field(default=None, max_length=200)
+    image_url: str | None = Field(default=None, max_length=2000)
+    referred_by_recruiter_id: UUID | None = None
+
+
+class ProfileBody(_Body):
+    email: str | None = Field(default=None, min_length=3, max_length=320)
+    name: str | None = Field(default=None, max_length=200)
+    image_url: str | None = Field(default=None, max_length=2000)
+
+
+class OnboardingBody(_Body):
+    status: OnboardingStatus
+    step: int = Field(ge=1, le=4)
+    metadata: dict[str, Any] | None = None
+
+
+class ConsentBody(_Body):
+    functional: bool
+    analytics: bool
+    marketing: bool
+    source: str = Field(default="web", min_length=1, max_length=50)
+
+
+class RoleBody(_Body):
+    role: UserRole
+    role_entity_id: UUID | None = None
+
+
+class OrganizationBody(_Body):
+    name: str = Field(min_length=1, max_length=200)
+    slug: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)
+    company_id: UUID | None = Field(default=None, description="the company this organization runs (new if omitted)")
+
+
+class RenameBody(_Body):
+    name: str = Field(min_length=1, max_length=200)
+    slug: str | None = Field(default=None, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)
+
+
+class MemberBody(_Body):
+    user_id: UUID
+    role: MembershipRole
+    company_id: UUID | None = Field(default=None, description="set for a membership scoped to one company")
+
+
+class MemberRoleBody(_Body):
+    role: MembershipRole
+    company_id: UUID | None = None
+
+
+class InvitationBody(_Body):
+    email: str = Field(min_length=3, max_length=320)
+    organization_id: UUID
+    company_id: UUID | None = None
+    role: MembershipRole
+
+
+class Membership(BaseModel):
+    organization_id: UUID
+    organization_name: str | None
+    company_id: UUID | None
+    role: str
+
+
+class Me(BaseModel):
+    id: UUID
+    clerk_user_id: str
+    email: str
+    name: str | None
+    image_url: str | None
+    onboarding_status: str
+    onboarding_step: int
+    onboarding_completed_at: datetime | None
+    last_active_at: datetime | None
+    roles: list[str]
+    recruiter_id: UUID | None
+    candidate_id: UUID | None
+    is_platform_admin: bool
+    memberships: list[Membership]
+
+
+class OrganizationOut(BaseModel):
+    id: UUID
+    name: str
+    slug: str
+    company_id: UUID | None
+    created_at: datetime
+
+
+class MemberOut(BaseModel):
+    user_id: UUID
+    email: str | None
+    name: str | None
+    company_id: UUID | None
+    role: str
+    added_at: datetime
+
+
+class InvitationOut(BaseModel):
+    id: UUID
+    email: str
+    organization_id: UUID
+    company_id: UUID | None
+    role: str
+    status: Literal["pending", "accepted", "expired", "revoked"]
+    expires_at: datetime
+    created_at: datetime
+
+
+class InvitationPreview(BaseModel):
+    """What the invitee sees before signing in: no email, nothing about other members."""
+
+    id: UUID
+    organization_name: str
+    role: str
+    status: str
+    expires_at: datetime
+
+
+class ConsentOut(BaseModel):
+    necessary: bool
+    functional: bool
+    analytics: bool
+    marketing: bool
+    source: str
+    recorded_at: datetime

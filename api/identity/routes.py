@@ -1,0 +1,345 @@
+"""Identity routes (domain §7.2): registration and the caller's own profile, onboarding, activity and
+consent; organizations, their members and invitations; platform roles.
+
+Who may manage an organization is decided from its own stream (the memberships recorded there), not
+from the union of roles in the access context: a hiring manager in one organization who is an admin
+of another must not manage the first.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+
+from api.consistency import read_after
+from api.deps import (
+    Caller,
+    CommandMetadata,
+    CurrentUser,
+    Db,
+    IdempotencyKey,
+    PlatformAdmin,
+    Store,
+    request_metadata,
+)
+from api.identity.models import (
+    ConsentBody,
+    ConsentOut,
+    InvitationBody,
+    InvitationOut,
+    InvitationPreview,
+    Me,
+    MemberBody,
+    MemberOut,
+    MemberRoleBody,
+    Membership,
+    OnboardingBody,
+    OrganizationBody,
+    OrganizationOut,
+    ProfileBody,
+    RegisterBody,
+    RenameBody,
+    RoleBody,
+)
+from api.responses import CommandResponse
+from commands.core import Forbidden, NotFound
+from commands.identity import invitation as invitations
+from commands.identity import organization as orgs
+from commands.identity import user as users
+from eventstore import (
+    EventStore,
+    Metadata,
+    Position,
+    handle,
+    load,
+    stream_id_for,
+)
+from projections.identity import queries
+from projections.identity.access import Access
+
+router = APIRouter(prefix="/v1", tags=["identity"])
+FreshIdentity = Annotated[Position | None, Depends(read_after("identity"))]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+
+def _known(user: Access) -> UUID:
+    """The caller's identity user id; a signed-in caller not registered yet must register first."""
+    if user.user_id is None:
+        raise HTTPException(403, "register first: POST /v1/users/register")
+    return user.user_id
+
+
+def _new_id(meta: Metadata, kind: str) -> UUID:
+    """A fresh id, or one derived from the Idempotency-Key so that a retried request lands on the same stream."""
+    return uuid5(NAMESPACE_URL, f"{kind}:{meta.actor}:{meta.idempotency_key}") if meta.idempotency_key else uuid4()
+
+
+# --- the caller ------------------------------------------------------------------------------------------
+
+@router.post("/users/register", responses={401: {}})
+async def register(body: RegisterBody, caller: Caller, store: Store, request: Request,
+                   idempotency_key: IdempotencyKey = None) -> CommandResponse:
+    """Idempotent: registering again returns the same user and only updates the profile fields given."""
+    user_id, at = users.user_id_for(caller.user_id), _now()
+    # The caller is not resolved here: before this, they are by definition not known.
+    meta = request_metadata(request, str(user_id), idempotency_key)
+    source = "candidate" if caller.instance == "app" else "portal"
+    command = users.RegisterUser(user_id=user_id, clerk_user_id=caller.user_id, source=source, by=str(user_id), at=at,
+                                 **body.model_dump(exclude_unset=True))
+    result = await handle(store, users.user, user_id, command, meta)
+    if source == "candidate":
+        # A user first seen through the candidate app is a candidate (as through its webhook).
+        grant = users.GrantRole(user_id=user_id, role="candidate", by=str(user_id), at=at)
+        result = await handle(store, users.user, user_id, grant, meta)
+    return CommandResponse.of(user_id, result)
+
+
+@router.get("/users/me", responses={401: {}, 403: {}, 404: {}})
+async def me(_: FreshIdentity, user: CurrentUser, db: Db) -> dict[str, Me]:
+    user_id = _known(user)
+    row = await queries.get_user(db, user_id)
+    if row is None:
+        raise HTTPException(404, "your user has been deleted")
+    memberships = [Membership(**m) for m in await queries.memberships_of(db, user_id)]
+    return {"data": Me(
+        id=row["id"], clerk_user_id=row["clerk_user_id"], email=row["email"], name=row["name"],
+        image_url=row["image_url"], onboarding_status=row["onboarding_status"], onboarding_step=row["onboarding_step"],
+        onboarding_completed_at=row["onboarding_completed_at"], last_active_at=row["last_active_at"],
+        roles=sorted(user.roles), recruiter_id=user.recruiter_id, candidate_id=user.candidate_id,
+        is_platform_admin=user.is_platform_admin, memberships=memberships,
+    )}
+
+
+@router.patch("/users/me", responses={401: {}, 403: {}})
+async def update_me(body: ProfileBody, user: CurrentUser, store: Store, meta: CommandMetadata) -> CommandResponse:
+    user_id = _known(user)
+    command = users.UpdateProfile(user_id=user_id, by=meta.actor, at=_now(), **body.model_dump(exclude_unset=True))
+    return CommandResponse.of(user_id, await handle(store, users.user, user_id, command, meta))
+
+
+@router.put("/users/me/onboarding", responses={401: {}, 403: {}, 422: {}})
+async def onboarding(body: OnboardingBody, user: CurrentUser, store: Store, meta: CommandMetadata) -> CommandResponse:
+    user_id = _known(user)
+    command = users.ProgressOnboarding(user_id=user_id, by=meta.actor, at=_now(), **body.model_dump())
+    return CommandResponse.of(user_id, await handle(store, users.user, user_id, command, meta))
+
+
+@router.post("/users/me/activity", responses={401: {}, 403: {}})
+async def activity(user: CurrentUser, caller: Caller, store: Store, meta: CommandMetadata) -> CommandResponse:
+    """A heartbeat: last activity is recorded at most every few minutes (the decider throttles it)."""
+    user_id = _known(user)
+    command = users.RecordSignIn(user_id=user_id, session_id=caller.session_id, by=meta.actor, at=_now())
+    return CommandResponse.of(user_id, await handle(store, users.user, user_id, command, meta))
+
+
+@router.get("/consent", responses={401: {}, 403: {}})
+async def get_consent(_: FreshIdentity, user: CurrentUser, db: Db) -> dict[str, ConsentOut | None]:
+    row = await queries.consent_of(db, _known(user))
+    return {"data": ConsentOut(**row) if row else None}
+
+
+@router.post("/consent", responses={401: {}, 403: {}})
+async def record_consent(
+    body: ConsentBody, request: Request, user: CurrentUser, store: Store, meta: CommandMetadata
+) -> CommandResponse:
+    user_id = _known(user)
+    command = users.RecordConsent(
+        user_id=user_id, by=meta.actor, at=_now(), ip_address=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"), **body.model_dump(),
+    )
+    return CommandResponse.of(user_id, await handle(store, users.user, user_id, command, meta))
+
+
+# --- platform roles (platform admins) ---------------------------------------------------------------------
+
+@router.post("/users/{user_id}/roles", responses={401: {}, 403: {}, 404: {}})
+async def grant_role(user_id: UUID, body: RoleBody, _: PlatformAdmin, store: Store, meta: CommandMetadata) -> CommandResponse:
+    command = users.GrantRole(user_id=user_id, by=meta.actor, at=_now(), **body.model_dump())
+    return CommandResponse.of(user_id, await handle(store, users.user, user_id, command, meta))
+
+
+@router.delete("/users/{user_id}/roles", responses={401: {}, 403: {}, 404: {}})
+async def revoke_role(user_id: UUID, body: RoleBody, _: PlatformAdmin, store: Store, meta: CommandMetadata) -> CommandResponse:
+    command = users.RevokeRole(user_id=user_id, by=meta.actor, at=_now(), **body.model_dump())
+    return CommandResponse.of(user_id, await handle(store, users.user, user_id, command, meta))
+
+
+@router.delete("/users/{user_id}", responses={401: {}, 403: {}, 404: {}})
+async def delete_user(user_id: UUID, _: PlatformAdmin, store: Store, meta: CommandMetadata) -> CommandResponse:
+    command = users.DeleteUser(user_id=user_id, by=meta.actor, at=_now())
+    return CommandResponse.of(user_id, await handle(store, users.user, user_id, command, meta))
+
+
+# --- organizations and members ----------------------------------------------------------------------------
+
+async def _organization(store: EventStore, user: Access, organization_id: UUID) -> orgs.Organization:
+    """The organization, if the caller belongs to it (or is a platform admin); otherwise it does not exist."""
+    state, _, _ = await load(store, orgs.organization, stream_id_for(orgs.organization, organization_id))
+    member = user.user_id is not None and any(uid == user.user_id for uid, _ in state.members)
+    if not state.exists or state.deleted or not (member or user.is_platform_admin):
+        raise NotFound(f"organization {organization_id} does not exist", organization_id=str(organization_id))
+    return state
+
+
+async def _managed(store: EventStore, user: Access, organization_id: UUID, company_id: UUID | None = None) -> orgs.Organization:
+    """The organization, if the caller may manage it in this scope: a platform admin, an organization-wide
+    company_admin, or for a company-scoped change the company_admin of that company (domain §2.4)."""
+    state = await _organization(store, user, organization_id)
+    if user.is_platform_admin:
+        return state
+    roles = {state.members.get((user.user_id, None))}
+    if company_id is not None:
+        roles.add(state.members.get((user.user_id, company_id)))
+    if "company_admin" not in roles:
+        raise Forbidden("only the organization's company admins may do this", organization_id=str(organization_id))
+    return state
+
+
+@router.post("/organizations", status_code=201, responses={401: {}, 403: {}})
+async def create_organization(
+    body: OrganizationBody, user: CurrentUser, store: Store, meta: CommandMetadata
+) -> CommandResponse:
+    """Create an organization (for its company) with the caller as its organization-wide company admin."""
+    user_id = _known(user)
+    organization_id, at = _new_id(meta, "organization"), _now()
+    company_id = body.company_id or uuid5(NAMESPACE_URL, f"company-of:{organization_id}")
+    await handle(store, orgs.organization, organization_id, orgs.CreateOrganization(
+        organization_id=organization_id, name=body.name, slug=body.slug, company_id=company_id, by=meta.actor, at=at),
+        meta)
+    result = await handle(store, orgs.organization, organization_id, orgs.AddMember(
+        organization_id=organization_id, user_id=user_id, role="company_admin", by=meta.actor, at=at), meta)
+    return CommandResponse.of(organization_id, result)
+
+
+@router.get("/organizations", responses={401: {}})
+async def my_organizations(_: FreshIdentity, user: CurrentUser, db: Db) -> dict[str, list[OrganizationOut]]:
+    """Platform admins see every organization; anyone else the ones they belong to."""
+    ids = None if user.is_platform_admin else list(user.organization_ids)
+    return {"data": [OrganizationOut(**r) for r in await queries.list_organizations(db, ids)]}
+
+
+@router.get("/organizations/{organization_id}", responses={401: {}, 404: {}})
+async def get_organization(
+    organization_id: UUID, _: FreshIdentity, user: CurrentUser, store: Store, db: Db
+) -> dict[str, OrganizationOut]:
+    await _organization(store, user, organization_id)
+    row = await queries.get_organization(db, organization_id)
+    if row is None:
+        raise HTTPException(404, f"organization {organization_id} not found")
+    return {"data": OrganizationOut(**row)}
+
+
+@router.patch("/organizations/{organization_id}", responses={401: {}, 403: {}, 404: {}})
+async def rename_organization(
+    organization_id: UUID, body: RenameBody, user: CurrentUser, store: Store, meta: CommandMetadata
+) -> CommandResponse:
+    await _managed(store, user, organization_id)
+    command = orgs.RenameOrganization(organization_id=organization_id, by=meta.actor, at=_now(), **body.model_dump())
+    return CommandResponse.of(organization_id, await handle(store, orgs.organization, organization_id, command, meta))
+
+
+@router.delete("/organizations/{organization_id}", responses={401: {}, 403: {}, 404: {}})
+async def delete_organization(
+    organization_id: UUID, _: PlatformAdmin, store: Store, meta: CommandMetadata
+) -> CommandResponse:
+    command = orgs.DeleteOrganization(organization_id=organization_id, by=meta.actor, at=_now())
+    return CommandResponse.of(organization_id, await handle(store, orgs.organization, organization_id, command, meta))
+
+
+@router.get("/organizations/{organization_id}/members", responses={401: {}, 404: {}})
+async def list_members(
+    organization_id: UUID, _: FreshIdentity, user: CurrentUser, store: Store, db: Db
+) -> dict[str, list[MemberOut]]:
+    await _organization(store, user, organization_id)
+    return {"data": [MemberOut(**m) for m in await queries.members_of(db, organization_id)]}
+
+
+@router.post("/organizations/{organization_id}/members", status_code=201, responses={401: {}, 403: {}, 404: {}, 409: {}})
+async def add_member(
+    organization_id: UUID, body: MemberBody, user: CurrentUser, store: Store, meta: CommandMetadata
+) -> CommandResponse:
+    await _managed(store, user, organization_id, body.company_id)
+    command = orgs.AddMember(organization_id=organization_id, by=meta.actor, at=_now(), **body.model_dump())
+    return CommandResponse.of(organization_id, await handle(store, orgs.organization, organization_id, command, meta))
+
+
+@router.patch("/organizations/{organization_id}/members/{user_id}", responses={401: {}, 403: {}, 404: {}, 422: {}})
+async def change_member_role(
+    organization_id: UUID, user_id: UUID, body: MemberRoleBody, user: CurrentUser, store: Store, meta: CommandMetadata
+) -> CommandResponse:
+    await _managed(store, user, organization_id, body.company_id)
+    command = orgs.ChangeMemberRole(organization_id=organization_id, user_id=user_id, company_id=body.company_id,
+                                    role=body.role, by=meta.actor, at=_now())
+    return CommandResponse.of(organization_id, await handle(store, orgs.organization, organization_id, command, meta))
+
+
+@router.delete("/organizations/{organization_id}/members/{user_id}", responses={401: {}, 403: {}, 404: {}, 422: {}})
+async def remove_member(
+    organization_id: UUID, user_id: UUID, user: CurrentUser, store: Store, meta: CommandMetadata,
+    company_id: UUID | None = None,
+) -> CommandResponse:
+    await _managed(store, user, organization_id, company_id)
+    command = orgs.RemoveMember(organization_id=organization_id, user_id=user_id, company_id=company_id,
+                                by=meta.actor, at=_now())
+    return CommandResponse.of(organization_id, await handle(store, orgs.organization, organization_id, command, meta))
+
+
+# --- invitations ------------------------------------------------------------------------------------------
+
+@router.post("/invitations", status_code=201, responses={401: {}, 403: {}, 404: {}})
+async def invite(body: InvitationBody, user: CurrentUser, store: Store, meta: CommandMetadata) -> CommandResponse:
+    await _managed(store, user, body.organization_id, body.company_id)
+    invitation_id = _new_id(meta, "invitation")
+    command = invitations.CreateInvitation(invitation_id=invitation_id, by=meta.actor, at=_now(), **body.model_dump())
+    return CommandResponse.of(invitation_id, await handle(store, invitations.invitation, invitation_id, command, meta))
+
+
+@router.get("/organizations/{organization_id}/invitations", responses={401: {}, 403: {}, 404: {}})
+async def list_invitations(
+    organization_id: UUID, _: FreshIdentity, user: CurrentUser, store: Store, db: Db
+) -> dict[str, list[InvitationOut]]:
+    await _managed(store, user, organization_id)
+    return {"data": [InvitationOut(**r) for r in await queries.invitations_of(db, organization_id)]}
+
+
+@router.get("/invitations/{invitation_id}/preview", responses={404: {}})
+async def preview_invitation(invitation_id: UUID, _: FreshIdentity, db: Db) -> dict[str, InvitationPreview]:
+    """Public: what an invitee sees before signing in (the link in the invitation email)."""
+    row = await queries.invitation_preview(db, invitation_id)
+    if row is None:
+        raise HTTPException(404, f"invitation {invitation_id} not found")
+    return {"data": InvitationPreview(**row)}
+
+
+@router.post("/invitations/{invitation_id}/accept", responses={401: {}, 403: {}, 404: {}, 422: {}})
+async def accept_invitation(
+    invitation_id: UUID, user: CurrentUser, store: Store, meta: CommandMetadata
+) -> CommandResponse:
+    """Accept as the signed-in user, whose email must be the invited one. The membership and the end of
+    onboarding follow from the acceptance (the invitations process manager)."""
+    user_id = _known(user)
+    me_now, _, _ = await load(store, users.user, stream_id_for(users.user, user_id))
+    if not me_now.exists or me_now.deleted or me_now.email is None:
+        raise HTTPException(403, "register first: POST /v1/users/register")
+    command = invitations.AcceptInvitation(invitation_id=invitation_id, user_id=user_id, user_email=me_now.email,
+                                           by=meta.actor, at=_now())
+    return CommandResponse.of(invitation_id, await handle(store, invitations.invitation, invitation_id, command, meta))
+
+
+@router.post("/invitations/{invitation_id}/revoke", responses={401: {}, 403: {}, 404: {}, 422: {}})
+async def revoke_invitation(
+    invitation_id: UUID, user: CurrentUser, store: Store, meta: CommandMetadata
+) -> CommandResponse:
+    state, _, _ = await load(store, invitations.invitation, stream_id_for(invitations.invitation, invitation_id))
+    if not state.exists or state.organization_id is None:
+        raise HTTPException(404, f"invitation {invitation_id} not found")
+    await _managed(store, user, state.organization_id, state.company_id)
+    command = invitations.RevokeInvitation(invitation_id=invitation_id, by=meta.actor, at=_now())
+    return CommandResponse.of(invitation_id, await handle(store, invitations.invitation, invitation_id, command, meta))

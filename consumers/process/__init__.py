@@ -1,0 +1,1 @@
+"""Process managers: reactors whose side effect is a command on another stream."""
