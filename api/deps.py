@@ -121,8 +121,9 @@ async def rate_limit(request: Request, token: Annotated[VerifiedToken | None, De
         decision = await gateway.limiter.check(caller, gateway.limits.per_user if token else gateway.limits.per_ip)
     if not decision.allowed:
         raise RateLimited(decision)
-    # Added to whatever response the route produces (RequestContext), errors and raw responses included.
-    request.state.response_headers = decision.headers()
+    if not decision.degraded:  # without Redis there is no count to tell
+        # Added to whatever response the route produces (RequestContext), errors and raw responses included.
+        request.state.response_headers = decision.headers()
 
 
 def _actor(access: Annotated[Access, Depends(_maybe_user)]) -> str:

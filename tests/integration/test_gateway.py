@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import subprocess
 import time
 from datetime import UTC, datetime
 from uuid import uuid4
@@ -211,3 +212,41 @@ async def test_anonymous_catalogue_reads_are_cached_briefly_and_tokens_bypass_th
         assert cached.json()["data"] == []
         signed_in = await client.get("/v1/jobs", params=search, headers=bearer(clerk.mint(user_id=f"user_admin_{run}")))
         assert [j["id"] for j in signed_in.json()["data"]] == [str(job_id)]
+
+
+def _redis_up() -> bool:
+    return subprocess.run(["redis-cli", "-p", "6379", "ping"], capture_output=True, text=True).stdout.strip() == "PONG"
+
+
+def _start_redis() -> None:
+    subprocess.run(["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", "6379", "--save", "",
+                    "--appendonly", "no"], check=True, capture_output=True, timeout=30)
+    deadline = time.monotonic() + 20
+    while not _redis_up():
+        assert time.monotonic() < deadline, "redis did not come back"
+        time.sleep(0.05)
+
+
+async def test_redis_stopped_and_started_again_requests_are_served_throughout(fresh_store, clerk) -> None:
+    run = secrets.token_hex(4)
+    await seed_user(fresh_store, f"user_steady_{run}")
+    token = bearer(clerk.mint(user_id=f"user_steady_{run}", lifetime_s=600))
+    async with serving(fresh_store, settings_for(fresh_store, clerk)) as (client, system), running_consumers(system):
+        limited = await client.get("/v1/jobs", headers=token)
+        assert limited.status_code == 200 and "ratelimit-limit" in limited.headers
+        subprocess.run(["redis-cli", "-p", "6379", "shutdown", "nosave"], capture_output=True, timeout=30)
+        try:
+            assert not _redis_up()
+            during = [await client.get("/v1/jobs", headers=token) for _ in range(5)]
+            during += [await client.get("/v1/jobs") for _ in range(5)]
+            assert [a.status_code for a in during] == [200] * 10
+            assert [a.headers.get("ratelimit-limit") for a in during] == [None] * 10
+            metrics = (await client.get("/metrics")).text
+            assert 'splits_rate_limit_unavailable_total' in metrics
+        finally:
+            _start_redis()
+
+        async def limited_again() -> bool:  # the breaker leaves Redis alone for 5 s, then tries again
+            return "ratelimit-limit" in (await client.get("/v1/jobs", headers=token)).headers
+
+        await wait_until(limited_again, timeout=15)
