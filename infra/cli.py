@@ -136,6 +136,29 @@ def consumers(
     _run(main)
 
 
+async def _run_scheduler(system: System, stop: asyncio.Event, every_s: float) -> None:
+    from consumers.scheduler import Scheduler
+    from consumers.schedules import all_schedules
+
+    await Scheduler(system.pool, system.store, all_schedules()).run(stop, every_s=every_s)
+
+
+@app.command()
+def scheduler(
+    every: Annotated[float, typer.Option(help="Seconds between passes.", min=0.1)] = 60.0,
+) -> None:
+    """Send what comes due with time: expiries, warnings, early-access activation, job closing, guarantee
+    completion. One instance is active; others wait as standbys. Each command is recorded once."""
+    settings = _settings()
+    _require_database(settings)
+
+    async def main(stop: asyncio.Event) -> None:
+        async with bootstrap(settings) as system:
+            await _run_scheduler(system, stop, every)
+
+    _run(main)
+
+
 @contextlib.contextmanager
 def _dev_database(settings: Settings) -> Iterator[str]:
     if settings.database_url:
@@ -176,7 +199,8 @@ def dev(
                 if dev_sign_in:
                     await _seed_dev_admin(system)
                 await asyncio.gather(
-                    _serve_api(system, stop), _run_consumers(system, stop, only=None, relay=True)
+                    _serve_api(system, stop), _run_consumers(system, stop, only=None, relay=True),
+                    _run_scheduler(system, stop, every_s=60.0),
                 )
 
         _run(main)

@@ -1,0 +1,31 @@
+"""Every schedule: what comes due with time, found in the read models, and the command that records it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import psycopg
+
+from commands.identity import invitation as invitations
+from consumers.scheduler import Due, Schedule
+
+BATCH = 500  # at most this many of one schedule per pass; the next pass takes the rest
+
+
+async def _expired_invitations(conn: psycopg.AsyncConnection, now: datetime) -> Sequence[Due]:
+    cur = await conn.execute(
+        "SELECT id, expires_at FROM identity.invitations WHERE status = 'pending' AND expires_at <= %s"
+        " ORDER BY expires_at LIMIT %s", (now, BATCH))
+    return [
+        Due(invitations.invitation, invitation_id,
+            invitations.ExpireInvitation(invitation_id=invitation_id, by="scheduler", at=now),
+            f"{invitation_id}:{expires_at.isoformat()}")
+        for invitation_id, expires_at in await cur.fetchall()
+    ]
+
+
+def all_schedules() -> list[Schedule]:
+    return [
+        Schedule("invitation-expiry", _expired_invitations),
+    ]
