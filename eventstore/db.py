@@ -27,6 +27,9 @@ def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10, name: str = 
         name=name,
         open=False,
         configure=_configure,
+        # A connection is checked as it leaves the pool: after a PostgreSQL restart the dead ones are
+        # replaced quietly instead of failing one request each.
+        check=AsyncConnectionPool.check_connection,
         kwargs={"autocommit": True, "options": SESSION_OPTIONS},
     )
 

@@ -1,7 +1,13 @@
-"""The ats read schema: jobs and company settings (later candidates, applications, placements)."""
+"""The ats read schema: companies, jobs, candidates, applications, notes, placements, sourcers.
 
-from projections.ats import companies as _companies  # noqa: F401  (each module registers its tables and handlers)
-from projections.ats import jobs as _jobs  # noqa: F401
+Every module beside this one (but `schema` and the query modules) declares its tables and handlers.
+"""
+
+import sys
+
 from projections.ats.schema import ats
+from projections.core_loader import load_table_modules
+
+load_table_modules(sys.modules[__name__])
 
 __all__ = ["ats"]
