@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from pydantic import BaseModel, ConfigDict
+
 from commands.core import Event
 
 JobStatus = Literal["draft", "pending", "active", "paused", "filled", "closed"]
@@ -95,5 +97,165 @@ class CompanyBillingReadinessSet(Event):
 
     company_id: UUID
     ready: bool
+    by: str
+    at: datetime
+
+
+# --- company profile ------------------------------------------------------------------------------
+
+CompanyStatus = Literal["active", "inactive"]
+# The fields an UpdateCompanyProfile may change. The organization a company belongs to is not here:
+# it decides who may act for the company, so it is set once, at creation.
+CompanyProfileField = Literal[
+    "name",
+    "slug",
+    "website",
+    "industry",
+    "company_size",
+    "headquarters_location",
+    "description",
+    "logo_url",
+    "stage",
+    "founded_year",
+    "tagline",
+    "mission_statement",
+    "benefits_summary",
+    "employee_count",
+    "tech_stack",
+    "hiring_process",
+    "social_links",
+]
+CompanyChangeValue = str | int | list[str] | dict[str, str] | None
+
+
+class CompanyCreated(Event):
+    company_id: UUID
+    identity_organization_id: UUID
+    name: str
+    slug: str
+    website: str | None
+    industry: str | None
+    company_size: str | None
+    headquarters_location: str | None
+    description: str | None
+    logo_url: str | None
+    stage: str | None
+    founded_year: int | None
+    tagline: str | None
+    mission_statement: str | None
+    benefits_summary: str | None
+    employee_count: int | None
+    tech_stack: list[str]
+    hiring_process: str | None
+    social_links: dict[str, str]
+    marketplace_visible: bool
+    status: CompanyStatus
+    by: str
+    at: datetime
+
+
+class CompanyProfileUpdated(Event):
+    """Only the fields that changed, each with its new value (None clears it)."""
+
+    company_id: UUID
+    changes: dict[CompanyProfileField, CompanyChangeValue]
+    by: str
+    at: datetime
+
+
+class CompanyMarketplaceVisibilitySet(Event):
+    company_id: UUID
+    visible: bool
+    by: str
+    at: datetime
+
+
+class CompanyStatusChanged(Event):
+    company_id: UUID
+    from_status: CompanyStatus
+    to_status: CompanyStatus
+    reason: str | None
+    by: str
+    at: datetime
+
+
+# --- job content, ownership and the scheduler -------------------------------------------------------
+
+RequirementType = Literal["mandatory", "preferred"]
+PreScreenQuestionType = Literal["text", "yes_no", "select", "multi_select"]
+
+
+class _Item(BaseModel):
+    """One entry of a list carried whole by an event; a value, not an event of its own."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class JobRequirementItem(_Item):
+    requirement_type: RequirementType
+    description: str
+    sort_order: int
+
+
+class JobSkillItem(_Item):
+    name: str
+    slug: str
+    is_required: bool
+
+
+class PreScreenQuestionItem(_Item):
+    """`question_id` stays the same while the question does, so that answers can refer to it."""
+
+    question_id: UUID
+    question: str
+    question_type: PreScreenQuestionType
+    options: list[str]
+    is_required: bool
+    disclaimer: str | None
+
+
+class JobRequirementsReplaced(Event):
+    """The job's whole list of requirements after the change, in sort order."""
+
+    job_id: UUID
+    requirements: list[JobRequirementItem]
+    by: str
+    at: datetime
+
+
+class JobSkillsReplaced(Event):
+    """The job's whole list of skills after the change."""
+
+    job_id: UUID
+    skills: list[JobSkillItem]
+    by: str
+    at: datetime
+
+
+class JobPreScreenQuestionsReplaced(Event):
+    """The job's whole list of pre-screen questions after the change, in the order they are asked."""
+
+    job_id: UUID
+    questions: list[PreScreenQuestionItem]
+    by: str
+    at: datetime
+
+
+class JobOwnerChanged(Event):
+    """The recruiter credited as the job owner on placements made from now on (None: no owner)."""
+
+    job_id: UUID
+    from_recruiter_id: UUID | None
+    to_recruiter_id: UUID | None
+    reason: str | None
+    by: str
+    at: datetime
+
+
+class JobEarlyAccessEnded(Event):
+    """The early-access period is over (activates_at passed): the job is now shown to every recruiter."""
+
+    job_id: UUID
+    activates_at: datetime
     by: str
     at: datetime

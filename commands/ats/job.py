@@ -3,27 +3,43 @@
 Ranges are checked when a command is built, so bad input never reaches `decide`; `decide` checks
 only what needs the job's current state. Billing readiness is looked up by the caller and passed
 in, like time, so that `decide` stays pure and safe to retry.
+
+Requirements, skills and pre-screen questions are each replaced as a whole list. Two commands come
+from the scheduler (domain §14), with the time of the run in `at`: `EndJobEarlyAccess` and
+`CloseJobPastClosingDate`; each is a no-op unless its moment has come, so the scheduler may send
+them as often as it likes.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Annotated, Any, Self, get_args
-from uuid import UUID
+from uuid import UUID, uuid5
 
-from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from commands.ats.events import (
     CommuteType,
     EditableJobField,
     EmploymentType,
     JobCreated,
+    JobEarlyAccessEnded,
     JobEdited,
     JobLevel,
+    JobOwnerChanged,
+    JobPreScreenQuestionsReplaced,
+    JobRequirementItem,
+    JobRequirementsReplaced,
+    JobSkillItem,
+    JobSkillsReplaced,
     JobStatus,
     JobStatusChanged,
+    PreScreenQuestionItem,
+    PreScreenQuestionType,
+    RequirementType,
 )
 from commands.core import Command, Conflict, Decider, NotFound, RuleViolation
 
@@ -38,6 +54,14 @@ ALLOWED: Mapping[JobStatus, frozenset[JobStatus]] = {
 REOPENABLE: frozenset[JobStatus] = frozenset({"closed", "filled"})
 EDITABLE: frozenset[str] = frozenset(get_args(EditableJobField))
 FIRM_JOB_MIN_FEE_BPS = 500  # domain §2.4: an off-platform (firm) job needs a fee of at least 5%
+
+CLOSING_DATE_PASSED = "closing date passed"
+CLOSABLE_ON_DATE: frozenset[JobStatus] = frozenset({"active", "paused"})
+MAX_REQUIREMENTS = 50
+MAX_SKILLS = 50
+MAX_QUESTIONS = 25
+MAX_OPTIONS = 50
+CHOICE_TYPES: frozenset[PreScreenQuestionType] = frozenset({"select", "multi_select"})
 
 _DATETIME_FIELDS = frozenset({"activates_at", "closes_at"})
 # Editable fields that have no "unset" value: an edit may change them but not clear them.
@@ -203,11 +227,149 @@ class ReturnJobToDraft(_StatusCommand):
     """→ draft; needs no billing profile."""
 
 
+class EndJobEarlyAccess(_JobCommand):
+    """Scheduler: an early-access job whose activates_at has come becomes a job like any other."""
+
+
+class CloseJobPastClosingDate(_JobCommand):
+    """Scheduler: an active or paused job whose closes_at has come is closed."""
+
+
+class ChangeJobOwner(_JobCommand):
+    """Name the recruiter credited as job owner; None leaves the job without one."""
+
+    job_owner_recruiter_id: UUID | None
+    reason: str | None = None
+
+
+# --- requirements, skills and pre-screen questions --------------------------------------------------
+
+class _Part(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+SkillName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+SkillSlug = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)
+]
+Option = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def skill_slug(name: str) -> str:
+    """The slug of a skill name: lowercase words joined by dashes, with C++ and C# kept apart from C."""
+    spelled = name.replace("+", " plus ").replace("#", " sharp ")
+    return "-".join(re.findall(r"[a-z0-9]+", spelled.lower()))
+
+
+def question_id_for(job_id: UUID, question: str) -> UUID:
+    """The id of a question given without one: the same for the same text on the same job, so that
+    replacing the list with the same questions keeps their ids and answers keep pointing at them."""
+    return uuid5(job_id, question.strip().casefold())
+
+
+class JobRequirementInput(_Part):
+    """`sort_order` None: the requirement's place in the list."""
+
+    requirement_type: RequirementType
+    description: Text
+    sort_order: Annotated[int, Field(ge=0)] | None = None
+
+
+class JobSkillInput(_Part):
+    """`slug` None: derived from the name (see `skill_slug`)."""
+
+    name: SkillName
+    slug: SkillSlug | None = None
+    is_required: bool = False
+
+
+class PreScreenQuestionInput(_Part):
+    """`question_id` None: derived from the job and the question text (see `question_id_for`)."""
+
+    question_id: UUID | None = None
+    question: Text
+    question_type: PreScreenQuestionType
+    options: Annotated[list[Option], Field(max_length=MAX_OPTIONS)] = []
+    is_required: bool = False
+    disclaimer: Text | None = None
+
+    @model_validator(mode="after")
+    def _options_fit_the_type(self) -> Self:
+        if self.question_type in CHOICE_TYPES:
+            if len(self.options) < 2:
+                raise ValueError(f"a {self.question_type} question needs at least two options")
+            if len({option.casefold() for option in self.options}) != len(self.options):
+                raise ValueError("options must not repeat")
+        elif self.options:
+            raise ValueError(f"a {self.question_type} question takes no options")
+        return self
+
+
+def _requirement_items(inputs: list[JobRequirementInput]) -> list[JobRequirementItem]:
+    items = [JobRequirementItem(requirement_type=r.requirement_type, description=r.description,
+                                sort_order=i if r.sort_order is None else r.sort_order) for i, r in enumerate(inputs)]
+    return sorted(items, key=lambda item: item.sort_order)
+
+
+def _skill_items(inputs: list[JobSkillInput]) -> list[JobSkillItem]:
+    return [JobSkillItem(name=s.name, slug=s.slug or skill_slug(s.name), is_required=s.is_required) for s in inputs]
+
+
+def _question_items(job_id: UUID, inputs: list[PreScreenQuestionInput]) -> list[PreScreenQuestionItem]:
+    return [PreScreenQuestionItem(question_id=q.question_id or question_id_for(job_id, q.question),
+                                  question=q.question, question_type=q.question_type, options=list(q.options),
+                                  is_required=q.is_required, disclaimer=q.disclaimer) for q in inputs]
+
+
+def _repeated(values: list[Any]) -> list[str]:
+    return sorted({str(v) for v in values if values.count(v) > 1})
+
+
+class ReplaceJobRequirements(_JobCommand):
+    requirements: Annotated[list[JobRequirementInput], Field(max_length=MAX_REQUIREMENTS)]
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Self:
+        if repeated := _repeated([item.sort_order for item in _requirement_items(self.requirements)]):
+            raise ValueError(f"requirement sort_order must not repeat: {', '.join(repeated)}")
+        return self
+
+
+class ReplaceJobSkills(_JobCommand):
+    skills: Annotated[list[JobSkillInput], Field(max_length=MAX_SKILLS)]
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Self:
+        items = _skill_items(self.skills)
+        if any(not item.slug for item in items):
+            raise ValueError("a skill name needs at least one letter or digit")
+        if repeated := _repeated([item.slug for item in items]):
+            raise ValueError(f"skills must not repeat: {', '.join(repeated)}")
+        return self
+
+
+class ReplaceJobPreScreenQuestions(_JobCommand):
+    questions: Annotated[list[PreScreenQuestionInput], Field(max_length=MAX_QUESTIONS)]
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Self:
+        if _repeated([q.question.casefold() for q in self.questions]):
+            raise ValueError("questions must not repeat")
+        if repeated := _repeated([item.question_id for item in _question_items(self.job_id, self.questions)]):
+            raise ValueError(f"question ids must not repeat: {', '.join(repeated)}")
+        return self
+
+
 JobCommand = (
     CreateJob | EditJob | PublishJob | SubmitJobForApproval | PauseJob | FillJob | CloseJob | ReopenJob
-    | ReturnJobToDraft
+    | ReturnJobToDraft | ReplaceJobRequirements | ReplaceJobSkills | ReplaceJobPreScreenQuestions | ChangeJobOwner
+    | EndJobEarlyAccess | CloseJobPastClosingDate
 )
-JobEvent = JobCreated | JobEdited | JobStatusChanged
+JobEvent = (
+    JobCreated | JobEdited | JobStatusChanged | JobRequirementsReplaced | JobSkillsReplaced
+    | JobPreScreenQuestionsReplaced | JobOwnerChanged | JobEarlyAccessEnded
+)
 
 
 @dataclass(frozen=True)
@@ -237,6 +399,10 @@ class Job:
     activates_at: datetime | None = None
     closes_at: datetime | None = None
     is_priority: bool = False
+    # Content replaced as whole lists.
+    requirements: tuple[JobRequirementItem, ...] = ()
+    skills: tuple[JobSkillItem, ...] = ()
+    pre_screen_questions: tuple[PreScreenQuestionItem, ...] = ()
 
 
 def initial_state() -> Job:
@@ -263,6 +429,16 @@ def evolve(s: Job, e: JobEvent) -> Job:
             return replace(s, **{name: _state_value(name, value) for name, value in changes.items()})
         case JobStatusChanged(to_status=to):
             return replace(s, status=to)
+        case JobRequirementsReplaced(requirements=items):
+            return replace(s, requirements=tuple(items))
+        case JobSkillsReplaced(skills=items):
+            return replace(s, skills=tuple(items))
+        case JobPreScreenQuestionsReplaced(questions=items):
+            return replace(s, pre_screen_questions=tuple(items))
+        case JobOwnerChanged(to_recruiter_id=owner):
+            return replace(s, job_owner_recruiter_id=owner)
+        case JobEarlyAccessEnded():
+            return replace(s, is_early_access=False)
         case _:
             return s
 
@@ -275,10 +451,45 @@ def decide(cmd: JobCommand, s: Job) -> list[JobEvent]:
             return [JobCreated(**cmd.model_dump(exclude={"by"}), created_by=actor)]
         case _ if not s.exists:
             raise NotFound(f"job {cmd.job_id} does not exist", job_id=str(cmd.job_id))
-        case EditJob() if s.status == "closed":
+        case EditJob() | ReplaceJobRequirements() | ReplaceJobSkills() | ReplaceJobPreScreenQuestions() \
+                if s.status == "closed":
             raise RuleViolation("a closed job cannot be edited; reopen it first", job_id=str(s.id))
         case EditJob():
             return _edit(cmd, s)
+        case ReplaceJobRequirements():
+            items = _requirement_items(cmd.requirements)
+            if tuple(items) == s.requirements:
+                return []
+            return [JobRequirementsReplaced(job_id=cmd.job_id, requirements=items, by=cmd.by, at=cmd.at)]
+        case ReplaceJobSkills():
+            skills = _skill_items(cmd.skills)
+            if tuple(skills) == s.skills:
+                return []
+            return [JobSkillsReplaced(job_id=cmd.job_id, skills=skills, by=cmd.by, at=cmd.at)]
+        case ReplaceJobPreScreenQuestions():
+            questions = _question_items(cmd.job_id, cmd.questions)
+            if tuple(questions) == s.pre_screen_questions:
+                return []
+            return [JobPreScreenQuestionsReplaced(job_id=cmd.job_id, questions=questions, by=cmd.by, at=cmd.at)]
+        case ChangeJobOwner(job_owner_recruiter_id=owner) if owner == s.job_owner_recruiter_id:
+            return []
+        case ChangeJobOwner(job_owner_recruiter_id=owner) if owner is not None and s.company_id is None:
+            raise RuleViolation("an off-platform firm job has no job owner (domain §5.2)", job_id=str(s.id))
+        case ChangeJobOwner(job_owner_recruiter_id=owner):
+            return [JobOwnerChanged(job_id=cmd.job_id, from_recruiter_id=s.job_owner_recruiter_id,
+                                    to_recruiter_id=owner, reason=cmd.reason, by=cmd.by, at=cmd.at)]
+        case EndJobEarlyAccess(at=at) if not s.is_early_access or s.activates_at is None or s.activates_at > at:
+            return []  # not early access, or not yet time: the scheduler will ask again
+        case EndJobEarlyAccess():
+            assert s.activates_at is not None
+            return [JobEarlyAccessEnded(job_id=cmd.job_id, activates_at=s.activates_at, by=cmd.by, at=cmd.at)]
+        case CloseJobPastClosingDate(at=at) if (
+            s.status not in CLOSABLE_ON_DATE or s.closes_at is None or s.closes_at > at
+        ):
+            return []
+        case CloseJobPastClosingDate():
+            return [JobStatusChanged(job_id=cmd.job_id, from_status=s.status, to_status="closed",
+                                     reason=CLOSING_DATE_PASSED, by=cmd.by, at=cmd.at)]
         case PublishJob():
             return _move(cmd, s, "active")
         case SubmitJobForApproval():
@@ -326,5 +537,10 @@ def _edit(cmd: EditJob, s: Job) -> list[JobEvent]:
 
 
 job: Decider[JobCommand, JobEvent, Job] = Decider(
-    "job", initial_state, evolve, decide, events=(JobCreated, JobEdited, JobStatusChanged)
+    "job",
+    initial_state,
+    evolve,
+    decide,
+    events=(JobCreated, JobEdited, JobStatusChanged, JobRequirementsReplaced, JobSkillsReplaced,
+            JobPreScreenQuestionsReplaced, JobOwnerChanged, JobEarlyAccessEnded),
 )
