@@ -1,0 +1,1 @@
+"""The network context: recruiters, their relationships with candidates and companies, and firms."""
