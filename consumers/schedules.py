@@ -7,6 +7,7 @@ from datetime import datetime
 
 import psycopg
 
+from commands.ats import job as jobs
 from commands.identity import invitation as invitations
 from consumers.scheduler import Due, Schedule
 
@@ -25,7 +26,31 @@ async def _expired_invitations(conn: psycopg.AsyncConnection, now: datetime) -> 
     ]
 
 
+async def _early_access_over(conn: psycopg.AsyncConnection, now: datetime) -> Sequence[Due]:
+    cur = await conn.execute(
+        "SELECT id, activates_at FROM ats.jobs WHERE is_early_access AND activates_at <= %s"
+        " ORDER BY activates_at LIMIT %s", (now, BATCH))
+    return [
+        Due(jobs.job, job_id, jobs.EndJobEarlyAccess(job_id=job_id, by="scheduler", at=now),
+            f"{job_id}:{activates_at.isoformat()}")
+        for job_id, activates_at in await cur.fetchall()
+    ]
+
+
+async def _closing_date_passed(conn: psycopg.AsyncConnection, now: datetime) -> Sequence[Due]:
+    cur = await conn.execute(
+        "SELECT id, closes_at FROM ats.jobs WHERE status IN ('active', 'paused') AND closes_at <= %s"
+        " ORDER BY closes_at LIMIT %s", (now, BATCH))
+    return [
+        Due(jobs.job, job_id, jobs.CloseJobPastClosingDate(job_id=job_id, by="scheduler", at=now),
+            f"{job_id}:{closes_at.isoformat()}")
+        for job_id, closes_at in await cur.fetchall()
+    ]
+
+
 def all_schedules() -> list[Schedule]:
     return [
         Schedule("invitation-expiry", _expired_invitations),
+        Schedule("job-early-access", _early_access_over),
+        Schedule("job-closing", _closing_date_passed),
     ]

@@ -82,3 +82,33 @@ async def test_one_scheduler_runs_at_a_time_and_a_standby_takes_over(fresh_store
     assert passes[-1] == "second"
     stop_second.set()
     await asyncio.wait_for(standby, 5)
+
+
+async def test_jobs_leave_early_access_and_close_on_their_dates_once(fresh_store: EventStore) -> None:
+    from commands.ats import job as jobs
+
+    early, closing = uuid4(), uuid4()
+    await handle(fresh_store, jobs.job, early, jobs.CreateJob(
+        job_id=early, company_id=uuid4(), title="Early", fee_bps=2000, is_early_access=True,
+        activates_at=NOW + timedelta(days=1), by="t", at=NOW), SEEDER)
+    await handle(fresh_store, jobs.job, closing, jobs.CreateJob(
+        job_id=closing, company_id=uuid4(), title="Closing", fee_bps=2000, closes_at=NOW + timedelta(days=3),
+        by="t", at=NOW), SEEDER)
+    await handle(fresh_store, jobs.job, closing, jobs.PublishJob(job_id=closing, billing_ready=True, by="t", at=NOW), SEEDER)
+    await project(fresh_store)
+    clock = Clock()
+    scheduler = Scheduler(fresh_store.pool, fresh_store, all_schedules(), clock)
+
+    clock.now = NOW + timedelta(hours=23)
+    assert (await scheduler.run_once()).sent == {}
+    clock.now = NOW + timedelta(days=1)
+    assert (await scheduler.run_once()).sent == {"job-early-access": 1}
+    clock.now = NOW + timedelta(days=3)
+    assert (await scheduler.run_once()).sent == {"job-closing": 1}
+    for _ in range(2):
+        await project(fresh_store)
+        assert (await scheduler.run_once()).sent == {}
+    assert (await types_on(fresh_store, f"job-{early}"))[-1] == "JobEarlyAccessEnded"
+    closed = await fresh_store.read_stream(f"job-{closing}")
+    assert [e.type for e in closed] == ["JobCreated", "JobStatusChanged", "JobStatusChanged"]
+    assert closed[-1].data["to_status"] == "closed"
