@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from consumers.process.candidates import candidate_accounts
 from consumers.process.invitations import invitations
+from consumers.reactions.ai_review import ai_review
 from consumers.reactor import Reactor
 
 
 def all_reactors() -> list[Reactor]:
-    return [invitations]
+    return [
+        invitations,
+        candidate_accounts,
+        ai_review,
+    ]
