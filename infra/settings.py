@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     openai_model: str = "gpt-4o-mini"
 
+    # Signs invitation links: a candidate invitation's token is HMAC-SHA256(this, invitation id), so whoever
+    # sends the email rebuilds the link and no token is stored. Required in production; elsewhere a fixed
+    # development secret stands in (with a warning at start-up).
+    splits_token_secret: SecretStr | None = None
+
     # Observability.
     sentry_dsn: str | None = None
     sentry_release: str | None = None

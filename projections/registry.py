@@ -5,7 +5,8 @@ from __future__ import annotations
 from projections.ats import ats
 from projections.core import Projection
 from projections.identity import identity
+from projections.network import network
 
 
 def all_projections() -> dict[str, Projection]:
-    return {p.name: p for p in (ats, identity)}
+    return {p.name: p for p in (ats, identity, network)}

@@ -1,7 +1,9 @@
 """The caller's access context: who they are on the platform and what they may see and change.
 
-Resolved per request from the identity read schema (domain §2.2) in one query. The network context
-(recruiter firms) and the ats context add their parts as they are built.
+Resolved per request from the identity and network read schemas (domain §2.2) in one query: the
+network context adds the recruiter (when the identity role is not there yet), the active firms the
+user is a member of, and what each company lets the recruiter do through an active relationship
+(none while the recruiter account is suspended, inactive or pending).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from commands.identity.user import user_id_for
 from infra.redis import Breaker
 
 _RESOLVE = """
+WITH person AS (
 SELECT u.id,
        coalesce(array_agg(DISTINCT r.role) FILTER (WHERE r.role IS NOT NULL), '{}')
          || coalesce(array_agg(DISTINCT m.role) FILTER (WHERE m.role IS NOT NULL), '{}') AS roles,
@@ -38,6 +41,23 @@ SELECT u.id,
   LEFT JOIN identity.organizations o ON o.id = m.organization_id AND o.deleted_at IS NULL
  WHERE u.clerk_user_id = %s AND u.deleted_at IS NULL
  GROUP BY u.id
+), who AS (
+SELECT p.*,
+       -- The recruiter role is granted by a process manager just after the recruiter is created.
+       coalesce(p.recruiter_id::uuid, (SELECT nr.id FROM network.recruiters nr WHERE nr.user_id = p.id)) AS rid
+  FROM person p
+)
+SELECT w.id, w.roles, w.orgs, w.org_wide, w.scoped, w.org_companies, w.rid::text, w.candidate_id,
+       coalesce((SELECT array_agg(fm.firm_id ORDER BY fm.firm_id)
+                   FROM network.firm_members fm JOIN network.firms f ON f.id = fm.firm_id AND f.status = 'active'
+                  WHERE fm.user_id = w.id), '{}') AS firm_ids,
+       coalesce((SELECT jsonb_object_agg(rc.company_id::text, to_jsonb(rc.permissions))
+                   FROM network.recruiter_companies rc
+                  WHERE rc.recruiter_id = w.rid AND rc.status = 'active'
+                    AND NOT EXISTS (SELECT 1 FROM network.recruiters nr
+                                     WHERE nr.id = rc.recruiter_id AND nr.status <> 'active')),
+                '{}'::jsonb) AS company_permissions
+  FROM who w
 """
 
 
@@ -106,7 +126,7 @@ async def resolve_access(conn: psycopg.AsyncConnection, clerk_user_id: str) -> A
     row = await cur.fetchone()
     if row is None:
         return None
-    user_id, roles, orgs, org_wide, scoped, org_companies, recruiter_id, candidate_id = row
+    user_id, roles, orgs, org_wide, scoped, org_companies, recruiter_id, candidate_id, firm_ids, permissions = row
     return Access(
         user_id=user_id,
         clerk_user_id=clerk_user_id,
@@ -117,6 +137,8 @@ async def resolve_access(conn: psycopg.AsyncConnection, clerk_user_id: str) -> A
         company_ids=frozenset(scoped) | frozenset(org_companies),
         recruiter_id=UUID(recruiter_id) if recruiter_id else None,
         candidate_id=UUID(candidate_id) if candidate_id else None,
+        firm_ids=frozenset(firm_ids),
+        company_permissions={UUID(company): frozenset(granted) for company, granted in permissions.items()},
     )
 
 
@@ -149,13 +171,37 @@ def _decode(raw: bytes | str) -> Access:
     )
 
 
+# Stored only if no eviction came between the read that built the value and now: KEYS = value, the
+# user's generation, the global generation; ARGV = value, the two generations read before, ttl in ms.
+_PUT_IF_UNCHANGED = """
+if (redis.call('GET', KEYS[2]) or '') == ARGV[2] and (redis.call('GET', KEYS[3]) or '') == ARGV[3] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4])
+  return 1
+end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """The eviction generations (the user's and everyone's) seen before a value was read from the database."""
+
+    user: str = ""
+    everyone: str = ""
+
+
 class AccessCache:
     """Access contexts kept in Redis for `ttl_s` seconds, keyed by identity user id.
 
     The key is the identity user id (derived from the Clerk id), so whoever sees an identity event can
-    evict exactly the users it touches. The projector does that after each commit (see
-    `AccessInvalidation`); the short TTL bounds what a request racing that commit could leave behind.
+    evict exactly the users it touches. The projectors do that after each commit (see
+    `AccessInvalidation`). A request that read the database just before such a commit must not store
+    what it read after the eviction: every eviction bumps a generation, the resolver notes the
+    generations before it reads (`stamp`), and `put` stores only if they have not moved since.
     """
+
+    # Generations only need to outlive a request's read-then-store; they expire long after.
+    GENERATION_TTL_MS = 600_000
 
     def __init__(self, redis: Redis, ttl_s: float = 30, prefix: str = "splits:access", breaker: Breaker | None = None) -> None:
         self.redis = redis
@@ -164,28 +210,64 @@ class AccessCache:
         self.unknown_ttl_ms = min(self.ttl_ms, 5000)
         self.prefix = prefix
         self.breaker = breaker or Breaker()
+        self._put_if_unchanged = redis.register_script(_PUT_IF_UNCHANGED)
 
     def key(self, user_id: UUID) -> str:
         return f"{self.prefix}:{user_id}"
+
+    def generation_key(self, user_id: UUID | None = None) -> str:
+        # Outside `<prefix>:*`, so that flushing the values keeps the generations.
+        return f"{self.prefix}-generation" if user_id is None else f"{self.prefix}-generation:{user_id}"
 
     async def get(self, clerk_user_id: str) -> Access | None:
         raw = await self.breaker.call(
             lambda: self.redis.get(self.key(user_id_for(clerk_user_id))), lambda: None, "access cache read")
         return None if raw is None else _decode(raw)
 
-    async def put(self, access: Access) -> None:
+    async def stamp(self, clerk_user_id: str) -> Stamp:
+        """The generations now: take it before reading the database, hand it to `put` after."""
+        keys = [self.generation_key(user_id_for(clerk_user_id)), self.generation_key()]
+        values = await self.breaker.call(lambda: self.redis.mget(keys), lambda: None, "access cache read")
+        if values is None:
+            return Stamp(user="unavailable")  # Redis is away: nothing will be stored anyway
+        user, everyone = (v.decode() if isinstance(v, bytes) else (v or "") for v in values)
+        return Stamp(user=user, everyone=everyone)
+
+    async def put(self, access: Access, stamp: Stamp | None = None) -> None:
+        """Store `access`; with a `stamp`, only if no eviction happened since it was taken."""
         assert access.clerk_user_id is not None
-        key, value = self.key(user_id_for(access.clerk_user_id)), _encode(access)
+        user_id = user_id_for(access.clerk_user_id)
+        key, value = self.key(user_id), _encode(access)
         ttl_ms = self.ttl_ms if access.is_known else self.unknown_ttl_ms
-        await self.breaker.call(lambda: self.redis.set(key, value, px=ttl_ms), lambda: None, "access cache write")
+        if stamp is None:
+            await self.breaker.call(lambda: self.redis.set(key, value, px=ttl_ms), lambda: None, "access cache write")
+            return
+        keys = [key, self.generation_key(user_id), self.generation_key()]
+        await self.breaker.call(
+            lambda: self._put_if_unchanged(keys=keys, args=[value, stamp.user, stamp.everyone, ttl_ms]),
+            lambda: None, "access cache write")
 
     async def evict(self, user_ids: Iterable[UUID]) -> None:
-        keys = [self.key(u) for u in user_ids]
-        if keys:
-            await self.breaker.call(lambda: self.redis.delete(*keys), lambda: 0, "access cache eviction")
+        users = list(user_ids)
+        if not users:
+            return
+
+        async def bump_and_delete() -> None:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                for user_id in users:
+                    pipe.incr(self.generation_key(user_id))
+                    pipe.pexpire(self.generation_key(user_id), self.GENERATION_TTL_MS)
+                pipe.delete(*(self.key(u) for u in users))
+                await pipe.execute()
+
+        await self.breaker.call(bump_and_delete, lambda: None, "access cache eviction")
 
     async def evict_all(self) -> None:
-        async def scan_and_delete() -> None:
+        async def bump_scan_and_delete() -> None:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.incr(self.generation_key())
+                pipe.pexpire(self.generation_key(), self.GENERATION_TTL_MS)
+                await pipe.execute()
             batch: list[bytes] = []
             async for key in self.redis.scan_iter(match=f"{self.prefix}:*", count=500):
                 batch.append(key)
@@ -195,7 +277,7 @@ class AccessCache:
             if batch:
                 await self.redis.delete(*batch)
 
-        await self.breaker.call(scan_and_delete, lambda: None, "access cache flush")
+        await self.breaker.call(bump_scan_and_delete, lambda: None, "access cache flush")
 
 
 class AccessResolver:
@@ -213,6 +295,7 @@ class AccessResolver:
     async def resolve(self, clerk_user_id: str) -> Access:
         if self.cache is not None and (cached := await self.cache.get(clerk_user_id)) is not None:
             return cached
+        stamp = await self.cache.stamp(clerk_user_id) if self.cache is not None else None
         access = await self._load(clerk_user_id)
         if access is None and self.not_synced_wait_s > 0:
             await asyncio.sleep(self.not_synced_wait_s)
@@ -220,7 +303,7 @@ class AccessResolver:
         if access is None:
             access = Access(clerk_user_id=clerk_user_id)
         if self.cache is not None:
-            await self.cache.put(access)
+            await self.cache.put(access, stamp)
         return access
 
     async def _load(self, clerk_user_id: str) -> Access | None:
@@ -259,3 +342,4 @@ class AccessInvalidation:
             await self.cache.evict_all()
         else:
             await self.cache.evict(touched)
+

@@ -1,0 +1,231 @@
+"""Recruiter–candidate routes (domain §7.4): a recruiter invites a candidate to be represented; the
+candidate consents or declines with the invitation's token; either side ends it.
+
+The token is HMAC-SHA256(secret, invitation id) (`api.network.tokens`): nothing stores it, the email
+carrying it can be rebuilt, and outside production the invite response returns it (no email is sent
+there). Consenting needs a signed-in user, recorded as the candidate's account (a process manager then
+links a recruiter-managed candidate record to it); declining only needs the token.
+
+A relationship is visible to its recruiter, its candidate and platform admins; to anyone else it does
+not exist (404). Its candidate is the caller whose access names the candidate (the `candidate` role the
+ats context grants the account that owns the record) or who consented to it.
+"""
+
+from __future__ import annotations
+
+import hmac
+from math import ceil
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request
+
+from api.deps import CommandMetadata, CurrentUser, Db, Store
+from api.network.common import (
+    FreshNetwork,
+    TokenSecret,
+    known,
+    my_recruiter_id,
+    new_id,
+    now,
+    own_recruiter,
+)
+from api.network.models import (
+    CandidateInvitationPreview,
+    CandidateInvitationResponse,
+    DeclineCandidateBody,
+    InviteCandidateBody,
+    Pagination,
+    ReasonBody,
+    RecruiterCandidateOut,
+    RecruiterCandidatePage,
+    TokenBody,
+)
+from api.network.tokens import invitation_token
+from api.responses import CommandResponse
+from commands.ats import candidate as candidates
+from commands.core import Forbidden
+from commands.network import recruiter_candidate as rtr
+from commands.network.events import RecruiterCandidateStatus
+from eventstore import CommandResult, EventStore, handle, load, stream_id_for
+from projections.identity.access import Access
+from projections.network import queries
+from projections.network.queries import RecruiterCandidateScope
+
+router = APIRouter(prefix="/recruiter-candidates", tags=["recruiter-candidates"])
+
+Party = Literal["recruiter", "candidate", "admin"]
+
+
+def _scope(user: Access) -> RecruiterCandidateScope:
+    if user.is_platform_admin:
+        return RecruiterCandidateScope(everything=True)
+    return RecruiterCandidateScope(recruiter_id=my_recruiter_id(user), candidate_id=user.candidate_id,
+                                   user_id=user.user_id)
+
+
+async def _candidate_record(store: EventStore, candidate_id: UUID | None) -> candidates.Candidate:
+    if candidate_id is None:
+        return candidates.initial_state()
+    state, _, _ = await load(store, candidates.candidate, stream_id_for(candidates.candidate, candidate_id))
+    return state
+
+
+def _is_candidate(user: Access, s: rtr.RecruiterCandidate) -> bool:
+    """The same rule as `_scope` (what the lists show), for one relationship loaded from its stream."""
+    return ((user.candidate_id is not None and user.candidate_id == s.candidate_id)
+            or (user.user_id is not None and s.consent_user_id == user.user_id))
+
+
+async def _relationship(store: EventStore, user: Access, relationship_id: UUID) -> tuple[rtr.RecruiterCandidate, Party]:
+    """The relationship and the caller's part in it; 404 for anyone who is not a party (nor an admin)."""
+    s, _, _ = await load(store, rtr.recruiter_candidate, stream_id_for(rtr.recruiter_candidate, relationship_id))
+    if s.exists:
+        if s.recruiter_id == my_recruiter_id(user):
+            return s, "recruiter"
+        if _is_candidate(user, s):
+            return s, "candidate"
+        if user.is_platform_admin:
+            return s, "admin"
+    raise HTTPException(404, f"relationship {relationship_id} not found")
+
+
+def _recruiter_only(party: Party, s: rtr.RecruiterCandidate, action: str) -> None:
+    if party != "recruiter":
+        raise Forbidden(f"only the recruiter can {action} this invitation", relationship_id=str(s.id))
+
+
+def _invitation_answer(request: Request, result: CommandResult, relationship_id: UUID, invitation_id: UUID,
+                       token: str) -> CandidateInvitationResponse:
+    production = request.app.state.system.settings.environment == "production"
+    return CandidateInvitationResponse(id=relationship_id, version=result.version, consistency_token=result.token,
+                                       invitation_id=invitation_id, invitation_token=None if production else token)
+
+
+@router.post("", status_code=201, responses={401: {}, 403: {}, 404: {}, 409: {}})
+async def invite(body: InviteCandidateBody, request: Request, user: CurrentUser, store: Store, secret: TokenSecret,
+                 meta: CommandMetadata) -> CandidateInvitationResponse:
+    """The caller's (active) recruiter invites the candidate; valid 7 days."""
+    recruiter = await own_recruiter(store, user, active=True)
+    candidate = await _candidate_record(store, body.candidate_id)
+    if not candidate.exists or candidate.archived:
+        raise HTTPException(404, f"candidate {body.candidate_id} not found")
+    assert recruiter.id is not None
+    invitation_id = new_id(meta, "recruiter-candidate-invitation")
+    token = invitation_token(secret, invitation_id)
+    command = rtr.InviteCandidate(recruiter_id=recruiter.id, candidate_id=body.candidate_id,
+                                  invitation_id=invitation_id, token=token, by=meta.actor, at=now())
+    result = await handle(store, rtr.recruiter_candidate, command.relationship_id, command, meta)
+    return _invitation_answer(request, result, command.relationship_id, invitation_id, token)
+
+
+@router.get("", response_model=RecruiterCandidatePage, responses={401: {}})
+async def list_relationships(
+    _: FreshNetwork,
+    user: CurrentUser,
+    db: Db,
+    status: RecruiterCandidateStatus | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+) -> RecruiterCandidatePage:
+    """Recruiters see their own relationships, candidates theirs, platform admins all."""
+    rows, total = await queries.list_recruiter_candidates(db, _scope(user), status, page, limit)
+    return RecruiterCandidatePage(data=[RecruiterCandidateOut(**r) for r in rows],
+                                  pagination=Pagination(total=total, page=page, limit=limit,
+                                                        total_pages=ceil(total / limit) if total else 0))
+
+
+@router.get("/invitations/{token}", responses={404: {}})
+async def preview_invitation(token: Annotated[str, Path(min_length=32, max_length=256)], _: FreshNetwork,
+                             db: Db) -> dict[str, CandidateInvitationPreview]:
+    """Public: what the holder of an invitation link sees (looked up by the token's digest)."""
+    row = await queries.candidate_invitation_by_digest(db, rtr.token_digest(token))
+    if row is None:
+        raise HTTPException(404, "no invitation has this token")
+    return {"data": CandidateInvitationPreview(**row)}
+
+
+@router.get("/{relationship_id}", responses={401: {}, 404: {}})
+async def get_relationship(relationship_id: UUID, _: FreshNetwork, user: CurrentUser,
+                           db: Db) -> dict[str, RecruiterCandidateOut]:
+    row = await queries.get_recruiter_candidate(db, relationship_id, _scope(user))
+    if row is None:
+        raise HTTPException(404, f"relationship {relationship_id} not found")
+    return {"data": RecruiterCandidateOut(**row)}
+
+
+@router.post("/{relationship_id}/resend", responses={401: {}, 403: {}, 404: {}, 422: {}})
+async def resend(relationship_id: UUID, request: Request, user: CurrentUser, store: Store, secret: TokenSecret,
+                 meta: CommandMetadata) -> CandidateInvitationResponse:
+    """A new token (valid 7 days) replaces the previous one, which stops working."""
+    s, party = await _relationship(store, user, relationship_id)
+    _recruiter_only(party, s, "resend")
+    assert s.recruiter_id is not None
+    invitation_id = new_id(meta, f"recruiter-candidate-invitation:{relationship_id}")
+    token = invitation_token(secret, invitation_id)
+    command = rtr.ResendCandidateInvitation(relationship_id=relationship_id, by_recruiter_id=s.recruiter_id,
+                                            invitation_id=invitation_id, token=token, by=meta.actor, at=now())
+    result = await handle(store, rtr.recruiter_candidate, relationship_id, command, meta)
+    return _invitation_answer(request, result, relationship_id, invitation_id, token)
+
+
+@router.post("/{relationship_id}/cancel", responses={401: {}, 403: {}, 404: {}, 422: {}})
+async def cancel(relationship_id: UUID, user: CurrentUser, store: Store, meta: CommandMetadata) -> CommandResponse:
+    s, party = await _relationship(store, user, relationship_id)
+    _recruiter_only(party, s, "cancel")
+    assert s.recruiter_id is not None
+    command = rtr.CancelCandidateInvitation(relationship_id=relationship_id, by_recruiter_id=s.recruiter_id,
+                                            by=meta.actor, at=now())
+    return CommandResponse.of(relationship_id, await handle(store, rtr.recruiter_candidate, relationship_id, command, meta))
+
+
+async def _held(store: EventStore, relationship_id: UUID, token: str) -> rtr.RecruiterCandidate:
+    """The relationship whose current token this is: the token is the candidate's proof, checked first."""
+    s, _, _ = await load(store, rtr.recruiter_candidate, stream_id_for(rtr.recruiter_candidate, relationship_id))
+    if not s.exists:
+        raise HTTPException(404, f"relationship {relationship_id} not found")
+    if not hmac.compare_digest(rtr.token_digest(token), s.token_digest):
+        raise rtr.CandidateInvitationTokenMismatch(s.id)
+    return s
+
+
+@router.post("/{relationship_id}/consent", responses={401: {}, 403: {}, 404: {}, 422: {}})
+async def consent(relationship_id: UUID, body: TokenBody, request: Request, user: CurrentUser, store: Store,
+                  meta: CommandMetadata) -> CommandResponse:
+    """The candidate, signed in, consents with the token: active from now for one year."""
+    user_id = known(user)
+    s = await _held(store, relationship_id, body.token)
+    if s.recruiter_id == my_recruiter_id(user):
+        raise Forbidden("a recruiter cannot consent on their candidate's behalf", relationship_id=str(relationship_id))
+    owner = (await _candidate_record(store, s.candidate_id)).user_id
+    if owner is not None and owner != user_id:
+        raise Forbidden("this candidate belongs to another account: sign in as that account to answer",
+                        relationship_id=str(relationship_id))
+    command = rtr.GiveConsent(relationship_id=relationship_id, token=body.token, user_id=user_id,
+                              ip_address=request.client.host if request.client else None,
+                              user_agent=request.headers.get("user-agent"), by=meta.actor, at=now())
+    return CommandResponse.of(relationship_id, await handle(store, rtr.recruiter_candidate, relationship_id, command, meta))
+
+
+@router.post("/{relationship_id}/decline", responses={403: {}, 404: {}, 422: {}})
+async def decline(relationship_id: UUID, body: DeclineCandidateBody, store: Store,
+                  meta: CommandMetadata) -> CommandResponse:
+    """The holder of the token declines, signed in or not: declining grants nothing."""
+    await _held(store, relationship_id, body.token)
+    command = rtr.DeclineConsent(relationship_id=relationship_id, token=body.token, reason=body.reason,
+                                 by=meta.actor, at=now())
+    return CommandResponse.of(relationship_id, await handle(store, rtr.recruiter_candidate, relationship_id, command, meta))
+
+
+@router.post("/{relationship_id}/terminate", responses={401: {}, 403: {}, 404: {}, 422: {}})
+async def terminate(relationship_id: UUID, body: ReasonBody, user: CurrentUser, store: Store,
+                    meta: CommandMetadata) -> CommandResponse:
+    """Either party ends an active relationship."""
+    s, party = await _relationship(store, user, relationship_id)
+    if party == "admin":
+        raise Forbidden("only the recruiter or the candidate can end this relationship", relationship_id=str(s.id))
+    party_id = s.recruiter_id if party == "recruiter" else s.candidate_id
+    assert party_id is not None
+    command = rtr.TerminateRecruiterCandidate(relationship_id=relationship_id, side=party, party_id=party_id,
+                                              reason=body.reason, by=meta.actor, at=now())
+    return CommandResponse.of(relationship_id, await handle(store, rtr.recruiter_candidate, relationship_id, command, meta))

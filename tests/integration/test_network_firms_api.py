@@ -1,0 +1,184 @@
+"""Firms through HTTP: creation (the firm_creation stand-in), members and their roles, invitations
+accepted by the invited email, the take rate, ownership, suspension by platform admins; and the access
+context's firm ids (members of an active firm post its off-platform jobs)."""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid4
+
+from tests.helpers import wait_until
+from tests.integration.test_network_fixtures import Net, net, problem
+
+__all__ = ["net"]
+
+
+async def firm_of(net: Net, owner: str, **extra) -> UUID:
+    body = {"name": "Northwind Search", "slug": f"northwind-{net.run}"} | extra
+    created = await net.post("/v1/firms", owner, body)
+    assert created.status_code == 201, created.text
+    await net.settled()
+    return UUID(created.json()["id"])
+
+
+async def joined(net: Net, firm_id: UUID, who: str, role: str = "member", by: str = "own") -> None:
+    invited = await net.post(f"/v1/firms/{firm_id}/invitations", by, {"email": net.email(who), "role": role})
+    assert invited.status_code == 201, invited.text
+    accepted = await net.post(f"/v1/firms/{firm_id}/invitations/{invited.json()['invitation_id']}/accept", who)
+    assert accepted.status_code == 200, accepted.text
+    await net.settled()
+
+
+async def roles(net: Net, firm_id: UUID, who: str = "own") -> dict[str, str]:
+    await net.settled()
+    members = (await net.get(f"/v1/firms/{firm_id}/members", who)).json()["data"]
+    return {m["name"]: m["role"] for m in members}
+
+
+async def test_a_recruiter_creates_a_firm_and_invites_members(net: Net) -> None:
+    await net.recruiter("own")
+    await net.recruiter("mem")
+    firm_id = await firm_of(net, "own", admin_take_rate=12.5)
+    firm = (await net.get(f"/v1/firms/{firm_id}", "own")).json()["data"]
+    assert (firm["name"], firm["status"], firm["admin_take_rate"], firm["member_count"]) == (
+        "Northwind Search", "active", 12.5, 1)
+    assert [f["id"] for f in (await net.get("/v1/firms", "own")).json()["data"]] == [str(firm_id)]
+
+    invited = await net.post(f"/v1/firms/{firm_id}/invitations", "own", {"email": net.email("mem").upper()})
+    assert invited.status_code == 201, invited.text
+    await net.settled()
+    mine = (await net.get("/v1/firm-invitations", "mem")).json()["data"]
+    assert [(i["firm_id"], i["firm_name"], i["role"]) for i in mine] == [(str(firm_id), "Northwind Search", "member")]
+    listed = (await net.get(f"/v1/firms/{firm_id}/invitations", "own")).json()["data"]
+    assert [(i["email"], i["status"]) for i in listed] == [(net.email("mem").lower(), "pending")]
+    accepted = await net.post(f"/v1/firms/{firm_id}/invitations/{mine[0]['id']}/accept", "mem")
+    assert accepted.status_code == 200, accepted.text
+    assert await roles(net, firm_id, "mem") == {net.clerk_id("own"): "owner", net.clerk_id("mem"): "member"}
+    assert (await net.get("/v1/firm-invitations", "mem", accepted)).json()["data"] == []
+
+
+async def test_members_of_an_active_firm_post_its_off_platform_jobs(net: Net) -> None:
+    await net.person("root", ("platform_admin", None))
+    await net.recruiter("own")
+    await net.recruiter("mem")
+    await net.recruiter("out")
+    firm_id = await firm_of(net, "own")
+
+    async def post_job(who: str) -> int:
+        body = {"source_firm_id": str(firm_id), "title": "Off-platform role", "fee_percentage": 10}
+        return (await net.client.post("/v1/jobs", json=body, headers=net.as_(who))).status_code
+
+    assert await post_job("mem") == 403  # cached now: the membership must evict it
+    await joined(net, firm_id, "mem")
+    await wait_until(lambda: _is(post_job("mem"), 201))
+    assert await post_job("out") == 403
+    suspended = await net.post(f"/v1/firms/{firm_id}/suspend", "root", {"reason": "owner's plan lapsed"})
+    assert suspended.status_code == 200, suspended.text
+    await wait_until(lambda: _is(post_job("mem"), 403))
+    assert (await net.get(f"/v1/firms/{firm_id}", "mem", suspended)).json()["data"]["status"] == "suspended"
+    problem(await net.post(f"/v1/firms/{firm_id}/invitations", "own", {"email": net.email("out")}), 422)
+    reactivated = await net.post(f"/v1/firms/{firm_id}/reactivate", "root")
+    assert reactivated.status_code == 200
+    await wait_until(lambda: _is(post_job("mem"), 201))
+    left = await net.client.delete(f"/v1/firms/{firm_id}/members/{net.user_id('mem')}", headers=net.as_("mem"))
+    assert left.status_code == 200, left.text
+    await wait_until(lambda: _is(post_job("mem"), 403))
+
+
+async def _is(status, expected: int) -> bool:
+    return await status == expected
+
+
+async def test_who_may_create_a_firm(net: Net) -> None:
+    await net.person("root", ("platform_admin", None))
+    await net.person("plain")
+    await net.recruiter("own")
+    await firm_of(net, "own")
+    head = await net.store.head()
+    problem(await net.post("/v1/firms", "anonymous", {"name": "X", "slug": "x"}), 401)
+    problem(await net.post("/v1/firms", "plain", {"name": "X", "slug": f"x-{net.run}"}), 403)  # no firm_creation
+    problem(await net.post("/v1/firms", "own", {"name": "Again", "slug": f"northwind-{net.run}"}), 409)
+    for body in ({"name": "X", "slug": "Bad Slug"}, {"name": "", "slug": "x"}, {"name": "X", "slug": "x", "admin_take_rate": 101},
+                 {"name": "X", "slug": "x", "admin_take_rate": 1.234}, {"name": "X", "slug": "x", "extra": 1}):
+        problem(await net.post("/v1/firms", "own", body), 422)
+    assert await net.store.head() == head
+    assert (await net.post("/v1/firms", "root", {"name": "Admin's", "slug": f"admins-{net.run}"})).status_code == 201
+
+
+async def test_each_firm_role_does_what_it_may(net: Net) -> None:
+    await net.person("root", ("platform_admin", None))
+    for name in ("own", "adm", "mem", "out"):
+        await net.recruiter(name)
+    firm_id = await firm_of(net, "own")
+    await joined(net, firm_id, "adm", role="admin")
+    await joined(net, firm_id, "mem", by="adm")
+    fid = f"/v1/firms/{firm_id}"
+    head = await net.store.head()
+    refusals = [
+        (net.get(fid, "out"), 404),
+        (net.get(f"{fid}/members", "out"), 404),
+        (net.post(f"{fid}/invitations", "out", {"email": "x@example.com"}), 404),
+        (net.get(fid, "anonymous"), 401),
+        (net.get(f"{fid}/invitations", "mem"), 403),
+        (net.post(f"{fid}/invitations", "mem", {"email": "x@example.com"}), 403),
+        (net.post(f"{fid}/invitations", "adm", {"email": "x@example.com", "role": "admin"}), 403),
+        (net.post(f"{fid}/invitations", "own", {"email": "not-an-email"}), 422),
+        (net.post(f"{fid}/invitations", "own", {"email": "x@example.com", "role": "owner"}), 422),
+        (net.client.put(f"{fid}/members/{net.user_id('mem')}/role", json={"role": "admin"}, headers=net.as_("adm")), 403),
+        (net.client.put(f"{fid}/members/{net.user_id('own')}/role", json={"role": "member"}, headers=net.as_("own")), 422),
+        (net.client.delete(f"{fid}/members/{net.user_id('adm')}", headers=net.as_("mem")), 403),
+        (net.client.delete(f"{fid}/members/{net.user_id('own')}", headers=net.as_("root")), 422),
+        (net.client.put(f"{fid}/take-rate", json={"admin_take_rate": 5}, headers=net.as_("mem")), 403),
+        (net.client.put(f"{fid}/take-rate", json={"admin_take_rate": -1}, headers=net.as_("own")), 422),
+        (net.post(f"{fid}/transfer-ownership", "adm", {"user_id": str(net.user_id("mem"))}), 403),
+        (net.post(f"{fid}/transfer-ownership", "own", {"user_id": str(net.user_id("out"))}), 422),  # not a member
+        (net.post(f"{fid}/suspend", "own"), 403),
+        (net.post(f"{fid}/reactivate", "adm"), 403),
+        (net.post(f"/v1/firms/{uuid4()}/suspend", "root"), 404),
+    ]
+    for attempt, status in refusals:
+        problem(await attempt, status)
+    assert await net.store.head() == head
+
+    rate = await net.client.put(f"{fid}/take-rate", json={"admin_take_rate": 7.25}, headers=net.as_("adm"))
+    assert rate.status_code == 200, rate.text
+    assert (await net.get(fid, "mem", rate)).json()["data"]["admin_take_rate"] == 7.25
+    promoted = await net.client.put(f"{fid}/members/{net.user_id('mem')}/role", json={"role": "admin"},
+                                    headers=net.as_("own"))
+    assert promoted.status_code == 200
+    transferred = await net.post(f"{fid}/transfer-ownership", "own", {"user_id": str(net.user_id("mem"))})
+    assert transferred.status_code == 200, transferred.text
+    await net.settled()
+    assert await roles(net, firm_id) == {net.clerk_id("own"): "admin", net.clerk_id("adm"): "admin",
+                                         net.clerk_id("mem"): "owner"}
+    assert (await net.get(fid, "own")).json()["data"]["owner_user_id"] == str(net.user_id("mem"))
+    removed = await net.client.delete(f"{fid}/members/{net.user_id('adm')}", headers=net.as_("mem"))
+    assert removed.status_code == 200
+    await net.settled()
+    problem(await net.get(fid, "adm"), 404)  # no longer a member
+    assert (await net.get(fid, "root")).json()["data"]["member_count"] == 2
+    assert {f["id"] for f in (await net.get("/v1/firms", "root")).json()["data"]} == {str(firm_id)}
+    assert (await net.get("/v1/firms", "adm")).json()["data"] == []
+
+
+async def test_an_invitation_is_accepted_only_by_its_email_while_pending(net: Net) -> None:
+    await net.recruiter("own")
+    await net.recruiter("mem")
+    await net.recruiter("spy")
+    await net.person("nor")  # no recruiter
+    firm_id = await firm_of(net, "own")
+    fid = f"/v1/firms/{firm_id}"
+    to_mem = (await net.post(f"{fid}/invitations", "own", {"email": net.email("mem")})).json()["invitation_id"]
+    to_nor = (await net.post(f"{fid}/invitations", "own", {"email": net.email("nor")})).json()["invitation_id"]
+    problem(await net.post(f"{fid}/invitations", "own", {"email": net.email("mem")}), 409)  # one pending per email
+    head = await net.store.head()
+    problem(await net.post(f"{fid}/invitations/{to_mem}/accept", "spy"), 404)
+    problem(await net.post(f"{fid}/invitations/{to_mem}/accept", "own"), 403)  # a member, but not the invitee
+    problem(await net.post(f"{fid}/invitations/{to_nor}/accept", "nor"), 403)  # a firm is a team of recruiters
+    problem(await net.post(f"{fid}/invitations/{uuid4()}/accept", "mem"), 404)
+    problem(await net.post(f"/v1/firms/{uuid4()}/invitations/{to_mem}/accept", "mem"), 404)
+    assert await net.store.head() == head
+    revoked = await net.post(f"{fid}/invitations/{to_mem}/revoke", "own")
+    assert revoked.status_code == 200, revoked.text
+    problem(await net.post(f"{fid}/invitations/{to_mem}/accept", "mem"), 422)
+    statuses = {i["id"]: i["status"] for i in (await net.get(f"{fid}/invitations", "own", revoked)).json()["data"]}
+    assert statuses == {to_mem: "revoked", to_nor: "pending"}
