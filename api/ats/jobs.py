@@ -27,6 +27,7 @@ from api.deps import CommandMetadata, CurrentUser, Db, ExpectedVersion, MaybeUse
 from api.responses import CommandResponse
 from commands.ats import job as jobs
 from commands.ats.events import JobStatus
+from commands.core import RuleViolation
 from eventstore import EventStore, Position, handle, load, stream_id_for
 from projections.ats.queries import (
     JobFilter,
@@ -55,8 +56,11 @@ async def create_job(body: CreateJobBody, store: Store, meta: CommandMetadata, u
     # With an Idempotency-Key the id is derived from it, so a retried request lands on the same stream.
     job_id = uuid5(NAMESPACE_URL, f"job:{meta.actor}:{meta.idempotency_key}") if meta.idempotency_key else uuid4()
     fields = body.model_dump(exclude={"fee_percentage"})
-    if user.is_recruiter and not user.is_platform_admin:
-        # A recruiter who posts a job owns it (domain §2.4); nobody else can be named owner by them.
+    if body.company_id is None and body.job_owner_recruiter_id is not None:
+        raise RuleViolation("an off-platform firm job has no job owner (domain §5.2)")
+    if body.company_id is not None and user.is_recruiter and not user.is_platform_admin:
+        # A recruiter who posts a company job owns it (domain §2.4); nobody else can be named owner by them.
+        # Off-platform firm jobs have no owner: the firm's recruiters earn through the other roles.
         fields["job_owner_recruiter_id"] = user.recruiter_id
     command = jobs.CreateJob(job_id=job_id, fee_bps=fee_bps, by=meta.actor, at=_now(), **fields)
     return CommandResponse.of(job_id, await handle(store, jobs.job, job_id, command, meta))

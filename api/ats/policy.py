@@ -1,15 +1,24 @@
-"""Who may see and change jobs (domain §2.3 and §2.4), as plain functions of the access context.
+"""Who may see and change jobs, companies and candidates (domain §2.3 and §2.4), as plain functions of
+the access context (and, for a company's admins, of its organization's state).
 
-Reads are filtered in SQL by `JobVisibility` (a caller never learns of a job they may not see: it is
-a 404, not a 403); writes are checked against the job's own stream before the command runs.
+Reads are filtered in SQL by `JobVisibility`, `CompanyVisibility` and `CandidateVisibility` (a caller
+never learns of an entity they may not see: it is a 404, not a 403); writes are checked against the
+entity's own stream before the command runs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, Literal
 from uuid import UUID
 
+from commands.ats.candidate import Candidate
+from commands.ats.company import Company
 from commands.ats.job import Job
 from commands.core import Forbidden
+from commands.identity.organization import Organization
+from projections.ats.candidate_queries import CandidateVisibility
+from projections.ats.company_queries import CompanyVisibility
 from projections.ats.queries import JobVisibility
 from projections.identity.access import Access
 
@@ -61,3 +70,148 @@ def may_see(access: Access, job: Job) -> bool:
         company_id=job.company_id, source_firm_id=job.source_firm_id, status=job.status,
         is_early_access=job.is_early_access, job_owner_recruiter_id=job.job_owner_recruiter_id,
     )
+
+
+# --- companies -------------------------------------------------------------------------------------
+
+def company_visibility(access: Access) -> CompanyVisibility:
+    """Everyone sees the marketplace's companies; company staff also their own, and recruiters the
+    companies they work with (whatever the status or visibility); platform admins all of them."""
+    if access.is_platform_admin:
+        return CompanyVisibility(everything=True)
+    return CompanyVisibility(marketplace=True, company_ids=access.company_ids | frozenset(access.company_permissions))
+
+
+def may_see_company(access: Access, company: Company) -> bool:
+    return company.exists and company_visibility(access).admits(
+        company_id=company.id, marketplace_visible=company.marketplace_visible, status=company.status)
+
+
+def is_company_admin(access: Access, organization: Organization, company_id: UUID | None) -> bool:
+    """A company_admin of the company's organization, organization-wide or for this company, judged from
+    the organization's own stream: being a company admin somewhere else grants nothing here."""
+    if access.user_id is None or not organization.exists or organization.deleted:
+        return False
+    roles = {organization.members.get((access.user_id, None))}
+    if company_id is not None:
+        roles.add(organization.members.get((access.user_id, company_id)))
+    return "company_admin" in roles
+
+
+def check_may_create_company(access: Access, organization: Organization) -> None:
+    if access.is_platform_admin or is_company_admin(access, organization, None):
+        return
+    raise Forbidden("only the organization's organization-wide company admins or a platform admin may create "
+                    "its company", organization_id=str(organization.id))
+
+
+def check_may_manage_company(access: Access, company: Company, organization: Organization) -> None:
+    """Profile and marketplace visibility: the company's admins and platform admins."""
+    if access.is_platform_admin or is_company_admin(access, organization, company.id):
+        return
+    raise Forbidden("only the company's admins or a platform admin may change this company", company_id=str(company.id))
+
+
+def check_may_claim_company_sourcer(access: Access, company_id: UUID, sourcer_recruiter_id: UUID | None) -> None:
+    """A platform admin names any sourcer. A recruiter claims only for themself, and only a company they
+    work with: an active relationship with it (from the network context) is the evidence that they
+    brought it, so that nobody can stake a claim on every company of the marketplace."""
+    if access.is_platform_admin:
+        return
+    if not access.is_recruiter or sourcer_recruiter_id != access.recruiter_id:
+        raise Forbidden("a recruiter claims a sourcer for themself; a platform admin may name anyone",
+                        company_id=str(company_id))
+    if company_id not in access.company_permissions:
+        raise Forbidden("a recruiter may claim only a company they have an active relationship with",
+                        company_id=str(company_id))
+
+
+# --- candidates ------------------------------------------------------------------------------------
+
+CandidateScope = Literal["mine", "browse"]
+
+# The fields each privacy flag guards: left out of what others see unless the candidate shows them.
+PRIVATE_FIELDS: dict[str, tuple[str, ...]] = {
+    "show_email": ("email",),
+    "show_phone": ("phone",),
+    "show_location": ("location",),
+    "show_current_company": ("current_company",),
+    "show_salary_expectations": ("desired_salary_min_cents", "desired_salary_max_cents"),
+}
+
+
+def candidate_visibility(access: Access) -> CandidateVisibility:
+    """The candidates this caller may read (domain §2.3): platform admins all; recruiters and company
+    users the marketplace (hidden and archived left out) and, for recruiters, the records they manage;
+    anyone their own record."""
+    if access.is_platform_admin:
+        return CandidateVisibility(everything=True)
+    if access.is_recruiter:
+        return CandidateVisibility(browse=True, own_user_id=access.user_id, managed_by_user_id=access.user_id)
+    if access.is_company_user:
+        return CandidateVisibility(browse=True, own_user_id=access.user_id)
+    return CandidateVisibility(own_user_id=access.user_id)
+
+
+def candidate_listing(access: Access, scope: CandidateScope) -> tuple[CandidateVisibility, UUID | None]:
+    """What `GET /v1/candidates?scope=` lists: the visibility, and the creator to keep to (None: anyone).
+
+    `scope=mine` for a recruiter: the candidates they created. The recruiter–candidate relationships
+    (RTRs) of the network context will join them here once that context is projected. For company
+    users it will be the candidates with applications on their companies' jobs; until that is wired
+    it lists only their own record, if they have one.
+    """
+    visible = candidate_visibility(access)
+    if scope == "browse" or access.is_platform_admin:
+        return visible, None
+    if access.is_recruiter:
+        return visible, access.user_id
+    if access.is_company_user:
+        return CandidateVisibility(own_user_id=access.user_id), None
+    return visible, None
+
+
+def may_see_candidate(access: Access, candidate: Candidate) -> bool:
+    return candidate.exists and candidate_visibility(access).admits(
+        user_id=candidate.user_id, created_by_user_id=candidate.created_by_user_id,
+        marketplace_visibility=candidate.marketplace_visibility, archived=candidate.archived)
+
+
+def controls_candidate(access: Access, *, user_id: UUID | None, created_by_user_id: UUID | None) -> bool:
+    """The candidate themself, or while the record is recruiter-managed the recruiter who created it."""
+    if access.user_id is None:
+        return False
+    if user_id is not None:
+        return user_id == access.user_id
+    return access.is_recruiter and created_by_user_id == access.user_id
+
+
+def check_may_change_candidate(access: Access, candidate: Candidate) -> None:
+    """Profile, privacy, visibility, archive and restore: whoever controls the record, or a platform admin."""
+    if access.is_platform_admin or controls_candidate(
+            access, user_id=candidate.user_id, created_by_user_id=candidate.created_by_user_id):
+        return
+    raise Forbidden("only the candidate, the recruiter managing the record or a platform admin may change it",
+                    candidate_id=str(candidate.id))
+
+
+def withheld_fields(access: Access, row: Mapping[str, Any]) -> frozenset[str]:
+    """The fields of a candidate row this caller may not see: none for platform admins and whoever
+    controls the record; for anyone else those the candidate has not chosen to show."""
+    if access.is_platform_admin or controls_candidate(
+            access, user_id=row["user_id"], created_by_user_id=row["created_by_user_id"]):
+        return frozenset()
+    return frozenset(field for flag, fields in PRIVATE_FIELDS.items() if not row[flag] for field in fields)
+
+
+def check_may_claim_candidate_sourcer(access: Access, candidate: Candidate, sourcer_recruiter_id: UUID | None) -> None:
+    """A platform admin names any sourcer. A recruiter claims only for themself, and only a candidate they
+    brought: one whose record they created."""
+    if access.is_platform_admin:
+        return
+    if not access.is_recruiter or sourcer_recruiter_id != access.recruiter_id:
+        raise Forbidden("a recruiter claims a sourcer for themself; a platform admin may name anyone",
+                        candidate_id=str(candidate.id))
+    if access.user_id is None or candidate.created_by_user_id != access.user_id:
+        raise Forbidden("a recruiter may claim only a candidate whose record they created",
+                        candidate_id=str(candidate.id))

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import get_args
 
-from commands.ats.events import EditableJobField, JobCreated, JobEdited, JobStatusChanged
+from commands.ats.events import (
+    EditableJobField,
+    JobCreated,
+    JobEarlyAccessEnded,
+    JobEdited,
+    JobOwnerChanged,
+    JobStatusChanged,
+)
 from projections.ats.schema import ats
 from projections.core import Sql
 
@@ -74,3 +81,14 @@ def _(e: JobEdited) -> Sql | None:
 @ats.handles(JobStatusChanged)
 def _(e: JobStatusChanged) -> Sql:
     return Sql("UPDATE jobs SET status = %s, updated_at = %s WHERE id = %s", (e.to_status, e.at, e.job_id))
+
+
+@ats.handles(JobOwnerChanged)
+def _(e: JobOwnerChanged) -> Sql:
+    return Sql("UPDATE jobs SET job_owner_recruiter_id = %s, updated_at = %s WHERE id = %s",
+               (e.to_recruiter_id, e.at, e.job_id))
+
+
+@ats.handles(JobEarlyAccessEnded)
+def _(e: JobEarlyAccessEnded) -> Sql:
+    return Sql("UPDATE jobs SET is_early_access = false, updated_at = %s WHERE id = %s", (e.at, e.job_id))

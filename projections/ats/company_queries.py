@@ -1,0 +1,98 @@
+"""Queries the API runs for companies and their sourcers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from uuid import UUID
+
+import psycopg
+
+from projections.ats._paging import fetch_one, fetch_page
+
+CompanySort = Literal["name", "-name", "created_at", "-created_at"]
+
+_ORDER = {
+    "name": "name ASC, id ASC",
+    "-name": "name DESC, id DESC",
+    "created_at": "created_at ASC, id ASC",
+    "-created_at": "created_at DESC, id DESC",
+}
+
+
+@dataclass(frozen=True)
+class CompanyVisibility:
+    """Which companies a caller may read: the union of the parts that are set.
+
+    `marketplace`: active companies shown on the marketplace; `company_ids`: those companies, whatever
+    their status or visibility; `everything`: all companies.
+    """
+
+    everything: bool = False
+    marketplace: bool = False
+    company_ids: frozenset[UUID] = field(default_factory=frozenset)
+
+    def clause(self) -> tuple[str, list[Any]]:
+        if self.everything:
+            return "TRUE", []
+        parts: list[str] = []
+        params: list[Any] = []
+        if self.marketplace:
+            parts.append("(marketplace_visible AND status = 'active')")
+        if self.company_ids:
+            parts.append("id = ANY(%s)")
+            params.append(list(self.company_ids))
+        return ("(" + " OR ".join(parts) + ")") if parts else "FALSE", params
+
+    def admits(self, *, company_id: UUID | None, marketplace_visible: bool, status: str) -> bool:
+        return (
+            self.everything
+            or (self.marketplace and marketplace_visible and status == "active")
+            or (company_id is not None and company_id in self.company_ids)
+        )
+
+
+@dataclass(frozen=True)
+class CompanyFilter:
+    search: str | None = None
+    industry: str | None = None
+    status: str | None = None
+    identity_organization_id: UUID | None = None
+
+
+async def get_company(conn: psycopg.AsyncConnection, company_id: UUID, visible: CompanyVisibility) -> dict[str, Any] | None:
+    condition, params = visible.clause()
+    return await fetch_one(conn, f"SELECT * FROM ats.companies WHERE id = %s AND {condition}", (company_id, *params))
+
+
+async def list_companies(
+    conn: psycopg.AsyncConnection, visible: CompanyVisibility, where: CompanyFilter, sort: CompanySort, page: int,
+    limit: int,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the companies the caller may see that match the filter, and their total."""
+    condition, params = visible.clause()
+    clauses = [condition]
+    if where.search:
+        clauses.append("name ILIKE %s")
+        params.append(f"%{where.search}%")
+    if where.industry:
+        clauses.append("lower(industry) = lower(%s)")
+        params.append(where.industry)
+    if where.status:
+        clauses.append("status = %s")
+        params.append(where.status)
+    if where.identity_organization_id:
+        clauses.append("identity_organization_id = %s")
+        params.append(where.identity_organization_id)
+    return await fetch_page(conn, "ats.companies", " AND ".join(clauses), params, _ORDER[sort], page, limit)
+
+
+async def slug_taken(conn: psycopg.AsyncConnection, slug: str, by_other_than: UUID) -> bool:
+    """Whether a company other than `by_other_than` already uses `slug`."""
+    row = await fetch_one(conn, "SELECT 1 AS taken FROM ats.companies WHERE slug = %s AND id <> %s LIMIT 1",
+                          (slug, by_other_than))
+    return row is not None
+
+
+async def get_company_sourcer(conn: psycopg.AsyncConnection, company_id: UUID) -> dict[str, Any] | None:
+    return await fetch_one(conn, "SELECT * FROM ats.company_sourcers WHERE company_id = %s", (company_id,))
