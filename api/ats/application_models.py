@@ -1,0 +1,191 @@
+"""The HTTP contract of the application, note and placement routes: request bodies and responses, apart from
+events and commands."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.ats.models import Pagination
+from commands.ats.application_commands import MovableStage
+from commands.ats.application_events import ActorRole, ApplicationSource, ApplicationStage
+from commands.ats.note_events import NoteAuthorType, NoteType, NoteVisibility
+from commands.ats.placement_events import PlacementState
+
+Reason = Field(default=None, min_length=1, max_length=2000)
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CreateApplicationBody(_Body):
+    """A candidate applies for themself (no candidate_id, or their own); a recruiter names the candidate."""
+
+    job_id: UUID
+    candidate_id: UUID | None = None
+    cover_letter: str | None = Field(default=None, max_length=20_000)
+
+
+class ProposeApplicationBody(_Body):
+    job_id: UUID
+    candidate_id: UUID
+    pitch: str = Field(min_length=1, max_length=5000)
+    notes: str | None = Field(default=None, max_length=5000)
+
+
+class DeclineProposalBody(_Body):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ReasonBody(_Body):
+    reason: str | None = Reason
+
+
+class MoveStageBody(_Body):
+    to: MovableStage
+    reason: str | None = Reason
+
+
+class PrescreenBody(_Body):
+    company_recruiter_id: UUID | None = None
+    message: str | None = Field(default=None, max_length=5000)
+
+
+class HireBody(_Body):
+    salary_cents: int = Field(gt=0, le=10_000_000_000, description="annual salary in cents")
+    start_date: date
+
+
+class StageMove(BaseModel):
+    event_type: str
+    from_stage: ApplicationStage
+    to_stage: ApplicationStage
+    by: str
+    by_role: ActorRole
+    reason: str | None
+    at: datetime
+
+
+class ApplicationOut(BaseModel):
+    id: UUID
+    job_id: UUID
+    job_title: str | None
+    candidate_id: UUID
+    company_id: UUID | None
+    source: ApplicationSource
+    candidate_recruiter_id: UUID | None
+    company_recruiter_id: UUID | None
+    stage: ApplicationStage
+    stage_before_expiry: ApplicationStage | None
+    proposal: str | None
+    pitch: str | None
+    proposal_notes: str | None
+    cover_letter: str | None
+    submitted_at: datetime | None
+    ai_review_id: UUID | None
+    ai_reviewed: bool
+    needs_improvement: bool
+    accepted_by_candidate: bool
+    offer_accepted_at: datetime | None
+    placement_id: UUID | None
+    salary_cents: int | None
+    start_date: date | None
+    hired_at: datetime | None
+    expiry_warned_at: datetime | None
+    expires_at: datetime | None
+    last_activity_at: datetime
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> ApplicationOut:
+        return cls(**row)
+
+
+class ApplicationDetail(ApplicationOut):
+    stage_history: list[StageMove]
+
+
+class ApplicationPage(BaseModel):
+    data: list[ApplicationOut]
+    pagination: Pagination
+
+
+class ApplicationEnvelope(BaseModel):
+    data: ApplicationDetail
+
+
+class AddNoteBody(_Body):
+    visibility: NoteVisibility
+    message: str = Field(min_length=1, max_length=10_000)
+    note_type: NoteType = "note"
+    in_response_to_id: UUID | None = None
+
+
+class EditNoteBody(_Body):
+    message: str | None = Field(default=None, min_length=1, max_length=10_000)
+    visibility: NoteVisibility | None = None
+
+
+class NoteOut(BaseModel):
+    id: UUID
+    application_id: UUID
+    created_by_user_id: UUID
+    created_by_type: NoteAuthorType
+    note_type: NoteType
+    visibility: NoteVisibility
+    message: str
+    in_response_to_id: UUID | None
+    created_at: datetime
+    updated_at: datetime
+    edited_at: datetime | None
+
+
+class NoteList(BaseModel):
+    data: list[NoteOut]
+
+
+class FailPlacementBody(_Body):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class PlacementOut(BaseModel):
+    id: UUID
+    application_id: UUID
+    job_id: UUID
+    candidate_id: UUID
+    company_id: UUID | None
+    state: PlacementState
+    salary_cents: int
+    fee_bps: int
+    fee_cents: int
+    guarantee_days: int
+    guarantee_expires_at: datetime
+    hired_at: datetime
+    start_date: date
+    candidate_recruiter_id: UUID | None
+    company_recruiter_id: UUID | None
+    job_owner_recruiter_id: UUID | None
+    candidate_sourcer_recruiter_id: UUID | None
+    company_sourcer_recruiter_id: UUID | None
+    activated_at: datetime | None
+    completed_at: datetime | None
+    failed_at: datetime | None
+    failure_reason: str | None
+    replacement_placement_id: UUID | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class PlacementPage(BaseModel):
+    data: list[PlacementOut]
+    pagination: Pagination
+
+
+class PlacementEnvelope(BaseModel):
+    data: PlacementOut

@@ -1,0 +1,303 @@
+"""Application routes (domain §7.3): applying and proposing, every move along the pipeline, and the
+role-scoped list and detail.
+
+A command loads the application (and its job) from the streams: 404 if the caller may not see it, then
+it acts in the caller's role towards that application and the decider says whether that role may.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from math import ceil
+from typing import Annotated, Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from fastapi import APIRouter, Depends, Query
+
+from api.ats import policy as job_policy
+from api.ats.application_models import (
+    ApplicationDetail,
+    ApplicationEnvelope,
+    ApplicationOut,
+    ApplicationPage,
+    CreateApplicationBody,
+    DeclineProposalBody,
+    HireBody,
+    MoveStageBody,
+    PrescreenBody,
+    ProposeApplicationBody,
+    ReasonBody,
+    StageMove,
+)
+from api.ats.application_policy import (
+    Parties,
+    application_visibility,
+    check_may_submit_for_company,
+    may_advance,
+    may_see,
+    require_role,
+    submits_for_company,
+)
+from api.ats.models import Pagination
+from api.consistency import read_after
+from api.deps import CommandMetadata, CurrentUser, Db, ExpectedVersion, Store
+from api.responses import CommandResponse
+from commands.ats import application as applications
+from commands.ats import candidate as candidates
+from commands.ats import job as jobs
+from commands.ats.application_events import ActorRole, ApplicationStage
+from commands.core import Forbidden, Invalid, NotFound, RuleViolation
+from eventstore import EventStore, Metadata, Position, handle, load, stream_id_for
+from projections.ats.application_queries import (
+    ApplicationFilter,
+    ApplicationSort,
+    get_application,
+    list_applications,
+    recruiter_represents,
+    recruiter_works_with,
+    stage_history,
+)
+from projections.identity.access import Access
+
+router = APIRouter(prefix="/v1/applications", tags=["applications"])
+FreshAts = Annotated[Position | None, Depends(read_after("ats"))]
+_REFUSALS: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 404: {}, 409: {}, 422: {}}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def application_id_for(job_id: UUID, candidate_id: UUID) -> UUID:
+    """One application per candidate and job: applying twice, by whoever, meets the first on its stream."""
+    return uuid5(NAMESPACE_URL, f"splits:application:{job_id}:{candidate_id}")
+
+
+def placement_id_for(application_id: UUID) -> UUID:
+    """The placement a hire creates: derived, so a retried hire names the same placement."""
+    return uuid5(NAMESPACE_URL, f"splits:placement:{application_id}")
+
+
+class JobNotOpen(RuleViolation):
+    def __init__(self, job_id: UUID, status: str) -> None:
+        super().__init__(f"job {job_id} is {status}: only an active job takes applications", job_id=str(job_id),
+                         job_status=status)
+
+
+async def _open_job(store: EventStore, user: Access, job_id: UUID) -> jobs.Job:
+    job, _, _ = await load(store, jobs.job, stream_id_for(jobs.job, job_id))
+    if not job.exists or not job_policy.may_see(user, job):
+        raise NotFound(f"job {job_id} not found", job_id=str(job_id))
+    if job.status != "active":
+        raise JobNotOpen(job_id, job.status)
+    return job
+
+
+async def _check_candidate(store: EventStore, candidate_id: UUID) -> None:
+    state, _, _ = await load(store, candidates.candidate, stream_id_for(candidates.candidate, candidate_id))
+    if not state.exists:
+        raise NotFound(f"candidate {candidate_id} not found", candidate_id=str(candidate_id))
+    if state.archived:
+        raise RuleViolation(f"candidate {candidate_id} is archived", candidate_id=str(candidate_id))
+
+
+async def visible_application(store: EventStore, user: Access, application_id: UUID) -> Parties:
+    """Who the application concerns, if the caller may see it; otherwise it does not exist."""
+    app, _, _ = await load(store, applications.application, stream_id_for(applications.application, application_id))
+    if app.exists:
+        job, _, _ = await load(store, jobs.job, stream_id_for(jobs.job, app.job_id))
+        parties = Parties.of(app, job)
+        if may_see(user, parties):
+            return parties
+    raise NotFound(f"application {application_id} not found", application_id=str(application_id))
+
+
+# --- applying --------------------------------------------------------------------------------------------
+
+@router.post("", status_code=201, responses=_REFUSALS)
+async def create_application(
+    body: CreateApplicationBody, store: Store, meta: CommandMetadata, user: CurrentUser, db: Db
+) -> CommandResponse:
+    """A candidate applies for themself; a recruiter working with the job's company submits as its recruiter
+    (with can_submit_candidates); any other recruiter needs the candidate's active consent (domain §2.4)."""
+    job, at = await _open_job(store, user, body.job_id), _now()
+    recruiters: dict[str, Any] = {}
+    if user.candidate_id is not None and body.candidate_id in (None, user.candidate_id):
+        candidate_id = user.candidate_id
+    elif body.candidate_id is None:
+        raise Invalid("candidate_id is required when applying for someone else")
+    elif user.is_platform_admin:
+        candidate_id = body.candidate_id
+    elif user.is_recruiter and submits_for_company(user, job):
+        check_may_submit_for_company(user, job)
+        candidate_id = body.candidate_id
+        recruiters = {"source": "company_recruiter", "company_recruiter_id": user.recruiter_id}
+    elif user.is_recruiter and await recruiter_represents(db, user.recruiter_id, body.candidate_id, at):
+        candidate_id = body.candidate_id
+        recruiters = {"source": "recruiter", "candidate_recruiter_id": user.recruiter_id}
+    else:
+        raise Forbidden("only the candidate, a recruiter they have consented to, a recruiter the company lets "
+                        "submit candidates, or a platform admin may apply", candidate_id=str(body.candidate_id))
+    await _check_candidate(store, candidate_id)
+    application_id = application_id_for(body.job_id, candidate_id)
+    command = applications.CreateApplication(
+        application_id=application_id, job_id=body.job_id, candidate_id=candidate_id, company_id=job.company_id,
+        cover_letter=body.cover_letter, by=meta.actor, at=at, **recruiters)
+    return CommandResponse.of(application_id, await handle(store, applications.application, application_id, command,
+                                                           meta))
+
+
+@router.post("/propose", status_code=201, responses=_REFUSALS)
+async def propose_application(
+    body: ProposeApplicationBody, store: Store, meta: CommandMetadata, user: CurrentUser, db: Db
+) -> CommandResponse:
+    """The candidate's recruiter (with their active consent) proposes a job; the candidate answers."""
+    job, at = await _open_job(store, user, body.job_id), _now()
+    if not (user.is_recruiter and await recruiter_represents(db, user.recruiter_id, body.candidate_id, at)):
+        raise Forbidden("only a recruiter the candidate has consented to proposes jobs to them",
+                        candidate_id=str(body.candidate_id))
+    await _check_candidate(store, body.candidate_id)
+    application_id = application_id_for(body.job_id, body.candidate_id)
+    command = applications.ProposeApplication(
+        application_id=application_id, job_id=body.job_id, candidate_id=body.candidate_id, company_id=job.company_id,
+        candidate_recruiter_id=user.recruiter_id, pitch=body.pitch, notes=body.notes, by=meta.actor, at=at)
+    return CommandResponse.of(application_id, await handle(store, applications.application, application_id, command,
+                                                           meta))
+
+
+# --- moves -----------------------------------------------------------------------------------------------
+
+Build = Callable[[dict[str, Any], ActorRole, Parties], applications.ApplicationCommand]
+
+
+async def _act(store: EventStore, user: Access, meta: Metadata, if_match: int | None, application_id: UUID,
+               build: Build) -> CommandResponse:
+    parties = await visible_application(store, user, application_id)
+    role = require_role(user, parties)
+    common = {"application_id": application_id, "by": meta.actor, "by_role": role, "at": _now()}
+    command = build(common, role, parties)
+    result = await handle(store, applications.application, application_id, command, meta, expected_version=if_match)
+    return CommandResponse.of(application_id, result)
+
+
+@router.post("/{application_id}/accept-proposal", responses=_REFUSALS)
+async def accept_proposal(application_id: UUID, store: Store, meta: CommandMetadata, user: CurrentUser,
+                          if_match: ExpectedVersion) -> CommandResponse:
+    return await _act(store, user, meta, if_match, application_id, lambda c, _r, _p: applications.AcceptProposal(**c))
+
+
+@router.post("/{application_id}/decline-proposal", responses=_REFUSALS)
+async def decline_proposal(application_id: UUID, body: DeclineProposalBody, store: Store, meta: CommandMetadata,
+                           user: CurrentUser, if_match: ExpectedVersion) -> CommandResponse:
+    return await _act(store, user, meta, if_match, application_id,
+                      lambda c, _r, _p: applications.DeclineProposal(**c, reason=body.reason))
+
+
+@router.post("/{application_id}/trigger-ai-review", responses=_REFUSALS)
+async def trigger_ai_review(application_id: UUID, store: Store, meta: CommandMetadata, user: CurrentUser,
+                            if_match: ExpectedVersion) -> CommandResponse:
+    return await _act(store, user, meta, if_match, application_id, lambda c, _r, _p: applications.TriggerAIReview(**c))
+
+
+@router.post("/{application_id}/return-to-draft", responses=_REFUSALS)
+async def return_to_draft(application_id: UUID, store: Store, meta: CommandMetadata, user: CurrentUser,
+                          if_match: ExpectedVersion, body: ReasonBody | None = None) -> CommandResponse:
+    reason = body.reason if body else None
+    return await _act(store, user, meta, if_match, application_id,
+                      lambda c, _r, _p: applications.ReturnToDraft(**c, reason=reason))
+
+
+@router.post("/{application_id}/submit", responses=_REFUSALS)
+async def submit(application_id: UUID, store: Store, meta: CommandMetadata, user: CurrentUser,
+                 if_match: ExpectedVersion) -> CommandResponse:
+    return await _act(store, user, meta, if_match, application_id,
+                      lambda c, _r, _p: applications.SubmitApplication(**c))
+
+
+@router.post("/{application_id}/request-prescreen", responses=_REFUSALS)
+async def request_prescreen(application_id: UUID, store: Store, meta: CommandMetadata, user: CurrentUser, db: Db,
+                            if_match: ExpectedVersion, body: PrescreenBody | None = None) -> CommandResponse:
+    """Naming the recruiter who screens credits them as the company's recruiter: the company's (or an admin's)
+    choice, among the recruiters working with the company."""
+    body = body or PrescreenBody()
+    chosen = body.company_recruiter_id
+    parties = await visible_application(store, user, application_id)
+    if chosen is not None:
+        if require_role(user, parties) not in ("company", "platform_admin"):
+            raise Forbidden("only the company or a platform admin chooses the recruiter who screens")
+        if parties.company_id is not None and not await recruiter_works_with(db, chosen, parties.company_id):
+            raise RuleViolation(f"recruiter {chosen} does not work with company {parties.company_id}",
+                                company_recruiter_id=str(chosen))
+    return await _act(store, user, meta, if_match, application_id, lambda c, _r, _p: applications.RequestPrescreen(
+        **c, company_recruiter_id=chosen, message=body.message))
+
+
+@router.post("/{application_id}/stage", responses=_REFUSALS)
+async def move_stage(application_id: UUID, body: MoveStageBody, store: Store, meta: CommandMetadata,
+                     user: CurrentUser, if_match: ExpectedVersion) -> CommandResponse:
+    return await _act(store, user, meta, if_match, application_id, lambda c, _r, p: applications.MoveStage(
+        **c, to=body.to, reason=body.reason, may_advance=may_advance(user, p.company_id)))
+
+
+@router.post("/{application_id}/accept-offer", responses=_REFUSALS)
+async def accept_offer(application_id: UUID, store: Store, meta: CommandMetadata, user: CurrentUser,
+                       if_match: ExpectedVersion) -> CommandResponse:
+    return await _act(store, user, meta, if_match, application_id, lambda c, _r, _p: applications.AcceptOffer(**c))
+
+
+@router.post("/{application_id}/hire", responses=_REFUSALS)
+async def hire(application_id: UUID, body: HireBody, store: Store, meta: CommandMetadata, user: CurrentUser,
+               if_match: ExpectedVersion) -> CommandResponse:
+    """The placement follows from the hire (consumers/process/placements.py), under `placement_id_for`."""
+    return await _act(store, user, meta, if_match, application_id, lambda c, _r, _p: applications.HireCandidate(
+        **c, placement_id=placement_id_for(application_id), salary_cents=body.salary_cents,
+        start_date=body.start_date))
+
+
+@router.post("/{application_id}/withdraw", responses=_REFUSALS)
+async def withdraw(application_id: UUID, store: Store, meta: CommandMetadata, user: CurrentUser,
+                   if_match: ExpectedVersion, body: ReasonBody | None = None) -> CommandResponse:
+    reason = body.reason if body else None
+    return await _act(store, user, meta, if_match, application_id,
+                      lambda c, _r, _p: applications.WithdrawApplication(**c, reason=reason))
+
+
+@router.post("/{application_id}/reactivate", responses=_REFUSALS)
+async def reactivate(application_id: UUID, store: Store, meta: CommandMetadata, user: CurrentUser,
+                     if_match: ExpectedVersion) -> CommandResponse:
+    return await _act(store, user, meta, if_match, application_id,
+                      lambda c, _r, _p: applications.ReactivateApplication(**c))
+
+
+# --- queries ---------------------------------------------------------------------------------------------
+
+@router.get("", response_model=ApplicationPage, responses={401: {}})
+async def list_all(
+    token: FreshAts,
+    user: CurrentUser,
+    db: Db,
+    stage: Annotated[list[ApplicationStage] | None, Query()] = None,
+    job_id: UUID | None = None,
+    candidate_id: UUID | None = None,
+    sort: ApplicationSort = "-created_at",
+    page: Annotated[int, Query(ge=1)] = 1,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+) -> ApplicationPage:
+    """The applications the caller may see (domain §2.3), filtered, sorted and paginated."""
+    where = ApplicationFilter(stage=stage, job_id=job_id, candidate_id=candidate_id)
+    rows, total = await list_applications(db, application_visibility(user), where, sort, page, limit)
+    return ApplicationPage(
+        data=[ApplicationOut.from_row(r) for r in rows],
+        pagination=Pagination(total=total, page=page, limit=limit, total_pages=ceil(total / limit) if total else 0),
+    )
+
+
+@router.get("/{application_id}", response_model=ApplicationEnvelope, responses={401: {}, 404: {}})
+async def get_one(application_id: UUID, token: FreshAts, user: CurrentUser, db: Db) -> ApplicationEnvelope:
+    row = await get_application(db, application_id, application_visibility(user))
+    if row is None:
+        raise NotFound(f"application {application_id} not found", application_id=str(application_id))
+    history = [StageMove(**h) for h in await stage_history(db, application_id)]
+    return ApplicationEnvelope(data=ApplicationDetail(**ApplicationOut.from_row(row).model_dump(),
+                                                      stage_history=history))

@@ -1,0 +1,88 @@
+"""Placement routes (domain §4.2, §7.3): the role-scoped list and detail, and the two state changes a company
+makes (the candidate started; the hire did not hold). Placements are created by the hire
+(consumers/process/placements.py) and completed by the guarantee scheduler; none is ever deleted.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from math import ceil
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query
+
+from api.ats.application_models import FailPlacementBody, PlacementEnvelope, PlacementOut, PlacementPage
+from api.ats.application_policy import check_may_manage_placement, may_see_placement, placement_visibility
+from api.ats.models import Pagination
+from api.consistency import read_after
+from api.deps import CommandMetadata, CurrentUser, Db, ExpectedVersion, Store
+from api.responses import CommandResponse
+from commands.ats import placement as placements
+from commands.ats.placement_events import PlacementState
+from commands.core import NotFound
+from eventstore import EventStore, Position, handle, load, stream_id_for
+from projections.ats.application_queries import PlacementFilter, PlacementSort, get_placement, list_placements
+from projections.identity.access import Access
+
+router = APIRouter(prefix="/v1/placements", tags=["placements"])
+FreshAts = Annotated[Position | None, Depends(read_after("ats"))]
+
+
+async def _manageable(store: EventStore, user: Access, placement_id: UUID) -> None:
+    """404 if the caller may not see the placement, 403 if they see it but may not change it."""
+    state, _, _ = await load(store, placements.placement, stream_id_for(placements.placement, placement_id))
+    if not may_see_placement(user, state):
+        raise NotFound(f"placement {placement_id} not found", placement_id=str(placement_id))
+    check_may_manage_placement(user, state)
+
+
+@router.post("/{placement_id}/activate", responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
+async def activate(placement_id: UUID, store: Store, meta: CommandMetadata, user: CurrentUser,
+                   if_match: ExpectedVersion) -> CommandResponse:
+    """The candidate has started."""
+    await _manageable(store, user, placement_id)
+    command = placements.ActivatePlacement(placement_id=placement_id, by=meta.actor, at=datetime.now(UTC))
+    result = await handle(store, placements.placement, placement_id, command, meta, expected_version=if_match)
+    return CommandResponse.of(placement_id, result)
+
+
+@router.post("/{placement_id}/fail", responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
+async def fail(placement_id: UUID, body: FailPlacementBody, store: Store, meta: CommandMetadata, user: CurrentUser,
+               if_match: ExpectedVersion) -> CommandResponse:
+    """The hire did not hold within the guarantee."""
+    await _manageable(store, user, placement_id)
+    command = placements.FailPlacement(placement_id=placement_id, reason=body.reason, by=meta.actor,
+                                       at=datetime.now(UTC))
+    result = await handle(store, placements.placement, placement_id, command, meta, expected_version=if_match)
+    return CommandResponse.of(placement_id, result)
+
+
+@router.get("", response_model=PlacementPage, responses={401: {}})
+async def list_all(
+    token: FreshAts,
+    user: CurrentUser,
+    db: Db,
+    state: Annotated[list[PlacementState] | None, Query()] = None,
+    job_id: UUID | None = None,
+    candidate_id: UUID | None = None,
+    company_id: UUID | None = None,
+    sort: PlacementSort = "-created_at",
+    page: Annotated[int, Query(ge=1)] = 1,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+) -> PlacementPage:
+    """The placements the caller may see (domain §2.3), filtered, sorted and paginated."""
+    where = PlacementFilter(state=state, job_id=job_id, candidate_id=candidate_id, company_id=company_id)
+    rows, total = await list_placements(db, placement_visibility(user), where, sort, page, limit)
+    return PlacementPage(
+        data=[PlacementOut(**r) for r in rows],
+        pagination=Pagination(total=total, page=page, limit=limit, total_pages=ceil(total / limit) if total else 0),
+    )
+
+
+@router.get("/{placement_id}", response_model=PlacementEnvelope, responses={401: {}, 404: {}})
+async def get_one(placement_id: UUID, token: FreshAts, user: CurrentUser, db: Db) -> PlacementEnvelope:
+    row = await get_placement(db, placement_id, placement_visibility(user))
+    if row is None:
+        raise NotFound(f"placement {placement_id} not found", placement_id=str(placement_id))
+    return PlacementEnvelope(data=PlacementOut(**row))
