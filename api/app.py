@@ -9,13 +9,19 @@ from fastapi import Depends, FastAPI
 from prometheus_client import CollectorRegistry
 
 from api.admin import router as admin_router
+from api.ats.applications import router as applications_router
+from api.ats.candidates import router as candidates_router
 from api.ats.companies import router as companies_router
+from api.ats.job_details import router as job_details_router
 from api.ats.jobs import router as jobs_router
+from api.ats.notes import router as notes_router
+from api.ats.placements import router as placements_router
 from api.deps import rate_limit
 from api.gateway import open_gateway
 from api.health import router as health_router
 from api.identity.routes import router as identity_router
 from api.identity.webhooks import router as clerk_webhooks_router
+from api.network import router as network_router
 from api.observability import RequestContext, RequestMetrics
 from api.problems import install_problem_handlers
 from infra.bootstrap import System
@@ -37,8 +43,14 @@ def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]
     install_problem_handlers(app)
     app.include_router(health_router)
     app.include_router(admin_router)
+    app.include_router(job_details_router)  # before jobs_router: /v1/jobs/{id}/owner is not a status move
     app.include_router(jobs_router)
     app.include_router(companies_router)
+    app.include_router(candidates_router)
+    app.include_router(applications_router)
+    app.include_router(notes_router)
+    app.include_router(placements_router)
     app.include_router(clerk_webhooks_router)
     app.include_router(identity_router)
+    app.include_router(network_router)
     return app

@@ -94,6 +94,13 @@ class Gateway:
 @asynccontextmanager
 async def open_gateway(system: System, metrics: CollectorRegistry) -> AsyncIterator[Gateway]:
     settings = system.settings
+    # Production refuses to serve without its own secret for invitation links; elsewhere the fallback is said.
+    from api.network.tokens import token_secret  # the network routes import this module
+
+    token_secret(settings)
+    if settings.splits_token_secret is None:
+        log.warning("SPLITS_TOKEN_SECRET is not set: candidate invitation links are signed with the fixed "
+                    "development secret (refused in production)")
     redis = redis_client(settings.redis_url) if settings.redis_url else None
     if redis is None:
         log.warning("REDIS_URL is not set: no rate limits, access contexts and catalogue reads are not cached")

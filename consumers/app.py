@@ -27,6 +27,7 @@ from consumers.waiting import sleep_or_stop
 from infra.bootstrap import System
 from infra.redis import redis_client
 from projections.identity.access import AccessCache, AccessInvalidation
+from projections.network.access import NetworkAccessInvalidation
 from projections.registry import all_projections
 
 log = structlog.get_logger(__name__)
@@ -56,9 +57,13 @@ class Consumers:
         registry = self.system.store.registry
         assert registry is not None
         settings = self.system.settings
-        # The API caches access contexts in Redis; the identity projector evicts what its events change.
+        # The API caches access contexts in Redis; the identity and network projectors evict what their
+        # events change.
         self._redis = redis_client(settings.redis_url) if settings.redis_url else None
-        hooks = {"identity": AccessInvalidation(AccessCache(self._redis, settings.access_cache_ttl_s))} if self._redis else {}
+        hooks: dict[str, AccessInvalidation | NetworkAccessInvalidation] = {}
+        if self._redis:
+            cache = AccessCache(self._redis, settings.access_cache_ttl_s)
+            hooks = {"identity": AccessInvalidation(cache), "network": NetworkAccessInvalidation(cache, self.system.pool)}
         self.projectors = [
             Projector(self.system.pool, p, registry, on_applied=hooks.get(name))
             for name, p in all_projections().items() if self._wanted(name)

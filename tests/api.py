@@ -90,4 +90,10 @@ async def running_consumers(system: System, only: set[str] | None = None) -> Asy
         yield consumers
     finally:
         stop.set()
-        await task
+        done, _ = await asyncio.wait([task], timeout=30)
+        if not done:  # never hang a test run silently: say what is stuck, then give up on it
+            for other in asyncio.all_tasks():
+                other.print_stack(limit=8)
+            task.cancel()
+            raise AssertionError("the consumers did not stop within 30 s of being asked")
+        task.result()

@@ -94,15 +94,15 @@ async def topology() -> AsyncIterator:
 
     from consumers.topology import Topology
 
+    from consumers.reactors import all_reactors
+
     topo = Topology(prefix=f"splits_test_{RUN_ID}_{secrets.token_hex(3)}")
     yield topo
+    # Every queue the consumers may have declared: quorum queues left behind pile up across runs.
     connection = await aio_pika.connect(RABBITMQ_URL)
     async with connection:
         channel = await connection.channel()
-        for name in (topo.log,):
-            await channel.queue_delete(name)
-        await channel.exchange_delete(topo.exchange)
-        await channel.exchange_delete(topo.dead_letter_exchange)
+        await topo.delete_all(channel, {r.name: r.retry_delays_ms() for r in all_reactors()})
 
 
 @pytest.fixture

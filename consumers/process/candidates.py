@@ -1,4 +1,5 @@
-"""Candidate accounts: a user who signs up through the candidate app gets a candidate record, and a user
+"""Candidate accounts: a user who signs up through the candidate app gets a candidate record (the one a
+recruiter already made for their email, if any, else a new one), and a user
 linked to a candidate record (their own, or a recruiter-managed one they consented to) holds the
 `candidate` role for it, which is how the access context finds their candidate id.
 
@@ -25,9 +26,25 @@ def candidate_id_for(user_id: UUID) -> UUID:
     return uuid5(NAMESPACE_URL, f"splits:candidate-of:{user_id}")
 
 
+async def _recruiter_managed_record(reaction: Reaction, email: str) -> UUID | None:
+    """A candidate record a recruiter made for this email and nobody has claimed yet, oldest first."""
+    async with reaction.store.pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT id FROM ats.candidates WHERE lower(email) = lower(%s) AND user_id IS NULL AND archived_at IS NULL"
+            " ORDER BY created_at, id LIMIT 1", (email,))
+        row = await cur.fetchone()
+    return row[0] if row else None
+
+
 async def _on_registered(reaction: Reaction) -> None:
     e: UserRegistered = reaction.event
     if e.source != "candidate":
+        return
+    # Invited by a recruiter before signing up: the record the recruiter made becomes theirs.
+    existing = await _recruiter_managed_record(reaction, e.email)
+    if existing is not None:
+        link = candidates.LinkCandidateUser(candidate_id=existing, user_id=e.user_id, by=reaction.metadata().actor, at=e.at)
+        await handle(reaction.store, candidates.candidate, existing, link, reaction.metadata())
         return
     candidate_id = candidate_id_for(e.user_id)
     command = candidates.CreateCandidate(

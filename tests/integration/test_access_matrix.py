@@ -60,7 +60,7 @@ async def world(fresh_store, clerk):
     for caller in ("a_admin", "a_manager", "b_admin"):
         await seed_user(fresh_store, ids[caller])
     await seed_user(fresh_store, ids["recruiter"], roles=[("recruiter", recruiter_id)])
-    await seed_user(fresh_store, ids["candidate"], roles=[("candidate", candidate_id)], source="candidate")
+    await seed_user(fresh_store, ids["candidate"], roles=[("candidate", candidate_id)])
     await seed_organization(fresh_store, company_a, [(ids["a_admin"], "company_admin", False),
                                                      (ids["a_manager"], "hiring_manager", True)])
     await seed_organization(fresh_store, company_b, [(ids["b_admin"], "company_admin", False)])

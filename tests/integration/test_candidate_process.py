@@ -58,3 +58,18 @@ async def test_local_ai_review_completes_the_review_once(fresh_store: EventStore
     await react(fresh_store, ai_review, f"application-{application_id}")
     state, _, _ = await load(fresh_store, applications.application, stream_id_for(applications.application, application_id))
     assert state.stage == "ai_reviewed" and not state.needs_improvement
+
+
+async def test_a_sign_up_claims_the_record_a_recruiter_made_for_that_email(fresh_store: EventStore) -> None:
+    from tests.integration.test_scheduler import project
+
+    made = uuid4()
+    await handle(fresh_store, candidates.candidate, made, candidates.CreateCandidate(
+        candidate_id=made, created_by_user_id=uuid4(), full_name="Invited", email="User_Claim_PM@example.com",
+        by="recruiter", at=NOW), SEEDER)
+    await project(fresh_store)
+    user_id = await seed_user(fresh_store, "user_claim_pm", source="candidate")
+    await react(fresh_store, candidate_accounts, f"user-{user_id}", index=0)
+    record, _, _ = await load(fresh_store, candidates.candidate, stream_id_for(candidates.candidate, made))
+    assert record.user_id == user_id
+    assert await fresh_store.read_stream(f"candidate-{candidate_id_for(user_id)}") == []

@@ -11,6 +11,7 @@ from commands.identity import invitation, organization, user
 from consumers.projector import Projector
 from eventstore import handle
 from projections.identity import identity
+from tests.helpers import feed_settled
 
 AT = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -36,6 +37,7 @@ async def test_users_roles_organizations_memberships_and_invitations_are_project
 
     projector = Projector(store.pool, identity, store.registry)
     await projector.ensure_schema()
+    await feed_settled(store)  # the feed holds back events behind other runs' open transactions
     assert await projector.catch_up() >= 7
 
     async with store.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
