@@ -53,6 +53,27 @@ class Schedule:
     find: Callable[[psycopg.AsyncConnection, datetime], Awaitable[Sequence[Due]]]
 
 
+BATCH = 500  # at most this many of one schedule per pass; the next pass takes the rest
+
+
+def deadline_schedule(
+    name: str, query: str, decider: DeciderLike, command: Callable[[tuple[Any, ...], datetime], Any]
+) -> Schedule:
+    """A schedule over deadlines. `query` selects rows `(entity id, deadline, ...)` due at `%(now)s`, at most
+    `%(limit)s` of them; each row becomes `command(row, now)` on the entity's stream, keyed by the whole row
+    (the entity, the deadline reached and anything else the row names)."""
+
+    async def find(conn: psycopg.AsyncConnection, now: datetime) -> Sequence[Due]:
+        cur = await conn.execute(query, {"now": now, "limit": BATCH})
+        return [
+            Due(decider, row[0], command(row, now),
+                ":".join(v.isoformat() if isinstance(v, datetime) else str(v) for v in row))
+            for row in await cur.fetchall()
+        ]
+
+    return Schedule(name, find)
+
+
 @dataclass
 class RunReport:
     sent: dict[str, int] = field(default_factory=dict)  # schedule → commands that recorded something
