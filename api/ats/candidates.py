@@ -186,11 +186,12 @@ async def list_all(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> dict[str, Any]:
     """Role-scoped (domain §2.3): platform admins all (hidden too); recruiters and company users browse
-    the marketplace, recruiters' `scope=mine` the candidates they created; candidates their own record."""
+    the marketplace, recruiters' `scope=mine` the candidates they created or represent; candidates their
+    own record."""
     visible, creator = candidate_listing(user, scope)
     where = CandidateFilter(search=search, verification_status=verification_status,
                             marketplace_visibility=marketplace_visibility, created_by_user_id=creator,
-                            archived=archived)
+                            represented_by=user.recruiter_id if creator else None, archived=archived)
     rows, total = await list_candidates(db, visible, where, sort, page, limit)
     pagination = Pagination(total=total, page=page, limit=limit, total_pages=ceil(total / limit) if total else 0)
     return {"data": [_shown(user, r) for r in rows], "pagination": pagination.model_dump()}

@@ -70,6 +70,9 @@ class CandidateFilter:
     verification_status: str | None = None
     marketplace_visibility: str | None = None
     created_by_user_id: UUID | None = None
+    # With `created_by_user_id`: also the candidates this recruiter represents (an active, consented
+    # recruiter–candidate relationship in the network read schema).
+    represented_by: UUID | None = None
     archived: bool = False
 
 
@@ -96,7 +99,11 @@ async def list_candidates(
     if where.marketplace_visibility:
         clauses.append("marketplace_visibility = %s")
         params.append(where.marketplace_visibility)
-    if where.created_by_user_id:
+    if where.created_by_user_id and where.represented_by:
+        clauses.append("(created_by_user_id = %s OR id IN (SELECT candidate_id FROM network.recruiter_candidates"
+                       " WHERE recruiter_id = %s AND status = 'active'))")
+        params += [where.created_by_user_id, where.represented_by]
+    elif where.created_by_user_id:
         clauses.append("created_by_user_id = %s")
         params.append(where.created_by_user_id)
     return await fetch_page(conn, "ats.candidates", " AND ".join(clauses), params, _ORDER[sort], page, limit)

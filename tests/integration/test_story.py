@@ -108,6 +108,16 @@ async def test_from_a_posted_job_to_a_placement(people: People, fresh_store: Eve
     await p.call("cami", "POST", f"/v1/recruiter-candidates/{invited['id']}/consent",
                  json={"token": invited["invitation_token"]})
     await p.eventually("rex", f"/v1/recruiter-candidates/{invited['id']}", lambda b: b["data"]["status"] == "active")
+    # Another recruiter sees the candidate in their `mine` list only once they represent them.
+    await p.call("ray", "POST", "/v1/users/register", json={"email": p.email("ray"), "name": "Ray"})
+    await p.call("ray", "POST", "/v1/recruiters", 201, json={})
+    await p.eventually("ray", "/v1/users/me", lambda b: "recruiter" in b["data"]["roles"])
+    assert (await p.call("ray", "GET", "/v1/candidates", params={"scope": "mine"}))["data"] == []
+    ray_invite = await p.call("ray", "POST", "/v1/recruiter-candidates", 201, json={"candidate_id": candidate["id"]})
+    await p.call("cami", "POST", f"/v1/recruiter-candidates/{ray_invite['id']}/consent",
+                 json={"token": ray_invite["invitation_token"]})
+    await p.eventually("ray", "/v1/candidates", lambda b: [c["id"] for c in b["data"]] == [candidate["id"]],
+                       scope="mine")
 
     # The recruiter proposes the job; the candidate accepts, is reviewed and submits; the recruiter submits.
     proposed = await p.call("rex", "POST", "/v1/applications/propose", 201, json={
