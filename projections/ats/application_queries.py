@@ -16,6 +16,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from commands.ats.application_rules import COMPANY_VISIBLE
+from projections.reads import fetch_page
 
 ApplicationSort = Literal["created_at", "-created_at", "updated_at", "-updated_at", "last_activity_at",
                           "-last_activity_at", "stage", "-stage"]
@@ -119,8 +120,8 @@ async def list_applications(
     if where.candidate_id:
         clauses.append("a.candidate_id = %s")
         params.append(where.candidate_id)
-    return await _page(conn, _APPLICATIONS, _APPLICATION_COLUMNS, " AND ".join(clauses), params,
-                       _order(sort, "a"), page, limit)
+    return await fetch_page(conn, _APPLICATIONS, " AND ".join(clauses), params, _order(sort, "a"), page, limit,
+                            columns=_APPLICATION_COLUMNS)
 
 
 async def get_application(
@@ -234,8 +235,7 @@ async def list_placements(
     if where.state:
         clauses.append("p.state = ANY(%s)")
         params.append(where.state)
-    return await _page(conn, "ats.placements p", "p.*", " AND ".join(clauses), params, _order(sort, "p"), page,
-                       limit)
+    return await fetch_page(conn, "ats.placements p", " AND ".join(clauses), params, _order(sort, "p"), page, limit)
 
 
 async def get_placement(
@@ -246,21 +246,3 @@ async def get_placement(
         await cur.execute(f"SELECT p.* FROM ats.placements p WHERE p.id = %s AND {condition}",
                           (placement_id, *params))
         return await cur.fetchone()
-
-
-async def _page(
-    conn: psycopg.AsyncConnection, source: str, columns: str, condition: str, params: list[Any], order: str,
-    page: int, limit: int,
-) -> tuple[list[dict[str, Any]], int]:
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(
-            f"SELECT {columns}, count(*) OVER () AS total FROM {source} WHERE {condition}"
-            f" ORDER BY {order} LIMIT %s OFFSET %s",
-            (*params, limit, (page - 1) * limit),
-        )
-        found = await cur.fetchall()
-        if found:
-            return [{k: v for k, v in row.items() if k != "total"} for row in found], found[0]["total"]
-        await cur.execute(f"SELECT count(*) AS total FROM {source} WHERE {condition}", params)
-        row = await cur.fetchone()
-        return [], row["total"] if row else 0

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import psycopg
 
-from projections.ats._paging import fetch_one, fetch_page
+from projections.reads import fetch_one, fetch_page
 
 CandidateSort = Literal["created_at", "-created_at", "full_name", "-full_name", "updated_at", "-updated_at"]
 

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import psycopg
 
-from projections.ats._paging import fetch_all
+from projections.reads import fetch_all
 
 
 async def get_job_details(conn: psycopg.AsyncConnection, job_id: UUID) -> dict[str, list[dict[str, Any]]]:

@@ -3,7 +3,11 @@ row, marked `deleted_at`, and is no longer listed; who reads which visibility is
 
 from __future__ import annotations
 
-from commands.ats.note_events import ApplicationNoteAdded, ApplicationNoteDeleted, ApplicationNoteEdited
+from commands.ats.note_events import (
+    ApplicationNoteAdded,
+    ApplicationNoteDeleted,
+    ApplicationNoteEdited,
+)
 from projections.ats.schema import ats
 from projections.core import Sql
 

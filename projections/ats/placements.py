@@ -3,7 +3,11 @@ credited at the hire (domain §4.2, §5.1–§5.2). Failed and completed placeme
 
 from __future__ import annotations
 
-from commands.ats.placement_events import PlacementCreated, PlacementReplacementLinked, PlacementStateChanged
+from commands.ats.placement_events import (
+    PlacementCreated,
+    PlacementReplacementLinked,
+    PlacementStateChanged,
+)
 from projections.ats.schema import ats
 from projections.core import Sql
 

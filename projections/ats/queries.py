@@ -7,7 +7,8 @@ from typing import Any, Literal
 from uuid import UUID
 
 import psycopg
-from psycopg.rows import dict_row
+
+from projections.reads import fetch_one, fetch_page
 
 JobSort = Literal["created_at", "-created_at", "title", "-title", "updated_at", "-updated_at"]
 
@@ -74,9 +75,7 @@ class JobVisibility:
 
 async def get_job(conn: psycopg.AsyncConnection, job_id: UUID, visible: JobVisibility) -> dict[str, Any] | None:
     condition, params = visible.clause()
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(f"SELECT * FROM ats.jobs WHERE id = %s AND {condition}", (job_id, *params))
-        return await cur.fetchone()
+    return await fetch_one(conn, f"SELECT * FROM ats.jobs WHERE id = %s AND {condition}", (job_id, *params))
 
 
 async def list_jobs(
@@ -94,19 +93,7 @@ async def list_jobs(
     if where.search:
         clauses.append("title ILIKE %s")
         params.append(f"%{where.search}%")
-    condition = " AND ".join(clauses) or "TRUE"
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(
-            f"SELECT *, count(*) OVER () AS total FROM ats.jobs WHERE {condition}"
-            f" ORDER BY {_ORDER[sort]} LIMIT %s OFFSET %s",
-            (*params, limit, (page - 1) * limit),
-        )
-        found = await cur.fetchall()
-        if found:
-            return [{k: v for k, v in row.items() if k != "total"} for row in found], found[0]["total"]
-        await cur.execute(f"SELECT count(*) AS total FROM ats.jobs WHERE {condition}", params)
-        row = await cur.fetchone()
-        return [], row["total"] if row else 0
+    return await fetch_page(conn, "ats.jobs", " AND ".join(clauses), params, _ORDER[sort], page, limit)
 
 
 async def company_billing_ready(conn: psycopg.AsyncConnection, company_id: UUID | None) -> bool:

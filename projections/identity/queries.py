@@ -6,27 +6,16 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
-from psycopg.rows import dict_row
 
-
-async def _one(conn: psycopg.AsyncConnection, sql: str, params: tuple[Any, ...]) -> dict[str, Any] | None:
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(sql, params)
-        return await cur.fetchone()
-
-
-async def _all(conn: psycopg.AsyncConnection, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(sql, params)
-        return await cur.fetchall()
+from projections.reads import fetch_all, fetch_one
 
 
 async def get_user(conn: psycopg.AsyncConnection, user_id: UUID) -> dict[str, Any] | None:
-    return await _one(conn, "SELECT * FROM identity.users WHERE id = %s AND deleted_at IS NULL", (user_id,))
+    return await fetch_one(conn, "SELECT * FROM identity.users WHERE id = %s AND deleted_at IS NULL", (user_id,))
 
 
 async def memberships_of(conn: psycopg.AsyncConnection, user_id: UUID) -> list[dict[str, Any]]:
-    return await _all(conn, """
+    return await fetch_all(conn, """
         SELECT m.organization_id, o.name AS organization_name, m.company_id, m.role
           FROM identity.memberships m LEFT JOIN identity.organizations o ON o.id = m.organization_id
          WHERE m.user_id = %s AND o.deleted_at IS NULL
@@ -36,18 +25,18 @@ async def memberships_of(conn: psycopg.AsyncConnection, user_id: UUID) -> list[d
 async def list_organizations(conn: psycopg.AsyncConnection, ids: list[UUID] | None) -> list[dict[str, Any]]:
     """Organizations by id (None: all of them), oldest first."""
     if ids is None:
-        return await _all(conn, "SELECT * FROM identity.organizations WHERE deleted_at IS NULL ORDER BY created_at, id", ())
-    return await _all(conn, "SELECT * FROM identity.organizations WHERE deleted_at IS NULL AND id = ANY(%s)"
+        return await fetch_all(conn, "SELECT * FROM identity.organizations WHERE deleted_at IS NULL ORDER BY created_at, id", ())
+    return await fetch_all(conn, "SELECT * FROM identity.organizations WHERE deleted_at IS NULL AND id = ANY(%s)"
                             " ORDER BY created_at, id", (ids,))
 
 
 async def get_organization(conn: psycopg.AsyncConnection, organization_id: UUID) -> dict[str, Any] | None:
-    return await _one(conn, "SELECT * FROM identity.organizations WHERE id = %s AND deleted_at IS NULL",
+    return await fetch_one(conn, "SELECT * FROM identity.organizations WHERE id = %s AND deleted_at IS NULL",
                       (organization_id,))
 
 
 async def members_of(conn: psycopg.AsyncConnection, organization_id: UUID) -> list[dict[str, Any]]:
-    return await _all(conn, """
+    return await fetch_all(conn, """
         SELECT m.user_id, u.email, u.name, m.company_id, m.role, m.added_at
           FROM identity.memberships m LEFT JOIN identity.users u ON u.id = m.user_id
          WHERE m.organization_id = %s ORDER BY m.added_at, m.user_id""", (organization_id,))
@@ -58,16 +47,16 @@ _STATUS = "CASE WHEN i.status = 'pending' AND i.expires_at <= now() THEN 'expire
 
 
 async def invitations_of(conn: psycopg.AsyncConnection, organization_id: UUID) -> list[dict[str, Any]]:
-    return await _all(conn, f"SELECT i.*, {_STATUS} FROM identity.invitations i WHERE i.organization_id = %s"
+    return await fetch_all(conn, f"SELECT i.*, {_STATUS} FROM identity.invitations i WHERE i.organization_id = %s"
                             " ORDER BY i.created_at DESC", (organization_id,))
 
 
 async def invitation_preview(conn: psycopg.AsyncConnection, invitation_id: UUID) -> dict[str, Any] | None:
-    return await _one(conn, f"""
+    return await fetch_one(conn, f"""
         SELECT i.id, o.name AS organization_name, i.role, {_STATUS}, i.expires_at
           FROM identity.invitations i JOIN identity.organizations o ON o.id = i.organization_id
          WHERE i.id = %s""", (invitation_id,))
 
 
 async def consent_of(conn: psycopg.AsyncConnection, user_id: UUID) -> dict[str, Any] | None:
-    return await _one(conn, "SELECT * FROM identity.consents WHERE user_id = %s", (user_id,))
+    return await fetch_one(conn, "SELECT * FROM identity.consents WHERE user_id = %s", (user_id,))

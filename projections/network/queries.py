@@ -7,20 +7,8 @@ from typing import Any, Literal
 from uuid import UUID
 
 import psycopg
-from psycopg.rows import dict_row
 
-
-async def _one(conn: psycopg.AsyncConnection, sql: str, params: tuple[Any, ...] | list[Any]) -> dict[str, Any] | None:
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(sql, params)
-        return await cur.fetchone()
-
-
-async def _all(conn: psycopg.AsyncConnection, sql: str, params: tuple[Any, ...] | list[Any]) -> list[dict[str, Any]]:
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(sql, params)
-        return await cur.fetchall()
-
+from projections.reads import fetch_all, fetch_one
 
 # --- recruiters -------------------------------------------------------------------------------------
 
@@ -78,19 +66,19 @@ class RecruiterFilter:
 async def list_marketplace_recruiters(conn: psycopg.AsyncConnection, where: RecruiterFilter, sort: RecruiterSort,
                                       page: int, limit: int) -> tuple[list[dict[str, Any]], int]:
     condition, params = where.clause()
-    rows = await _all(conn, f"{_RECRUITER} WHERE {condition} ORDER BY {_RECRUITER_ORDER[sort]} LIMIT %s OFFSET %s",
+    rows = await fetch_all(conn, f"{_RECRUITER} WHERE {condition} ORDER BY {_RECRUITER_ORDER[sort]} LIMIT %s OFFSET %s",
                       [*params, limit, (page - 1) * limit])
-    total = await _one(conn, "SELECT count(*) AS n FROM network.recruiters r LEFT JOIN identity.users u"
+    total = await fetch_one(conn, "SELECT count(*) AS n FROM network.recruiters r LEFT JOIN identity.users u"
                              f" ON u.id = r.user_id WHERE {condition}", params)
     return rows, total["n"] if total else 0
 
 
 async def get_recruiter(conn: psycopg.AsyncConnection, recruiter_id: UUID) -> dict[str, Any] | None:
-    return await _one(conn, f"{_RECRUITER} WHERE r.id = %s", (recruiter_id,))
+    return await fetch_one(conn, f"{_RECRUITER} WHERE r.id = %s", (recruiter_id,))
 
 
 async def recruiter_slug_taken(conn: psycopg.AsyncConnection, slug: str, other_than: UUID | None = None) -> bool:
-    return await _one(conn, "SELECT 1 FROM network.recruiters WHERE slug = %s AND id IS DISTINCT FROM %s",
+    return await fetch_one(conn, "SELECT 1 FROM network.recruiters WHERE slug = %s AND id IS DISTINCT FROM %s",
                       (slug, other_than)) is not None
 
 
@@ -142,20 +130,20 @@ async def list_recruiter_candidates(conn: psycopg.AsyncConnection, scope: Recrui
     condition, params = scope.clause()
     query = f"SELECT * FROM ({_RC} WHERE {condition}) x WHERE (%s::text IS NULL OR x.status = %s)"
     params = [*params, status, status]
-    rows = await _all(conn, f"{query} ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %s",
+    rows = await fetch_all(conn, f"{query} ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %s",
                       [*params, limit, (page - 1) * limit])
-    total = await _one(conn, f"SELECT count(*) AS n FROM ({query}) y", params)
+    total = await fetch_one(conn, f"SELECT count(*) AS n FROM ({query}) y", params)
     return rows, total["n"] if total else 0
 
 
 async def get_recruiter_candidate(conn: psycopg.AsyncConnection, relationship_id: UUID,
                                   scope: RecruiterCandidateScope) -> dict[str, Any] | None:
     condition, params = scope.clause()
-    return await _one(conn, f"{_RC} WHERE rc.id = %s AND {condition}", [relationship_id, *params])
+    return await fetch_one(conn, f"{_RC} WHERE rc.id = %s AND {condition}", [relationship_id, *params])
 
 
 async def candidate_invitation_by_digest(conn: psycopg.AsyncConnection, digest: str) -> dict[str, Any] | None:
-    return await _one(conn, f"{_RC} WHERE rc.token_digest = %s", (digest,))
+    return await fetch_one(conn, f"{_RC} WHERE rc.token_digest = %s", (digest,))
 
 
 # --- recruiter ↔ company ------------------------------------------------------------------------------
@@ -197,27 +185,27 @@ async def list_recruiter_companies(conn: psycopg.AsyncConnection, scope: Recruit
     where = (f"{condition} AND (%s::text IS NULL OR rc.status = %s)"
              " AND (%s::uuid IS NULL OR rc.company_id = %s)")
     params = [*params, status, status, company_id, company_id]
-    rows = await _all(conn, f"{_RCO} WHERE {where} ORDER BY rc.created_at DESC, rc.id DESC LIMIT %s OFFSET %s",
+    rows = await fetch_all(conn, f"{_RCO} WHERE {where} ORDER BY rc.created_at DESC, rc.id DESC LIMIT %s OFFSET %s",
                       [*params, limit, (page - 1) * limit])
-    total = await _one(conn, f"SELECT count(*) AS n FROM network.recruiter_companies rc WHERE {where}", params)
+    total = await fetch_one(conn, f"SELECT count(*) AS n FROM network.recruiter_companies rc WHERE {where}", params)
     return rows, total["n"] if total else 0
 
 
 async def get_recruiter_company(conn: psycopg.AsyncConnection, relationship_id: UUID,
                                 scope: RecruiterCompanyScope) -> dict[str, Any] | None:
     condition, params = scope.clause()
-    return await _one(conn, f"{_RCO} WHERE rc.id = %s AND {condition}", [relationship_id, *params])
+    return await fetch_one(conn, f"{_RCO} WHERE rc.id = %s AND {condition}", [relationship_id, *params])
 
 
 async def active_sourcer_of(conn: psycopg.AsyncConnection, company_id: UUID) -> UUID | None:
-    row = await _one(conn, "SELECT id FROM network.recruiter_companies WHERE company_id = %s AND status = 'active'"
+    row = await fetch_one(conn, "SELECT id FROM network.recruiter_companies WHERE company_id = %s AND status = 'active'"
                            " AND relationship_type = 'sourcer' LIMIT 1", (company_id,))
     return row["id"] if row else None
 
 
 async def company_known(conn: psycopg.AsyncConnection, company_id: UUID) -> bool:
     """Whether an organization on the platform stands for this company."""
-    return await _one(conn, "SELECT 1 FROM identity.organizations WHERE company_id = %s AND deleted_at IS NULL",
+    return await fetch_one(conn, "SELECT 1 FROM identity.organizations WHERE company_id = %s AND deleted_at IS NULL",
                       (company_id,)) is not None
 
 
@@ -231,21 +219,21 @@ _FIRM = """
 async def list_firms(conn: psycopg.AsyncConnection, member_user_id: UUID | None) -> list[dict[str, Any]]:
     """Every firm (None), or the firms the user is a member of; newest first."""
     if member_user_id is None:
-        return await _all(conn, f"{_FIRM} ORDER BY f.created_at DESC, f.id DESC", ())
-    return await _all(conn, f"{_FIRM} WHERE f.id IN (SELECT firm_id FROM network.firm_members WHERE user_id = %s)"
+        return await fetch_all(conn, f"{_FIRM} ORDER BY f.created_at DESC, f.id DESC", ())
+    return await fetch_all(conn, f"{_FIRM} WHERE f.id IN (SELECT firm_id FROM network.firm_members WHERE user_id = %s)"
                             " ORDER BY f.created_at DESC, f.id DESC", (member_user_id,))
 
 
 async def get_firm(conn: psycopg.AsyncConnection, firm_id: UUID) -> dict[str, Any] | None:
-    return await _one(conn, f"{_FIRM} WHERE f.id = %s", (firm_id,))
+    return await fetch_one(conn, f"{_FIRM} WHERE f.id = %s", (firm_id,))
 
 
 async def firm_slug_taken(conn: psycopg.AsyncConnection, slug: str) -> bool:
-    return await _one(conn, "SELECT 1 FROM network.firms WHERE slug = %s", (slug,)) is not None
+    return await fetch_one(conn, "SELECT 1 FROM network.firms WHERE slug = %s", (slug,)) is not None
 
 
 async def firm_members(conn: psycopg.AsyncConnection, firm_id: UUID) -> list[dict[str, Any]]:
-    return await _all(conn, """
+    return await fetch_all(conn, """
         SELECT m.user_id, m.recruiter_id, u.name, u.email, m.role, m.joined_at
           FROM network.firm_members m LEFT JOIN identity.users u ON u.id = m.user_id
          WHERE m.firm_id = %s
@@ -257,7 +245,7 @@ _FI_STATUS = "CASE WHEN i.status = 'pending' AND i.expires_at <= now() THEN 'exp
 
 
 async def firm_invitations(conn: psycopg.AsyncConnection, firm_id: UUID) -> list[dict[str, Any]]:
-    return await _all(conn, f"""
+    return await fetch_all(conn, f"""
         SELECT i.id, i.firm_id, i.email, i.role, {_FI_STATUS}, i.invited_by_user_id, i.expires_at, i.accepted_by,
                i.accepted_at, i.created_at
           FROM network.firm_invitations i WHERE i.firm_id = %s ORDER BY i.created_at DESC, i.id""", (firm_id,))
@@ -265,7 +253,7 @@ async def firm_invitations(conn: psycopg.AsyncConnection, firm_id: UUID) -> list
 
 async def firm_invitations_for(conn: psycopg.AsyncConnection, email: str) -> list[dict[str, Any]]:
     """The invitations sent to this email that can still be accepted."""
-    return await _all(conn, """
+    return await fetch_all(conn, """
         SELECT i.id, i.firm_id, f.name AS firm_name, i.role, i.status, i.expires_at
           FROM network.firm_invitations i JOIN network.firms f ON f.id = i.firm_id
          WHERE i.email = %s AND i.status = 'pending' AND i.expires_at > now()
@@ -274,5 +262,5 @@ async def firm_invitations_for(conn: psycopg.AsyncConnection, email: str) -> lis
 
 async def holds_role(conn: psycopg.AsyncConnection, user_id: UUID, roles: tuple[str, ...]) -> bool:
     """Whether the user's identity roles include any of `roles`."""
-    return await _one(conn, "SELECT 1 FROM identity.user_roles WHERE user_id = %s AND role = ANY(%s)",
+    return await fetch_one(conn, "SELECT 1 FROM identity.user_roles WHERE user_id = %s AND role = ANY(%s)",
                       (user_id, list(roles))) is not None

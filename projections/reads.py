@@ -1,4 +1,4 @@
-"""One page of rows and the total that match, for the ats list queries (not a table module)."""
+"""Reading helpers every query module shares: one row, all rows, one page of rows with its total."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ from psycopg.rows import dict_row
 
 
 async def fetch_page(
-    conn: psycopg.AsyncConnection, table: str, condition: str, params: list[Any], order: str, page: int, limit: int
+    conn: psycopg.AsyncConnection, table: str, condition: str, params: list[Any], order: str, page: int, limit: int,
+    columns: str = "*",
 ) -> tuple[list[dict[str, Any]], int]:
-    """Rows of `table` matching `condition`, ordered by `order`, page `page` (from 1) of `limit`; and their total."""
+    """`columns` of the rows of `table` (or a join) matching `condition`, ordered by `order`, page `page`
+    (from 1) of `limit`; and their total."""
     async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(
-            f"SELECT *, count(*) OVER () AS total FROM {table} WHERE {condition} ORDER BY {order} LIMIT %s OFFSET %s",
+            f"SELECT {columns}, count(*) OVER () AS total FROM {table} WHERE {condition}"
+            f" ORDER BY {order} LIMIT %s OFFSET %s",
             (*params, limit, (page - 1) * limit),
         )
         found = await cur.fetchall()
@@ -26,13 +29,13 @@ async def fetch_page(
         return [], row["total"] if row else 0
 
 
-async def fetch_one(conn: psycopg.AsyncConnection, sql: str, params: tuple[Any, ...]) -> dict[str, Any] | None:
+async def fetch_one(conn: psycopg.AsyncConnection, sql: str, params: tuple[Any, ...] | list[Any]) -> dict[str, Any] | None:
     async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(sql, params)
         return await cur.fetchone()
 
 
-async def fetch_all(conn: psycopg.AsyncConnection, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+async def fetch_all(conn: psycopg.AsyncConnection, sql: str, params: tuple[Any, ...] | list[Any]) -> list[dict[str, Any]]:
     async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(sql, params)
         return await cur.fetchall()
