@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from projections.ats import ats
+from projections.billing import billing
 from projections.core import Projection
 from projections.identity import identity
 from projections.network import network
 
 
 def all_projections() -> dict[str, Projection]:
-    return {p.name: p for p in (ats, identity, network)}
+    return {p.name: p for p in (ats, identity, network, billing)}
