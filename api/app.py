@@ -16,6 +16,9 @@ from api.ats.job_details import router as job_details_router
 from api.ats.jobs import router as jobs_router
 from api.ats.notes import router as notes_router
 from api.ats.placements import router as placements_router
+from api.billing.accounts import router as billing_accounts_router
+from api.billing.money import router as billing_money_router
+from api.billing.webhooks import router as stripe_webhooks_router
 from api.deps import rate_limit
 from api.gateway import open_gateway
 from api.health import router as health_router
@@ -24,7 +27,7 @@ from api.identity.webhooks import router as clerk_webhooks_router
 from api.network import router as network_router
 from api.observability import RequestContext, RequestMetrics
 from api.problems import install_problem_handlers
-from infra.bootstrap import System
+from infra.bootstrap import System, seed_catalogue
 
 
 def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]) -> FastAPI:
@@ -35,6 +38,7 @@ def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]
         async with system_factory() as system, open_gateway(system, app.state.metrics) as gateway:
             app.state.system = system
             app.state.gateway = gateway
+            await seed_catalogue(system.store)
             yield
 
     app = FastAPI(title="Splits", version="0.1.0", lifespan=lifespan, dependencies=[Depends(rate_limit)])
@@ -43,6 +47,8 @@ def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]
     install_problem_handlers(app)
     app.include_router(health_router)
     app.include_router(admin_router)
+    app.include_router(billing_accounts_router)  # before the companies and firms routers: /{id}/billing-…
+    app.include_router(billing_money_router)
     app.include_router(job_details_router)  # before jobs_router: /v1/jobs/{id}/owner is not a status move
     app.include_router(jobs_router)
     app.include_router(companies_router)
@@ -51,6 +57,7 @@ def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]
     app.include_router(notes_router)
     app.include_router(placements_router)
     app.include_router(clerk_webhooks_router)
+    app.include_router(stripe_webhooks_router)
     app.include_router(identity_router)
     app.include_router(network_router)
     return app

@@ -21,6 +21,7 @@ from commands.core import (
     RuleViolation,
 )
 from eventstore import Conflict as VersionConflict
+from infra.payments import PaymentRefused, PaymentsUnavailable
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -73,6 +74,16 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def auth_unavailable(_: Request, exc: AuthUnavailable) -> JSONResponse:
         response = problem(503, "authentication unavailable",
                            "session tokens cannot be checked right now; try again shortly", code="auth_unavailable")
+        response.headers["Retry-After"] = "5"
+        return response
+
+    @app.exception_handler(PaymentRefused)
+    async def payment_refused(_: Request, exc: PaymentRefused) -> JSONResponse:
+        return problem(402, "payment refused", str(exc), code="payment_refused", stripe_code=exc.code)
+
+    @app.exception_handler(PaymentsUnavailable)
+    async def payments_unavailable(_: Request, exc: PaymentsUnavailable) -> JSONResponse:
+        response = problem(503, "payments unavailable", str(exc), code="payments_unavailable")
         response.headers["Retry-After"] = "5"
         return response
 

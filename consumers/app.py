@@ -18,13 +18,14 @@ import structlog
 from faststream.rabbit import Channel, RabbitBroker
 
 from consumers.projector import Projector
-from consumers.reactor import ReactorRunner
+from consumers.reactor import ReactorContext, ReactorRunner
 from consumers.reactors import all_reactors
 from consumers.relay import Relay
 from consumers.status import report
 from consumers.topology import Topology
 from consumers.waiting import sleep_or_stop
-from infra.bootstrap import System
+from infra.bootstrap import System, seed_catalogue
+from infra.payments import payments_for
 from infra.redis import redis_client
 from projections.identity.access import AccessCache, AccessInvalidation
 from projections.network.access import NetworkAccessInvalidation
@@ -68,8 +69,10 @@ class Consumers:
             Projector(self.system.pool, p, registry, on_applied=hooks.get(name))
             for name, p in all_projections().items() if self._wanted(name)
         ]
+        context = ReactorContext(settings=settings, payments=payments_for(settings))
         self.reactors = [
-            ReactorRunner(r, self.system.pool, self.system.store, registry) for r in all_reactors() if self._wanted(r.name)
+            ReactorRunner(r, self.system.pool, self.system.store, registry, context)
+            for r in all_reactors() if self._wanted(r.name)
         ]
 
     def _wanted(self, name: str) -> bool:
@@ -77,6 +80,7 @@ class Consumers:
 
     async def run(self, stop: asyncio.Event) -> None:
         url = self.system.settings.rabbitmq_url
+        await seed_catalogue(self.system.store)  # the snapshot process needs the plans' rates
         async with AsyncExitStack() as stack:
             if self._redis is not None:
                 stack.push_async_callback(self._redis.aclose)

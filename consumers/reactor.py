@@ -37,6 +37,8 @@ from eventstore import (
     read_feed,
     save_checkpoint,
 )
+from infra.payments import Payments
+from infra.settings import Settings
 
 log = structlog.get_logger(__name__)
 
@@ -48,6 +50,14 @@ class PermanentError(Exception):
 
 
 @dataclass(frozen=True)
+class ReactorContext:
+    """What side effects need beyond the store: the settings and the payment provider."""
+
+    settings: Settings
+    payments: Payments
+
+
+@dataclass(frozen=True)
 class Reaction:
     """What a reactor's handler receives: the typed event, where it came from, and how to act on it."""
 
@@ -55,6 +65,7 @@ class Reaction:
     recorded: RecordedEvent
     reactor: str
     store: EventStore
+    context: ReactorContext | None = None
 
     @property
     def idempotency_key(self) -> str:
@@ -103,8 +114,10 @@ class ReactorStats:
 class ReactorRunner:
     """Runs one reactor's handler for events, with the inbox; shared by the broker and feed modes."""
 
-    def __init__(self, reactor: Reactor, pool: AsyncConnectionPool, store: EventStore, registry: EventRegistry) -> None:
+    def __init__(self, reactor: Reactor, pool: AsyncConnectionPool, store: EventStore, registry: EventRegistry,
+                 context: ReactorContext | None = None) -> None:
         self.reactor = reactor
+        self.context = context
         self.pool = pool
         self.store = store
         self.registry = registry
@@ -126,7 +139,7 @@ class ReactorRunner:
             self.stats.duplicates += 1
             return
         event = self.registry.decode(recorded)
-        await self.reactor.handler(Reaction(event, recorded, self.reactor.name, self.store))
+        await self.reactor.handler(Reaction(event, recorded, self.reactor.name, self.store, self.context))
         async with self.pool.connection() as conn:
             await conn.execute(
                 "INSERT INTO eventstore.inbox (reactor, event_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",

@@ -1,12 +1,14 @@
-"""Every reactor, by name. The notifications, AI review and payouts reactors register here."""
+"""Every reactor, by name."""
 
 from __future__ import annotations
 
+from consumers.process.billing import billing_readiness, billing_snapshots, connect_payouts
 from consumers.process.candidates import candidate_accounts
 from consumers.process.invitations import invitations
 from consumers.process.network import candidate_consents, recruiter_roles
 from consumers.process.placements import placements_process
 from consumers.reactions.ai_review import ai_review
+from consumers.reactions.billing import invoicing, payouts
 from consumers.reactor import Reactor
 
 
@@ -18,4 +20,9 @@ def all_reactors() -> list[Reactor]:
         candidate_accounts,
         ai_review,
         placements_process,
+        billing_snapshots,
+        billing_readiness,
+        connect_payouts,
+        invoicing,
+        payouts,
     ]

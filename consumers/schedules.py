@@ -7,6 +7,7 @@ from commands.identity import invitation as invitations
 from commands.network import firm as firms
 from commands.network import recruiter_candidate as rtr
 from consumers.ats_schedules import ats_schedules
+from consumers.billing_schedules import billing_schedules
 from consumers.scheduler import Schedule, deadline_schedule
 
 BY = "scheduler"
@@ -59,4 +60,5 @@ def all_schedules() -> list[Schedule]:
             lambda row, now: jobs.CloseJobPastClosingDate(job_id=row[0], by=BY, at=now),
         ),
         *ats_schedules(),
+        *billing_schedules(),
     ]

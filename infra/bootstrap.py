@@ -50,3 +50,15 @@ async def migrate_all(dsn: str) -> list[str]:
         return applied
     finally:
         await conn.close()
+
+
+async def seed_catalogue(store: EventStore) -> None:
+    """The plans and their first split rates, as events: recorded once, then left to the platform admins."""
+    from datetime import UTC, datetime
+
+    from commands.billing.catalogue import SEED_ACTOR, seed_commands
+    from commands.billing.plan import plan
+    from eventstore import Metadata, handle
+
+    for tier, command in seed_commands(datetime.now(UTC)):
+        await handle(store, plan, tier, command, Metadata(actor=SEED_ACTOR, source="seed"))

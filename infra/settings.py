@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     stripe_secret_key: SecretStr | None = None
     stripe_publishable_key: str | None = None
     stripe_webhook_secret: SecretStr | None = None
+    # Where the Stripe SDK sends its requests; empty means Stripe itself (tests point it at a local fake).
+    stripe_api_base: str | None = None
+    # The portal's address, for the links Stripe sends people back to (Connect onboarding).
+    portal_url: str = "http://localhost:3000"
     resend_api_key: SecretStr | None = None
     resend_from_email: str = "Splits <no-reply@splits.network>"
     openai_api_key: SecretStr | None = None

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 import httpx
+import uvicorn
 
 from api.app import create_app
 from commands.identity import organization as orgs
@@ -79,6 +80,33 @@ async def serving(
         transport = httpx.ASGITransport(app=app, client=(client_ip, 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://splits") as client:
             yield client, system
+
+
+@contextlib.asynccontextmanager
+async def serving_http(store: EventStore, settings: Settings) -> AsyncIterator[tuple[str, httpx.AsyncClient, System]]:
+    """The app on a real socket (127.0.0.1, a free port), for callers that are not in this process: a fake
+    Stripe delivering webhooks. Yields its base URL, a client talking to it, and the system."""
+    system = System(settings=settings, pool=store.pool, store=store)
+
+    @contextlib.asynccontextmanager
+    async def existing() -> AsyncIterator[System]:
+        yield system
+
+    server = uvicorn.Server(uvicorn.Config(create_app(existing), host="127.0.0.1", port=0, log_level="warning",
+                                           lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+            yield base_url, client, system
+    finally:
+        server.should_exit = True
+        await asyncio.wait([task], timeout=10)
 
 
 @contextlib.asynccontextmanager

@@ -1,5 +1,6 @@
 """Company routes: the marketplace profile (create, edit, list, read), its marketplace visibility and
-status, the billing readiness its jobs need (until the billing context owns it), and its sourcer.
+status, and its sourcer. Its billing profile, which decides whether its jobs may leave draft, is the
+billing context's (`api/billing/accounts.py`).
 
 A company belongs to one organization of the identity context and takes the company id that
 organization names, so that the organization's members are its staff. Who manages it is judged from
@@ -17,7 +18,6 @@ from fastapi import APIRouter, Depends, Query
 from psycopg import AsyncConnection
 
 from api.ats.models import (
-    BillingReadinessBody,
     ClaimSourcerBody,
     CompanyEnvelope,
     CompanyOut,
@@ -51,7 +51,7 @@ from api.deps import (
 from api.responses import CommandResponse
 from commands.ats import company as companies
 from commands.ats import sourcer as sourcers
-from commands.core import Conflict, Forbidden, NotFound, RuleViolation
+from commands.core import Conflict, NotFound, RuleViolation
 from commands.identity import organization as orgs
 from eventstore import EventStore, Position, handle, load, stream_id_for
 from projections.ats.company_queries import (
@@ -190,17 +190,6 @@ async def activate(
 ) -> CommandResponse:
     command = companies.ActivateCompany(company_id=company_id, reason=body.reason if body else None,
                                         by=meta.actor, at=_now())
-    return CommandResponse.of(company_id, await handle(store, companies.company, company_id, command, meta))
-
-
-@router.put("/{company_id}/billing-readiness", responses={401: {}, 403: {}})
-async def set_billing_readiness(
-    company_id: UUID, body: BillingReadinessBody, store: Store, meta: CommandMetadata, user: CurrentUser
-) -> CommandResponse:
-    """The company's admins (billing admins, domain §2.3) or a platform admin."""
-    if not (user.is_platform_admin or user.is_company_admin_of(company_id)):
-        raise Forbidden("only the company's admins may change its billing settings", company_id=str(company_id))
-    command = companies.SetCompanyBillingReadiness(company_id=company_id, ready=body.ready, by=meta.actor, at=_now())
     return CommandResponse.of(company_id, await handle(store, companies.company, company_id, command, meta))
 
 

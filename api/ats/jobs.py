@@ -27,6 +27,7 @@ from api.deps import CommandMetadata, CurrentUser, Db, ExpectedVersion, MaybeUse
 from api.responses import CommandResponse
 from commands.ats import job as jobs
 from commands.ats.events import JobStatus
+from commands.billing import billing_profile as profiles
 from commands.core import RuleViolation
 from eventstore import EventStore, Position, handle, load, stream_id_for
 from projections.ats.queries import (
@@ -89,8 +90,13 @@ async def edit_job(
     return CommandResponse.of(job_id, await handle(store, jobs.job, job_id, command, meta, expected_version=if_match))
 
 
-async def _billing_ready(db: AsyncConnection, state: jobs.Job) -> bool:
-    """Looked up here and passed in, so the decider stays pure. Firm jobs wait for the billing context."""
+async def _billing_ready(db: AsyncConnection, store: EventStore, state: jobs.Job) -> bool:
+    """Looked up here and passed in, so the decider stays pure: a company's readiness as its billing profile
+    last set it, a firm's (off-platform jobs) from the firm's billing profile itself."""
+    if state.company_id is None and state.source_firm_id is not None:
+        profile, _, _ = await load(store, profiles.billing_profile, stream_id_for(
+            profiles.billing_profile, profiles.billing_profile_key("firm", state.source_firm_id)))
+        return profile.ready
     return await company_billing_ready(db, state.company_id)
 
 
@@ -126,7 +132,7 @@ async def move_job(
     elif move == "draft":
         command = jobs.ReturnJobToDraft(**common)
     else:
-        command = _MOVES[move](**common, billing_ready=await _billing_ready(db, state))
+        command = _MOVES[move](**common, billing_ready=await _billing_ready(db, store, state))
     return CommandResponse.of(job_id, await handle(store, jobs.job, job_id, command, meta, expected_version=if_match))
 
 

@@ -73,10 +73,6 @@ class StatusBody(_Body):
     reason: str | None = Field(default=None, max_length=500)
 
 
-class BillingReadinessBody(_Body):
-    ready: bool
-
-
 class JobOut(BaseModel):
     id: UUID
     company_id: UUID | None

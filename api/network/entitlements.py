@@ -1,4 +1,4 @@
-"""Stand-ins for entitlements the billing context will own (domain §13)."""
+"""The entitlements the network routes decide on (domain §13), from the billing context."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ from uuid import UUID
 
 from psycopg import AsyncConnection
 
+from api.billing.entitlements import entitlements_of
+from eventstore import EventStore
 from projections.network import queries
 
 
-async def may_create_firms(db: AsyncConnection, user_id: UUID) -> bool:
-    """The `firm_creation` entitlement (the Partner plan) of a user.
-
-    Until the billing context owns plans and subscriptions, platform admins and users whose identity
-    roles include `recruiter` hold it. Replace this function with the billing read model's answer.
-    """
-    return await queries.holds_role(db, user_id, ("platform_admin", "recruiter"))
+async def may_create_firms(db: AsyncConnection, store: EventStore, user_id: UUID) -> bool:
+    """The `firm_creation` entitlement (the Partner plan); platform admins hold it whatever their plan."""
+    if await queries.holds_role(db, user_id, ("platform_admin",)):
+        return True
+    return (await entitlements_of(store, user_id)).allows("firm_creation")

@@ -73,7 +73,7 @@ async def create_firm(body: CreateFirmBody, user: CurrentUser, store: Store, db:
         raise Conflict(f"the slug {body.slug!r} is taken by another firm", slug=body.slug)
     firm_id = new_id(meta, "firm")
     command = firms.CreateFirm(firm_id=firm_id, name=body.name, slug=body.slug, by_user_id=user_id,
-                               may_create_firms=await may_create_firms(db, user_id),
+                               may_create_firms=await may_create_firms(db, store, user_id),
                                admin_take_rate_bps=percentage_to_bps(body.admin_take_rate), by=meta.actor, at=now())
     return await _run(store, firm_id, command, meta)
 
@@ -134,7 +134,7 @@ async def transfer_ownership(firm_id: UUID, body: TransferBody, user: CurrentUse
     """The owner hands the firm to a member whose plan allows firms; the previous owner stays as an admin."""
     await _firm(store, user, firm_id)
     command = firms.TransferFirmOwnership(firm_id=firm_id, to_user_id=body.user_id,
-                                          target_may_create_firms=await may_create_firms(db, body.user_id),
+                                          target_may_create_firms=await may_create_firms(db, store, body.user_id),
                                           by=meta.actor, at=now(), **_acting(user))
     return await _run(store, firm_id, command, meta)
 

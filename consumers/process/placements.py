@@ -30,7 +30,7 @@ from eventstore import EventStore, Position, handle, stream_id_for
 log = structlog.get_logger(__name__)
 
 
-async def _as_of(store: EventStore, decider: Any, entity_id: UUID, before: Position, *,
+async def state_as_of(store: EventStore, decider: Any, entity_id: UUID, before: Position, *,
                  including: bool = False) -> Any:
     """The entity's state from the events recorded before `before` in the feed (or up to it, `including`)."""
     assert store.registry is not None
@@ -46,10 +46,10 @@ async def _credited_sourcer(store: EventStore, decider: Any, subject_id: UUID | 
                             e: ApplicationHired) -> UUID | None:
     if subject_id is None:
         return None  # an off-platform firm job has no company to have sourced
-    sourcer_id = sourcers.attributed_sourcer(await _as_of(store, decider, subject_id, hire), e.at)
+    sourcer_id = sourcers.attributed_sourcer(await state_as_of(store, decider, subject_id, hire), e.at)
     if sourcer_id is None:
         return None
-    account = await _as_of(store, recruiters.recruiter, sourcer_id, hire)
+    account = await state_as_of(store, recruiters.recruiter, sourcer_id, hire)
     if account.exists and account.status == "active":
         return sourcer_id
     log.info("sourcer not credited: their recruiter account is not active", application_id=str(e.application_id),
@@ -60,8 +60,8 @@ async def _credited_sourcer(store: EventStore, decider: Any, subject_id: UUID | 
 async def on_application_hired(reaction: Reaction) -> None:
     e: ApplicationHired = reaction.event
     store, hire, meta = reaction.store, reaction.recorded.position, reaction.metadata()
-    app = await _as_of(store, applications.application, e.application_id, hire, including=True)
-    job = await _as_of(store, jobs.job, app.job_id, hire) if app.exists else jobs.initial_state()
+    app = await state_as_of(store, applications.application, e.application_id, hire, including=True)
+    job = await state_as_of(store, jobs.job, app.job_id, hire) if app.exists else jobs.initial_state()
     if not job.exists:
         raise PermanentError(f"application {e.application_id} was hired on job {app.job_id}, which has no record")
     command = placements.CreatePlacement(

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from uuid import uuid4
 
-import httpx
 import pytest
 
+from commands.ats import company as companies
 from commands.identity.user import user_id_for
+from eventstore import EventStore, handle
 from infra.settings import Settings
-from tests.api import dev_auth, running_consumers, seed_user, serving
+from tests.api import SEEDER, dev_auth, running_consumers, seed_user, serving
 from tests.conftest import RABBITMQ_URL
 from tests.helpers import feed_settled
 
@@ -30,13 +32,14 @@ async def api_with_consumers(fresh_store, topology):
         yield client
 
 
-async def make_ready(client: httpx.AsyncClient, company_id) -> str:
-    answer = await client.put(f"/v1/companies/{company_id}/billing-readiness", json={"ready": True})
-    assert answer.status_code == 200, answer.text
-    return answer.json()["consistency_token"]
+async def make_ready(store: EventStore, company_id) -> str:
+    """What the billing process records once the company's billing profile is complete."""
+    ready = companies.SetCompanyBillingReadiness(company_id=company_id, ready=True, by="reactor:billing-readiness",
+                                                 at=datetime.now(UTC))
+    return (await handle(store, companies.company, company_id, ready, SEEDER)).token
 
 
-async def test_created_job_is_readable_with_its_token(api_with_consumers) -> None:
+async def test_created_job_is_readable_with_its_token(api_with_consumers, fresh_store) -> None:
     client = api_with_consumers
     company_id = uuid4()
     created = await client.post("/v1/jobs", json={"company_id": str(company_id), "title": "Data Engineer", "fee_percentage": 22.5})
@@ -48,7 +51,7 @@ async def test_created_job_is_readable_with_its_token(api_with_consumers) -> Non
     job = detail.json()["data"]
     assert (job["title"], job["status"], job["fee_percentage"]) == ("Data Engineer", "draft", 22.5)
 
-    token = await make_ready(client, company_id)
+    token = await make_ready(fresh_store, company_id)
     await client.get("/v1/jobs", headers={"X-Consistency-Token": token})  # the readiness is projected
     published = await client.post(f"/v1/jobs/{job_id}/publish")
     assert published.status_code == 200, published.text

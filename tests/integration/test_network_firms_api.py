@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from uuid import UUID, uuid4
 
-from tests.helpers import wait_until
+from tests.helpers import feed_settled, wait_until
 from tests.integration.test_network_fixtures import Net, net, problem
 
 __all__ = ["net"]
@@ -14,6 +14,7 @@ __all__ = ["net"]
 
 async def firm_of(net: Net, owner: str, **extra) -> UUID:
     body = {"name": "Northwind Search", "slug": f"northwind-{net.run}"} | extra
+    await net.partner(owner)
     created = await net.post("/v1/firms", owner, body)
     assert created.status_code == 201, created.text
     await net.settled()
@@ -92,10 +93,13 @@ async def test_who_may_create_a_firm(net: Net) -> None:
     await net.person("root", ("platform_admin", None))
     await net.person("plain")
     await net.recruiter("own")
+    await net.recruiter("pro")  # a recruiter on a plan without firm_creation
     await firm_of(net, "own")
+    await feed_settled(net.store)
     head = await net.store.head()
     problem(await net.post("/v1/firms", "anonymous", {"name": "X", "slug": "x"}), 401)
     problem(await net.post("/v1/firms", "plain", {"name": "X", "slug": f"x-{net.run}"}), 403)  # no firm_creation
+    problem(await net.post("/v1/firms", "pro", {"name": "X", "slug": f"x-{net.run}"}), 403)  # Starter: no firms
     problem(await net.post("/v1/firms", "own", {"name": "Again", "slug": f"northwind-{net.run}"}), 409)
     for body in ({"name": "X", "slug": "Bad Slug"}, {"name": "", "slug": "x"}, {"name": "X", "slug": "x", "admin_take_rate": 101},
                  {"name": "X", "slug": "x", "admin_take_rate": 1.234}, {"name": "X", "slug": "x", "extra": 1}):
@@ -145,6 +149,7 @@ async def test_each_firm_role_does_what_it_may(net: Net) -> None:
     promoted = await net.client.put(f"{fid}/members/{net.user_id('mem')}/role", json={"role": "admin"},
                                     headers=net.as_("own"))
     assert promoted.status_code == 200
+    await net.partner("mem")
     transferred = await net.post(f"{fid}/transfer-ownership", "own", {"user_id": str(net.user_id("mem"))})
     assert transferred.status_code == 200, transferred.text
     await net.settled()

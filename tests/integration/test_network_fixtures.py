@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 import httpx
 import pytest
 
+from commands.billing import subscription as subscriptions
 from commands.identity.user import user_id_for
-from eventstore import EventStore, load_checkpoint
+from eventstore import EventStore, handle, load_checkpoint
 from infra.settings import Settings
-from tests.api import dev_auth, running_consumers, seed_organization, seed_user, serving
+from tests.api import SEEDER, dev_auth, running_consumers, seed_organization, seed_user, serving
 from tests.helpers import feed_settled, wait_until
 
 # The consumers the network routes rely on: the two read schemas the access context reads, and the
@@ -59,6 +61,13 @@ class Net:
         assert created.status_code == 201, created.text
         await self.recruiter_role(name)  # so that no process manager's event lands later in the test
         return UUID(created.json()["id"])
+
+    async def partner(self, name: str) -> None:
+        """Put the person on the Partner plan (its `firm_creation` entitlement), as a paid subscription would."""
+        user_id = self.user_id(name)
+        await handle(self.store, subscriptions.subscription, user_id, subscriptions.ActivateSubscription(
+            user_id=user_id, tier="partner", stripe_subscription_id=f"sub_{name}_{self.run}", by="seed",
+            at=datetime.now(UTC)), SEEDER)
 
     async def recruiter_role(self, name: str) -> None:
         """Wait until the process manager's `recruiter` role is projected."""

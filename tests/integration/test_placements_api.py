@@ -56,7 +56,11 @@ async def _hired(world: World) -> tuple[UUID, UUID]:
         answer = await world.client.get(f"/v1/placements/{placement_id}", headers=world.headers("admin"))
         return answer.status_code == 200
 
+    async def money_frozen() -> bool:  # the billing process freezes the snapshot and splits just after
+        return len(await world.store.read_stream(f"placementbilling-{placement_id}")) == 2
+
     await wait_until(placed)
+    await wait_until(money_frozen)
     return application_id, placement_id
 
 

@@ -25,7 +25,6 @@ from tests.conftest import RABBITMQ_URL
 from tests.fakes.clerk import FakeClerk
 from tests.helpers import dump_schema, feed_settled, wait_until
 
-
 CANDIDATE_APP_USERS = {"cami"}  # who signs in through the candidate app; everyone else through the portal
 
 
@@ -86,12 +85,21 @@ async def test_from_a_posted_job_to_a_placement(people: People, fresh_store: Eve
                                params={"after": org["consistency_token"]}))["data"]["company_id"]
     await p.call("cora", "POST", "/v1/companies", 201, json={
         "identity_organization_id": org["id"], "name": "Acme", "slug": f"acme-{p.run}"})
-    ready = await p.call("cora", "PUT", f"/v1/companies/{company_id}/billing-readiness", json={"ready": True})
-    await p.call("cora", "GET", "/v1/jobs", params={"after": ready["consistency_token"]})
+    # Its billing profile (payments simulated: no Stripe key) lets its jobs leave draft.
+    await p.call("cora", "PUT", f"/v1/companies/{company_id}/billing-profile",
+                 json={"billing_email": p.email("cora"), "billing_terms": "net_30"})
+    await p.call("cora", "PUT", f"/v1/companies/{company_id}/billing-profile/payment-method",
+                 json={"payment_method_id": "pm_card_visa"})
+    assert (await p.call("cora", "GET", f"/v1/companies/{company_id}/billing-readiness"))["ready"]
     job = await p.call("cora", "POST", "/v1/jobs", 201, json={
         "company_id": company_id, "title": "Staff Python Engineer", "fee_percentage": 22.5, "guarantee_days": 90})
     await p.call("cora", "PUT", f"/v1/jobs/{job['id']}/skills", json={"skills": [{"name": "Python", "is_required": True}]})
-    await p.call("cora", "POST", f"/v1/jobs/{job['id']}/publish")
+
+    async def published() -> bool:  # once the billing process has told the company it is ready
+        answer = await p.client.post(f"/v1/jobs/{job['id']}/publish", headers=p.as_("cora"))
+        return answer.status_code == 200
+
+    await wait_until(published, timeout=30)
 
     # The recruiter signs up, becomes a recruiter, adds the candidate and invites them.
     await p.call("rex", "POST", "/v1/users/register", json={"email": p.email("rex"), "name": "Rex"})

@@ -1,0 +1,503 @@
+"""Plans and rates, recruiter subscriptions, billing profiles and Connect accounts (domain §7.5, §13).
+
+Plans and split rates are public reads; only platform admins change them. A recruiter manages their own
+subscription and Connect account; a company's admins its billing profile; a firm's owner and admins its
+billing profile and Connect account; platform admins all of them. Calls to Stripe come first and are keyed
+by what they create (the user, the company, the firm, the stream's version), so a retried request finds
+what the first one made; the outcome is then recorded as a command. Subscription, profile and Connect
+answers are read from their streams, so a caller sees their own change at once.
+
+Without `STRIPE_SECRET_KEY` payments are simulated (`sim_` ids): a simulated Connect account is onboarded at
+once, since no Stripe will ever say so.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends
+from psycopg import AsyncConnection
+
+from api.billing.account_models import (
+    BillingProfileBody,
+    BillingProfileEnvelope,
+    BillingProfileOut,
+    ChangePlanBody,
+    ConnectAccountEnvelope,
+    ConnectAccountOut,
+    EntitlementsOut,
+    OnboardingLinkOut,
+    PaymentMethodBody,
+    PlanEnvelope,
+    PlanList,
+    PlanOut,
+    RatesList,
+    RatesOut,
+    ReadinessOut,
+    SetRatesBody,
+    SetupIntentOut,
+    SubscribeBody,
+    SubscriptionEnvelope,
+    SubscriptionOut,
+    UpdatePlanBody,
+)
+from api.billing.entitlements import entitlements_of
+from api.consistency import read_after
+from api.deps import CommandMetadata, CurrentUser, Db, PlatformAdmin, Store, SystemDep
+from api.network.common import known, percentage_to_bps
+from commands.ats import company as companies
+from commands.billing import billing_profile as profiles
+from commands.billing import connect_account as connect
+from commands.billing import plan as plans
+from commands.billing import subscription as subscriptions
+from commands.billing.events import BillingOwnerKind, PayeeKind, PlanTier
+from commands.core import Forbidden, Invalid, NotFound, RuleViolation
+from commands.network import firm as firms
+from eventstore import EventStore, Metadata, Position, handle, load, stream_id_for
+from infra.payments import Payments, payments_for
+from projections.billing import queries
+from projections.identity.access import Access
+
+router = APIRouter(prefix="/v1", tags=["billing"])
+FreshBilling = Annotated[Position | None, Depends(read_after("billing"))]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _email_of(db: AsyncConnection, user_id: UUID) -> str | None:
+    cur = await db.execute("SELECT email FROM identity.users WHERE id = %s", (user_id,))
+    row = await cur.fetchone()
+    return row[0] if row else None
+
+
+# --- plans and rates ------------------------------------------------------------------------------------------
+
+@router.get("/plans", response_model=PlanList)
+async def list_plans(_: FreshBilling, db: Db) -> PlanList:
+    """Public: the plans on offer, with their prices and entitlements."""
+    return PlanList(data=[PlanOut(**row) for row in await queries.list_plans(db)])
+
+
+@router.get("/plans/{tier}", response_model=PlanEnvelope, responses={404: {}})
+async def get_plan(tier: PlanTier, _: FreshBilling, db: Db) -> PlanEnvelope:
+    row = await queries.get_plan(db, tier)
+    if row is None:
+        raise NotFound(f"plan {tier} not found", tier=tier)
+    return PlanEnvelope(data=PlanOut(**row))
+
+
+@router.patch("/plans/{tier}", responses={401: {}, 403: {}, 404: {}})
+async def update_plan(tier: PlanTier, body: UpdatePlanBody, _: PlatformAdmin, store: Store,
+                      meta: CommandMetadata) -> dict[str, Any]:
+    command = plans.UpdatePlan(tier=tier, by=meta.actor, at=_now(), **body.model_dump(exclude_none=True))
+    result = await handle(store, plans.plan, tier, command, meta)
+    return {"tier": tier, "version": result.version, "consistency_token": result.token}
+
+
+@router.get("/splits-rates", response_model=RatesList)
+async def list_rates(_: FreshBilling, db: Db, tier: PlanTier | None = None, history: bool = False) -> RatesList:
+    """Public: each plan's rates in force (with `history`, every version)."""
+    rows = await queries.list_splits_rates(db, tier, current_only=not history)
+    return RatesList(data=[RatesOut(**row) for row in rows])
+
+
+@router.get("/splits-rates/{tier}", response_model=RatesList)
+async def rates_of(tier: PlanTier, _: FreshBilling, db: Db, history: bool = False) -> RatesList:
+    return RatesList(data=[RatesOut(**row) for row in await queries.list_splits_rates(db, tier,
+                                                                                       current_only=not history)])
+
+
+@router.put("/splits-rates/{tier}", responses={401: {}, 403: {}, 404: {}, 422: {}})
+async def set_rates(tier: PlanTier, body: SetRatesBody, _: PlatformAdmin, store: Store,
+                    meta: CommandMetadata) -> dict[str, Any]:
+    """A new version of the plan's rates. Placements already hired keep the rates they were frozen with."""
+    bps = {f"{role}_bps": percentage_to_bps(getattr(body, f"{role}_rate")) for role in
+           ("candidate_recruiter", "job_owner", "company_recruiter", "candidate_sourcer", "company_sourcer")}
+    if sum(bps.values()) > 10_000:
+        raise Invalid(f"the rates add up to {sum(bps.values()) / 100}%, more than 100%", total_bps=sum(bps.values()))
+    at = _now()
+    command = plans.SetSplitsRates(tier=tier, effective_from=body.effective_from or at, by=meta.actor, at=at, **bps)
+    result = await handle(store, plans.plan, tier, command, meta)
+    return {"tier": tier, "version": result.version, "consistency_token": result.token}
+
+
+@router.get("/entitlements/me", response_model=EntitlementsOut, responses={401: {}})
+async def my_entitlements(user: CurrentUser, store: Store) -> EntitlementsOut:
+    resolved = await entitlements_of(store, known(user))
+    return EntitlementsOut(tier=resolved.tier, subscription_status=resolved.status, entitlements=resolved.values)
+
+
+# --- subscriptions --------------------------------------------------------------------------------------------------
+
+async def _subscription(store: EventStore, user_id: UUID) -> tuple[subscriptions.Subscription, int]:
+    state, version, _ = await load(store, subscriptions.subscription,
+                                   stream_id_for(subscriptions.subscription, user_id))
+    return state, version
+
+
+def _subscription_out(user_id: UUID, s: subscriptions.Subscription, simulated: bool) -> SubscriptionOut:
+    return SubscriptionOut(
+        user_id=user_id, tier=s.tier if s.exists else "starter", effective_tier=subscriptions.effective_tier(s, _now()),
+        billing_period=s.billing_period if s.exists else None, status=s.status if s.exists else None,
+        stripe_customer_id=s.stripe_customer_id, stripe_subscription_id=s.stripe_subscription_id,
+        current_period_start=s.current_period_start, current_period_end=s.current_period_end, cancel_at=s.cancel_at,
+        canceled_at=s.canceled_at, simulated=simulated and s.stripe_subscription_id is not None)
+
+
+def _subscriber(user: Access) -> UUID:
+    user_id = known(user)
+    if not (user.is_recruiter or user.is_platform_admin):
+        raise Forbidden("subscriptions are for recruiters: create your recruiter profile first (POST /v1/recruiters)")
+    return user_id
+
+
+async def _customer(store: EventStore, payments: Payments, db: AsyncConnection, user_id: UUID,
+                    meta: Metadata) -> str:
+    """The user's Stripe customer, created (once) when first needed."""
+    state, _ = await _subscription(store, user_id)
+    if state.stripe_customer_id:
+        return state.stripe_customer_id
+    customer = await payments.create_customer(email=await _email_of(db, user_id) or f"{user_id}@users.splits",
+                                              name=None, metadata={"user_id": str(user_id)},
+                                              key=f"subscription-customer:{user_id}")
+    await handle(store, subscriptions.subscription, user_id, subscriptions.RecordSubscriptionCustomer(
+        user_id=user_id, stripe_customer_id=customer, by=meta.actor, at=_now()), meta)
+    return customer
+
+
+@router.get("/subscriptions/me", response_model=SubscriptionEnvelope, responses={401: {}})
+async def my_subscription(user: CurrentUser, store: Store, system: SystemDep) -> SubscriptionEnvelope:
+    user_id = known(user)
+    state, _ = await _subscription(store, user_id)
+    return SubscriptionEnvelope(data=_subscription_out(user_id, state, payments_for(system.settings).simulated))
+
+
+@router.post("/subscriptions/setup-intent", response_model=SetupIntentOut, responses={401: {}, 403: {}, 503: {}})
+async def subscription_setup_intent(user: CurrentUser, store: Store, db: Db, system: SystemDep,
+                                    meta: CommandMetadata) -> SetupIntentOut:
+    """A SetupIntent for the portal to collect a card for the subscription."""
+    user_id = _subscriber(user)
+    payments = payments_for(system.settings)
+    customer = await _customer(store, payments, db, user_id, meta)
+    _, version = await _subscription(store, user_id)
+    intent, secret = await payments.create_setup_intent(
+        customer=customer, key=meta.idempotency_key or f"subscription-setup:{user_id}:{version}:{_now().isoformat()}")
+    return SetupIntentOut(setup_intent_id=intent, client_secret=secret, stripe_customer_id=customer)
+
+
+async def _price(store: EventStore, tier: PlanTier, period: str) -> str:
+    plan, _, _ = await load(store, plans.plan, stream_id_for(plans.plan, tier))
+    price = plan.stripe_price_id_monthly if period == "monthly" else plan.stripe_price_id_annual
+    if not plan.exists or not plan.active or price is None:
+        raise RuleViolation(f"plan {tier} cannot be subscribed to {period}", tier=tier, billing_period=period)
+    return price
+
+
+@router.post("/subscriptions", status_code=201, response_model=SubscriptionEnvelope,
+             responses={401: {}, 402: {}, 403: {}, 409: {}, 422: {}, 503: {}})
+async def subscribe(body: SubscribeBody, user: CurrentUser, store: Store, db: Db, system: SystemDep,
+                    meta: CommandMetadata) -> SubscriptionEnvelope:
+    """Starter needs no card; Pro and Partner start a Stripe subscription charged at once (no trial)."""
+    user_id = _subscriber(user)
+    payments = payments_for(system.settings)
+    fields: dict[str, Any] = {}
+    if body.tier != "starter":
+        state, version = await _subscription(store, user_id)
+        if state.exists and state.status != "canceled":
+            raise RuleViolation("you already have a subscription: change its plan instead (PATCH /v1/subscriptions/me)")
+        price = await _price(store, body.tier, body.billing_period)
+        customer = await _customer(store, payments, db, user_id, meta)
+        view = await payments.create_subscription(
+            customer=customer, price=price, payment_method=body.payment_method_id,
+            metadata={"user_id": str(user_id), "tier": body.tier},
+            key=f"subscription:{user_id}:{version}:{body.tier}:{body.billing_period}")
+        fields = {"status": view.status, "stripe_subscription_id": view.id, "stripe_subscription_item_id": view.item_id,
+                  "stripe_price_id": view.price_id, "current_period_start": view.current_period_start,
+                  "current_period_end": view.current_period_end}
+    command = subscriptions.ActivateSubscription(user_id=user_id, tier=body.tier, billing_period=body.billing_period,
+                                                 by=meta.actor, at=_now(), **fields)
+    await handle(store, subscriptions.subscription, user_id, command, meta)
+    state, _ = await _subscription(store, user_id)
+    return SubscriptionEnvelope(data=_subscription_out(user_id, state, payments.simulated))
+
+
+@router.patch("/subscriptions/me", response_model=SubscriptionEnvelope,
+              responses={401: {}, 403: {}, 404: {}, 422: {}, 503: {}})
+async def change_plan(body: ChangePlanBody, user: CurrentUser, store: Store, system: SystemDep,
+                      meta: CommandMetadata) -> SubscriptionEnvelope:
+    """Between paid plans (Stripe prorates). To leave a paid plan, cancel; from Starter, subscribe."""
+    user_id = _subscriber(user)
+    payments = payments_for(system.settings)
+    state, version = await _subscription(store, user_id)
+    if not state.exists or state.status == "canceled":
+        raise NotFound("you have no current subscription to change")
+    if body.tier == "starter" or state.stripe_subscription_id is None or state.stripe_subscription_item_id is None:
+        raise RuleViolation("only a paid plan changes to another paid plan: cancel to leave one, subscribe to "
+                            "start one", from_tier=state.tier, to_tier=body.tier)
+    price = await _price(store, body.tier, body.billing_period)
+    await payments.change_subscription_price(subscription=state.stripe_subscription_id,
+                                             item=state.stripe_subscription_item_id, price=price,
+                                             key=f"subscription-change:{user_id}:{version}:{body.tier}")
+    command = subscriptions.ChangeSubscriptionPlan(user_id=user_id, to_tier=body.tier,
+                                                   billing_period=body.billing_period, stripe_price_id=price,
+                                                   by=meta.actor, at=_now())
+    await handle(store, subscriptions.subscription, user_id, command, meta)
+    state, _ = await _subscription(store, user_id)
+    return SubscriptionEnvelope(data=_subscription_out(user_id, state, payments.simulated))
+
+
+@router.delete("/subscriptions/me", response_model=SubscriptionEnvelope, responses={401: {}, 403: {}, 404: {}})
+async def cancel_subscription(user: CurrentUser, store: Store, system: SystemDep,
+                              meta: CommandMetadata) -> SubscriptionEnvelope:
+    """Stripe stops charging at the period's end; the plan's entitlements last until then."""
+    user_id = _subscriber(user)
+    payments = payments_for(system.settings)
+    state, version = await _subscription(store, user_id)
+    if not state.exists:
+        raise NotFound("you have no subscription to cancel")
+    cancel_at = None
+    if state.stripe_subscription_id and state.status != "canceled":
+        view = await payments.cancel_subscription_at_period_end(subscription=state.stripe_subscription_id,
+                                                                key=f"subscription-cancel:{user_id}:{version}")
+        cancel_at = view.cancel_at
+    command = subscriptions.CancelSubscription(user_id=user_id, cancel_at=cancel_at, by=meta.actor, at=_now())
+    await handle(store, subscriptions.subscription, user_id, command, meta)
+    state, _ = await _subscription(store, user_id)
+    return SubscriptionEnvelope(data=_subscription_out(user_id, state, payments.simulated))
+
+
+# --- billing profiles of companies and firms ---------------------------------------------------------------------------
+
+async def _firm_admin(store: EventStore, user: Access, firm_id: UUID) -> None:
+    firm, _, _ = await load(store, firms.firm, stream_id_for(firms.firm, firm_id))
+    if not firm.exists:
+        raise NotFound(f"firm {firm_id} not found", firm_id=str(firm_id))
+    if user.is_platform_admin:
+        return
+    if user.user_id is None or firm.members.get(user.user_id) not in ("owner", "admin"):
+        raise Forbidden("only the firm's owner and admins manage its billing", firm_id=str(firm_id))
+
+
+async def _may_bill(store: EventStore, user: Access, kind: BillingOwnerKind, owner_id: UUID) -> None:
+    if kind == "firm":
+        await _firm_admin(store, user, owner_id)
+        return
+    company, _, _ = await load(store, companies.company, stream_id_for(companies.company, owner_id))
+    if not company.exists:
+        raise NotFound(f"company {owner_id} not found", company_id=str(owner_id))
+    if not (user.is_platform_admin or user.is_company_admin_of(owner_id)):
+        raise Forbidden("only the company's admins manage its billing", company_id=str(owner_id))
+
+
+async def _profile(store: EventStore, kind: BillingOwnerKind, owner_id: UUID) -> profiles.BillingProfile:
+    state, _, _ = await load(store, profiles.billing_profile,
+                             stream_id_for(profiles.billing_profile, profiles.billing_profile_key(kind, owner_id)))
+    return state
+
+
+def _profile_out(kind: str, owner_id: UUID, p: profiles.BillingProfile) -> BillingProfileOut:
+    return BillingProfileOut(owner_kind=kind, owner_id=owner_id, billing_terms=p.billing_terms,
+                             billing_email=p.billing_email, billing_contact_name=p.billing_contact_name,
+                             tax_id=p.tax_id, address=dict(p.address) if p.address else None,
+                             stripe_customer_id=p.stripe_customer_id, payment_method_id=p.payment_method_id,
+                             ready=p.ready, missing=list(p.missing))
+
+
+async def _get_profile(kind: BillingOwnerKind, owner_id: UUID, user: Access, store: EventStore
+                       ) -> BillingProfileEnvelope:
+    await _may_bill(store, user, kind, owner_id)
+    state = await _profile(store, kind, owner_id)
+    if not state.exists:
+        raise NotFound(f"the {kind} {owner_id} has no billing profile yet", owner_id=str(owner_id))
+    return BillingProfileEnvelope(data=_profile_out(kind, owner_id, state))
+
+
+async def _save_profile(kind: BillingOwnerKind, owner_id: UUID, body: BillingProfileBody, user: Access,
+                        store: EventStore, payments: Payments, meta: Metadata) -> BillingProfileEnvelope:
+    """Save the profile, then make sure it has a Stripe customer (created once per company or firm)."""
+    await _may_bill(store, user, kind, owner_id)
+    key = profiles.billing_profile_key(kind, owner_id)
+    save = profiles.SaveBillingProfile(owner_kind=kind, owner_id=owner_id, by=meta.actor, at=_now(),
+                                       **body.model_dump())
+    await handle(store, profiles.billing_profile, key, save, meta)
+    state = await _profile(store, kind, owner_id)
+    if state.stripe_customer_id is None:
+        customer = await payments.create_customer(
+            email=save.billing_email, name=body.billing_contact_name,
+            metadata={"owner_kind": kind, "owner_id": str(owner_id)}, key=f"billing-customer:{kind}:{owner_id}")
+        attach = profiles.AttachBillingCustomer(owner_kind=kind, owner_id=owner_id, stripe_customer_id=customer,
+                                                by=meta.actor, at=_now())
+        await handle(store, profiles.billing_profile, key, attach, meta)
+        state = await _profile(store, kind, owner_id)
+    return BillingProfileEnvelope(data=_profile_out(kind, owner_id, state))
+
+
+async def _profile_setup_intent(kind: BillingOwnerKind, owner_id: UUID, user: Access, store: EventStore,
+                                payments: Payments, meta: Metadata) -> SetupIntentOut:
+    await _may_bill(store, user, kind, owner_id)
+    state = await _profile(store, kind, owner_id)
+    if state.stripe_customer_id is None:
+        raise RuleViolation(f"save the {kind}'s billing profile first (it creates the Stripe customer)")
+    intent, secret = await payments.create_setup_intent(
+        customer=state.stripe_customer_id,
+        key=meta.idempotency_key or f"billing-setup:{kind}:{owner_id}:{_now().isoformat()}")
+    return SetupIntentOut(setup_intent_id=intent, client_secret=secret, stripe_customer_id=state.stripe_customer_id)
+
+
+async def _set_payment_method(kind: BillingOwnerKind, owner_id: UUID, body: PaymentMethodBody, user: Access,
+                              store: EventStore, meta: Metadata) -> BillingProfileEnvelope:
+    """The card the portal collected with the setup intent becomes the default: invoices are charged to it."""
+    await _may_bill(store, user, kind, owner_id)
+    command = profiles.SetDefaultPaymentMethod(owner_kind=kind, owner_id=owner_id,
+                                               payment_method_id=body.payment_method_id, by=meta.actor, at=_now())
+    await handle(store, profiles.billing_profile, profiles.billing_profile_key(kind, owner_id), command, meta)
+    return BillingProfileEnvelope(data=_profile_out(kind, owner_id, await _profile(store, kind, owner_id)))
+
+
+async def _readiness(kind: BillingOwnerKind, owner_id: UUID, user: Access, store: EventStore) -> ReadinessOut:
+    await _may_bill(store, user, kind, owner_id)
+    state = await _profile(store, kind, owner_id)
+    return ReadinessOut(ready=state.ready, missing=list(state.missing))
+
+
+for _kind, _prefix in (("company", "/companies/{owner_id}"), ("firm", "/firms/{owner_id}")):
+    def _routes(kind: BillingOwnerKind, prefix: str) -> None:
+        @router.get(f"{prefix}/billing-profile", response_model=BillingProfileEnvelope, name=f"get_{kind}_profile",
+                    responses={401: {}, 403: {}, 404: {}})
+        async def get_profile(owner_id: UUID, user: CurrentUser, store: Store) -> BillingProfileEnvelope:
+            return await _get_profile(kind, owner_id, user, store)
+
+        @router.put(f"{prefix}/billing-profile", response_model=BillingProfileEnvelope, name=f"save_{kind}_profile",
+                    responses={401: {}, 403: {}, 404: {}, 503: {}})
+        async def save_profile(owner_id: UUID, body: BillingProfileBody, user: CurrentUser, store: Store,
+                               system: SystemDep, meta: CommandMetadata) -> BillingProfileEnvelope:
+            return await _save_profile(kind, owner_id, body, user, store, payments_for(system.settings), meta)
+
+        @router.post(f"{prefix}/billing-profile/setup-intent", response_model=SetupIntentOut,
+                     name=f"{kind}_setup_intent", responses={401: {}, 403: {}, 404: {}, 422: {}, 503: {}})
+        async def setup_intent(owner_id: UUID, user: CurrentUser, store: Store, system: SystemDep,
+                               meta: CommandMetadata) -> SetupIntentOut:
+            return await _profile_setup_intent(kind, owner_id, user, store, payments_for(system.settings), meta)
+
+        @router.put(f"{prefix}/billing-profile/payment-method", response_model=BillingProfileEnvelope,
+                    name=f"{kind}_payment_method", responses={401: {}, 403: {}, 404: {}, 422: {}})
+        async def payment_method(owner_id: UUID, body: PaymentMethodBody, user: CurrentUser, store: Store,
+                                 meta: CommandMetadata) -> BillingProfileEnvelope:
+            return await _set_payment_method(kind, owner_id, body, user, store, meta)
+
+        @router.get(f"{prefix}/billing-readiness", response_model=ReadinessOut, name=f"{kind}_readiness",
+                    responses={401: {}, 403: {}, 404: {}})
+        async def readiness(owner_id: UUID, user: CurrentUser, store: Store) -> ReadinessOut:
+            """Whether the jobs may leave draft: billing email, Stripe customer and default payment method."""
+            return await _readiness(kind, owner_id, user, store)
+
+    _routes(_kind, _prefix)  # type: ignore[arg-type]
+
+
+# --- Connect accounts -------------------------------------------------------------------------------------------------
+
+async def _connect(store: EventStore, kind: PayeeKind, payee_id: UUID) -> connect.ConnectAccount:
+    state, _, _ = await load(store, connect.connect_account,
+                             stream_id_for(connect.connect_account, connect.connect_account_key(kind, payee_id)))
+    return state
+
+
+def _connect_out(kind: str, payee_id: UUID, a: connect.ConnectAccount, simulated: bool) -> ConnectAccountOut:
+    return ConnectAccountOut(payee_kind=kind, payee_id=payee_id, stripe_account_id=a.stripe_account_id,
+                             charges_enabled=a.charges_enabled, payouts_enabled=a.payouts_enabled,
+                             details_submitted=a.details_submitted, onboarded=a.onboarded,
+                             simulated=simulated and a.exists)
+
+
+async def _create_connect(kind: PayeeKind, payee_id: UUID, email: str | None, store: EventStore, payments: Payments,
+                          meta: Metadata) -> ConnectAccountEnvelope:
+    key = connect.connect_account_key(kind, payee_id)
+    state = await _connect(store, kind, payee_id)
+    if not state.exists:
+        account = await payments.create_account(email=email, metadata={"payee_kind": kind, "payee_id": str(payee_id)},
+                                                key=f"connect-account:{key}")
+        await handle(store, connect.connect_account, key, connect.RecordConnectAccount(
+            payee_kind=kind, payee_id=payee_id, stripe_account_id=account, by=meta.actor, at=_now()), meta)
+        if payments.simulated:  # nothing will ever onboard a simulated account: it is ready at once
+            now = _now()
+            await handle(store, connect.connect_account, key, connect.SyncConnectAccount(
+                payee_kind=kind, payee_id=payee_id, stripe_account_id=account, charges_enabled=True,
+                payouts_enabled=True, details_submitted=True, stripe_event_id="simulated", observed_at=now, at=now),
+                meta)
+        state = await _connect(store, kind, payee_id)
+    return ConnectAccountEnvelope(data=_connect_out(kind, payee_id, state, payments.simulated))
+
+
+async def _onboarding_link(kind: PayeeKind, payee_id: UUID, store: EventStore, payments: Payments,
+                           portal_url: str) -> OnboardingLinkOut:
+    state = await _connect(store, kind, payee_id)
+    if not state.exists or state.stripe_account_id is None:
+        raise RuleViolation("create the Connect account first")
+    url = await payments.onboarding_link(account=state.stripe_account_id,
+                                         refresh_url=f"{portal_url}/billing/connect/refresh",
+                                         return_url=f"{portal_url}/billing/connect/return")
+    return OnboardingLinkOut(url=url)
+
+
+def _recruiter(user: Access) -> UUID:
+    known(user)
+    if user.recruiter_id is None:
+        raise Forbidden("Connect accounts are for recruiters: create your recruiter profile first")
+    return user.recruiter_id
+
+
+@router.post("/connect/account", status_code=201, response_model=ConnectAccountEnvelope,
+             responses={401: {}, 403: {}, 503: {}})
+async def create_my_connect(user: CurrentUser, store: Store, db: Db, system: SystemDep,
+                            meta: CommandMetadata) -> ConnectAccountEnvelope:
+    """The recruiter's Stripe Connect account, where their payouts are transferred (created once)."""
+    recruiter_id = _recruiter(user)
+    email = await _email_of(db, user.user_id) if user.user_id else None
+    return await _create_connect("recruiter", recruiter_id, email, store, payments_for(system.settings), meta)
+
+
+@router.get("/connect/account", response_model=ConnectAccountEnvelope, responses={401: {}, 403: {}, 404: {}})
+async def my_connect(user: CurrentUser, store: Store, system: SystemDep) -> ConnectAccountEnvelope:
+    recruiter_id = _recruiter(user)
+    state = await _connect(store, "recruiter", recruiter_id)
+    if not state.exists:
+        raise NotFound("you have no Connect account yet (POST /v1/connect/account)")
+    return ConnectAccountEnvelope(data=_connect_out("recruiter", recruiter_id, state,
+                                                    payments_for(system.settings).simulated))
+
+
+@router.post("/connect/onboarding-link", response_model=OnboardingLinkOut, responses={401: {}, 403: {}, 422: {}})
+async def my_onboarding_link(user: CurrentUser, store: Store, system: SystemDep) -> OnboardingLinkOut:
+    return await _onboarding_link("recruiter", _recruiter(user), store, payments_for(system.settings),
+                                  system.settings.portal_url)
+
+
+@router.post("/firms/{firm_id}/connect/account", status_code=201, response_model=ConnectAccountEnvelope,
+             responses={401: {}, 403: {}, 404: {}, 503: {}})
+async def create_firm_connect(firm_id: UUID, user: CurrentUser, store: Store, system: SystemDep,
+                              meta: CommandMetadata) -> ConnectAccountEnvelope:
+    """The firm's Connect account, where its admin take on members' splits is transferred."""
+    await _firm_admin(store, user, firm_id)
+    return await _create_connect("firm", firm_id, None, store, payments_for(system.settings), meta)
+
+
+@router.get("/firms/{firm_id}/connect/account", response_model=ConnectAccountEnvelope,
+            responses={401: {}, 403: {}, 404: {}})
+async def firm_connect(firm_id: UUID, user: CurrentUser, store: Store, system: SystemDep) -> ConnectAccountEnvelope:
+    await _firm_admin(store, user, firm_id)
+    state = await _connect(store, "firm", firm_id)
+    if not state.exists:
+        raise NotFound(f"firm {firm_id} has no Connect account yet", firm_id=str(firm_id))
+    return ConnectAccountEnvelope(data=_connect_out("firm", firm_id, state, payments_for(system.settings).simulated))
+
+
+@router.post("/firms/{firm_id}/connect/onboarding-link", response_model=OnboardingLinkOut,
+             responses={401: {}, 403: {}, 404: {}, 422: {}})
+async def firm_onboarding_link(firm_id: UUID, user: CurrentUser, store: Store, system: SystemDep) -> OnboardingLinkOut:
+    await _firm_admin(store, user, firm_id)
+    return await _onboarding_link("firm", firm_id, store, payments_for(system.settings), system.settings.portal_url)
+

@@ -1,0 +1,281 @@
+"""Money movement through Stripe: the few calls billing makes, each with a caller-chosen idempotency key.
+
+`payments_for(settings)` gives the Stripe-backed `StripePayments` when `STRIPE_SECRET_KEY` is set (pointed
+at `STRIPE_API_BASE` when that is set, as the tests do with their fake Stripe), and otherwise
+`SimulatedPayments`: nothing leaves the machine, every id it hands out starts with `sim_`, so a simulated
+customer, invoice or transfer is labelled as such wherever it is recorded (DESIGN §6, `splits dev`).
+
+Every mutating call takes `key`: the same key means the same effect (Stripe's `Idempotency-Key`), which is
+what makes a retried reactor or a replayed request safe. Failures Stripe decided (a refused card, a bad
+request) raise `PaymentRefused`; failures of the wire (timeouts, 5xx, rate limits) raise
+`PaymentsUnavailable`, after which the same call with the same key may be tried again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from typing import Any, Literal, Protocol
+
+import stripe
+import structlog
+
+from infra.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+CollectionMethod = Literal["charge_automatically", "send_invoice"]
+
+
+class PaymentRefused(Exception):
+    """Stripe answered and said no: retrying the same request cannot help."""
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class PaymentsUnavailable(Exception):
+    """Stripe could not be reached or failed on its side: the same call may be retried with the same key."""
+
+
+@dataclass(frozen=True)
+class SubscriptionView:
+    id: str
+    item_id: str | None
+    price_id: str | None
+    status: str
+    current_period_start: datetime | None
+    current_period_end: datetime | None
+    cancel_at: datetime | None
+
+
+@dataclass(frozen=True)
+class InvoiceView:
+    id: str
+    status: str
+    number: str | None
+    amount_due_cents: int
+    hosted_invoice_url: str | None
+    invoice_pdf_url: str | None
+    due_date: date | None
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    amount_cents: int
+    description: str
+
+
+class Payments(Protocol):
+    simulated: bool
+
+    async def create_customer(self, *, email: str, name: str | None, metadata: dict[str, str], key: str) -> str: ...
+
+    async def create_setup_intent(self, *, customer: str, key: str) -> tuple[str, str]: ...
+
+    async def create_subscription(self, *, customer: str, price: str, payment_method: str | None,
+                                  metadata: dict[str, str], key: str) -> SubscriptionView: ...
+
+    async def change_subscription_price(self, *, subscription: str, item: str, price: str,
+                                        key: str) -> SubscriptionView: ...
+
+    async def cancel_subscription_at_period_end(self, *, subscription: str, key: str) -> SubscriptionView: ...
+
+    async def invoice(self, *, customer: str, lines: list[InvoiceLine], collection_method: CollectionMethod,
+                      days_until_due: int | None, payment_method: str | None, metadata: dict[str, str],
+                      key: str) -> InvoiceView: ...
+
+    async def transfer(self, *, amount_cents: int, destination: str, metadata: dict[str, str],
+                       transfer_group: str, key: str) -> str: ...
+
+    async def create_account(self, *, email: str | None, metadata: dict[str, str], key: str) -> str: ...
+
+    async def onboarding_link(self, *, account: str, refresh_url: str, return_url: str) -> str: ...
+
+
+def _at(seconds: int | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+
+
+class StripePayments:
+    """The real Stripe API through the official SDK's async client."""
+
+    simulated = False
+
+    def __init__(self, secret_key: str, api_base: str | None = None) -> None:
+        self._client = stripe.StripeClient(
+            secret_key, base_addresses={"api": api_base} if api_base else {},
+            http_client=stripe.HTTPXClient(), max_network_retries=2,
+        )
+        self._v1 = self._client.v1
+
+    async def _call(self, what: str, method: Any, *args: Any, key: str | None = None, **params: Any) -> Any:
+        options: dict[str, Any] = {"idempotency_key": key} if key else {}
+        try:
+            return (await method(*args, params=params or None, options=options or None)).to_dict()
+        except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as exc:
+            raise PaymentsUnavailable(f"Stripe could not {what}: {exc.user_message or exc}") from exc
+        except stripe.StripeError as exc:
+            if exc.http_status is not None and exc.http_status >= 500:
+                raise PaymentsUnavailable(f"Stripe could not {what}: {exc.user_message or exc}") from exc
+            raise PaymentRefused(f"Stripe refused to {what}: {exc.user_message or exc}", exc.code) from exc
+
+    async def create_customer(self, *, email: str, name: str | None, metadata: dict[str, str], key: str) -> str:
+        params = {"email": email, "metadata": metadata, **({"name": name} if name else {})}
+        customer = await self._call("create a customer", self._v1.customers.create_async, key=key, **params)
+        return customer["id"]
+
+    async def create_setup_intent(self, *, customer: str, key: str) -> tuple[str, str]:
+        intent = await self._call("create a setup intent", self._v1.setup_intents.create_async, key=key,
+                                  customer=customer, usage="off_session", payment_method_types=["card"])
+        return intent["id"], intent["client_secret"]
+
+    def _subscription(self, sub: Any) -> SubscriptionView:
+        item = sub["items"]["data"][0] if sub["items"]["data"] else None
+        start = sub.get("current_period_start") or (item and item.get("current_period_start"))
+        end = sub.get("current_period_end") or (item and item.get("current_period_end"))
+        return SubscriptionView(id=sub["id"], item_id=item["id"] if item else None,
+                                price_id=item["price"]["id"] if item else None, status=sub["status"],
+                                current_period_start=_at(start), current_period_end=_at(end),
+                                cancel_at=_at(sub.get("cancel_at")))
+
+    async def create_subscription(self, *, customer: str, price: str, payment_method: str | None,
+                                  metadata: dict[str, str], key: str) -> SubscriptionView:
+        params: dict[str, Any] = {"customer": customer, "items": [{"price": price}], "metadata": metadata}
+        if payment_method:
+            params["default_payment_method"] = payment_method
+        sub = await self._call("create a subscription", self._v1.subscriptions.create_async, key=key, **params)
+        return self._subscription(sub)
+
+    async def change_subscription_price(self, *, subscription: str, item: str, price: str,
+                                        key: str) -> SubscriptionView:
+        sub = await self._call("change the subscription", self._v1.subscriptions.update_async, subscription,
+                               key=key, items=[{"id": item, "price": price}], proration_behavior="create_prorations")
+        return self._subscription(sub)
+
+    async def cancel_subscription_at_period_end(self, *, subscription: str, key: str) -> SubscriptionView:
+        sub = await self._call("cancel the subscription", self._v1.subscriptions.update_async, subscription,
+                               key=key, cancel_at_period_end=True)
+        view = self._subscription(sub)
+        return view if view.cancel_at else SubscriptionView(**{**view.__dict__, "cancel_at": view.current_period_end})
+
+    async def invoice(self, *, customer: str, lines: list[InvoiceLine], collection_method: CollectionMethod,
+                      days_until_due: int | None, payment_method: str | None, metadata: dict[str, str],
+                      key: str) -> InvoiceView:
+        """Create the invoice, its lines, finalize it, then charge it (automatic collection) or send it.
+
+        Each step has its own key derived from `key`, so a retry after a crash resumes where it stopped."""
+        params: dict[str, Any] = {"customer": customer, "collection_method": collection_method, "metadata": metadata,
+                                  "auto_advance": False, "pending_invoice_items_behavior": "exclude"}
+        if collection_method == "send_invoice":
+            params["days_until_due"] = days_until_due
+        draft = await self._call("create an invoice", self._v1.invoices.create_async, key=f"{key}:invoice", **params)
+        for n, line in enumerate(lines):
+            await self._call("add an invoice line", self._v1.invoice_items.create_async, key=f"{key}:line-{n}",
+                             customer=customer, invoice=draft["id"], amount=line.amount_cents, currency="usd",
+                             description=line.description, metadata=metadata)
+        invoice = await self._call("finalize the invoice", self._v1.invoices.finalize_invoice_async, draft["id"],
+                                   key=f"{key}:finalize")
+        try:
+            if collection_method == "charge_automatically":
+                charge = {"payment_method": payment_method} if payment_method else {}
+                invoice = await self._call("charge the invoice", self._v1.invoices.pay_async, invoice["id"],
+                                           key=f"{key}:pay", **charge)
+            else:
+                invoice = await self._call("send the invoice", self._v1.invoices.send_invoice_async, invoice["id"],
+                                           key=f"{key}:send")
+        except PaymentRefused as exc:  # a declined card leaves the invoice open; its webhook records the failure
+            log.info("invoice issued but not collected", stripe_invoice_id=invoice["id"], reason=str(exc))
+        due = invoice.get("due_date")
+        return InvoiceView(id=invoice["id"], status=invoice["status"], number=invoice.get("number"),
+                           amount_due_cents=invoice["amount_due"], hosted_invoice_url=invoice.get("hosted_invoice_url"),
+                           invoice_pdf_url=invoice.get("invoice_pdf"), due_date=_at(due).date() if due else None)
+
+    async def transfer(self, *, amount_cents: int, destination: str, metadata: dict[str, str],
+                       transfer_group: str, key: str) -> str:
+        transfer = await self._call("make a transfer", self._v1.transfers.create_async, key=key, amount=amount_cents,
+                                    currency="usd", destination=destination, metadata=metadata,
+                                    transfer_group=transfer_group)
+        return transfer["id"]
+
+    async def create_account(self, *, email: str | None, metadata: dict[str, str], key: str) -> str:
+        params: dict[str, Any] = {"type": "express", "country": "US", "business_type": "individual",
+                                  "capabilities": {"transfers": {"requested": True}}, "metadata": metadata}
+        if email:
+            params["email"] = email
+        account = await self._call("create a Connect account", self._v1.accounts.create_async, key=key, **params)
+        return account["id"]
+
+    async def onboarding_link(self, *, account: str, refresh_url: str, return_url: str) -> str:
+        link = await self._call("create an onboarding link", self._v1.account_links.create_async, account=account,
+                                refresh_url=refresh_url, return_url=return_url, type="account_onboarding")
+        return link["url"]
+
+
+def _sim_id(prefix: str, key: str) -> str:
+    return f"sim_{prefix}_{hashlib.sha256(key.encode()).hexdigest()[:20]}"
+
+
+class SimulatedPayments:
+    """No Stripe: deterministic `sim_` ids from the keys (the same key gives the same id, as Stripe would),
+    subscriptions active at once, invoices open, transfers made. Nothing is charged or paid."""
+
+    simulated = True
+
+    async def create_customer(self, *, email: str, name: str | None, metadata: dict[str, str], key: str) -> str:
+        return _sim_id("cus", key)
+
+    async def create_setup_intent(self, *, customer: str, key: str) -> tuple[str, str]:
+        intent = _sim_id("seti", key)
+        return intent, f"{intent}_secret_simulated"
+
+    async def create_subscription(self, *, customer: str, price: str, payment_method: str | None,
+                                  metadata: dict[str, str], key: str) -> SubscriptionView:
+        now = datetime.now(UTC)
+        return SubscriptionView(id=_sim_id("sub", key), item_id=_sim_id("si", key), price_id=price, status="active",
+                                current_period_start=now, current_period_end=now + timedelta(days=30), cancel_at=None)
+
+    async def change_subscription_price(self, *, subscription: str, item: str, price: str,
+                                        key: str) -> SubscriptionView:
+        now = datetime.now(UTC)
+        return SubscriptionView(id=subscription, item_id=item, price_id=price, status="active",
+                                current_period_start=now, current_period_end=now + timedelta(days=30), cancel_at=None)
+
+    async def cancel_subscription_at_period_end(self, *, subscription: str, key: str) -> SubscriptionView:
+        now = datetime.now(UTC)
+        end = now + timedelta(days=30)
+        return SubscriptionView(id=subscription, item_id=None, price_id=None, status="active",
+                                current_period_start=now, current_period_end=end, cancel_at=end)
+
+    async def invoice(self, *, customer: str, lines: list[InvoiceLine], collection_method: CollectionMethod,
+                      days_until_due: int | None, payment_method: str | None, metadata: dict[str, str],
+                      key: str) -> InvoiceView:
+        invoice = _sim_id("in", key)
+        due = (datetime.now(UTC) + timedelta(days=days_until_due)).date() if days_until_due else None
+        return InvoiceView(id=invoice, status="open", number=f"SIM-{invoice[-8:].upper()}",
+                           amount_due_cents=sum(line.amount_cents for line in lines), hosted_invoice_url=None,
+                           invoice_pdf_url=None, due_date=due)
+
+    async def transfer(self, *, amount_cents: int, destination: str, metadata: dict[str, str],
+                       transfer_group: str, key: str) -> str:
+        return _sim_id("tr", key)
+
+    async def create_account(self, *, email: str | None, metadata: dict[str, str], key: str) -> str:
+        return _sim_id("acct", key)
+
+    async def onboarding_link(self, *, account: str, refresh_url: str, return_url: str) -> str:
+        return f"{return_url}?simulated_account={account}"
+
+
+@cache
+def _stripe_payments(secret_key: str, api_base: str | None) -> StripePayments:
+    return StripePayments(secret_key, api_base)
+
+
+def payments_for(settings: Settings) -> Payments:
+    if settings.stripe_secret_key is None:
+        return SimulatedPayments()
+    return _stripe_payments(settings.stripe_secret_key.get_secret_value(), settings.stripe_api_base)
