@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from consumers.process.billing import billing_readiness, billing_snapshots, connect_payouts
+from consumers.process.billing import billing_readiness, billing_snapshots, connect_payouts, firm_plans
 from consumers.process.candidates import candidate_accounts
 from consumers.process.invitations import invitations
 from consumers.process.network import candidate_consents, recruiter_roles
@@ -23,6 +23,7 @@ def all_reactors() -> list[Reactor]:
         billing_snapshots,
         billing_readiness,
         connect_payouts,
+        firm_plans,
         invoicing,
         payouts,
     ]

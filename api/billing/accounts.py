@@ -43,7 +43,6 @@ from api.billing.account_models import (
     SubscriptionOut,
     UpdatePlanBody,
 )
-from api.billing.entitlements import entitlements_of
 from api.consistency import read_after
 from api.deps import CommandMetadata, CurrentUser, Db, PlatformAdmin, Store, SystemDep
 from api.network.common import known, percentage_to_bps
@@ -58,6 +57,7 @@ from commands.network import firm as firms
 from eventstore import EventStore, Metadata, Position, handle, load, stream_id_for
 from infra.payments import Payments, payments_for
 from projections.billing import queries
+from projections.billing.entitlement_queries import entitlements_of
 from projections.identity.access import Access
 
 router = APIRouter(prefix="/v1", tags=["billing"])
@@ -270,7 +270,7 @@ async def cancel_subscription(user: CurrentUser, store: Store, system: SystemDep
     return SubscriptionEnvelope(data=_subscription_out(user_id, state, payments.simulated))
 
 
-# --- billing profiles of companies and firms ---------------------------------------------------------------------------
+# --- billing profiles of companies and firms ----------------------------------------------------------------
 
 async def _firm_admin(store: EventStore, user: Access, firm_id: UUID) -> None:
     firm, _, _ = await load(store, firms.firm, stream_id_for(firms.firm, firm_id))

@@ -42,13 +42,11 @@ from api.billing.money_models import (
 )
 from api.billing.policy import billing_visibility, require_disputant, require_party
 from api.consistency import read_after
-from api.deps import CommandMetadata, CurrentUser, Db, PlatformAdmin, Store, SystemDep
+from api.deps import CommandMetadata, CurrentUser, Db, PlatformAdmin, Store
 from api.responses import CommandResponse
 from commands.billing import placement_billing as money
 from commands.core import NotFound
-from consumers.reactions.billing import NotInvoiceable, issue_invoice
 from eventstore import EventStore, Position, handle, load, stream_id_for
-from infra.payments import payments_for
 from projections.billing import queries
 from projections.identity.access import Access
 
@@ -109,17 +107,12 @@ async def placement_invoices(placement_id: UUID, _: FreshBilling, user: CurrentU
     return InvoicePage(data=[InvoiceOut(**r) for r in rows], pagination=_pagination(total, 1, max(total, 1)))
 
 
-@router.post("/placements/{placement_id}/invoices", status_code=201, responses={401: {}, 403: {}, 404: {}, 422: {}})
-async def ensure_invoice(placement_id: UUID, _: PlatformAdmin, system: SystemDep, store: Store,
-                         meta: CommandMetadata) -> CommandResponse:
-    """Invoice the placement now (once): the manual path when the automatic one could not (no billing profile)."""
-    try:
-        await issue_invoice(store, payments_for(system.settings), placement_id, meta.actor or "platform_admin", meta)
-    except NotInvoiceable as exc:
-        raise money.NotCollectible(str(exc), placement_id=str(placement_id)) from exc
-    _, version, position = await load(store, money.placement_billing,
-                                      stream_id_for(money.placement_billing, placement_id))
-    return CommandResponse(id=placement_id, version=version, consistency_token=str(position) if position else None)
+@router.post("/placements/{placement_id}/invoices", status_code=202, responses={401: {}, 403: {}, 404: {}})
+async def request_invoice(placement_id: UUID, _: PlatformAdmin, store: Store, meta: CommandMetadata) -> CommandResponse:
+    """Invoice the placement now (once): the manual path when the automatic one could not be made (no billing
+    profile yet). The invoicing reactor issues it; an invoiced placement records nothing."""
+    command = money.RequestInvoice(placement_id=placement_id, by=meta.actor, at=_now())
+    return await _record(store, placement_id, command, meta)
 
 
 # --- payout transactions and schedules --------------------------------------------------------------------------

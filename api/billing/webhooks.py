@@ -179,8 +179,8 @@ async def _transfer(db: AsyncConnection, d: Delivery) -> list[Step]:
         placement_id=placement_id, transaction_id=transaction_id, stripe_transfer_id=obj["id"],
         stripe_account_id=str(obj.get("destination")), amount_cents=int(obj["amount"]), at=now))]
     if d.type == "transfer.reversed" or obj.get("reversed"):
-        steps.append(Step(money.placement_billing, placement_id,
-                          money.RecordTransferReversed(placement_id=placement_id, stripe_transfer_id=obj["id"], at=now)))
+        reversed_ = money.RecordTransferReversed(placement_id=placement_id, stripe_transfer_id=obj["id"], at=now)
+        steps.append(Step(money.placement_billing, placement_id, reversed_))
     return steps
 
 

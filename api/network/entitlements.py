@@ -6,8 +6,8 @@ from uuid import UUID
 
 from psycopg import AsyncConnection
 
-from api.billing.entitlements import entitlements_of
 from eventstore import EventStore
+from projections.billing.entitlement_queries import entitlements_of
 from projections.network import queries
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import AwareDatetime, Field, StringConstraints
@@ -46,6 +46,7 @@ from commands.billing.placement_events import (
     InvoiceIssued,
     InvoicePaid,
     InvoicePaymentFailed,
+    InvoiceRequested,
     InvoiceStatus,
     PayoutBankFailed,
     PayoutConnectRequired,
@@ -129,6 +130,10 @@ class FreezeSnapshot(_Command):
     fee_cents: Annotated[int, Field(gt=0)]
     hired_at: AwareDatetime
     roles: list[RoleSnapshot]
+
+
+class RequestInvoice(_Command):
+    by: Actor
 
 
 class RecordInvoiceIssued(_Command):
@@ -254,14 +259,14 @@ class CloseDispute(_Command):
 
 
 PlacementBillingCommand = (
-    FreezeSnapshot | RecordInvoiceIssued | ApplyInvoiceUpdate | MarkFundsAvailable | StartPayouts | RecordTransfer
-    | RecordTransferFailure | RecordConnectRequired | RecordTransferReversed | RecordBankPayout
+    FreezeSnapshot | RequestInvoice | RecordInvoiceIssued | ApplyInvoiceUpdate | MarkFundsAvailable | StartPayouts
+    | RecordTransfer | RecordTransferFailure | RecordConnectRequired | RecordTransferReversed | RecordBankPayout
     | CancelPayoutSchedule | PlaceEscrowHold | ReleaseEscrowHold | CancelEscrowHold | OpenDispute | ReviewDispute
     | CloseDispute
 )
 PlacementBillingEvent = (
-    PlacementSnapshotFrozen | PlacementSplitsComputed | InvoiceIssued | InvoiceFinalized | InvoicePaid
-    | InvoicePaymentFailed | InvoiceClosed | InvoiceFundsAvailable | PayoutScheduled | PayoutsStarted
+    PlacementSnapshotFrozen | PlacementSplitsComputed | InvoiceRequested | InvoiceIssued | InvoiceFinalized
+    | InvoicePaid | InvoicePaymentFailed | InvoiceClosed | InvoiceFundsAvailable | PayoutScheduled | PayoutsStarted
     | PayoutTransferred | PayoutTransferFailed | PayoutConnectRequired | PayoutTransferReversed | PayoutReachedBank
     | PayoutBankFailed | PayoutScheduleCompleted | PayoutScheduleCancelled | EscrowHoldPlaced | EscrowHoldReleased
     | EscrowHoldCancelled | DisputeOpened | DisputeUnderReview | DisputeClosed
@@ -449,6 +454,10 @@ def decide(cmd: PlacementBillingCommand, s: PlacementBilling) -> list[PlacementB
         case _ if not s.exists:
             raise NotFound(f"placement {cmd.placement_id} has no billing record yet",
                            placement_id=str(cmd.placement_id))
+        case RequestInvoice() if s.invoice is not None:
+            return []  # invoiced already
+        case RequestInvoice():
+            return [InvoiceRequested(placement_id=cmd.placement_id, by=cmd.by, at=cmd.at)]
         case RecordInvoiceIssued():
             return _issue(cmd, s)
         case ApplyInvoiceUpdate():
@@ -611,7 +620,8 @@ def _outcome(cmd: RecordTransfer | RecordTransferFailure | RecordConnectRequired
     run = next((x.id for x in s.schedules.values() if x.status == "processing" and t.id in x.batch), None)
     if run is None and isinstance(event, PayoutTransferFailed) and not event.final:
         # a run without a schedule (by hand, or on Connect onboarding): the retry gets one of its own
-        return [event, PayoutScheduled(placement_id=cmd.placement_id, schedule_id=uuid5(t.id, f"retry-{event.retry_count}"),
+        retry = uuid5(t.id, f"retry-{event.retry_count}")
+        return [event, PayoutScheduled(placement_id=cmd.placement_id, schedule_id=retry,
                                        scheduled_for=cmd.at + RETRY_AFTER, trigger="retry", at=cmd.at)]
     return [event, *_completion(after, run, cmd.at)]
 
@@ -739,10 +749,5 @@ def _dispute(cmd: OpenDispute | ReviewDispute | CloseDispute, s: PlacementBillin
 
 
 placement_billing: Decider[PlacementBillingCommand, PlacementBillingEvent, PlacementBilling] = Decider(
-    "placementbilling", initial_state, evolve, decide,
-    events=(PlacementSnapshotFrozen, PlacementSplitsComputed, InvoiceIssued, InvoiceFinalized, InvoicePaid,
-            InvoicePaymentFailed, InvoiceClosed, InvoiceFundsAvailable, PayoutScheduled, PayoutsStarted,
-            PayoutTransferred, PayoutTransferFailed, PayoutConnectRequired, PayoutTransferReversed, PayoutReachedBank,
-            PayoutBankFailed, PayoutScheduleCompleted, PayoutScheduleCancelled, EscrowHoldPlaced, EscrowHoldReleased,
-            EscrowHoldCancelled, DisputeOpened, DisputeUnderReview, DisputeClosed),
+    "placementbilling", initial_state, evolve, decide, events=get_args(PlacementBillingEvent),
 )

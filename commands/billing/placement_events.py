@@ -96,6 +96,14 @@ class PlacementSplitsComputed(Event):
 
 # --- the invoice to the company -----------------------------------------------------------------------------
 
+class InvoiceRequested(Event):
+    """A platform admin asks for the invoice now (the automatic one, at the guarantee's end, could not be made)."""
+
+    placement_id: UUID
+    by: str
+    at: datetime
+
+
 class InvoiceIssued(Event):
     """Created (and finalized) in Stripe: the fee plus a processing-fee line."""
 

@@ -9,6 +9,9 @@ does when billing moves.
 - `BillingReadinessChanged` → the company's readiness (which lets its jobs leave draft) follows its billing
   profile; when the profile stops being ready, the company's pending, active and paused jobs return to draft.
 - `ConnectAccountOnboarded` → payouts that waited for this payee's Connect account start.
+- A subscription change (ours or Stripe's) → the firms the user owns follow the `firm_creation` entitlement:
+  suspended when the owner's plan no longer grants it, reactivated when it does again (only a suspension for
+  that reason: one a platform admin made stays). A cancelled plan lapses when Stripe ends it.
 """
 
 from __future__ import annotations
@@ -24,7 +27,14 @@ from commands.ats.placement_events import PlacementCreated
 from commands.billing import placement_billing as money
 from commands.billing import plan as plans
 from commands.billing import subscription as subscriptions
-from commands.billing.events import BillingReadinessChanged, ConnectAccountOnboarded
+from commands.billing.events import (
+    BillingReadinessChanged,
+    ConnectAccountOnboarded,
+    SubscriptionActivated,
+    SubscriptionCanceled,
+    SubscriptionPlanChanged,
+    SubscriptionSynced,
+)
 from commands.billing.placement_events import ROLES, Role, RoleSnapshot
 from commands.core import DomainError
 from commands.network import firm as firms
@@ -32,6 +42,7 @@ from commands.network import recruiter as recruiters
 from consumers.process.placements import state_as_of
 from consumers.reactor import PermanentError, Reaction, Reactor
 from eventstore import EventStore, Position, handle, load, stream_id_for
+from projections.billing.entitlement_queries import entitlements_of
 from projections.billing.queries import placements_waiting_for_connect
 
 log = structlog.get_logger(__name__)
@@ -129,6 +140,30 @@ async def on_connect_onboarded(reaction: Reaction) -> None:
         await handle(reaction.store, money.placement_billing, placement_id, command, reaction.metadata())
 
 
+PLAN_LAPSED = "the owner's plan no longer includes firms (firm_creation)"
+
+
+async def on_subscription_changed(reaction: Reaction) -> None:
+    e = reaction.event
+    store, by = reaction.store, f"reactor:{reaction.reactor}"
+    entitled = (await entitlements_of(store, e.user_id, e.at)).allows("firm_creation")
+    async with store.pool.connection() as db:
+        cur = await db.execute("SELECT id, status, suspended_reason FROM network.firms WHERE owner_user_id = %s"
+                               " ORDER BY id", (e.user_id,))
+        owned = await cur.fetchall()
+    for firm_id, status, reason in owned:
+        command: firms.FirmCommand
+        if not entitled and status == "active":
+            command = firms.SuspendFirm(firm_id=firm_id, reason=PLAN_LAPSED, is_platform_admin=True, by=by, at=e.at)
+        elif entitled and status == "suspended" and reason == PLAN_LAPSED:
+            command = firms.ReactivateFirm(firm_id=firm_id, is_platform_admin=True, by=by, at=e.at)
+        else:
+            continue
+        await handle(store, firms.firm, firm_id, command, reaction.metadata())
+
+
 billing_snapshots = Reactor("billing-snapshots", [PlacementCreated], on_placement_created)
 billing_readiness = Reactor("billing-readiness", [BillingReadinessChanged], on_readiness_changed)
 connect_payouts = Reactor("connect-payouts", [ConnectAccountOnboarded], on_connect_onboarded)
+firm_plans = Reactor("firm-plans", [SubscriptionActivated, SubscriptionPlanChanged, SubscriptionCanceled,
+                                     SubscriptionSynced], on_subscription_changed)

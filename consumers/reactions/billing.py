@@ -22,7 +22,7 @@ from commands.billing import billing_profile as profiles
 from commands.billing import connect_account as connect
 from commands.billing import placement_billing as money
 from commands.billing.events import BillingOwnerKind
-from commands.billing.placement_events import PayoutsStarted
+from commands.billing.placement_events import InvoiceRequested, PayoutsStarted
 from consumers.reactor import PermanentError, Reaction, Reactor
 from eventstore import EventStore, Metadata, handle, load, stream_id_for
 from infra.payments import InvoiceLine, PaymentRefused, Payments
@@ -59,8 +59,8 @@ async def issue_invoice(store: EventStore, payments: Payments, placement_id: UUI
         return state
     placement, _, _ = await load(store, placements.placement, stream_id_for(placements.placement, placement_id))
     owner_kind, owner_id = await _billed_party(store, placement)
-    profile, _, _ = await load(store, profiles.billing_profile,
-                               stream_id_for(profiles.billing_profile, profiles.billing_profile_key(owner_kind, owner_id)))
+    profile_stream = stream_id_for(profiles.billing_profile, profiles.billing_profile_key(owner_kind, owner_id))
+    profile, _, _ = await load(store, profiles.billing_profile, profile_stream)
     if not profile.exists or profile.stripe_customer_id is None:
         raise NotInvoiceable(f"the {owner_kind} {owner_id} has no billing profile with a Stripe customer")
     fee = state.snapshot.fee_cents if state.snapshot else 0
@@ -97,9 +97,10 @@ async def issue_invoice(store: EventStore, payments: Payments, placement_id: UUI
     return state
 
 
-async def on_placement_completed(reaction: Reaction) -> None:
-    e: PlacementStateChanged = reaction.event
-    if e.to_state != "completed":
+async def on_invoice_due(reaction: Reaction) -> None:
+    """The guarantee ran out (`PlacementStateChanged` to completed), or an admin asked (`InvoiceRequested`)."""
+    e: PlacementStateChanged | InvoiceRequested = reaction.event
+    if isinstance(e, PlacementStateChanged) and e.to_state != "completed":
         return
     assert reaction.context is not None
     try:
@@ -109,7 +110,7 @@ async def on_placement_completed(reaction: Reaction) -> None:
         raise PermanentError(f"Stripe refused to invoice placement {e.placement_id}: {exc}") from exc
     except NotInvoiceable as exc:
         # Retried first (the snapshot may still be on its way), then dead-lettered for a person:
-        # `POST /v1/placements/{id}/invoices` issues it once the cause is fixed.
+        # `POST /v1/placements/{id}/invoices` asks again once the cause is fixed.
         raise RuntimeError(str(exc)) from exc
 
 
@@ -153,5 +154,5 @@ async def on_payouts_started(reaction: Reaction) -> None:
         await _pay(reaction, e.placement_id, transaction_id)
 
 
-invoicing = Reactor("invoicing", [PlacementStateChanged], on_placement_completed)
+invoicing = Reactor("invoicing", [PlacementStateChanged, InvoiceRequested], on_invoice_due)
 payouts = Reactor("payouts", [PayoutsStarted], on_payouts_started)

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from commands.ats import company as companies
+from commands.ats import placement as placements
 from commands.identity.user import user_id_for
 from eventstore import EventStore, handle
 from infra.settings import Settings
@@ -93,7 +94,8 @@ async def billing(fresh_store: EventStore, topology) -> AsyncIterator[Billing]:
     settings = Settings(database_url=fresh_store.pool.conninfo, rabbitmq_url=RABBITMQ_URL,
                         rabbitmq_prefix=topology.prefix, splits_dev_auth=True, consistency_wait_s=10)
     async with serving(fresh_store, settings) as (client, system), running_consumers(
-            system, only={"relay", "identity", "network", "billing", "recruiter-roles"}):
+            system, only={"relay", "identity", "network", "billing", "recruiter-roles", "billing-snapshots",
+                         "invoicing"}):
         b = Billing(client, fresh_store)
         await seed_user(fresh_store, b.clerk_id("root"), roles=[("platform_admin", None)])
         yield b
@@ -202,3 +204,40 @@ async def test_connect_accounts_belong_to_recruiters_and_firm_admins(billing: Bi
     await b.refused("rex", "POST", f"/v1/firms/{uuid4()}/connect/account", 404)
     user = user_id_for(b.clerk_id("rex"))
     assert (await b.ok("rex", "GET", "/v1/subscriptions/me"))["data"]["user_id"] == str(user)
+
+
+async def test_a_platform_admin_asks_for_the_invoice_and_the_invoicing_process_issues_it(billing: Billing) -> None:
+    b = billing
+    acme = await b.company("cora")
+    await b.ok("cora", "PUT", f"/v1/companies/{acme}/billing-profile", json={"billing_email": "ap@acme.example"})
+    await b.ok("cora", "PUT", f"/v1/companies/{acme}/billing-profile/payment-method",
+               json={"payment_method_id": "pm_card_visa"})
+    rex, placement_id, now = await b.recruiter("rex"), uuid4(), datetime.now(UTC)
+    await handle(b.store, placements.placement, placement_id, placements.CreatePlacement(
+        placement_id=placement_id, application_id=uuid4(), job_id=uuid4(), candidate_id=uuid4(), company_id=acme,
+        salary_cents=10_000_000, fee_bps=2000, guarantee_days=90, hired_at=now, start_date=now.date(),
+        candidate_recruiter_id=rex, by="reactor:placements", at=now), SEEDER)
+    money = f"/v1/placements/{placement_id}/money"
+
+    async def frozen() -> bool:
+        return (await b.call("root", "GET", money)).status_code == 200
+
+    await wait_until(frozen)
+    await b.refused("cora", "POST", f"/v1/placements/{placement_id}/invoices", 403)
+    await b.refused("root", "POST", f"/v1/placements/{uuid4()}/invoices", 404)
+    await b.ok("root", "POST", f"/v1/placements/{placement_id}/invoices", 202)
+
+    async def invoiced() -> bool:
+        answer = await b.call("cora", "GET", money)
+        return answer.status_code == 200 and (answer.json()["data"]["invoice"] or {}).get("status") == "paid"
+
+    await wait_until(invoiced)  # immediate terms, simulated payments: charged at once
+    invoice = (await b.ok("cora", "GET", money))["data"]["invoice"]
+    assert invoice["stripe_invoice_id"].startswith("sim_in_")
+    assert (invoice["fee_cents"], invoice["processing_fee_cents"], invoice["amount_due_cents"]) == (
+        2_000_000, 60_000, 2_060_000)
+    await feed_settled(b.store)
+    head = await b.store.head()
+    await b.ok("root", "POST", f"/v1/placements/{placement_id}/invoices", 202)  # invoiced already: nothing recorded
+    await feed_settled(b.store)
+    assert await b.store.head() == head

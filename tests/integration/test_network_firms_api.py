@@ -4,8 +4,12 @@ context's firm ids (members of an active firm post its off-platform jobs)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
+from commands.billing import subscription as subscriptions
+from eventstore import handle
+from tests.api import SEEDER
 from tests.helpers import feed_settled, wait_until
 from tests.integration.test_network_fixtures import Net, net, problem
 
@@ -187,3 +191,44 @@ async def test_an_invitation_is_accepted_only_by_its_email_while_pending(net: Ne
     problem(await net.post(f"{fid}/invitations/{to_mem}/accept", "mem"), 422)
     statuses = {i["id"]: i["status"] for i in (await net.get(f"{fid}/invitations", "own", revoked)).json()["data"]}
     assert statuses == {to_mem: "revoked", to_nor: "pending"}
+
+
+async def test_a_firm_follows_its_owners_plan(net: Net) -> None:
+    """Stripe ends the owner's Partner subscription: the firm is suspended; a new one reactivates it. A firm a
+    platform admin suspended stays suspended whatever the plan."""
+    await net.recruiter("own")
+    firm_id = await firm_of(net, "own")
+    owner, at = net.user_id("own"), datetime.now(UTC)
+
+    async def status_is(expected: str) -> bool:
+        answer = await net.get(f"/v1/firms/{firm_id}", "own")
+        return answer.status_code == 200 and answer.json()["data"]["status"] == expected
+
+    await handle(net.store, subscriptions.subscription, owner, subscriptions.SyncSubscription(
+        user_id=owner, stripe_subscription_id=f"sub_own_{net.run}", status="canceled", canceled_at=at,
+        stripe_event_id=f"evt_end_{net.run}", observed_at=at, at=at), SEEDER)
+    await wait_until(lambda: status_is("suspended"))
+    await handle(net.store, subscriptions.subscription, owner, subscriptions.ActivateSubscription(
+        user_id=owner, tier="partner", stripe_subscription_id=f"sub_again_{net.run}", by="own",
+        at=datetime.now(UTC)), SEEDER)
+    await wait_until(lambda: status_is("active"))
+
+    await net.person("root", ("platform_admin", None))
+    await net.settled()
+    assert (await net.post(f"/v1/firms/{firm_id}/suspend", "root", {"reason": "fraud review"})).status_code == 200
+    await wait_until(lambda: status_is("suspended"))
+    changed = await handle(net.store, subscriptions.subscription, owner, subscriptions.ChangeSubscriptionPlan(
+        user_id=owner, to_tier="partner", billing_period="annual", stripe_price_id="price_partner_annual", by="own",
+        at=datetime.now(UTC)), SEEDER)
+
+    async def plan_change_seen() -> bool:  # the firm-plans process has handled the change
+        async with net.store.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT 1 FROM eventstore.inbox i JOIN eventstore.events e ON e.event_id = i.event_id"
+                " WHERE i.reactor = 'firm-plans' AND e.stream_id = %s AND e.version = %s",
+                (changed.stream_id, changed.version))
+            return await cur.fetchone() is not None
+
+    await wait_until(plan_change_seen)
+    await net.settled()
+    assert await status_is("suspended")

@@ -24,7 +24,7 @@ from tests.helpers import feed_settled, wait_until
 
 # The consumers the network routes rely on: the two read schemas the access context reads, and the
 # network process managers.
-CONSUMERS = {"identity", "network", "recruiter-roles", "candidate-consents"}
+CONSUMERS = {"identity", "network", "recruiter-roles", "candidate-consents", "firm-plans"}
 
 
 @dataclass

@@ -32,6 +32,7 @@ from commands.billing.placement_billing import (
     RecordTransferFailure,
     RecordTransferReversed,
     ReleaseEscrowHold,
+    RequestInvoice,
     ReviewDispute,
     StartPayouts,
     first_schedule_id,
@@ -51,6 +52,7 @@ from commands.billing.placement_events import (
     InvoiceIssued,
     InvoicePaid,
     InvoicePaymentFailed,
+    InvoiceRequested,
     PayoutBankFailed,
     PayoutConnectRequired,
     PayoutReachedBank,
@@ -1124,3 +1126,13 @@ def test_a_placement_from_hire_to_the_last_transfer():
     assert {t.status for t in s.transactions.values()} == {"paid"}
     assert sum(t.plan.amount_cents for t in s.transactions.values()) + s.remainder_cents == FEE
     assert {x.id: x.status for x in s.schedules.values()} == {S1: "processed", R1: "processed"}
+
+
+# --- an invoice asked for by hand -------------------------------------------------------------------------------
+
+def test_an_invoice_asked_for_is_requested_once_and_not_after_it_is_issued():
+    ask = RequestInvoice(placement_id=P, by="admin", at=ISSUED_AT)
+    given(placement_billing, frozen(), splits_computed()).when(ask).then(
+        InvoiceRequested(placement_id=P, by="admin", at=ISSUED_AT))
+    given(placement_billing, frozen(), splits_computed(), issued()).when(ask).then()
+    given(placement_billing).when(ask).then_raises(NotFound)
