@@ -25,6 +25,7 @@ from api.health import router as health_router
 from api.identity.routes import router as identity_router
 from api.identity.webhooks import router as clerk_webhooks_router
 from api.network import router as network_router
+from api.notifications.routes import router as notifications_router
 from api.observability import RequestContext, RequestMetrics
 from api.problems import install_problem_handlers
 from infra.bootstrap import System, seed_catalogue
@@ -60,4 +61,5 @@ def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]
     app.include_router(stripe_webhooks_router)
     app.include_router(identity_router)
     app.include_router(network_router)
+    app.include_router(notifications_router)
     return app

@@ -95,7 +95,7 @@ class Gateway:
 async def open_gateway(system: System, metrics: CollectorRegistry) -> AsyncIterator[Gateway]:
     settings = system.settings
     # Production refuses to serve without its own secret for invitation links; elsewhere the fallback is said.
-    from api.network.tokens import token_secret  # the network routes import this module
+    from infra.tokens import token_secret  # the network routes import this module
 
     token_secret(settings)
     if settings.splits_token_secret is None:

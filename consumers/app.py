@@ -25,6 +25,7 @@ from consumers.status import report
 from consumers.topology import Topology
 from consumers.waiting import sleep_or_stop
 from infra.bootstrap import System, seed_catalogue
+from infra.mail import mailer_for
 from infra.payments import payments_for
 from infra.redis import redis_client
 from projections.identity.access import AccessCache, AccessInvalidation
@@ -69,7 +70,7 @@ class Consumers:
             Projector(self.system.pool, p, registry, on_applied=hooks.get(name))
             for name, p in all_projections().items() if self._wanted(name)
         ]
-        context = ReactorContext(settings=settings, payments=payments_for(settings))
+        context = ReactorContext(settings=settings, payments=payments_for(settings), mailer=mailer_for(settings))
         self.reactors = [
             ReactorRunner(r, self.system.pool, self.system.store, registry, context)
             for r in all_reactors() if self._wanted(r.name)

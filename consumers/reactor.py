@@ -37,6 +37,7 @@ from eventstore import (
     read_feed,
     save_checkpoint,
 )
+from infra.mail import Mailer
 from infra.payments import Payments
 from infra.settings import Settings
 
@@ -51,10 +52,11 @@ class PermanentError(Exception):
 
 @dataclass(frozen=True)
 class ReactorContext:
-    """What side effects need beyond the store: the settings and the payment provider."""
+    """What side effects need beyond the store: the settings, the payment provider and the mailer."""
 
     settings: Settings
     payments: Payments
+    mailer: Mailer | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from consumers.process.network import candidate_consents, recruiter_roles
 from consumers.process.placements import placements_process
 from consumers.reactions.ai_review import ai_review
 from consumers.reactions.billing import invoicing, payouts
+from consumers.reactions.notifications import notifications_reactor
 from consumers.reactor import Reactor
 
 
@@ -26,4 +27,5 @@ def all_reactors() -> list[Reactor]:
         firm_plans,
         invoicing,
         payouts,
+        notifications_reactor,
     ]

@@ -40,10 +40,25 @@ class Settings(BaseSettings):
     stripe_api_base: str | None = None
     # The portal's address, for the links Stripe sends people back to (Connect onboarding).
     portal_url: str = "http://localhost:3000"
+    # The candidate app's address, for the links in candidates' emails.
+    candidate_app_url: str = "http://localhost:3001"
     resend_api_key: SecretStr | None = None
-    resend_from_email: str = "Splits <no-reply@splits.network>"
+    resend_from_email: str = "Splits <notifications@splits.network>"
+    resend_candidate_from_email: str = "Splits <notifications@updates.applicant.network>"
+    # Where the resend SDK sends its requests (its own variable); empty means Resend itself.
+    resend_api_url: str | None = None
     openai_api_key: SecretStr | None = None
     openai_model: str = "gpt-4o-mini"
+    # Where the openai SDK sends its requests (its own variable); empty means OpenAI itself.
+    openai_base_url: str | None = None
+
+    # Documents: stored under this folder unless an S3-compatible bucket is configured.
+    documents_dir: str = ".splits/documents"
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    aws_access_key_id: str | None = None
+    aws_secret_access_key: SecretStr | None = None
+    aws_region: str = "us-east-1"
 
     # Signs invitation links: a candidate invitation's token is HMAC-SHA256(this, invitation id), so whoever
     # sends the email rebuilds the link and no token is stored. Required in production; elsewhere a fixed

@@ -7,7 +7,8 @@ from projections.billing import billing
 from projections.core import Projection
 from projections.identity import identity
 from projections.network import network
+from projections.notifications import notifications
 
 
 def all_projections() -> dict[str, Projection]:
-    return {p.name: p for p in (ats, identity, network, billing)}
+    return {p.name: p for p in (ats, identity, network, billing, notifications)}

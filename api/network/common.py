@@ -10,7 +10,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 from fastapi import Depends, HTTPException, Request
 
 from api.consistency import read_after
-from api.network.tokens import token_secret
+from infra.tokens import token_secret
 from commands.core import Forbidden
 from commands.network import recruiter as recruiters
 from eventstore import EventStore, Metadata, Position, load, stream_id_for

@@ -1,7 +1,7 @@
 """Recruiter–candidate routes (domain §7.4): a recruiter invites a candidate to be represented; the
 candidate consents or declines with the invitation's token; either side ends it.
 
-The token is HMAC-SHA256(secret, invitation id) (`api.network.tokens`): nothing stores it, the email
+The token is HMAC-SHA256(secret, invitation id) (`infra.tokens`): nothing stores it, the email
 carrying it can be rebuilt, and outside production the invite response returns it (no email is sent
 there). Consenting needs a signed-in user, recorded as the candidate's account (a process manager then
 links a recruiter-managed candidate record to it); declining only needs the token.
@@ -41,7 +41,7 @@ from api.network.models import (
     RecruiterCandidatePage,
     TokenBody,
 )
-from api.network.tokens import invitation_token
+from infra.tokens import invitation_token
 from api.responses import CommandResponse
 from commands.ats import candidate as candidates
 from commands.core import Forbidden

@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from api.network.tokens import invitation_token
+from infra.tokens import invitation_token
 from commands.ats import candidate as candidates
 from commands.identity.user import user_id_for
 from commands.network.recruiter import recruiter_id_for

@@ -1,0 +1,148 @@
+"""In-app notifications and notification preferences (domain §10), and the development mailbox.
+
+A user sees and marks only their own notifications. Preferences are per category (email and in-app apart),
+all on until turned off, and answered from the user's own stream so a change shows at once. `GET /dev/mailbox`
+lists the emails sent while no `RESEND_API_KEY` is set; it exists only outside production.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from math import ceil
+from typing import Annotated, Any, get_args
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict
+
+from api.ats.models import Pagination
+from api.consistency import read_after
+from api.deps import CommandMetadata, CurrentUser, Db, Store, SystemDep
+from api.network.common import known
+from api.responses import CommandResponse
+from commands.core import NotFound
+from commands.notifications import notification as notifications
+from commands.notifications import preferences as prefs
+from commands.notifications.events import Category
+from eventstore import Position, handle, load, stream_id_for
+from projections.notifications import queries
+
+router = APIRouter(tags=["notifications"])
+FreshNotifications = Annotated[Position | None, Depends(read_after("notifications"))]
+CATEGORIES: tuple[str, ...] = get_args(Category)
+
+
+class NotificationOut(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: UUID
+    category: str
+    template: str
+    title: str
+    body: str
+    action_url: str | None
+    priority: str
+    read_at: datetime | None
+    created_at: datetime
+
+
+class NotificationPage(BaseModel):
+    data: list[NotificationOut]
+    pagination: Pagination
+
+
+class UnreadCount(BaseModel):
+    unread: int
+
+
+class PreferenceBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email_enabled: bool
+    in_app_enabled: bool
+
+
+class PreferencesOut(BaseModel):
+    data: dict[str, PreferenceBody]
+
+
+class MailOut(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    notification_id: UUID
+    recipient_email: str
+    template: str
+    subject: str
+    text: str | None
+    html: str | None
+    at: datetime
+
+
+class MailPage(BaseModel):
+    data: list[MailOut]
+    pagination: Pagination
+
+
+def _pagination(total: int, page: int, limit: int) -> Pagination:
+    return Pagination(total=total, page=page, limit=limit, total_pages=ceil(total / limit) if total else 0)
+
+
+@router.get("/v1/notifications", response_model=NotificationPage, responses={401: {}})
+async def list_notifications(
+    _: FreshNotifications, user: CurrentUser, db: Db, unread: bool = False, category: Category | None = None,
+    page: Annotated[int, Query(ge=1)] = 1, limit: Annotated[int, Query(ge=1, le=100)] = 25,
+) -> NotificationPage:
+    rows, total = await queries.list_inbox(db, known(user), unread_only=unread, category=category, page=page,
+                                           limit=limit)
+    return NotificationPage(data=[NotificationOut(**r) for r in rows], pagination=_pagination(total, page, limit))
+
+
+@router.get("/v1/notifications/unread-count", response_model=UnreadCount, responses={401: {}})
+async def unread(_: FreshNotifications, user: CurrentUser, db: Db) -> UnreadCount:
+    return UnreadCount(unread=await queries.unread_count(db, known(user)))
+
+
+async def _mark(notification_id: UUID, command: Any, store: Any, meta: Any) -> CommandResponse:
+    result = await handle(store, notifications.notification, notification_id, command, meta)
+    return CommandResponse.of(notification_id, result)
+
+
+@router.post("/v1/notifications/{notification_id}/read", responses={401: {}, 403: {}, 404: {}})
+async def mark_read(notification_id: UUID, user: CurrentUser, store: Store, meta: CommandMetadata) -> CommandResponse:
+    command = notifications.MarkRead(notification_id=notification_id, user_id=known(user), at=datetime.now(UTC))
+    return await _mark(notification_id, command, store, meta)
+
+
+@router.post("/v1/notifications/{notification_id}/dismiss", responses={401: {}, 403: {}, 404: {}})
+async def dismiss(notification_id: UUID, user: CurrentUser, store: Store, meta: CommandMetadata) -> CommandResponse:
+    command = notifications.Dismiss(notification_id=notification_id, user_id=known(user), at=datetime.now(UTC))
+    return await _mark(notification_id, command, store, meta)
+
+
+@router.get("/v1/notification-preferences", response_model=PreferencesOut, responses={401: {}})
+async def preferences(user: CurrentUser, store: Store) -> PreferencesOut:
+    chosen, _, _ = await load(store, prefs.preferences, stream_id_for(prefs.preferences, known(user)))
+    return PreferencesOut(data={c: PreferenceBody(email_enabled=chosen.email(c), in_app_enabled=chosen.in_app(c))
+                                for c in CATEGORIES})
+
+
+@router.put("/v1/notification-preferences/{category}", responses={401: {}, 422: {}})
+async def set_preference(category: Category, body: PreferenceBody, user: CurrentUser, store: Store,
+                         meta: CommandMetadata) -> CommandResponse:
+    user_id = known(user)
+    command = prefs.SetPreference(user_id=user_id, category=category, email_enabled=body.email_enabled,
+                                  in_app_enabled=body.in_app_enabled, at=datetime.now(UTC))
+    return CommandResponse.of(user_id, await handle(store, prefs.preferences, user_id, command, meta))
+
+
+@router.get("/dev/mailbox", response_model=MailPage, responses={404: {}})
+async def mailbox(
+    system: SystemDep, _: FreshNotifications, db: Db, to: str | None = None,
+    page: Annotated[int, Query(ge=1)] = 1, limit: Annotated[int, Query(ge=1, le=100)] = 25,
+) -> MailPage:
+    """Development only: the emails 'sent' without a Resend key."""
+    settings = system.settings
+    if settings.environment == "production" or settings.resend_api_key is not None:
+        raise NotFound("there is no mailbox: emails go to Resend")
+    rows, total = await queries.list_mailbox(db, to=to, page=page, limit=limit)
+    return MailPage(data=[MailOut(**r) for r in rows], pagination=_pagination(total, page, limit))

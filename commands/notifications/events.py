@@ -1,0 +1,86 @@
+"""The notifications context's events (domain §10): in-app notifications and their read/dismissed state, every
+email sent (or refused) with what it said, and each user's preferences per category.
+
+A notification is one (source event, recipient, template): its id is derived from the three, so however often
+the source event is delivered, it is notified once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from commands.core import Event
+
+Category = Literal[
+    "applications", "interviews", "offers_hires", "placements", "candidates", "jobs_matches", "calls", "messaging",
+    "billing", "security", "invitations", "engagement",
+]
+Priority = Literal["low", "normal", "high", "urgent"]
+
+
+class NotificationCreated(Event):
+    """An in-app notification for a user."""
+
+    notification_id: UUID
+    user_id: UUID
+    category: Category
+    template: str
+    title: str
+    body: str
+    action_url: str | None
+    priority: Priority
+    source_event_id: UUID
+    at: datetime
+
+
+class NotificationRead(Event):
+    notification_id: UUID
+    user_id: UUID
+    at: datetime
+
+
+class NotificationDismissed(Event):
+    notification_id: UUID
+    user_id: UUID
+    at: datetime
+
+
+class EmailSent(Event):
+    """What was sent, to whom, through which provider (`resend`, or `mailbox` when no Resend key is set)."""
+
+    notification_id: UUID
+    user_id: UUID | None
+    recipient_email: str
+    category: Category
+    template: str
+    subject: str
+    text: str
+    html: str
+    provider: Literal["resend", "mailbox"]
+    provider_message_id: str
+    idempotency_key: str
+    source_event_id: UUID
+    at: datetime
+
+
+class EmailFailed(Event):
+    """The provider refused the email (a bad address, a rejected request): retrying would not help."""
+
+    notification_id: UUID
+    user_id: UUID | None
+    recipient_email: str
+    template: str
+    subject: str
+    reason: str
+    source_event_id: UUID
+    at: datetime
+
+
+class NotificationPreferenceSet(Event):
+    user_id: UUID
+    category: Category
+    email_enabled: bool
+    in_app_enabled: bool
+    at: datetime
