@@ -270,3 +270,25 @@ async def _dead_lettered(runner: ReactorRunner, n: int) -> bool:
 
 async def _sent_about(w: World, application_id: UUID) -> bool:
     return len(w.resend.sent) == 3  # cami, rex and cora
+
+
+async def test_without_a_resend_key_emails_land_in_the_dev_mailbox(world: World) -> None:
+    w = world
+    assert (await w.client.get("/dev/mailbox")).status_code == 404  # Resend configured: no mailbox
+    local = Settings(database_url=w.store.pool.conninfo, splits_dev_auth=True, consistency_wait_s=10)
+    context = ReactorContext(local, payments_for(local), mailer_for(local))
+    application_id = await _application(w)
+    moved = await w.moved(application_id, "rejected", reason="not a fit")
+    await w.projected()
+    assert w.store.registry is not None
+    await notifications_reactor.handler(Reaction(w.store.registry.decode(moved), moved, "notifier", w.store, context))
+    await w.projected()
+    assert w.resend.sent == []
+    async with serving(w.store, local) as (client, _):
+        mailbox = await client.get("/dev/mailbox", params={"to": f"cami_{w.run}@example.com"})
+        assert mailbox.status_code == 200, mailbox.text
+        mails = mailbox.json()["data"]
+        assert [m["subject"] for m in mails] == ["Cami Candidate · Staff Engineer: not selected"]
+        assert "not a fit" in mails[0]["text"] and "<p>" in mails[0]["html"]
+        everyone = (await client.get("/dev/mailbox")).json()["pagination"]["total"]
+        assert everyone == 3
