@@ -20,6 +20,7 @@ from api.billing.accounts import router as billing_accounts_router
 from api.billing.money import router as billing_money_router
 from api.billing.webhooks import router as stripe_webhooks_router
 from api.deps import rate_limit
+from api.documents.routes import router as documents_router
 from api.gateway import open_gateway
 from api.health import router as health_router
 from api.identity.routes import router as identity_router
@@ -62,4 +63,5 @@ def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]
     app.include_router(identity_router)
     app.include_router(network_router)
     app.include_router(notifications_router)
+    app.include_router(documents_router)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from projections.ats import ats
 from projections.billing import billing
+from projections.documents import documents
 from projections.core import Projection
 from projections.identity import identity
 from projections.network import network
@@ -11,4 +12,4 @@ from projections.notifications import notifications
 
 
 def all_projections() -> dict[str, Projection]:
-    return {p.name: p for p in (ats, identity, network, billing, notifications)}
+    return {p.name: p for p in (ats, identity, network, billing, notifications, documents)}

@@ -1,0 +1,1 @@
+"""The documents context: files attached to candidates, jobs, applications, companies and placements."""
