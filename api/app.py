@@ -9,6 +9,7 @@ from fastapi import Depends, FastAPI
 from prometheus_client import CollectorRegistry
 
 from api.admin import router as admin_router
+from api.ai import router as ai_router
 from api.ats.applications import router as applications_router
 from api.ats.candidates import router as candidates_router
 from api.ats.companies import router as companies_router
@@ -64,4 +65,5 @@ def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]
     app.include_router(network_router)
     app.include_router(notifications_router)
     app.include_router(documents_router)
+    app.include_router(ai_router)
     return app

@@ -6,6 +6,7 @@ from commands.ats import job as jobs
 from commands.identity import invitation as invitations
 from commands.network import firm as firms
 from commands.network import recruiter_candidate as rtr
+from consumers.ai_schedules import ai_schedules
 from consumers.ats_schedules import ats_schedules
 from consumers.billing_schedules import billing_schedules
 from consumers.scheduler import Schedule, deadline_schedule
@@ -61,4 +62,5 @@ def all_schedules() -> list[Schedule]:
         ),
         *ats_schedules(),
         *billing_schedules(),
+        *ai_schedules(),
     ]

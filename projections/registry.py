@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from projections.ai import ai
 from projections.ats import ats
 from projections.billing import billing
 from projections.documents import documents
@@ -12,4 +13,4 @@ from projections.notifications import notifications
 
 
 def all_projections() -> dict[str, Projection]:
-    return {p.name: p for p in (ats, identity, network, billing, notifications, documents)}
+    return {p.name: p for p in (ats, identity, network, billing, notifications, documents, ai)}

@@ -7,7 +7,8 @@ Who (the matrix of §10, stage by stage):
 - a proposal: the candidate; a representation invitation: the candidate (by email even before they have an
   account); consent given: the recruiter; organization and firm invitations: the invited address;
 - a placement: the company's admins, the credited recruiters and the candidate; an invoice paid: the
-  company's admins; a payout sent, or waiting for a Connect account: the recruiter it is for.
+  company's admins; a payout sent, or waiting for a Connect account: the recruiter it is for; an AI review's
+  result: the candidate and their recruiter (the move to `ai_reviewed` itself is not announced).
 
 Gates, in order: a recruiter whose plan lacks `email_notifications` gets the in-app notification only (other
 people are not on plans: their emails are transactional); then each person's preference for the category
@@ -30,6 +31,7 @@ from uuid import UUID
 import structlog
 from psycopg import AsyncConnection
 
+from commands.ai.events import AIReviewCompleted
 from commands.ats import application as applications
 from commands.ats import candidate as candidates
 from commands.ats import job as jobs
@@ -269,6 +271,21 @@ async def _payout(reaction: Reaction, db: AsyncConnection, portal: str, candidat
                    f"{portal}/placements/{e.placement_id}", _RECRUITER)]
 
 
+async def _ai_reviewed(reaction: Reaction, db: AsyncConnection, portal: str, candidate_app: str) -> list[Notice]:
+    e: AIReviewCompleted = reaction.event
+    app, job, people = await _application_people(reaction.store, db, e.application_id)
+    candidate_name = people[_CANDIDATE][0].name if people[_CANDIDATE] else "The candidate"
+    context = {"job_title": job.title or "a job", "candidate_name": candidate_name, "fit_score": e.fit_score,
+               "recommendation": e.recommendation.replace("_", " "), "needs_improvement": e.needs_improvement}
+    notices = [Notice(p, "ai_review_completed", "applications", context | {"audience": _CANDIDATE},
+                      f"{candidate_app}/applications/{e.application_id}", _CANDIDATE) for p in people[_CANDIDATE]]
+    recruiter = await _recruiter(db, app.candidate_recruiter_id)
+    if recruiter is not None:
+        notices.append(Notice(recruiter, "ai_review_completed", "applications", context | {"audience": _RECRUITER},
+                              f"{portal}/applications/{e.application_id}", _RECRUITER))
+    return notices
+
+
 _PLANNERS: dict[type, Any] = {
     **dict.fromkeys(STAGE_EVENTS, _stage),
     ApplicationProposed: _proposed,
@@ -280,6 +297,7 @@ _PLANNERS: dict[type, Any] = {
     InvoicePaid: _invoice_paid,
     PayoutTransferred: _payout,
     PayoutConnectRequired: _payout,
+    AIReviewCompleted: _ai_reviewed,
 }
 
 

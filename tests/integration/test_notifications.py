@@ -17,6 +17,8 @@ import httpx
 import pytest
 from faststream.rabbit import Channel, RabbitBroker
 
+from commands.ai import review as ai_reviews
+from commands.ai.fit import FitReview
 from commands.ats import application as applications
 from commands.ats import candidate as candidates
 from commands.ats import company as companies
@@ -292,3 +294,30 @@ async def test_without_a_resend_key_emails_land_in_the_dev_mailbox(world: World)
         assert "not a fit" in mails[0]["text"] and "<p>" in mails[0]["html"]
         everyone = (await client.get("/dev/mailbox")).json()["pagination"]["total"]
         assert everyone == 3
+
+
+async def test_an_ai_review_result_is_told_to_the_candidate_and_their_recruiter(world: World) -> None:
+    w = world
+    application_id, now = await _application(w), datetime.now(UTC)
+    review_id = uuid4()
+    await handle(w.store, ai_reviews.ai_review, application_id, ai_reviews.StartAIReview(
+        application_id=application_id, review_id=review_id, job_id=w.job_id, candidate_id=w.candidate_id,
+        by="reactor:ai-review", at=now), SEEDER)
+    result = await handle(w.store, ai_reviews.ai_review, application_id, ai_reviews.CompleteAIReview(
+        application_id=application_id, review_id=review_id, model="local/keyword-overlap", by="reactor:ai-review",
+        at=now, review=FitReview(
+            fit_score=42, recommendation="poor_fit", confidence_level=60, strengths=["Python"],
+            concerns=["no Kubernetes"], matched_skills=["Python"], missing_skills=["Kubernetes"],
+            skills_match_percentage=50, matched_requirements=[], missing_requirements=[], required_years=None,
+            candidate_years=None, meets_experience_requirement=True, location_compatibility="good",
+            overall_summary="Half the skills.")), SEEDER)
+    completed = (await w.store.read_stream(result.stream_id))[-1]
+    assert completed.type == "AIReviewCompleted"
+    await w.projected()
+    await notifications_reactor.handler(_reaction(w, completed))
+    [to_candidate] = w.resend.sent_to(f"cami_{w.run}@example.com")
+    [to_rex] = w.resend.sent_to(w.email("rex"))
+    assert to_candidate["subject"] == "AI review: Staff Engineer · fit 42"
+    assert "Improving the profile before submitting is recommended" in to_candidate["text"]
+    assert "Cami Candidate's application" in to_rex["text"]
+    assert w.resend.sent_to(w.email("cora")) == []  # the company does not see a draft's review

@@ -1,0 +1,43 @@
+"""What a fit review reads (domain §9 inputs), gathered by the reactor from the streams and the documents
+read model, and handed as one value to whichever reviewer runs (the model or the local scorer)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class PreScreenAnswer:
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class ReviewInputs:
+    """The job and the candidate as the review sees them. Empty text is None, empty lists are ()."""
+
+    job_title: str
+    job_description: str | None = None
+    required_skills: tuple[str, ...] = ()
+    preferred_skills: tuple[str, ...] = ()
+    mandatory_requirements: tuple[str, ...] = ()
+    preferred_requirements: tuple[str, ...] = ()
+    job_location: str | None = None
+    job_level: str | None = None
+    remote_friendly: bool = False  # the job offers remote work
+    open_to_relocation: bool = False  # the job helps candidates relocate
+    candidate_title: str | None = None
+    candidate_company: str | None = None
+    candidate_bio: str | None = None
+    candidate_skills: tuple[str, ...] = ()
+    candidate_location: str | None = None
+    candidate_years: int | None = None
+    candidate_open_to_remote: bool = False
+    candidate_open_to_relocation: bool = False
+    resume_text: str | None = None
+    cover_letter: str | None = None
+    pre_screen_answers: tuple[PreScreenAnswer, ...] = field(default=())
+
+    @property
+    def skills(self) -> tuple[str, ...]:
+        return (*self.required_skills, *self.preferred_skills)

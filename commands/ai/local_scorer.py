@@ -1,0 +1,153 @@
+"""The transparent local reviewer, used when no OpenAI key is configured (DESIGN §6): keyword overlap.
+
+It looks for the job's skills, the words of its title and the words of its requirements in what the
+candidate wrote (profile, skills, resume text, cover letter, pre-screen answers) and scores the weighted
+share it finds. It is deterministic and explains itself: its summary says it is a keyword overlap, its
+model is `local/keyword-overlap`, and its confidence stays low. Pure (no I/O), so it lives beside the
+rules it applies and is tested like a decider.
+
+Weights: a required skill counts 3, a mandatory requirement 2, a preferred skill, a preferred
+requirement and a word of the job title 1 each. A requirement is met when at least 60% of its words
+appear. With nothing on the job to compare, the score is 50 (fair fit, no concerns).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from commands.ai.fit import MAX_ITEM_CHARS, MAX_YEARS, FitReview, recommendation_for
+from commands.ai.inputs import ReviewInputs
+
+MODEL = "local/keyword-overlap"
+REQUIRED_SKILL, MANDATORY_REQUIREMENT, PREFERRED, TITLE_WORD = 3, 2, 1, 1
+REQUIREMENT_SHARE = 0.6
+NOTHING_TO_COMPARE = 50
+
+_WORD = re.compile(r"[a-z0-9][a-z0-9+#.]*")
+_YEARS = re.compile(r"(\d{1,2})\s*\+?\s*(?:years?|yrs?)\b")
+_STOP = frozenset({
+    "and", "the", "for", "with", "from", "our", "you", "your", "are", "who", "will", "can", "has", "have", "any",
+    "all", "this", "that", "into", "their", "able", "good", "strong", "plus", "etc", "years", "year", "experience",
+    "knowledge", "ability", "skills", "working", "work",
+})
+_REMOTE = re.compile(r"\bremote\b", re.IGNORECASE)
+
+
+def _words(text: str) -> list[str]:
+    return [w.rstrip(".") for w in _WORD.findall(text.lower()) if len(w.rstrip(".")) > 2 and w.rstrip(".") not in _STOP]
+
+
+def _mentions(haystack: str, term: str) -> bool:
+    """`term` appears in `haystack` as a whole word or phrase (so "go" is not found in "good")."""
+    pattern = r"(?<![a-z0-9])" + re.escape(term.lower().strip()) + r"(?![a-z0-9])"
+    return re.search(pattern, haystack) is not None
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_ITEM_CHARS else text[: MAX_ITEM_CHARS - 1] + "…"
+
+
+def _requirement_met(haystack: str, requirement: str) -> bool:
+    words = set(_words(requirement))
+    if not words:
+        return False
+    return sum(_mentions(haystack, w) for w in words) >= REQUIREMENT_SHARE * len(words)
+
+
+def required_years(requirements: Iterable[str]) -> int | None:
+    """The most years of experience a mandatory requirement asks for ("5+ years of Python" → 5), if any."""
+    found = [int(m) for text in requirements for m in _YEARS.findall(text.lower())]
+    return min(max(found), MAX_YEARS) if found else None
+
+
+def _candidate_text(inputs: ReviewInputs) -> str:
+    parts = [inputs.candidate_title, inputs.candidate_company, inputs.candidate_bio, " ".join(inputs.candidate_skills),
+             inputs.resume_text, inputs.cover_letter,
+             *(f"{a.question} {a.answer}" for a in inputs.pre_screen_answers)]
+    return " ".join(" ".join(p.lower().split()) for p in parts if p)
+
+
+def _location(inputs: ReviewInputs) -> str:
+    """Perfect when the places share a word, good when either is unknown or the job is remote, challenging
+    when the candidate would have to move (and either side is open to it), mismatch otherwise."""
+    job, candidate = inputs.job_location, inputs.candidate_location
+    if not job or not candidate:
+        return "good"
+    if set(_words(job)) & set(_words(candidate)):
+        return "perfect"
+    if inputs.remote_friendly or _REMOTE.search(job):
+        return "good"
+    if inputs.candidate_open_to_relocation or inputs.open_to_relocation:
+        return "challenging"
+    return "mismatch"
+
+
+def local_review(inputs: ReviewInputs) -> FitReview:
+    """Review `inputs` by keyword overlap (see the module docstring for the weights)."""
+    text = _candidate_text(inputs)
+    matched_required = [s for s in inputs.required_skills if _mentions(text, s)]
+    matched_preferred = [s for s in inputs.preferred_skills if _mentions(text, s)]
+    missing_skills = [s for s in inputs.skills if s not in matched_required and s not in matched_preferred]
+    title_words = sorted(set(_words(inputs.job_title)))
+    title_found = [w for w in title_words if _mentions(text, w)]
+    met_mandatory = [r for r in inputs.mandatory_requirements if _requirement_met(text, r)]
+    met_preferred = [r for r in inputs.preferred_requirements if _requirement_met(text, r)]
+    missing_mandatory = [r for r in inputs.mandatory_requirements if r not in met_mandatory]
+    missing_requirements = missing_mandatory + [r for r in inputs.preferred_requirements if r not in met_preferred]
+
+    total = (REQUIRED_SKILL * len(inputs.required_skills) + PREFERRED * len(inputs.preferred_skills)
+             + TITLE_WORD * len(title_words) + MANDATORY_REQUIREMENT * len(inputs.mandatory_requirements)
+             + PREFERRED * len(inputs.preferred_requirements))
+    found = (REQUIRED_SKILL * len(matched_required) + PREFERRED * len(matched_preferred)
+             + TITLE_WORD * len(title_found) + MANDATORY_REQUIREMENT * len(met_mandatory)
+             + PREFERRED * len(met_preferred))
+    fit_score = round(100 * found / total) if total else NOTHING_TO_COMPARE
+    skills_share = round(100 * (len(matched_required) + len(matched_preferred)) / len(inputs.skills)) \
+        if inputs.skills else 100
+    years_wanted = required_years(inputs.mandatory_requirements)
+    years = inputs.candidate_years
+    meets_years = years_wanted is None or (years is not None and years >= years_wanted)
+
+    strengths = [f"Mentions the required skill {s}" for s in matched_required]
+    strengths += [f"Mentions the preferred skill {s}" for s in matched_preferred]
+    strengths += [f"Meets: {r}" for r in met_mandatory + met_preferred]
+    if inputs.resume_text:
+        strengths.append("A resume is attached")
+    if inputs.cover_letter:
+        strengths.append("A cover letter is included")
+    strengths = strengths or ["The application is complete enough to be reviewed by a person"]
+    concerns = [f"No mention of the required skill {s}" for s in inputs.required_skills if s not in matched_required]
+    concerns += [f"No evidence of: {r}" for r in missing_mandatory]
+    if not meets_years:
+        concerns.append(f"The job asks for {years_wanted}+ years; the profile states "
+                        + ("none" if inputs.candidate_years is None else str(inputs.candidate_years)))
+    if total and not inputs.resume_text:
+        concerns.append("No resume text: only the profile was compared")
+
+    read = "profile, resume" if inputs.resume_text else "profile"
+    summary = (
+        f"Keyword overlap, not an AI model: {found} of {total} weighted job terms were found in the candidate's"
+        f" {read} and application (required skills count 3, mandatory requirements 2, preferred skills,"
+        f" preferred requirements and title words 1), giving {fit_score}/100."
+        if total else
+        "Keyword overlap, not an AI model: the job lists no skills, requirements or title words to compare,"
+        f" so the score is a neutral {NOTHING_TO_COMPARE}/100."
+    )
+    return FitReview(
+        fit_score=fit_score,
+        recommendation=recommendation_for(fit_score),
+        confidence_level=min(60, 20 + (20 if inputs.resume_text else 0) + (10 if inputs.skills else 0)),
+        strengths=[_clip(s) for s in strengths[:5]],
+        concerns=[_clip(c) for c in concerns[:5]],
+        matched_skills=matched_required + matched_preferred,
+        missing_skills=missing_skills,
+        skills_match_percentage=skills_share,
+        matched_requirements=[_clip(r) for r in met_mandatory + met_preferred],
+        missing_requirements=[_clip(r) for r in missing_requirements],
+        required_years=years_wanted,
+        candidate_years=inputs.candidate_years,
+        meets_experience_requirement=meets_years,
+        location_compatibility=_location(inputs),  # type: ignore[arg-type]
+        overall_summary=summary,
+    )
