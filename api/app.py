@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 
 from api.admin import router as admin_router
 from api.ai import router as ai_router
+from api.audit import router as audit_router
 from api.ats.applications import router as applications_router
 from api.ats.candidates import router as candidates_router
 from api.ats.companies import router as companies_router
@@ -66,4 +67,5 @@ def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]
     app.include_router(notifications_router)
     app.include_router(documents_router)
     app.include_router(ai_router)
+    app.include_router(audit_router)
     return app

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # development secret stands in (with a warning at start-up).
     splits_token_secret: SecretStr | None = None
 
+    # Signs audit bundles (Ed25519, 32 bytes base64); `splits audit keygen` makes one. Required in production.
+    audit_signing_key: SecretStr | None = None
+
     # Observability.
     sentry_dsn: str | None = None
     sentry_release: str | None = None

@@ -11,7 +11,9 @@ the marketplace story's, `test_story.py`).
 from __future__ import annotations
 
 import asyncio
+import io
 import secrets
+import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -19,7 +21,9 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
+import orjson
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from commands.ats import company as companies
 from commands.ats import placement as placements
@@ -28,12 +32,16 @@ from commands.network import firm as firms
 from consumers.scheduler import Scheduler
 from consumers.schedules import all_schedules
 from eventstore import EventStore, handle
+from infra.audit_keys import encode_key
 from infra.settings import Settings
+from projections.audit.bundle import public_key_hex, verify_bundle
+from projections.audit.report import money_table
 from tests.api import SEEDER, dev_auth, running_consumers, seed_organization, seed_user, serving_http
 from tests.conftest import RABBITMQ_URL
 from tests.fakes.stripe import FakeStripe
 from tests.helpers import wait_until
 
+AUDIT_KEY = Ed25519PrivateKey.generate()
 SALARY_CENTS = 15_000_000  # $150,000.00
 FEE_BPS = 2000  # 20% → a fee of $30,000.00
 
@@ -106,6 +114,7 @@ async def world(fresh_store: EventStore, topology) -> AsyncIterator[World]:
         database_url=fresh_store.pool.conninfo, rabbitmq_url=RABBITMQ_URL, rabbitmq_prefix=topology.prefix,
         splits_dev_auth=True, consistency_wait_s=15, rate_limit_per_user=100_000, rate_limit_per_ip=100_000,
         stripe_secret_key="sk_test_story", stripe_api_base=stripe.url, stripe_webhook_secret=secret,
+        audit_signing_key=encode_key(AUDIT_KEY),
     )
     try:
         async with serving_http(fresh_store, settings) as (base_url, client, system), running_consumers(system):
@@ -144,6 +153,8 @@ async def test_a_placement_fee_from_hire_to_the_last_transfer(world: World) -> N
     await handle(store, companies.company, company_id, companies.CreateCompany(
         company_id=company_id, identity_organization_id=org_id, name="Acme", slug=f"acme-{w.run}", by="cora",
         at=now), SEEDER)
+
+    await w.eventually("cora", "/v1/users/me", lambda b: "company_admin" in b["data"]["roles"])
 
     # The company's billing profile: a Stripe customer, a card through a setup intent; net 30 terms.
     profile = await w.call("cora", "PUT", f"/v1/companies/{company_id}/billing-profile",
@@ -204,7 +215,8 @@ async def test_a_placement_fee_from_hire_to_the_last_transfer(world: World) -> N
 
     # The company pays: Stripe's webhooks mark it paid; the payouts wait 7 days.
     await asyncio.to_thread(w.stripe.pay_invoice, invoice["stripe_invoice_id"])
-    paid = (await w.eventually("root", money_path, lambda b: b["data"]["invoice"]["status"] == "paid"))["data"]
+    paid = (await w.eventually("root", money_path, lambda b: b["data"]["invoice"]["status"] == "paid"
+                               and b["data"]["schedules"]))["data"]
     assert paid["invoice"]["amount_paid_cents"] == 3_090_000
     collectible_at = datetime.fromisoformat(paid["invoice"]["collectible_at"])
     assert [s["status"] for s in paid["schedules"]] == ["scheduled"]
@@ -238,3 +250,18 @@ async def test_a_placement_fee_from_hire_to_the_last_transfer(world: World) -> N
     # Stripe's transfer webhooks came back and were taken as confirmations, changing nothing.
     events = await w.call("root", "GET", "/v1/stripe/webhook-events", params={"event_type": "transfer.created"})
     assert {e["status"] for e in events["data"]} == {"processed"} and events["pagination"]["total"] == 3
+
+    # The dispute-ready record: the audit bundle verifies, and its money table is the read model's, to the cent.
+    bundle = await w.client.get(f"/v1/audit/placements/{placement_id}/export", headers=dev_auth(w.clerk_id("cora")))
+    assert bundle.status_code == 200, bundle.text
+    verdict = verify_bundle(bundle.content, public_key_hex(AUDIT_KEY.public_key()))
+    assert verdict.intact, verdict.problems
+    with zipfile.ZipFile(io.BytesIO(bundle.content)) as zf:
+        lines = [orjson.loads(line) for line in zf.read("events.jsonl").splitlines()]
+    table = money_table(lines)
+    assert table.reconciles, table.checks
+    assert (table.fee_cents, table.splits_cents, table.platform_remainder_cents, table.paid_out_cents) == (
+        totals["fee_cents"], totals["splits_cents"], totals["platform_remainder_cents"], totals["paid_out_cents"])
+    assert table.invoice is not None and table.invoice.amount_paid_cents == final["invoice"]["amount_paid_cents"]
+    assert {t.stripe_transfer_id for t in table.transactions} == set(transfers)
+    assert any(line["type"] == "StripeWebhookReceived" for line in lines)  # what Stripe said is in the trail

@@ -1,0 +1,1 @@
+"""The audit context: exports of a placement's money trail, recorded as events."""

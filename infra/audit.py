@@ -1,0 +1,48 @@
+"""Taking an audit export: the placement's money trail, bundled and signed, and the export recorded as an event
+(after the bundle is built, so a bundle shows the exports before it, never itself)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from commands.audit.events import ExporterRole
+from commands.audit.export import RecordExport, audit_export
+from eventstore import EventStore, Metadata, handle
+from projections.audit.bundle import MANIFEST, build_bundle
+from projections.audit.trail import money_trail
+
+
+@dataclass(frozen=True)
+class Export:
+    bundle: bytes
+    export_id: UUID
+    event_count: int
+    filename: str
+
+
+async def export_placement(store: EventStore, placement_id: UUID, exporter: str, role: ExporterRole,
+                           key: Ed25519PrivateKey, meta: Metadata) -> Export | None:
+    """The bundle of the placement, or None when there is no such placement."""
+    head = await store.head()
+    async with store.pool.connection() as db:
+        events = await money_trail(store, db, placement_id)
+    if not events:
+        return None
+    now = datetime.now(UTC)
+    export_id = uuid4()
+    bundle = build_bundle(events, {"placement_id": str(placement_id), "export_id": str(export_id),
+                                   "exported_at": now.isoformat(), "exporter": exporter, "exporter_role": role,
+                                   "feed_position": str(head)}, key)
+    with zipfile.ZipFile(io.BytesIO(bundle)) as zf:
+        manifest_sha256 = hashlib.sha256(zf.read(MANIFEST)).hexdigest()
+    await handle(store, audit_export, placement_id, RecordExport(
+        placement_id=placement_id, export_id=export_id, exporter=exporter, exporter_role=role,
+        feed_position=str(head), event_count=len(events), manifest_sha256=manifest_sha256, at=now), meta)
+    return Export(bundle, export_id, len(events), f"placement-{placement_id}-audit-{now:%Y%m%dT%H%M%SZ}.zip")
