@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from api.automation.metrics import export_marketplace_gauges
 from api.deps import PlatformAdmin, SystemDep
 from consumers.app import topology_of
 from consumers.dlq import dead_letter_counts
@@ -31,5 +32,8 @@ async def metrics(system: SystemDep, request: Request) -> Response:
     """Prometheus exposition: request counts and latencies, and the consumer gauges computed for this scrape."""
     consumers = CollectorRegistry()
     export_metrics(await read_status(system.pool), consumers)
-    body = generate_latest(request.app.state.metrics) + generate_latest(consumers)
+    marketplace = CollectorRegistry()
+    async with system.pool.connection() as db:
+        await export_marketplace_gauges(db, marketplace)
+    body = generate_latest(request.app.state.metrics) + generate_latest(consumers) + generate_latest(marketplace)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -11,6 +11,9 @@ from prometheus_client import CollectorRegistry
 from api.admin import router as admin_router
 from api.ai import router as ai_router
 from api.audit import router as audit_router
+from api.automation.fraud import router as fraud_router
+from api.automation.metrics import router as metrics_router
+from api.automation.reputation import router as reputation_router
 from api.ats.applications import router as applications_router
 from api.ats.candidates import router as candidates_router
 from api.ats.companies import router as companies_router
@@ -68,4 +71,7 @@ def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]
     app.include_router(documents_router)
     app.include_router(ai_router)
     app.include_router(audit_router)
+    app.include_router(fraud_router)
+    app.include_router(metrics_router)
+    app.include_router(reputation_router)
     return app

@@ -9,7 +9,9 @@ from consumers.process.network import candidate_consents, recruiter_roles
 from consumers.process.placements import placements_process
 from consumers.reactions.ai_review import ai_review
 from consumers.reactions.billing import invoicing, payouts
+from consumers.reactions.fraud import fraud_signals
 from consumers.reactions.notifications import notifications_reactor
+from consumers.reactions.reputation import reputation_tiers
 from consumers.reactor import Reactor
 
 
@@ -28,4 +30,6 @@ def all_reactors() -> list[Reactor]:
         invoicing,
         payouts,
         notifications_reactor,
+        fraud_signals,
+        reputation_tiers,
     ]

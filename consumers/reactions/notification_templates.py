@@ -103,11 +103,26 @@ _TEMPLATES: dict[str, tuple[str, str, str]] = {
         "reviewed: fit <strong>{{ fit_score }}/100</strong> ({{ recommendation }}).</p>"
         "{% if needs_improvement %}<p>Improving the profile before submitting is recommended.</p>{% endif %}",
     ),
+    "fraud_alert": (
+        "Fraud signal ({{ severity }}): {{ signal_type }}",
+        "A {{ severity }} {{ signal_type }} signal was raised (confidence {{ confidence }}%) about recruiter "
+        "{{ recruiter_id }}. Review it and resolve it or mark it a false positive.",
+        "<p>A <strong>{{ severity }}</strong> {{ signal_type }} signal was raised (confidence {{ confidence }}%)"
+        " about recruiter {{ recruiter_id }}.</p><p>Review it and resolve it or mark it a false positive.</p>",
+    ),
+    "tier_changed": (
+        "{% if promoted %}Promoted{% else %}Now{% endif %} to {{ to_tier }} on Splits",
+        "{% if audience == 'company' %}Your company's{% else %}Your{% endif %} reputation moved from {{ from_tier }}"
+        " to {{ to_tier }} (score {{ score }}).",
+        "<p>{% if audience == 'company' %}Your company's{% else %}Your{% endif %} reputation moved from"
+        " {{ from_tier }} to <strong>{{ to_tier }}</strong> (score {{ score }}).</p>",
+    ),
 }
 
 ACTION_LABELS = {
     "candidate_invitation": "Review the invitation", "organization_invitation": "Accept the invitation",
     "firm_invitation": "Accept the invitation", "connect_required": "Set up payouts",
+    "fraud_alert": "Review the signal",
 }
 
 

@@ -8,7 +8,8 @@ Who (the matrix of §10, stage by stage):
   account); consent given: the recruiter; organization and firm invitations: the invited address;
 - a placement: the company's admins, the credited recruiters and the candidate; an invoice paid: the
   company's admins; a payout sent, or waiting for a Connect account: the recruiter it is for; an AI review's
-  result: the candidate and their recruiter (the move to `ai_reviewed` itself is not announced).
+  result: the candidate and their recruiter (the move to `ai_reviewed` itself is not announced); a fraud
+  signal: every platform admin; a reputation tier change: the recruiter, or the company's admins.
 
 Gates, in order: a recruiter whose plan lacks `email_notifications` gets the in-app notification only (other
 people are not on plans: their emails are transactional); then each person's preference for the category
@@ -37,6 +38,8 @@ from commands.ats import candidate as candidates
 from commands.ats import job as jobs
 from commands.ats.application_events import STAGE_EVENTS, ApplicationProposed
 from commands.ats.placement_events import PlacementCreated
+from commands.automation.fraud_events import FraudSignalRaised
+from commands.automation.reputation_events import CompanyTierChanged, RecruiterTierChanged
 from commands.billing.placement_events import InvoicePaid, PayoutConnectRequired, PayoutTransferred
 from commands.identity.events import InvitationCreated
 from commands.network.events import FirmInvitationCreated, RecruiterCandidateConsentGiven, RecruiterCandidateInvited
@@ -286,6 +289,31 @@ async def _ai_reviewed(reaction: Reaction, db: AsyncConnection, portal: str, can
     return notices
 
 
+async def _fraud_alert(reaction: Reaction, db: AsyncConnection, portal: str, candidate_app: str) -> list[Notice]:
+    e: FraudSignalRaised = reaction.event
+    cur = await db.execute("SELECT DISTINCT u.id, u.email, u.name FROM identity.user_roles r JOIN identity.users u"
+                           " ON u.id = r.user_id WHERE r.role = 'platform_admin' ORDER BY u.id")
+    context = {"signal_type": e.signal_type.replace("_", " "), "severity": e.severity,
+               "confidence": e.confidence_score, "recruiter_id": str(e.recruiter_id) if e.recruiter_id else "—"}
+    return [Notice(Person(email=row[1], user_id=row[0], name=row[2]), "fraud_alert", "security", context,
+                   f"{portal}/admin/fraud-signals/{e.signal_id}", "admin") for row in await cur.fetchall()]
+
+
+_TIER_ORDER = ("new", "active", "pro", "elite")
+
+
+async def _tier_changed(reaction: Reaction, db: AsyncConnection, portal: str, candidate_app: str) -> list[Notice]:
+    e = reaction.event
+    up = _TIER_ORDER.index(e.to_tier) > _TIER_ORDER.index(e.from_tier)
+    context = {"to_tier": e.to_tier, "from_tier": e.from_tier, "score": e.score, "promoted": up}
+    if isinstance(e, RecruiterTierChanged):
+        person = await _recruiter(db, e.recruiter_id)
+        return [Notice(person, "tier_changed", "engagement", context | {"audience": _RECRUITER},
+                       f"{portal}/recruiters/{e.recruiter_id}", _RECRUITER)] if person else []
+    return [Notice(p, "tier_changed", "engagement", context | {"audience": _COMPANY},
+                   f"{portal}/companies/{e.company_id}", _COMPANY) for p in await _company_admins(db, e.company_id)]
+
+
 _PLANNERS: dict[type, Any] = {
     **dict.fromkeys(STAGE_EVENTS, _stage),
     ApplicationProposed: _proposed,
@@ -298,6 +326,9 @@ _PLANNERS: dict[type, Any] = {
     PayoutTransferred: _payout,
     PayoutConnectRequired: _payout,
     AIReviewCompleted: _ai_reviewed,
+    FraudSignalRaised: _fraud_alert,
+    RecruiterTierChanged: _tier_changed,
+    CompanyTierChanged: _tier_changed,
 }
 
 

@@ -1,9 +1,6 @@
 """The AI fit review on the real store, the real openai SDK and a fake OpenAI server (domain §9): a valid
 answer moves the application, a bad one fails it without a crash, no key means the local scorer, one model
 call per review however the triggering event is delivered, and a stuck application is retried.
-
-The ai and documents projections and the AI router are built here by hand: they are wired into the
-registries elsewhere.
 """
 
 from __future__ import annotations
@@ -20,7 +17,6 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 
-from api.ai import router as ai_router
 from api.app import create_app
 from commands.ai import review as reviews
 from commands.ats import application as applications
@@ -37,8 +33,6 @@ from eventstore import EventStore, RecordedEvent, handle, load, stream_id_for
 from infra.bootstrap import System
 from infra.payments import payments_for
 from infra.settings import Settings
-from projections.ai import ai as ai_projection
-from projections.documents import documents as documents_projection
 from projections.registry import all_projections
 from tests.api import SEEDER, dev_auth, seed_user
 from tests.fakes.openai import FakeOpenAI
@@ -82,7 +76,7 @@ def runner_for(store: EventStore, settings: Settings) -> ReactorRunner:
 async def project(store: EventStore) -> None:
     """Bring the read models (the registered ones, documents and ai) up to the store's head."""
     await feed_settled(store)
-    for projection in {**all_projections(), "documents": documents_projection, "ai": ai_projection}.values():
+    for projection in all_projections().values():
         projector = Projector(store.pool, projection, store.registry)
         await projector.ensure_schema()
         await projector.catch_up()
@@ -437,7 +431,6 @@ async def serving_ai(store: EventStore) -> AsyncIterator[httpx.AsyncClient]:
         yield system
 
     app = create_app(existing)
-    app.include_router(ai_router)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=("10.9.8.7", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://splits") as client:

@@ -23,6 +23,7 @@ from commands.ats import application as applications
 from commands.ats import candidate as candidates
 from commands.ats import company as companies
 from commands.ats import job as jobs
+from commands.automation import fraud, reputation
 from commands.billing import subscription as subscriptions
 from commands.identity.user import user_id_for
 from commands.notifications import preferences as prefs
@@ -321,3 +322,25 @@ async def test_an_ai_review_result_is_told_to_the_candidate_and_their_recruiter(
     assert "Improving the profile before submitting is recommended" in to_candidate["text"]
     assert "Cami Candidate's application" in to_rex["text"]
     assert w.resend.sent_to(w.email("cora")) == []  # the company does not see a draft's review
+
+
+async def test_fraud_signals_alert_platform_admins_and_tier_changes_tell_the_recruiter(world: World) -> None:
+    w, now = world, datetime.now(UTC)
+    await seed_user(w.store, w.clerk_id("root"), roles=[("platform_admin", None)])
+    rex = w.recruiters["rex"]
+    signal_id = fraud.signal_id_for(uuid4(), "rapid_submission")
+    raised = await handle(w.store, fraud.fraud_signal, signal_id, fraud.RaiseSignal(
+        signal_id=signal_id, signal_type="rapid_submission", severity="medium", confidence_score=65,
+        recruiter_id=rex, trigger_event_id=uuid4(), signal_data={"submission_count": 11}, by="reactor:fraud-signals",
+        at=now), SEEDER)
+    promoted = await handle(w.store, reputation.reputation, reputation.subject_stream("recruiter", rex),
+                            reputation.RecordScore(kind="recruiter", subject_id=rex, score=74.5, at=now), SEEDER)
+    await w.projected()
+    for result in (raised, promoted):
+        recorded = (await w.store.read_stream(result.stream_id))[-1]
+        await notifications_reactor.handler(_reaction(w, recorded))
+    [alert] = w.resend.sent_to(w.email("root"))
+    assert alert["subject"] == "Fraud signal (medium): rapid submission"
+    assert f"https://portal.example/admin/fraud-signals/{signal_id}" in alert["text"]
+    [tier] = w.resend.sent_to(w.email("rex"))
+    assert tier["subject"] == "Promoted to pro on Splits" and "score 74.5" in tier["text"]
