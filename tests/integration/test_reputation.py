@@ -217,7 +217,8 @@ async def test_a_replay_rebuilds_the_same_rows(fresh_store) -> None:
     assert await dump_schema(store, "reputation") == before
 
 
-async def test_the_sql_formula_is_the_pure_function(store) -> None:
+async def test_the_sql_formula_is_the_pure_function(fresh_store) -> None:
+    store = fresh_store
     rng = random.Random(20261127)
     hours = [None, 0.0, 2.0, 4.0, 4.000001, 7.3, 12.0, 18.5, 24.0, 30.25, 48.0, 60.0, 107.9, 500.0, 1000.0]
     company_hours = [None, 3.0, 24.0, 24.5, 50.0, 72.0, 100.1, 168.0, 200.0, 336.0, 400.0, 700.0, 2000.0]
