@@ -52,6 +52,13 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class NotYetRecorded(NotFound):
+    """The command names something a record of ours will hold but does not yet (an outside system answered
+    before we recorded what it made): whoever sent it should send it again later."""
+
+    code = "not_yet_recorded"
+
+
 class RuleViolation(DomainError):
     code = "rule_violation"
 

@@ -14,7 +14,7 @@ request) raise `PaymentRefused`; failures of the wire (timeouts, 5xx, rate limit
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any, Literal, Protocol
@@ -160,7 +160,7 @@ class StripePayments:
         sub = await self._call("cancel the subscription", self._v1.subscriptions.update_async, subscription,
                                key=key, cancel_at_period_end=True)
         view = self._subscription(sub)
-        return view if view.cancel_at else SubscriptionView(**{**view.__dict__, "cancel_at": view.current_period_end})
+        return view if view.cancel_at else replace(view, cancel_at=view.current_period_end)
 
     async def invoice(self, *, customer: str, lines: list[InvoiceLine], collection_method: CollectionMethod,
                       days_until_due: int | None, payment_method: str | None, metadata: dict[str, str],

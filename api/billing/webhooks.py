@@ -36,7 +36,7 @@ from commands.billing import placement_billing as money
 from commands.billing import subscription as subscriptions
 from commands.billing.events import SubscriptionStatus
 from commands.billing.stripe_webhook import MarkStripeWebhookProcessed, RecordStripeWebhook, stripe_webhook
-from commands.core import DomainError, Invalid
+from commands.core import DomainError, Invalid, NotYetRecorded
 from eventstore import EventStore, Metadata, handle, load, stream_id_for
 from eventstore.handle import DeciderLike
 from projections.billing import queries
@@ -353,7 +353,7 @@ async def stripe_webhook_received(request: Request, system: SystemDep, store: St
         await _apply(store, steps, meta)
     except Skip as exc:
         reason = exc.reason
-    except (money.InvoiceNotRecorded, connect.AccountNotRecorded) as exc:
+    except NotYetRecorded as exc:
         log.info("stripe webhook ahead of our record; Stripe will retry", event_id=event_id, reason=exc.message)
         response = problem(503, "not yet", exc.message, code=exc.code, stripe_event_id=event_id)
         response.headers["Retry-After"] = "30"

@@ -31,7 +31,7 @@ from commands.billing.events import (
     ConnectAccountSynced,
     PayeeKind,
 )
-from commands.core import Command, Conflict, Decider, NotFound
+from commands.core import Command, Conflict, Decider, NotYetRecorded
 
 Actor = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 StripeId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -102,7 +102,7 @@ def evolve(s: ConnectAccount, e: ConnectAccountEvent) -> ConnectAccount:
             return s
 
 
-class AccountNotRecorded(NotFound):
+class AccountNotRecorded(NotYetRecorded):
     """Stripe's view of an account we have not recorded yet (our record follows Stripe's answer): the webhook
     is answered 5xx so that Stripe brings it back."""
 

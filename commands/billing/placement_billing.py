@@ -69,7 +69,7 @@ from commands.billing.splits import (
     payout_transactions,
     platform_remainder,
 )
-from commands.core import Command, Conflict, Decider, Invalid, NotFound, RuleViolation
+from commands.core import Command, Conflict, Decider, Invalid, NotFound, NotYetRecorded, RuleViolation
 
 COLLECTIBLE_AFTER = timedelta(days=7)
 RETRY_AFTER = timedelta(hours=1)
@@ -110,7 +110,7 @@ class NotCollectible(RuleViolation):
     code = "invoice_not_collectible"
 
 
-class InvoiceNotRecorded(NotFound):
+class InvoiceNotRecorded(NotYetRecorded):
     """A Stripe invoice webhook ahead of our record of the invoice: answered 5xx so that Stripe retries."""
 
     code = "invoice_not_recorded"
@@ -329,7 +329,6 @@ class Schedule:
 class PlacementBilling:
     snapshot: PlacementSnapshotFrozen | None = None
     transactions: Mapping[UUID, Transaction] = field(default_factory=dict)
-    remainder_cents: int = 0
     invoice: Invoice | None = None
     schedules: Mapping[UUID, Schedule] = field(default_factory=dict)
     holds: Mapping[UUID, tuple[HoldStatus, datetime | None]] = field(default_factory=dict)
@@ -338,6 +337,12 @@ class PlacementBilling:
     @property
     def exists(self) -> bool:
         return self.snapshot is not None
+
+    @property
+    def remainder_cents(self) -> int:
+        """What the platform keeps: the fee less every split (the transactions pay out each split whole)."""
+        fee = self.snapshot.fee_cents if self.snapshot else 0
+        return fee - sum(t.plan.amount_cents for t in self.transactions.values())
 
     @property
     def active_holds(self) -> int:
@@ -379,8 +384,7 @@ def evolve(s: PlacementBilling, e: PlacementBillingEvent) -> PlacementBilling:
         case PlacementSnapshotFrozen():
             return replace(s, snapshot=e)
         case PlacementSplitsComputed():
-            return replace(s, transactions={t.transaction_id: Transaction(plan=t) for t in e.transactions},
-                           remainder_cents=e.platform_remainder_cents)
+            return replace(s, transactions={t.transaction_id: Transaction(plan=t) for t in e.transactions})
         case InvoiceIssued():
             return replace(s, invoice=Invoice(id=e.invoice_id, stripe_invoice_id=e.stripe_invoice_id,
                                               status=e.status, amount_due_cents=e.amount_due_cents, number=e.number,

@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from eventstore import Position, RecordedEvent, canonical_json, stream_type_of, verify_chain
-from projections.audit.report import money_table, report_html, timeline_csv
+from projections.audit.report import money_table, report_html, timeline, timeline_csv
 
 FORMAT = "splits-audit-bundle/1"
 EVENTS, TIMELINE, REPORT, MANIFEST = "events.jsonl", "timeline.csv", "report.html", "manifest.json"
@@ -84,10 +84,11 @@ def build_bundle(events: list[RecordedEvent], export: dict[str, Any], key: Ed255
     """The zip of the trail `events` (feed order), described by `export` (placement, exporter, time, position)."""
     lines = [event_line(e) for e in events]
     export = {**export, "event_count": len(lines), "stream_count": len({line["stream_id"] for line in lines})}
+    rows = timeline(lines)  # for both the CSV and the report
     contents = {
         EVENTS: b"".join(canonical_json(line) + b"\n" for line in lines),
-        TIMELINE: timeline_csv(lines).encode(),
-        REPORT: report_html(export, lines, money_table(lines)).encode(),
+        TIMELINE: timeline_csv(lines, rows).encode(),
+        REPORT: report_html(export, lines, money_table(lines), rows).encode(),
     }
     manifest: dict[str, Any] = {
         "format": FORMAT, **export, "streams": _streams(lines),

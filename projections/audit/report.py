@@ -546,22 +546,26 @@ def _cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def timeline_csv(lines: Sequence[Line]) -> str:
-    """`timeline.csv`: RFC 4180 (CRLF line ends, quoted as needed), a header row then one row per event."""
+def timeline_csv(lines: Sequence[Line], rows: Sequence[TimelineRow] | None = None) -> str:
+    """`timeline.csv`: RFC 4180 (CRLF line ends, quoted as needed), a header row then one row per event.
+    `rows` is `timeline(lines)` when the caller has it already."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, dialect="excel", lineterminator="\r\n")
     writer.writerow(TIMELINE_COLUMNS)
-    writer.writerows([_cell(v) for v in row] for row in timeline(lines))
+    writer.writerows([_cell(v) for v in row] for row in (timeline(lines) if rows is None else rows))
     return out.getvalue()
 
 
 # --- the report ------------------------------------------------------------------------------------------------
 
-def report_html(export: Mapping[str, Any], lines: Sequence[Line], money: MoneyTable) -> str:
+def report_html(export: Mapping[str, Any], lines: Sequence[Line], money: MoneyTable,
+                rows: Sequence[TimelineRow] | None = None) -> str:
     """`report.html`: one self-contained page (inline CSS, no scripts, no external resources) with the export's
-    header, the money table and its checks, the payouts with their Stripe ids, and the timeline."""
+    header, the money table and its checks, the payouts with their Stripe ids, and the timeline (`rows`, when
+    the caller has `timeline(lines)` already)."""
     failing = [c for c in money.checks if not c.ok]
-    return _template().render(export=export, money=money, failing=failing, timeline=timeline(lines))
+    return _template().render(export=export, money=money, failing=failing,
+                              timeline=timeline(lines) if rows is None else rows)
 
 
 @lru_cache(maxsize=1)

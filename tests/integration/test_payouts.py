@@ -19,13 +19,15 @@ import psycopg
 import pytest
 import stripe
 
+from commands.ats import placement as placements
+from commands.billing import billing_profile as profiles
 from commands.billing import connect_account as connect
 from commands.billing import placement_billing as money
 from commands.billing.placement_events import ROLES, RoleSnapshot
 from commands.billing.splits import transaction_id
 from consumers.billing_schedules import billing_schedules
 from consumers.projector import Projector
-from consumers.reactions.billing import payouts
+from consumers.reactions.billing import invoicing, payouts
 from consumers.reactor import ReactorContext, ReactorRunner
 from consumers.scheduler import Scheduler
 from eventstore import EventStore, RecordedEvent, handle, load, stream_id_for
@@ -448,3 +450,48 @@ async def test_an_escrow_hold_blocks_payouts_until_the_scheduler_releases_it_on_
     assert (await scheduler.run_once()).sent == {"payout-schedules": 1}
     [started] = await world.events(p.id, "PayoutsStarted")
     assert started.transaction_ids == p.transactions
+
+
+# --- 6. the company's invoice: one in Stripe however often the guarantee's end is delivered ---------------------------
+
+async def test_the_invoice_is_made_once_however_often_the_completion_is_delivered(world: Money) -> None:
+    w, now = world, datetime.now(UTC)
+    placement_id, company_id = uuid4(), uuid4()
+    await handle(w.store, placements.placement, placement_id, placements.CreatePlacement(
+        placement_id=placement_id, application_id=uuid4(), job_id=uuid4(), candidate_id=uuid4(),
+        company_id=company_id, salary_cents=10_000_000, fee_bps=2000, guarantee_days=0, hired_at=now,
+        start_date=now.date(), by="reactor:placements", at=now), SEEDER)
+    await handle(w.store, money.placement_billing, placement_id, money.FreezeSnapshot(
+        placement_id=placement_id, application_id=uuid4(), job_id=uuid4(), company_id=company_id, fee_cents=FEE,
+        hired_at=now, roles=[_empty(r) for r in ROLES], at=now), SEEDER)
+    customer = w.sdk().v1.customers.create({"email": "ap@acme.example"})
+    card = await asyncio.to_thread(w.fake.attach_payment_method, customer.id, set_default=True)
+    key = profiles.billing_profile_key("company", company_id)
+    for command in (
+        profiles.SaveBillingProfile(owner_kind="company", owner_id=company_id, billing_terms="net_30",
+                                    billing_email="ap@acme.example", by="cora", at=now),
+        profiles.AttachBillingCustomer(owner_kind="company", owner_id=company_id, stripe_customer_id=customer.id,
+                                       by="cora", at=now),
+        profiles.SetDefaultPaymentMethod(owner_kind="company", owner_id=company_id, payment_method_id=card,
+                                         by="cora", at=now),
+    ):
+        await handle(w.store, profiles.billing_profile, key, command, SEEDER)
+    completed = await handle(w.store, placements.placement, placement_id, placements.CompletePlacementGuarantee(
+        placement_id=placement_id, by="scheduler", at=now), SEEDER)
+    event = (await w.store.read_stream(completed.stream_id))[-1]
+    assert event.type == "PlacementStateChanged"
+
+    def runner() -> ReactorRunner:
+        return ReactorRunner(invoicing, w.store.pool, w.store, w.store.registry,
+                             ReactorContext(w.settings, payments_for(w.settings)))
+
+    await asyncio.gather(*(runner().react(event) for _ in range(5)))  # five deliveries at once
+    for _ in range(2):  # and again, as after a crash before the inbox row
+        await w.execute("DELETE FROM eventstore.inbox WHERE reactor = %s AND event_id = %s", invoicing.name,
+                        event.event_id)
+        await runner().react(event)
+    assert len(w.fake.objects("invoice")) == 1
+    [issued] = await w.events(placement_id, "InvoiceIssued")
+    assert (issued.stripe_invoice_id, issued.amount_due_cents) == (
+        w.fake.objects("invoice")[0]["id"], FEE + money.processing_fee_cents(FEE))
+    assert len(w.fake.objects("invoiceitem")) == 2  # the fee and the processing-fee lines, once each
