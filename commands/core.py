@@ -6,11 +6,33 @@ would need a lookup arrive inside the command.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
+
+
+@dataclass(frozen=True)
+class Personal:
+    """Which fields of an event hold personal data, and whose they are (the subject).
+
+    The subject is ``<kind>:<id>``: `kind` names what the person is to us (user, candidate, recruiter,
+    contact, application, document …) and `key` the field holding the id. Where the id depends on the
+    data, `subject_of` computes the whole subject instead. The event store seals these fields with the
+    subject's data key; erasing the subject makes them read as erased (see `eventstore.personal`).
+    """
+
+    fields: tuple[str, ...]
+    kind: str = ""
+    key: str = ""
+    subject_of_data: Callable[[Mapping[str, Any]], str | None] | None = None
+
+    def subject_of(self, data: Mapping[str, Any]) -> str | None:
+        if self.subject_of_data is not None:
+            return self.subject_of_data(data)
+        ident = data.get(self.key)
+        return None if ident is None else f"{self.kind}:{ident}"
 
 
 class Event(BaseModel):
@@ -19,12 +41,18 @@ class Event(BaseModel):
     `schema_version` is the version of the shape this class describes. When the shape changes,
     bump it and add an upcaster from the previous version: `upcasters[n]` turns the data of
     version n into the data of version n + 1. Stored events are never rewritten.
+
+    `personal` declares the fields that hold a person's data and whose they are; `not_personal`
+    names the fields that look personal (a name, a text) but are not (a company's name, a job title),
+    so that a test can hold every event type to a declaration.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     schema_version: ClassVar[int] = 1
     upcasters: ClassVar[dict[int, Callable[[dict[str, Any]], dict[str, Any]]]] = {}
+    personal: ClassVar[Personal | None] = None
+    not_personal: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
     def type_name(cls) -> str:

@@ -26,6 +26,7 @@ from consumers.relay import CHECKPOINT as RELAY_CHECKPOINT
 from consumers.topology import Topology
 from consumers.waiting import at_most, honour_cancellation, sleep_or_stop
 from eventstore import (
+    Keyring,
     START,
     EventRegistry,
     Position,
@@ -77,6 +78,8 @@ class Projector:
     ) -> None:
         """`on_applied` runs after each commit with the events it applied (for cache eviction; it may fail)."""
         self.pool = pool
+        if registry.keyring is None:  # a registry not shared with an event store: keys from this database
+            registry.keyring = Keyring(pool)
         self.on_applied = on_applied
         self.projection = projection
         self.registry = registry
@@ -112,6 +115,8 @@ class Projector:
             fresh = [e for e in events if e.position > current]
             self.stats.skipped += len(events) - len(fresh)
             if fresh:
+                if self.registry.keyring is not None:
+                    await self.registry.keyring.load(fresh, conn)
                 await _set_search_path(conn, self.schema)
                 await self._execute(conn, [s for e in fresh for s in self._sql(e)])
                 current = fresh[-1].position

@@ -123,6 +123,8 @@ class ReactorRunner:
         self.pool = pool
         self.store = store
         self.registry = registry
+        if registry.keyring is None:  # a registry not shared with the event store: use the store's keys
+            registry.keyring = store.keyring
         self.stats = ReactorStats()
         self._types = {cls.type_name() for cls in reactor.events}  # type: ignore[attr-defined]
 
@@ -140,6 +142,8 @@ class ReactorRunner:
         if await self.seen(recorded.event_id):
             self.stats.duplicates += 1
             return
+        if self.registry.keyring is not None:
+            await self.registry.keyring.load([recorded])
         event = self.registry.decode(recorded)
         await self.reactor.handler(Reaction(event, recorded, self.reactor.name, self.store, self.context))
         async with self.pool.connection() as conn:

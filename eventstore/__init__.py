@@ -4,6 +4,7 @@ from eventstore.checkpoints import Checkpoint, CheckpointMovedBack, delete_check
 from eventstore.db import advisory_key, connect, create_pool
 from eventstore.handle import CommandResult, handle, load, stream_id_for
 from eventstore.hashing import ChainProblem, canonical_json, verify_chain
+from eventstore.personal import KeyNotLoaded, Keyring, SubjectErased, generate_kek, parse_keks
 from eventstore.migrate import Migration, eventstore_migrations, migrate
 from eventstore.registry import EventRegistry, MissingUpcaster, UnknownEventType
 from eventstore.store import Conflict, EventIdReused, EventStore, read_feed, read_head
@@ -21,7 +22,7 @@ from eventstore.types import (
 
 __all__ = [
     "ANY_VERSION", "advisory_key", "NO_STREAM", "START", "AppendResult", "ChainProblem", "Checkpoint", "CheckpointMovedBack",
-    "CommandResult", "Conflict", "EventIdReused", "EventRegistry", "EventStore", "Metadata", "Migration",
+    "CommandResult", "Conflict", "KeyNotLoaded", "Keyring", "SubjectErased", "generate_kek", "parse_keks", "EventIdReused", "EventRegistry", "EventStore", "Metadata", "Migration",
     "MissingUpcaster", "NewEvent", "Position", "RecordedEvent", "UnknownEventType", "canonical_json", "connect",
     "create_pool", "delete_checkpoint", "eventstore_migrations", "handle", "load", "load_checkpoint", "migrate",
     "read_feed", "read_head", "save_checkpoint", "stream_id_for", "stream_type_of", "verify_chain",

@@ -121,7 +121,7 @@ async def handle(
 
 def _registry(store: EventStore, decider: DeciderLike) -> EventRegistry:
     if store.registry is None:
-        store.registry = EventRegistry()
+        store.registry = EventRegistry(keyring=store.keyring)
     for cls in decider.events:
         if cls.type_name() not in store.registry:
             store.registry.register(cls)

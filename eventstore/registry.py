@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import types
+import typing
 from collections.abc import Callable, Iterable
-from typing import Any, ClassVar, Protocol, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 from uuid import UUID, uuid4
 
+from eventstore.personal import ERASED, open_fields
 from eventstore.types import NewEvent, RecordedEvent
+
+if TYPE_CHECKING:
+    from eventstore.personal import Keyring
 
 
 class EventClass(Protocol):
@@ -35,8 +41,10 @@ class MissingUpcaster(LookupError):
 class EventRegistry:
     """Maps stored type names to event classes and brings old shapes up to date."""
 
-    def __init__(self, classes: Iterable[type[EventClass]] = ()) -> None:
+    def __init__(self, classes: Iterable[type[EventClass]] = (), keyring: Keyring | None = None) -> None:
         self._by_name: dict[str, type[EventClass]] = {}
+        # Opens sealed personal fields on decode; the event store that uses this registry sets it.
+        self.keyring = keyring
         for cls in classes:
             self.register(cls)
 
@@ -89,7 +97,48 @@ class EventRegistry:
             data = cls.upcasters[version](data)
         return data
 
-    def decode(self, recorded: RecordedEvent) -> EventClass:
-        """The typed event of a stored record, upcast to the current shape."""
+    def personal_of(self, name: str) -> Any:
+        """The `Personal` declaration of an event type (None when it holds no personal data)."""
+        cls = self._by_name.get(name)
+        return None if cls is None else getattr(cls, "personal", None)
+
+    def open(self, recorded: RecordedEvent) -> dict[str, Any]:
+        """The record's data with its sealed personal fields opened (erased ones as `erased_value`).
+
+        The subjects' keys must have been loaded (`Keyring.load`, which the store's reads do).
+        """
         cls = self.class_of(recorded.type)
-        return cls.model_validate(self.upcast(recorded.type, recorded.schema_version, recorded.data))
+        if self.keyring is None:
+            from eventstore.personal import KeyNotLoaded, sealed_subjects
+
+            if sealed_subjects(recorded.data):
+                raise KeyNotLoaded(f"{recorded.type} {recorded.event_id} holds sealed fields and no keyring is set")
+            return recorded.data
+        return open_fields(recorded.data, recorded.event_id, self.keyring.key, lambda f: erased_value(cls, f))
+
+    def decode(self, recorded: RecordedEvent) -> EventClass:
+        """The typed event of a stored record, personal fields opened, upcast to the current shape."""
+        cls = self.class_of(recorded.type)
+        return cls.model_validate(self.upcast(recorded.type, recorded.schema_version, self.open(recorded)))
+
+
+def erased_value(cls: type[EventClass], field: str) -> Any:
+    """What an erased field reads as: None where the field allows it, else an empty value of its type."""
+    info = getattr(cls, "model_fields", {}).get(field)
+    annotation = getattr(info, "annotation", None)
+    options = typing.get_args(annotation) if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union else (annotation,)
+    if type(None) in options:
+        return None
+    for option in options:
+        origin = typing.get_origin(option) or option
+        if origin is str or typing.get_origin(option) is typing.Literal:
+            return ERASED
+        if origin is bool:
+            return False
+        if origin is int:
+            return 0
+        if origin in (dict, typing.Mapping):
+            return {}
+        if origin in (list, tuple, set, frozenset):
+            return []
+    return ERASED

@@ -11,6 +11,7 @@ from psycopg import errors
 from psycopg_pool import AsyncConnectionPool
 
 from eventstore.hashing import canonical_json, content_digest
+from eventstore.personal import Keyring, seal_fields
 from eventstore.types import START, AppendResult, Metadata, NewEvent, Position, RecordedEvent, stream_type_of
 
 if TYPE_CHECKING:
@@ -137,9 +138,15 @@ async def read_head(conn: psycopg.AsyncConnection) -> Position:
 class EventStore:
     """Append-only storage of event streams, with a gap-safe global feed. Safe for concurrent use."""
 
-    def __init__(self, pool: AsyncConnectionPool, registry: EventRegistry | None = None) -> None:
+    def __init__(
+        self, pool: AsyncConnectionPool, registry: EventRegistry | None = None, keyring: Keyring | None = None
+    ) -> None:
         self.pool = pool
         self.registry = registry
+        # Seals the personal fields the registry's event types declare; opens them on decode.
+        self.keyring = keyring or Keyring(pool)
+        if registry is not None and registry.keyring is None:
+            registry.keyring = self.keyring
 
     async def append(
         self,
@@ -154,7 +161,11 @@ class EventStore:
         A stale version raises `Conflict` carrying the current version. Appending event ids that are
         already stored in this stream returns the original result with `duplicate=True`, so a retried
         append is safe. Each event extends the stream's SHA-256 hash chain.
+
+        Fields an event type declares personal are sealed with their subject's data key first (the
+        chain covers what is stored); `SubjectErased` is raised when a subject's data has been erased.
         """
+        events = await self.seal(events)
         statement = _append_statement(stream_id, events, expected_version, metadata)
         for _ in range(_XID_RETRIES):
             try:
@@ -194,6 +205,29 @@ class EventStore:
         if version is None:
             raise EventIdReused(f"event ids {list(event_ids)} are already stored in another stream")
         return AppendResult(stream_id, version, Position(int(tx), position), duplicate=status == "duplicate", event_ids=event_ids)
+
+    async def seal(self, events: Sequence[NewEvent]) -> list[NewEvent]:
+        """`events` with their declared personal fields sealed (unchanged when they declare none)."""
+        if self.registry is None:
+            return list(events)
+        subjects: list[tuple[NewEvent, Any, str | None]] = []
+        for event in events:
+            personal = self.registry.personal_of(event.type)
+            subject = None if personal is None else personal.subject_of(event.data)
+            if personal is not None and subject is None and any(event.data.get(f) is not None for f in personal.fields):
+                raise ValueError(f"{event.type} holds personal data but names no subject")
+            subjects.append((event, personal, subject))
+        wanted = {s for _, p, s in subjects if s is not None}
+        if not wanted:
+            return list(events)
+        keys = await self.keyring.keys_for_append(wanted)
+        return [
+            event if subject is None else NewEvent(
+                event.type, seal_fields(event.data, personal.fields, subject, keys[subject], event.event_id),
+                event.event_id, event.schema_version,
+            )
+            for event, personal, subject in subjects
+        ]
 
     async def _original(self, stream_id: str, event_ids: list[UUID]) -> AppendResult:
         async with self.pool.connection() as conn:
@@ -236,7 +270,9 @@ class EventStore:
                 (stream_id, from_version),
                 binary=True,
             )
-            return [_recorded(row) for row in await cur.fetchall()]
+            events = [_recorded(row) for row in await cur.fetchall()]
+            await self.keyring.load(events, conn)
+            return events
 
     async def stream_version(self, stream_id: str) -> int:
         """The stream's current version; 0 when it does not exist."""
@@ -255,7 +291,9 @@ class EventStore:
     async def feed(self, after: Position = START, limit: int = 1000) -> list[RecordedEvent]:
         """Up to `limit` events after `after`, in feed order; see `read_feed`."""
         async with self.pool.connection() as conn:
-            return await read_feed(conn, after, limit)
+            events = await read_feed(conn, after, limit)
+            await self.keyring.load(events, conn)
+            return events
 
     async def head(self) -> Position:
         """The last position the feed can hand out now."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from psycopg_pool import AsyncConnectionPool
 
 from commands.registry import all_event_classes
-from eventstore import EventRegistry, EventStore, connect, create_pool, migrate
+from eventstore import EventRegistry, EventStore, Keyring, connect, create_pool, migrate
 from infra.settings import Settings
 
 
@@ -29,10 +29,17 @@ async def bootstrap(settings: Settings) -> AsyncIterator[System]:
     """Open the database pool and the event store for the lifetime of a process."""
     if not settings.database_url:
         raise RuntimeError("DATABASE_URL is not set (`splits dev` starts a local database when it is missing)")
+    keks = settings.data_keys()
+    if keks is None and settings.environment == "production":
+        raise RuntimeError(
+            "SPLITS_DATA_KEY (or SPLITS_DATA_KEY_FILE) is not set: production needs the key that protects "
+            "personal data (`splits keys generate` makes one)"
+        )
     pool = create_pool(settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
     await pool.open(wait=True, timeout=30)
     try:
-        yield System(settings=settings, pool=pool, store=EventStore(pool, event_registry()))
+        keyring = Keyring(pool, keks, cache_ttl_s=settings.data_key_cache_s)
+        yield System(settings=settings, pool=pool, store=EventStore(pool, event_registry(), keyring))
     finally:
         await pool.close()
 

@@ -68,6 +68,16 @@ class Settings(BaseSettings):
     # Signs audit bundles (Ed25519, 32 bytes base64); `splits audit keygen` makes one. Required in production.
     audit_signing_key: SecretStr | None = None
 
+    # Personal data: the key-encryption key(s) that wrap each person's data key, `[<id>:]<base64 of 32 bytes>`,
+    # comma-separated, the current one first (`splits keys generate` makes one; `splits keys rotate` rewraps
+    # every data key with the first). Or a file holding the same. Required in production; elsewhere a
+    # development key kept in the database stands in, with a warning.
+    splits_data_key: SecretStr | None = None
+    splits_data_key_file: Path | None = None
+    # How long a process keeps an unwrapped data key before asking the database again (erasure reaches
+    # other processes' caches within this time; new personal data for an erased subject is refused at once).
+    data_key_cache_s: float = Field(default=5.0, ge=0, le=300)
+
     # Observability.
     sentry_dsn: str | None = None
     sentry_release: str | None = None
@@ -99,6 +109,20 @@ class Settings(BaseSettings):
     db_pool_min: int = Field(default=2, ge=1)
     db_pool_max: int = Field(default=10, ge=1)
 
+
+    def data_keys(self) -> list[tuple[str, bytes]] | None:
+        """The configured key-encryption keys (current first), or None when neither setting is given."""
+        from eventstore.personal import DataKeyProblem, parse_keks
+
+        if self.splits_data_key is not None:
+            return parse_keks(self.splits_data_key.get_secret_value())
+        if self.splits_data_key_file is not None:
+            try:
+                text = self.splits_data_key_file.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise DataKeyProblem(f"SPLITS_DATA_KEY_FILE: cannot read {self.splits_data_key_file} ({exc.strerror})") from None
+            return parse_keks(text)
+        return None
 
     @property
     def logs_as(self) -> Literal["console", "json"]:

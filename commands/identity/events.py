@@ -19,7 +19,7 @@ from uuid import UUID
 
 from typing_extensions import TypeAliasType
 
-from commands.core import Event
+from commands.core import Event, Personal
 
 # Any JSON value except a float.
 Json = TypeAliasType("Json", "str | int | bool | list[Json] | dict[str, Json] | None")
@@ -45,6 +45,8 @@ class UserRegistered(Event):
     referred_by_recruiter_id: UUID | None
     by: str
     at: datetime
+
+    personal = Personal(("email", "name", "image_url"), kind="user", key="user_id")
 
 
 class UserProfileUpdated(Event):

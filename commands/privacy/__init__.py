@@ -1,0 +1,1 @@
+"""Personal data: erasure requests and their completion, access exports, retention runs."""
