@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from commands.core import Event
+from commands.core import Event, Personal
 
 Recommendation = Literal["strong_fit", "good_fit", "fair_fit", "poor_fit"]
 LocationCompatibility = Literal["perfect", "good", "challenging", "mismatch"]
@@ -59,6 +59,8 @@ class AIReviewInterrupted(Event):
     by: str
     at: datetime
 
+    not_personal = frozenset({"reason"})  # the provider's error (unreachable, 5xx, rate limit), not the review
+
 
 class AIReviewCompleted(Event):
     """The review's result (domain §9 outputs). `model` is `provider/model` (`local/keyword-overlap` for the
@@ -91,6 +93,15 @@ class AIReviewCompleted(Event):
     by: str
     at: datetime
 
+    # The model's texts about the candidate (drawn from their résumé and cover letter). The scores and verdicts
+    # stay readable: read models sort on them, and after an erasure they belong to an id that names no one.
+    personal = Personal(
+        ("overall_summary", "strengths", "concerns", "matched_skills", "missing_skills", "matched_requirements",
+         "missing_requirements"),
+        kind="candidate", key="candidate_id",
+    )
+    not_personal = frozenset({"skills_match_percentage"})  # a score, like fit_score
+
 
 class AIReviewFailed(Event):
     """The review could not produce a valid result: the model's answer was malformed or out of range, it
@@ -107,3 +118,5 @@ class AIReviewFailed(Event):
     duration_ms: int
     by: str
     at: datetime
+
+    personal = Personal(("reason",), kind="candidate", key="candidate_id")  # may quote the model's answer

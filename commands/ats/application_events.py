@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
-from commands.core import Event
+from commands.core import Event, Personal
 
 ApplicationStage = Literal[
     "draft",
@@ -55,6 +55,8 @@ class ApplicationCreated(Event):
     created_by: str
     at: datetime
 
+    personal = Personal(("cover_letter",), kind="candidate", key="candidate_id")
+
 
 class ApplicationProposed(Event):
     """A recruiter proposed a job to a candidate they represent; the candidate answers it."""
@@ -69,6 +71,8 @@ class ApplicationProposed(Event):
     stage: ApplicationStage
     proposed_by: str
     at: datetime
+
+    personal = Personal(("pitch", "notes"), kind="candidate", key="candidate_id")
 
 
 class ApplicationProposalAccepted(Event):
@@ -89,6 +93,8 @@ class ApplicationProposalDeclined(Event):
     by_role: ActorRole
     at: datetime
 
+    personal = Personal(("reason",), kind="application", key="application_id")
+
 
 class ApplicationStageChanged(Event):
     """A move with nothing more to record than its reason: progression by the company or a recruiter,
@@ -101,6 +107,8 @@ class ApplicationStageChanged(Event):
     by: str
     by_role: ActorRole
     at: datetime
+
+    personal = Personal(("reason",), kind="application", key="application_id")
 
 
 class ApplicationAIReviewed(Event):
@@ -121,6 +129,9 @@ class ApplicationAIReviewFailed(Event):
     reason: str
     by: str
     at: datetime
+
+    # The review's failure as told to the application; it may quote the model's answer about the candidate.
+    personal = Personal(("reason",), kind="application", key="application_id")
 
 
 class ApplicationSubmitted(Event):
@@ -149,6 +160,8 @@ class ApplicationPrescreenRequested(Event):
     by_role: ActorRole
     at: datetime
 
+    personal = Personal(("message",), kind="application", key="application_id")
+
 
 class ApplicationOfferAccepted(Event):
     application_id: UUID
@@ -170,6 +183,9 @@ class ApplicationHired(Event):
     by_role: ActorRole
     at: datetime
 
+    # The hire's salary is the candidate's pay; the placement's fee is computed from it and kept as money.
+    personal = Personal(("salary_cents",), kind="application", key="application_id")
+
 
 class ApplicationWithdrawn(Event):
     application_id: UUID
@@ -179,6 +195,8 @@ class ApplicationWithdrawn(Event):
     by: str
     by_role: ActorRole
     at: datetime
+
+    personal = Personal(("reason",), kind="application", key="application_id")
 
 
 class ApplicationExpired(Event):

@@ -11,7 +11,7 @@ from typing import Literal
 from uuid import UUID
 
 from commands.ats.events import EmploymentType
-from commands.core import Event
+from commands.core import Event, Personal
 
 MarketplaceVisibility = Literal["public", "limited", "hidden"]
 VerificationStatus = Literal["unverified", "pending", "verified", "rejected"]
@@ -75,6 +75,12 @@ class CandidateCreated(Event):
     by: str
     at: datetime
 
+    personal = Personal(
+        ("full_name", "email", "phone", "location", "linkedin_url", "github_url", "portfolio_url", "current_title",
+         "current_company", "bio", "desired_salary_min_cents", "desired_salary_max_cents", "availability"),
+        kind="candidate", key="candidate_id",
+    )
+
 
 class CandidateProfileUpdated(Event):
     """Only the fields that changed, each with its new value (None clears it)."""
@@ -84,6 +90,8 @@ class CandidateProfileUpdated(Event):
     by: str
     at: datetime
 
+    personal = Personal(("changes",), kind="candidate", key="candidate_id")
+
 
 class CandidatePrivacyChanged(Event):
     """Only the flags that changed, each with its new value."""
@@ -92,6 +100,8 @@ class CandidatePrivacyChanged(Event):
     changes: dict[PrivacyFlag, bool]
     by: str
     at: datetime
+
+    not_personal = frozenset({"changes"})  # which display flags changed: yes/no settings, nothing about the person
 
 
 class CandidateMarketplaceVisibilityChanged(Event):
@@ -110,6 +120,8 @@ class CandidateVerificationStatusChanged(Event):
     by: str
     at: datetime
 
+    personal = Personal(("reason",), kind="candidate", key="candidate_id")
+
 
 class CandidateUserLinked(Event):
     """A user account claimed a recruiter-managed candidate: from now on the candidate is self-managed."""
@@ -125,6 +137,8 @@ class CandidateArchived(Event):
     reason: str | None
     by: str
     at: datetime
+
+    personal = Personal(("reason",), kind="candidate", key="candidate_id")
 
 
 class CandidateRestored(Event):

@@ -74,12 +74,18 @@ class JobCreated(Event):
     created_by: str
     at: datetime
 
+    # A job's text and its salary range are the company's offer, not anyone's personal data.
+    not_personal = frozenset({"title", "location", "recruiter_description", "candidate_description",
+                              "salary_min_cents", "salary_max_cents"})
+
 
 class JobEdited(Event):
     job_id: UUID
     changes: dict[EditableJobField, ChangeValue]
     by: str
     at: datetime
+
+    not_personal = frozenset({"changes"})  # the job's own fields (see JobCreated)
 
 
 class JobStatusChanged(Event):
@@ -89,6 +95,8 @@ class JobStatusChanged(Event):
     reason: str | None
     by: str
     at: datetime
+
+    not_personal = frozenset({"reason"})  # why a job opened or closed: the company's business
 
 
 class CompanyBillingReadinessSet(Event):
@@ -153,6 +161,10 @@ class CompanyCreated(Event):
     by: str
     at: datetime
 
+    # A company's profile: its name, places, texts and links are the business's, not a person's.
+    not_personal = frozenset({"name", "slug", "headquarters_location", "description", "tagline", "mission_statement",
+                              "benefits_summary", "logo_url"})
+
 
 class CompanyProfileUpdated(Event):
     """Only the fields that changed, each with its new value (None clears it)."""
@@ -161,6 +173,8 @@ class CompanyProfileUpdated(Event):
     changes: dict[CompanyProfileField, CompanyChangeValue]
     by: str
     at: datetime
+
+    not_personal = frozenset({"changes"})  # the company's own profile fields (see CompanyCreated)
 
 
 class CompanyMarketplaceVisibilitySet(Event):
@@ -177,6 +191,8 @@ class CompanyStatusChanged(Event):
     reason: str | None
     by: str
     at: datetime
+
+    not_personal = frozenset({"reason"})  # why a company was (de)activated: the business's standing
 
 
 # --- job content, ownership and the scheduler -------------------------------------------------------
@@ -222,6 +238,8 @@ class JobRequirementsReplaced(Event):
     by: str
     at: datetime
 
+    not_personal = frozenset({"requirements"})  # what the job asks for
+
 
 class JobSkillsReplaced(Event):
     """The job's whole list of skills after the change."""
@@ -230,6 +248,8 @@ class JobSkillsReplaced(Event):
     skills: list[JobSkillItem]
     by: str
     at: datetime
+
+    not_personal = frozenset({"skills"})  # what the job asks for
 
 
 class JobPreScreenQuestionsReplaced(Event):
@@ -250,6 +270,8 @@ class JobOwnerChanged(Event):
     reason: str | None
     by: str
     at: datetime
+
+    not_personal = frozenset({"reason"})  # why the job changed hands: the company's business
 
 
 class JobEarlyAccessEnded(Event):

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from commands.core import Event
+from commands.core import Event, Personal
 
 NoteAuthorType = Literal[
     "candidate", "candidate_recruiter", "company_recruiter", "hiring_manager", "company_admin", "platform_admin"
@@ -41,6 +41,8 @@ class ApplicationNoteAdded(Event):
     by: str
     at: datetime
 
+    personal = Personal(("message",), kind="application", key="application_id")
+
 
 class ApplicationNoteEdited(Event):
     """The note's message and visibility after the edit, both whole."""
@@ -51,6 +53,8 @@ class ApplicationNoteEdited(Event):
     visibility: NoteVisibility
     by: str
     at: datetime
+
+    personal = Personal(("message",), kind="application", key="application_id")
 
 
 class ApplicationNoteDeleted(Event):

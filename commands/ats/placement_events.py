@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
-from commands.core import Event
+from commands.core import Event, Personal
 
 PlacementState = Literal["hired", "active", "completed", "failed"]
 
@@ -40,6 +40,9 @@ class PlacementCreated(Event):
     created_by: str
     at: datetime
 
+    # The salary is the candidate's pay; fee_cents, computed from it at the hire, is the marketplace's money fact.
+    personal = Personal(("salary_cents",), kind="candidate", key="candidate_id")
+
 
 class PlacementStateChanged(Event):
     """hired → active, completed or failed; active → completed or failed. `reason` is why a placement failed."""
@@ -50,6 +53,8 @@ class PlacementStateChanged(Event):
     reason: str | None
     by: str
     at: datetime
+
+    not_personal = frozenset({"reason"})  # why a placement failed, as the parties record it for the guarantee
 
 
 class PlacementReplacementLinked(Event):

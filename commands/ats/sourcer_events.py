@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from commands.core import Event
+from commands.core import Event, Personal
 
 # `tsn`: the platform itself sourced the candidate or company, so no recruiter earns the sourcer share.
 SourcerType = Literal["recruiter", "tsn"]
@@ -28,6 +28,8 @@ class CandidateSourced(Event):
     by: str
     at: datetime
 
+    personal = Personal(("notes",), kind="candidate", key="candidate_id")
+
 
 class CompanySourced(Event):
     company_id: UUID
@@ -40,3 +42,5 @@ class CompanySourced(Event):
     notes: str | None
     by: str
     at: datetime
+
+    not_personal = frozenset({"notes"})  # how a company was brought in: business text about the company

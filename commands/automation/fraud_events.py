@@ -36,6 +36,8 @@ class FraudSignalRaised(Event):
     by: str
     at: datetime
 
+    not_personal = frozenset({"signal_data"})  # the analyzer's evidence: ids and counts
+
 
 class FraudSignalResolved(Event):
     """A platform admin dealt with the signal (it was real)."""
@@ -45,6 +47,8 @@ class FraudSignalResolved(Event):
     by: str
     at: datetime
 
+    not_personal = frozenset({"notes"})  # the admin's finding on a marketplace signal (business text)
+
 
 class FraudSignalMarkedFalsePositive(Event):
     """A platform admin found nothing wrong behind the signal."""
@@ -53,6 +57,8 @@ class FraudSignalMarkedFalsePositive(Event):
     notes: str
     by: str
     at: datetime
+
+    not_personal = frozenset({"notes"})  # the admin's finding on a marketplace signal (business text)
 
 
 FraudSignalEvent = FraudSignalRaised | FraudSignalResolved | FraudSignalMarkedFalsePositive

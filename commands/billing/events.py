@@ -8,11 +8,12 @@ Money is integer cents and rates integer basis points (2000 = 20%). A plan is na
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
-from commands.core import Event
+from commands.core import Event, Personal
 from commands.identity.events import Json
 
 PlanTier = Literal["starter", "pro", "partner"]
@@ -46,12 +47,16 @@ class PlanDefined(Event):
     by: str
     at: datetime
 
+    not_personal = frozenset({"name"})  # the plan's name
+
 
 class PlanUpdated(Event):
     tier: PlanTier
     changes: dict[str, Json]
     by: str
     at: datetime
+
+    not_personal = frozenset({"changes"})  # the plan's own fields (see PlanDefined)
 
 
 class SplitsRatesSet(Event):
@@ -143,6 +148,9 @@ class BillingProfileSaved(Event):
     by: str
     at: datetime
 
+    # The contact's email and name, and a firm's tax id and address, which for a one-person firm are its owner's.
+    personal = Personal(("billing_email", "billing_contact_name", "tax_id", "address"), kind="billing", key="owner_id")
+
 
 class BillingCustomerAttached(Event):
     owner_kind: BillingOwnerKind
@@ -227,8 +235,33 @@ class ConnectAccountDisabled(Event):
     reason: str
     at: datetime
 
+    not_personal = frozenset({"reason"})  # Stripe's reason code for the disabled account
+
 
 # --- Stripe webhooks --------------------------------------------------------------------------------------
+
+def stripe_payload_subject(data: Mapping[str, Any]) -> str:
+    """Whose data a Stripe event holds: the connected account it happened on, else the account or customer its
+    object is or belongs to (`stripe:<id>`), else the event itself (`stripewebhook:<event id>`: the platform's own
+    balance and payouts), so that every payload is sealed under some key."""
+    payload = data.get("payload")
+    inner = payload.get("data") if isinstance(payload, Mapping) else None
+    obj = inner.get("object") if isinstance(inner, Mapping) else None
+    obj = obj if isinstance(obj, Mapping) else {}
+    customer = obj.get("customer")
+    if isinstance(customer, Mapping):  # an expanded customer
+        customer = customer.get("id")
+    destination = obj.get("destination")
+    for ident in (
+        data.get("account"),
+        obj.get("id") if obj.get("object") in ("account", "customer") else None,
+        customer,
+        destination if isinstance(destination, str) and destination.startswith("acct_") else None,
+    ):
+        if isinstance(ident, str) and ident:
+            return f"stripe:{ident}"
+    return f"stripewebhook:{data.get('stripe_event_id')}"
+
 
 class StripeWebhookReceived(Event):
     """A verified Stripe event, as delivered (floats, which jsonb would not keep exactly, as their text)."""
@@ -242,9 +275,13 @@ class StripeWebhookReceived(Event):
     payload: dict[str, Json]
     received_at: datetime
 
+    personal = Personal(("payload",), subject_of_data=stripe_payload_subject)
+
 
 class StripeWebhookProcessed(Event):
     stripe_event_id: str
     outcome: Literal["processed", "ignored"]
     reason: str | None
     at: datetime
+
+    not_personal = frozenset({"reason"})  # our own account of the outcome, not the payload

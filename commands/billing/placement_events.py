@@ -126,6 +126,8 @@ class InvoiceIssued(Event):
     by: str
     at: datetime
 
+    not_personal = frozenset({"hosted_invoice_url", "invoice_pdf_url"})  # Stripe's links to the company's invoice
+
 
 class InvoiceFinalized(Event):
     placement_id: UUID
@@ -135,6 +137,8 @@ class InvoiceFinalized(Event):
     invoice_pdf_url: str | None
     due_date: date | None
     at: datetime
+
+    not_personal = frozenset({"hosted_invoice_url", "invoice_pdf_url"})  # see InvoiceIssued
 
 
 class InvoicePaid(Event):
@@ -153,6 +157,8 @@ class InvoicePaymentFailed(Event):
     invoice_id: UUID
     reason: str
     at: datetime
+
+    not_personal = frozenset({"reason"})  # the card network's or Stripe's decline reason for the company's payment
 
 
 class InvoiceClosed(Event):
@@ -213,6 +219,8 @@ class PayoutTransferFailed(Event):
     final: bool
     at: datetime
 
+    not_personal = frozenset({"reason"})  # Stripe's error on the transfer
+
 
 class PayoutConnectRequired(Event):
     """The payee has no onboarded Connect account: the transaction waits, and is paid once they onboard."""
@@ -251,6 +259,8 @@ class PayoutBankFailed(Event):
     reason: str
     at: datetime
 
+    not_personal = frozenset({"reason"})  # Stripe's failure code for the bank payout
+
 
 class PayoutScheduleCompleted(Event):
     """Every transaction of the run has an outcome: processed (even when some wait for Connect) or failed."""
@@ -268,6 +278,8 @@ class PayoutScheduleCancelled(Event):
     by: str
     at: datetime
 
+    not_personal = frozenset({"reason"})  # why an admin cancelled a payout run
+
 
 # --- escrow holds and disputes ----------------------------------------------------------------------------------
 
@@ -279,6 +291,8 @@ class EscrowHoldPlaced(Event):
     release_on: datetime | None
     by: str
     at: datetime
+
+    not_personal = frozenset({"reason"})  # why money is held: part of the placement's money trail
 
 
 class EscrowHoldReleased(Event):
@@ -307,6 +321,10 @@ class DisputeOpened(Event):
     raised_by_role: DisputeRole
     at: datetime
 
+    # A dispute's reason and outcome notes are the parties' business case about the fee, kept with the money
+    # trail that audit bundles carry; they are about the placement, not a person's own data.
+    not_personal = frozenset({"reason"})
+
 
 class DisputeUnderReview(Event):
     placement_id: UUID
@@ -322,3 +340,5 @@ class DisputeClosed(Event):
     notes: str
     by: str
     at: datetime
+
+    not_personal = frozenset({"notes"})  # see DisputeOpened

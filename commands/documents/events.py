@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from commands.core import Event
+from commands.core import Event, Personal
 
 # The most text kept per document: a long resume is ~20k characters, a book ~500k.
 MAX_TEXT_CHARS = 200_000
@@ -53,6 +53,8 @@ class DocumentUploaded(Event):
     by: str
     at: datetime
 
+    personal = Personal(("filename",), kind="document", key="document_id")  # "Jane Doe CV.pdf"
+
 
 class DocumentTextExtracted(Event):
     """What text the document gave for the AI review: `text` when `text_status` is extracted, else `reason`."""
@@ -63,6 +65,9 @@ class DocumentTextExtracted(Event):
     truncated: bool
     reason: str | None
     at: datetime
+
+    personal = Personal(("text",), kind="document", key="document_id")
+    not_personal = frozenset({"reason"})  # why no text could be had (unsupported kind, damaged PDF)
 
 
 class DocumentDeleted(Event):

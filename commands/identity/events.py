@@ -13,8 +13,9 @@ so rules over all its members are checked in one place), `invitation-<invitation
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from typing_extensions import TypeAliasType
@@ -57,6 +58,8 @@ class UserProfileUpdated(Event):
     by: str
     at: datetime
 
+    personal = Personal(("changes",), kind="user", key="user_id")
+
 
 class UserDeleted(Event):
     user_id: UUID
@@ -83,6 +86,8 @@ class OnboardingProgressed(Event):
     completed_at: datetime | None
     by: str
     at: datetime
+
+    personal = Personal(("metadata",), kind="user", key="user_id")  # the wizard's answers, the person's own
 
 
 class UserRoleGranted(Event):
@@ -113,6 +118,8 @@ class ConsentRecorded(Event):
     by: str
     at: datetime
 
+    personal = Personal(("ip_address", "user_agent"), kind="user", key="user_id")
+
 
 # --- organizations and their memberships ----------------------------------------------------------
 
@@ -125,6 +132,8 @@ class OrganizationCreated(Event):
     by: str
     at: datetime
 
+    not_personal = frozenset({"name", "slug"})  # an organization's name, not a person's
+
 
 class OrganizationRenamed(Event):
     organization_id: UUID
@@ -132,6 +141,8 @@ class OrganizationRenamed(Event):
     slug: str
     by: str
     at: datetime
+
+    not_personal = frozenset({"name", "slug"})  # an organization's name, not a person's
 
 
 class OrganizationDeleted(Event):
@@ -182,6 +193,8 @@ class InvitationCreated(Event):
     expires_at: datetime
     at: datetime
 
+    personal = Personal(("email",), kind="invitation", key="invitation_id")
+
 
 class InvitationAccepted(Event):
     """Carries everything a process manager needs to add the membership to the organization's stream."""
@@ -194,6 +207,8 @@ class InvitationAccepted(Event):
     email: str
     by: str
     at: datetime
+
+    personal = Personal(("email",), kind="invitation", key="invitation_id")
 
 
 class InvitationRevoked(Event):
@@ -211,6 +226,27 @@ class InvitationExpired(Event):
 
 # --- webhooks -------------------------------------------------------------------------------------
 
+# The Clerk event types whose `data` is about one user, and where that user's Clerk id sits in it.
+_CLERK_USER_ID = {"user": ("id",), "session": ("user_id",), "organizationMembership": ("public_user_data", "user_id"),
+                  "email": ("user_id",), "sms": ("user_id",)}
+# Organization payloads name the organization; an organization invitation names it as `organization_id`.
+_CLERK_ORG_ID = {"organization": ("id",), "organizationInvitation": ("organization_id",),
+                 "organizationDomain": ("organization_id",)}
+
+
+def clerk_payload_subject(data: Mapping[str, Any]) -> str:
+    """Whose data a Clerk payload holds: `clerk:<user id>` for a user's, `clerk:<org id>` for an organization's,
+    else the delivery itself (`clerkwebhook:<svix id>`), so that every payload is sealed under some key."""
+    payload = data.get("payload")
+    inner = payload.get("data") if isinstance(payload, Mapping) else None
+    family = str(data.get("event_type") or "").split(".", 1)[0]
+    path = _CLERK_USER_ID.get(family) or _CLERK_ORG_ID.get(family)
+    ident: Any = inner if path else None
+    for step in path or ():
+        ident = ident.get(step) if isinstance(ident, Mapping) else None
+    return f"clerk:{ident}" if isinstance(ident, str) and ident else f"clerkwebhook:{data.get('svix_id')}"
+
+
 class ClerkWebhookReceived(Event):
     """A verified Clerk webhook exactly as delivered, kept so every identity change can be traced to it."""
 
@@ -219,6 +255,8 @@ class ClerkWebhookReceived(Event):
     event_type: str
     payload: dict[str, Json]
     received_at: datetime
+
+    personal = Personal(("payload",), subject_of_data=clerk_payload_subject)
 
 
 class ClerkWebhookProcessed(Event):
@@ -231,3 +269,6 @@ class ClerkWebhookProcessed(Event):
     outcome: Literal["processed", "ignored"]
     reason: str | None
     at: datetime
+
+    not_personal = frozenset({"reason"})  # our own account of the outcome (a refusal's message), not payload data
+

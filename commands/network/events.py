@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from commands.core import Event
+from commands.core import Event, Personal
 
 # --- recruiters -----------------------------------------------------------------------------------
 
@@ -66,6 +66,12 @@ class RecruiterCreated(Event):
     by: str
     at: datetime
 
+    # The public profile: the slug is chosen by the recruiter and usually spells their name.
+    personal = Personal(
+        ("slug", "bio", "tagline", "location", "years_experience", "industries", "specialties", "phone"),
+        kind="recruiter", key="recruiter_id",
+    )
+
 
 class RecruiterProfileUpdated(Event):
     """Only the fields that changed, each with its new value (None clears it)."""
@@ -75,6 +81,8 @@ class RecruiterProfileUpdated(Event):
     by: str
     at: datetime
 
+    personal = Personal(("changes",), kind="recruiter", key="recruiter_id")
+
 
 class RecruiterStatusChanged(Event):
     recruiter_id: UUID
@@ -83,6 +91,8 @@ class RecruiterStatusChanged(Event):
     reason: str | None
     by: str
     at: datetime
+
+    personal = Personal(("reason",), kind="recruiter", key="recruiter_id")
 
 
 # --- recruiter ↔ candidate (right to represent) ---------------------------------------------------
@@ -159,6 +169,8 @@ class RecruiterCandidateConsentGiven(Event):
     by: str
     at: datetime
 
+    personal = Personal(("ip_address", "user_agent"), kind="candidate", key="candidate_id")
+
 
 class RecruiterCandidateConsentDeclined(Event):
     relationship_id: UUID
@@ -167,6 +179,8 @@ class RecruiterCandidateConsentDeclined(Event):
     reason: str | None
     by: str
     at: datetime
+
+    personal = Personal(("reason",), kind="candidate", key="candidate_id")
 
 
 class RecruiterCandidateTerminated(Event):
@@ -179,6 +193,8 @@ class RecruiterCandidateTerminated(Event):
     reason: str
     by: str
     at: datetime
+
+    personal = Personal(("reason",), kind="candidate", key="candidate_id")
 
 
 class RecruiterCandidateExpired(Event):
@@ -217,6 +233,8 @@ class RecruiterCompanyInvited(Event):
     by: str
     at: datetime
 
+    personal = Personal(("message",), kind="recruiter", key="recruiter_id")
+
 
 class RecruiterCompanyConnectionRequested(Event):
     """The recruiter asks to work with the company, acknowledging the terms as they ask."""
@@ -230,6 +248,8 @@ class RecruiterCompanyConnectionRequested(Event):
     terms_acknowledged_at: datetime
     by: str
     at: datetime
+
+    personal = Personal(("message",), kind="recruiter", key="recruiter_id")
 
 
 class RecruiterCompanyAccepted(Event):
@@ -256,6 +276,8 @@ class RecruiterCompanyDeclined(Event):
     by: str
     at: datetime
 
+    personal = Personal(("reason",), kind="recruiter", key="recruiter_id")
+
 
 class RecruiterCompanyTerminated(Event):
     """The relationship ends at `at` (or a pending one is withdrawn); jobs the recruiter owns need a decision."""
@@ -267,6 +289,8 @@ class RecruiterCompanyTerminated(Event):
     reason: str
     by: str
     at: datetime
+
+    personal = Personal(("reason",), kind="recruiter", key="recruiter_id")
 
 
 class RecruiterCompanyPermissionsChanged(Event):
@@ -297,6 +321,8 @@ class FirmCreated(Event):
     admin_take_rate_bps: int
     by: str
     at: datetime
+
+    not_personal = frozenset({"name", "slug"})  # a firm's trading name, the business's
 
 
 class FirmMemberAdded(Event):
@@ -354,6 +380,8 @@ class FirmSuspended(Event):
     by: str
     at: datetime
 
+    not_personal = frozenset({"reason"})  # why the platform suspended a firm: its standing as a business
+
 
 class FirmReactivated(Event):
     firm_id: UUID
@@ -371,6 +399,8 @@ class FirmInvitationCreated(Event):
     by: str
     at: datetime
 
+    personal = Personal(("email",), kind="invitation", key="invitation_id")
+
 
 class FirmInvitationAccepted(Event):
     """Always followed by `FirmMemberAdded` for the accepting user."""
@@ -382,6 +412,8 @@ class FirmInvitationAccepted(Event):
     user_id: UUID
     by: str
     at: datetime
+
+    personal = Personal(("email",), kind="invitation", key="invitation_id")
 
 
 class FirmInvitationRevoked(Event):

@@ -7,17 +7,24 @@ the source event is delivered, it is notified once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
-from commands.core import Event
+from commands.core import Event, Personal
 
 Category = Literal[
     "applications", "interviews", "offers_hires", "placements", "candidates", "jobs_matches", "calls", "messaging",
     "billing", "security", "invitations", "engagement",
 ]
 Priority = Literal["low", "normal", "high", "urgent"]
+
+
+def email_subject(data: Mapping[str, Any]) -> str:
+    """An email to a user is theirs (`user:<id>`); one to an address with no user is a contact's of its own."""
+    user_id = data.get("user_id")
+    return f"user:{user_id}" if user_id else f"contact:{data.get('notification_id')}"
 
 
 class NotificationCreated(Event):
@@ -33,6 +40,9 @@ class NotificationCreated(Event):
     priority: Priority
     source_event_id: UUID
     at: datetime
+
+    personal = Personal(("title", "body"), kind="user", key="user_id")
+    not_personal = frozenset({"action_url"})  # a link into the app made of ids
 
 
 class NotificationRead(Event):
@@ -64,6 +74,8 @@ class EmailSent(Event):
     source_event_id: UUID
     at: datetime
 
+    personal = Personal(("recipient_email", "subject", "text", "html"), subject_of_data=email_subject)
+
 
 class EmailFailed(Event):
     """The provider refused the email (a bad address, a rejected request): retrying would not help."""
@@ -76,6 +88,9 @@ class EmailFailed(Event):
     reason: str
     source_event_id: UUID
     at: datetime
+
+    # The provider's refusal may quote the address, so the reason is sealed with it.
+    personal = Personal(("recipient_email", "subject", "reason"), subject_of_data=email_subject)
 
 
 class NotificationPreferenceSet(Event):
