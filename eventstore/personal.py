@@ -304,8 +304,11 @@ class Keyring:
             )
             return {r[0] for r in await cur.fetchall()}
 
-    async def rotate(self, batch: int = 1000) -> int:
-        """Rewrap every data key not wrapped by the current KEK with it; returns how many were rewrapped."""
+    async def rotate(self, batch: int = 1000, progress: Callable[[int], None] | None = None) -> int:
+        """Rewrap every data key not wrapped by the current KEK with it; returns how many were rewrapped.
+
+        `progress` is told the running count after each batch. Running it again rewraps nothing.
+        """
         rewrapped = 0
         async with self.pool.connection() as conn:
             keks = await self._kek_list(conn)
@@ -328,6 +331,8 @@ class Keyring:
                         ],
                     )
                 rewrapped += len(rows)
+                if progress is not None:
+                    progress(rewrapped)
 
     # -- key-encryption keys
 

@@ -434,3 +434,10 @@ def audit_keygen() -> None:
     key = Ed25519PrivateKey.generate()
     typer.echo(f"AUDIT_SIGNING_KEY={encode_key(key)}")
     typer.echo(f"public key: {public_key_hex(key.public_key())}")
+
+
+# --- keys that protect personal data -------------------------------------------------------------------------------
+
+from infra.keys_cli import keys_app  # noqa: E402 - a sub-command group of its own module
+
+app.add_typer(keys_app, name="keys")
