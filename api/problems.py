@@ -21,6 +21,7 @@ from commands.core import (
     RuleViolation,
 )
 from eventstore import Conflict as VersionConflict
+from eventstore import SubjectErased
 from infra.payments import PaymentRefused, PaymentsUnavailable
 
 PROBLEM_JSON = "application/problem+json"
@@ -103,6 +104,11 @@ def install_problem_handlers(app: FastAPI) -> None:
             409, "version conflict", str(exc), code="version_conflict",
             expected_version=exc.expected, current_version=exc.actual,
         )
+
+    @app.exception_handler(SubjectErased)
+    async def subject_erased(_: Request, exc: SubjectErased) -> JSONResponse:
+        return problem(410, "subject erased", "the personal data of a person this request names has been erased:"
+                       " nothing new is recorded about them", code="subject_erased")
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
