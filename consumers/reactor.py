@@ -40,6 +40,7 @@ from eventstore import (
 from infra.mail import Mailer
 from infra.payments import Payments
 from infra.settings import Settings
+from infra.storage import Storage
 
 log = structlog.get_logger(__name__)
 
@@ -52,11 +53,13 @@ class PermanentError(Exception):
 
 @dataclass(frozen=True)
 class ReactorContext:
-    """What side effects need beyond the store: the settings, the payment provider and the mailer."""
+    """What side effects need beyond the store: the settings, the payment provider, the mailer and where
+    documents are stored."""
 
     settings: Settings
     payments: Payments
     mailer: Mailer | None = None
+    storage: Storage | None = None
 
 
 @dataclass(frozen=True)

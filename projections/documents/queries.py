@@ -60,3 +60,10 @@ async def resume_text_for(db: psycopg.AsyncConnection, candidate_id: UUID,
 async def cover_letter_text_for(db: psycopg.AsyncConnection, application_id: UUID) -> str | None:
     """The text of the newest cover letter attached to the application, if any."""
     return await _newest_text(db, "application", application_id, ["cover_letter"])
+
+
+async def storage_keys_of(conn: psycopg.AsyncConnection, document_ids: list[UUID]) -> list[str]:
+    """Where the content of these documents is stored, deleted documents included (for an erasure)."""
+    rows = await fetch_all(conn, "SELECT DISTINCT storage_key FROM documents.documents WHERE id = ANY(%s)"
+                                 " ORDER BY storage_key", (document_ids,))
+    return [r["storage_key"] for r in rows]

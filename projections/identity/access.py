@@ -327,6 +327,8 @@ def users_touched(events: Iterable[Any]) -> set[UUID] | None:
         user_id = event.data.get("user_id")
         if user_id:
             touched.add(UUID(str(user_id)))
+        if event.type == "SubjectErased":  # an erasure closes the accounts it lists
+            touched.update(UUID(str(u)) for u in event.data.get("user_ids", ()))
     return touched
 
 

@@ -40,3 +40,13 @@ async def list_mailbox(db: psycopg.AsyncConnection, *, to: str | None = None, pa
         params.append(to)
     return await fetch_page(db, "notifications.emails e", condition, params, "e.at DESC, e.notification_id", page,
                             limit, columns="e.*")
+
+
+async def notifications_about(db: psycopg.AsyncConnection, source_event_ids: list[UUID]) -> list[UUID]:
+    """The in-app notifications and emails sent because of these events, to whomever (for an erasure: what
+    told other people about the person erased)."""
+    cur = await db.execute(
+        "SELECT id FROM notifications.inbox WHERE source_event_id = ANY(%(events)s)"
+        " UNION SELECT notification_id FROM notifications.emails WHERE source_event_id = ANY(%(events)s)"
+        " ORDER BY 1", {"events": source_event_ids})
+    return [row[0] for row in await cur.fetchall()]
