@@ -1,5 +1,9 @@
 """Taking an audit export: the placement's money trail, bundled and signed, and the export recorded as an event
-(after the bundle is built, so a bundle shows the exports before it, never itself)."""
+(after the bundle is built, so a bundle shows the exports before it, never itself).
+
+The personal fields of the trail are opened here, with the data keys the trail's read loaded, for the timeline
+and the report only (an erased field reads `[erased]`, whatever its type); the parties are named from their own
+streams at the same moment. `events.jsonl` keeps every event as stored."""
 
 from __future__ import annotations
 
@@ -15,7 +19,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from commands.audit.events import ExporterRole
 from commands.audit.export import RecordExport, audit_export
 from eventstore import EventStore, Metadata, handle
+from eventstore.personal import ERASED, open_fields
 from projections.audit.bundle import MANIFEST, build_bundle
+from projections.audit.parties import trail_parties
 from projections.audit.trail import money_trail
 
 
@@ -35,11 +41,17 @@ async def export_placement(store: EventStore, placement_id: UUID, exporter: str,
         events = await money_trail(store, db, placement_id)
     if not events:
         return None
+
+    # The trail's read loaded its subjects' keys: open each event once, for the parties and the bundle.
+    opened = {e.event_id: open_fields(e.data, e.event_id, store.keyring.key, lambda _: ERASED) for e in events}
+    parties = await trail_parties(store, [{"type": e.type, "data": opened[e.event_id], "metadata": e.metadata}
+                                          for e in events])
     now = datetime.now(UTC)
     export_id = uuid4()
     bundle = build_bundle(events, {"placement_id": str(placement_id), "export_id": str(export_id),
                                    "exported_at": now.isoformat(), "exporter": exporter, "exporter_role": role,
-                                   "feed_position": str(head)}, key)
+                                   "feed_position": str(head)}, key, open_data=lambda e: opened[e.event_id],
+                          parties=parties)
     with zipfile.ZipFile(io.BytesIO(bundle)) as zf:
         manifest_sha256 = hashlib.sha256(zf.read(MANIFEST)).hexdigest()
     await handle(store, audit_export, placement_id, RecordExport(

@@ -3,7 +3,10 @@
 A bundle is a zip of four files:
 - `events.jsonl`: every event of the trail's streams, whole streams from version 1, in feed order, one
   canonical JSON object a line, with its hash (the stream's SHA-256 chain, see `eventstore/hashing.py`);
-- `timeline.csv`, `report.html`: the same story for a person (`projections/audit/report.py`);
+- `timeline.csv`, `report.html`: the same story for a person (`projections/audit/report.py`), told from the
+  events with their personal fields opened at export time and the parties named (`parties.py`); the events
+  themselves stay in `events.jsonl` as stored, personal fields sealed, so every chain verifies — also after a
+  person's data is erased;
 - `manifest.json`: the placement, the export (who, when, at which feed position), each stream's count and
   hash-chain tip, the SHA-256 of the three other files, the Ed25519 public key, and the signature over all
   of that (canonical JSON of the manifest without its `signature`).
@@ -23,7 +26,7 @@ import hashlib
 import io
 import zipfile
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -35,6 +38,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from eventstore import Position, RecordedEvent, canonical_json, stream_type_of, verify_chain
+from projections.audit.parties import Party
 from projections.audit.report import money_table, report_html, timeline, timeline_csv
 
 FORMAT = "splits-audit-bundle/1"
@@ -80,15 +84,22 @@ def _streams(lines: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return dict(sorted(summary.items()))
 
 
-def build_bundle(events: list[RecordedEvent], export: dict[str, Any], key: Ed25519PrivateKey) -> bytes:
-    """The zip of the trail `events` (feed order), described by `export` (placement, exporter, time, position)."""
+def build_bundle(events: list[RecordedEvent], export: dict[str, Any], key: Ed25519PrivateKey, *,
+                 open_data: Callable[[RecordedEvent], dict[str, Any]] | None = None,
+                 parties: Mapping[str, Party] | None = None) -> bytes:
+    """The zip of the trail `events` (feed order), described by `export` (placement, exporter, time, position).
+
+    `open_data` gives an event's data with its personal fields opened, for the files a person reads (the events
+    as stored otherwise); `parties` names the people in them."""
     lines = [event_line(e) for e in events]
     export = {**export, "event_count": len(lines), "stream_count": len({line["stream_id"] for line in lines})}
-    rows = timeline(lines)  # for both the CSV and the report
+    readable = lines if open_data is None else [{**line, "data": open_data(e)} for line, e in zip(lines, events,
+                                                                                                   strict=True)]
+    rows = timeline(readable, parties)  # for both the CSV and the report
     contents = {
         EVENTS: b"".join(canonical_json(line) + b"\n" for line in lines),
-        TIMELINE: timeline_csv(lines, rows).encode(),
-        REPORT: report_html(export, lines, money_table(lines), rows).encode(),
+        TIMELINE: timeline_csv(readable, rows).encode(),
+        REPORT: report_html(export, readable, money_table(readable), rows, parties).encode(),
     }
     manifest: dict[str, Any] = {
         "format": FORMAT, **export, "streams": _streams(lines),

@@ -1,8 +1,11 @@
 """The two files of an audit bundle a person reads: `timeline.csv` and `report.html` (domain §5, §12).
 
-Both are pure functions of the bundle's `events.jsonl` lines (in feed order), so whoever holds only the bundle
-can recompute them and compare. The money table is rebuilt from the events alone — never from a read model —
-so that it shows what the trail says, and its checks show whether the trail adds up to the cent.
+Both are pure functions of the trail's events (in feed order) and of the parties' names. The export gives them
+the events with their personal fields opened (`events.jsonl` keeps them sealed, as stored, so the chains
+verify) and the names looked up at export time (`parties.py`); an erased field reads `[erased]`, an erased
+person `erased`. The money table needs nothing personal: it is rebuilt from the events alone — never from a read
+model — so that it shows what the trail says, and whoever holds only the bundle can recompute it from
+`events.jsonl` and compare; its checks show whether the trail adds up to the cent.
 
 Every value from an event is untrusted text: the CSV neutralises spreadsheet formulas; the HTML is rendered
 with autoescaping, under a Content-Security-Policy that forbids scripts and every external resource. Money
@@ -49,13 +52,19 @@ from commands.billing.placement_events import (
     PlacementSnapshotFrozen,
     PlacementSplitsComputed,
 )
-from eventstore.registry import EventRegistry
+from eventstore.personal import ERASED, is_sealed
+from eventstore.registry import EventRegistry, erased_value
+from projections.audit.parties import Party, parties_rows
 
 Line = Mapping[str, Any]
 """One parsed line of `events.jsonl`: position, stream_id, stream_type, version, event_id, type,
 schema_version, recorded_at, data, metadata, hash."""
 
-TIMELINE_COLUMNS = ("position", "recorded_at", "stream_id", "version", "event_type", "actor", "summary")
+TIMELINE_COLUMNS = ("position", "recorded_at", "stream_id", "version", "event_type", "actor", "actor_name",
+                    "actor_role", "summary")
+
+Parties = Mapping[str, Party]
+"""The trail's people and firms by id (`parties.trail_parties`); empty when the names are not at hand."""
 
 
 # --- formatting ------------------------------------------------------------------------------------------------
@@ -212,10 +221,19 @@ def _money_events() -> EventRegistry:
 
 
 def _decode(line: Line) -> Any:
+    """The typed money event of a line. A personal field still sealed (a line as stored) or erased reads as its
+    type's erased value: the money table needs none of them (a placement's salary is the candidate's; its fee
+    is the marketplace's), so it comes out the same from `events.jsonl` as from the opened events."""
     registry = _money_events()
     name = line["type"]
-    return registry.class_of(name).model_validate(registry.upcast(name, int(line["schema_version"]),
-                                                                  dict(line["data"])))
+    cls = registry.class_of(name)
+    data = {field: erased_value(cls, field) if is_sealed(value) or (value == ERASED and _not_text(cls, field)) else value
+            for field, value in dict(line["data"]).items()}
+    return cls.model_validate(registry.upcast(name, int(line["schema_version"]), data))
+
+
+def _not_text(cls: Any, field: str) -> bool:
+    return erased_value(cls, field) != ERASED
 
 
 def _where(line: Line) -> str:
@@ -376,6 +394,8 @@ class TimelineRow(NamedTuple):
     version: str
     event_type: str
     actor: str
+    actor_name: str
+    actor_role: str
     summary: str
 
 
@@ -390,7 +410,9 @@ def _text(value: Any, limit: int = _SUMMARY_TEXT) -> str:
 
 
 def _usd(value: Any) -> str:
-    """An untrusted amount in cents as dollars; `?` when it is not an integer."""
+    """An untrusted amount in cents as dollars; `erased` for an erased one, `?` when it is not an integer."""
+    if value == ERASED:
+        return "erased"
     return dollars(value) if isinstance(value, int) and not isinstance(value, bool) else "?"
 
 
@@ -400,11 +422,20 @@ def _rate(value: Any) -> str:
 
 class _Narrator:
     """One-line summaries of events, remembering what later events refer to by id (the Stripe invoice of our
-    invoice id; the payee and kind of a transaction)."""
+    invoice id; the payee and kind of a transaction), and naming the parties it knows beside their ids."""
 
-    def __init__(self) -> None:
+    def __init__(self, parties: Parties | None = None) -> None:
         self.invoices: dict[str, str] = {}
         self.transactions: dict[str, str] = {}
+        self.parties = parties or {}
+
+    def _who(self, value: Any) -> str:
+        """An id as a summary shows it: `Name (role; id)` for a known party, else the id alone."""
+        party = self.parties.get(str(value)) if value is not None else None
+        if party is None:
+            return _text(value)
+        name = _text(party.name or "name unknown", 80)
+        return f"{name} ({_text(party.role, 80) + '; ' if party.roles else ''}{_text(value)})"
 
     def _invoice(self, d: Mapping[str, Any]) -> str:
         return self.invoices.get(str(d.get("invoice_id")), _text(d.get("invoice_id")))
@@ -416,8 +447,11 @@ class _Narrator:
         """One case per event type it knows; any other is summarised by its type."""
         match kind:
             case "PlacementCreated":
-                return (f"Placement created: salary {_usd(d.get('salary_cents'))}, fee {_rate(d.get('fee_bps'))}"
-                        f" = {_usd(d.get('fee_cents'))}, guarantee {_text(d.get('guarantee_days'))} days")
+                candidate = f" of candidate {self._who(d.get('candidate_id'))}" if str(
+                    d.get("candidate_id")) in self.parties else ""
+                return (f"Placement created{candidate}: salary {_usd(d.get('salary_cents'))}, fee "
+                        f"{_rate(d.get('fee_bps'))} = {_usd(d.get('fee_cents'))}, guarantee "
+                        f"{_text(d.get('guarantee_days'))} days")
             case "PlacementStateChanged":
                 why = f" ({_text(d['reason'])})" if d.get("reason") else ""
                 return f"Placement {_text(d.get('from_state'))} → {_text(d.get('to_state'))}{why}"
@@ -434,7 +468,7 @@ class _Narrator:
                     if isinstance(t, Mapping):
                         self.transactions[str(t.get("transaction_id"))] = (
                             f"{_text(t.get('kind'))} ({_text(t.get('role'))}) to {_text(t.get('payee_kind'))} "
-                            f"{_text(t.get('payee_id'))}")
+                            f"{self._who(t.get('payee_id'))}")
                 total = sum(s.get("amount_cents", 0) for s in splits if isinstance(s, Mapping)
                             and isinstance(s.get("amount_cents"), int))
                 return (f"Fee {_usd(d.get('fee_cents'))} split: {len(splits)} split(s) totalling {_usd(total)}, "
@@ -492,8 +526,9 @@ class _Narrator:
             case "EscrowHoldCancelled":
                 return f"Escrow hold cancelled by {_text(d.get('by'))}"
             case "DisputeOpened":
-                return (f"Dispute opened ({_text(d.get('dispute_type'))}) by {_text(d.get('raised_by'))} "
-                        f"({_text(d.get('raised_by_role'))}): {_text(d.get('reason'))}")
+                by = self._who(d.get("raised_by")) if str(d.get("raised_by")) in self.parties else (
+                    f"{_text(d.get('raised_by'))} ({_text(d.get('raised_by_role'))})")
+                return f"Dispute opened ({_text(d.get('dispute_type'))}) by {by}: {_text(d.get('reason'))}"
             case "DisputeUnderReview":
                 return f"Dispute under review by {_text(d.get('by'))}"
             case "DisputeClosed":
@@ -513,7 +548,9 @@ class _Narrator:
                 return f"Email “{_text(d.get('subject'))}” to {_text(d.get('recipient_email'))} failed: " \
                        f"{_text(d.get('reason'))}"
             case "AuditBundleExported":
-                return (f"Audit bundle exported by {_text(d.get('exporter'))} ({_text(d.get('exporter_role'))}) at "
+                by = self._who(d.get("exporter")) if str(d.get("exporter")) in self.parties else (
+                    f"{_text(d.get('exporter'))} ({_text(d.get('exporter_role'))})")
+                return (f"Audit bundle exported by {by} at "
                         f"feed position {_text(d.get('feed_position'))}: {_text(d.get('event_count'))} events, "
                         f"manifest sha256 {_text(d.get('manifest_sha256'), 16)}")
             case _ if d.get("from_stage") and d.get("to_stage"):
@@ -522,16 +559,20 @@ class _Narrator:
         return _text(kind)
 
 
-def timeline(lines: Sequence[Line]) -> list[TimelineRow]:
-    """One row per line, in feed order, each with a one-line human summary of its event."""
-    narrator, rows = _Narrator(), []
+def timeline(lines: Sequence[Line], parties: Parties | None = None) -> list[TimelineRow]:
+    """One row per line, in feed order, each with its actor's name and role when `parties` knows them and a
+    one-line human summary of its event."""
+    narrator, rows = _Narrator(parties), []
     for line in lines:
         data, meta = line.get("data"), line.get("metadata")
         kind = _text(line.get("type"))
+        actor = _text(meta.get("actor") if isinstance(meta, Mapping) else None)
+        party = narrator.parties.get(actor)
         rows.append(TimelineRow(
             position=_text(line.get("position")), recorded_at=_text(line.get("recorded_at")),
             stream_id=_text(line.get("stream_id")), version=_text(line.get("version")), event_type=kind,
-            actor=_text(meta.get("actor") if isinstance(meta, Mapping) else None),
+            actor=actor, actor_name=_text(party.name if party else None, 80),
+            actor_role=_text(party.role if party else None, 80),
             summary=narrator.summary(kind, data if isinstance(data, Mapping) else {}),
         ))
     return rows
@@ -548,7 +589,7 @@ def _cell(value: str) -> str:
 
 def timeline_csv(lines: Sequence[Line], rows: Sequence[TimelineRow] | None = None) -> str:
     """`timeline.csv`: RFC 4180 (CRLF line ends, quoted as needed), a header row then one row per event.
-    `rows` is `timeline(lines)` when the caller has it already."""
+    `rows` is `timeline(lines, parties)` when the caller has it already (the actors' names come with it)."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, dialect="excel", lineterminator="\r\n")
     writer.writerow(TIMELINE_COLUMNS)
@@ -559,13 +600,15 @@ def timeline_csv(lines: Sequence[Line], rows: Sequence[TimelineRow] | None = Non
 # --- the report ------------------------------------------------------------------------------------------------
 
 def report_html(export: Mapping[str, Any], lines: Sequence[Line], money: MoneyTable,
-                rows: Sequence[TimelineRow] | None = None) -> str:
+                rows: Sequence[TimelineRow] | None = None, parties: Parties | None = None) -> str:
     """`report.html`: one self-contained page (inline CSS, no scripts, no external resources) with the export's
-    header, the money table and its checks, the payouts with their Stripe ids, and the timeline (`rows`, when
-    the caller has `timeline(lines)` already)."""
+    header, the parties by name and role, the money table and its checks, the payouts with their Stripe ids, and
+    the timeline (`rows`, when the caller has `timeline(lines, parties)` already)."""
     failing = [c for c in money.checks if not c.ok]
-    return _template().render(export=export, money=money, failing=failing,
-                              timeline=timeline(lines) if rows is None else rows)
+    parties = parties or {}
+    return _template().render(export=export, money=money, failing=failing, parties=parties,
+                              party_rows=parties_rows(parties),
+                              timeline=timeline(lines, parties) if rows is None else rows)
 
 
 @lru_cache(maxsize=1)
@@ -649,6 +692,21 @@ checks hold.</p>
 {% endif %}
 </header>
 
+{% if party_rows %}
+<section class="parties">
+<h2>Parties</h2>
+<table id="parties">
+<thead><tr><th>Role</th><th>Name</th><th>Id</th></tr></thead>
+<tbody>
+{% for p in party_rows %}
+<tr><td>{{ p.role or p.kind }}</td><td class="free">{{ p.name or "name unknown" }}</td>
+<td><span class="muted">{{ p.kind }}</span> <span class="id">{{ p.id }}</span></td></tr>
+{% endfor %}
+</tbody>
+</table>
+</section>
+{% endif %}
+
 <section class="money">
 <h2>Money</h2>
 <h3>Fee and splits</h3>
@@ -657,9 +715,9 @@ checks hold.</p>
 <th>Firm</th><th class="num">Firm take</th><th class="num">Net</th></tr></thead>
 <tbody>
 {% for s in money.splits %}
-<tr><td>{{ s.role }}</td><td class="id">{{ s.recruiter_id }}</td><td>{{ s.tier }}</td>
+<tr><td>{{ s.role }}</td><td>{% if s.recruiter_id in parties %}<span class="free">{{ parties[s.recruiter_id].name or "name unknown" }}</span><br>{% endif %}<span class="id">{{ s.recruiter_id }}</span></td><td>{{ s.tier }}</td>
 <td class="num">{{ s.rate_bps | pct }}</td><td class="num">{{ s.amount_cents | usd }}</td>
-<td class="id">{{ s.firm_id or "" }}</td>
+<td>{% if s.firm_id in parties %}<span class="free">{{ parties[s.firm_id].name }}</span><br>{% endif %}<span class="id">{{ s.firm_id or "" }}</span></td>
 <td class="num">{{ s.firm_take_cents | usd }}
 {%- if s.firm_take_bps %} <span class="muted">({{ s.firm_take_bps | pct }})</span>{% endif %}</td>
 <td class="num">{{ s.net_cents | usd }}</td></tr>
@@ -704,7 +762,7 @@ our invoice id <span class="id">{{ i.invoice_id }}</span>.</p>
 {% for t in money.transactions %}
 <tr><td>{{ t.kind }} <span class="muted">({{ t.role }})</span><br>
 <span class="id muted">{{ t.transaction_id }}</span></td>
-<td>{{ t.payee_kind }} <span class="id">{{ t.payee_id }}</span></td>
+<td>{{ t.payee_kind }}{% if t.payee_id in parties %} <span class="free">{{ parties[t.payee_id].name or "name unknown" }}</span>{% endif %} <span class="id">{{ t.payee_id }}</span></td>
 <td class="num">{{ t.amount_cents | usd }}
 {%- if t.transferred_cents is not none and t.transferred_cents != t.amount_cents %}
 <br>transferred {{ t.transferred_cents | usd }}{% endif %}</td>
@@ -746,7 +804,7 @@ our invoice id <span class="id">{{ i.invoice_id }}</span>.</p>
 <tbody>
 {% for d in money.disputes %}
 <tr><td class="id">{{ d.dispute_id }}</td><td>{{ d.dispute_type }}</td>
-<td class="free">{{ d.raised_by }} ({{ d.raised_by_role }})</td>
+<td class="free">{% if d.raised_by in parties %}{{ parties[d.raised_by].label }}<br><span class="id muted">{{ d.raised_by }}</span>{% else %}{{ d.raised_by }} ({{ d.raised_by_role }}){% endif %}</td>
 <td class="free">{{ d.reason }}</td><td>{{ d.status }}</td><td class="free">{{ d.notes or "" }}</td></tr>
 {% endfor %}
 </tbody>
@@ -784,7 +842,7 @@ our invoice id <span class="id">{{ i.invoice_id }}</span>.</p>
 {% for r in timeline %}
 <tr><td>{{ r.recorded_at | replace("T", " ", 1) }}<br><span class="id muted">{{ r.position }}</span></td>
 <td class="id">{{ r.stream_id }} <span class="muted">v{{ r.version }}</span></td>
-<td><strong>{{ r.event_type }}</strong><br><span class="muted free">{{ r.actor }}</span></td>
+<td><strong>{{ r.event_type }}</strong><br>{% if r.actor_name %}<span class="free">{{ r.actor_name }}{% if r.actor_role %} ({{ r.actor_role }}){% endif %}</span><br>{% endif %}<span class="muted free">{{ r.actor }}</span></td>
 <td class="free">{{ r.summary }}</td></tr>
 {% endfor %}
 </tbody>

@@ -23,10 +23,12 @@ import orjson
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from commands.ats import candidate as candidates
 from commands.ats import company as companies
 from commands.ats import placement as placements
 from commands.billing import placement_billing as money
 from commands.billing.placement_events import RoleSnapshot
+from commands.identity.user import user_id_for
 from eventstore import EventStore, canonical_json, handle
 from infra.audit_keys import encode_key
 from infra.settings import Settings
@@ -45,6 +47,8 @@ class Audit:
     run: str
     placement_id: UUID
     company_id: UUID
+    candidate_id: UUID
+    rex: UUID  # the candidate recruiter
 
     def as_(self, name: str) -> dict[str, str]:
         return dev_auth(f"user_{name}_{self.run}")
@@ -91,22 +95,26 @@ async def audit(fresh_store: EventStore, tmp_path: Path) -> AsyncIterator[Audit]
             recruiters[name] = UUID(created.json()["id"])
             await _known(client, ids[name], "recruiter")
         await _known(client, ids["cora"], "company_admin")
-        placement_id = uuid4()
-        await _placement_with_money(fresh_store, placement_id, company_id, recruiters["rex"], now)
-        yield Audit(client, fresh_store, settings, run, placement_id, company_id)
+        placement_id, candidate_id = uuid4(), uuid4()
+        await handle(fresh_store, candidates.candidate, candidate_id, candidates.CreateCandidate(
+            candidate_id=candidate_id, created_by_user_id=user_id_for(ids["rex"]), full_name=f"Cara Candidate {run}",
+            email=f"cara.{run}@example.com", by="seed", at=now), SEEDER)
+        await _placement_with_money(fresh_store, placement_id, company_id, candidate_id, recruiters["rex"],
+                                    user_id_for(ids["rex"]), now)
+        yield Audit(client, fresh_store, settings, run, placement_id, company_id, candidate_id, recruiters["rex"])
 
 
-async def _placement_with_money(store: EventStore, placement_id: UUID, company_id: UUID, rex: UUID,
-                                now: datetime) -> None:
+async def _placement_with_money(store: EventStore, placement_id: UUID, company_id: UUID, candidate_id: UUID,
+                                rex: UUID, rex_user: UUID, now: datetime) -> None:
     """A hire, its snapshot and splits, an invoice issued and paid, a payout run with its transfer."""
     await handle(store, placements.placement, placement_id, placements.CreatePlacement(
-        placement_id=placement_id, application_id=uuid4(), job_id=uuid4(), candidate_id=uuid4(),
+        placement_id=placement_id, application_id=uuid4(), job_id=uuid4(), candidate_id=candidate_id,
         company_id=company_id, salary_cents=15_000_000, fee_bps=2000, guarantee_days=0, hired_at=now,
         start_date=date.today(), candidate_recruiter_id=rex, by="reactor:placements", at=now), SEEDER)
     empty = [RoleSnapshot(role=r, recruiter_id=None, user_id=None, tier=None, rate_bps=None, firm_id=None,
                           firm_take_bps=None) for r in ("company_recruiter", "job_owner", "candidate_sourcer",
                                                          "company_sourcer")]
-    roles = [RoleSnapshot(role="candidate_recruiter", recruiter_id=rex, user_id=uuid4(), tier="partner",
+    roles = [RoleSnapshot(role="candidate_recruiter", recruiter_id=rex, user_id=rex_user, tier="partner",
                           rate_bps=4000, firm_id=None, firm_take_bps=None), *empty]
     invoice = "in_audit_1"
     for command in (

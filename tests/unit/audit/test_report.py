@@ -195,10 +195,10 @@ def test_timeline_csv_has_a_row_per_event_in_feed_order_with_a_summary() -> None
     assert tuple(rows[0]) == TIMELINE_COLUMNS
     assert [r[0] for r in rows[1:]] == [x["position"] for x in trail]
     by_type = {r[4]: r for r in rows[1:]}
-    assert by_type["InvoicePaid"][6] == "Invoice in_1Story paid: $30,900.00"
-    assert by_type["InvoicePaid"][5] == "webhook:stripe"
-    assert by_type["PayoutScheduleCompleted"][6] == "Payout run processed"
-    transfers = [r[6] for r in rows[1:] if r[4] == "PayoutTransferred"]
+    assert by_type["InvoicePaid"][8] == "Invoice in_1Story paid: $30,900.00"
+    assert by_type["InvoicePaid"][5:8] == ["webhook:stripe", "", ""]  # no names given: none shown
+    assert by_type["PayoutScheduleCompleted"][8] == "Payout run processed"
+    transfers = [r[8] for r in rows[1:] if r[4] == "PayoutTransferred"]
     assert transfers[0].startswith("Transfer tr_rex of $12,000.00 to acct_rex (member_payout")
 
 
@@ -210,9 +210,9 @@ def test_an_earlier_export_and_an_unknown_event_are_summarised() -> None:
                         "manifest_sha256": "ab" * 32, "at": "2026-10-01T00:00:00+00:00"}}
     unknown = {"position": "901.0", "type": "SomethingNew", "data": None, "metadata": None}
     rows = list(csv.reader(io.StringIO(timeline_csv([earlier, unknown]), newline="")))[1:]
-    assert rows[0][6] == ("Audit bundle exported by user_root (platform_admin) at feed position 899.0: 9 events, "
+    assert rows[0][8] == ("Audit bundle exported by user_root (platform_admin) at feed position 899.0: 9 events, "
                           "manifest sha256 abababababababa…")
-    assert rows[1] == ["901.0", "", "", "", "SomethingNew", "", "SomethingNew"]
+    assert rows[1] == ["901.0", "", "", "", "SomethingNew", "", "", "", "SomethingNew"]
     assert money_table([earlier, unknown]).checks == ()
 
 
@@ -225,7 +225,7 @@ def test_timeline_csv_quotes_and_neutralises_formulas() -> None:
     rows = list(csv.reader(io.StringIO(timeline_csv(trail), newline="")))[1:]
     assert [r[5] for r in rows[:7]] == ["'=HYPERLINK(\"http://x\")", "'+1", "'-1+1", "'@SUM(A1)", "'=1", "a,b",
                                         'say "hi"']
-    assert (rows[1][4], rows[1][6]) == ("'=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0")
+    assert (rows[1][4], rows[1][8]) == ("'=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0")
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 
 
@@ -237,7 +237,7 @@ def test_timeline_summaries_are_one_line_whatever_the_text() -> None:
     text = timeline_csv(trail.lines)
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert len(rows) == len(trail.lines) + 1
-    assert rows[-1][6] == 'Dispute opened (other) by user_cora (company_admin): line one, "line two" =2+2'
+    assert rows[-1][8] == 'Dispute opened (other) by user_cora (company_admin): line one, "line two" =2+2'
     assert '"Dispute opened (other) by user_cora (company_admin): line one, ""line two"" =2+2"\r\n' in text
 
 
