@@ -441,3 +441,62 @@ def audit_keygen() -> None:
 from infra.keys_cli import keys_app  # noqa: E402 - a sub-command group of its own module
 
 app.add_typer(keys_app, name="keys")
+
+
+# --- personal data -----------------------------------------------------------------------------------------
+
+privacy_app = typer.Typer(help="Personal data: access exports.", no_args_is_help=True)
+app.add_typer(privacy_app, name="privacy")
+
+
+@privacy_app.command("export")
+def privacy_export(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the export (a .zip).")],
+    user: Annotated[str | None, typer.Option("--user", help="A user's id.")] = None,
+    candidate: Annotated[str | None, typer.Option("--candidate", help="A candidate record's id.")] = None,
+    recruiter: Annotated[str | None, typer.Option("--recruiter", help="A recruiter's id.")] = None,
+) -> None:
+    """Export everything held about a person (an access request), recorded as an export by the platform."""
+    import getpass
+    import shutil
+    from datetime import UTC, datetime
+    from uuid import UUID
+
+    from eventstore import Metadata
+    from infra.privacy_export import ExportLimits, ExportTooLarge, export_person
+    from infra.storage import storage_for
+
+    named = [(kind, value) for kind, value in (("user", user), ("candidate", candidate), ("recruiter", recruiter))
+             if value is not None]
+    if len(named) != 1:
+        typer.echo("name one person: --user ID, --candidate ID or --recruiter ID", err=True)
+        raise typer.Exit(2)
+    kind, value = named[0]
+    try:
+        person_id = UUID(value)
+    except ValueError:
+        typer.echo(f"not a {kind} id: {value!r}", err=True)
+        raise typer.Exit(2) from None
+    settings = _settings()
+    _require_database(settings)
+    exporter = f"cli:{getpass.getuser()}"
+    limits = ExportLimits(settings.privacy_export_max_events, settings.privacy_export_max_bytes)
+
+    async def main() -> None:
+        async with bootstrap(settings) as system:
+            try:
+                taken = await export_person(system.store, storage_for(settings), kind, person_id, exporter,  # type: ignore[arg-type]
+                                            datetime.now(UTC), Metadata(actor=exporter, source="cli"), limits)
+            except ExportTooLarge as exc:
+                typer.echo(f"{exc.message} (raise PRIVACY_EXPORT_MAX_EVENTS / PRIVACY_EXPORT_MAX_BYTES)", err=True)
+                raise typer.Exit(1) from None
+        if taken is None:
+            typer.echo(f"{kind} {person_id} not found", err=True)
+            raise typer.Exit(1)
+        with taken.file, out.open("wb") as target:
+            shutil.copyfileobj(taken.file, target)
+        typer.echo(f"wrote {out}: {taken.event_count} events, {taken.size} bytes, sha256 {taken.sha256},"
+                   f" export {taken.export_id}")
+
+    asyncio.run(main())
+

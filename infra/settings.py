@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     # How long a process keeps an unwrapped data key before asking the database again (erasure reaches
     # other processes' caches within this time; new personal data for an erased subject is refused at once).
     data_key_cache_s: float = Field(default=5.0, ge=0, le=300)
+    # Access exports (`GET /v1/users/me/export`, `splits privacy export`): an export past either bound is refused.
+    privacy_export_max_events: int = Field(default=250_000, ge=1)
+    privacy_export_max_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
+    # Exports a caller may take an hour (beside the gateway's per-minute limit; needs REDIS_URL like every limit).
+    privacy_export_per_hour: int = Field(default=10, ge=1)
 
     # Observability.
     sentry_dsn: str | None = None

@@ -1,0 +1,1 @@
+"""Personal data: access exports (`export.py`) and erasure requests (`erasure.py`)."""
