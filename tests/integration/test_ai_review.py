@@ -218,7 +218,8 @@ async def test_a_bad_answer_fails_the_review_without_a_crash(fresh_store: EventS
     assert fresh_store.registry is not None
     # The reason is personal (it may quote the model on the candidate): stored sealed, read through the registry.
     assert all(is_sealed(e.data["reason"]) for e in failed)
-    assert [fresh_store.registry.decode(e).reason for e in failed] == [row["failure_reason"]]  # type: ignore[attr-defined]
+    reasons = [fresh_store.registry.decode(e).reason for e in failed]  # type: ignore[attr-defined]
+    assert reasons == [row["failure_reason"]]
     assert runner.stats.handled == 1 and fake.calls == 1
 
 

@@ -346,16 +346,18 @@ def test_an_unreadable_data_key_file_names_the_setting_and_the_path(tmp_path: Pa
 def test_the_data_key_setting_takes_named_keys_current_first_and_a_file_the_same(tmp_path: Path) -> None:
     first, second = generate_kek(), generate_kek()
     keks = Settings(splits_data_key=f"2026:{first}, {second}\n", _env_file=None).data_keys()  # type: ignore[call-arg]
-    assert keks == [("2026", base64.b64decode(first)), (kek_fingerprint(base64.b64decode(second)), base64.b64decode(second))]
+    one, two = base64.b64decode(first), base64.b64decode(second)
+    assert keks == [("2026", one), (kek_fingerprint(two), two)]
     path = tmp_path / "kek"
     path.write_text(f"2026:{first}\n{second}\n")
     assert Settings(splits_data_key_file=path, _env_file=None).data_keys() == keks  # type: ignore[call-arg]
-    assert parse_keks(first) == [(kek_fingerprint(base64.b64decode(first)), base64.b64decode(first))]
+    assert parse_keks(first) == [(kek_fingerprint(one), one)]  # unnamed: named by its fingerprint
 
 
 async def test_production_refuses_to_start_without_a_data_key(fresh_database_url: str) -> None:
     from infra.bootstrap import bootstrap
 
+    production = Settings(database_url=fresh_database_url, environment="production", _env_file=None)  # type: ignore[call-arg]
     with pytest.raises(RuntimeError, match="SPLITS_DATA_KEY"):
-        async with bootstrap(Settings(database_url=fresh_database_url, environment="production", _env_file=None)):  # type: ignore[call-arg]
+        async with bootstrap(production):
             pass
