@@ -12,6 +12,14 @@ Three implementations do the same appends with the same concurrency, payload and
   settings (``LOCK TABLE … IN EXCLUSIVE MODE`` per write), from one thread per writer over a datastore
   pool of `writers` connections. Its version check is the (originator_id, originator_version) key.
 
+And, beside ``ours`` (its baseline, `ratio_sealed_vs_ours`), the cost of personal data:
+
+- ``sealed``: the same appends through an ``EventStore`` whose registry declares three fields of the event
+  personal (`title`, `location`, `salary`: a name, an address and a salary's worth), each stream its own subject
+  (the payload's `job_id` is the stream's id, same length as ours): every append fetches its subject's data key
+  (`Keyring.keys_for_append`, which always asks the database so an erased person is refused at once) and seals the
+  three fields with AES-256-GCM; a new stream is a new person, so its key is made, wrapped and committed first.
+
 Each writer owns its streams, so no append conflicts: the check is made but never fails.
 """
 
@@ -39,7 +47,9 @@ from bench.common import (
     fmt_rate,
     fmt_ratio,
     ratio,
+    registry_declaring,
 )
+from commands.core import Personal
 
 # A realistic JobCreated event, 324 bytes of JSON.
 PAYLOAD: dict[str, Any] = {
@@ -58,7 +68,19 @@ ACTOR = "user_2aXk9QbT"
 ES_TOPIC = "splits.jobs.events:JobCreated"
 STREAMS_PER_WRITER = 4  # each writer of an EXISTING-streams case rotates over this many streams it owns
 
-IMPLEMENTATIONS = ("raw", "ours", "eventsourcing")
+IMPLEMENTATIONS = ("raw", "ours", "sealed", "eventsourcing")
+SEALED_FIELDS = ("title", "location", "salary")  # what `sealed` declares personal in PAYLOAD
+
+
+class _BenchEvent:
+    """The registry's entry for the suite's event type (a dict payload, never decoded here)."""
+
+    schema_version = 1
+    upcasters: dict = {}
+
+    @classmethod
+    def type_name(cls) -> str:
+        return EVENT_TYPE
 
 
 @dataclass(frozen=True)
@@ -161,6 +183,12 @@ class Ours(Implementation):
         self.dsn = dsn
         self.meta = eventstore.Metadata(actor=ACTOR)
 
+    def make_store(self, pool: Any) -> eventstore.EventStore:
+        return eventstore.EventStore(pool)
+
+    def events(self, stream_id: str, n: int) -> list[eventstore.NewEvent]:
+        return _new_events(n)
+
     async def open(self, case: Case) -> None:
         self.case = case
         self.pool = eventstore.create_pool(self.dsn, min_size=case.writers, max_size=case.writers, name="bench")
@@ -169,24 +197,25 @@ class Ours(Implementation):
         except BaseException:
             await self.pool.close()
             raise
-        self.store = eventstore.EventStore(self.pool)
+        self.store = self.make_store(self.pool)
         self.owned: list[list[list[Any]]] = [[] for _ in range(case.writers)]
         if case.streams == "existing":
             for owned in self.owned:
                 for _ in range(STREAMS_PER_WRITER):
                     sid = new_stream_id()
-                    result = await self.store.append(sid, _new_events(1), 0, self.meta)
+                    result = await self.store.append(sid, self.events(sid, 1), 0, self.meta)
                     owned.append([sid, result.version])
 
     def writers(self) -> list[Callable[[], Awaitable[int]]]:
         return [self._writer(owned) for owned in self.owned]
 
     def _writer(self, owned: list[list[Any]]) -> Callable[[], Awaitable[int]]:
-        store, batch, meta = self.store, self.case.batch, self.meta
+        store, batch, meta, events = self.store, self.case.batch, self.meta, self.events
         if self.case.streams == "new":
 
             async def append_new() -> int:
-                await store.append(new_stream_id(), _new_events(batch), 0, meta)
+                sid = new_stream_id()
+                await store.append(sid, events(sid, batch), 0, meta)
                 return batch
 
             return append_new
@@ -195,7 +224,7 @@ class Ours(Implementation):
         async def append_existing() -> int:
             stream = owned[turn[0] % len(owned)]
             turn[0] += 1
-            result = await store.append(stream[0], _new_events(batch), stream[1], meta)
+            result = await store.append(stream[0], events(stream[0], batch), stream[1], meta)
             stream[1] = result.version
             return batch
 
@@ -203,6 +232,25 @@ class Ours(Implementation):
 
     async def close(self) -> None:
         await self.pool.close()
+
+
+class Sealed(Ours):
+    """``ours`` with three fields of the payload declared personal, one subject (person) per stream."""
+
+    name = "sealed"
+
+    def __init__(self, dsn: str) -> None:
+        super().__init__(dsn)
+        self.kek = [("bench", os.urandom(32))]
+        self.registry = registry_declaring(
+            [_BenchEvent], {EVENT_TYPE: Personal(SEALED_FIELDS, kind="bench", key="job_id")})
+
+    def make_store(self, pool: Any) -> eventstore.EventStore:
+        return eventstore.EventStore(pool, self.registry, eventstore.Keyring(pool, self.kek))
+
+    def events(self, stream_id: str, n: int) -> list[eventstore.NewEvent]:
+        data = {**PAYLOAD, "job_id": stream_id.partition("-")[2]}  # the stream's person; as long as ours
+        return [eventstore.NewEvent(type=EVENT_TYPE, data=data, event_id=uuid4()) for _ in range(n)]
 
 
 def _new_events(n: int) -> list[eventstore.NewEvent]:
@@ -425,7 +473,7 @@ def _side(m: Measured) -> dict[str, Any]:
 
 
 def case_result(case: Case, results: dict[str, Measured]) -> dict[str, Any]:
-    ours, raw, es = (_side(results[n]) for n in ("ours", "raw", "eventsourcing"))
+    ours, raw, es, sealed = (_side(results[n]) for n in ("ours", "raw", "eventsourcing", "sealed"))
     out: dict[str, Any] = {
         "name": case.name,
         "streams": case.streams,
@@ -443,20 +491,26 @@ def case_result(case: Case, results: dict[str, Measured]) -> dict[str, Any]:
         "eventsourcing_events_per_s": es["events_per_s"],
         "eventsourcing_p50_ms": es["p50_ms"],
         "eventsourcing_p99_ms": es["p99_ms"],
-        "appends": {"ours": ours["appends"], "raw": raw["appends"], "eventsourcing": es["appends"]},
+        # Personal data sealed, beside its baseline (ours, the same appends with nothing declared).
+        "sealed_events_per_s": sealed["events_per_s"],
+        "sealed_p50_ms": sealed["p50_ms"],
+        "sealed_p99_ms": sealed["p99_ms"],
+        "ratio_sealed_vs_ours": ratio(sealed["events_per_s"], ours["events_per_s"]),
+        "appends": {"ours": ours["appends"], "raw": raw["appends"], "eventsourcing": es["appends"],
+                    "sealed": sealed["appends"]},
         "seconds": {n: results[n].elapsed_s for n in IMPLEMENTATIONS},
         # Diagnostics: this process's CPU per append call, and how many cores the machine kept busy.
         "client_cpu_us_per_append": {
             "ours": ours["client_cpu_us_per_append"], "raw": raw["client_cpu_us_per_append"],
-            "eventsourcing": es["client_cpu_us_per_append"],
+            "eventsourcing": es["client_cpu_us_per_append"], "sealed": sealed["client_cpu_us_per_append"],
         },
         "machine_busy_cores": {
             "ours": ours["machine_busy_cores"], "raw": raw["machine_busy_cores"],
-            "eventsourcing": es["machine_busy_cores"],
+            "eventsourcing": es["machine_busy_cores"], "sealed": sealed["machine_busy_cores"],
         },
     }
     errors = {n: {"count": s["errors"], "first": s["first_error"]} for n, s in zip(
-        ("ours", "raw", "eventsourcing"), (ours, raw, es), strict=True) if s["errors"]}
+        ("ours", "raw", "eventsourcing", "sealed"), (ours, raw, es, sealed), strict=True) if s["errors"]}
     if errors:
         out["errors"] = errors
     return out
@@ -488,6 +542,7 @@ def progress_line(c: dict[str, Any]) -> str:
         f"{c['name']:<20} ours {fmt_rate(c['events_per_s']):>8} ev/s p50 {fmt_ms(c['p50_ms'])} ms"
         f" | raw {fmt_rate(c['raw_events_per_s']):>8} | eventsourcing {fmt_rate(c['eventsourcing_events_per_s']):>7}"
         f" | {fmt_ratio(c['ratio_vs_raw'])} raw, {fmt_ratio(c['ratio_vs_eventsourcing'])} es"
+        f" | sealed {fmt_rate(c['sealed_events_per_s']):>8} ({fmt_ratio(c['ratio_sealed_vs_ours'])} ours)"
     )
 
 
@@ -497,9 +552,11 @@ def table(report: dict[str, Any]):  # noqa: ANN201
     m = report["machine"]
     t = Table(
         title=f"append — {m['cores']} cores, PostgreSQL {m['pg_version']}, {report['seconds_per_case']:g} s per case",
-        caption="events/s; latency per append call (ms); ratio = ours ÷ baseline",
+        caption="events/s; latency per append call (ms); ratio = ours ÷ baseline; sealed: personal fields sealed,"
+                " ratio = sealed ÷ ours",
     )
-    for col in ("case", "ours ev/s", "p50", "p99", "raw ev/s", "p50", "p99", "es ev/s", "p50", "p99", "vs raw", "vs es"):
+    for col in ("case", "ours ev/s", "p50", "p99", "raw ev/s", "p50", "p99", "es ev/s", "p50", "p99", "vs raw", "vs es",
+                "sealed ev/s", "p50", "p99", "vs ours"):
         t.add_column(col, justify="left" if col == "case" else "right")
     for c in report["cases"]:
         if "failed" in c:
@@ -511,6 +568,8 @@ def table(report: dict[str, Any]):  # noqa: ANN201
             fmt_rate(c["raw_events_per_s"]), fmt_ms(c["raw_p50_ms"]), fmt_ms(c["raw_p99_ms"]),
             fmt_rate(c["eventsourcing_events_per_s"]), fmt_ms(c["eventsourcing_p50_ms"]), fmt_ms(c["eventsourcing_p99_ms"]),
             fmt_ratio(c["ratio_vs_raw"]), fmt_ratio(c["ratio_vs_eventsourcing"]),
+            fmt_rate(c["sealed_events_per_s"]), fmt_ms(c["sealed_p50_ms"]), fmt_ms(c["sealed_p99_ms"]),
+            fmt_ratio(c["ratio_sealed_vs_ours"]),
         )
     failed = [c for c in report["cases"] if "failed" in c]
     if failed:
@@ -521,7 +580,7 @@ def table(report: dict[str, Any]):  # noqa: ANN201
 async def run(dsn: str, *, seconds: float, warmup: float, rounds: int = 3, only: list[str] | None, say: Callable[[str], None]) -> dict[str, Any]:
     """Run every case (or those whose name contains one of `only`) and return the report."""
     await setup_schemas(dsn)
-    implementations: list[Implementation] = [Raw(dsn), Ours(dsn), EventSourcing(dsn)]
+    implementations: list[Implementation] = [Raw(dsn), Ours(dsn), Sealed(dsn), EventSourcing(dsn)]
     cases = [c for c in CASES if not only or any(o in c.name for o in only)]
     results: list[dict[str, Any]] = []
     for case in cases:
@@ -544,6 +603,7 @@ async def run(dsn: str, *, seconds: float, warmup: float, rounds: int = 3, only:
         "warmup_seconds": warmup,
         "rounds": rounds,
         "payload_bytes": len(orjson.dumps(PAYLOAD)),
+        "sealed_fields": list(SEALED_FIELDS),
         "cases": results,
         "targets": check_targets(results),
         "pid": os.getpid(),

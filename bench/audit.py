@@ -36,6 +36,21 @@ previous call is not charged to the next; the collector stays on during the call
 
 `ratio_vs_baseline` = median seconds ÷ the baseline's median seconds (how many times longer it takes).
 
+Personal data, with and without encryption (unless `--skip-variants`): two more placements, each with the same
+trail made the same way, appended through stores whose registries declare differently, exported and verified in
+the same rounds through the same store as the first:
+
+- ``export_unsealed`` / ``verify_unsealed``: nothing declared personal (the store as it was before sealing): no
+  field sealed anywhere, no key to load;
+- ``export_sealed`` / ``verify_sealed``: the product's declarations and, on top, every free text of the trail
+  (the holds' and disputes' reasons, the disputes' notes) declared personal, of the person who wrote it (about
+  twenty subjects): a sealed field on nearly every event — the upper bound of what encryption costs an export.
+
+The first placement (``export`` / ``verify``) is the trail as the product declares it (the salary on the
+placement sealed, the billing texts not personal). Each case keeps its own baseline over its own events, and
+`ratio_vs_unsealed` puts its median beside the unsealed variant's. Every export also names the trail's parties
+(`parties_s` in the breakdown) and opens the sealed fields for the report (`open_fields_s`).
+
 `breakdown` splits the export and the verify of the median round (so the parts add up) by wrapping a few
 functions for the timed calls (a dozen wrapped calls per run, not per event): for the export the trail read,
 the bundle build and within it the report rendering (``projections/audit/report.py``: ``money_table``,
@@ -71,7 +86,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 import infra.audit as audit_module
 import projections.audit.bundle as bundle_module
 import projections.audit.report as report_module
-from bench.common import fmt_rate, fmt_ratio, ratio
+from bench.common import fmt_rate, fmt_ratio, ratio, registry_declaring
 from commands.ats.placement import CreatePlacement, placement
 from commands.billing.placement_billing import (
     ApplyInvoiceUpdate,
@@ -87,6 +102,8 @@ from commands.billing.placement_billing import (
     placement_billing,
 )
 from commands.billing.placement_events import RoleSnapshot
+from commands.core import Personal
+from commands.registry import all_event_classes
 from eventstore import EventStore, Metadata, NewEvent, create_pool, handle, load, verify_chain
 from infra.audit import export_placement
 from infra.bootstrap import event_registry, migrate_all
@@ -95,12 +112,16 @@ from projections.audit.bundle import EVENTS, public_key_hex, verify_bundle
 BASE_TIME = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 SEED = "splits:bench:audit"
 CASES = ("export", "verify")
+# variant → (what its store declares personal); "" is the product's declarations
+VARIANTS = {"": "as declared", "_unsealed": "nothing declared", "_sealed": "every text sealed"}
 
 
 def add_arguments(group: Any) -> None:
     group.add_argument("--events", type=int, default=10_000, help="events on the placement's trail (default 10,000)")
     group.add_argument("--per-append", type=int, default=1000,
                        help="setup: events per append of the holds and disputes (default 1000)")
+    group.add_argument("--skip-variants", action="store_true",
+                       help="only the trail as declared: no unsealed and all-sealed placements")
 
 
 def describe(args: Any) -> str:
@@ -108,8 +129,29 @@ def describe(args: Any) -> str:
             f"{' after one untimed round' if (args.warmup is None or args.warmup > 0) else ''} (--seconds unused)")
 
 
-def _id(kind: str, i: int = 0) -> UUID:
-    return uuid5(NAMESPACE_URL, f"{SEED}:{kind}:{i}")
+def _id(kind: str, i: int = 0, seed: str = SEED) -> UUID:
+    return uuid5(NAMESPACE_URL, f"{seed}:{kind}:{i}")
+
+
+def _by(data: Any, field: str) -> str | None:
+    return f"bench:{data[field]}" if data.get(field) else None
+
+
+# The `_sealed` variant: every free text of the trail is its writer's personal data (an upper bound).
+ALL_TEXT = {
+    "EscrowHoldPlaced": Personal(("reason",), subject_of_data=lambda d: _by(d, "by")),
+    "DisputeOpened": Personal(("reason",), subject_of_data=lambda d: _by(d, "raised_by")),
+    "DisputeClosed": Personal(("notes",), subject_of_data=lambda d: _by(d, "by")),
+}
+
+
+def variant_store(store: EventStore, variant: str) -> EventStore:
+    """A store on the same pool and keys appending with the variant's declarations."""
+    if variant == "_unsealed":
+        return EventStore(store.pool, registry_declaring(all_event_classes(), others=False), store.keyring)
+    if variant == "_sealed":
+        return EventStore(store.pool, registry_declaring(all_event_classes(), ALL_TEXT), store.keyring)
+    return store
 
 
 # --- setup ------------------------------------------------------------------------------------------------------
@@ -142,7 +184,8 @@ class Setup:
         return [f"placement-{p}", f"placementbilling-{p}", f"application-{self.application_id}", f"auditexport-{p}"]
 
 
-def _filler_commands(placement_id: UUID, count: int, start: datetime) -> Iterator[tuple[Any, int]]:
+def _filler_commands(placement_id: UUID, count: int, start: datetime,
+                     seed: str = SEED) -> Iterator[tuple[Any, int]]:
     """Commands recording exactly `count` events: (command, events it records), holds and disputes in turn."""
     left, i, at = count, 0, start
     while left > 0:
@@ -156,7 +199,7 @@ def _filler_commands(placement_id: UUID, count: int, start: datetime) -> Iterato
         elif kind == 2 and left in (2, 4):  # three events would overshoot or leave one
             kind = 0
         if kind == 0:
-            hold = _id("hold", i)
+            hold = _id("hold", i, seed)
             yield PlaceEscrowHold(placement_id=placement_id, hold_id=hold, amount_cents=50_000 + 100 * (i % 997),
                                   reason=f"{HOLD_REASONS[i % len(HOLD_REASONS)]} (hold {i})",
                                   release_on=at + timedelta(days=14), by=f"user_admin_{i % 7}", at=at), 1
@@ -164,7 +207,7 @@ def _filler_commands(placement_id: UUID, count: int, start: datetime) -> Iterato
                                     at=at + timedelta(minutes=3)), 1
             left -= 2
         else:
-            dispute = _id("dispute", i)
+            dispute = _id("dispute", i, seed)
             yield OpenDispute(placement_id=placement_id, dispute_id=dispute,
                               dispute_type=DISPUTE_TYPES[i % len(DISPUTE_TYPES)],
                               reason=f"{DISPUTE_REASONS[i % len(DISPUTE_REASONS)]} (dispute {i})",
@@ -182,9 +225,14 @@ def _filler_commands(placement_id: UUID, count: int, start: datetime) -> Iterato
 
 
 async def load_trail(store: EventStore, n: int, per_append: int,
-                     say: Callable[[str], None]) -> tuple[Setup, dict[str, Any]]:
-    """The placement and its money through the deciders; returns it with the setup's timings."""
+                     say: Callable[[str], None], seed: str = SEED) -> tuple[Setup, dict[str, Any]]:
+    """The placement and its money through the deciders; returns it with the setup's timings. Each `seed` makes
+    another placement with ids of its own."""
     started = perf_counter()
+
+    def _id(kind: str, i: int = 0) -> UUID:  # this placement's ids
+        return uuid5(NAMESPACE_URL, f"{seed}:{kind}:{i}")
+
     placement_id, application_id = _id("placement"), _id("application")
     company_id, job_id = _id("company"), _id("job")
     rex, rita, firm = _id("recruiter", 1), _id("recruiter", 2), _id("firm")
@@ -201,7 +249,7 @@ async def load_trail(store: EventStore, n: int, per_append: int,
                           rate_bps=4000, firm_id=None, firm_take_bps=None),
              RoleSnapshot(role="company_recruiter", recruiter_id=rita, user_id=_id("user", 2), tier="pro",
                           rate_bps=2000, firm_id=firm, firm_take_bps=1000), *empty]
-    invoice = "in_bench_audit_1"
+    invoice = "in_bench_audit_1" if seed == SEED else f"in_bench_audit_1{seed.removeprefix(SEED).replace(':', '')}"
     prefix = 1
     for command in (
         FreezeSnapshot(placement_id=placement_id, application_id=application_id, job_id=job_id, company_id=company_id,
@@ -227,13 +275,13 @@ async def load_trail(store: EventStore, n: int, per_append: int,
     t0 = perf_counter()
     state, version, _ = await load(store, placement_billing, stream_id)
     new: list[NewEvent] = []
-    for command, expected in _filler_commands(placement_id, n - prefix, at + timedelta(days=2)):
+    for command, expected in _filler_commands(placement_id, n - prefix, at + timedelta(days=2), seed):
         events = placement_billing.decide(command, state)
         if len(events) != expected:
             raise RuntimeError(f"{type(command).__name__} recorded {len(events)} events, expected {expected}")
         for e in events:
             state = placement_billing.evolve(state, e)
-            new.append(registry.encode(e, uuid5(NAMESPACE_URL, f"{SEED}:event:{len(new)}")))
+            new.append(registry.encode(e, uuid5(NAMESPACE_URL, f"{seed}:event:{len(new)}")))
     decide_s = perf_counter() - t0
     t0 = perf_counter()
     appends = 0
@@ -325,9 +373,12 @@ class Breakdown:
 # (module, attribute, name in the breakdown, is a coroutine function)
 _WRAPPED = (
     (audit_module, "money_trail", "trail_read", True),
+    (audit_module, "opened_data", "open_fields", False),
+    (audit_module, "trail_parties", "parties", True),
     (audit_module, "build_bundle", "bundle_build", False),
     (audit_module, "handle", "record_export", True),
     (bundle_module, "money_table", "money_table", False),
+    (bundle_module, "timeline", "timeline", False),
     (bundle_module, "timeline_csv", "timeline_csv", False),
     (bundle_module, "report_html", "report_html", False),
     (report_module, "timeline", "timeline", False),
@@ -443,14 +494,18 @@ def export_breakdown(total: float, b: Breakdown) -> dict[str, Any]:
     build = b.get("bundle_build")
     report_parts = {
         "money_table": b.get("bundle_build/money_table"),
+        "timeline": b.get("bundle_build/timeline"),
         "timeline_csv": b.get("bundle_build/timeline_csv"),
         "report_html": b.get("bundle_build/report_html"),
     }
     rendering = sum(report_parts.values())
-    timeline_rows = b.get("bundle_build/timeline_csv/timeline") + b.get("bundle_build/report_html/timeline")
+    timeline_rows = (b.get("bundle_build/timeline") + b.get("bundle_build/timeline_csv/timeline")
+                     + b.get("bundle_build/report_html/timeline"))
     parts = {
         "feed_head": b.get("feed_head"),
         "trail_read": b.get("trail_read"),
+        "open_fields": b.get("open_fields"),
+        "parties": b.get("parties"),
         "bundle_build": build,
         "record_export": b.get("record_export"),
     }
@@ -468,6 +523,7 @@ def export_breakdown(total: float, b: Breakdown) -> dict[str, Any]:
         "trail_read_streams": b.calls.get("trail_read/read_stream", 0),
         "trail_read_stream_reads_s": b.get("trail_read/read_stream"),
         "trail_read_lookups_s": b.get("trail_read") - b.get("trail_read/read_stream"),  # webhooks, notifications
+        "parties_stream_reads": b.calls.get("parties/read_stream", 0),
         "share": {k: (v / total if total else None) for k, v in
                   {**parts, "report_rendering": rendering, "bundle_rest": build - rendering}.items()},
         "calls_s": dict(sorted(b.seconds.items())),
@@ -492,7 +548,8 @@ def _bundle_files(bundle: bytes) -> dict[str, dict[str, int]]:
         return {i.filename: {"bytes": i.file_size, "compressed_bytes": i.compress_size} for i in zf.infolist()}
 
 
-def build_report(rounds: list[Round], cases: tuple[str, ...]) -> list[dict[str, Any]]:
+def build_report(rounds: list[Round], cases: tuple[str, ...], suffix: str = "") -> list[dict[str, Any]]:
+    """The cases of one variant (named with its suffix) from its rounds."""
     out = []
     if "export" in cases:
         mid = _median_round(rounds, "export")
@@ -500,7 +557,7 @@ def build_report(rounds: list[Round], cases: tuple[str, ...]) -> list[dict[str, 
         plain = _stats([r["read_plain"] for r in rounds])
         events = mid["trail_events"]
         out.append({
-            "name": "export", **export,
+            "name": f"export{suffix}", **export,
             "events": events,
             "events_rounds": [r["trail_events"] for r in rounds],
             "events_per_s": events / export["seconds"] if export["seconds"] else None,
@@ -520,7 +577,7 @@ def build_report(rounds: list[Round], cases: tuple[str, ...]) -> list[dict[str, 
         plain = _stats([r["hash_plain"] for r in rounds])
         verdict = mid["verdict"]
         out.append({
-            "name": "verify", **verify,
+            "name": f"verify{suffix}", **verify,
             "events": verdict.event_count,
             "streams": verdict.stream_count,
             "events_per_s": verdict.event_count / verify["seconds"] if verify["seconds"] else None,
@@ -563,10 +620,12 @@ def table(report: dict[str, Any]):  # noqa: ANN201 - rich is imported lazily
                   f"{b['zip_bytes']:,}" if "zip_bytes" in b else "", "")
         d = c["breakdown"]
         total = d["total_s"]
-        if c["name"] == "export":
+        if c["name"].startswith("export"):
             rows = [("feed head", d["feed_head_s"]), ("trail read", d["trail_read_s"]),
                     ("  stream reads", d["trail_read_stream_reads_s"]),
                     ("  webhook and notification lookups", d["trail_read_lookups_s"]),
+                    ("personal fields opened", d["open_fields_s"]),
+                    (f"parties named ({d['parties_stream_reads']} stream reads)", d["parties_s"]),
                     ("bundle build", d["bundle_build_s"]), ("  report rendering", d["report_rendering_s"]),
                     *((f"    {k.replace('_', ' ')}", v) for k, v in d["report_rendering_parts_s"].items()),
                     ("  rest (lines, jsonl, digests, manifest, signature, zip)", d["bundle_rest_s"]),
@@ -580,9 +639,12 @@ def table(report: dict[str, Any]):  # noqa: ANN201 - rich is imported lazily
             parts.add_row(label, _ms(value), f"{value / total:.0%}" if total else "")
     lines = []
     for c in report["cases"]:
-        if c["name"] == "verify":
+        if c["name"].startswith("verify"):
             verdict = "INTACT" if c["intact"] else "TAMPERED"
-            lines.append(f"verify: {verdict}, {c['events']:,} events in {c['streams']} streams")
+            beside = f", {fmt_ratio(c['ratio_vs_unsealed'])} the unsealed one" if c.get("ratio_vs_unsealed") else ""
+            lines.append(f"{c['name']}: {verdict}, {c['events']:,} events in {c['streams']} streams{beside}")
+        elif c.get("ratio_vs_unsealed"):
+            lines.append(f"{c['name']}: {fmt_ratio(c['ratio_vs_unsealed'])} the unsealed export's median")
     return Group(t, parts, *lines)
 
 
@@ -605,39 +667,56 @@ async def run(dsn: str, *, seconds: float, warmup: float, rounds: int = 3, only:
     await migrate_all(dsn)
     pool = create_pool(dsn, min_size=2, max_size=4, name="bench-audit")
     await pool.open(wait=True, timeout=30)
+    variants = [""] if getattr(opts, "skip_variants", False) else list(VARIANTS)
     try:
         store = EventStore(pool, event_registry())
-        say(f"setup: a placement with {opts.events:,} trail events, {opts.per_append} per append")
-        setup, setup_info = await load_trail(store, opts.events, opts.per_append, say)
-        say(f"setup: {setup_info['seconds']:.1f} s (decide {setup_info['decide_seconds']:.1f} s,"
-            f" append {setup_info['append_seconds']:.1f} s), chain intact: {setup_info['chain_intact']}")
+        setups: dict[str, tuple[Setup, dict[str, Any]]] = {}
+        for variant in variants:
+            say(f"setup{variant or ''}: a placement with {opts.events:,} trail events, {opts.per_append} per append"
+                f" ({VARIANTS[variant]})")
+            setups[variant] = await load_trail(variant_store(store, variant), opts.events, opts.per_append, say,
+                                               SEED + (f":{variant}" if variant else ""))
+            info = setups[variant][1]
+            say(f"setup{variant or ''}: {info['seconds']:.1f} s (decide {info['decide_seconds']:.1f} s,"
+                f" append {info['append_seconds']:.1f} s), chain intact: {info['chain_intact']}")
+        setup, setup_info = setups[""]
         key = Ed25519PrivateKey.generate()
         warmed = 0
         if warmup > 0:
             t0 = perf_counter()
-            await one_round(store, setup, key, CASES, -1)
+            for variant in variants:
+                await one_round(store, setups[variant][0], key, CASES, -1)
             warmed = 1
             say(f"warm-up round: {perf_counter() - t0:.1f} s (untimed)")
-        measured: list[Round] = []
+        measured: dict[str, list[Round]] = {variant: [] for variant in variants}
         for i in range(rounds):
-            r = await one_round(store, setup, key, cases, i)
-            measured.append(r)
-            shown = [f"{name} {r[name] * 1000:,.0f} ms" for name in ("read_plain", "export", "verify", "hash_plain")
-                     if name in r]
-            say(f"round {i + 1}/{rounds}: {r['trail_events']:,} events, " + ", ".join(shown))
-            await asyncio.sleep(0)
+            # The variants take turns within each round, so a drift in the machine's load falls on all alike.
+            for variant in variants[i % len(variants):] + variants[:i % len(variants)]:
+                r = await one_round(store, setups[variant][0], key, cases, i)
+                measured[variant].append(r)
+                shown = [f"{name} {r[name] * 1000:,.0f} ms" for name in ("read_plain", "export", "verify", "hash_plain")
+                         if name in r]
+                say(f"round {i + 1}/{rounds}{variant}: {r['trail_events']:,} events, " + ", ".join(shown))
+                await asyncio.sleep(0)
     finally:
         await pool.close()
-    report_cases = build_report(measured, cases)
+    report_cases = [c for variant in variants for c in build_report(measured[variant], cases, variant)]
+    by_name = {c["name"]: c for c in report_cases}
     for c in report_cases:
+        unsealed = by_name.get(c["name"].split("_")[0] + "_unsealed")
+        if unsealed is not None and unsealed is not c:
+            c["ratio_vs_unsealed"] = ratio(c["seconds"], unsealed["seconds"])
         b = c["baseline"]
-        say(f"{c['name']:<7} median {c['seconds'] * 1000:,.0f} ms ({fmt_rate(c['events_per_s'])} ev/s),"
-            f" {b['name']} {b['seconds'] * 1000:,.1f} ms, ratio {fmt_ratio(c['ratio_vs_baseline'])}")
+        say(f"{c['name']:<16} median {c['seconds'] * 1000:,.0f} ms ({fmt_rate(c['events_per_s'])} ev/s),"
+            f" {b['name']} {b['seconds'] * 1000:,.1f} ms, ratio {fmt_ratio(c['ratio_vs_baseline'])}"
+            + (f", {fmt_ratio(c['ratio_vs_unsealed'])} unsealed" if "ratio_vs_unsealed" in c else ""))
     return {
         "suite": "audit",
         "cases": report_cases,
         "setup": {"trail_events": opts.events, "placement_id": str(setup.placement_id), "streams": setup.stream_ids,
                   "warmup_rounds": warmed, "rounds": rounds, **setup_info},
+        "variants": {v or "as_declared": {"declared": VARIANTS[v], "placement_id": str(setups[v][0].placement_id),
+                                          "setup_seconds": setups[v][1]["seconds"]} for v in variants},
         "total_seconds": perf_counter() - started,
         "pid": os.getpid(),
     }

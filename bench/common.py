@@ -66,6 +66,30 @@ def conn_params(dsn: str) -> dict[str, Any]:
     }
 
 
+# --- personal data declared, or not -----------------------------------------------------------------------
+
+
+def registry_declaring(classes: Sequence[Any], declarations: dict[str, Any] | None = None, *,
+                       others: bool = True) -> Any:
+    """An event registry of `classes` whose personal declarations are `declarations` (type name → `Personal`, or
+    None for "nothing personal") over the classes' own; with `others=False` no other type declares anything.
+
+    A store appending through it seals what it declares, so the same events can be stored sealed or plain in one
+    run: `registry_declaring(classes, others=False)` is a store as it was before sealing existed.
+    """
+    from eventstore import EventRegistry
+
+    chosen = dict(declarations or {})
+
+    class Declaring(EventRegistry):
+        def personal_of(self, name: str) -> Any:
+            if name in chosen:
+                return chosen[name]
+            return super().personal_of(name) if others else None
+
+    return Declaring(classes)
+
+
 # --- measuring ----------------------------------------------------------------------------------------
 
 

@@ -21,6 +21,18 @@ Timed, one after the other on the same data (a CHECKPOINT before each):
 
 After the timing the rows of the rebuilt ats.jobs are compared with the baseline's (`rows_match`).
 
+With personal data sealed (unless `--skip-sealed`), after the above, on the same events:
+
+- ``seal_existing``: ``infra.personal_migration.seal_existing`` with JobCreated's `title`, `location` and
+  `recruiter_description` declared personal, one subject (person) per company (2,000 of them; with
+  `--subject-per-event` one per event, the worst case: a data key per event): the one-time migration that
+  seals stored events in place and re-chains their streams, timed whole (scan, keys, rewrite, record). Then
+  ``VACUUM (ANALYZE)`` and a CHECKPOINT, as before the first replay.
+- ``replay_sealed``: the same ``replay`` with that registry, so each chunk also loads its subjects' data keys
+  and every event has three fields opened (AES-256-GCM) before decoding; `ratio_vs_replay` is its events/s ÷
+  the plain replay's (its baseline), `ratio_vs_insert` as for the replay. Its rows are compared with the
+  baseline's too, and `decode_us_per_event` puts a sealed event's decode beside a plain one's.
+
 `profile` breaks the replay's per-event cost down on the first `--profile-events` events (default
 100,000), each stage on its own: reading the feed, decoding through the registry, building the
 handler's SQL, executing it (the projector's `_execute` into a scratch schema, a transaction per
@@ -43,7 +55,9 @@ from uuid import UUID
 
 import psycopg
 
-from bench.common import _machine_busy_s, fmt_rate, fmt_ratio, ratio
+from bench.common import _machine_busy_s, fmt_rate, fmt_ratio, ratio, registry_declaring
+from commands.core import Personal
+from commands.registry import all_event_classes
 from consumers.projector import Projector, _set_search_path, create_schema
 from consumers.replay import replay
 from eventstore import (
@@ -88,6 +102,9 @@ def add_arguments(group: Any) -> None:
     group.add_argument("--profile-events", type=int, default=100_000, help="events of the per-stage breakdown (default 100,000; 0: none)")
     group.add_argument("--cprofile", action="store_true", help="also run the replay once more under cProfile and report the top functions")
     group.add_argument("--skip-unnest", action="store_true", help="skip the INSERT … unnest baseline")
+    group.add_argument("--skip-sealed", action="store_true", help="skip sealing the events and replaying them sealed")
+    group.add_argument("--subject-per-event", action="store_true",
+                       help="sealed: one subject (data key) per event instead of one per company")
     group.add_argument("--what-if-ordered-feed", action="store_true",
                        help="also time the replay once more with the feed queries ordered by the xid8 column (a patch in this process only)")
 
@@ -387,6 +404,86 @@ async def cprofile_replay(pool: Any, registry: Any, batch: int, top: int = 25) -
     return entries[:top]
 
 
+# --- personal data sealed ---------------------------------------------------------------------------------------
+
+SEALED_FIELDS = ("title", "location", "recruiter_description")
+
+
+def sealing_registry(per_event: bool) -> Any:
+    """The registry with JobCreated's texts declared personal: one subject per company, or per event."""
+    key = "job_id" if per_event else "company_id"
+    return registry_declaring(all_event_classes(), {"JobCreated": Personal(
+        SEALED_FIELDS, subject_of_data=lambda d: f"bench:{d[key]}" if d.get(key) else None)})
+
+
+async def sealed_case(pool: Any, opts: Any, n: int, batch: int, plain: Any, insert: dict[str, Any],
+                      say: Callable[[str], None]) -> dict[str, Any]:
+    """Seal the stored events in place (timed), then replay them sealed (timed) and compare the rows."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from infra.personal_migration import seal_existing
+
+    registry = sealing_registry(opts.subject_per_event)
+    store = EventStore(pool, registry)
+    t0 = perf_counter()
+    outcome = await seal_existing(store, Ed25519PrivateKey.generate(), by="bench", now=lambda: BASE_TIME)
+    seal_s = perf_counter() - t0
+    record = outcome.record or {}
+    say(f"seal_existing         {n / seal_s:,.0f} ev/s, {seal_s:.1f} s ({record.get('fields_sealed', 0):,} fields, "
+        f"{record.get('subjects', 0):,} subjects, {len(record.get('streams', [])):,} streams)")
+    async with pool.connection() as conn:
+        await conn.execute("VACUUM (ANALYZE) eventstore.events")
+        await _checkpoint(conn)
+        cur = await conn.execute("SELECT pg_total_relation_size('eventstore.events')")
+        events_bytes = (await cur.fetchone())[0]  # type: ignore[index]
+
+    replay_registry = sealing_registry(opts.subject_per_event)  # fresh: no key cached by the sealing
+    cpu0, busy0 = time.process_time(), _machine_busy_s()
+    result = await replay(pool, ats, replay_registry, batch_size=batch)
+    cpu, busy = time.process_time() - cpu0, _machine_busy_s() - busy0
+    say(f"replay (sealed)       {result.events_per_s:,.0f} ev/s, {result.seconds:.1f} s ({result.events:,} events)")
+    async with pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT count(*) FILTER (WHERE a.id IS NULL OR b.id IS NULL OR ROW(a.*) IS DISTINCT FROM ROW(b.*)),"
+            " count(a.id), count(b.id) FROM ats.jobs a FULL JOIN bench_insert.jobs b ON a.id = b.id"
+        )
+        mismatched, replayed_rows, baseline_rows = await cur.fetchone()  # type: ignore[misc]
+        sample = await read_feed(conn, START, min(n, 20_000))
+    sample = [e for e in sample if e.type == "JobCreated"]
+    decode = {}
+    if sample:
+        assert replay_registry.keyring is not None
+        t0 = perf_counter()
+        await replay_registry.keyring.load(sample)
+        decode["keyring.load (µs/event, one query per chunk)"] = (perf_counter() - t0) / len(sample) * 1e6
+        t0 = perf_counter()
+        for e in sample:
+            replay_registry.decode(e)
+        decode["registry.decode of a sealed event (open + model_validate)"] = (perf_counter() - t0) / len(sample) * 1e6
+    return {
+        "name": "replay_sealed",
+        "events": result.events,
+        "seconds": result.seconds,
+        "events_per_s": result.events_per_s,
+        "seconds_per_million": result.seconds / result.events * 1_000_000 if result.events else None,
+        "baseline": {"name": "replay", "seconds": plain.seconds, "events_per_s": plain.events_per_s},
+        "ratio_vs_replay": ratio(result.events_per_s, plain.events_per_s),
+        "ratio_vs_insert": ratio(result.events_per_s, insert["events_per_s"]),
+        "client_cpu_cores": cpu / result.seconds if result.seconds else None,
+        "machine_busy_cores": busy / result.seconds if result.seconds and busy else None,
+        "rows_match": mismatched == 0 and replayed_rows == baseline_rows == n,
+        "rows": {"replayed": replayed_rows, "baseline": baseline_rows, "mismatched": mismatched},
+        "sealed_fields": list(SEALED_FIELDS),
+        "subjects": record.get("subjects"),
+        "subject_per": "event" if opts.subject_per_event else "company",
+        "decode_us_per_event": decode,
+        "events_table_bytes": events_bytes,
+        "seal_existing": {"seconds": seal_s, "events_per_s": n / seal_s if seal_s else None,
+                          "events_sealed": record.get("events_sealed"), "fields_sealed": record.get("fields_sealed"),
+                          "streams": len(record.get("streams", [])), "links_rehashed": record.get("links_rehashed")},
+    }
+
+
 # --- running --------------------------------------------------------------------------------------------------
 
 
@@ -420,6 +517,11 @@ def table(report: dict[str, Any]):
     if c.get("insert_unnest"):
         t.add_row("insert (unnest)", f"{c['insert_unnest']['seconds']:.1f}", fmt_rate(c["insert_unnest"]["events_per_s"]),
                   fmt_ratio(c["ratio_vs_insert_unnest"]))
+    for sealed in report["cases"][1:]:
+        t.add_row("replay, personal fields sealed", f"{sealed['seconds']:.1f}", fmt_rate(sealed["events_per_s"]),
+                  f"{fmt_ratio(sealed['ratio_vs_replay'])} replay")
+        s = sealed["seal_existing"]
+        t.add_row("seal-existing (one-time)", f"{s['seconds']:.1f}", fmt_rate(s["events_per_s"]), "")
     return t
 
 
@@ -495,6 +597,7 @@ async def run(dsn: str, *, seconds: float, warmup: float, rounds: int = 3, only:
             decode_variants = _decode_variants(registry, sample)
             say("profile (µs/event): " + ", ".join(f"{k} {v:.1f}" for k, v in profile["us_per_event"].items()))
         top = await cprofile_replay(pool, registry, batch) if opts.cprofile else None
+        sealed = None if opts.skip_sealed else await sealed_case(pool, opts, n, batch, result, insert, say)
     finally:
         await pool.close()
 
@@ -525,7 +628,7 @@ async def run(dsn: str, *, seconds: float, warmup: float, rounds: int = 3, only:
     }
     return {
         "suite": "replay",
-        "cases": [case],
+        "cases": [case, *([sealed] if sealed else [])],
         "targets": check_targets(case),
         "total_seconds": perf_counter() - started,
         "pid": os.getpid(),

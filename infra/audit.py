@@ -12,13 +12,14 @@ import io
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from commands.audit.events import ExporterRole
 from commands.audit.export import RecordExport, audit_export
-from eventstore import EventStore, Metadata, handle
+from eventstore import EventStore, Metadata, RecordedEvent, handle
 from eventstore.personal import ERASED, open_fields
 from projections.audit.bundle import MANIFEST, build_bundle
 from projections.audit.parties import trail_parties
@@ -33,6 +34,12 @@ class Export:
     filename: str
 
 
+def opened_data(store: EventStore, events: list[RecordedEvent]) -> dict[UUID, dict[str, Any]]:
+    """Each event's data with its personal fields opened (an erased one as `[erased]`), by event id. The trail's
+    read loaded its subjects' keys."""
+    return {e.event_id: open_fields(e.data, e.event_id, store.keyring.key, lambda _: ERASED) for e in events}
+
+
 async def export_placement(store: EventStore, placement_id: UUID, exporter: str, role: ExporterRole,
                            key: Ed25519PrivateKey, meta: Metadata) -> Export | None:
     """The bundle of the placement, or None when there is no such placement."""
@@ -42,8 +49,7 @@ async def export_placement(store: EventStore, placement_id: UUID, exporter: str,
     if not events:
         return None
 
-    # The trail's read loaded its subjects' keys: open each event once, for the parties and the bundle.
-    opened = {e.event_id: open_fields(e.data, e.event_id, store.keyring.key, lambda _: ERASED) for e in events}
+    opened = opened_data(store, events)
     parties = await trail_parties(store, [{"type": e.type, "data": opened[e.event_id], "metadata": e.metadata}
                                           for e in events])
     now = datetime.now(UTC)

@@ -1,5 +1,6 @@
 """The `audit` benchmark suite runs end to end on a small trail: export, verify and their baselines reported,
-the bundle verified intact, and the report printable as a table and as JSON."""
+the bundle verified intact, the same for a trail stored with nothing sealed and one with every text sealed, and
+the report printable as a table and as JSON."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ async def test_the_audit_suite_reports_export_verify_and_their_baselines(fresh_d
     assert setup["appends"] == -(-setup["batched_events"] // 100)
 
     cases = {c["name"]: c for c in report["cases"]}
-    assert set(cases) == {"export", "verify"}
+    assert set(cases) == {"export", "verify", "export_unsealed", "verify_unsealed", "export_sealed", "verify_sealed"}
     export, verify = cases["export"], cases["verify"]
     # One untimed warm-up export, then one per round: each bundles the exports before it.
     assert export["events_rounds"] == [301, 302]
@@ -42,8 +43,25 @@ async def test_the_audit_suite_reports_export_verify_and_their_baselines(fresh_d
     assert set(export["bundle_files"]) == {"events.jsonl", "timeline.csv", "report.html", "manifest.json"}
     assert verify["intact"] and verify["problems"] == [] and verify["streams"] == 3
 
+    # With and without encryption, each beside its own baseline and beside the unsealed trail.
+    for name in ("export_unsealed", "verify_unsealed", "export_sealed", "verify_sealed"):
+        case = cases[name]
+        assert case["baseline"]["name"] == ("read_plain" if name.startswith("export") else "hash_plain")
+        assert case["ratio_vs_baseline"] == pytest.approx(case["seconds"] / case["baseline"]["seconds"])
+    assert cases["verify_unsealed"]["intact"] and cases["verify_sealed"]["intact"]
+    for name in ("export", "verify", "export_sealed", "verify_sealed"):
+        unsealed = cases[name.split("_")[0] + "_unsealed"]
+        assert cases[name]["ratio_vs_unsealed"] == pytest.approx(cases[name]["seconds"] / unsealed["seconds"])
+    assert "ratio_vs_unsealed" not in cases["export_unsealed"]
+    # What each trail holds sealed shows in the size of its events: nothing < the salary < every text.
+    size = {name: cases[name]["bundle_files"]["events.jsonl"]["bytes"] for name in
+            ("export_unsealed", "export", "export_sealed")}
+    assert size["export_unsealed"] < size["export"] < size["export_sealed"]
+    assert report["variants"]["_sealed"]["placement_id"] != report["setup"]["placement_id"]
+
     parts = export["breakdown"]
-    for key in ("trail_read_s", "bundle_build_s", "report_rendering_s", "bundle_rest_s", "record_export_s"):
+    for key in ("trail_read_s", "open_fields_s", "parties_s", "bundle_build_s", "report_rendering_s",
+                "bundle_rest_s", "record_export_s"):
         assert parts[key] > 0, key
     assert parts["report_rendering_s"] + parts["bundle_rest_s"] == pytest.approx(parts["bundle_build_s"])
     assert parts["trail_read_s"] + parts["bundle_build_s"] < parts["total_s"]
@@ -53,6 +71,7 @@ async def test_the_audit_suite_reports_export_verify_and_their_baselines(fresh_d
     out = io.StringIO()
     Console(file=out, width=160).print(audit.table({**report, "machine": {"cores": 2, "pg_version": "test"}}))
     assert "read_plain (baseline)" in out.getvalue() and "INTACT" in out.getvalue()
+    assert "export_sealed" in out.getvalue() and "the unsealed export's median" in out.getvalue()
     assert orjson.loads(orjson.dumps(round_floats(report)))["cases"][1]["intact"] is True
     assert any(line.startswith("round 2/2") for line in progress)
 
