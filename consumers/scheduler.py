@@ -40,9 +40,13 @@ class Due:
     """One command that has come due: sent to `entity_id`'s stream, keyed by `occurrence`."""
 
     decider: DeciderLike
-    entity_id: UUID
+    entity_id: UUID | str
     command: Any
     occurrence: str  # what came due, e.g. the deadline reached: with the schedule's name, the command's key
+    # Done before the command is recorded, when what the command records is a removal outside the event store
+    # (destroyed keys, deleted files, dropped messages). It must be idempotent: a pass that crashes after it
+    # finds the row still due and does it again, and several schedulers may do it for one row.
+    effect: Callable[[], Awaitable[Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ class RunReport:
     sent: dict[str, int] = field(default_factory=dict)  # schedule → commands that recorded something
     unchanged: dict[str, int] = field(default_factory=dict)  # already recorded, or the decider saw nothing due
     refused: dict[str, int] = field(default_factory=dict)  # the decider refused (state moved on meanwhile)
+    failed: dict[str, int] = field(default_factory=dict)  # its effect failed: nothing recorded, tried again later
 
 
 class Scheduler:
@@ -105,6 +110,13 @@ class Scheduler:
     async def _send(self, schedule: Schedule, item: Due) -> str:
         meta = Metadata(actor=f"scheduler:{schedule.name}", idempotency_key=f"{schedule.name}:{item.occurrence}",
                         source="scheduler")
+        if item.effect is not None:
+            try:
+                await item.effect()
+            except Exception as exc:  # nothing is recorded; the row is still due at the next pass
+                log.warning("scheduled removal failed; retried at the next pass", schedule=schedule.name,
+                            entity_id=str(item.entity_id), error=repr(exc))
+                return "failed"
         try:
             result = await handle(self.store, item.decider, item.entity_id, item.command, meta)
         except DomainError as exc:

@@ -138,10 +138,12 @@ def consumers(
 
 
 async def _run_scheduler(system: System, stop: asyncio.Event, every_s: float) -> None:
+    from consumers.retention_schedules import retention_schedules_of
     from consumers.scheduler import Scheduler
     from consumers.schedules import all_schedules
 
-    await Scheduler(system.pool, system.store, all_schedules()).run(stop, every_s=every_s)
+    schedules = [*all_schedules(), *retention_schedules_of(system)]
+    await Scheduler(system.pool, system.store, schedules).run(stop, every_s=every_s)
 
 
 @app.command()
@@ -149,7 +151,7 @@ def scheduler(
     every: Annotated[float, typer.Option(help="Seconds between passes.", min=0.1)] = 60.0,
 ) -> None:
     """Send what comes due with time: expiries, warnings, early-access activation, job closing, guarantee
-    completion. One instance is active; others wait as standbys. Each command is recorded once."""
+    completion, retention. One instance is active; others wait as standbys. Each command is recorded once."""
     settings = _settings()
     _require_database(settings)
 
