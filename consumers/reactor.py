@@ -33,6 +33,7 @@ from eventstore import (
     EventStore,
     Metadata,
     RecordedEvent,
+    SubjectErased,
     load_checkpoint,
     read_feed,
     save_checkpoint,
@@ -113,6 +114,7 @@ class ReactorStats:
     duplicates: int = 0
     retried: int = 0
     dead_lettered: int = 0
+    skipped_erased: int = 0
     last_error: str | None = None
 
 
@@ -148,7 +150,13 @@ class ReactorRunner:
         if self.registry.keyring is not None:
             await self.registry.keyring.load([recorded])
         event = self.registry.decode(recorded)
-        await self.reactor.handler(Reaction(event, recorded, self.reactor.name, self.store, self.context))
+        try:
+            await self.reactor.handler(Reaction(event, recorded, self.reactor.name, self.store, self.context))
+        except SubjectErased as exc:
+            # Its outcome would record new data of a person whose data was erased: there is no one to act for.
+            log.info("reactor skipped an event about an erased person", reactor=self.reactor.name,
+                     event_id=str(recorded.event_id), subjects=list(exc.subjects))
+            self.stats.skipped_erased += 1
         async with self.pool.connection() as conn:
             await conn.execute(
                 "INSERT INTO eventstore.inbox (reactor, event_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",

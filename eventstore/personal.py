@@ -64,7 +64,7 @@ class KeyNotLoaded(RuntimeError):
     """An event was decoded before its subjects' keys were loaded (`Keyring.load`): a bug, not bad data."""
 
 
-class DataKeyProblem(ValueError):
+class DataKeyProblem(RuntimeError):
     """The key-encryption key setting is malformed, or no configured KEK unwraps a stored data key."""
 
 

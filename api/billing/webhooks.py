@@ -37,7 +37,7 @@ from commands.billing import subscription as subscriptions
 from commands.billing.events import SubscriptionStatus
 from commands.billing.stripe_webhook import MarkStripeWebhookProcessed, RecordStripeWebhook, stripe_webhook
 from commands.core import DomainError, Invalid, NotYetRecorded
-from eventstore import EventStore, Metadata, handle, load, stream_id_for
+from eventstore import EventStore, Metadata, SubjectErased, handle, load, stream_id_for
 from eventstore.handle import DeciderLike
 from projections.billing import queries
 
@@ -338,7 +338,13 @@ async def stripe_webhook_received(request: Request, system: SystemDep, store: St
         raise MalformedWebhook(f"the event cannot be recorded: {exc.errors()[0]['msg']}") from exc
     meta = Metadata(actor="stripe", correlation_id=request.state.correlation_id, causation_id=event_id,
                     source="stripe-webhook")
-    await handle(store, stripe_webhook, event_id, record, meta)
+    try:
+        await handle(store, stripe_webhook, event_id, record, meta)
+    except SubjectErased:
+        # About a person whose data was erased: nothing of it is recorded or applied, and Stripe stops sending.
+        log.info("stripe webhook about an erased person ignored", event_id=event_id, event_type=event_type)
+        return StripeWebhookAnswer(status="ignored", stripe_event_id=event_id,
+                                   reason="it concerns a person whose data was erased")
     recorded, _, _ = await load(store, stripe_webhook, stream_id_for(stripe_webhook, event_id))
     if recorded.processed:
         return StripeWebhookAnswer(status="duplicate", stripe_event_id=event_id)
@@ -359,7 +365,10 @@ async def stripe_webhook_received(request: Request, system: SystemDep, store: St
         response.headers["Retry-After"] = "30"
         return response
     except (DomainError, ValidationError) as exc:
-        reason = exc.message if isinstance(exc, DomainError) else f"the event's values are refused: {exc}"
+        # A validation error's text quotes the input (a person's data, perhaps): keep only where and what.
+        reason = exc.message if isinstance(exc, DomainError) else "the event's values are refused: " + "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors(include_input=False)
+        )
     done = MarkStripeWebhookProcessed(stripe_event_id=event_id, outcome="ignored" if reason else "processed",
                                       reason=reason, at=datetime.now(UTC))
     await handle(store, stripe_webhook, event_id, done, meta)

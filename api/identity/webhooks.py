@@ -36,7 +36,7 @@ from commands.identity.clerk_webhook import (
     clerk_webhook,
 )
 from commands.identity.events import MembershipRole, SourceInstance
-from eventstore import EventStore, Metadata, handle, load, stream_id_for
+from eventstore import EventStore, Metadata, SubjectErased, handle, load, stream_id_for
 from eventstore.handle import DeciderLike
 from infra.settings import Settings
 
@@ -166,7 +166,12 @@ async def clerk_webhook_received(request: Request, system: SystemDep, store: Sto
 
     meta = Metadata(actor=f"clerk:{instance}", correlation_id=request.state.correlation_id, causation_id=svix_id,
                     source="clerk-webhook")
-    await handle(store, clerk_webhook, svix_id, record, meta)
+    try:
+        await handle(store, clerk_webhook, svix_id, record, meta)
+    except SubjectErased:
+        # About a person whose data was erased: nothing of it is recorded or applied, and Svix stops sending.
+        log.info("clerk webhook about an erased person ignored", svix_id=svix_id, event_type=event.type)
+        return WebhookAnswer(status="ignored", svix_id=svix_id, reason="it concerns a person whose data was erased")
     delivery, _, _ = await load(store, clerk_webhook, stream_id_for(clerk_webhook, svix_id))
     if delivery.processed:
         return WebhookAnswer(status="duplicate", svix_id=svix_id)

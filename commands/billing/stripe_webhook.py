@@ -81,6 +81,8 @@ def decide(cmd: StripeWebhookCommand, s: StripeWebhook) -> list[StripeWebhookEve
 
 
 def _same_delivery(cmd: RecordStripeWebhook, received: StripeWebhookReceived) -> bool:
+    if not received.payload:  # the recorded payload was erased with its person: nothing left to compare
+        return cmd.event_type == received.event_type
     return (cmd.event_type, cmd.payload) == (received.event_type, received.payload)
 
 
