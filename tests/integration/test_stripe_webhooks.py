@@ -419,3 +419,20 @@ async def test_a_detached_default_payment_method_returns_the_companys_active_job
 
 async def _equals(read: Any, expected: Any) -> bool:
     return await read() == expected
+
+
+# --- about a person whose data was erased ----------------------------------------------------------------------
+
+async def test_an_event_about_an_erased_customer_is_ignored_and_its_redelivery_is_a_duplicate(hooks: Hooks) -> None:
+    customer = {"id": "cus_gone", "object": "customer", "email": "gone@example.com", "name": "Gone Person"}
+    first = hooks.fake.event("customer.updated", customer)
+    ok(await hooks.deliver(first), "ignored")  # not a type we act on, recorded all the same
+    await hooks.store.keyring.erase(["stripe:cus_gone"])
+
+    # Stripe redelivering it: the recorded payload reads as erased, and it is still the same delivery.
+    assert ok(await hooks.deliver(first), "duplicate")["stripe_event_id"] == first["id"]
+    # A new event about the erased customer records nothing of theirs and is not refused (Stripe would retry).
+    later = hooks.fake.event("customer.updated", {**customer, "email": "back@example.com"})
+    answer = ok(await hooks.deliver(later), "ignored")
+    assert "erased" in answer["reason"]
+    assert await hooks.types(webhook_stream(later)) == []
