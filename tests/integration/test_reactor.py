@@ -89,3 +89,33 @@ async def _handled(runner: ReactorRunner, n: int) -> bool:
 
 async def _duplicates(runner: ReactorRunner, n: int) -> bool:
     return runner.stats.duplicates >= n
+
+
+async def test_an_outcome_about_an_erased_person_is_skipped_not_retried(store) -> None:
+    """A reactor whose outcome would record new data of an erased person has no one to act for: the event is
+    marked done at once instead of being retried into the dead-letter queue."""
+    from commands.identity.events import UserProfileUpdated
+    from commands.identity.user import RegisterUser, UpdateProfile, user
+
+    user_id = uuid4()
+    calls: list[str] = []
+
+    async def outcome(reaction: Reaction) -> None:
+        calls.append(reaction.event.title)
+        await handle(store, user, user_id, UpdateProfile(user_id=user_id, name="Someone", by="u", at=NOW))
+
+    await handle(store, user, user_id, RegisterUser(
+        user_id=user_id, clerk_user_id=f"user_{user_id.hex}", email="someone@example.com", name=None, image_url=None,
+        source="portal", by="u", at=NOW))
+    await store.keyring.erase([f"user:{user_id}"])
+    job_id = uuid4()
+    await handle(store, job, job_id, CreateJob(job_id=job_id, company_id=uuid4(), title="t", fee_bps=1000, by="u", at=NOW))
+    runner = ReactorRunner(Reactor("erased-outcome", [JobCreated], outcome), store.pool, store, store.registry)
+    recorded = next(e for e in await store.read_stream(f"job-{job_id}") if e.type == "JobCreated")
+
+    await runner.react(recorded)
+    await runner.react(recorded)  # a redelivery finds it done
+
+    assert calls == ["t"] and runner.stats.skipped_erased == 1 and runner.stats.handled == 1
+    assert [e.type for e in await store.read_stream(f"user-{user_id}")] == ["UserRegistered"]
+    assert UserProfileUpdated.type_name() not in [e.type for e in await store.read_stream(f"user-{user_id}")]
