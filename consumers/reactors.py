@@ -7,6 +7,7 @@ from consumers.process.candidates import candidate_accounts
 from consumers.process.invitations import invitations
 from consumers.process.network import candidate_consents, recruiter_roles
 from consumers.process.placements import placements_process
+from consumers.process.privacy import erasures
 from consumers.reactions.ai_review import ai_review
 from consumers.reactions.billing import invoicing, payouts
 from consumers.reactions.fraud import fraud_signals
@@ -32,4 +33,5 @@ def all_reactors() -> list[Reactor]:
         notifications_reactor,
         fraud_signals,
         reputation_tiers,
+        erasures,
     ]

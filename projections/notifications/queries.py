@@ -42,11 +42,13 @@ async def list_mailbox(db: psycopg.AsyncConnection, *, to: str | None = None, pa
                             limit, columns="e.*")
 
 
-async def notifications_about(db: psycopg.AsyncConnection, source_event_ids: list[UUID]) -> list[UUID]:
-    """The in-app notifications and emails sent because of these events, to whomever (for an erasure: what
-    told other people about the person erased)."""
+async def notifications_about(db: psycopg.AsyncConnection, source_event_ids: list[UUID],
+                              user_ids: list[UUID]) -> list[UUID]:
+    """The in-app notifications and emails sent because of these events, to whomever, and those sent to these
+    users (for an erasure: what told the person, or other people about them)."""
     cur = await db.execute(
-        "SELECT id FROM notifications.inbox WHERE source_event_id = ANY(%(events)s)"
-        " UNION SELECT notification_id FROM notifications.emails WHERE source_event_id = ANY(%(events)s)"
-        " ORDER BY 1", {"events": source_event_ids})
+        "SELECT id FROM notifications.inbox WHERE source_event_id = ANY(%(events)s) OR user_id = ANY(%(users)s)"
+        " UNION SELECT notification_id FROM notifications.emails"
+        " WHERE source_event_id = ANY(%(events)s) OR user_id = ANY(%(users)s)"
+        " ORDER BY 1", {"events": source_event_ids, "users": user_ids})
     return [row[0] for row in await cur.fetchall()]
