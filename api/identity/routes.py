@@ -8,11 +8,12 @@ of another must not manage the first.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
 from api.consistency import read_after
 from api.deps import (
@@ -44,6 +45,7 @@ from api.identity.models import (
     RenameBody,
     RoleBody,
 )
+from api.privacy.erasure import request_erasure
 from api.responses import CommandResponse
 from commands.core import Forbidden, NotFound
 from commands.identity import invitation as invitations
@@ -172,9 +174,16 @@ async def revoke_role(user_id: UUID, body: RoleBody, _: PlatformAdmin, store: St
 
 
 @router.delete("/users/{user_id}", responses={401: {}, 403: {}, 404: {}})
-async def delete_user(user_id: UUID, _: PlatformAdmin, store: Store, meta: CommandMetadata) -> CommandResponse:
+async def delete_user(user_id: UUID, _: PlatformAdmin, store: Store, meta: CommandMetadata,
+                      response: Response) -> CommandResponse:
+    """Close the account and ask for everything held about the user to be erased (`Location`: the erasure)."""
     command = users.DeleteUser(user_id=user_id, by=meta.actor, at=_now())
-    return CommandResponse.of(user_id, await handle(store, users.user, user_id, command, meta))
+    deleted = await handle(store, users.user, user_id, command, meta)
+    key = None if meta.idempotency_key is None else f"{meta.idempotency_key}:erasure"
+    requested = await request_erasure(store, "user", user_id, replace(meta, idempotency_key=key),
+                                      reason="account deleted by a platform admin")
+    response.headers["Location"] = f"/v1/admin/erasures/{requested.id}"
+    return CommandResponse.of(user_id, deleted)
 
 
 # --- organizations and members ----------------------------------------------------------------------------
