@@ -8,6 +8,7 @@ import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Annotated
+from uuid import UUID
 
 import typer
 import uvicorn
@@ -502,3 +503,73 @@ def privacy_export(
 
     asyncio.run(main())
 
+
+def _one_person(user: str | None, candidate: str | None, recruiter: str | None) -> tuple[str, UUID]:
+    """The one person named by `--user`, `--candidate` or `--recruiter` (exit 2 otherwise)."""
+    named = [(kind, value) for kind, value in (("user", user), ("candidate", candidate), ("recruiter", recruiter))
+             if value is not None]
+    if len(named) != 1:
+        typer.echo("name one person: --user ID, --candidate ID or --recruiter ID", err=True)
+        raise typer.Exit(2)
+    kind, value = named[0]
+    try:
+        return kind, UUID(value)
+    except ValueError:
+        typer.echo(f"not a {kind} id: {value!r}", err=True)
+        raise typer.Exit(2) from None
+
+
+@privacy_app.command("erase")
+def privacy_erase(
+    user: Annotated[str | None, typer.Option("--user", help="A user's id (their records go with them).")] = None,
+    candidate: Annotated[str | None, typer.Option("--candidate", help="A candidate record's id.")] = None,
+    recruiter: Annotated[str | None, typer.Option("--recruiter", help="A recruiter's id (and their user).")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (kept with the request).")] = None,
+) -> None:
+    """Ask for a person's data to be erased, as the operator; the consumers do it (`splits privacy status`)."""
+    import getpass
+
+    from api.privacy.erasure import request_erasure
+    from commands.core import DomainError
+    from eventstore import Metadata
+
+    kind, person_id = _one_person(user, candidate, recruiter)
+    settings = _settings()
+    _require_database(settings)
+    operator = f"operator:{getpass.getuser()}"
+
+    async def main() -> None:
+        async with bootstrap(settings) as system:
+            try:
+                result = await request_erasure(system.store, kind, person_id,  # type: ignore[arg-type]
+                                               Metadata(actor=operator, source="cli"), reason=reason)
+            except DomainError as exc:
+                typer.echo(exc.message, err=True)
+                raise typer.Exit(1) from None
+        typer.echo(f"erasure {result.id} requested for {kind} {person_id}; `splits privacy status {result.id}`")
+
+    asyncio.run(main())
+
+
+@privacy_app.command("status")
+def privacy_status(erasure_id: Annotated[str, typer.Argument(help="The erasure's id.")]) -> None:
+    """Where an erasure stands: requested, or erased with what it covered."""
+    from api.privacy.erasure import status_of
+
+    try:
+        wanted = UUID(erasure_id)
+    except ValueError:
+        typer.echo(f"not an erasure id: {erasure_id!r}", err=True)
+        raise typer.Exit(2) from None
+    settings = _settings()
+    _require_database(settings)
+
+    async def main() -> None:
+        async with bootstrap(settings) as system:
+            status = await status_of(system.store, wanted)
+        if status is None:
+            typer.echo(f"no erasure {wanted}", err=True)
+            raise typer.Exit(1)
+        typer.echo(status.model_dump_json(indent=2))
+
+    asyncio.run(main())
