@@ -548,6 +548,12 @@ def _bundle_files(bundle: bytes) -> dict[str, dict[str, int]]:
         return {i.filename: {"bytes": i.file_size, "compressed_bytes": i.compress_size} for i in zf.infolist()}
 
 
+def _sealed_fields(bundle: bytes) -> int:
+    """How many sealed values the bundle's events.jsonl holds (what the trail's store sealed)."""
+    with zipfile.ZipFile(io.BytesIO(bundle)) as zf:
+        return zf.read(EVENTS).count(b'"$pii":')
+
+
 def build_report(rounds: list[Round], cases: tuple[str, ...], suffix: str = "") -> list[dict[str, Any]]:
     """The cases of one variant (named with its suffix) from its rounds."""
     out = []
@@ -564,6 +570,7 @@ def build_report(rounds: list[Round], cases: tuple[str, ...], suffix: str = "") 
             "client_cpu_s": mid["export_cpu"],
             "bundle_bytes": len(mid["bundle"]),
             "bundle_files": _bundle_files(mid["bundle"]),
+            "sealed_fields_in_events": _sealed_fields(mid["bundle"]),
             "baseline": {"name": "read_plain", **plain,
                          "events_per_s": events / plain["seconds"] if plain["seconds"] else None,
                          "zip_bytes": mid["read_plain_bytes"]},

@@ -122,7 +122,10 @@ def status(
                 "development_key_stored": development_stored,
                 "development_key_in_use": keks is None or per_kek.get("development", 0) > 0}
 
-    report = asyncio.run(main())
+    try:
+        report = asyncio.run(main())
+    except RuntimeError as exc:  # e.g. production without SPLITS_DATA_KEY
+        raise _refuse(str(exc)) from None
     configured = report["configured"]
     readable = configured or ["development"]
     # Keys wrapped by a key-encryption key the processes are not given: unreadable until it is configured
@@ -223,6 +226,8 @@ def verify_sealing(
         verdict = asyncio.run(main())
     except orjson.JSONDecodeError:
         raise _refuse(f"{record_path} is not JSON") from None
+    except RuntimeError as exc:
+        raise _refuse(str(exc)) from None
     if verdict is None:
         raise _refuse("no personal data migration is recorded in this database")
     if verdict.intact:

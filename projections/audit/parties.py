@@ -179,7 +179,8 @@ async def trail_parties(store: EventStore, lines: Sequence[Mapping[str, Any]]) -
         name = names.get(ident, "")
         if any(s in erased for s in subjects.get(ident, [])) or name == ERASED:
             name = ERASED_NAME
-        parties[ident] = Party(kind, ident, tuple(roles), name or "")
+        if name or roles:  # an id in an actor field that is nobody we know of adds nothing
+            parties[ident] = Party(kind, ident, tuple(roles), name)
     return parties
 
 

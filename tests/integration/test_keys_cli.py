@@ -21,8 +21,8 @@ from tests.api import SEEDER
 SPLITS = str(Path(sys.executable).parent / "splits")
 
 
-def keys(*args: str, url: str, data_key: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"DATABASE_URL": url, "LOG_LEVEL": "error", "COLUMNS": "200"}
+def keys(*args: str, url: str, data_key: str | None = None, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"DATABASE_URL": url, "LOG_LEVEL": "error", "COLUMNS": "200"} | extra
     for name in ("RABBITMQ_URL", "SPLITS_DATA_KEY", "SPLITS_DATA_KEY_FILE"):
         env.pop(name, None)
     if data_key is not None:
@@ -124,3 +124,6 @@ async def test_a_key_the_database_does_not_know_and_a_malformed_key_are_refused_
     assert malformed.returncode == 2 and malformed.stderr.strip() == "SPLITS_DATA_KEY: an entry is 3 bytes, expected 32 (AES-256)"
     bad_id = keys("generate", "--id", "a:b", url=url)
     assert bad_id.returncode == 2 and "--id must be" in bad_id.stderr
+    production = await asyncio.to_thread(keys, "status", url=url, ENVIRONMENT="production")
+    assert production.returncode == 2 and production.stderr.strip().startswith("SPLITS_DATA_KEY (or SPLITS_DATA_KEY_FILE) is not set")
+    assert production.stderr.strip().count("\n") == 0
