@@ -448,7 +448,7 @@ app.add_typer(keys_app, name="keys")
 
 # --- personal data -----------------------------------------------------------------------------------------
 
-privacy_app = typer.Typer(help="Personal data: access exports.", no_args_is_help=True)
+privacy_app = typer.Typer(help="Personal data: access exports and erasure.", no_args_is_help=True)
 app.add_typer(privacy_app, name="privacy")
 
 

@@ -76,8 +76,23 @@ async def people(fresh_store, topology, clerk, candidate_clerk):
         yield People(client, clerk, candidate_clerk, secrets.token_hex(4))
 
 
-async def test_from_a_posted_job_to_a_placement(people: People, fresh_store: EventStore) -> None:
-    p = people
+@dataclass(frozen=True)
+class Story:
+    """The ids the story made, for tests that carry on from it."""
+
+    organization: str
+    company: str
+    job: str
+    recruiter: str
+    candidate: str
+    representations: tuple[str, str]
+    application: str
+    placement: str
+
+
+async def placement_story(p: People) -> Story:
+    """A company posts a job, a recruiter brings a candidate who signs up and consents, and the company hires
+    them: the placement exists with the right fee and attribution, seen by its parties."""
     # The company: its admin signs up, creates the organization and its company, and posts a job.
     await p.call("cora", "POST", "/v1/users/register", json={"email": p.email("cora"), "name": "Cora"})
     org = await p.call("cora", "POST", "/v1/organizations", 201, json={"name": "Acme", "slug": f"acme-{p.run}"})
@@ -155,13 +170,20 @@ async def test_from_a_posted_job_to_a_placement(people: People, fresh_store: Eve
     for party in ("rex", "cami"):
         seen = await p.call(party, "GET", "/v1/placements")
         assert [x["id"] for x in seen["data"]] == [placement["id"]], party
+    return Story(org["id"], company_id, job["id"], recruiter["id"], candidate["id"], (invited["id"], ray_invite["id"]),
+                 application, placement["id"])
+
+
+async def test_from_a_posted_job_to_a_placement(people: People, fresh_store: EventStore) -> None:
+    p = people
+    story = await placement_story(p)
 
     await p.call("other", "POST", "/v1/users/register", json={"email": p.email("other"), "name": "Other"})
     await p.call("other", "POST", "/v1/organizations", 201, json={"name": "Other Co", "slug": f"other-{p.run}"})
     await p.call("other", "POST", "/v1/recruiters", 201, json={})
     assert (await p.call("other", "GET", "/v1/placements"))["data"] == []
-    await p.call("other", "GET", f"/v1/placements/{placement['id']}", 404)
-    await p.call("other", "GET", f"/v1/applications/{application}", 404)
+    await p.call("other", "GET", f"/v1/placements/{story.placement}", 404)
+    await p.call("other", "GET", f"/v1/applications/{story.application}", 404)
     await p.call(None, "GET", "/v1/placements", 401)
 
     # Every read schema rebuilt from the events equals the live one.
