@@ -160,3 +160,54 @@ async def test_erasing_a_candidate_record_leaves_its_user(fresh_store: EventStor
                                               (ids["candidate"],))).fetchone()
     assert user == ("user_ada_erasure@example.com", None) and candidate == ("[erased]",)
     assert "UserDeleted" not in await types_on(store, f"user-{ids['user']}")
+
+
+async def test_erasing_a_recruiter_takes_their_user_and_profile_and_leaves_their_candidates_records(
+    fresh_store: EventStore, tmp_path: Path
+) -> None:
+    from commands.network import recruiter as recruiters
+    from commands.network import recruiter_candidate as rtr
+    from commands.network import recruiter_company as rco
+
+    store = fresh_store
+    user_id = await seed_user(store, "user_rex_erasure")
+    recruiter_id = recruiters.recruiter_id_for(user_id)
+    await handle(store, recruiters.recruiter, recruiter_id, recruiters.CreateRecruiter(
+        user_id=user_id, slug="rex-recruits", bio="Rex, twenty years in fintech", phone="+1 555 0100",
+        industries=["fintech"], by="u", at=NOW), SEEDER)
+    await handle(store, recruiters.recruiter, recruiter_id, recruiters.UpdateRecruiterProfile(
+        recruiter_id=recruiter_id, by_user_id=user_id, tagline="Rex finds people", marketplace_enabled=True,
+        by="u", at=NOW), SEEDER)
+    asked = rco.RequestCompanyConnection(recruiter_id=recruiter_id, company_id=uuid4(), terms_acknowledged=True,
+                                         message="Rex here, let us work together", by="r", at=NOW)
+    await handle(store, rco.recruiter_company, asked.relationship_id, asked, SEEDER)
+    candidate_id = uuid4()
+    invite = rtr.InviteCandidate(recruiter_id=recruiter_id, candidate_id=candidate_id, invitation_id=uuid4(),
+                                 token="a" * 64, by="r", at=NOW)
+    await handle(store, rtr.recruiter_candidate, invite.relationship_id, invite, SEEDER)
+    await handle(store, rtr.recruiter_candidate, invite.relationship_id, rtr.DeclineConsent(
+        relationship_id=invite.relationship_id, token="a" * 64, reason="not now", by="c", at=NOW), SEEDER)
+    await project(store)
+
+    erasure_id = await request(store, "recruiter", recruiter_id)
+    await runner(store, LocalStorage(tmp_path)).react((await store.read_stream(f"erasure-{erasure_id}"))[0])
+    done = store.registry.decode((await store.read_stream(f"erasure-{erasure_id}"))[-1])
+    assert (done.user_ids, done.recruiter_ids, done.candidate_ids) == ([user_id], [recruiter_id], [])
+    await project(store)
+    async with store.pool.connection() as conn:
+        recruiter = await (await conn.execute(
+            "SELECT slug, bio, tagline, phone, industries, marketplace_enabled FROM network.recruiters WHERE id = %s",
+            (recruiter_id,))).fetchone()
+        message = await (await conn.execute("SELECT message FROM network.recruiter_companies WHERE id = %s",
+                                            (asked.relationship_id,))).fetchone()
+        declined = await (await conn.execute("SELECT decline_reason FROM network.recruiter_candidates WHERE id = %s",
+                                             (invite.relationship_id,))).fetchone()
+        user = await (await conn.execute("SELECT email, deleted_at IS NOT NULL FROM identity.users WHERE id = %s",
+                                         (user_id,))).fetchone()
+    assert recruiter == (None, None, None, None, [], False) and message == (None,)
+    assert declined == ("not now",)  # the candidate's answer is theirs, not the recruiter's
+    assert user == ("[erased]", True)
+    for name, projection in all_projections().items():
+        live = await dump_schema(store, name)
+        await replay(store.pool, projection, store.registry)
+        assert await dump_schema(store, name) == live, name
