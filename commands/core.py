@@ -27,12 +27,21 @@ class Personal:
     kind: str = ""
     key: str = ""
     subject_of_data: Callable[[Mapping[str, Any]], str | None] | None = None
+    # A second subject whose erasure also makes these fields unreadable, as `(kind, key)`: a notification's
+    # words are its recipient's and, through `notification:<id>`, the person it tells about's.
+    also: tuple[str, str] | None = None
 
     def subject_of(self, data: Mapping[str, Any]) -> str | None:
         if self.subject_of_data is not None:
             return self.subject_of_data(data)
         ident = data.get(self.key)
         return None if ident is None else f"{self.kind}:{ident}"
+
+    def also_of(self, data: Mapping[str, Any]) -> str | None:
+        if self.also is None:
+            return None
+        ident = data.get(self.also[1])
+        return None if ident is None else f"{self.also[0]}:{ident}"
 
 
 class Event(BaseModel):

@@ -10,6 +10,10 @@ exactly as stored, so it verifies before and after an erasure.
 
 Data keys live in ``eventstore.data_keys``, each wrapped (AES-256-GCM, the subject as associated
 data) by a key-encryption key (KEK) from settings (``SPLITS_DATA_KEY`` / ``SPLITS_DATA_KEY_FILE``).
+A field may also be sealed for a second subject (``"also"`` in the sealed value): it is then encrypted
+with a key derived from both subjects' data keys, so erasing either makes it unreadable (a notification's
+words belong to its recipient and to the person it tells about).
+
 Several KEKs may be configured: the first wraps new keys, the others still unwrap old ones until
 ``splits keys rotate`` has rewrapped everything. Erasure sets the wrapped key to NULL: from then on
 every sealed field of that subject reads as erased, a replay rebuilds the scrubbed state, and an
@@ -34,7 +38,9 @@ import orjson
 import psycopg
 import structlog
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 if TYPE_CHECKING:
     from psycopg_pool import AsyncConnectionPool
@@ -103,10 +109,25 @@ def is_sealed(value: Any) -> bool:
     return isinstance(value, dict) and MARKER in value
 
 
-def seal(value: Any, key: bytes, subject: str, event_id: UUID, field: str) -> dict[str, str]:
+def seal(
+    value: Any, key: bytes, subject: str, event_id: UUID, field: str, also: tuple[str, bytes] | None = None
+) -> dict[str, str]:
+    """`value` sealed for `subject` (and, with `also`, for a second subject: both keys are needed to open it)."""
     nonce = os.urandom(_NONCE)
+    if also is not None:
+        key = joint_key(key, also[1])
     ciphertext = AESGCM(key).encrypt(nonce, orjson.dumps(value), _aad(event_id, field))
-    return {MARKER: subject, "c": base64.b64encode(nonce + ciphertext).decode()}
+    sealed = {MARKER: subject, "c": base64.b64encode(nonce + ciphertext).decode()}
+    if also is not None:
+        sealed["also"] = also[0]
+    return sealed
+
+
+def joint_key(first: bytes, second: bytes) -> bytes:
+    """The key of a value sealed for two subjects: derived from both data keys (HKDF-SHA256)."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"splits sealed for two subjects").derive(
+        first + second
+    )
 
 
 def open_sealed(sealed: Mapping[str, Any], key: bytes, event_id: UUID, field: str) -> Any:
@@ -119,19 +140,26 @@ def _aad(event_id: UUID, field: str) -> bytes:
 
 
 def sealed_subjects(data: Mapping[str, Any]) -> set[str]:
-    """The subjects whose sealed fields `data` holds."""
-    return {value[MARKER] for value in data.values() if is_sealed(value)}
+    """The subjects whose sealed fields `data` holds (the second subjects of jointly sealed ones too)."""
+    found: set[str] = set()
+    for value in data.values():
+        if is_sealed(value):
+            found.add(value[MARKER])
+            if also := value.get("also"):
+                found.add(also)
+    return found
 
 
 def seal_fields(
-    data: Mapping[str, Any], fields: Iterable[str], subject: str, key: bytes, event_id: UUID
+    data: Mapping[str, Any], fields: Iterable[str], subject: str, key: bytes, event_id: UUID,
+    also: tuple[str, bytes] | None = None,
 ) -> dict[str, Any]:
     """`data` with each named field that holds something sealed for `subject` (None stays None)."""
     sealed = dict(data)
     for field in fields:
         value = sealed.get(field)
         if value is not None and not is_sealed(value):
-            sealed[field] = seal(value, key, subject, event_id, field)
+            sealed[field] = seal(value, key, subject, event_id, field, also)
     return sealed
 
 
@@ -150,6 +178,9 @@ def open_fields(
             opened[field] = value
             continue
         key = key_of(value[MARKER])
+        if key is not None and (also := value.get("also")):
+            second = key_of(also)
+            key = None if second is None else joint_key(key, second)
         if key is None:
             opened[field] = erased_value(field)
             continue

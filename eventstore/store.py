@@ -210,23 +210,26 @@ class EventStore:
         """`events` with their declared personal fields sealed (unchanged when they declare none)."""
         if self.registry is None:
             return list(events)
-        subjects: list[tuple[NewEvent, Any, str | None]] = []
+        subjects: list[tuple[NewEvent, Any, str | None, str | None]] = []
         for event in events:
             personal = self.registry.personal_of(event.type)
             subject = None if personal is None else personal.subject_of(event.data)
             if personal is not None and subject is None and any(event.data.get(f) is not None for f in personal.fields):
                 raise ValueError(f"{event.type} holds personal data but names no subject")
-            subjects.append((event, personal, subject))
-        wanted = {s for _, p, s in subjects if s is not None}
+            also = None if subject is None else personal.also_of(event.data)
+            subjects.append((event, personal, subject, also))
+        wanted = {s for _, _, subject, also in subjects for s in (subject, also) if s is not None}
         if not wanted:
             return list(events)
         keys = await self.keyring.keys_for_append(wanted)
         return [
             event if subject is None else NewEvent(
-                event.type, seal_fields(event.data, personal.fields, subject, keys[subject], event.event_id),
+                event.type,
+                seal_fields(event.data, personal.fields, subject, keys[subject], event.event_id,
+                            None if also is None else (also, keys[also])),
                 event.event_id, event.schema_version,
             )
-            for event, personal, subject in subjects
+            for event, personal, subject, also in subjects
         ]
 
     async def _original(self, stream_id: str, event_ids: list[UUID]) -> AppendResult:

@@ -41,7 +41,7 @@ class NotificationCreated(Event):
     source_event_id: UUID
     at: datetime
 
-    personal = Personal(("title", "body"), kind="user", key="user_id")
+    personal = Personal(("title", "body"), kind="user", key="user_id", also=("notification", "notification_id"))
     not_personal = frozenset({"action_url"})  # a link into the app made of ids
 
 
@@ -74,7 +74,9 @@ class EmailSent(Event):
     source_event_id: UUID
     at: datetime
 
-    personal = Personal(("recipient_email", "subject", "text", "html"), subject_of_data=email_subject)
+    # The idempotency key names the address it was sent to.
+    personal = Personal(("recipient_email", "subject", "text", "html", "idempotency_key"), subject_of_data=email_subject,
+                        also=("notification", "notification_id"))
 
 
 class EmailFailed(Event):
@@ -90,7 +92,8 @@ class EmailFailed(Event):
     at: datetime
 
     # The provider's refusal may quote the address, so the reason is sealed with it.
-    personal = Personal(("recipient_email", "subject", "reason"), subject_of_data=email_subject)
+    personal = Personal(("recipient_email", "subject", "reason"), subject_of_data=email_subject,
+                        also=("notification", "notification_id"))
 
 
 class NotificationPreferenceSet(Event):

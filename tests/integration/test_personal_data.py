@@ -361,3 +361,35 @@ async def test_production_refuses_to_start_without_a_data_key(fresh_database_url
     with pytest.raises(RuntimeError, match="SPLITS_DATA_KEY"):
         async with bootstrap(production):
             pass
+
+
+# --- sealed for two subjects ----------------------------------------------------------------------------------
+
+def notification(user_id: UUID, notification_id: UUID) -> Event:
+    from commands.notifications.events import NotificationCreated
+
+    return NotificationCreated(
+        notification_id=notification_id, user_id=user_id, category="offers_hires", template="hired",
+        title="Ada Lovelace was hired", body="Ada Lovelace starts on Monday", action_url=None, priority="normal",
+        source_event_id=uuid4(), at=AT,
+    )
+
+
+@pytest.mark.parametrize("erase", ["recipient", "about"])
+async def test_a_field_sealed_for_two_subjects_is_erased_with_either(store: EventStore, erase: str) -> None:
+    recipient, notification_id = uuid4(), uuid4()
+    sid = f"notification-{notification_id}"
+    sent = notification(recipient, notification_id)
+    await append(store, sid, sent)
+    (raw,) = await stored_json(store, sid)
+    sealed = orjson.loads(raw)["title"]
+    assert (sealed[MARKER], sealed["also"]) == (f"user:{recipient}", f"notification:{notification_id}")
+    assert "Ada" not in raw and await decoded(store, sid) == [sent]
+
+    await store.keyring.erase([f"user:{recipient}" if erase == "recipient" else f"notification:{notification_id}"])
+    (after,) = await decoded(store, sid)
+    assert (after.title, after.body) == (ERASED, ERASED)  # type: ignore[attr-defined]
+    assert await verifies(store, sid)
+    # Either subject erased, nothing new is sealed for the pair.
+    with pytest.raises(SubjectErased):
+        await append(store, sid, notification(recipient, notification_id), expected=1)
