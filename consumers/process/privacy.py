@@ -20,10 +20,10 @@ scrubbed on completion, so a retry resolves the person from the same rows.
 Decided where the issue is silent: erasing a candidate record leaves the user linked to it alone (a record a
 recruiter made, or one the user keeps, is its own person; erase the user to erase both); the notifications
 sent to the person, and to other people because of events on the person's own streams (a recruiter told
-that the candidate accepted, a company told of the hire), are listed as `notification:<id>` subjects, so that
-the read models scrub their words too. Their events are sealed under the recipient's key, not under these:
-what decodes a living recipient's events (their access export, an audit bundle) still reads them, until each
-notification is sealed under a key of its own.
+that the candidate accepted, a company told of the hire), are listed as `notification:<id>` subjects. A notification's words
+are sealed for its recipient and for `notification:<id>` together, so destroying that key makes them read as
+erased wherever they are decoded (the recipient's access export, an audit timeline), and the read models
+scrub them by the same ids.
 """
 
 from __future__ import annotations
