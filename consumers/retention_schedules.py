@@ -8,11 +8,12 @@ runs it and however often):
   run is never repeated however far the read models are behind), keyed by the application and that change.
   Before recording, its keys (`application:<id>` and its documents' `document:<id>`) are destroyed and its
   documents' files deleted; the recorded `RetentionErased` makes every read model scrub it.
-- `retention-notifications`, `retention-mailbox`, `retention-dead-letters`: once a day at most, when
-  anything is older than the day's cutoff, keyed by the cutoff. The notifications and mailbox read models
-  remove what is older than the recorded cutoff when they apply `RetentionApplied` (so a replay removes the
-  same rows at the same point of the log); dead letters are dropped from RabbitMQ, by one scheduler at a
-  time, before the run is recorded with how many were dropped.
+- `retention-notifications`, `retention-mailbox`, `retention-dead-letters`: once a day, keyed by the day's
+  cutoff, recorded even when it removed nothing (so the log shows that retention ran, and later passes of
+  the day look no further than the rule's stream). The notifications and mailbox read models remove what is
+  older than the recorded cutoff when they apply `RetentionApplied` (so a replay removes the same rows at
+  the same point of the log); dead letters are dropped from RabbitMQ, by one scheduler at a time, before the
+  run is recorded with how many were dropped.
 
 A rule whose period is 0 has no schedule. Without RabbitMQ (`splits dev` on the feed) there are no dead
 letters to drop.
@@ -30,7 +31,7 @@ import psycopg
 from commands.privacy.retention import RETAINED_STAGES, RULES, ApplyRetention, RetentionRule, cutoff, retention
 from consumers.dead_letter_retention import DeadLetterQueues
 from consumers.scheduler import BATCH, Due, Schedule
-from eventstore import Keyring, advisory_key
+from eventstore import Keyring, advisory_key, stream_id_for
 from infra.bootstrap import System
 from infra.settings import Settings
 from infra.storage import Storage, storage_for
@@ -125,9 +126,10 @@ def _older_rows(name: str, period: int, table: str, column: str, condition: str 
     async def find(conn: psycopg.AsyncConnection, now: datetime) -> Sequence[Due]:
         before = cutoff(rule, period, now)
         assert before is not None
+        if await _ran(conn, rule, before):
+            return []
         row = await (await conn.execute(count, (before,))).fetchone()
-        removed = row[0] if row else 0
-        return [_daily(rule, before, removed, now)] if removed else []
+        return [_daily(rule, before, row[0] if row else 0, now)]
 
     return Schedule(f"retention-{name}", find)
 
@@ -140,6 +142,8 @@ def _dead_letters(period: int, queues: DeadLetterQueues) -> Schedule | None:
     async def find(conn: psycopg.AsyncConnection, now: datetime) -> Sequence[Due]:
         before = cutoff(rule, period, now)
         assert before is not None
+        if await _ran(conn, rule, before):
+            return []
         # Dead letters live outside the database: they are dropped here, by one scheduler at a time (a sweep
         # sees the messages another holds as gone, so two at once would each count part of them), and the
         # run is recorded after. A crash in between loses the record of a sweep, never a letter past its time.
@@ -149,9 +153,18 @@ def _dead_letters(period: int, queues: DeadLetterQueues) -> Schedule | None:
             if not (locked and locked[0]):
                 return []
             removed = await queues.drop_before(before)
-        return [_daily(rule, before, removed, now)] if removed else []
+        return [_daily(rule, before, removed, now)]
 
     return Schedule("retention-dead-letters", find)
+
+
+async def _ran(conn: psycopg.AsyncConnection, rule: RetentionRule, before: datetime) -> bool:
+    """Whether the rule's run for this cutoff (or a later one) is recorded: read from its stream, not a read model."""
+    cur = await conn.execute(
+        "SELECT max((data->>'cutoff')::timestamptz) FROM eventstore.events"
+        " WHERE stream_id = %s AND type = 'RetentionApplied'", (stream_id_for(retention, rule.name),))
+    row = await cur.fetchone()
+    return row is not None and row[0] is not None and row[0] >= before
 
 
 def _daily(rule: RetentionRule, before: datetime, removed: int, now: datetime) -> Due:

@@ -76,6 +76,7 @@ async def export_person(
     """The access export of the person, recorded; None when there is no such person."""
     export_id = uuid4()
     spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115  (handed to the caller)
+    writer: _Writer | None = None
     try:
         async with store.pool.connection() as conn:
             person = await resolve_person(conn, kind, person_id)
@@ -95,11 +96,17 @@ async def export_person(
                     await writer.events([_event(store, e) for e in batch])
         sha256, size = await writer.finish()
     except BaseException:
+        if writer is not None:
+            writer.abort()
         spool.close()
         raise
-    await handle(store, data_export, export_id, RecordDataExport(
-        export_id=export_id, person_kind=kind, person_id=person_id, requested_by=requested_by,
-        event_count=writer.event_count, sha256=sha256, at=at), meta)
+    try:
+        await handle(store, data_export, export_id, RecordDataExport(
+            export_id=export_id, person_kind=kind, person_id=person_id, requested_by=requested_by,
+            event_count=writer.event_count, sha256=sha256, at=at), meta)
+    except BaseException:  # not recorded: not handed out
+        spool.close()
+        raise
     return TakenExport(spool, export_id, sha256, size, writer.event_count,
                        f"{kind}-{person_id}-personal-data-{at:%Y%m%dT%H%M%SZ}.zip")
 
@@ -192,6 +199,15 @@ class _Writer:
             chunk = b"," + chunk
         self._count(len(chunk))
         await asyncio.to_thread(self.data.write, chunk)
+
+    def abort(self) -> None:
+        """Close what is open, so that nothing writes to the file once it is discarded."""
+        try:
+            if self.data is not None:
+                self.data.close()
+            self.zip.close()
+        except (OSError, ValueError):
+            pass
 
     async def finish(self) -> tuple[str, int]:
         """Close the zip; its SHA-256 and size, the file rewound for reading."""

@@ -218,6 +218,23 @@ async def test_an_export_holds_everything_the_api_shows_about_the_person_and_not
         assert str(ident).encode() not in everything, ident
 
 
+async def test_a_recruiter_s_export_holds_their_profile_and_none_of_the_candidates_they_represent(world: World) -> None:
+    changed = await world.client.patch("/v1/recruiters/me", headers=world.headers("rex"), json={
+        "bio": "Rex places platform engineers", "phone": "+44 20 7946 0000", "location": "Leeds"})
+    assert changed.status_code == 200, changed.text
+    await _projected(world.store)
+    data, files = _zip(await world.client.get("/v1/users/me/export", headers=world.headers("rex")))
+    held = {form for leaf in _leaves(data) for form in _forms(leaf)}
+    for route in ("/v1/users/me", "/v1/recruiters/me"):
+        missing = _shown(await world.get("rex", route)) - held
+        assert not missing, f"{route}: the export lacks {sorted(missing)}"
+    assert "+44 20 7946 0000" in str([e["data"] for e in data["events"]])
+    everything = b"".join(files.values())
+    for name in PEOPLE:  # Rex wrote notes on their applications: those are the candidates' data, not Rex's
+        for word in world.secrets[name]:
+            assert word.encode() not in everything, word
+
+
 async def test_each_export_is_recorded_with_the_digest_of_what_was_handed_out(world: World) -> None:
     answer = await world.client.get("/v1/users/me/export", headers=world.headers("bob"))
     _zip(answer)
@@ -260,6 +277,24 @@ def _recruiter_id(world: World) -> UUID:
     from commands.network.recruiter import recruiter_id_for
 
     return recruiter_id_for(user_id_for(world.ids["rex"]))
+
+
+async def test_an_export_past_its_bounds_is_refused_and_records_nothing(world: World, tmp_path: Path) -> None:
+    from eventstore import Metadata
+    from infra.privacy_export import ExportLimits, ExportTooLarge, export_person
+    from infra.storage import LocalStorage
+
+    user_id, meta = user_id_for(world.ids["cami"]), Metadata(actor="test", source="test")
+    for limits, bound in ((ExportLimits(max_events=3), "max_events"), (ExportLimits(max_bytes=2048), "max_bytes")):
+        with pytest.raises(ExportTooLarge) as refused:
+            await export_person(world.store, LocalStorage(tmp_path / "documents"), "user", user_id, "test",
+                                datetime.now(UTC), meta, limits)
+        assert bound in refused.value.details
+    async with world.store.pool.connection() as conn:
+        cur = await conn.execute("SELECT count(*) FROM eventstore.events WHERE type = 'PersonalDataExported'")
+        assert (await cur.fetchone())[0] == 0
+    assert await export_person(world.store, LocalStorage(tmp_path), "candidate", uuid4(), "test", datetime.now(UTC),
+                               meta) is None
 
 
 async def test_exports_are_limited_per_caller_each_hour(world: World) -> None:

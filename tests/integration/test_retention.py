@@ -39,7 +39,8 @@ from tests.conftest import RABBITMQ_URL
 from tests.helpers import NOW, dump_schema, wait_until
 from tests.integration.test_scheduler import Clock, project
 
-PERIODS = RetentionPeriods(applications=12, notifications=6, mailbox=14, dead_letters=30)
+ONLY_APPLICATIONS = RetentionPeriods(applications=12, notifications=0, mailbox=0, dead_letters=0)
+NO_APPLICATIONS = RetentionPeriods(applications=0, notifications=6, mailbox=14, dead_letters=30)
 ADMIN = {"by": "admin", "by_role": "platform_admin"}
 
 
@@ -120,7 +121,7 @@ async def test_applications_past_their_period_are_erased_and_nothing_else(fresh_
                                                       at=later, **ADMIN))
     await project(store)
     clock = Clock()
-    schedulers = [Scheduler(store.pool, store, retention_schedules(PERIODS, store.keyring, storage), clock)
+    schedulers = [Scheduler(store.pool, store, retention_schedules(ONLY_APPLICATIONS, store.keyring, storage), clock)
                   for _ in range(2)]
 
     clock.now = NOW + timedelta(days=364)  # within the 12 months: nothing is due
@@ -182,12 +183,12 @@ async def test_old_notifications_and_mailbox_emails_are_removed_once_a_day(fresh
                 source_event_id=uuid4(), at=at), SEEDER)
     await project(store)
     clock = Clock()
-    schedulers = [Scheduler(store.pool, store, retention_schedules(PERIODS, store.keyring, LocalStorage(tmp_path)),
-                            clock) for _ in range(2)]
+    schedulers = [Scheduler(store.pool, store, retention_schedules(
+        NO_APPLICATIONS, store.keyring, LocalStorage(tmp_path)), clock) for _ in range(2)]
 
     clock.now = NOW + timedelta(days=20)  # the old mailbox email is past 14 days; no notification is past 6 months
     reports = await asyncio.gather(*(s.run_once() for s in schedulers))
-    assert [r.sent for r in reports if r.sent] == [{"retention-mailbox": 1}]
+    assert _sent(reports) == {"retention-mailbox": 1, "retention-notifications": 1}  # each rule runs once a day
     clock.now += timedelta(hours=5)  # the same day, before the read model removed anything: the same run
     assert (await schedulers[0].run_once()).sent == {}
     await project(store)
@@ -196,14 +197,16 @@ async def test_old_notifications_and_mailbox_emails_are_removed_once_a_day(fresh
 
     clock.now = datetime(2027, 6, 1, 12, tzinfo=UTC)  # notifications' cutoff 2026-12-01: after NOW, before `recent`
     reports = await asyncio.gather(*(s.run_once() for s in schedulers))
-    assert sum(r.sent.get("retention-notifications", 0) for r in reports) == 1
+    assert _sent(reports) == {"retention-mailbox": 1, "retention-notifications": 1}
     await project(store)
     inbox = {r[0] for r in await _rows(store, "SELECT id FROM notifications.inbox")}
     assert inbox == {made["inbox-recent"]}
+    emails = {r[0] for r in await _rows(store, "SELECT notification_id FROM notifications.emails")}
+    assert emails == {made["resend-old"], made["mailbox-recent"], made["resend-recent"]}
     runs = await store.read_stream("retention-notifications")
-    assert [(e.data["rule"], e.data["removed"], e.data["cutoff"]) for e in runs] == [
-        ("notifications", 1, "2026-12-01T00:00:00Z")]
-    assert [e.data["removed"] for e in await store.read_stream("retention-mailbox")] == [1]
+    assert [(e.data["removed"], e.data["cutoff"]) for e in runs] == [
+        (0, "2026-06-17T00:00:00Z"), (1, "2026-12-01T00:00:00Z")]
+    assert [e.data["removed"] for e in await store.read_stream("retention-mailbox")] == [1, 0]
     live = await dump_schema(store, "notifications")
     await replay(store.pool, all_projections()["notifications"], store.registry)
     assert await dump_schema(store, "notifications") == live
@@ -231,19 +234,29 @@ async def test_dead_letters_are_dropped_once_older_than_their_period(fresh_store
     # The broker dead-letters asynchronously.
     await wait_until(lambda: _counted(dead_letters, today + timedelta(days=1), 4))
     clock = Clock()
+    only_dead_letters = RetentionPeriods(applications=0, notifications=0, mailbox=0, dead_letters=30)
     schedulers = [Scheduler(store.pool, store, retention_schedules(
-        PERIODS, store.keyring, LocalStorage(tmp_path), dead_letters), clock) for _ in range(2)]
+        only_dead_letters, store.keyring, LocalStorage(tmp_path), dead_letters), clock) for _ in range(2)]
 
     clock.now = today + timedelta(days=29)  # cutoff: yesterday; they were dead-lettered today
-    assert all(r.sent == {} for r in await asyncio.gather(*(s.run_once() for s in schedulers)))
+    assert _sent(await asyncio.gather(*(s.run_once() for s in schedulers))) == {"retention-dead-letters": 1}
     assert await dead_letters.count_before(today + timedelta(days=1)) == 4
     clock.now = today + timedelta(days=31)
-    reports = await asyncio.gather(*(s.run_once() for s in schedulers))
-    assert sum(r.sent.get("retention-dead-letters", 0) for r in reports) == 1
+    assert _sent(await asyncio.gather(*(s.run_once() for s in schedulers))) == {"retention-dead-letters": 1}
     assert await dead_letters.count_before(today + timedelta(days=365)) == 0
-    [run] = await store.read_stream("retention-dead-letters")
-    assert run.data["removed"] == 4 and run.data["rule"] == "dead-letters"
+    assert (await schedulers[0].run_once()).sent == {}  # the day's run is done
+    runs = await store.read_stream("retention-dead-letters")
+    assert [(e.data["rule"], e.data["removed"]) for e in runs] == [("dead-letters", 0), ("dead-letters", 4)]
 
 
 async def _counted(queues: DeadLetterQueues, before: datetime, expected: int) -> bool:
     return await queues.count_before(before) == expected
+
+
+def _sent(reports: list[Any]) -> dict[str, int]:
+    """What several schedulers' passes recorded, together."""
+    total: dict[str, int] = {}
+    for report in reports:
+        for name, count in report.sent.items():
+            total[name] = total.get(name, 0) + count
+    return total
