@@ -4,6 +4,11 @@ A sealed field is ``{"$pii": "<subject>", "c": …}`` at the top level of an eve
 event holds are ``jsonb_path_query_array(data, '$.*."$pii"')``. Migration 0005 indexes exactly that
 expression (GIN, only over events holding a sealed field), which turns an access export or an erasure
 check from a scan of the whole store into an index lookup; the same query works, by a scan, without it.
+
+Measured on this project's machine: one person's events among a million take ~4 ms with the index against
+0.3–0.5 s by a scan (it grows with the store); appends pay for it about 8% in 100-event batches with nothing
+sealed (the predicate is evaluated) and about 15% with sealed fields (the GIN entry), single-event appends
+within the benchmark's noise. Dropping the index (a one-line migration) leaves every query working.
 """
 
 from __future__ import annotations
