@@ -28,8 +28,11 @@ from api.network.common import known
 from api.problems import problem
 from api.ratelimit import Decision
 from commands.core import NotFound
+from eventstore import EventStore, Metadata
+from infra.bootstrap import System
 from infra.privacy_export import ExportLimits, TakenExport, export_person
-from infra.storage import StorageError
+from infra.storage import Storage, StorageError
+from projections.privacy.subjects import PersonKind
 
 log = structlog.get_logger(__name__)
 
@@ -81,7 +84,8 @@ async def subject_export(person_id: UUID, admin: PlatformAdmin, store: Store, sy
     return await _export(store, system, storage, kind, person_id, meta)
 
 
-async def _export(store, system, storage, kind, person_id: UUID, meta) -> Response:  # noqa: ANN001
+async def _export(store: EventStore, system: System, storage: Storage, kind: PersonKind, person_id: UUID,
+                  meta: Metadata) -> Response:
     settings = system.settings
     limits = ExportLimits(settings.privacy_export_max_events, settings.privacy_export_max_bytes)
     try:
