@@ -35,7 +35,7 @@ import orjson
 from commands.core import RuleViolation
 from commands.privacy.export import RecordDataExport, data_export
 from eventstore import EventStore, Metadata, RecordedEvent, UnknownEventType, handle
-from eventstore.personal import is_sealed
+from eventstore.personal import is_sealed, sealed_subjects
 from eventstore.sealed import events_sealed_for
 from infra.storage import ContentNotFound, Storage
 from projections.privacy.holdings import rows_of
@@ -124,7 +124,7 @@ def _person(person: Person) -> dict[str, Any]:
 def _event(store: EventStore, recorded: RecordedEvent) -> dict[str, Any]:
     """The event with its personal fields opened and brought to its current shape."""
     sealed = sorted(field for field, value in recorded.data.items() if is_sealed(value))
-    subjects = sorted({recorded.data[field]["$pii"] for field in sealed})
+    subjects = sorted(sealed_subjects({field: recorded.data[field] for field in sealed}))
     registry = store.registry
     try:
         assert registry is not None

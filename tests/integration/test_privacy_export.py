@@ -203,6 +203,9 @@ async def test_an_export_holds_everything_the_api_shows_about_the_person_and_not
     sealed = {e["type"]: e for e in data["events"]}
     assert sealed["ApplicationCreated"]["personal_fields"] == ["cover_letter"]
     assert sealed["ApplicationCreated"]["subjects"] == [f"candidate:{candidate}"]
+    # A notification's words are sealed for the recipient and for the notification (see eventstore.personal).
+    told, recipient = sealed["NotificationCreated"]["subjects"]
+    assert told.startswith("notification:") and recipient == f"user:{user_id_for(world.ids['cami'])}"
     assert data["person"]["kind"] == "user" and str(candidate) in data["person"]["candidate_ids"]
     # The résumé, byte for byte as the API serves it.
     document = world.document["cami"]
