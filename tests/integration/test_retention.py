@@ -223,7 +223,12 @@ async def dead_letters(topology: Topology) -> DeadLetterQueues:
             for i in range(2):
                 await channel.default_exchange.publish(aio_pika.Message(f"{reactor}-{i}".encode()),
                                                        routing_key=topology.reactor_queue(reactor))
-                message = await queue.get(no_ack=False, fail=True, timeout=5)
+                message = None
+                for _ in range(100):  # until the broker has queued it
+                    if (message := await queue.get(no_ack=False, fail=False)) is not None:
+                        break
+                    await asyncio.sleep(0.05)
+                assert message is not None
                 await message.reject(requeue=False)  # what a reactor does when it gives up on an event
     return DeadLetterQueues(RABBITMQ_URL, topology, reactors)
 
