@@ -47,10 +47,12 @@ class StillWritten(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class Unsealed:
-    """What of one event is still plain: whose it is and which declared fields hold something."""
+    """What of one event is still plain: whose it is (and the second subject it is sealed for, if its type
+    declares one) and which declared fields hold something."""
 
     subject: str
     fields: tuple[str, ...]
+    also: str | None = None
 
 
 def unsealed(registry: EventRegistry, event: RecordedEvent) -> Unsealed | None:
@@ -64,7 +66,7 @@ def unsealed(registry: EventRegistry, event: RecordedEvent) -> Unsealed | None:
     subject = personal.subject_of(event.data)
     if subject is None:
         raise ValueError(f"{event.type} {event.event_id} holds personal data but names no subject")
-    return Unsealed(subject, fields)
+    return Unsealed(subject, fields, personal.also_of(event.data))
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +95,7 @@ async def scan(conn: psycopg.AsyncConnection, registry: EventRegistry, batch: in
             plain = unsealed(registry, event)
             if plain is not None:
                 streams[event.stream_id] = streams.get(event.stream_id, 0) + 1
-                subjects.add(plain.subject)
+                subjects.update(s for s in (plain.subject, plain.also) if s is not None)
                 fields += len(plain.fields)
         seen += len(events)
         if progress is not None:
@@ -141,7 +143,7 @@ def rechain(
 ) -> tuple[Rewritten, list[_Row]] | None:
     """The stream `events` (all of it, in version order) with its plain personal fields sealed and its chain
     recomputed from the first changed event; None when nothing in it is plain. `keys[subject]` is None for an
-    erased subject (sealed under a key nobody keeps)."""
+    erased subject: its fields (and those sealed jointly with it) are sealed under a key nobody keeps."""
     if not events:
         return None
     previous = b""
@@ -152,12 +154,16 @@ def rechain(
         plain = unsealed(registry, event)
         data = event.data
         if plain is not None:
-            if plain.subject not in keys:
+            missing = [s for s in (plain.subject, plain.also) if s is not None and s not in keys]
+            if missing:
                 raise StillWritten(f"{event.type} {event.event_id} in {event.stream_id} holds plain personal data of "
-                                   f"{plain.subject} that the scan did not see: a process that does not seal is still "
+                                   f"{missing[0]} that the scan did not see: a process that does not seal is still "
                                    "writing; stop it and run again")
-            key = keys[plain.subject]
-            data = seal_fields(data, plain.fields, plain.subject, key if key is not None else os.urandom(32), event.event_id)
+            key, also_key = keys[plain.subject], keys[plain.also] if plain.also is not None else None
+            if key is None or (plain.also is not None and also_key is None):  # erased: sealed for nobody
+                key, also_key = os.urandom(32), os.urandom(32)
+            data = seal_fields(data, plain.fields, plain.subject, key, event.event_id,
+                               None if plain.also is None else (plain.also, also_key))
             sealed_events += 1
             sealed_fields += len(plain.fields)
             first = event.version if first is None else first

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from commands.ats import candidate as candidates
 from commands.identity import user as users
 from commands.identity.events import UserSignedIn
+from commands.notifications.events import NotificationCreated
 from commands.registry import all_event_classes
 from eventstore import ANY_VERSION, EventRegistry, EventStore, advisory_key, handle, verify_chain
 from eventstore.personal import ERASED, MARKER
@@ -91,6 +92,13 @@ async def history(store: EventStore, run: str) -> dict[str, Any]:
             for role in ("recruiter", "platform_admin"):
                 await handle(plain, users.user, user_id, users.GrantRole(
                     user_id=user_id, role=role, by="test", at=AT), SEEDER)
+    notifications = {}
+    for name in ("ann", "eve"):  # words sealed jointly for the recipient and the notification itself
+        notifications[name] = uuid4()
+        await plain.append(f"notification-{notifications[name]}", [plain.registry.encode(NotificationCreated(
+            notification_id=notifications[name], user_id=people[name], category="billing", template="invoice_paid",
+            title=f"Hello {name.title()} {run}", body=f"Your invoice was paid, {name} {run}", action_url=None,
+            priority="normal", source_event_id=uuid4(), at=AT))], 0, SEEDER)
     candidate_id = uuid4()
     await handle(plain, candidates.candidate, candidate_id, candidates.CreateCandidate(
         candidate_id=candidate_id, created_by_user_id=people["ann"], full_name=f"Cara Candidate {run}",
@@ -101,8 +109,10 @@ async def history(store: EventStore, run: str) -> dict[str, Any]:
     await handle(store, users.user, sealed_user, users.RegisterUser(
         user_id=sealed_user, clerk_user_id=f"user_mig_new_{run}", email=f"new.{run}@example.com", name="New",
         source="portal", by="test", at=AT), SEEDER)
-    streams = [*(f"user-{u}" for u in people.values()), f"candidate-{candidate_id}", f"user-{sealed_user}"]
-    return {"people": people, "candidate_id": candidate_id, "streams": streams, "sealed_user": sealed_user}
+    streams = [*(f"user-{u}" for u in people.values()), f"candidate-{candidate_id}",
+               *(f"notification-{n}" for n in notifications.values()), f"user-{sealed_user}"]
+    return {"people": people, "candidate_id": candidate_id, "streams": streams, "sealed_user": sealed_user,
+            "notifications": notifications}
 
 
 def plain_values(registry: EventRegistry, rows: dict[UUID, tuple[str, int, datetime, dict[str, Any]]],
@@ -138,20 +148,20 @@ async def test_plain_events_are_sealed_in_place_and_every_stream_still_verifies(
     assert all(text in raw_before for text in secrets_)
 
     dry = await seal_existing(store, KEY, by="test", now=lambda: AT, dry_run=True)
-    assert dry.record is None and set(dry.found.streams) == set(h["streams"][:4])  # not the stream sealed already
+    assert dry.record is None and set(dry.found.streams) == set(h["streams"][:-1])  # not the stream sealed already
     assert await tips(store) == before_tips and await stored(store) == before_rows  # a dry run changes nothing
 
     said: list[str] = []
     outcome = await seal_existing(store, KEY, by="test", now=lambda: AT, say=said.append)
     record = outcome.record
-    assert record is not None and any("rewrote 4 of 4 streams" in line for line in said)
+    assert record is not None and any("rewrote 6 of 6 streams" in line for line in said)
 
     # The record: signed, naming each rewritten stream's old tip (the one before) and new tip (the one now).
     assert check_record(record, public_key_hex(KEY.public_key())) == []
     after_tips = await tips(store)
     assert {s["stream_id"]: (s["old_tip"], s["new_tip"]) for s in record["streams"]} == {
-        sid: (before_tips[sid], after_tips[sid]) for sid in h["streams"][:4]}
-    assert all(before_tips[sid] != after_tips[sid] for sid in h["streams"][:4])
+        sid: (before_tips[sid], after_tips[sid]) for sid in h["streams"][:-1]}
+    assert all(before_tips[sid] != after_tips[sid] for sid in h["streams"][:-1])
     bob = next(s for s in record["streams"] if s["stream_id"] == f"user-{h['people']['bob']}")
     assert (bob["first_version"], bob["version"], bob["events_sealed"], bob["links_rehashed"]) == (2, 2, 1, 1)
     ann = next(s for s in record["streams"] if s["stream_id"] == f"user-{h['people']['ann']}")
@@ -178,11 +188,18 @@ async def test_plain_events_are_sealed_in_place_and_every_stream_still_verifies(
     # The same values decode as before, except the erased person's, which read as erased.
     after = await decoded(EventStore(store.pool, event_registry()), h["streams"])  # nothing cached
     eve_stream = {e.event_id for e in await store.read_stream(f"user-{eve}")}
+    eve_note_id = (await store.read_stream(f"notification-{h['notifications']['eve']}"))[0].event_id
     for event_id, values in before.items():
-        if event_id not in eve_stream:
+        if event_id not in eve_stream | {eve_note_id}:
             assert after[event_id] == values
     [eve_registered] = [after[i] for i in eve_stream]
     assert (eve_registered["email"], eve_registered["name"]) == (ERASED, None)
+    # A notification's words: sealed for its recipient and, jointly, for the notification itself.
+    [ann_note] = await store.read_stream(f"notification-{h['notifications']['ann']}")
+    assert ann_note.data["title"]["also"] == f"notification:{h['notifications']['ann']}"
+    [eve_note] = await store.read_stream(f"notification-{h['notifications']['eve']}")
+    eve_words = after[eve_note.event_id]
+    assert (eve_words["title"], eve_words["body"]) == (ERASED, ERASED)  # her key is gone: nobody opens them
 
     # Idempotent: a second run finds nothing plain and records nothing.
     again = await seal_existing(store, KEY, by="test", now=lambda: AT)
@@ -245,7 +262,7 @@ async def test_the_cli_seals_writes_the_record_and_verifies_it(fresh_store: Even
     done = await asyncio.to_thread(splits, "seal-existing", "--out", str(out))
     assert done.returncode == 0, done.stderr
     record = orjson.loads(out.read_bytes())
-    assert f"signed record in {out}" in done.stdout and len(record["streams"]) == 4
+    assert f"signed record in {out}" in done.stdout and len(record["streams"]) == 6
     checked = await asyncio.to_thread(splits, "verify-sealing", str(out), "--public-key", public_key_hex(KEY.public_key()))
     assert checked.returncode == 0 and checked.stdout.startswith("INTACT"), checked.stdout + checked.stderr
     from_store = await asyncio.to_thread(splits, "verify-sealing")  # the record kept on its event
