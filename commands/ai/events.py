@@ -98,7 +98,7 @@ class AIReviewCompleted(Event):
     personal = Personal(
         ("overall_summary", "strengths", "concerns", "matched_skills", "missing_skills", "matched_requirements",
          "missing_requirements"),
-        kind="candidate", key="candidate_id",
+        kind="application", key="application_id",
     )
     not_personal = frozenset({"skills_match_percentage"})  # a score, like fit_score
 
@@ -119,4 +119,4 @@ class AIReviewFailed(Event):
     by: str
     at: datetime
 
-    personal = Personal(("reason",), kind="candidate", key="candidate_id")  # may quote the model's answer
+    personal = Personal(("reason",), kind="application", key="application_id")  # may quote the model's answer

@@ -55,7 +55,8 @@ class ApplicationCreated(Event):
     created_by: str
     at: datetime
 
-    personal = Personal(("cover_letter",), kind="candidate", key="candidate_id")
+    # Under the application, not the candidate: retention of a closed application removes it from the log too.
+    personal = Personal(("cover_letter",), kind="application", key="application_id")
 
 
 class ApplicationProposed(Event):
@@ -72,7 +73,7 @@ class ApplicationProposed(Event):
     proposed_by: str
     at: datetime
 
-    personal = Personal(("pitch", "notes"), kind="candidate", key="candidate_id")
+    personal = Personal(("pitch", "notes"), kind="application", key="application_id")
 
 
 class ApplicationProposalAccepted(Event):

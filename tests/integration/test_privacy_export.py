@@ -202,7 +202,7 @@ async def test_an_export_holds_everything_the_api_shows_about_the_person_and_not
         assert word in events_text, word
     sealed = {e["type"]: e for e in data["events"]}
     assert sealed["ApplicationCreated"]["personal_fields"] == ["cover_letter"]
-    assert sealed["ApplicationCreated"]["subjects"] == [f"candidate:{candidate}"]
+    assert sealed["ApplicationCreated"]["subjects"] == [f"application:{application}"]
     # A notification's words are sealed for the recipient and for the notification (see eventstore.personal).
     told, recipient = sealed["NotificationCreated"]["subjects"]
     assert told.startswith("notification:") and recipient == f"user:{user_id_for(world.ids['cami'])}"

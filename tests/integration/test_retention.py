@@ -140,10 +140,12 @@ async def test_applications_past_their_period_are_erased_and_nothing_else(fresh_
     assert await _types(store, f"retention-application-{withdrawn}") == ["RetentionApplied", "RetentionErased"]
     for untouched in (hired, recent):
         assert await _types(store, f"retention-application-{untouched}") == []
-    # The events of an erased application read as erased; the candidate's own words (sealed under them) remain.
-    [*_, withdrawal] = await store.read_stream(f"application-{withdrawn}")
+    # The events of an erased application read as erased, its cover letter too (sealed under the application);
+    # a kept application's stays readable.
+    [created, *_, withdrawal] = await store.read_stream(f"application-{withdrawn}")
     assert store.registry.decode(withdrawal).reason is None
-    assert store.registry.decode((await store.read_stream(f"application-{withdrawn}"))[0]).cover_letter == "withdrawn-cover"
+    assert store.registry.decode(created).cover_letter is None
+    assert store.registry.decode((await store.read_stream(f"application-{hired}"))[0]).cover_letter == "hired-cover"
 
     await project(store)
     covers = dict(await _rows(store, "SELECT id, cover_letter FROM ats.applications"))
