@@ -69,6 +69,13 @@ async def feed_settled(store: EventStore) -> None:
     await wait_until(at_last, timeout=60)
 
 
+async def settled_head(store: EventStore) -> Position:
+    """The feed's head once it has reached the last event stored: "nothing was written" compares these, since
+    a bare head can move by itself while another database's transaction holds the cluster's xmin back."""
+    await feed_settled(store)
+    return await store.head()
+
+
 async def dump_schema(store: EventStore, schema: str) -> dict[str, list[str]]:
     """Every row of every table of a read schema, as sorted JSON text: two schemas built from the same
     events must dump equal."""

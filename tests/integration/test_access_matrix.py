@@ -21,7 +21,7 @@ from eventstore import EventStore, handle
 from infra.settings import Settings
 from tests.api import SEEDER, bearer, running_consumers, seed_organization, seed_user, serving
 from tests.fakes.clerk import FakeClerk
-from tests.helpers import NOW, wait_until
+from tests.helpers import NOW, settled_head, wait_until
 
 CALLERS = ("admin", "a_admin", "a_manager", "b_admin", "recruiter", "candidate", "anonymous")
 
@@ -124,7 +124,7 @@ EDIT_A_ACTIVE = {"admin": 200, "a_admin": 200, "a_manager": 403, "b_admin": 404,
 
 async def test_each_caller_may_change_only_what_their_role_allows(world: World, fresh_store: EventStore) -> None:
     for caller in CALLERS:
-        head = await fresh_store.head()
+        head = await settled_head(fresh_store)
         body = {"company_id": str(world.company_a), "title": f"By {caller}", "fee_percentage": 20}
         created = await world.client.post("/v1/jobs", json=body, headers=world.headers(caller))
         assert created.status_code == CREATE_FOR_A[caller], (caller, created.text)
@@ -135,14 +135,14 @@ async def test_each_caller_may_change_only_what_their_role_allows(world: World, 
             paused = await world.client.post(f"/v1/jobs/{world.jobs[job]}/pause", headers=world.headers(caller))
             assert paused.status_code in ({200, 422} if expected[caller] == 200 else {expected[caller]}), (caller, job)
         if CREATE_FOR_A[caller] != 201 and EDIT_A_DRAFT[caller] != 200:
-            assert await fresh_store.head() == head, f"{caller}'s refused requests wrote events"
+            assert await settled_head(fresh_store) == head, f"{caller}'s refused requests wrote events"
         for refusal in (created, edited):
             if refusal.status_code >= 400:
                 assert refusal.headers["content-type"] == "application/problem+json"
 
 
 async def test_a_tenant_never_changes_another_tenants_jobs(world: World, fresh_store: EventStore) -> None:
-    head = await fresh_store.head()
+    head = await settled_head(fresh_store)
     b_admin = world.headers("b_admin")
     for name in ("a_draft", "a_active", "a_early"):
         for attempt in (
@@ -153,7 +153,7 @@ async def test_a_tenant_never_changes_another_tenants_jobs(world: World, fresh_s
     refused = await world.client.post("/v1/jobs", headers=b_admin,
                                       json={"company_id": str(world.company_a), "title": "x", "fee_percentage": 20})
     assert refused.status_code == 403
-    assert await fresh_store.head() == head
+    assert await settled_head(fresh_store) == head
 
 
 async def test_a_recruiter_becomes_the_owner_of_a_job_they_may_create(world: World, fresh_store: EventStore) -> None:

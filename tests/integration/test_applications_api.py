@@ -29,7 +29,7 @@ from commands.network import recruiter_company as rc
 from eventstore import EventStore, handle, load_checkpoint
 from infra.settings import Settings
 from tests.api import SEEDER, dev_auth, running_consumers, seed_organization, seed_user, serving
-from tests.helpers import feed_settled, wait_until
+from tests.helpers import feed_settled, settled_head, wait_until
 
 CALLERS = ("admin", "a_admin", "a_manager", "b_admin", "rtr", "co", "owner", "stranger", "cand", "cand2", "anonymous")
 CO_PERMISSIONS = {"can_view_jobs", "can_submit_candidates", "can_advance_candidates"}
@@ -180,7 +180,7 @@ async def stored(store: EventStore) -> int:
 async def all_projected(store: EventStore) -> None:
     """Every read schema has applied everything stored so far."""
     await feed_settled(store)
-    head = await store.head()
+    head = await settled_head(store)
 
     async def caught_up() -> bool:
         async with store.pool.connection() as conn:

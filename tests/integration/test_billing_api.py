@@ -21,7 +21,7 @@ from eventstore import EventStore, handle
 from infra.settings import Settings
 from tests.api import SEEDER, dev_auth, running_consumers, seed_organization, seed_user, serving
 from tests.conftest import RABBITMQ_URL
-from tests.helpers import feed_settled, wait_until
+from tests.helpers import feed_settled, settled_head, wait_until
 
 PROBLEM = "application/problem+json"
 
@@ -45,12 +45,12 @@ class Billing:
     async def refused(self, who: str | None, method: str, path: str, status: int, **kwargs: Any) -> dict[str, Any]:
         """A problem with `status` that wrote nothing."""
         await feed_settled(self.store)
-        head = await self.store.head()
+        head = await settled_head(self.store)
         answer = await self.call(who, method, path, **kwargs)
         assert answer.status_code == status, f"{method} {path}: {answer.status_code} {answer.text}"
         assert answer.headers["content-type"] == PROBLEM
         await feed_settled(self.store)
-        assert await self.store.head() == head, f"{method} {path} wrote events although refused"
+        assert await settled_head(self.store) == head, f"{method} {path} wrote events although refused"
         return answer.json()
 
     async def known(self, name: str) -> None:
@@ -237,7 +237,7 @@ async def test_a_platform_admin_asks_for_the_invoice_and_the_invoicing_process_i
     assert (invoice["fee_cents"], invoice["processing_fee_cents"], invoice["amount_due_cents"]) == (
         2_000_000, 60_000, 2_060_000)
     await feed_settled(b.store)
-    head = await b.store.head()
+    head = await settled_head(b.store)
     await b.ok("root", "POST", f"/v1/placements/{placement_id}/invoices", 202)  # invoiced already: nothing recorded
     await feed_settled(b.store)
-    assert await b.store.head() == head
+    assert await settled_head(b.store) == head

@@ -19,6 +19,7 @@ from tests.integration.ats_people import (
     ats_people,
     token,
 )
+from tests.helpers import settled_head
 
 
 @pytest.fixture
@@ -124,7 +125,7 @@ async def test_only_whoever_controls_a_candidate_or_a_platform_admin_changes_it(
     candidate_id = (await create(people, "recruiter", person("Managed One"))).json()["id"]
     url = f"/v1/candidates/{candidate_id}"
     for caller in CALLERS:
-        head = await fresh_store.head()
+        head = await settled_head(fresh_store)
         attempts = [
             await people.client.patch(url, json={"bio": f"by {caller}"}, headers=people.headers(caller)),
             await people.client.post(f"{url}/privacy", json={"show_phone": True}, headers=people.headers(caller)),
@@ -136,7 +137,7 @@ async def test_only_whoever_controls_a_candidate_or_a_platform_admin_changes_it(
             if answer.status_code != 200:
                 assert_problem(answer, CHANGE_MANAGED[caller])
         if CHANGE_MANAGED[caller] != 200:
-            assert await fresh_store.head() == head, caller
+            assert await settled_head(fresh_store) == head, caller
     # Hidden, it is out of sight for everyone but its recruiter and platform admins.
     hidden = await people.client.post(f"{url}/marketplace-visibility", json={"visibility": "hidden"},
                                       headers=people.headers("recruiter"))
@@ -166,13 +167,13 @@ async def test_verification_is_a_platform_admins_decision(people: People, fresh_
     candidate_id = (await create(people, "candidate", person("Verify Me"))).json()["id"]
     await people.wait_for_candidate_role("candidate", candidate_id)
     url = f"/v1/candidates/{candidate_id}/verification"
-    head = await fresh_store.head()
+    head = await settled_head(fresh_store)
     for caller, status in (("candidate", 403), ("recruiter", 403), ("a_admin", 403), ("anonymous", 401)):
         assert_problem(await people.client.post(url, json={"to_status": "pending"}, headers=people.headers(caller)),
                        status)
     assert_problem(await people.client.post(url, json={"to_status": "verified"}, headers=people.headers("admin")), 422)
     assert_problem(await people.client.post(url, json={"to_status": "famous"}, headers=people.headers("admin")), 422)
-    assert await fresh_store.head() == head
+    assert await settled_head(fresh_store) == head
     for status in ("pending", "verified"):
         moved = await people.client.post(url, json={"to_status": status, "reason": "checked"},
                                          headers=people.headers("admin"))
@@ -213,25 +214,25 @@ async def test_an_archived_candidate_leaves_the_marketplace_until_restored(peopl
 ], ids=["no-name", "no-email", "bad-email", "bad-phone", "bad-url", "salary-inverted", "negative-salary",
         "unknown-field", "bad-visibility"])
 async def test_bad_candidate_input_is_refused_and_writes_nothing(people: People, fresh_store: EventStore, body) -> None:
-    head = await fresh_store.head()
+    head = await settled_head(fresh_store)
     assert_problem(await people.client.post("/v1/candidates", json=body, headers=people.headers("recruiter")), 422)
-    assert await fresh_store.head() == head
+    assert await settled_head(fresh_store) == head
 
 
 async def test_who_may_create_candidates_and_one_per_email(people: People, fresh_store: EventStore) -> None:
     first = await create(people, "recruiter", person("Dupe", email="dupe@example.com"))
     await read(people, "recruiter", first.json()["id"], token(first))
-    head = await fresh_store.head()
+    head = await settled_head(fresh_store)
     for caller, status in (("a_admin", 403), ("a_manager", 403), ("anonymous", 401)):
         assert_problem(await people.client.post("/v1/candidates", json=person("Nobody"), headers=people.headers(caller)),
                        status)
     assert_problem(await people.client.post("/v1/candidates", json=person("Dupe", email="DUPE@example.com"),
                                             headers=people.headers("recruiter2")), 409)
     other = (await create(people, "recruiter2", person("Other"))).json()["id"]
-    head = await fresh_store.head()
+    head = await settled_head(fresh_store)
     assert_problem(await people.client.patch(f"/v1/candidates/{other}", json={"email": "dupe@example.com"},
                                              headers=people.headers("recruiter2")), 409)
-    assert await fresh_store.head() == head
+    assert await settled_head(fresh_store) == head
 
 
 async def test_a_user_claims_the_record_a_recruiter_made_with_their_email(people: People) -> None:
@@ -254,7 +255,7 @@ async def test_a_user_claims_the_record_a_recruiter_made_with_their_email(people
 async def test_the_candidate_sourcer_is_the_first_recruiter_to_claim(people: People, fresh_store: EventStore) -> None:
     mine = (await create(people, "recruiter", person("Sourced One"))).json()["id"]
     theirs = (await create(people, "recruiter2", person("Sourced Two"))).json()["id"]
-    head = await fresh_store.head()
+    head = await settled_head(fresh_store)
     for caller, candidate_id, body, status in (
         ("recruiter2", mine, {}, 403),                                            # not a record they created
         ("recruiter", theirs, {}, 403),
@@ -267,7 +268,7 @@ async def test_the_candidate_sourcer_is_the_first_recruiter_to_claim(people: Peo
         answer = await people.client.post(f"/v1/candidates/{candidate_id}/sourcer", json=body,
                                           headers=people.headers(caller))
         assert_problem(answer, status)
-    assert await fresh_store.head() == head
+    assert await settled_head(fresh_store) == head
 
     claimed = await people.client.post(f"/v1/candidates/{mine}/sourcer", json={"source_method": "linkedin"},
                                        headers=people.headers("recruiter"))

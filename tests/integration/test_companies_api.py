@@ -16,6 +16,7 @@ from tests.integration.ats_people import (
     ats_people,
     token,
 )
+from tests.helpers import settled_head
 
 
 @pytest.fixture
@@ -64,10 +65,10 @@ CREATE_A = {"a_manager": 403, "b_admin": 404, "recruiter": 404, "recruiter2": 40
 async def test_only_the_organizations_admins_or_a_platform_admin_create_its_company(
     people: People, fresh_store: EventStore
 ) -> None:
-    head = await fresh_store.head()
+    head = await settled_head(fresh_store)
     for caller, status in CREATE_A.items():
         assert_problem(await create(people, caller, people.org_a, f"By {caller}"), status)
-    assert await fresh_store.head() == head
+    assert await settled_head(fresh_store) == head
     assert (await create(people, "admin", people.org_b, "Beta Labs")).status_code == 201
     assert (await create(people, "a_admin", people.org_a, "Acme")).status_code == 201
     assert_problem(await create(people, "a_admin", people.org_a, "Acme again"), 409)  # one company per organization
@@ -86,26 +87,26 @@ async def test_only_the_organizations_admins_or_a_platform_admin_create_its_comp
 ], ids=["no-name", "bad-slug", "bad-url", "founded-1500", "bad-link-name", "repeated-tech", "unknown-field",
         "negative-count"])
 async def test_bad_company_input_is_refused_and_writes_nothing(people: People, fresh_store: EventStore, body) -> None:
-    head = await fresh_store.head()
+    head = await settled_head(fresh_store)
     answer = await people.client.post("/v1/companies", headers=people.headers("a_admin"),
                                       json={"identity_organization_id": str(people.org_a), **body})
     assert_problem(answer, 422)
-    assert await fresh_store.head() == head
+    assert await settled_head(fresh_store) == head
 
 
 async def test_a_slug_in_use_is_refused_on_create_and_on_edit(people: People, fresh_store: EventStore) -> None:
     first = await create(people, "a_admin", people.org_a, "Acme")
     await people.client.get(f"/v1/companies/{people.company_a}", params=token(first), headers=people.headers("a_admin"))
-    head = await fresh_store.head()
+    head = await settled_head(fresh_store)
     assert_problem(await create(people, "b_admin", people.org_b, "Acme"), 409)
-    assert await fresh_store.head() == head
+    assert await settled_head(fresh_store) == head
     second = await create(people, "b_admin", people.org_b, "Beta")
     assert second.status_code == 201
-    head = await fresh_store.head()
+    head = await settled_head(fresh_store)
     taken = await people.client.patch(f"/v1/companies/{people.company_b}", json={"slug": "acme"},
                                       headers=people.headers("b_admin"))
     assert_problem(taken, 409)
-    assert await fresh_store.head() == head
+    assert await settled_head(fresh_store) == head
 
 
 async def test_the_marketplace_lists_shown_active_companies_and_staff_also_their_own(people: People) -> None:
@@ -155,7 +156,7 @@ async def test_only_the_companys_admins_or_a_platform_admin_change_it(people: Pe
     url = f"/v1/companies/{people.company_a}"
     for visible, expected in ((False, EDIT_HIDDEN), (True, EDIT_SHOWN)):
         for caller in CALLERS:
-            head = await fresh_store.head()
+            head = await settled_head(fresh_store)
             edited = await people.client.patch(url, json={"tagline": f"by {caller}"}, headers=people.headers(caller))
             shown = await people.client.post(f"{url}/marketplace-visibility", json={"visible": visible},
                                              headers=people.headers(caller))
@@ -163,7 +164,7 @@ async def test_only_the_companys_admins_or_a_platform_admin_change_it(people: Pe
             assert shown.status_code == expected[caller], (caller, shown.text)
             if expected[caller] != 200:
                 assert_problem(edited, expected[caller])
-                assert await fresh_store.head() == head, caller
+                assert await settled_head(fresh_store) == head, caller
         put_on = await people.client.post(f"{url}/marketplace-visibility", json={"visible": True},
                                           headers=people.headers("a_admin"))
         assert put_on.status_code == 200
@@ -173,11 +174,11 @@ async def test_only_the_companys_admins_or_a_platform_admin_change_it(people: Pe
 
 async def test_status_is_a_platform_admins_decision(people: People, fresh_store: EventStore) -> None:
     assert (await create(people, "a_admin", people.org_a, "Acme")).status_code == 201
-    head = await fresh_store.head()
+    head = await settled_head(fresh_store)
     for caller, status in (("a_admin", 403), ("a_manager", 403), ("recruiter", 403), ("anonymous", 401)):
         assert_problem(await people.client.post(f"/v1/companies/{people.company_a}/deactivate",
                                                 headers=people.headers(caller)), status)
-    assert await fresh_store.head() == head
+    assert await settled_head(fresh_store) == head
     assert_problem(await people.client.post(f"/v1/companies/{uuid4()}/deactivate", headers=people.headers("admin")),
                    404)
 
@@ -197,7 +198,7 @@ async def test_profile_edits_clear_fields_and_respect_if_match(people: People) -
 async def test_the_company_sourcer_is_named_once(people: People, fresh_store: EventStore) -> None:
     assert (await create(people, "a_admin", people.org_a, "Acme", marketplace_visible=True)).status_code == 201
     url = f"/v1/companies/{people.company_a}/sourcer"
-    head = await fresh_store.head()
+    head = await settled_head(fresh_store)
     # A recruiter claims only a company they work with (an active relationship); nobody claims for someone else.
     assert_problem(await people.client.post(url, json={}, headers=people.headers("recruiter")), 403)
     assert_problem(await people.client.post(url, json={"sourcer_recruiter_id": str(people.recruiter_id)},
@@ -205,7 +206,7 @@ async def test_the_company_sourcer_is_named_once(people: People, fresh_store: Ev
     assert_problem(await people.client.post(url, json={"protection_window_days": 3000},
                                             headers=people.headers("recruiter")), 403)
     assert_problem(await people.client.post(url, json={}, headers=people.headers("anonymous")), 401)
-    assert await fresh_store.head() == head
+    assert await settled_head(fresh_store) == head
     nobody = await people.client.get(url, headers=people.headers("recruiter"))
     assert nobody.status_code == 200 and nobody.json()["data"] is None
 

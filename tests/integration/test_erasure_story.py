@@ -25,7 +25,7 @@ from eventstore import EventStore, load_checkpoint, verify_chain
 from infra.settings import Settings
 from projections.registry import all_projections
 from tests.api import running_consumers, seed_user, serving
-from tests.helpers import dump_schema, feed_settled, wait_until
+from tests.helpers import dump_schema, feed_settled, settled_head, wait_until
 from tests.integration.test_story import People, placement_story
 
 PHONE = "+44 20 7946 0123"
@@ -99,7 +99,7 @@ async def walk(p: People, who: str, ids: dict[str, str], needles: list[str]) -> 
 
 async def projections_caught_up(store: EventStore) -> None:
     await feed_settled(store)
-    head = await store.head()
+    head = await settled_head(store)
 
     async def all_there() -> bool:
         async with store.pool.connection() as conn:

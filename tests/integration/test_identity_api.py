@@ -14,7 +14,7 @@ from eventstore import EventStore
 from infra.settings import Settings
 from tests.api import bearer, running_consumers, seed_user, serving
 from tests.fakes.clerk import FakeClerk
-from tests.helpers import wait_until
+from tests.helpers import settled_head, wait_until
 
 
 @dataclass
@@ -77,12 +77,12 @@ async def test_before_registering_a_signed_in_user_is_told_to_register(api: Api)
 
 
 async def test_bad_registration_is_refused_and_writes_nothing(api: Api, fresh_store: EventStore) -> None:
-    head = await fresh_store.head()
+    head = await settled_head(fresh_store)
     for body in ({"email": "not-an-email"}, {"email": "x@example.com", "admin": True}, {}):
         answer = await api.client.post("/v1/users/register", json=body, headers=api.as_("bad"))
         assert answer.status_code == 422, answer.text
         assert answer.headers["content-type"] == "application/problem+json"
-    assert await fresh_store.head() == head
+    assert await settled_head(fresh_store) == head
 
 
 async def test_profile_onboarding_activity_and_consent(api: Api) -> None:
@@ -152,7 +152,7 @@ async def test_one_organization_is_invisible_to_another(api: Api, fresh_store: E
     await api.register("beta")
     a = await api.client.post("/v1/organizations", json={"name": "A", "slug": f"a-{api.run}"}, headers=api.as_("alpha"))
     b = await api.client.post("/v1/organizations", json={"name": "B", "slug": f"b-{api.run}"}, headers=api.as_("beta"))
-    head = await fresh_store.head()
+    head = await settled_head(fresh_store)
     a_id = a.json()["id"]
     for attempt in (
         api.client.get(f"/v1/organizations/{a_id}", headers=api.as_("beta")),
@@ -164,7 +164,7 @@ async def test_one_organization_is_invisible_to_another(api: Api, fresh_store: E
             "user_id": str(user_id_for(api.clerk_id("beta"))), "role": "company_admin"}),
     ):
         assert (await attempt).status_code == 404
-    assert await fresh_store.head() == head
+    assert await settled_head(fresh_store) == head
     mine = await api.client.get("/v1/organizations", params=after(b), headers=api.as_("beta"))
     assert [o["name"] for o in mine.json()["data"]] == ["B"]
 

@@ -12,7 +12,7 @@ from consumers.process.invitations import invitations as reactor
 from consumers.reactor import Reaction
 from eventstore import EventStore, handle, load, stream_id_for
 from tests.api import SEEDER, seed_organization, seed_user
-from tests.helpers import NOW
+from tests.helpers import NOW, settled_head
 
 
 async def _accepted(store: EventStore, clerk_id: str, org_id, company_id, role: str) -> Reaction:
@@ -35,9 +35,9 @@ async def test_acceptance_adds_the_member_and_completes_onboarding_once(fresh_st
     reaction = await _accepted(fresh_store, "user_invitee_pm", org_id, company, "hiring_manager")
 
     await reactor.handler(reaction)
-    head = await fresh_store.head()
+    head = await settled_head(fresh_store)
     await reactor.handler(reaction)  # redelivered
-    assert await fresh_store.head() == head
+    assert await settled_head(fresh_store) == head
 
     org, _, _ = await load(fresh_store, orgs.organization, stream_id_for(orgs.organization, org_id))
     assert org.members[(user_id_for("user_invitee_pm"), company)] == "hiring_manager"

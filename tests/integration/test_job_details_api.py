@@ -12,7 +12,7 @@ import pytest
 from commands.ats import job as jobs
 from eventstore import EventStore, handle
 from tests.api import SEEDER
-from tests.helpers import NOW
+from tests.helpers import NOW, settled_head
 from tests.integration.ats_people import (
     CALLERS,
     People,
@@ -96,7 +96,7 @@ async def test_changing_the_lists_takes_the_rights_to_edit_the_job(people: Peopl
     active = await _job(fresh_store, "A active", company_id=people.company_a, active=True)
     for job_id, expected in ((draft, CHANGE_DRAFT), (active, CHANGE_ACTIVE)):
         for caller in CALLERS:
-            head = await fresh_store.head()
+            head = await settled_head(fresh_store)
             body = {"requirements": [{"requirement_type": "mandatory", "description": f"set by {caller}"}]}
             attempts = [
                 await people.client.put(f"/v1/jobs/{job_id}/requirements", json=body, headers=people.headers(caller)),
@@ -110,7 +110,7 @@ async def test_changing_the_lists_takes_the_rights_to_edit_the_job(people: Peopl
                 if answer.status_code != 200:
                     assert_problem(answer, expected[caller])
             if expected[caller] != 200:
-                assert await fresh_store.head() == head, caller
+                assert await settled_head(fresh_store) == head, caller
     for caller, status in READ_DRAFT.items():
         answer = await people.client.get(f"/v1/jobs/{draft}/details", headers=people.headers(caller))
         assert answer.status_code == status, caller
@@ -134,19 +134,19 @@ async def test_changing_the_lists_takes_the_rights_to_edit_the_job(people: Peopl
         "one-option", "options-on-text", "repeated-question", "too-many-skills"])
 async def test_bad_lists_are_refused_and_write_nothing(people: People, fresh_store: EventStore, path, body) -> None:
     job_id = await _job(fresh_store, "A draft", company_id=people.company_a)
-    head = await fresh_store.head()
+    head = await settled_head(fresh_store)
     answer = await people.client.put(f"/v1/jobs/{job_id}/{path}", json=body, headers=people.headers("a_admin"))
     assert_problem(answer, 422)
-    assert await fresh_store.head() == head
+    assert await settled_head(fresh_store) == head
 
 
 async def test_a_closed_job_keeps_its_lists_until_reopened(people: People, fresh_store: EventStore) -> None:
     job_id = await _job(fresh_store, "Closing", company_id=people.company_a)
     await handle(fresh_store, jobs.job, job_id, jobs.CloseJob(job_id=job_id, by="seed", at=NOW), SEEDER)
-    head = await fresh_store.head()
+    head = await settled_head(fresh_store)
     assert_problem(await people.client.put(f"/v1/jobs/{job_id}/requirements", json=REQUIREMENTS,
                                            headers=people.headers("a_admin")), 422)
-    assert await fresh_store.head() == head
+    assert await settled_head(fresh_store) == head
 
 
 async def test_the_job_owner_is_named_and_then_sees_the_job_in_any_status(people: People, fresh_store: EventStore) -> None:
@@ -167,14 +167,14 @@ async def test_the_job_owner_is_named_and_then_sees_the_job_in_any_status(people
 async def test_an_off_platform_firm_job_has_no_owner(people: People, fresh_store: EventStore) -> None:
     firm_id = uuid4()
     firm_job = await _job(fresh_store, "Firm job", firm_id=firm_id)
-    head = await fresh_store.head()
+    head = await settled_head(fresh_store)
     assert_problem(await people.client.post(f"/v1/jobs/{firm_job}/owner", headers=people.headers("admin"),
                                             json={"job_owner_recruiter_id": str(people.recruiter_id)}), 422)
     refused = await people.client.post("/v1/jobs", headers=people.headers("admin"), json={
         "source_firm_id": str(firm_id), "title": "Owned firm job", "fee_percentage": 20,
         "job_owner_recruiter_id": str(people.recruiter_id)})
     assert_problem(refused, 422)
-    assert await fresh_store.head() == head
+    assert await settled_head(fresh_store) == head
     created = await people.client.post("/v1/jobs", headers=people.headers("admin"), json={
         "source_firm_id": str(firm_id), "title": "Firm job", "fee_percentage": 20})
     assert created.status_code == 201, created.text

@@ -14,7 +14,7 @@ from eventstore import EventStore, handle
 from infra.settings import Settings
 from tests.api import SEEDER, dev_auth, running_consumers, seed_user, serving
 from tests.conftest import RABBITMQ_URL
-from tests.helpers import feed_settled
+from tests.helpers import feed_settled, settled_head
 
 ADMIN = "user_jobs_admin"
 
@@ -152,13 +152,13 @@ async def test_edit_based_on_a_stale_version_is_refused_with_409_and_current_ver
     job_id = created.json()["id"]
     first = await client.patch(f"/v1/jobs/{job_id}", json={"title": "v2"}, headers={"If-Match": '"1"'})
     assert first.status_code == 200 and first.json()["version"] == 2
-    head = await fresh_store.head()
+    head = await settled_head(fresh_store)
 
     stale = await client.patch(f"/v1/jobs/{job_id}", json={"title": "lost update"}, headers={"If-Match": "1"})
     assert stale.status_code == 409
     assert stale.headers["content-type"] == "application/problem+json"
     assert (stale.json()["expected_version"], stale.json()["current_version"]) == (1, 2)
-    assert await fresh_store.head() == head
+    assert await settled_head(fresh_store) == head
     bad = await client.post(f"/v1/jobs/{job_id}/close", headers={"If-Match": "latest"})
     assert bad.status_code == 400
     detail = await client.get(f"/v1/jobs/{job_id}", params={"after": first.json()["consistency_token"]})

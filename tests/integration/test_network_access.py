@@ -18,7 +18,7 @@ from projections.identity.access import Access, AccessCache, resolve_access
 from projections.network import network
 from projections.network.access import NetworkAccessInvalidation
 from tests.api import SEEDER, seed_user
-from tests.helpers import NOW, feed_settled
+from tests.helpers import NOW, feed_settled, settled_head
 
 REDIS = "redis://127.0.0.1:6379/15"
 
@@ -114,7 +114,7 @@ async def test_network_events_evict_exactly_the_users_they_change(fresh_store: E
             return {name for name in ("rec", "mem", "by") if await cache.get(f"user_ev_{name}_{run}") is not None}
 
         invalidation = NetworkAccessInvalidation(cache, fresh_store.pool)
-        head = await fresh_store.head()
+        head = await settled_head(fresh_store)
         await relationship(fresh_store, recruiter_id, uuid4(), {"can_create_jobs"})
         await handle(fresh_store, firms.firm, firm_id, firms.SuspendFirm(firm_id=firm_id, is_platform_admin=True,
                                                                          by="p", at=NOW), SEEDER)

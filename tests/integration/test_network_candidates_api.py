@@ -20,7 +20,7 @@ from eventstore import EventStore, handle, load, stream_id_for
 from infra.settings import Settings
 from tests.api import SEEDER, bearer, running_consumers, seed_user, serving
 from tests.fakes.clerk import FakeClerk
-from tests.helpers import wait_until
+from tests.helpers import settled_head, wait_until
 from tests.integration.test_network_fixtures import Net, net, problem
 
 __all__ = ["net"]
@@ -70,9 +70,9 @@ async def test_a_candidate_consents_and_their_record_becomes_theirs(net: Net) ->
 
     consented = await net.post(f"/v1/recruiter-candidates/{relationship_id}/consent", "cand", {"token": token})
     assert consented.status_code == 200, consented.text
-    head = await net.store.head()
+    head = await settled_head(net.store)
     again = await net.post(f"/v1/recruiter-candidates/{relationship_id}/consent", "cand", {"token": token})
-    assert again.status_code == 200 and await net.store.head() == head
+    assert again.status_code == 200 and await settled_head(net.store) == head
 
     row = (await net.get(f"/v1/recruiter-candidates/{relationship_id}", "cand", consented)).json()["data"]
     assert row["status"] == "active" and row["candidate_id"] == str(candidate_id)
@@ -98,7 +98,7 @@ async def test_who_may_see_and_act_on_a_relationship(net: Net) -> None:
     await net.settled()
     relationship_id, token = await invited(net, "rec", candidate_id)
     rid = f"/v1/recruiter-candidates/{relationship_id}"
-    head = await net.store.head()
+    head = await settled_head(net.store)
 
     # Not a party: the relationship does not exist for them.
     for caller in ("rival", "boss", "cand"):
@@ -123,7 +123,7 @@ async def test_who_may_see_and_act_on_a_relationship(net: Net) -> None:
     problem(await net.post("/v1/recruiter-candidates", "rival", {"candidate_id": str(uuid4())}), 404)
     problem(await net.post("/v1/recruiter-candidates", "rival", {"candidate_id": "nope"}), 422)
     problem(await net.post("/v1/recruiter-candidates", "rec", {"candidate_id": str(candidate_id)}), 409)  # pending
-    assert await net.store.head() == head
+    assert await settled_head(net.store) == head
 
     suspended = await net.client.put(f"/v1/recruiters/{net_recruiter(net, 'rival')}/status",
                                      json={"status": "suspended"}, headers=net.as_("root"))

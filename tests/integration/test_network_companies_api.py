@@ -7,7 +7,7 @@ from __future__ import annotations
 from uuid import UUID, uuid4
 
 from commands.network.recruiter import recruiter_id_for
-from tests.helpers import wait_until
+from tests.helpers import settled_head, wait_until
 from tests.integration.test_network_fixtures import Net, net, problem
 
 __all__ = ["net"]
@@ -128,7 +128,7 @@ async def test_refusals_write_nothing(net: Net) -> None:
     relationship_id = await invite(net, company_a, "rec")
     rid = f"/v1/recruiter-companies/{relationship_id}"
     rec_id = str(recruiter_id_for(net.user_id("rec")))
-    head = await net.store.head()
+    head = await settled_head(net.store)
     refusals = [
         (net.post("/v1/recruiter-companies/invite", "hm", {"company_id": str(company_a), "recruiter_id": rec_id}), 403),
         (net.post("/v1/recruiter-companies/invite", "other", {"company_id": str(company_a), "recruiter_id": rec_id}), 403),
@@ -152,7 +152,7 @@ async def test_refusals_write_nothing(net: Net) -> None:
     ]
     for attempt, status in refusals:
         problem(await attempt, status)
-    assert await net.store.head() == head
+    assert await settled_head(net.store) == head
 
     declined = await net.post(f"{rid}/decline", "rec", {"reason": "too busy"})
     assert declined.status_code == 200, declined.text

@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 from commands.billing import subscription as subscriptions
 from eventstore import handle
 from tests.api import SEEDER
-from tests.helpers import feed_settled, wait_until
+from tests.helpers import feed_settled, settled_head, wait_until
 from tests.integration.test_network_fixtures import Net, net, problem
 
 __all__ = ["net"]
@@ -100,7 +100,7 @@ async def test_who_may_create_a_firm(net: Net) -> None:
     await net.recruiter("pro")  # a recruiter on a plan without firm_creation
     await firm_of(net, "own")
     await feed_settled(net.store)
-    head = await net.store.head()
+    head = await settled_head(net.store)
     problem(await net.post("/v1/firms", "anonymous", {"name": "X", "slug": "x"}), 401)
     problem(await net.post("/v1/firms", "plain", {"name": "X", "slug": f"x-{net.run}"}), 403)  # no firm_creation
     problem(await net.post("/v1/firms", "pro", {"name": "X", "slug": f"x-{net.run}"}), 403)  # Starter: no firms
@@ -108,7 +108,7 @@ async def test_who_may_create_a_firm(net: Net) -> None:
     for body in ({"name": "X", "slug": "Bad Slug"}, {"name": "", "slug": "x"}, {"name": "X", "slug": "x", "admin_take_rate": 101},
                  {"name": "X", "slug": "x", "admin_take_rate": 1.234}, {"name": "X", "slug": "x", "extra": 1}):
         problem(await net.post("/v1/firms", "own", body), 422)
-    assert await net.store.head() == head
+    assert await settled_head(net.store) == head
     assert (await net.post("/v1/firms", "root", {"name": "Admin's", "slug": f"admins-{net.run}"})).status_code == 201
 
 
@@ -120,7 +120,7 @@ async def test_each_firm_role_does_what_it_may(net: Net) -> None:
     await joined(net, firm_id, "adm", role="admin")
     await joined(net, firm_id, "mem", by="adm")
     fid = f"/v1/firms/{firm_id}"
-    head = await net.store.head()
+    head = await settled_head(net.store)
     refusals = [
         (net.get(fid, "out"), 404),
         (net.get(f"{fid}/members", "out"), 404),
@@ -145,7 +145,7 @@ async def test_each_firm_role_does_what_it_may(net: Net) -> None:
     ]
     for attempt, status in refusals:
         problem(await attempt, status)
-    assert await net.store.head() == head
+    assert await settled_head(net.store) == head
 
     rate = await net.client.put(f"{fid}/take-rate", json={"admin_take_rate": 7.25}, headers=net.as_("adm"))
     assert rate.status_code == 200, rate.text
@@ -179,13 +179,13 @@ async def test_an_invitation_is_accepted_only_by_its_email_while_pending(net: Ne
     to_mem = (await net.post(f"{fid}/invitations", "own", {"email": net.email("mem")})).json()["invitation_id"]
     to_nor = (await net.post(f"{fid}/invitations", "own", {"email": net.email("nor")})).json()["invitation_id"]
     problem(await net.post(f"{fid}/invitations", "own", {"email": net.email("mem")}), 409)  # one pending per email
-    head = await net.store.head()
+    head = await settled_head(net.store)
     problem(await net.post(f"{fid}/invitations/{to_mem}/accept", "spy"), 404)
     problem(await net.post(f"{fid}/invitations/{to_mem}/accept", "own"), 403)  # a member, but not the invitee
     problem(await net.post(f"{fid}/invitations/{to_nor}/accept", "nor"), 403)  # a firm is a team of recruiters
     problem(await net.post(f"{fid}/invitations/{uuid4()}/accept", "mem"), 404)
     problem(await net.post(f"/v1/firms/{uuid4()}/invitations/{to_mem}/accept", "mem"), 404)
-    assert await net.store.head() == head
+    assert await settled_head(net.store) == head
     revoked = await net.post(f"{fid}/invitations/{to_mem}/revoke", "own")
     assert revoked.status_code == 200, revoked.text
     problem(await net.post(f"{fid}/invitations/{to_mem}/accept", "mem"), 422)

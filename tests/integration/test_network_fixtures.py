@@ -20,7 +20,7 @@ from commands.identity.user import user_id_for
 from eventstore import EventStore, handle, load_checkpoint
 from infra.settings import Settings
 from tests.api import SEEDER, dev_auth, running_consumers, seed_organization, seed_user, serving
-from tests.helpers import feed_settled, wait_until
+from tests.helpers import feed_settled, settled_head, wait_until
 
 # The consumers the network routes rely on: the two read schemas the access context reads, and the
 # network process managers.
@@ -81,7 +81,7 @@ class Net:
     async def settled(self) -> None:
         """Every event so far projected into the identity and network schemas."""
         await feed_settled(self.store)
-        head = await self.store.head()
+        head = await settled_head(self.store)
 
         async def projected() -> bool:
             async with self.store.pool.connection() as conn:

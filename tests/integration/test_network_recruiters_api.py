@@ -6,7 +6,7 @@ from __future__ import annotations
 from uuid import uuid4
 
 from commands.network.recruiter import recruiter_id_for
-from tests.helpers import wait_until
+from tests.helpers import settled_head, wait_until
 from tests.integration.test_network_fixtures import Net, net, problem
 
 __all__ = ["net"]
@@ -15,10 +15,10 @@ __all__ = ["net"]
 async def test_a_user_creates_their_recruiter_once_and_is_given_the_recruiter_role(net: Net) -> None:
     recruiter_id = await net.recruiter("rex", tagline="Fintech closer", industries=["fintech"])
     assert recruiter_id == recruiter_id_for(net.user_id("rex"))
-    head = await net.store.head()
+    head = await settled_head(net.store)
     again = await net.post("/v1/recruiters", "rex", {"tagline": "Something else"})
     assert again.status_code == 201 and again.json()["id"] == str(recruiter_id)
-    assert await net.store.head() == head  # a repeat records nothing: the profile changes with PATCH
+    assert await settled_head(net.store) == head  # a repeat records nothing: the profile changes with PATCH
 
     mine = (await net.get("/v1/recruiters/me", "rex", again)).json()["data"]
     assert (mine["status"], mine["tagline"], mine["industries"], mine["user_id"]) == (
@@ -36,14 +36,14 @@ async def test_a_user_creates_their_recruiter_once_and_is_given_the_recruiter_ro
 async def test_only_registered_users_create_recruiters_and_bad_input_writes_nothing(net: Net) -> None:
     await net.person("ida")
     await net.settled()
-    head = await net.store.head()
+    head = await settled_head(net.store)
     problem(await net.post("/v1/recruiters", "anonymous", {}), 401)
     problem(await net.post("/v1/recruiters", "stranger", {}), 403)  # signed in, never registered
     for body in ({"admin": True}, {"years_experience": -1}, {"slug": "Not A Slug"}, {"industries": ["a", "a"]},
                  {"marketplace_visibility": "everyone"}, {"status": "active"}):
         problem(await net.post("/v1/recruiters", "ida", body), 422)
     problem(await net.client.patch("/v1/recruiters/me", json={"tagline": "x"}, headers=net.as_("ida")), 404)
-    assert await net.store.head() == head
+    assert await settled_head(net.store) == head
 
 
 async def test_recruiter_slugs_are_unique(net: Net) -> None:
@@ -52,10 +52,10 @@ async def test_recruiter_slugs_are_unique(net: Net) -> None:
     await net.settled()
     await net.person("tre")
     await net.settled()
-    head = await net.store.head()
+    head = await settled_head(net.store)
     problem(await net.post("/v1/recruiters", "tre", {"slug": f"una-{net.run}"}), 409)
     problem(await net.client.patch("/v1/recruiters/me", json={"slug": f"una-{net.run}"}, headers=net.as_("duo")), 409)
-    assert await net.store.head() == head
+    assert await settled_head(net.store) == head
     same = await net.client.patch("/v1/recruiters/me", json={"slug": f"duo-{net.run}"}, headers=net.as_("duo"))
     assert same.status_code == 200, same.text  # its own slug is not taken from itself
 
@@ -131,10 +131,10 @@ async def test_the_owner_changes_their_profile(net: Net) -> None:
     assert changed.status_code == 200, changed.text
     mine = (await net.get("/v1/recruiters/me", "pam", changed)).json()["data"]
     assert (mine["bio"], mine["tagline"], mine["industries"]) == (None, "New", ["saas"])
-    head = await net.store.head()
+    head = await settled_head(net.store)
     problem(await net.client.patch("/v1/recruiters/me", json={"industries": None}, headers=net.as_("pam")), 422)
     problem(await net.client.patch("/v1/recruiters/me", json={"user_id": str(uuid4())}, headers=net.as_("pam")), 422)
-    assert await net.store.head() == head
+    assert await settled_head(net.store) == head
 
 
 async def test_only_platform_admins_change_a_recruiters_status(net: Net) -> None:

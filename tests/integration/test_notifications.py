@@ -39,7 +39,7 @@ from tests.api import SEEDER, dev_auth, running_consumers, seed_organization, se
 from tests.conftest import RABBITMQ_URL
 from tests.fakes.resend import FakeResend
 from tests.fakes.resend import resend_fake as resend_fake  # noqa: F401  (the fixture)
-from tests.helpers import feed_settled, wait_until
+from tests.helpers import feed_settled, settled_head, wait_until
 
 PROJECTIONS = {"identity", "network", "ats", "billing", "notifications", "recruiter-roles"}
 
@@ -73,7 +73,7 @@ class World:
 
     async def projected(self) -> None:
         await feed_settled(self.store)
-        head = await self.store.head()
+        head = await settled_head(self.store)
 
         async def caught_up() -> bool:
             async with self.store.pool.connection() as conn:

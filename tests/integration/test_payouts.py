@@ -37,7 +37,7 @@ from projections.registry import all_projections
 from tests.api import SEEDER, dev_auth, seed_organization, seed_user, serving
 from tests.fakes import stripe as fake_stripe
 from tests.fakes.stripe import FakeStripe
-from tests.helpers import feed_settled
+from tests.helpers import feed_settled, settled_head
 
 stripe_fake = fake_stripe.stripe_fake
 
@@ -377,12 +377,12 @@ async def test_an_open_dispute_holds_payouts_until_a_platform_admin_resolves_it(
     assert await world.events(p.id, "PayoutsStarted") == []
 
     await feed_settled(world.store)
-    head = await world.store.head()
+    head = await settled_head(world.store)
     refused = await api.post("/v1/disputes", headers=dev_auth(stranger), json={
         "placement_id": str(p.id), "dispute_type": "other", "reason": "Not mine to dispute."})
     assert refused.status_code == 404 and refused.headers["content-type"] == "application/problem+json"
     await feed_settled(world.store)
-    assert await world.store.head() == head
+    assert await settled_head(world.store) == head
 
     reviewed = await api.post(f"/v1/disputes/{dispute_id}/review", headers=dev_auth(admin))
     assert reviewed.status_code == 200, reviewed.text

@@ -36,7 +36,7 @@ from eventstore import EventStore, handle, load_checkpoint
 from infra.settings import Settings
 from projections.registry import all_projections
 from tests.api import SEEDER, dev_auth, running_consumers, seed_organization, seed_user, serving
-from tests.helpers import feed_settled, wait_until
+from tests.helpers import feed_settled, settled_head, wait_until
 from tests.integration.test_applications_api import represent, seed_candidate, seed_job, seed_recruiter
 from tests.integration.test_documents_api import pdf
 
@@ -64,7 +64,7 @@ class World:
 
 async def _projected(store: EventStore) -> None:
     await feed_settled(store)
-    head = await store.head()
+    head = await settled_head(store)
 
     async def caught_up() -> bool:
         async with store.pool.connection() as conn:

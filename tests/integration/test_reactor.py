@@ -91,9 +91,10 @@ async def _duplicates(runner: ReactorRunner, n: int) -> bool:
     return runner.stats.duplicates >= n
 
 
-async def test_an_outcome_about_an_erased_person_is_skipped_not_retried(store) -> None:
+async def test_an_outcome_about_an_erased_person_is_skipped_not_retried(fresh_store) -> None:
     """A reactor whose outcome would record new data of an erased person has no one to act for: the event is
     marked done at once instead of being retried into the dead-letter queue."""
+    store = fresh_store
     from commands.identity.events import UserProfileUpdated
     from commands.identity.user import RegisterUser, UpdateProfile, user
 
