@@ -35,6 +35,7 @@ from api.notifications.routes import router as notifications_router
 from api.observability import RequestContext, RequestMetrics
 from api.privacy.erasure import router as privacy_erasure_router
 from api.privacy.export import router as privacy_export_router
+from api.privacy.retention import router as privacy_retention_router
 from api.problems import install_problem_handlers
 from infra.bootstrap import System, seed_catalogue
 
@@ -68,6 +69,7 @@ def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]
     app.include_router(clerk_webhooks_router)
     app.include_router(stripe_webhooks_router)
     app.include_router(privacy_export_router)
+    app.include_router(privacy_retention_router)
     app.include_router(privacy_erasure_router)  # before identity_router: /v1/users/me is not a user id
     app.include_router(identity_router)
     app.include_router(network_router)

@@ -573,3 +573,39 @@ def privacy_status(erasure_id: Annotated[str, typer.Argument(help="The erasure's
         typer.echo(status.model_dump_json(indent=2))
 
     asyncio.run(main())
+
+
+@privacy_app.command("retention")
+def privacy_retention(
+    run: Annotated[bool, typer.Option("--run", help="Run one pass of every rule now (as the scheduler does daily).")] = False,
+) -> None:
+    """The retention rules in force and what each has removed; with --run, apply them now first."""
+    from datetime import UTC, datetime
+
+    from commands.privacy.retention import RULES, cutoff
+    from consumers.retention_schedules import retention_schedules_of
+    from consumers.scheduler import Scheduler
+    from projections.privacy.retention_status import list_retention_runs
+
+    settings = _settings()
+    _require_database(settings)
+
+    async def main() -> None:
+        async with bootstrap(settings) as system:
+            if run:
+                report = await Scheduler(system.pool, system.store, retention_schedules_of(system)).run_once()
+                for outcome in ("sent", "unchanged", "refused", "failed"):
+                    for name, count in sorted(getattr(report, outcome).items()):
+                        typer.echo(f"{name}: {count} {outcome}")
+            async with system.pool.connection() as conn:
+                runs = await list_retention_runs(conn)
+        now = datetime.now(UTC)
+        for rule in RULES:
+            period = int(getattr(settings, rule.setting.lower()))
+            done = runs.get(rule.name)
+            before = cutoff(rule, period, now)
+            kept = "kept for good (0)" if before is None else f"{period} {rule.unit}, removing what is older than {before:%Y-%m-%d}"
+            ran = f"{done.runs} runs removed {done.removed}, last {done.last_run_at:%Y-%m-%d %H:%M}" if done else "never run"
+            typer.echo(f"{rule.name:<14} {rule.setting:<32} {kept}; {ran}")
+
+    asyncio.run(main())

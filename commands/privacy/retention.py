@@ -13,11 +13,10 @@ A period of 0 turns its rule off. Logs are the operator's: they go wherever the 
 and are kept as long as that place keeps them. The legal basis for each period is the operator's to set.
 
 What stays, and why (decided where the issue is silent): hired applications are never removed by retention
-(they carry a placement's money facts); an application's cover letter, pitch and AI review are sealed under
-the candidate (the candidate's own words and profile), so retention removes them from every read model while
-the events keep them, unreadable once the candidate is erased; notifications and mailbox emails are sealed
-under their recipient in the same way. Each run is recorded with its cutoff (everything older is removed)
-and how much it removed.
+(they carry a placement's money facts); an application's cover letter, pitch and AI review texts are sealed
+under the application, so they go from the events with it; notifications and mailbox emails leave the read
+models while their events stay sealed under their recipient (and the notification), unreadable once either is
+erased. Each run is recorded with its cutoff (everything older is removed) and how much it removed.
 """
 
 from __future__ import annotations
