@@ -41,6 +41,33 @@ class PaymentsUnavailable(Exception):
     """Stripe could not be reached or failed on its side: the same call may be retried with the same key."""
 
 
+class PaymentMethodUnusable(Exception):
+    """The payment method offered for a billing profile is not one we may charge: Stripe does not know it, it
+    belongs to another customer (or to none), it is no card, or the card has expired. `reason` is stable."""
+
+    def __init__(self, payment_method: str, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.payment_method = payment_method
+        self.reason = reason
+
+
+def payment_method_problem(pm: dict[str, Any], customer: str, today: date) -> tuple[str, str] | None:
+    """Why Stripe's payment method `pm` cannot be `customer`'s default on `today` (reason, message), or None.
+
+    Only the customer's own cards count: a payment method id is no secret (it shows in the portal and in
+    webhooks), so one that belongs to someone else, or to nobody yet, must not make a profile ready. A card
+    is good through the last day of its expiry month."""
+    if pm.get("customer") != customer:
+        return "customer_mismatch", f"payment method {pm.get('id')} is not attached to this billing profile's customer"
+    if pm.get("type") != "card" or not isinstance(pm.get("card"), dict):
+        return "not_a_card", f"payment method {pm.get('id')} is a {pm.get('type')}, not a card"
+    card = pm["card"]
+    year, month = card.get("exp_year"), card.get("exp_month")
+    if not isinstance(year, int) or not isinstance(month, int) or (year, month) < (today.year, today.month):
+        return "expired", f"the card {pm.get('id')} expired ({month}/{year})"
+    return None
+
+
 @dataclass(frozen=True)
 class SubscriptionView:
     id: str
@@ -94,6 +121,9 @@ class Payments(Protocol):
     async def create_account(self, *, email: str | None, metadata: dict[str, str], key: str) -> str: ...
 
     async def onboarding_link(self, *, account: str, refresh_url: str, return_url: str) -> str: ...
+
+    async def make_default_payment_method(self, *, customer: str, payment_method: str, today: date,
+                                          key: str) -> None: ...
 
 
 def _at(seconds: int | None) -> datetime | None:
@@ -209,6 +239,24 @@ class StripePayments:
         account = await self._call("create a Connect account", self._v1.accounts.create_async, key=key, **params)
         return account["id"]
 
+    async def make_default_payment_method(self, *, customer: str, payment_method: str, today: date,
+                                          key: str) -> None:
+        """Check the payment method with Stripe, then make it the customer's default for invoices.
+
+        Raises `PaymentMethodUnusable` (nothing changed in Stripe) when Stripe does not know it or when
+        `payment_method_problem` finds it unfit; the default is set only after every check passed."""
+        try:
+            pm = await self._call("read the payment method", self._v1.payment_methods.retrieve_async, payment_method)
+        except PaymentRefused as exc:
+            if exc.code != "resource_missing":
+                raise
+            raise PaymentMethodUnusable(payment_method, "not_found",
+                                        f"Stripe has no payment method {payment_method}") from exc
+        if (problem := payment_method_problem(pm, customer, today)) is not None:
+            raise PaymentMethodUnusable(payment_method, *problem)
+        await self._call("set the default payment method", self._v1.customers.update_async, customer, key=key,
+                         invoice_settings={"default_payment_method": payment_method})
+
     async def onboarding_link(self, *, account: str, refresh_url: str, return_url: str) -> str:
         link = await self._call("create an onboarding link", self._v1.account_links.create_async, account=account,
                                 refresh_url=refresh_url, return_url=return_url, type="account_onboarding")
@@ -265,6 +313,10 @@ class SimulatedPayments:
 
     async def create_account(self, *, email: str | None, metadata: dict[str, str], key: str) -> str:
         return _sim_id("acct", key)
+
+    async def make_default_payment_method(self, *, customer: str, payment_method: str, today: date,
+                                          key: str) -> None:
+        """No card exists to be checked: any payment method id is taken (the profile's `sim_` customer says so)."""
 
     async def onboarding_link(self, *, account: str, refresh_url: str, return_url: str) -> str:
         return f"{return_url}?simulated_account={account}"

@@ -55,7 +55,7 @@ from commands.billing.events import BillingOwnerKind, PayeeKind, PlanTier
 from commands.core import Forbidden, Invalid, NotFound, RuleViolation
 from commands.network import firm as firms
 from eventstore import EventStore, Metadata, Position, handle, load, stream_id_for
-from infra.payments import Payments, payments_for
+from infra.payments import PaymentMethodUnusable, Payments, payments_for
 from projections.billing import queries
 from projections.billing.entitlement_queries import entitlements_of
 from projections.identity.access import Access
@@ -348,13 +348,33 @@ async def _profile_setup_intent(kind: BillingOwnerKind, owner_id: UUID, user: Ac
     return SetupIntentOut(setup_intent_id=intent, client_secret=secret, stripe_customer_id=state.stripe_customer_id)
 
 
+class PaymentMethodRefused(RuleViolation):
+    """The payment method offered is not the profile's customer's usable card (see `payment_method_problem`)."""
+
+    code = "payment_method_unusable"
+
+
 async def _set_payment_method(kind: BillingOwnerKind, owner_id: UUID, body: PaymentMethodBody, user: Access,
-                              store: EventStore, meta: Metadata) -> BillingProfileEnvelope:
-    """The card the portal collected with the setup intent becomes the default: invoices are charged to it."""
+                              store: EventStore, payments: Payments, meta: Metadata) -> BillingProfileEnvelope:
+    """The card the portal collected with the setup intent becomes the default: invoices are charged to it.
+
+    Stripe is asked first (the card exists, is the profile's customer's, is a card, has not expired) and made
+    the customer's default there; only then is it recorded, so an id typed in by hand never makes a profile
+    ready. The Stripe call is keyed by the stream's version: choosing a card again later sets it again."""
     await _may_bill(store, user, kind, owner_id)
-    command = profiles.SetDefaultPaymentMethod(owner_kind=kind, owner_id=owner_id,
-                                               payment_method_id=body.payment_method_id, by=meta.actor, at=_now())
-    await handle(store, profiles.billing_profile, profiles.billing_profile_key(kind, owner_id), command, meta)
+    key = profiles.billing_profile_key(kind, owner_id)
+    state, version, _ = await load(store, profiles.billing_profile, stream_id_for(profiles.billing_profile, key))
+    if state.stripe_customer_id is None:
+        raise RuleViolation(f"save the {kind}'s billing profile first (it creates the Stripe customer)")
+    pm = body.payment_method_id
+    try:
+        await payments.make_default_payment_method(customer=state.stripe_customer_id, payment_method=pm,
+                                                   today=_now().date(), key=f"billing-default-pm:{key}:{version}:{pm}")
+    except PaymentMethodUnusable as exc:
+        raise PaymentMethodRefused(str(exc), reason=exc.reason, payment_method_id=pm) from exc
+    command = profiles.SetDefaultPaymentMethod(owner_kind=kind, owner_id=owner_id, payment_method_id=pm,
+                                               by=meta.actor, at=_now())
+    await handle(store, profiles.billing_profile, key, command, meta)
     return BillingProfileEnvelope(data=_profile_out(kind, owner_id, await _profile(store, kind, owner_id)))
 
 
@@ -384,10 +404,10 @@ for _kind, _prefix in (("company", "/companies/{owner_id}"), ("firm", "/firms/{o
             return await _profile_setup_intent(kind, owner_id, user, store, payments_for(system.settings), meta)
 
         @router.put(f"{prefix}/billing-profile/payment-method", response_model=BillingProfileEnvelope,
-                    name=f"{kind}_payment_method", responses={401: {}, 403: {}, 404: {}, 422: {}})
+                    name=f"{kind}_payment_method", responses={401: {}, 403: {}, 404: {}, 422: {}, 503: {}})
         async def payment_method(owner_id: UUID, body: PaymentMethodBody, user: CurrentUser, store: Store,
-                                 meta: CommandMetadata) -> BillingProfileEnvelope:
-            return await _set_payment_method(kind, owner_id, body, user, store, meta)
+                                 system: SystemDep, meta: CommandMetadata) -> BillingProfileEnvelope:
+            return await _set_payment_method(kind, owner_id, body, user, store, payments_for(system.settings), meta)
 
         @router.get(f"{prefix}/billing-readiness", response_model=ReadinessOut, name=f"{kind}_readiness",
                     responses={401: {}, 403: {}, 404: {}})

@@ -1,7 +1,9 @@
 """A local stand-in for the Stripe API (v1), served over real HTTP for the real `stripe` SDK, plus its webhooks.
 
-What it fakes: customers, setup intents, payment methods (created by the test driver, retrievable and
-detachable through the API), subscriptions, invoice items, invoices and their lifecycle (draft → open →
+What it fakes: customers, setup intents, payment methods (created by the test driver, of any type and
+expiry, attached to one customer or to none; retrievable and detachable through the API, and made a
+customer's invoice default with `invoice_settings[default_payment_method]`, which only a payment method
+attached to that customer may be), subscriptions, invoice items, invoices and their lifecycle (draft → open →
 paid | void | uncollectible), transfers and their reversals, Connect accounts and account links. Requests are
 form-encoded and decoded into nested dicts and lists; answers are Stripe-shaped JSON; errors carry Stripe's
 `{"error": {...}}` shape and status, so the SDK raises its usual exceptions. Like Stripe it:
@@ -588,23 +590,32 @@ class FakeStripe:
             self._publish(ctx)
             return pm["id"]
 
-    def _new_payment_method(self, ctx: _Ctx, cus_id: str | None, last4: str) -> Obj:
-        pm = self._put({"id": new_id("pm"), "object": "payment_method", "type": "card", "created": _now(),
-                        "livemode": False, "customer": cus_id, "metadata": {},
-                        "billing_details": {"address": None, "email": None, "name": None, "phone": None},
-                        "card": {"brand": _BRANDS.get(last4, "visa"), "last4": last4, "exp_month": 12,
-                                 "exp_year": time.gmtime().tm_year + 3, "funding": "credit", "country": "US"}})
+    def _new_payment_method(self, ctx: _Ctx, cus_id: str | None, last4: str, *, exp: tuple[int, int] | None = None,
+                            type: str = "card") -> Obj:
+        month, year = exp or (12, time.gmtime().tm_year + 3)
+        pm = {"id": new_id("pm"), "object": "payment_method", "type": type, "created": _now(),
+              "livemode": False, "customer": cus_id, "metadata": {},
+              "billing_details": {"address": None, "email": None, "name": None, "phone": None}}
+        if type == "card":
+            pm["card"] = {"brand": _BRANDS.get(last4, "visa"), "last4": last4, "exp_month": month, "exp_year": year,
+                          "funding": "credit", "country": "US"}
+        else:  # a bank debit and the like: Stripe keeps its details under the type's name
+            pm[type] = {"last4": last4}
+        self._put(pm)
         if cus_id:
             ctx.emit("payment_method.attached", pm)
         return pm
 
-    def attach_payment_method(self, customer_id: str, card_last4: str = "4242", *, set_default: bool = False) -> str:
+    def attach_payment_method(self, customer_id: str, card_last4: str = "4242", *, set_default: bool = False,
+                              exp: tuple[int, int] | None = None, type: str = "card") -> str:
         """A card attached to the customer (`payment_method.attached`); with `set_default`, also made the
-        customer's `invoice_settings.default_payment_method` (`customer.updated`). Returns its id."""
+        customer's `invoice_settings.default_payment_method` (`customer.updated`). `exp` is the card's
+        (month, year), three years ahead unless given; `type` other than "card" makes another kind of payment
+        method (`us_bank_account`, `sepa_debit`, …). Returns its id."""
         with self._lock:
             ctx = self._driver()
             cus = self._find("customer", customer_id)
-            pm = self._new_payment_method(ctx, customer_id, card_last4)
+            pm = self._new_payment_method(ctx, customer_id, card_last4, exp=exp, type=type)
             if set_default:
                 before = copy.deepcopy(cus)
                 cus["invoice_settings"]["default_payment_method"] = pm["id"]
