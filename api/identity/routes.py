@@ -47,7 +47,7 @@ from api.identity.models import (
 )
 from api.privacy.erasure import request_erasure
 from api.responses import CommandResponse
-from commands.core import Forbidden, NotFound
+from commands.core import Forbidden, NotFound, RuleViolation
 from commands.identity import invitation as invitations
 from commands.identity import organization as orgs
 from commands.identity import user as users
@@ -211,12 +211,55 @@ async def _managed(store: EventStore, user: Access, organization_id: UUID, compa
     return state
 
 
+class CandidateCannotCreateOrganization(Forbidden):
+    code = "candidate_cannot_create_organization"
+
+
+class CompanyNotAdministered(Forbidden):
+    code = "company_not_administered"
+
+
+class CompanyNotInOrganization(RuleViolation):
+    code = "company_not_in_organization"
+
+
+async def _administers(store: EventStore, user: Access, company_id: UUID) -> bool:
+    """Whether the caller already administers the company, from the recorded memberships of the organizations
+    they belong to (their streams, not the union of roles in the access context): an organization-wide
+    company_admin of an organization running it, or a company_admin scoped to it there."""
+    if user.is_platform_admin:
+        return True
+    for organization_id in user.organization_ids:
+        state, _, _ = await load(store, orgs.organization, stream_id_for(orgs.organization, organization_id))
+        if not state.exists or state.deleted or state.company_id != company_id:
+            continue
+        if "company_admin" in {state.members.get((user.user_id, None)), state.members.get((user.user_id, company_id))}:
+            return True
+    return False
+
+
+def _company_of(state: orgs.Organization, company_id: UUID | None) -> None:
+    """A membership or invitation scoped to a company names the organization's own company: scoping one to
+    another company would hand its data to this organization's admins."""
+    if company_id is not None and company_id != state.company_id:
+        raise CompanyNotInOrganization(f"company {company_id} is not the company of organization {state.id}",
+                                       organization_id=str(state.id), company_id=str(company_id))
+
+
 @router.post("/organizations", status_code=201, responses={401: {}, 403: {}})
 async def create_organization(
-    body: OrganizationBody, user: CurrentUser, store: Store, meta: CommandMetadata
+    body: OrganizationBody, user: CurrentUser, caller: Caller, store: Store, meta: CommandMetadata
 ) -> CommandResponse:
-    """Create an organization (for its company) with the caller as its organization-wide company admin."""
+    """Create an organization (for its company) with the caller as its organization-wide company admin.
+
+    A company named in the body must be one the caller already administers (or the caller is a platform
+    admin): naming a company is not a way to get it. A candidate's account runs no company."""
     user_id = _known(user)
+    if caller.instance == "app" or "candidate" in user.roles:
+        raise CandidateCannotCreateOrganization("a candidate account cannot create an organization")
+    if body.company_id is not None and not await _administers(store, user, body.company_id):
+        raise CompanyNotAdministered(f"you do not administer company {body.company_id}",
+                                     company_id=str(body.company_id))
     organization_id, at = _new_id(meta, "organization"), _now()
     company_id = body.company_id or uuid5(NAMESPACE_URL, f"company-of:{organization_id}")
     await handle(store, orgs.organization, organization_id, orgs.CreateOrganization(
@@ -274,7 +317,7 @@ async def list_members(
 async def add_member(
     organization_id: UUID, body: MemberBody, user: CurrentUser, store: Store, meta: CommandMetadata
 ) -> CommandResponse:
-    await _managed(store, user, organization_id, body.company_id)
+    _company_of(await _managed(store, user, organization_id, body.company_id), body.company_id)
     command = orgs.AddMember(organization_id=organization_id, by=meta.actor, at=_now(), **body.model_dump())
     return CommandResponse.of(organization_id, await handle(store, orgs.organization, organization_id, command, meta))
 
@@ -283,7 +326,7 @@ async def add_member(
 async def change_member_role(
     organization_id: UUID, user_id: UUID, body: MemberRoleBody, user: CurrentUser, store: Store, meta: CommandMetadata
 ) -> CommandResponse:
-    await _managed(store, user, organization_id, body.company_id)
+    _company_of(await _managed(store, user, organization_id, body.company_id), body.company_id)
     command = orgs.ChangeMemberRole(organization_id=organization_id, user_id=user_id, company_id=body.company_id,
                                     role=body.role, by=meta.actor, at=_now())
     return CommandResponse.of(organization_id, await handle(store, orgs.organization, organization_id, command, meta))
@@ -304,7 +347,7 @@ async def remove_member(
 
 @router.post("/invitations", status_code=201, responses={401: {}, 403: {}, 404: {}})
 async def invite(body: InvitationBody, user: CurrentUser, store: Store, meta: CommandMetadata) -> CommandResponse:
-    await _managed(store, user, body.organization_id, body.company_id)
+    _company_of(await _managed(store, user, body.organization_id, body.company_id), body.company_id)
     invitation_id = _new_id(meta, "invitation")
     command = invitations.CreateInvitation(invitation_id=invitation_id, by=meta.actor, at=_now(), **body.model_dump())
     return CommandResponse.of(invitation_id, await handle(store, invitations.invitation, invitation_id, command, meta))
