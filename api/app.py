@@ -30,6 +30,7 @@ from api.gateway import open_gateway
 from api.health import router as health_router
 from api.identity.routes import router as identity_router
 from api.identity.webhooks import router as clerk_webhooks_router
+from api.limits import BodyLimit
 from api.network import router as network_router
 from api.notifications.routes import router as notifications_router
 from api.observability import RequestContext, RequestMetrics
@@ -53,6 +54,7 @@ def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]
 
     app = FastAPI(title="Splits", version="0.1.0", lifespan=lifespan, dependencies=[Depends(rate_limit)])
     app.state.metrics = CollectorRegistry()
+    app.add_middleware(BodyLimit)  # inside RequestContext: a refused body still has its id and its count
     app.add_middleware(RequestContext, metrics=RequestMetrics(app.state.metrics))
     install_problem_handlers(app)
     app.include_router(health_router)
