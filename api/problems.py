@@ -21,7 +21,7 @@ from commands.core import (
     RuleViolation,
 )
 from eventstore import Conflict as VersionConflict
-from eventstore import SubjectErased
+from eventstore import AppendContended, SubjectErased, Unstorable
 from infra.payments import PaymentRefused, PaymentsUnavailable
 
 PROBLEM_JSON = "application/problem+json"
@@ -109,6 +109,18 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def subject_erased(_: Request, exc: SubjectErased) -> JSONResponse:
         return problem(410, "subject erased", "the personal data of a person this request names has been erased:"
                        " nothing new is recorded about them", code="subject_erased")
+
+    @app.exception_handler(Unstorable)
+    async def unstorable(_: Request, exc: Unstorable) -> JSONResponse:
+        # A value no event can hold exactly (a NUL character, a number out of range): said without echoing it.
+        return problem(422, "unstorable value", str(exc), code="unstorable_value")
+
+    @app.exception_handler(AppendContended)
+    async def contended(_: Request, exc: AppendContended) -> JSONResponse:
+        response = problem(503, "stream busy", "the record this request changes is being written without pause;"
+                           " send the request again", code="stream_busy")
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:

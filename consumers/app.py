@@ -83,7 +83,8 @@ class Consumers:
 
     async def run(self, stop: asyncio.Event) -> None:
         url = self.system.settings.rabbitmq_url
-        await seed_catalogue(self.system.store)  # the snapshot process needs the plans' rates
+        if self.projectors or self.reactors:  # the snapshot process needs the plans' rates; a relay writes nothing
+            await seed_catalogue(self.system.store)
         async with AsyncExitStack() as stack:
             if self._redis is not None:
                 stack.push_async_callback(self._redis.aclose)

@@ -3,11 +3,11 @@
 from eventstore.checkpoints import Checkpoint, CheckpointMovedBack, delete_checkpoint, load_checkpoint, save_checkpoint
 from eventstore.db import advisory_key, connect, create_pool
 from eventstore.handle import CommandResult, handle, load, stream_id_for
-from eventstore.hashing import ChainProblem, canonical_json, verify_chain
+from eventstore.hashing import ChainProblem, Unstorable, canonical_json, storable, verify_chain
 from eventstore.personal import KeyNotLoaded, Keyring, SubjectErased, generate_kek, parse_keks
 from eventstore.migrate import Migration, eventstore_migrations, migrate
 from eventstore.registry import EventRegistry, MissingUpcaster, UnknownEventType
-from eventstore.store import Conflict, EventIdReused, EventStore, read_feed, read_head
+from eventstore.store import AppendContended, AppendRaced, Conflict, EventIdReused, EventStore, read_feed, read_head
 from eventstore.types import (
     ANY_VERSION,
     NO_STREAM,
@@ -21,8 +21,8 @@ from eventstore.types import (
 )
 
 __all__ = [
-    "ANY_VERSION", "advisory_key", "NO_STREAM", "START", "AppendResult", "ChainProblem", "Checkpoint", "CheckpointMovedBack",
-    "CommandResult", "Conflict", "KeyNotLoaded", "Keyring", "SubjectErased", "generate_kek", "parse_keks", "EventIdReused", "EventRegistry", "EventStore", "Metadata", "Migration",
+    "ANY_VERSION", "AppendContended", "AppendRaced", "advisory_key", "NO_STREAM", "START", "AppendResult", "ChainProblem", "Checkpoint", "CheckpointMovedBack",
+    "CommandResult", "Conflict", "Unstorable", "storable", "KeyNotLoaded", "Keyring", "SubjectErased", "generate_kek", "parse_keks", "EventIdReused", "EventRegistry", "EventStore", "Metadata", "Migration",
     "MissingUpcaster", "NewEvent", "Position", "RecordedEvent", "UnknownEventType", "canonical_json", "connect",
     "create_pool", "delete_checkpoint", "eventstore_migrations", "handle", "load", "load_checkpoint", "migrate",
     "read_feed", "read_head", "save_checkpoint", "stream_id_for", "stream_type_of", "verify_chain",

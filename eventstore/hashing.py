@@ -25,9 +25,55 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 
+class Unstorable(ValueError):
+    """A value the event store cannot keep exactly: a NUL character, a number out of range, NaN or infinity."""
+
+
 def canonical_json(value: Any) -> bytes:
     """Sorted keys, no insignificant whitespace, UTF-8: one byte string per JSON value."""
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError as exc:
+        raise Unstorable(f"not storable as JSON: {exc}") from None
+
+
+# The integers orjson reads back as integers; PostgreSQL's jsonb prints a whole number in full, so a float that is
+# a whole number in this range comes back as an integer, and one outside it as a float again.
+_INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
+_EXPONENT_FROM = 1e16  # orjson writes whole floats from here on with an exponent, which jsonb drops
+
+
+def storable(value: Any) -> Any:
+    """`value` with its numbers written the way PostgreSQL's jsonb gives them back, so that what is hashed is
+    what is read: a whole float of 1e16 or more (within the integer range) becomes that integer, -0.0 becomes
+    0.0. Raises `Unstorable` for a NUL character (jsonb cannot hold one), NaN and infinity (JSON has none), and
+    integers outside the 64-bit range."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise Unstorable("a text holds a NUL character (\\u0000), which cannot be stored")
+        return value
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        if not _INT_MIN <= value <= _INT_MAX:
+            raise Unstorable("an integer is outside the 64-bit range")
+        return value
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise Unstorable("NaN and infinity are not JSON numbers")
+        if value == 0.0:
+            return 0.0  # jsonb has no negative zero
+        if abs(value) >= _EXPONENT_FROM and value.is_integer() and _INT_MIN <= value <= _INT_MAX:
+            return int(value)
+        return value
+    if isinstance(value, dict):
+        for key in value:
+            if "\x00" in key:
+                raise Unstorable("a key holds a NUL character (\\u0000), which cannot be stored")
+        return {key: storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [storable(item) for item in value]
+    return value
 
 
 def content_digest(

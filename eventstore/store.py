@@ -10,7 +10,7 @@ import psycopg
 from psycopg import errors
 from psycopg_pool import AsyncConnectionPool
 
-from eventstore.hashing import canonical_json, content_digest
+from eventstore.hashing import canonical_json, content_digest, storable
 from eventstore.personal import Keyring, seal_fields
 from eventstore.types import START, AppendResult, Metadata, NewEvent, Position, RecordedEvent, stream_type_of
 
@@ -30,6 +30,20 @@ class Conflict(Exception):
 
 class EventIdReused(Exception):
     """An event id being appended is already stored in another stream."""
+
+
+class AppendRaced(Exception):
+    """A concurrent append stored the same event ids first; the transaction of the losing append is aborted."""
+
+    def __init__(self, stream_id: str, event_ids: Sequence[UUID]) -> None:
+        super().__init__(f"a concurrent append to {stream_id} stored event ids {[str(i) for i in event_ids]} first")
+        self.stream_id = stream_id
+        self.event_ids = tuple(event_ids)
+
+
+class AppendContended(Exception):
+    """An append lost the race for its stream to newer transactions more times than it retries: not a version
+    conflict (the caller's expected version may still hold), but a stream written without pause."""
 
 
 _APPEND = (
@@ -69,7 +83,7 @@ def _append_statement(
     if not events:
         raise ValueError("append needs at least one event")
     stream_type = stream_type_of(stream_id)
-    meta_json = canonical_json((metadata or Metadata()).as_dict())
+    meta_json = canonical_json(storable((metadata or Metadata()).as_dict()))
     if len(events) == 1:
         # The common case goes through scalar parameters: no arrays to build on either side.
         event = events[0]
@@ -165,7 +179,7 @@ class EventStore:
         Fields an event type declares personal are sealed with their subject's data key first (the
         chain covers what is stored); `SubjectErased` is raised when a subject's data has been erased.
         """
-        events = await self.seal(events)
+        events = await self.seal([NewEvent(e.type, storable(e.data), e.event_id, e.schema_version) for e in events])
         statement = _append_statement(stream_id, events, expected_version, metadata)
         for _ in range(_XID_RETRIES):
             try:
@@ -173,11 +187,11 @@ class EventStore:
                     return await self.append_in(conn, stream_id, events, expected_version, metadata, statement=statement)
             except errors.SerializationFailure:
                 continue
-            except errors.UniqueViolation as exc:
-                if exc.diag.constraint_name != "events_event_id_key":
-                    raise
+            except AppendRaced:
                 return await self._original(stream_id, [e.event_id for e in events])
-        raise Conflict(stream_id, expected_version, await self.stream_version(stream_id))
+        raise AppendContended(
+            f"stream {stream_id} was appended by newer transactions {_XID_RETRIES} times in a row; try again"
+        )
 
     async def append_in(
         self,
@@ -193,11 +207,26 @@ class EventStore:
 
         The append must be that transaction's first write: the feed orders events by the xid of their
         transaction, and the stream's row lock only guarantees per-stream order for xids taken at the
-        append. A transaction that took its xid earlier than the stream's last writer gets
-        `psycopg.errors.SerializationFailure` and must be retried whole; `append` does that for you.
+        append. The events must already be sealed (`seal`) when they hold personal data: sealing needs a
+        connection of its own, and this runs on the caller's.
+
+        What the caller must catch, besides `Conflict` and `EventIdReused`:
+        - `psycopg.errors.SerializationFailure`: the transaction took its xid earlier than the stream's last
+          writer; roll back and retry the whole transaction;
+        - `AppendRaced`: a concurrent append stored the same event ids first; the transaction is aborted, roll
+          it back, and `append` (or `find_append`) gives the stored result.
+        `append` does both for you.
         """
-        query, params = statement or _append_statement(stream_id, events, expected_version, metadata)
-        cur = await conn.execute(query, params)
+        if statement is None:
+            plain = [NewEvent(e.type, storable(e.data), e.event_id, e.schema_version) for e in events]
+            statement = _append_statement(stream_id, plain, expected_version, metadata)
+        query, params = statement
+        try:
+            cur = await conn.execute(query, params)
+        except errors.UniqueViolation as exc:
+            if exc.diag.constraint_name != "events_event_id_key":
+                raise
+            raise AppendRaced(stream_id, [e.event_id for e in events]) from exc
         status, version, tx, position = await cur.fetchone()  # type: ignore[misc]
         event_ids = tuple(e.event_id for e in events)
         if status == "conflict":

@@ -89,8 +89,19 @@ async def _run_consumers(system: System, stop: asyncio.Event, only: set[str] | N
 def migrate() -> None:
     """Create or update the database schemas. Idempotent; safe while other processes run."""
     settings = _settings()
-    applied = asyncio.run(migrate_all(_require_database(settings)))
+    applied = asyncio.run(_migrate_and_seed(_require_database(settings), settings))
     typer.echo(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))
+
+
+async def _migrate_and_seed(dsn: str, settings: Settings) -> list[str]:
+    """The schemas, then the plan catalogue (recorded once; it holds no personal data, so no key is needed)."""
+    from eventstore import EventStore, Keyring, create_pool
+    from infra.bootstrap import event_registry, seed_catalogue
+
+    applied = await migrate_all(dsn)
+    async with create_pool(dsn, min_size=1, max_size=2) as pool:
+        await seed_catalogue(EventStore(pool, event_registry(), Keyring(pool, settings.data_keys())))
+    return applied
 
 
 @app.command()
