@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     app_clerk_webhook_secret: SecretStr | None = None
     # The origins (`azp`) whose session tokens are accepted, comma-separated; empty: azp is not checked.
     clerk_authorized_parties: str = ""
+    # The Clerk Backend API, read when a user's email and its verification must be fresh (registration, a
+    # claim, an invitation's acceptance): one secret key per instance; the base URL is Clerk's unless a test
+    # points it at a fake.
+    clerk_api_url: str = "https://api.clerk.com"
+    splits_clerk_secret_key: SecretStr | None = None
+    app_clerk_secret_key: SecretStr | None = None
     # Development only: accept `Authorization: Bearer dev:<clerk user id>` (refused in production).
     splits_dev_auth: bool = False
 

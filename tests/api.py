@@ -36,13 +36,15 @@ def bearer(token: str) -> dict[str, str]:
 
 
 async def seed_user(
-    store: EventStore, clerk_user_id: str, *, roles: Iterable[tuple[str, UUID | None]] = (), source: str = "portal"
+    store: EventStore, clerk_user_id: str, *, roles: Iterable[tuple[str, UUID | None]] = (), source: str = "portal",
+    email: str | None = None, verified: bool = True,
 ) -> UUID:
-    """Register a user and grant each (role, role entity id); returns the identity user id."""
+    """Register a user as Clerk's webhook would (`<clerk id>@example.com` unless `email` is given, verified
+    unless `verified` is False) and grant each (role, role entity id); returns the identity user id."""
     user_id, now = users.user_id_for(clerk_user_id), datetime.now(UTC)
     await handle(store, users.user, user_id, users.RegisterUser(
-        user_id=user_id, clerk_user_id=clerk_user_id, email=f"{clerk_user_id}@example.com", name=clerk_user_id,
-        source=source, by="test", at=now), SEEDER)
+        user_id=user_id, clerk_user_id=clerk_user_id, email=email or f"{clerk_user_id}@example.com",
+        email_verified=verified, name=clerk_user_id, source=source, by="test", at=now), SEEDER)
     for role, entity in roles:
         await handle(store, users.user, user_id,
                      users.GrantRole(user_id=user_id, role=role, role_entity_id=entity, by="test", at=now), SEEDER)

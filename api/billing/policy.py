@@ -25,7 +25,7 @@ async def billing_visibility(db: AsyncConnection, user: Access) -> BillingVisibi
         cur = await db.execute("SELECT firm_id FROM network.firm_members WHERE user_id = %s"
                                " AND role IN ('owner', 'admin') ORDER BY firm_id", (user.user_id,))
         firm_ids = tuple(row[0] for row in await cur.fetchall())
-    company_ids = tuple(sorted(user.company_ids)) if "company_admin" in user.roles else ()
+    company_ids = tuple(sorted(user.admin_company_ids))  # company_admin of that company, not anywhere
     return BillingVisibility(company_ids=company_ids, recruiter_id=user.recruiter_id, firm_ids=firm_ids)
 
 

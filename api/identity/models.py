@@ -16,14 +16,18 @@ class _Body(BaseModel):
 
 
 class RegisterBody(_Body):
-    email: str = Field(min_length=3, max_length=320)
+    # Only for a development sign-in (no Clerk to ask); otherwise the email is read from Clerk and giving one
+    # is refused with 422.
+    email: str | None = Field(default=None, min_length=3, max_length=320,
+                              description="development sign-in only: the email comes from Clerk")
     name: str | None = Field(default=None, max_length=200)
     image_url: str | None = Field(default=None, max_length=2000)
     referred_by_recruiter_id: UUID | None = None
 
 
 class ProfileBody(_Body):
-    email: str | None = Field(default=None, min_length=3, max_length=320)
+    """No `email`: it is Clerk's (change it in the account there); sending one is a 422 naming the field."""
+
     name: str | None = Field(default=None, max_length=200)
     image_url: str | None = Field(default=None, max_length=2000)
 

@@ -24,6 +24,7 @@ from api.deps import (
     IdempotencyKey,
     PlatformAdmin,
     Store,
+    SystemDep,
     request_metadata,
 )
 from api.identity.models import (
@@ -45,6 +46,7 @@ from api.identity.models import (
     RenameBody,
     RoleBody,
 )
+from api.identity.users_verified import register_identity, verified_email
 from api.privacy.erasure import request_erasure
 from api.responses import CommandResponse
 from commands.core import Forbidden, NotFound, RuleViolation
@@ -85,16 +87,19 @@ def _new_id(meta: Metadata, kind: str) -> UUID:
 
 # --- the caller ------------------------------------------------------------------------------------------
 
-@router.post("/users/register", responses={401: {}})
-async def register(body: RegisterBody, caller: Caller, store: Store, request: Request,
+@router.post("/users/register", responses={401: {}, 403: {}, 422: {}, 503: {}})
+async def register(body: RegisterBody, caller: Caller, store: Store, system: SystemDep, request: Request,
                    idempotency_key: IdempotencyKey = None) -> CommandResponse:
-    """Idempotent: registering again returns the same user and only updates the profile fields given."""
+    """Idempotent: registering again returns the same user and only updates the profile fields given. The
+    email and its verification are Clerk's (read now), never the body's (`register_identity`)."""
     user_id, at = users.user_id_for(caller.user_id), _now()
     # The caller is not resolved here: before this, they are by definition not known.
     meta = request_metadata(request, str(user_id), idempotency_key)
     source = "candidate" if caller.instance == "app" else "portal"
+    given = body.model_dump(exclude_unset=True)
+    identity = await register_identity(system.settings, caller, given)
     command = users.RegisterUser(user_id=user_id, clerk_user_id=caller.user_id, source=source, by=str(user_id), at=at,
-                                 **body.model_dump(exclude_unset=True))
+                                 **given | identity)
     result = await handle(store, users.user, user_id, command, meta)
     if source == "candidate":
         # A user first seen through the candidate app is a candidate (as through its webhook).
@@ -370,17 +375,15 @@ async def preview_invitation(invitation_id: UUID, _: FreshIdentity, db: Db) -> d
     return {"data": InvitationPreview(**row)}
 
 
-@router.post("/invitations/{invitation_id}/accept", responses={401: {}, 403: {}, 404: {}, 422: {}})
+@router.post("/invitations/{invitation_id}/accept", responses={401: {}, 403: {}, 404: {}, 422: {}, 503: {}})
 async def accept_invitation(
-    invitation_id: UUID, user: CurrentUser, store: Store, meta: CommandMetadata
+    invitation_id: UUID, user: CurrentUser, caller: Caller, store: Store, system: SystemDep, meta: CommandMetadata
 ) -> CommandResponse:
-    """Accept as the signed-in user, whose email must be the invited one. The membership and the end of
-    onboarding follow from the acceptance (the invitations process manager)."""
+    """Accept as the signed-in user, whose email, verified by Clerk, must be the invited one. The membership
+    and the end of onboarding follow from the acceptance (the invitations process manager)."""
     user_id = _known(user)
-    me_now, _, _ = await load(store, users.user, stream_id_for(users.user, user_id))
-    if not me_now.exists or me_now.deleted or me_now.email is None:
-        raise HTTPException(403, "register first: POST /v1/users/register")
-    command = invitations.AcceptInvitation(invitation_id=invitation_id, user_id=user_id, user_email=me_now.email,
+    email = await verified_email(store, system.settings, caller, user_id, meta)
+    command = invitations.AcceptInvitation(invitation_id=invitation_id, user_id=user_id, user_email=email,
                                            by=meta.actor, at=_now())
     return CommandResponse.of(invitation_id, await handle(store, invitations.invitation, invitation_id, command, meta))
 

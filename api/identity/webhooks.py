@@ -82,9 +82,14 @@ class ClerkEvent(_Shape):
     timestamp: int | None = None  # ms; absent from older payloads
 
 
+class ClerkVerification(_Shape):
+    status: str | None = None
+
+
 class ClerkEmailAddress(_Shape):
     id: str
     email_address: str
+    verification: ClerkVerification | None = None
 
 
 class ClerkUser(_Shape):
@@ -101,6 +106,11 @@ class ClerkUser(_Shape):
         """The primary address; the first one when Clerk names no primary (the original took the first)."""
         primary = [e.email_address for e in self.email_addresses if e.id == self.primary_email_address_id]
         return (primary or [e.email_address for e in self.email_addresses] or [None])[0]
+
+    def email_verified(self) -> bool:
+        """Whether Clerk has verified the primary address; an address Clerk names no primary is never verified."""
+        return any(e.id == self.primary_email_address_id and e.verification is not None
+                   and e.verification.status == "verified" for e in self.email_addresses)
 
     def name(self) -> str | None:
         return " ".join(p.strip() for p in (self.first_name, self.last_name) if p and p.strip()) or None
@@ -294,7 +304,7 @@ def plan(event_type: str, data: _Shape, instance: SourceInstance, occurred: date
             at = _from_ms(data.created_at if event_type == "user.created" else data.updated_at) or occurred
             # RegisterUser both creates and, for a known user, records only what changed.
             steps: list[Step] = [(users.user, user_id, users.RegisterUser(
-                user_id=user_id, clerk_user_id=data.id, email=email, name=data.name(),
+                user_id=user_id, clerk_user_id=data.id, email=email, email_verified=data.email_verified(), name=data.name(),
                 image_url=data.image_url or None, source=instance, by=by, at=at))]
             if instance == "candidate":
                 steps.append((users.user, user_id, users.GrantRole(user_id=user_id, role="candidate", by=by, at=at)))

@@ -13,7 +13,8 @@ from uuid import UUID
 
 from fastapi import APIRouter, HTTPException
 
-from api.deps import CommandMetadata, CurrentUser, Db, PlatformAdmin, Store
+from api.deps import Caller, CommandMetadata, CurrentUser, Db, PlatformAdmin, Store, SystemDep
+from api.identity.users_verified import verified_email
 from api.network.common import (
     FreshNetwork,
     known,
@@ -38,9 +39,9 @@ from api.network.firm_models import (
 from api.network.models import OptionalReasonBody
 from api.responses import CommandResponse
 from commands.core import Conflict, Forbidden
+from commands.identity import user as users
 from commands.network import firm as firms
 from eventstore import EventStore, Metadata, handle, load, stream_id_for
-from projections.identity import queries as identity_queries
 from projections.identity.access import Access
 from projections.network import queries
 
@@ -188,28 +189,30 @@ async def revoke_invitation(firm_id: UUID, invitation_id: UUID, user: CurrentUse
 
 
 @router.post("/firms/{firm_id}/invitations/{invitation_id}/accept", responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
-async def accept_invitation(firm_id: UUID, invitation_id: UUID, user: CurrentUser, store: Store, db: Db,
-                            meta: CommandMetadata) -> CommandResponse:
-    """By the signed-in user the invitation was sent to, who must have a recruiter (a firm is a team of recruiters)."""
+async def accept_invitation(firm_id: UUID, invitation_id: UUID, user: CurrentUser, caller: Caller, store: Store,
+                            system: SystemDep, meta: CommandMetadata) -> CommandResponse:
+    """By the signed-in user the invitation was sent to, whose address Clerk has verified (asked now when a
+    Backend API key is set), and who must have a recruiter (a firm is a team of recruiters)."""
     user_id = known(user)
-    me = await identity_queries.get_user(db, user_id)
-    if me is None:
+    me, _, _ = await load(store, users.user, stream_id_for(users.user, user_id))
+    if not me.exists or me.deleted or me.email is None:
         raise HTTPException(403, "register first: POST /v1/users/register")
     state, _, _ = await load(store, firms.firm, stream_id_for(firms.firm, firm_id))
     invitation = state.invitations.get(invitation_id)
-    addressed = invitation is not None and invitation.email == me["email"].lower()
+    addressed = invitation is not None and invitation.email == me.email.lower()
     if not state.exists or not (addressed or user_id in state.members or user.is_platform_admin):
         raise HTTPException(404, f"firm invitation {invitation_id} not found")
     await own_recruiter(store, user)
+    email = await verified_email(store, system.settings, caller, user_id, meta)
     command = firms.AcceptFirmInvitation(firm_id=firm_id, invitation_id=invitation_id, user_id=user_id,
-                                         user_email=me["email"], by=meta.actor, at=now())
+                                         user_email=email, by=meta.actor, at=now())
     return await _run(store, firm_id, command, meta)
 
 
 @router.get("/firm-invitations", responses={401: {}})
-async def my_invitations(_: FreshNetwork, user: CurrentUser, db: Db) -> dict[str, list[MyFirmInvitation]]:
-    """The pending firm invitations sent to the caller's email."""
-    me = await identity_queries.get_user(db, known(user))
-    if me is None:
+async def my_invitations(_: FreshNetwork, user: CurrentUser, store: Store, db: Db) -> dict[str, list[MyFirmInvitation]]:
+    """The pending firm invitations sent to the caller's email, once Clerk has verified that address."""
+    me, _, _ = await load(store, users.user, stream_id_for(users.user, known(user)))
+    if not me.exists or me.deleted or me.email is None or not me.email_verified:
         return {"data": []}
-    return {"data": [MyFirmInvitation(**r) for r in await queries.firm_invitations_for(db, me["email"].lower())]}
+    return {"data": [MyFirmInvitation(**r) for r in await queries.firm_invitations_for(db, me.email.lower())]}

@@ -46,17 +46,22 @@ class UserRegistered(Event):
     referred_by_recruiter_id: UUID | None
     by: str
     at: datetime
+    # Whether Clerk had verified `email` (its primary address); False for streams recorded before this was kept.
+    email_verified: bool = False
 
     personal = Personal(("email", "name", "image_url"), kind="user", key="user_id")
 
 
 class UserProfileUpdated(Event):
-    """Only the fields that changed, each with its new value (None clears it)."""
+    """Only the fields that changed, each with its new value (None clears it). `email_verified` is Clerk's
+    verification of the (new) primary email when that changed too, None when it did not; the email itself
+    only ever comes from Clerk (a webhook or a Backend API read), never from the user."""
 
     user_id: UUID
     changes: dict[ProfileField, str | None]
     by: str
     at: datetime
+    email_verified: bool | None = None
 
     personal = Personal(("changes",), kind="user", key="user_id")
 

@@ -61,8 +61,12 @@ class _UserCommand(Command):
 
 
 class RegisterUser(_UserCommand):
+    """What Clerk says about the user (a webhook, or a Backend API read): the email and whether Clerk has
+    verified it come only from there. For a known user only the fields given that differ are recorded."""
+
     clerk_user_id: Text
     email: Email
+    email_verified: bool = False
     name: Text | None = None
     image_url: Text | None = None
     source: SourceInstance
@@ -70,17 +74,11 @@ class RegisterUser(_UserCommand):
 
 
 class UpdateProfile(_UserCommand):
-    """Change only the fields given; a field given as None is cleared (the email cannot be)."""
+    """Change only the fields given; a field given as None is cleared. The email is not here: it is
+    Clerk's, and rights hang on it (claims, invitations)."""
 
-    email: Email | None = None
     name: Text | None = None
     image_url: Text | None = None
-
-    @model_validator(mode="after")
-    def _email_kept(self) -> Self:
-        if "email" in self.model_fields_set and self.email is None:
-            raise ValueError("cannot clear email")
-        return self
 
 
 class RecordSignIn(_UserCommand):
@@ -146,6 +144,8 @@ class User:
     id: UUID | None = None
     clerk_user_id: str | None = None
     email: str | None = None
+    email_verified: bool = False
+    source: SourceInstance | None = None  # where the user first registered
     name: str | None = None
     image_url: str | None = None
     last_active_at: datetime | None = None
@@ -164,10 +164,13 @@ def initial_state() -> User:
 def evolve(s: User, e: UserEvent) -> User:
     match e:
         case UserRegistered():
-            return User(exists=True, id=e.user_id, clerk_user_id=e.clerk_user_id, email=e.email, name=e.name,
-                        image_url=e.image_url)
-        case UserProfileUpdated(changes=changes):
-            return replace(s, **changes)
+            return User(exists=True, id=e.user_id, clerk_user_id=e.clerk_user_id, email=e.email,
+                        email_verified=e.email_verified, source=e.source, name=e.name, image_url=e.image_url)
+        case UserProfileUpdated(changes=changes, email_verified=verified):
+            # A new address without a word on its verification is not taken as verified.
+            if verified is None and "email" in changes:
+                verified = False
+            return replace(s, **changes, email_verified=s.email_verified if verified is None else verified)
         case UserSignedIn(at=at):
             return replace(s, last_active_at=at)
         case OnboardingProgressed():
@@ -232,9 +235,13 @@ def _profile_changes(cmd: RegisterUser | UpdateProfile, s: User) -> list[UserEve
         for name in PROFILE_FIELDS
         if name in cmd.model_fields_set and getattr(cmd, name) != getattr(s, name)
     }
-    if not changes:
+    verified: bool | None = None
+    if isinstance(cmd, RegisterUser) and ("email" in changes or (
+            "email_verified" in cmd.model_fields_set and cmd.email_verified != s.email_verified)):
+        verified = cmd.email_verified
+    if not changes and verified is None:
         return []
-    return [UserProfileUpdated(user_id=cmd.user_id, changes=changes, by=cmd.by, at=cmd.at)]
+    return [UserProfileUpdated(user_id=cmd.user_id, changes=changes, by=cmd.by, at=cmd.at, email_verified=verified)]
 
 
 def _progress(cmd: ProgressOnboarding, s: User) -> list[UserEvent]:

@@ -33,6 +33,10 @@ SELECT u.id,
        coalesce(array_agg(DISTINCT m.company_id) FILTER (WHERE m.company_id IS NOT NULL), '{}') AS scoped,
        coalesce(array_agg(DISTINCT o.company_id) FILTER (WHERE o.company_id IS NOT NULL
                                                          AND m.company_id IS NULL), '{}') AS org_companies,
+       -- The companies this user is company_admin of: a role is held per membership, never across them.
+       coalesce(array_agg(DISTINCT coalesce(m.company_id, o.company_id))
+                  FILTER (WHERE m.role = 'company_admin' AND coalesce(m.company_id, o.company_id) IS NOT NULL),
+                '{}') AS admin_companies,
        max(r.role_entity_id::text) FILTER (WHERE r.role = 'recruiter') AS recruiter_id,
        max(r.role_entity_id::text) FILTER (WHERE r.role = 'candidate') AS candidate_id
   FROM identity.users u
@@ -47,7 +51,7 @@ SELECT p.*,
        coalesce(p.recruiter_id::uuid, (SELECT nr.id FROM network.recruiters nr WHERE nr.user_id = p.id)) AS rid
   FROM person p
 )
-SELECT w.id, w.roles, w.orgs, w.org_wide, w.scoped, w.org_companies, w.rid::text, w.candidate_id,
+SELECT w.id, w.roles, w.orgs, w.org_wide, w.scoped, w.org_companies, w.admin_companies, w.rid::text, w.candidate_id,
        coalesce((SELECT array_agg(fm.firm_id ORDER BY fm.firm_id)
                    FROM network.firm_members fm JOIN network.firms f ON f.id = fm.firm_id AND f.status = 'active'
                   WHERE fm.user_id = w.id), '{}') AS firm_ids,
@@ -73,6 +77,9 @@ class Access:
     org_wide_organization_ids: frozenset[UUID] = frozenset()
     scoped_company_ids: frozenset[UUID] = frozenset()
     company_ids: frozenset[UUID] = frozenset()
+    # The companies whose membership makes them company_admin (organization-wide or scoped to the company):
+    # being company_admin somewhere and staff of a company elsewhere is not being that company's admin.
+    admin_company_ids: frozenset[UUID] = frozenset()
     recruiter_id: UUID | None = None
     candidate_id: UUID | None = None
     firm_ids: frozenset[UUID] = field(default_factory=frozenset)
@@ -110,7 +117,7 @@ class Access:
         return self.recruiter_id is not None
 
     def is_company_admin_of(self, company_id: UUID | None) -> bool:
-        return company_id is not None and "company_admin" in self.roles and company_id in self.company_ids
+        return company_id is not None and company_id in self.admin_company_ids
 
     def recruiter_may(self, company_id: UUID | None, permission: str) -> bool:
         """Whether an active relationship with the company grants this recruiter `permission`."""
@@ -126,7 +133,8 @@ async def resolve_access(conn: psycopg.AsyncConnection, clerk_user_id: str) -> A
     row = await cur.fetchone()
     if row is None:
         return None
-    user_id, roles, orgs, org_wide, scoped, org_companies, recruiter_id, candidate_id, firm_ids, permissions = row
+    (user_id, roles, orgs, org_wide, scoped, org_companies, admin_companies, recruiter_id, candidate_id, firm_ids,
+     permissions) = row
     return Access(
         user_id=user_id,
         clerk_user_id=clerk_user_id,
@@ -135,6 +143,7 @@ async def resolve_access(conn: psycopg.AsyncConnection, clerk_user_id: str) -> A
         org_wide_organization_ids=frozenset(org_wide),
         scoped_company_ids=frozenset(scoped),
         company_ids=frozenset(scoped) | frozenset(org_companies),
+        admin_company_ids=frozenset(admin_companies),
         recruiter_id=UUID(recruiter_id) if recruiter_id else None,
         candidate_id=UUID(candidate_id) if candidate_id else None,
         firm_ids=frozenset(firm_ids),
@@ -159,7 +168,8 @@ def _decode(raw: bytes | str) -> Access:
     data = json.loads(raw)
     if data["user_id"] is None:
         return Access(clerk_user_id=data["clerk_user_id"])
-    ids = {"organization_ids", "org_wide_organization_ids", "scoped_company_ids", "company_ids", "firm_ids"}
+    ids = {"organization_ids", "org_wide_organization_ids", "scoped_company_ids", "company_ids", "admin_company_ids",
+           "firm_ids"}
     return Access(
         user_id=UUID(data["user_id"]),
         clerk_user_id=data["clerk_user_id"],
@@ -167,7 +177,8 @@ def _decode(raw: bytes | str) -> Access:
         recruiter_id=UUID(data["recruiter_id"]) if data["recruiter_id"] else None,
         candidate_id=UUID(data["candidate_id"]) if data["candidate_id"] else None,
         company_permissions={UUID(k): frozenset(v) for k, v in data["company_permissions"].items()},
-        **{name: frozenset(UUID(v) for v in data[name]) for name in ids},
+        # A value cached before a field existed reads as empty (fewer rights) until it expires.
+        **{name: frozenset(UUID(v) for v in data.get(name, ())) for name in ids},
     )
 
 

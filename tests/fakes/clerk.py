@@ -273,3 +273,89 @@ def candidate_clerk() -> Iterator[FakeClerk]:
     """A second, independent running fake: the candidate ("app") Clerk instance."""
     with FakeClerk(azp="http://localhost:3001") as fake:
         yield fake
+
+
+class FakeClerkBackend:
+    """The Backend API of a Clerk instance (`GET /v1/users/{id}`), as a local HTTP server: a test puts the
+    users Clerk knows with `put()` (email, verified or not) and points `clerk_api_url` at `base_url`.
+    Requests without the instance's secret key answer 401, unknown users 404, like Clerk."""
+
+    def __init__(self, secret_key: str | None = None) -> None:
+        self.secret_key = secret_key or f"sk_test_{secrets.token_hex(16)}"
+        self._lock = threading.Lock()
+        self._users: dict[str, dict[str, Any]] = {}
+        self.reads: list[str] = []
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.base_url = ""
+
+    def put(self, clerk_user_id: str, email: str | None, *, verified: bool = True, **fields: Any) -> dict[str, Any]:
+        """Clerk's user object for this id from now on (the shape its webhooks carry); returns it."""
+        from datetime import UTC, datetime
+
+        from tests.fakes.clerk_payloads import user_data
+
+        data = user_data(clerk_user_id, email, created_at=datetime.now(UTC), verified=verified, **fields)
+        with self._lock:
+            self._users[clerk_user_id] = data
+        return data
+
+    def start(self) -> Self:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                path = self.path.split("?")[0]
+                if self.headers.get("Authorization") != f"Bearer {fake.secret_key}":
+                    return self._answer(401, {"errors": [{"code": "authentication_invalid"}]})
+                if not path.startswith("/v1/users/"):
+                    return self._answer(404, {"errors": [{"code": "resource_not_found"}]})
+                clerk_user_id = path.removeprefix("/v1/users/")
+                with fake._lock:
+                    fake.reads.append(clerk_user_id)
+                    data = fake._users.get(clerk_user_id)
+                if data is None:
+                    return self._answer(404, {"errors": [{"code": "resource_not_found"}]})
+                return self._answer(200, data)
+
+            def _answer(self, status: int, body: dict[str, Any]) -> None:
+                raw = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        host, port = self._server.server_address[:2]
+        self.base_url = f"http://{host}:{port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=f"fake-clerk-backend-{port}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@pytest.fixture
+def clerk_backend() -> Iterator[FakeClerkBackend]:
+    """A running fake Clerk Backend API; give both instances its key (`splits_/app_clerk_secret_key`)."""
+    with FakeClerkBackend() as fake:
+        yield fake

@@ -79,14 +79,15 @@ def event(event_type: str, data: dict[str, Any], at: datetime | None = None) -> 
     }
 
 
-def _email(email_id: str, address: str) -> dict[str, Any]:
+def _email(email_id: str, address: str, verified: bool = True) -> dict[str, Any]:
+    status = "verified" if verified else "unverified"
     return {
         "email_address": address,
         "id": email_id,
         "linked_to": [],
         "object": "email_address",
         "reserved": False,
-        "verification": {"attempts": None, "expire_at": None, "status": "verified", "strategy": "email_code"},
+        "verification": {"attempts": None, "expire_at": None, "status": status, "strategy": "email_code"},
     }
 
 
@@ -101,13 +102,15 @@ def user_data(
     updated_at: datetime | None = None,
     other_emails: tuple[str, ...] = (),
     unsafe_metadata: dict[str, Any] | None = None,
+    verified: bool = True,
 ) -> dict[str, Any]:
-    """A Clerk user object; `email` is the primary address (listed after `other_emails`, as Clerk may)."""
+    """A Clerk user object; `email` is the primary address (listed after `other_emails`, as Clerk may), its
+    verification "verified" unless `verified` is False (the other addresses are verified)."""
     addresses = [_email(f"idn_other{i}", e) for i, e in enumerate(other_emails)]
     primary_id = None
     if email is not None:
         primary_id = "idn_" + clerk_user_id.removeprefix("user_")
-        addresses.append(_email(primary_id, email))
+        addresses.append(_email(primary_id, email, verified))
     return {
         "backup_code_enabled": False,
         "banned": False,

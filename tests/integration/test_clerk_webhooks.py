@@ -124,7 +124,7 @@ async def test_portal_delivery_registers_the_user_and_records_the_payload(hooks:
     assert await hooks.events(user_stream("user_2portal")) == [UserRegistered(
         user_id=uid, clerk_user_id="user_2portal", email="ada@example.com", name="Ada Lovelace",
         image_url=payload["data"]["image_url"], source="portal", referred_by_recruiter_id=None,
-        by="clerk:portal", at=T0,
+        by="clerk:portal", at=T0, email_verified=True,  # Clerk's verification of the primary address
     )]
     raw, done = await hooks.events(f"clerkwebhook-{msg_id}")
     assert isinstance(raw, ClerkWebhookReceived) and isinstance(done, ClerkWebhookProcessed)
@@ -168,7 +168,7 @@ async def test_user_lifecycle_lands_on_the_user_stream(hooks: Webhooks) -> None:
     assert isinstance(registered, UserRegistered) and registered.email == "ada@example.com"
     assert rest == [
         UserProfileUpdated(user_id=uid, changes={"email": "ada.king@example.com", "name": "Ada King"},
-                           by="clerk:portal", at=T0 + timedelta(hours=1)),
+                           by="clerk:portal", at=T0 + timedelta(hours=1), email_verified=True),
         UserSignedIn(user_id=uid, session_id="sess_2life", by="clerk:portal", at=T0 + timedelta(hours=2)),
         UserDeleted(user_id=uid, by="clerk:portal", at=T0 + timedelta(hours=3)),
     ]
@@ -376,3 +376,16 @@ async def test_delivery_about_an_erased_person_is_ignored_and_records_nothing(ho
     again = await hooks.deliver(user_created("user_2gone", "gone@example.com", at=T0), PORTAL, first)
     assert ok(again, "duplicate")["svix_id"] == first
     assert await hooks.count() == before
+
+
+async def test_an_unverified_primary_address_is_recorded_unverified(hooks: Webhooks) -> None:
+    payload = user_created("user_2unv", "new@example.com", at=T0)
+    payload["data"]["email_addresses"][-1]["verification"]["status"] = "unverified"
+    ok(await hooks.deliver(payload))
+    [registered] = await hooks.events(user_stream("user_2unv"))
+    assert (registered.email, registered.email_verified) == ("new@example.com", False)
+    # Verified later: only the verification is recorded.
+    verified = user_updated("user_2unv", "new@example.com", created_at=T0, at=T0 + timedelta(hours=1))
+    ok(await hooks.deliver(verified))
+    _, updated = await hooks.events(user_stream("user_2unv"))
+    assert (updated.changes, updated.email_verified) == ({}, True)

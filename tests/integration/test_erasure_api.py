@@ -18,7 +18,7 @@ from eventstore import EventStore
 from infra.settings import Settings
 from infra.tokens import DEVELOPMENT_SECRET, confirmation_token
 from tests.api import bearer, running_consumers, seed_user, serving
-from tests.fakes.clerk import FakeClerk
+from tests.fakes.clerk import FakeClerk, FakeClerkBackend
 from tests.helpers import wait_until
 
 
@@ -29,6 +29,7 @@ class Api:
     portal: FakeClerk
     candidate_app: FakeClerk
     run: str
+    backend: FakeClerkBackend
 
     def clerk_id(self, name: str) -> str:
         return f"user_{name}_{self.run}"
@@ -38,8 +39,9 @@ class Api:
         return bearer(fake.mint(user_id=self.clerk_id(name), lifetime_s=300))
 
     async def register(self, who: str, via: str = "portal") -> UUID:
-        answer = await self.client.post("/v1/users/register", headers=self.as_(who, via),
-                                        json={"email": f"{who}.{self.run}@example.com", "name": who.title()})
+        """Sign up at Clerk (a verified `<who>.<run>@example.com`), then register: the email is Clerk's."""
+        self.backend.put(self.clerk_id(who), f"{who}.{self.run}@example.com")
+        answer = await self.client.post("/v1/users/register", headers=self.as_(who, via), json={"name": who.title()})
         assert answer.status_code == 200, answer.text
         return UUID(answer.json()["id"])
 
@@ -73,8 +75,11 @@ class Api:
 
 
 @pytest.fixture
-async def api(fresh_store: EventStore, clerk: FakeClerk, candidate_clerk: FakeClerk, tmp_path: Path):
+async def api(fresh_store: EventStore, clerk: FakeClerk, candidate_clerk: FakeClerk, clerk_backend: FakeClerkBackend,
+              tmp_path: Path):
     settings = Settings(
+        clerk_api_url=clerk_backend.base_url, splits_clerk_secret_key=clerk_backend.secret_key,
+        app_clerk_secret_key=clerk_backend.secret_key,
         database_url=fresh_store.pool.conninfo, documents_dir=str(tmp_path),
         splits_clerk_jwks_url=clerk.jwks_url, splits_clerk_issuer=clerk.issuer,
         app_clerk_jwks_url=candidate_clerk.jwks_url, app_clerk_issuer=candidate_clerk.issuer,
@@ -82,7 +87,7 @@ async def api(fresh_store: EventStore, clerk: FakeClerk, candidate_clerk: FakeCl
         redis_url="redis://127.0.0.1:6379/15", consistency_wait_s=10,
     )
     async with serving(fresh_store, settings) as (client, system), running_consumers(system):
-        yield Api(client, fresh_store, clerk, candidate_clerk, secrets.token_hex(4))
+        yield Api(client, fresh_store, clerk, candidate_clerk, secrets.token_hex(4), clerk_backend)
 
 
 async def candidate_of(api: Api, who: str) -> str:

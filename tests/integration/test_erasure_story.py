@@ -36,15 +36,17 @@ def resume(email: str) -> bytes:
 
 
 @pytest.fixture
-async def people(fresh_store: EventStore, clerk, candidate_clerk, tmp_path: Path):
+async def people(fresh_store: EventStore, clerk, candidate_clerk, clerk_backend, tmp_path: Path):
     settings = Settings(
+        clerk_api_url=clerk_backend.base_url, splits_clerk_secret_key=clerk_backend.secret_key,
+        app_clerk_secret_key=clerk_backend.secret_key,
         database_url=fresh_store.pool.conninfo, documents_dir=str(tmp_path / "documents"),
         splits_clerk_jwks_url=clerk.jwks_url, splits_clerk_issuer=clerk.issuer,
         app_clerk_jwks_url=candidate_clerk.jwks_url, app_clerk_issuer=candidate_clerk.issuer,
         redis_url="redis://127.0.0.1:6379/15", consistency_wait_s=15, rate_limit_per_user=100_000,
     )
     async with serving(fresh_store, settings) as (client, system), running_consumers(system):
-        yield People(client, clerk, candidate_clerk, secrets.token_hex(4))
+        yield People(client, clerk, candidate_clerk, secrets.token_hex(4), clerk_backend)
 
 
 def traces(p: People) -> list[str]:

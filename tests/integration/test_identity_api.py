@@ -1,5 +1,6 @@
 """Identity through HTTP: registration, the caller's profile, organizations, members, invitations
-(accepted through the process manager), consent and platform roles, signed by fake Clerk instances."""
+(accepted through the process manager), consent and platform roles, signed by fake Clerk instances whose
+users' emails a fake Clerk Backend API answers with."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from commands.identity.user import user_id_for
 from eventstore import EventStore
 from infra.settings import Settings
 from tests.api import bearer, running_consumers, seed_user, serving
-from tests.fakes.clerk import FakeClerk
+from tests.fakes.clerk import FakeClerk, FakeClerkBackend
 from tests.helpers import settled_head, wait_until
 
 
@@ -22,6 +23,7 @@ class Api:
     client: httpx.AsyncClient
     portal: FakeClerk
     candidate_app: FakeClerk
+    backend: FakeClerkBackend
     run: str
 
     def as_(self, name: str, via: str = "portal") -> dict[str, str]:
@@ -32,13 +34,17 @@ class Api:
         return f"user_{name}_{self.run}"
 
     async def register(self, who: str, via: str = "portal", **extra) -> httpx.Response:
-        body = {"email": f"{who}.{self.run}@example.com", "name": who.title()} | extra
+        """Sign up at Clerk (a verified `<who>.<run>@example.com`), then register: the email is Clerk's."""
+        self.backend.put(self.clerk_id(who), f"{who}.{self.run}@example.com")
+        body = {"name": who.title()} | extra
         return await self.client.post("/v1/users/register", json=body, headers=self.as_(who, via))
 
 
 @pytest.fixture
-async def api(fresh_store: EventStore, clerk: FakeClerk, candidate_clerk: FakeClerk):
+async def api(fresh_store: EventStore, clerk: FakeClerk, candidate_clerk: FakeClerk, clerk_backend: FakeClerkBackend):
     settings = Settings(
+        clerk_api_url=clerk_backend.base_url, splits_clerk_secret_key=clerk_backend.secret_key,
+        app_clerk_secret_key=clerk_backend.secret_key,
         database_url=fresh_store.pool.conninfo,
         splits_clerk_jwks_url=clerk.jwks_url, splits_clerk_issuer=clerk.issuer,
         app_clerk_jwks_url=candidate_clerk.jwks_url, app_clerk_issuer=candidate_clerk.issuer,
@@ -46,7 +52,7 @@ async def api(fresh_store: EventStore, clerk: FakeClerk, candidate_clerk: FakeCl
         redis_url="redis://127.0.0.1:6379/15", consistency_wait_s=10,
     )
     async with serving(fresh_store, settings) as (client, system), running_consumers(system):
-        yield Api(client, clerk, candidate_clerk, secrets.token_hex(4))
+        yield Api(client, clerk, candidate_clerk, clerk_backend, secrets.token_hex(4))
 
 
 def after(answer: httpx.Response) -> dict[str, str]:
@@ -78,11 +84,28 @@ async def test_before_registering_a_signed_in_user_is_told_to_register(api: Api)
 
 async def test_bad_registration_is_refused_and_writes_nothing(api: Api, fresh_store: EventStore) -> None:
     head = await settled_head(fresh_store)
-    for body in ({"email": "not-an-email"}, {"email": "x@example.com", "admin": True}, {}):
+    api.backend.put(api.clerk_id("bad"), "bad@example.com")
+    # The email is Clerk's: a body naming one is refused, whatever it says.
+    for body in ({"email": "not-an-email"}, {"email": "x@example.com"}, {"name": "x", "admin": True},
+                 {"name": "x" * 201}):
         answer = await api.client.post("/v1/users/register", json=body, headers=api.as_("bad"))
         assert answer.status_code == 422, answer.text
         assert answer.headers["content-type"] == "application/problem+json"
+    # Unknown to Clerk: nothing to register.
+    unknown = await api.client.post("/v1/users/register", json={}, headers=api.as_("ghost"))
+    assert unknown.status_code == 403, unknown.text
     assert await settled_head(fresh_store) == head
+
+
+async def test_the_email_is_not_writable_through_the_profile(api: Api, fresh_store: EventStore) -> None:
+    registered = await api.register("em")
+    head = await settled_head(fresh_store)
+    answer = await api.client.patch("/v1/users/me", json={"email": "someone.else@example.com"}, headers=api.as_("em"))
+    assert answer.status_code == 422
+    assert [e["loc"] for e in answer.json()["errors"]] == [["body", "email"]]
+    assert await settled_head(fresh_store) == head
+    me = (await api.client.get("/v1/users/me", params=after(registered), headers=api.as_("em"))).json()["data"]
+    assert me["email"] == f"em.{api.run}@example.com"
 
 
 async def test_profile_onboarding_activity_and_consent(api: Api) -> None:
@@ -186,3 +209,15 @@ async def test_platform_roles_are_granted_only_by_platform_admins(api: Api, fres
     me = await api.client.get("/v1/users/me", params=after(granted), headers=api.as_("rita"))
     assert me.json()["data"]["roles"] == ["recruiter"]
     assert me.json()["data"]["recruiter_id"] == "00000000-0000-0000-0000-00000000000a"
+
+
+async def test_without_a_clerk_backend_key_registration_says_which_setting_is_missing(
+        fresh_store: EventStore, clerk: FakeClerk) -> None:
+    settings = Settings(database_url=fresh_store.pool.conninfo, splits_clerk_jwks_url=clerk.jwks_url,
+                        splits_clerk_issuer=clerk.issuer)
+    async with serving(fresh_store, settings) as (client, _):
+        head = await settled_head(fresh_store)
+        answer = await client.post("/v1/users/register", json={"name": "Kim"},
+                                   headers=bearer(clerk.mint(user_id="user_nokey", lifetime_s=60)))
+        assert answer.status_code == 503 and "SPLITS_CLERK_SECRET_KEY" in answer.text, answer.text
+        assert await settled_head(fresh_store) == head

@@ -22,7 +22,7 @@ from infra.settings import Settings
 from projections.registry import all_projections
 from tests.api import bearer, running_consumers, serving
 from tests.conftest import RABBITMQ_URL
-from tests.fakes.clerk import FakeClerk
+from tests.fakes.clerk import FakeClerk, FakeClerkBackend
 from tests.helpers import dump_schema, feed_settled, wait_until
 
 CANDIDATE_APP_USERS = {"cami"}  # who signs in through the candidate app; everyone else through the portal
@@ -34,6 +34,7 @@ class People:
     portal: FakeClerk
     app: FakeClerk
     run: str
+    backend: FakeClerkBackend
 
     def as_(self, who: str) -> dict[str, str]:
         fake = self.app if who in CANDIDATE_APP_USERS else self.portal
@@ -41,6 +42,11 @@ class People:
 
     def email(self, who: str) -> str:
         return f"{who}.{self.run}@example.com"
+
+    async def register(self, who: str, name: str) -> Any:
+        """Sign up at Clerk (a verified `email(who)`), then register: the email is read from Clerk."""
+        self.backend.put(f"user_{who}_{self.run}", self.email(who))
+        return await self.call(who, "POST", "/v1/users/register", json={"name": name})
 
     async def call(self, who: str | None, method: str, path: str, expect: int = 200, **kwargs: Any) -> Any:
         headers = self.as_(who) if who else {}
@@ -65,15 +71,17 @@ class People:
 
 
 @pytest.fixture
-async def people(fresh_store, topology, clerk, candidate_clerk):
+async def people(fresh_store, topology, clerk, candidate_clerk, clerk_backend):
     settings = Settings(
+        clerk_api_url=clerk_backend.base_url, splits_clerk_secret_key=clerk_backend.secret_key,
+        app_clerk_secret_key=clerk_backend.secret_key,
         database_url=fresh_store.pool.conninfo, rabbitmq_url=RABBITMQ_URL, rabbitmq_prefix=topology.prefix,
         splits_clerk_jwks_url=clerk.jwks_url, splits_clerk_issuer=clerk.issuer,
         app_clerk_jwks_url=candidate_clerk.jwks_url, app_clerk_issuer=candidate_clerk.issuer,
         redis_url="redis://127.0.0.1:6379/15", consistency_wait_s=15, rate_limit_per_user=100_000,
     )
     async with serving(fresh_store, settings) as (client, system), running_consumers(system):
-        yield People(client, clerk, candidate_clerk, secrets.token_hex(4))
+        yield People(client, clerk, candidate_clerk, secrets.token_hex(4), clerk_backend)
 
 
 @dataclass(frozen=True)
@@ -94,7 +102,7 @@ async def placement_story(p: People) -> Story:
     """A company posts a job, a recruiter brings a candidate who signs up and consents, and the company hires
     them: the placement exists with the right fee and attribution, seen by its parties."""
     # The company: its admin signs up, creates the organization and its company, and posts a job.
-    await p.call("cora", "POST", "/v1/users/register", json={"email": p.email("cora"), "name": "Cora"})
+    await p.register("cora", "Cora")
     org = await p.call("cora", "POST", "/v1/organizations", 201, json={"name": "Acme", "slug": f"acme-{p.run}"})
     company_id = (await p.call("cora", "GET", f"/v1/organizations/{org['id']}",
                                params={"after": org["consistency_token"]}))["data"]["company_id"]
@@ -117,7 +125,7 @@ async def placement_story(p: People) -> Story:
     await wait_until(published, timeout=30)
 
     # The recruiter signs up, becomes a recruiter, adds the candidate and invites them.
-    await p.call("rex", "POST", "/v1/users/register", json={"email": p.email("rex"), "name": "Rex"})
+    await p.register("rex", "Rex")
     recruiter = await p.call("rex", "POST", "/v1/recruiters", 201, json={})
     await p.eventually("rex", "/v1/users/me", lambda b: "recruiter" in b["data"]["roles"])
     candidate = await p.call("rex", "POST", "/v1/candidates", 201, json={
@@ -126,13 +134,13 @@ async def placement_story(p: People) -> Story:
     invited = await p.call("rex", "POST", "/v1/recruiter-candidates", 201, json={"candidate_id": candidate["id"]})
 
     # The candidate signs up through the candidate app: the record the recruiter made becomes theirs.
-    await p.call("cami", "POST", "/v1/users/register", json={"email": p.email("cami"), "name": "Cami"})
+    await p.register("cami", "Cami")
     await p.eventually("cami", "/v1/users/me", lambda b: b["data"]["candidate_id"] == candidate["id"])
     await p.call("cami", "POST", f"/v1/recruiter-candidates/{invited['id']}/consent",
                  json={"token": invited["invitation_token"]})
     await p.eventually("rex", f"/v1/recruiter-candidates/{invited['id']}", lambda b: b["data"]["status"] == "active")
     # Another recruiter sees the candidate in their `mine` list only once they represent them.
-    await p.call("ray", "POST", "/v1/users/register", json={"email": p.email("ray"), "name": "Ray"})
+    await p.register("ray", "Ray")
     await p.call("ray", "POST", "/v1/recruiters", 201, json={})
     await p.eventually("ray", "/v1/users/me", lambda b: "recruiter" in b["data"]["roles"])
     assert (await p.call("ray", "GET", "/v1/candidates", params={"scope": "mine"}))["data"] == []
@@ -178,7 +186,7 @@ async def test_from_a_posted_job_to_a_placement(people: People, fresh_store: Eve
     p = people
     story = await placement_story(p)
 
-    await p.call("other", "POST", "/v1/users/register", json={"email": p.email("other"), "name": "Other"})
+    await p.register("other", "Other")
     await p.call("other", "POST", "/v1/organizations", 201, json={"name": "Other Co", "slug": f"other-{p.run}"})
     await p.call("other", "POST", "/v1/recruiters", 201, json={})
     assert (await p.call("other", "GET", "/v1/placements"))["data"] == []

@@ -152,17 +152,36 @@ def test_user_id_derived_from_clerk_id_never_changes():
 # --- profile --------------------------------------------------------------------------------------
 
 def test_profile_update_records_only_changed_fields():
-    cmd = UpdateProfile(user_id=U, email="ada@example.com", name="Ada King", by=ACTOR, at=T1)
+    cmd = UpdateProfile(user_id=U, name="Ada King", image_url=None, by=ACTOR, at=T1)
     given(user, registered()).when(cmd).then(profile_updated(name="Ada King"))
 
 
-def test_profile_update_lowercases_email():
-    cmd = UpdateProfile(user_id=U, email="Ada@New.Example", by=ACTOR, at=T1)
-    given(user, registered()).when(cmd).then(profile_updated(email="ada@new.example"))
+def test_profile_update_cannot_carry_an_email():
+    # The email is Clerk's: rights hang on it (claims, invitations), so the user cannot type one in.
+    with pytest.raises(ValidationError, match="email"):
+        UpdateProfile(user_id=U, email="victim@example.com", by=ACTOR, at=T1)
+
+
+def test_clerk_email_change_lowercases_and_records_its_verification():
+    cmd = register(email="Ada@New.Example", email_verified=True, at=T1)
+    given(user, registered(email_verified=True)).when(cmd).then(
+        UserProfileUpdated(user_id=U, changes={"email": "ada@new.example"}, by=ACTOR, at=T1, email_verified=True))
+
+
+def test_clerk_verifying_the_same_email_records_only_the_verification():
+    cmd = register(email_verified=True, at=T1)
+    given(user, registered()).when(cmd).then(
+        UserProfileUpdated(user_id=U, changes={}, by=ACTOR, at=T1, email_verified=True))
+
+
+def test_a_new_email_without_a_word_on_verification_is_unverified():
+    state = user.evolve(user.evolve(user.initial_state(), registered(email_verified=True)),
+                        profile_updated(email="other@example.com"))
+    assert (state.email, state.email_verified) == ("other@example.com", False)
 
 
 def test_profile_update_repeating_values_is_a_no_op():
-    cmd = UpdateProfile(user_id=U, email="ada@example.com", name="Ada Lovelace", by=ACTOR, at=T1)
+    cmd = UpdateProfile(user_id=U, name="Ada Lovelace", by=ACTOR, at=T1)
     given(user, registered()).when(cmd).then()
 
 
@@ -174,11 +193,6 @@ def test_profile_update_already_applied_is_a_no_op():
 def test_profile_update_clearing_image_records_none():
     cmd = UpdateProfile(user_id=U, image_url=None, by=ACTOR, at=T1)
     given(user, registered(image_url="https://img.example/ada.png")).when(cmd).then(profile_updated(image_url=None))
-
-
-def test_profile_update_clearing_email_is_rejected():
-    with pytest.raises(ValidationError, match="cannot clear email"):
-        UpdateProfile(user_id=U, email=None, by=ACTOR, at=T1)
 
 
 @pytest.mark.parametrize("cmd", [*OTHER_COMMANDS[1:], DeleteUser(user_id=U, by=ACTOR, at=T1)],
