@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Request
 from psycopg import AsyncConnection
 
-from api.auth import AuthUnavailable, VerifiedToken
+from api.auth import InvalidToken, VerifiedToken
 from api.gateway import Gateway
 from api.ratelimit import Decision
 from commands.core import Forbidden
@@ -56,9 +56,15 @@ async def _token(
     if token is None:
         return None
     gateway = _gateway(request)
-    if gateway.verifier is None:
-        raise AuthUnavailable("none", "no Clerk instance is configured")
-    return await gateway.verifier.verify(token)
+    try:
+        if gateway.verifier is None:  # no instance could ever accept it: refused, not "try again later"
+            raise InvalidToken("no_clerk_instance", "no Clerk instance is configured to verify session tokens")
+        return await gateway.verifier.verify(token)
+    except InvalidToken:
+        decision = await gateway.failed_authentication(request)
+        if decision is not None and not decision.allowed:
+            raise RateLimited(decision) from None
+        raise
 
 
 async def _maybe_user(request: Request, token: Annotated[VerifiedToken | None, Depends(_token)]) -> Access:
@@ -97,7 +103,8 @@ PlatformAdmin = Annotated[Access, Depends(_platform_admin)]
 
 # --- rate limits --------------------------------------------------------------------------------------
 
-EXEMPT_PREFIXES = ("/health", "/ready", "/metrics", "/v2/webhooks/", "/docs", "/openapi.json")
+# Webhooks are exempt: their signatures are checked, and a flood of bad deliveries must not starve good ones.
+EXEMPT_PREFIXES = ("/health", "/ready", "/webhooks/", "/v2/webhooks/", "/v3/webhooks/", "/docs", "/openapi.json")
 
 
 class RateLimited(Exception):
@@ -111,7 +118,7 @@ async def rate_limit(request: Request, token: Annotated[VerifiedToken | None, De
     gateway = _gateway(request)
     if gateway.limiter is None or request.url.path.startswith(EXEMPT_PREFIXES):
         return
-    caller = f"user:{token.instance}:{token.user_id}" if token else f"ip:{request.client.host if request.client else '?'}"
+    caller = f"user:{token.instance}:{token.user_id}" if token else f"ip:{gateway.client_ip(request)}"
     route = request.scope.get("route")
     template = getattr(route, "path", request.url.path)
     own = gateway.limits.for_route(request.method, template)

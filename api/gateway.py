@@ -3,10 +3,16 @@
 Built once per API process from the settings and kept on `app.state.gateway`. Routes never touch it
 directly: they ask for `Caller`, `CurrentUser` or `MaybeUser` (api/deps.py), and the app-wide
 `rate_limit` dependency counts every request that is not exempt.
+
+An anonymous caller is counted by address: the socket's, unless it is one of the proxies named in
+TRUSTED_PROXIES (none by default), whose `X-Forwarded-For` then says who is behind them. A header from
+anyone else is ignored, so it cannot move a caller into a fresh bucket. A refused token counts against
+that address too: guessing tokens spends the guesser's own quota.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,9 +22,10 @@ from typing import Protocol
 import structlog
 from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
+from starlette.requests import HTTPConnection
 
 from api.auth import InvalidToken, TokenVerifier, VerifiedToken, clerk_instances
-from api.ratelimit import RateLimiter
+from api.ratelimit import Decision, RateLimiter
 from api.response_cache import ResponseCache
 from infra.bootstrap import System
 from infra.redis import Breaker, redis_client
@@ -81,6 +88,27 @@ class RateLimits:
         return self.routes.get(f"{method} {template}")
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def trusted_networks(value: str) -> tuple[Network, ...]:
+    """TRUSTED_PROXIES: addresses or networks, comma-separated; a bad entry stops start-up, named."""
+    networks = []
+    for entry in filter(None, (part.strip() for part in value.split(","))):
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise RuntimeError(f"TRUSTED_PROXIES: {entry!r} is not an IP address or network") from None
+    return tuple(networks)
+
+
+def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+
+
 @dataclass
 class Gateway:
     verifier: Verifier | None
@@ -89,6 +117,36 @@ class Gateway:
     catalogue: ResponseCache | None
     limits: RateLimits
     redis: Redis | None = None
+    trusted_proxies: tuple[Network, ...] = ()
+
+    def _trusted(self, address: ipaddress.IPv4Address | ipaddress.IPv6Address | None) -> bool:
+        return address is not None and any(address in network for network in self.trusted_proxies)
+
+    def client_ip(self, connection: HTTPConnection) -> str:
+        """The caller's address: the socket's, or, behind trusted proxies, the nearest hop they vouch for.
+
+        `X-Forwarded-For` is read from the right (the hop our proxy appended) leftwards, past every trusted
+        proxy; what a client wrote further left is never reached while a trusted hop vouches for it.
+        """
+        peer = connection.client.host if connection.client else "?"
+        if not self._trusted(_address(peer)):
+            return peer
+        hops = [hop for value in connection.headers.getlist("x-forwarded-for") for hop in value.split(",")]
+        caller = peer
+        for hop in reversed(hops):
+            address = _address(hop)
+            if address is None:
+                break
+            caller = str(address)
+            if not self._trusted(address):
+                break
+        return caller
+
+    async def failed_authentication(self, connection: HTTPConnection) -> Decision | None:
+        """Count a refused token against the caller's address, as an anonymous request is counted."""
+        if self.limiter is None:
+            return None
+        return await self.limiter.check(f"ip:{self.client_ip(connection)}", self.limits.per_ip)
 
 
 @asynccontextmanager
@@ -114,6 +172,7 @@ async def open_gateway(system: System, metrics: CollectorRegistry) -> AsyncItera
         if redis and settings.catalogue_cache_ttl_s else None,
         limits=RateLimits(settings.rate_limit_per_user, settings.rate_limit_per_ip, settings.rate_limit_routes),
         redis=redis,
+        trusted_proxies=trusted_networks(settings.trusted_proxies),
     )
     try:
         yield gateway

@@ -69,13 +69,32 @@ async def _serve_api(system: System, stop: asyncio.Event) -> None:
     async def existing() -> AsyncIterator[System]:
         yield system
 
-    settings = system.settings
-    server = _Server(uvicorn.Config(create_app(existing), host=settings.host, port=settings.port,
-                                    log_config=None, access_log=False))
-    serving = asyncio.create_task(server.serve())
-    await asyncio.wait([serving, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
-    server.should_exit = True
-    await serving
+    from api.serving import metrics_config, public_config
+
+    api = create_app(existing)
+    await _serve([public_config(api, system.settings), *filter(None, [metrics_config(api.state, system.settings)])],
+                 stop)
+
+
+async def _serve_metrics(system: System, stop: asyncio.Event) -> None:
+    """The internal metrics listener of a process without the API (METRICS_PORT; nothing when unset)."""
+    from types import SimpleNamespace
+
+    from api.serving import metrics_config
+
+    config = metrics_config(SimpleNamespace(system=system), system.settings)
+    if config is not None:
+        await _serve([config], stop)
+
+
+async def _serve(configs: list[uvicorn.Config], stop: asyncio.Event) -> None:
+    """Serve every listener until `stop` is set or one of them ends; then stop them all, and the process."""
+    servers = [_Server(config) for config in configs]
+    serving = [asyncio.create_task(server.serve()) for server in servers]
+    await asyncio.wait([*serving, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
+    for server in servers:
+        server.should_exit = True
+    await asyncio.gather(*serving)
     stop.set()
 
 
@@ -144,7 +163,8 @@ def consumers(
 
     async def main(stop: asyncio.Event) -> None:
         async with bootstrap(settings) as system:
-            await _run_consumers(system, stop, only=set(only) if only else None, relay=False)
+            await asyncio.gather(_run_consumers(system, stop, only=set(only) if only else None, relay=False),
+                                 _serve_metrics(system, stop))
 
     _run(main)
 

@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     # Serving.
     port: int = Field(default=8000, ge=1, le=65535)
     host: str = "127.0.0.1"
+    # Prometheus metrics on an internal port of `host`, served by `splits api` (and `splits consumers`),
+    # never on the public port; unset: no metrics are served.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
     environment: Literal["development", "test", "production"] = "development"
 
     # Where `splits dev` keeps local state (embedded PostgreSQL data, local mailbox).
@@ -120,6 +123,9 @@ class Settings(BaseSettings):
     rate_limit_per_user: int = Field(default=500, ge=1)
     rate_limit_per_ip: int = Field(default=100, ge=1)
     rate_limit_routes: dict[str, int] = Field(default_factory=dict)
+    # Proxies whose `X-Forwarded-For` names the caller (addresses or networks, comma-separated, e.g.
+    # "10.0.0.0/8"); empty: none, the socket's address is the caller's, whatever a header says.
+    trusted_proxies: str = ""
     access_cache_ttl_s: float = Field(default=30, gt=0, le=600)
     catalogue_cache_ttl_s: float = Field(default=10, ge=0, le=600)
     # Database connections per process.

@@ -84,6 +84,19 @@ async def serving(
             yield client, system
 
 
+async def scrape(client: httpx.AsyncClient) -> str:
+    """The Prometheus text of the app behind a `serving` client, as its internal metrics listener
+    (METRICS_PORT, api/serving.py) serves it: the public app has no `/metrics`."""
+    from api.serving import metrics_app
+
+    app = client._transport.app  # the ASGITransport `serving` made
+    transport = httpx.ASGITransport(app=metrics_app(app.state))
+    async with httpx.AsyncClient(transport=transport, base_url="http://metrics") as internal:
+        answer = await internal.get("/metrics")
+    assert answer.status_code == 200, answer.text
+    return answer.text
+
+
 @contextlib.asynccontextmanager
 async def serving_http(store: EventStore, settings: Settings) -> AsyncIterator[tuple[str, httpx.AsyncClient, System]]:
     """The app on a real socket (127.0.0.1, a free port), for callers that are not in this process: a fake

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 Reason = Literal[
     "expired", "not_yet_valid", "bad_signature", "bad_algorithm", "wrong_issuer",
-    "wrong_azp", "unknown_key", "malformed", "missing_claim",
+    "wrong_azp", "unknown_key", "malformed", "missing_claim", "no_clerk_instance",
 ]
 
 # Clerk signs session tokens with RS256 only; anything else in the header is an attack or a bug.

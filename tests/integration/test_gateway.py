@@ -16,7 +16,7 @@ from commands.identity import organization as orgs
 from commands.identity.user import user_id_for
 from eventstore import handle
 from infra.settings import Settings
-from tests.api import SEEDER, bearer, running_consumers, seed_organization, seed_user, serving
+from tests.api import SEEDER, bearer, running_consumers, scrape, seed_organization, seed_user, serving
 from tests.fakes.clerk import FakeClerk
 from tests.helpers import wait_until
 
@@ -52,9 +52,15 @@ REFUSALS = {
 }
 
 
+def own_ip() -> str:
+    """An address of the test's own: refused tokens count against the caller's address, and the counts in
+    Redis outlive the test's database."""
+    return f"10.8.{secrets.randbelow(250)}.{secrets.randbelow(250)}"
+
+
 @pytest.mark.parametrize("case", REFUSALS, ids=list(REFUSALS))
 async def test_refused_token_gets_401_problem_even_on_public_reads(fresh_store, clerk, case) -> None:
-    async with serving(fresh_store, settings_for(fresh_store, clerk)) as (client, _):
+    async with serving(fresh_store, settings_for(fresh_store, clerk), client_ip=own_ip()) as (client, _):
         headers = bearer(REFUSALS[case](clerk))
         for answer in (await client.get("/v1/jobs", headers=headers),
                        await client.post("/v1/jobs", headers=headers, json={})):
@@ -84,7 +90,7 @@ async def test_clerk_keys_unreachable_is_503_not_401(fresh_store, clerk) -> None
 
 
 async def test_development_tokens_are_refused_unless_development_sign_in_is_on(fresh_store, clerk) -> None:
-    async with serving(fresh_store, settings_for(fresh_store, clerk)) as (client, _):
+    async with serving(fresh_store, settings_for(fresh_store, clerk), client_ip=own_ip()) as (client, _):
         answer = await client.get("/v1/jobs", headers=bearer("dev:user_x"))
     assert answer.status_code == 401
 
@@ -158,7 +164,7 @@ async def test_with_redis_unreachable_requests_are_served_and_counted(fresh_stor
     async with serving(fresh_store, settings) as (client, _):
         answers = [await client.get("/v1/jobs", headers=token) for _ in range(5)]
         answers += [await client.get("/v1/jobs") for _ in range(5)]
-        metrics = (await client.get("/metrics")).text
+        metrics = await scrape(client)
     assert [a.status_code for a in answers] == [200] * 10
     served = next(line for line in metrics.splitlines() if line.startswith("splits_rate_limit_unavailable_total"))
     assert float(served.split()[-1]) == 10
@@ -241,7 +247,7 @@ async def test_redis_stopped_and_started_again_requests_are_served_throughout(fr
             during += [await client.get("/v1/jobs") for _ in range(5)]
             assert [a.status_code for a in during] == [200] * 10
             assert [a.headers.get("ratelimit-limit") for a in during] == [None] * 10
-            metrics = (await client.get("/metrics")).text
+            metrics = await scrape(client)
             assert 'splits_rate_limit_unavailable_total' in metrics
         finally:
             _start_redis()

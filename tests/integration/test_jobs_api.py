@@ -12,7 +12,7 @@ from commands.ats import company as companies
 from commands.identity.user import user_id_for
 from eventstore import EventStore, handle
 from infra.settings import Settings
-from tests.api import SEEDER, dev_auth, running_consumers, seed_user, serving
+from tests.api import SEEDER, dev_auth, running_consumers, scrape, seed_user, serving
 from tests.conftest import RABBITMQ_URL
 from tests.helpers import feed_settled, settled_head
 
@@ -141,8 +141,8 @@ async def test_admin_status_and_metrics_show_each_consumer(api_with_consumers) -
     assert consumers["projection:ats"]["state"] == "live" and consumers["projection:ats"]["lag_events"] == 0
     assert consumers["relay"]["state"] == "live"
     assert status["dead_letters"] and set(status["dead_letters"].values()) == {0}
-    metrics = await client.get("/metrics")
-    assert 'splits_consumer_lag_events{consumer="projection:ats"} 0.0' in metrics.text
+    metrics = await scrape(client)
+    assert 'splits_consumer_lag_events{consumer="projection:ats"} 0.0' in metrics
 
 
 async def test_edit_based_on_a_stale_version_is_refused_with_409_and_current_version(api_with_consumers, fresh_store) -> None:
@@ -178,7 +178,7 @@ async def test_correlation_id_travels_from_the_request_into_the_events_and_back(
     assert events[0].metadata["correlation_id"] == "req-abc-123"
     assert events[0].metadata["actor"] == str(user_id_for(ADMIN))
     assert (await fresh_store.read_stream(f"job-{made_up.json()['id']}"))[0].metadata["correlation_id"] == generated
-    metrics = (await client.get("/metrics")).text
+    metrics = await scrape(client)
     posted = [line for line in metrics.splitlines() if line.startswith("splits_http_requests_total{")
               and 'route="/v1/jobs"' in line and 'method="POST"' in line and 'status="201"' in line]
     assert posted and posted[0].endswith(" 2.0")
