@@ -71,6 +71,9 @@ class StageMove(BaseModel):
 
 
 class ApplicationOut(BaseModel):
+    """An application as one party sees it (api/visibility.py): the fields their side does not see are left
+    out."""
+
     id: UUID
     job_id: UUID
     job_title: str | None
@@ -82,8 +85,8 @@ class ApplicationOut(BaseModel):
     stage: ApplicationStage
     stage_before_expiry: ApplicationStage | None
     proposal: str | None
-    pitch: str | None
-    proposal_notes: str | None
+    pitch: str | None = None
+    proposal_notes: str | None = None
     cover_letter: str | None
     submitted_at: datetime | None
     ai_review_id: UUID | None
@@ -98,7 +101,7 @@ class ApplicationOut(BaseModel):
     expiry_warned_at: datetime | None
     expires_at: datetime | None
     last_activity_at: datetime
-    created_by: str
+    created_by: str | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -155,6 +158,9 @@ class FailPlacementBody(_Body):
 
 
 class PlacementOut(BaseModel):
+    """A placement as one party sees it (api/visibility.py): the candidate does not see the fee, the guarantee
+    terms or who earns from it; those fields are then left out."""
+
     id: UUID
     application_id: UUID
     job_id: UUID
@@ -162,22 +168,22 @@ class PlacementOut(BaseModel):
     company_id: UUID | None
     state: PlacementState
     salary_cents: int
-    fee_bps: int
-    fee_cents: int
-    guarantee_days: int
-    guarantee_expires_at: datetime
+    fee_bps: int | None = None
+    fee_cents: int | None = None
+    guarantee_days: int | None = None
+    guarantee_expires_at: datetime | None = None
     hired_at: datetime
     start_date: date
-    candidate_recruiter_id: UUID | None
-    company_recruiter_id: UUID | None
-    job_owner_recruiter_id: UUID | None
-    candidate_sourcer_recruiter_id: UUID | None
-    company_sourcer_recruiter_id: UUID | None
+    candidate_recruiter_id: UUID | None = None
+    company_recruiter_id: UUID | None = None
+    job_owner_recruiter_id: UUID | None = None
+    candidate_sourcer_recruiter_id: UUID | None = None
+    company_sourcer_recruiter_id: UUID | None = None
     activated_at: datetime | None
     completed_at: datetime | None
     failed_at: datetime | None
-    failure_reason: str | None
-    replacement_placement_id: UUID | None
+    failure_reason: str | None = None
+    replacement_placement_id: UUID | None = None
     created_at: datetime
     updated_at: datetime
 

@@ -43,6 +43,7 @@ from api.ats.models import Pagination
 from api.consistency import read_after
 from api.deps import CommandMetadata, CurrentUser, Db, ExpectedVersion, Store
 from api.responses import CommandResponse
+from api.visibility import APPLICATION, viewer_of_application
 from commands.ats import application as applications
 from commands.ats import candidate as candidates
 from commands.ats import job as jobs
@@ -272,7 +273,7 @@ async def reactivate(application_id: UUID, store: Store, meta: CommandMetadata, 
 
 # --- queries ---------------------------------------------------------------------------------------------
 
-@router.get("", response_model=ApplicationPage, responses={401: {}})
+@router.get("", response_model=ApplicationPage, response_model_exclude_unset=True, responses={401: {}})
 async def list_all(
     token: FreshAts,
     user: CurrentUser,
@@ -288,16 +289,21 @@ async def list_all(
     where = ApplicationFilter(stage=stage, job_id=job_id, candidate_id=candidate_id)
     rows, total = await list_applications(db, application_visibility(user), where, sort, page, limit)
     return ApplicationPage(
-        data=[ApplicationOut.from_row(r) for r in rows],
+        data=[ApplicationOut.model_validate(_shown(user, r)) for r in rows],
         pagination=Pagination(total=total, page=page, limit=limit, total_pages=ceil(total / limit) if total else 0),
     )
 
 
-@router.get("/{application_id}", response_model=ApplicationEnvelope, responses={401: {}, 404: {}})
+@router.get("/{application_id}", response_model=ApplicationEnvelope, response_model_exclude_unset=True,
+            responses={401: {}, 404: {}})
 async def get_one(application_id: UUID, token: FreshAts, user: CurrentUser, db: Db) -> ApplicationEnvelope:
     row = await get_application(db, application_id, application_visibility(user))
     if row is None:
         raise NotFound(f"application {application_id} not found", application_id=str(application_id))
     history = [StageMove(**h) for h in await stage_history(db, application_id)]
-    return ApplicationEnvelope(data=ApplicationDetail(**ApplicationOut.from_row(row).model_dump(),
-                                                      stage_history=history))
+    return ApplicationEnvelope(data=ApplicationDetail.model_validate(_shown(user, {**row, "stage_history": history})))
+
+
+def _shown(user: Access, row: dict[str, Any]) -> dict[str, Any]:
+    """The application as this party sees it (api/visibility.py); the fields left out stay unset, so unsent."""
+    return APPLICATION.project(viewer_of_application(user, row), row)

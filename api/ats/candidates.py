@@ -39,7 +39,6 @@ from api.ats.policy import (
     check_may_change_candidate,
     check_may_claim_candidate_sourcer,
     may_see_candidate,
-    withheld_fields,
 )
 from api.ats.sourcers import claim_terms, sourcer_out
 from api.consistency import read_after
@@ -55,6 +54,7 @@ from api.deps import (
 )
 from api.identity.users_verified import verified_email
 from api.responses import CommandResponse
+from api.visibility import CANDIDATE, viewer_of_candidate
 from commands.ats import candidate as candidates
 from commands.ats import sourcer as sourcers
 from commands.core import Conflict, Forbidden, NotFound
@@ -119,7 +119,8 @@ async def _check_email(db: AsyncConnection, email: str | None, candidate_id: UUI
 
 
 def _shown(user: Access, row: dict[str, Any]) -> dict[str, Any]:
-    return Out.shown(row, withheld_fields(user, row))
+    """The record as this caller sees it (api/visibility.py): its privacy flags, and whose account it is."""
+    return CANDIDATE.project(viewer_of_candidate(user, row), Out.shown(row, frozenset()))
 
 
 @router.post("", status_code=201, responses={401: {}, 403: {}, 409: {}, 422: {}})

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from math import ceil
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
@@ -22,6 +23,7 @@ from api.ats.models import (
     percentage_to_bps,
 )
 from api.ats.policy import check_may_change, check_may_create, job_visibility, may_see
+from api.visibility import JOB, viewer_of_job
 from api.consistency import read_after
 from api.deps import CommandMetadata, CurrentUser, Db, ExpectedVersion, MaybeUser, Store
 from api.responses import CommandResponse
@@ -136,6 +138,11 @@ async def move_job(
     return CommandResponse.of(job_id, await handle(store, jobs.job, job_id, command, meta, expected_version=if_match))
 
 
+def _shown(user: Access, row: dict[str, Any]) -> dict[str, Any]:
+    """The job as this caller's role sees it (api/visibility.py)."""
+    return JOB.project(viewer_of_job(user, row), JobOut.from_row(row).model_dump(mode="json"))
+
+
 async def _catalogue(request: Request, user: Access, token: Position | None, query: Callable[[], Awaitable[bytes]]) -> Response:
     """Anonymous catalogue reads come from the short Redis cache (unless they wait for a token)."""
     cache = request.app.state.gateway.catalogue
@@ -164,10 +171,8 @@ async def list_all(
             rows, total = await list_jobs(db, job_visibility(user), JobFilter(status=status, company_id=company_id,
                                                                                search=search), sort, page, limit)
         pages = ceil(total / limit) if total else 0
-        return JobPage(
-            data=[JobOut.from_row(r) for r in rows],
-            pagination=Pagination(total=total, page=page, limit=limit, total_pages=pages),
-        ).model_dump_json().encode()
+        pagination = Pagination(total=total, page=page, limit=limit, total_pages=pages)
+        return json.dumps({"data": [_shown(user, r) for r in rows], "pagination": pagination.model_dump()}).encode()
 
     return await _catalogue(request, user, token, query)
 
@@ -179,6 +184,6 @@ async def get_one(job_id: UUID, request: Request, token: FreshAts, user: MaybeUs
             row = await get_job(db, job_id, job_visibility(user))
         if row is None:
             raise HTTPException(404, f"job {job_id} not found")
-        return JobEnvelope(data=JobOut.from_row(row)).model_dump_json().encode()
+        return json.dumps({"data": _shown(user, row)}).encode()
 
     return await _catalogue(request, user, token, query)

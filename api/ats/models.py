@@ -74,19 +74,21 @@ class StatusBody(_Body):
 
 
 class JobOut(BaseModel):
+    """A job as one caller sees it (api/visibility.py): the fields their role does not see are left out."""
+
     id: UUID
     company_id: UUID | None
-    source_firm_id: UUID | None
+    source_firm_id: UUID | None = None
     title: str
     department: str | None
     location: str | None
-    recruiter_description: str | None
+    recruiter_description: str | None = None
     candidate_description: str | None
-    salary_min_cents: int | None
-    salary_max_cents: int | None
+    salary_min_cents: int | None = None
+    salary_max_cents: int | None = None
     show_salary_range: bool
-    fee_percentage: Percentage
-    guarantee_days: int
+    fee_percentage: Percentage | None = None
+    guarantee_days: int | None = None
     employment_type: str
     commute_types: list[str]
     job_level: str | None
@@ -94,10 +96,10 @@ class JobOut(BaseModel):
     is_early_access: bool
     activates_at: datetime | None
     closes_at: datetime | None
-    is_priority: bool
-    job_owner_recruiter_id: UUID | None
+    is_priority: bool | None = None
+    job_owner_recruiter_id: UUID | None = None
     status: Literal["draft", "pending", "active", "paused", "filled", "closed"]
-    created_by: str
+    created_by: str | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -300,12 +302,13 @@ class VerificationBody(_Body):
 
 
 class CandidateOut(BaseModel):
-    """A candidate as one caller sees it: the fields the candidate keeps private are left out (not
-    null) for anyone but a platform admin and whoever controls the record."""
+    """A candidate as one caller sees it (api/visibility.py): the fields the candidate keeps private, and the
+    accounts behind the record, are left out (not null) for anyone but a platform admin and whoever controls
+    the record."""
 
     id: UUID
-    user_id: UUID | None
-    created_by_user_id: UUID
+    user_id: UUID | None = None
+    created_by_user_id: UUID | None = None
     full_name: str
     email: str | None = None
     phone: str | None = None

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query
 from api.ats.application_models import FailPlacementBody, PlacementEnvelope, PlacementOut, PlacementPage
 from api.ats.application_policy import check_may_manage_placement, may_see_placement, placement_visibility
 from api.ats.models import Pagination
+from api.visibility import PLACEMENT, viewer_of_placement
 from api.consistency import read_after
 from api.deps import CommandMetadata, CurrentUser, Db, ExpectedVersion, Store
 from api.responses import CommandResponse
@@ -35,6 +36,11 @@ async def _manageable(store: EventStore, user: Access, placement_id: UUID) -> No
     if not may_see_placement(user, state):
         raise NotFound(f"placement {placement_id} not found", placement_id=str(placement_id))
     check_may_manage_placement(user, state)
+
+
+def _shown(user: Access, row: dict) -> PlacementOut:
+    """The placement as this caller sees it (api/visibility.py); the fields left out stay unset, so unsent."""
+    return PlacementOut.model_validate(PLACEMENT.project(viewer_of_placement(user, row), row))
 
 
 @router.post("/{placement_id}/activate", responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
@@ -58,7 +64,7 @@ async def fail(placement_id: UUID, body: FailPlacementBody, store: Store, meta: 
     return CommandResponse.of(placement_id, result)
 
 
-@router.get("", response_model=PlacementPage, responses={401: {}})
+@router.get("", response_model=PlacementPage, response_model_exclude_unset=True, responses={401: {}})
 async def list_all(
     token: FreshAts,
     user: CurrentUser,
@@ -75,14 +81,15 @@ async def list_all(
     where = PlacementFilter(state=state, job_id=job_id, candidate_id=candidate_id, company_id=company_id)
     rows, total = await list_placements(db, placement_visibility(user), where, sort, page, limit)
     return PlacementPage(
-        data=[PlacementOut(**r) for r in rows],
+        data=[_shown(user, r) for r in rows],
         pagination=Pagination(total=total, page=page, limit=limit, total_pages=ceil(total / limit) if total else 0),
     )
 
 
-@router.get("/{placement_id}", response_model=PlacementEnvelope, responses={401: {}, 404: {}})
+@router.get("/{placement_id}", response_model=PlacementEnvelope, response_model_exclude_unset=True,
+            responses={401: {}, 404: {}})
 async def get_one(placement_id: UUID, token: FreshAts, user: CurrentUser, db: Db) -> PlacementEnvelope:
     row = await get_placement(db, placement_id, placement_visibility(user))
     if row is None:
         raise NotFound(f"placement {placement_id} not found", placement_id=str(placement_id))
-    return PlacementEnvelope(data=PlacementOut(**row))
+    return PlacementEnvelope(data=_shown(user, row))

@@ -8,8 +8,7 @@ entity's own stream before the command runs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Literal
 from uuid import UUID
 
 from commands.ats.candidate import Candidate
@@ -193,15 +192,6 @@ def check_may_change_candidate(access: Access, candidate: Candidate) -> None:
         return
     raise Forbidden("only the candidate, the recruiter managing the record or a platform admin may change it",
                     candidate_id=str(candidate.id))
-
-
-def withheld_fields(access: Access, row: Mapping[str, Any]) -> frozenset[str]:
-    """The fields of a candidate row this caller may not see: none for platform admins and whoever
-    controls the record; for anyone else those the candidate has not chosen to show."""
-    if access.is_platform_admin or controls_candidate(
-            access, user_id=row["user_id"], created_by_user_id=row["created_by_user_id"]):
-        return frozenset()
-    return frozenset(field for flag, fields in PRIVATE_FIELDS.items() if not row[flag] for field in fields)
 
 
 def check_may_claim_candidate_sourcer(access: Access, candidate: Candidate, sourcer_recruiter_id: UUID | None) -> None:

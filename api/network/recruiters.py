@@ -25,6 +25,7 @@ from api.network.models import (
     UpdateRecruiterBody,
 )
 from api.responses import CommandResponse
+from api.visibility import viewer_of_recruiter
 from commands.core import Conflict
 from commands.network import recruiter as recruiters
 from eventstore import handle
@@ -95,10 +96,6 @@ async def update_my_recruiter(body: UpdateRecruiterBody, user: CurrentUser, stor
     return CommandResponse.of(recruiter_id, await handle(store, recruiters.recruiter, recruiter_id, command, meta))
 
 
-def _sees_everything(user: Access, row: dict) -> bool:
-    return user.is_platform_admin or (user.user_id is not None and row["user_id"] == user.user_id)
-
-
 def _shown(user: Access, row: dict) -> bool:
     if row["status"] != "active" or not row["marketplace_enabled"]:
         return False
@@ -111,7 +108,7 @@ async def get_recruiter(recruiter_id: UUID, _: FreshNetwork, user: MaybeUser,
                         db: Db) -> dict[str, RecruiterOut | RecruiterPublic]:
     """The whole profile for its own user and platform admins; the marketplace profile for anyone it is shown to."""
     row = await queries.get_recruiter(db, recruiter_id)
-    if row is not None and _sees_everything(user, row):
+    if row is not None and viewer_of_recruiter(user, row) != "public":
         return {"data": RecruiterOut(**row)}
     if row is None or not _shown(user, row):
         raise HTTPException(404, f"recruiter {recruiter_id} not found")

@@ -216,8 +216,9 @@ async def world_fixture(fresh_store: EventStore):
         "a_draft": await seed_job(store, company_a, "A draft", active=False),
         "b": await seed_job(store, company_b, "B open"),
     }
+    # Limits far above what a test sends: walking every route as every caller must not meet a 429.
     settings = Settings(database_url=store.pool.conninfo, splits_dev_auth=True, redis_url="redis://127.0.0.1:6379/15",
-                        consistency_wait_s=10)
+                        consistency_wait_s=10, rate_limit_per_ip=100_000, rate_limit_per_user=100_000)
     async with serving(store, settings) as (client, system), running_consumers(system):
         await all_projected(store)
         yield World(client, store, ids, company_a, company_b, seeded_jobs, recruiter, candidate)

@@ -70,7 +70,8 @@ SEES = {"admin", "a_admin", "a_manager", "rtr", "co", "owner", "cand_sourcer", "
 
 async def test_a_hire_becomes_a_placement_with_the_fee_and_attribution_frozen(world: World) -> None:
     application_id, placement_id = await _hired(world)
-    placement = (await world.get("cand", f"/v1/placements/{placement_id}")).json()["data"]
+    # Read by the company: the candidate does not see the fee or who earns from it (api/visibility.py).
+    placement = (await world.get("a_admin", f"/v1/placements/{placement_id}")).json()["data"]
     assert placement["fee_cents"] == (SALARY_CENTS * FEE_BPS + 5000) // 10000 == 2_777_778
     assert (placement["salary_cents"], placement["fee_bps"], placement["guarantee_days"]) == (SALARY_CENTS, FEE_BPS, 60)
     assert (placement["state"], placement["start_date"]) == ("hired", "2027-02-01")
