@@ -1,10 +1,12 @@
 """Recruiter–candidate routes (domain §7.4): a recruiter invites a candidate to be represented; the
 candidate consents or declines with the invitation's token; either side ends it.
 
-The token is HMAC-SHA256(secret, invitation id) (`infra.tokens`): nothing stores it, the email
-carrying it can be rebuilt, and outside production the invite response returns it (no email is sent
-there). Consenting needs a signed-in user, recorded as the candidate's account (a process manager then
-links a recruiter-managed candidate record to it); declining only needs the token.
+The token is HMAC-SHA256(secret, invitation id) (`infra.tokens`): nothing stores it, and the email
+carrying it to the candidate can be rebuilt; only under `splits dev` does the invite response return it.
+Consenting needs a signed-in user who is the candidate: the account that owns the record, or the owner of
+the invited email as verified by Clerk (a process manager then links a recruiter-managed candidate record
+to them). Anyone else holding the token is refused, and the attempt recorded. Declining only needs the
+token: it grants nothing.
 
 A relationship is visible to its recruiter, its candidate and platform admins; to anyone else it does
 not exist (404). Its candidate is the caller whose access names the candidate (the `candidate` role the
@@ -14,13 +16,16 @@ ats context grants the account that owns the record) or who consented to it.
 from __future__ import annotations
 
 import hmac
+from dataclasses import replace
 from math import ceil
 from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 
-from api.deps import CommandMetadata, CurrentUser, Db, Store
+from api.auth import VerifiedToken
+from api.deps import Caller, CommandMetadata, CurrentUser, Db, Store, SystemDep
+from api.identity.users_verified import EmailNotVerified, verified_email
 from api.network.common import (
     FreshNetwork,
     TokenSecret,
@@ -46,8 +51,9 @@ from api.responses import CommandResponse
 from commands.ats import candidate as candidates
 from commands.core import Forbidden
 from commands.network import recruiter_candidate as rtr
-from commands.network.events import RecruiterCandidateStatus
-from eventstore import CommandResult, EventStore, handle, load, stream_id_for
+from commands.network.events import ConsentRefusal, RecruiterCandidateStatus
+from eventstore import CommandResult, EventStore, Metadata, handle, load, stream_id_for
+from infra.bootstrap import System
 from projections.identity.access import Access
 from projections.network import queries
 from projections.network.queries import RecruiterCandidateScope
@@ -97,9 +103,11 @@ def _recruiter_only(party: Party, s: rtr.RecruiterCandidate, action: str) -> Non
 
 def _invitation_answer(request: Request, result: CommandResult, relationship_id: UUID, invitation_id: UUID,
                        token: str) -> CandidateInvitationResponse:
-    production = request.app.state.system.settings.environment == "production"
+    """The token goes to the candidate only, by email; under `splits dev` (no email leaves the machine) the
+    recruiter's answer carries it too, so a newcomer can play both parts."""
+    development = request.app.state.system.settings.environment == "development"
     return CandidateInvitationResponse(id=relationship_id, version=result.version, consistency_token=result.token,
-                                       invitation_id=invitation_id, invitation_token=None if production else token)
+                                       invitation_id=invitation_id, invitation_token=token if development else None)
 
 
 @router.post("", status_code=201, responses={401: {}, 403: {}, 404: {}, 409: {}})
@@ -189,21 +197,56 @@ async def _held(store: EventStore, relationship_id: UUID, token: str) -> rtr.Rec
     return s
 
 
+class ConsentNotFromCandidate(Forbidden):
+    code = "consent_not_from_candidate"
+
+
+_REFUSED: dict[ConsentRefusal, str] = {
+    "record_has_another_account": "this candidate belongs to another account: sign in as that account to answer",
+    "consenter_has_another_record": "your account is another candidate's: only the invited candidate can consent",
+    "email_mismatch": "this invitation was sent to another email address: only the invited candidate can consent",
+    "email_unverified": "your email address is not verified: verify it in your account, then answer",
+}
+
+
+async def _refusal(store: EventStore, system: System, caller: VerifiedToken, user: Access, user_id: UUID,
+                   candidate_id: UUID | None, meta: Metadata) -> ConsentRefusal | None:
+    """Why the caller is not the candidate, or None when they are: the account that owns the record, or,
+    for a record nobody owns yet, a user with no candidate record of their own whose email, verified by
+    Clerk, is the one the recruiter invited."""
+    record = await _candidate_record(store, candidate_id)
+    if record.user_id is not None:
+        return None if record.user_id == user_id else "record_has_another_account"
+    if user.candidate_id is not None and user.candidate_id != candidate_id:
+        return "consenter_has_another_record"
+    try:
+        email = await verified_email(store, system.settings, caller, user_id, meta)
+    except EmailNotVerified:
+        return "email_unverified"
+    return None if email.casefold() == record.email.casefold() else "email_mismatch"
+
+
 @router.post("/{relationship_id}/consent", responses={401: {}, 403: {}, 404: {}, 422: {}})
-async def consent(relationship_id: UUID, body: TokenBody, request: Request, user: CurrentUser, store: Store,
-                  meta: CommandMetadata) -> CommandResponse:
-    """The candidate, signed in, consents with the token: active from now for one year."""
+async def consent(relationship_id: UUID, body: TokenBody, request: Request, user: CurrentUser, caller: Caller,
+                  system: SystemDep, store: Store, meta: CommandMetadata) -> CommandResponse:
+    """The candidate, signed in, consents with the token: active from now for one year.
+
+    The token proves the link was received, not who received it: a consent from anyone but the candidate
+    (`_refusal`) is recorded as refused and answered 403 `consent_not_from_candidate`."""
     user_id = known(user)
     s = await _held(store, relationship_id, body.token)
     if s.recruiter_id == my_recruiter_id(user):
         raise Forbidden("a recruiter cannot consent on their candidate's behalf", relationship_id=str(relationship_id))
-    owner = (await _candidate_record(store, s.candidate_id)).user_id
-    if owner is not None and owner != user_id:
-        raise Forbidden("this candidate belongs to another account: sign in as that account to answer",
-                        relationship_id=str(relationship_id))
+    ip_address = request.client.host if request.client else None
+    user_agent = request.headers.get("user-agent")
+    if (reason := await _refusal(store, system, caller, user, user_id, s.candidate_id, meta)) is not None:
+        refused = rtr.RefuseConsent(relationship_id=relationship_id, token=body.token, user_id=user_id, reason=reason,
+                                    ip_address=ip_address, user_agent=user_agent, by=meta.actor, at=now())
+        key = None if meta.idempotency_key is None else f"{meta.idempotency_key}:refused"
+        await handle(store, rtr.recruiter_candidate, relationship_id, refused, replace(meta, idempotency_key=key))
+        raise ConsentNotFromCandidate(_REFUSED[reason], relationship_id=str(relationship_id), reason=reason)
     command = rtr.GiveConsent(relationship_id=relationship_id, token=body.token, user_id=user_id,
-                              ip_address=request.client.host if request.client else None,
-                              user_agent=request.headers.get("user-agent"), by=meta.actor, at=now())
+                              ip_address=ip_address, user_agent=user_agent, by=meta.actor, at=now())
     return CommandResponse.of(relationship_id, await handle(store, rtr.recruiter_candidate, relationship_id, command, meta))
 
 

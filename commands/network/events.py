@@ -172,6 +172,29 @@ class RecruiterCandidateConsentGiven(Event):
     personal = Personal(("ip_address", "user_agent"), kind="candidate", key="candidate_id")
 
 
+ConsentRefusal = Literal["record_has_another_account", "consenter_has_another_record", "email_mismatch",
+                         "email_unverified"]
+
+
+class RecruiterCandidateConsentRefused(Event):
+    """Someone holding the invitation's token tried to consent but is not the candidate: the user is not the
+    record's account, nor the holder of the invited email (verified by Clerk). Nothing changes; the attempt
+    is kept so that a leaked or forwarded link shows in the relationship's history."""
+
+    relationship_id: UUID
+    recruiter_id: UUID
+    candidate_id: UUID
+    user_id: UUID
+    reason: ConsentRefusal
+    ip_address: str | None
+    user_agent: str | None
+    by: str
+    at: datetime
+
+    personal = Personal(("ip_address", "user_agent"), kind="user", key="user_id")
+    not_personal = frozenset({"reason"})
+
+
 class RecruiterCandidateConsentDeclined(Event):
     relationship_id: UUID
     recruiter_id: UUID

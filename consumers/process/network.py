@@ -4,9 +4,15 @@
 * A candidate who consents while signed in claims the candidate record their recruiter made for them
   (a recruiter-managed record, without an account): the record is linked to their user.
 
+The consent route accepts a consent only from the candidate: the record's account, or a user with no
+candidate record of their own whose email, verified by Clerk, is the record's. The link repeats that
+rule on what the streams hold, so a consent recorded before the route checked it (one candidate
+consenting to another person's invitation) never hands them the other person's record: it is logged as
+not the candidate's and left unlinked.
+
 Each step is a command keyed by the reaction, so a redelivered event changes nothing. A step the
-target refuses (the user was deleted; the record is already someone else's, archived, or the user
-already has a candidate record of their own) is logged and left: retrying cannot change the answer.
+target refuses (the user was deleted; the record is already someone else's, or archived) is logged
+and left: retrying cannot change the answer.
 """
 
 from __future__ import annotations
@@ -50,10 +56,13 @@ async def on_consent_given(reaction: Reaction) -> None:
         return
     user, _, _ = await load(reaction.store, users.user, stream_id_for(users.user, e.user_id))
     own = {entity for role, entity in user.roles if role == "candidate" and entity is not None}
-    if own - {e.candidate_id}:
-        # One candidate record per account: this user already has theirs.
-        log.warning("consent given by a user who has another candidate record; the record was not linked",
-                    candidate_id=str(e.candidate_id), user_id=str(e.user_id))
+    invited = (user.email_verified and user.email is not None
+               and user.email.casefold() == record.email.casefold())
+    if own - {e.candidate_id} or not invited:
+        log.error("consent recorded from a user who is not the candidate (another candidate's account, or not "
+                  "the verified owner of the invited email); the record was not linked",
+                  candidate_id=str(e.candidate_id), user_id=str(e.user_id), relationship_id=str(e.relationship_id),
+                  has_another_record=bool(own - {e.candidate_id}), email_verified=user.email_verified)
         return
     meta = reaction.metadata()
     command = candidates.LinkCandidateUser(candidate_id=e.candidate_id, user_id=e.user_id, by=meta.actor, at=e.at)

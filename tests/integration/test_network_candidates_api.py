@@ -27,12 +27,13 @@ __all__ = ["net"]
 
 
 async def managed_candidate(store: EventStore, created_by: UUID, user_id: UUID | None = None,
-                            candidate_id: UUID | None = None) -> UUID:
-    """A candidate record: recruiter-managed (no user) unless `user_id` is given."""
+                            candidate_id: UUID | None = None, email: str | None = None) -> UUID:
+    """A candidate record: recruiter-managed (no user) unless `user_id` is given; `email` is the address the
+    recruiter typed in (the invitation's), by default nobody's."""
     candidate_id = candidate_id or uuid4()
     await handle(store, candidates.candidate, candidate_id, candidates.CreateCandidate(
         candidate_id=candidate_id, user_id=user_id, created_by_user_id=created_by, full_name="Casey Candidate",
-        email=f"casey-{candidate_id}@example.com", by="seed", at=datetime.now(UTC)), SEEDER)
+        email=email or f"casey-{candidate_id}@example.com", by="seed", at=datetime.now(UTC)), SEEDER)
     return candidate_id
 
 
@@ -56,7 +57,7 @@ async def status_of(net: Net, relationship_id: UUID, who: str, answer=None) -> s
 async def test_a_candidate_consents_and_their_record_becomes_theirs(net: Net) -> None:
     await net.recruiter("rec")
     cand = await net.person("cand")
-    candidate_id = await managed_candidate(net.store, net.user_id("rec"))
+    candidate_id = await managed_candidate(net.store, net.user_id("rec"), email=net.email("cand"))
     await net.settled()
     relationship_id, token = await invited(net, "rec", candidate_id)
     assert len(token) == 64
@@ -70,6 +71,12 @@ async def test_a_candidate_consents_and_their_record_becomes_theirs(net: Net) ->
 
     consented = await net.post(f"/v1/recruiter-candidates/{relationship_id}/consent", "cand", {"token": token})
     assert consented.status_code == 200, consented.text
+
+    async def linked() -> bool:
+        record, _, _ = await load(net.store, candidates.candidate, stream_id_for(candidates.candidate, candidate_id))
+        return record.user_id == cand
+
+    await wait_until(linked)  # the process manager's step, before the head is taken
     head = await settled_head(net.store)
     again = await net.post(f"/v1/recruiter-candidates/{relationship_id}/consent", "cand", {"token": token})
     assert again.status_code == 200 and await settled_head(net.store) == head
@@ -79,12 +86,6 @@ async def test_a_candidate_consents_and_their_record_becomes_theirs(net: Net) ->
     start, end = datetime.fromisoformat(row["relationship_start_date"]), datetime.fromisoformat(row["relationship_end_date"])
     assert timedelta(days=365) <= end - start <= timedelta(days=366)
     assert [r["id"] for r in (await net.get("/v1/recruiter-candidates", "cand")).json()["data"]] == [str(relationship_id)]
-
-    async def linked() -> bool:
-        record, _, _ = await load(net.store, candidates.candidate, stream_id_for(candidates.candidate, candidate_id))
-        return record.user_id == cand
-
-    await wait_until(linked)
 
 
 async def test_who_may_see_and_act_on_a_relationship(net: Net) -> None:
@@ -167,7 +168,7 @@ async def test_declining_needs_only_the_token_and_a_new_invitation_starts_over(n
 async def test_resending_replaces_the_token_and_cancelling_ends_the_invitation(net: Net) -> None:
     await net.recruiter("rec")
     await net.person("cand")
-    candidate_id = await managed_candidate(net.store, net.user_id("rec"))
+    candidate_id = await managed_candidate(net.store, net.user_id("rec"), email=net.email("cand"))
     await net.settled()
     relationship_id, first = await invited(net, "rec", candidate_id)
     resent = await net.post(f"/v1/recruiter-candidates/{relationship_id}/resend", "rec")
@@ -185,7 +186,8 @@ async def test_resending_replaces_the_token_and_cancelling_ends_the_invitation(n
 async def test_either_side_ends_an_active_relationship(net: Net) -> None:
     await net.recruiter("rec")
     await net.person("cand")
-    candidate_id = await managed_candidate(net.store, net.user_id("rec"))
+    await net.person("kim")
+    candidate_id = await managed_candidate(net.store, net.user_id("rec"), email=net.email("cand"))
     await net.settled()
     relationship_id, token = await invited(net, "rec", candidate_id)
     consented = await net.post(f"/v1/recruiter-candidates/{relationship_id}/consent", "cand", {"token": token})
@@ -196,13 +198,13 @@ async def test_either_side_ends_an_active_relationship(net: Net) -> None:
     row = (await net.get(f"/v1/recruiter-candidates/{relationship_id}", "rec", ended)).json()["data"]
     assert (row["status"], row["terminated_by"], row["termination_reason"]) == ("terminated", "candidate", "found a job")
 
-    second_id = await managed_candidate(net.store, net.user_id("rec"))
+    second_id = await managed_candidate(net.store, net.user_id("rec"), email=net.email("kim"))
     await net.settled()
     other, other_token = await invited(net, "rec", second_id)
-    assert (await net.post(f"/v1/recruiter-candidates/{other}/consent", "cand", {"token": other_token})).status_code == 200
+    assert (await net.post(f"/v1/recruiter-candidates/{other}/consent", "kim", {"token": other_token})).status_code == 200
     by_recruiter = await net.post(f"/v1/recruiter-candidates/{other}/terminate", "rec", {"reason": "retiring"})
     assert by_recruiter.status_code == 200
-    assert (await net.get(f"/v1/recruiter-candidates/{other}", "cand", by_recruiter)).json()["data"]["terminated_by"] == "recruiter"
+    assert (await net.get(f"/v1/recruiter-candidates/{other}", "kim", by_recruiter)).json()["data"]["terminated_by"] == "recruiter"
 
 
 async def test_a_candidate_record_owned_by_an_account_is_answered_by_that_account_only(net: Net) -> None:

@@ -67,11 +67,11 @@ async def _consented(store: EventStore, candidate_id: UUID, user_id: UUID | None
     return await last_reaction(store, f"recruiter_candidate-{invite.relationship_id}", candidate_consents)
 
 
-async def _candidate(store: EventStore, user_id: UUID | None = None) -> UUID:
+async def _candidate(store: EventStore, user_id: UUID | None = None, email: str | None = None) -> UUID:
     candidate_id = uuid4()
     await handle(store, candidates.candidate, candidate_id, candidates.CreateCandidate(
         candidate_id=candidate_id, user_id=user_id, created_by_user_id=uuid4(), full_name="Casey",
-        email=f"casey-{candidate_id}@example.com", by="recruiter", at=NOW), SEEDER)
+        email=email or f"casey-{candidate_id}@example.com", by="recruiter", at=NOW), SEEDER)
     return candidate_id
 
 
@@ -82,7 +82,7 @@ async def _record(store: EventStore, candidate_id: UUID) -> candidates.Candidate
 
 async def test_a_signed_in_consent_links_the_recruiter_managed_record_once(fresh_store: EventStore) -> None:
     user_id = await seed_user(fresh_store, "user_pm_consent")
-    candidate_id = await _candidate(fresh_store)
+    candidate_id = await _candidate(fresh_store, email="User_PM_Consent@example.com")  # the user's, in other case
     reaction = await _consented(fresh_store, candidate_id, user_id)
 
     await candidate_consents.handler(reaction)
@@ -98,17 +98,25 @@ async def test_consents_that_cannot_link_are_left_as_they_are(fresh_store: Event
     owned = await _candidate(fresh_store, user_id=someone)  # already someone's account
     anonymous = await _candidate(fresh_store)  # consent without a signed-in user
     missing = uuid4()  # no record at all
-    theirs, other = await _candidate(fresh_store), uuid4()
+    # Consents recorded from someone who is not the candidate (before the route checked who consents): a
+    # user with a candidate record of their own, and users whose email is not the record's or not verified.
+    theirs, other = await _candidate(fresh_store, email="user_pm_refused@example.com"), uuid4()
     await handle(fresh_store, users.user, user_id, users.GrantRole(  # the user has a candidate record of their own
         user_id=user_id, role="candidate", role_entity_id=other, by="t", at=NOW), SEEDER)
+    stranger = await seed_user(fresh_store, "user_pm_stranger")
+    unverified = await seed_user(fresh_store, "user_pm_unverified", verified=False)
+    not_theirs = await _candidate(fresh_store, email="victim@example.com")
+    unchecked = await _candidate(fresh_store, email="user_pm_unverified@example.com")
     reactions = [await _consented(fresh_store, owned, user_id), await _consented(fresh_store, anonymous, None),
-                 await _consented(fresh_store, missing, user_id), await _consented(fresh_store, theirs, user_id)]
+                 await _consented(fresh_store, missing, user_id), await _consented(fresh_store, theirs, user_id),
+                 await _consented(fresh_store, not_theirs, stranger), await _consented(fresh_store, unchecked, unverified)]
     head = await settled_head(fresh_store)
     for reaction in reactions:
         await candidate_consents.handler(reaction)
     assert await settled_head(fresh_store) == head
     assert (await _record(fresh_store, owned)).user_id == someone
-    assert (await _record(fresh_store, theirs)).user_id is None
+    for unlinked in (theirs, not_theirs, unchecked):
+        assert (await _record(fresh_store, unlinked)).user_id is None
 
 
 def test_the_process_managers_react_to_exactly_their_events() -> None:

@@ -12,7 +12,7 @@ from tests.integration.test_story import People, people, placement_story  # noqa
 async def test_naming_another_company_gives_no_right_over_it(people: People, fresh_store: EventStore) -> None:
     p = people
     story = await placement_story(p)
-    await p.call("mallory", "POST", "/v1/users/register", json={"email": p.email("mallory"), "name": "Mallory"})
+    await p.register("mallory", "Mallory")
 
     taken = await p.call("mallory", "POST", "/v1/organizations", 403, json={
         "name": "Evil", "slug": f"evil-{p.run}", "company_id": story.company})

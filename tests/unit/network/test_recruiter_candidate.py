@@ -12,6 +12,7 @@ from commands.core import Conflict, Forbidden, NotFound, RuleViolation
 from commands.network.events import (
     RecruiterCandidateConsentDeclined,
     RecruiterCandidateConsentGiven,
+    RecruiterCandidateConsentRefused,
     RecruiterCandidateExpired,
     RecruiterCandidateInvitationCancelled,
     RecruiterCandidateInvitationExpired,
@@ -31,6 +32,7 @@ from commands.network.recruiter_candidate import (
     InviteCandidate,
     NotAPartyToRelationship,
     RecruiterCandidateNotInStatus,
+    RefuseConsent,
     RelationshipAlreadyEnded,
     ResendCandidateInvitation,
     TerminateRecruiterCandidate,
@@ -47,6 +49,7 @@ OTHER_RECRUITER = UUID("00000000-0000-4000-8000-0000000000a2")
 CANDIDATE = UUID("00000000-0000-4000-8000-0000000000c1")
 OTHER_CANDIDATE = UUID("00000000-0000-4000-8000-0000000000c2")
 CANDIDATE_USER = UUID("00000000-0000-4000-8000-0000000000b1")
+OTHER_USER = UUID("00000000-0000-4000-8000-0000000000b2")
 REL = recruiter_candidate_id_for(RECRUITER, CANDIDATE)
 INV1 = UUID("00000000-0000-4000-8000-0000000000e1")
 INV2 = UUID("00000000-0000-4000-8000-0000000000e2")
@@ -391,6 +394,33 @@ def test_consent_with_wrong_token_raises_forbidden_whatever_the_status(status: R
     given(recruiter_candidate, *HISTORY[status]).when(consent(WRONG_TOKEN)).then_raises(
         CandidateInvitationTokenMismatch, "not the current one"
     )
+
+
+def refuse(token: str = TOKEN, reason: Any = "consenter_has_another_record") -> RefuseConsent:
+    return RefuseConsent(relationship_id=REL, token=token, user_id=OTHER_USER, reason=reason, ip_address=IP,
+                         user_agent=UA, by="user_other", at=CONSENT_AT)
+
+
+def refused(reason: Any = "consenter_has_another_record") -> RecruiterCandidateConsentRefused:
+    return RecruiterCandidateConsentRefused(relationship_id=REL, recruiter_id=RECRUITER, candidate_id=CANDIDATE,
+                                            user_id=OTHER_USER, reason=reason, ip_address=IP, user_agent=UA,
+                                            by="user_other", at=CONSENT_AT)
+
+
+@pytest.mark.parametrize("status", STATUSES)
+def test_a_consent_from_someone_not_the_candidate_is_recorded_as_refused_whatever_the_status(
+        status: RecruiterCandidateStatus):
+    given(recruiter_candidate, *HISTORY[status]).when(refuse(reason="email_mismatch")).then(
+        refused(reason="email_mismatch"))
+
+
+def test_a_refused_consent_leaves_the_invitation_pending():
+    state = given(recruiter_candidate, invited(), refused()).state
+    assert (state.status, state.consent_user_id, state.consent_given_at) == ("pending", None, None)
+
+
+def test_a_refusal_without_the_current_token_is_refused_like_a_consent():
+    given(recruiter_candidate, invited()).when(refuse(WRONG_TOKEN)).then_raises(CandidateInvitationTokenMismatch)
 
 
 def test_consent_given_again_with_same_token_is_a_no_op():
