@@ -45,8 +45,8 @@ class Verifier(Protocol):
 class DevVerifier:
     """Development sign-in: `Bearer dev:<clerk user id>` is that user, no signature asked.
 
-    For `splits dev` on a machine without Clerk keys; real Clerk tokens still work beside it when
-    an instance is configured. `build_verifier` refuses it in production.
+    For `splits dev` on a machine without Clerk keys. `build_verifier` refuses it in any other mode, and
+    while a Clerk instance is configured: there, `dev:<a real user's id>` would sign in as that real user.
     """
 
     def __init__(self, clerk: TokenVerifier | None) -> None:
@@ -68,8 +68,12 @@ def build_verifier(settings: Settings) -> Verifier | None:
     instances = clerk_instances(settings)
     clerk = TokenVerifier(instances, settings.authorized_parties) if instances else None
     if settings.splits_dev_auth:
-        if settings.environment == "production":
-            raise RuntimeError("SPLITS_DEV_AUTH signs anyone in without a password: it is refused in production")
+        if not settings.development:
+            raise RuntimeError("SPLITS_DEV_AUTH signs anyone in without a password: it works only under `splits dev`"
+                               " (refused in production)")
+        if clerk is not None:
+            raise RuntimeError("SPLITS_DEV_AUTH cannot be on while a Clerk instance is configured: "
+                               "`dev:<clerk user id>` would sign in as a real user")
         log.warning("development sign-in is on: `Authorization: Bearer dev:<clerk user id>` is trusted")
         return DevVerifier(clerk)
     if clerk is None:
@@ -158,7 +162,7 @@ async def open_gateway(system: System, metrics: CollectorRegistry) -> AsyncItera
     token_secret(settings)
     if settings.splits_token_secret is None:
         log.warning("SPLITS_TOKEN_SECRET is not set: candidate invitation links are signed with the fixed "
-                    "development secret (refused in production)")
+                    "development secret (only under `splits dev`)")
     redis = redis_client(settings.redis_url) if settings.redis_url else None
     if redis is None:
         log.warning("REDIS_URL is not set: no rate limits, access contexts and catalogue reads are not cached")

@@ -7,9 +7,10 @@ import contextlib
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal, NoReturn
 from uuid import UUID
 
+import structlog
 import typer
 import uvicorn
 
@@ -17,17 +18,49 @@ from infra.bootstrap import System, bootstrap, migrate_all
 from infra.logs import configure_logging
 from infra.sentry import init_sentry
 from infra.settings import Settings, load_settings
+from infra.startup import refusal, simulation_notices
+
+log = structlog.get_logger(__name__)
 
 app = typer.Typer(help="Splits: split-fee recruiting marketplace backend.", no_args_is_help=True)
 dlq_app = typer.Typer(help="Dead letters: events a reactor gave up on.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
 
 
-def _settings(**overrides: object) -> Settings:
+def _settings(*, mode: Literal["production", "development"] = "production", **overrides: object) -> Settings:
+    """One command's settings. Without ENVIRONMENT a command runs as production: every command but
+    `splits dev`, whose mode is development, so a deployment that forgets the variable is not left open."""
     settings = load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    if "environment" not in settings.model_fields_set:
+        settings = settings.model_copy(update={"environment": mode})
     configure_logging(settings.log_level, settings.logs_as)
     init_sentry(settings)
     return settings
+
+
+def _refuse(message: str) -> NoReturn:
+    typer.echo(message, err=True)
+    raise typer.Exit(2)
+
+
+def _checked(settings: Settings) -> Settings:
+    """Refuse, in one line, what the process may not start with (infra/startup.py); announce its simulations."""
+    problem = refusal(settings)
+    if problem:
+        _refuse(problem)
+    for notice in simulation_notices(settings):
+        log.warning(notice)
+    return settings
+
+
+def _process_settings(**overrides: object) -> Settings:
+    """The settings of a long-running process (`api`, `relay`, `consumers`, `scheduler`): production or test,
+    never development, whose sign-in, mailbox and fixed token secret belong to `splits dev` alone."""
+    settings = _settings(**overrides)
+    if settings.development:
+        _refuse("ENVIRONMENT=development is the mode of `splits dev` only: run `splits dev`, or set "
+                "ENVIRONMENT=production (the default) or ENVIRONMENT=test")
+    return _checked(settings)
 
 
 def _require(value: str | None, name: str, hint: str) -> str:
@@ -129,7 +162,7 @@ def api(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default: 127.0.0.1).")] = None,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, /health, /ready)."""
-    settings = _settings(port=port, host=host)
+    settings = _process_settings(port=port, host=host)
     _require_database(settings)
 
     async def main(stop: asyncio.Event) -> None:
@@ -142,7 +175,7 @@ def api(
 @app.command()
 def relay() -> None:
     """Publish the event store's feed to RabbitMQ (one leader; extra instances wait as standbys)."""
-    settings = _settings()
+    settings = _process_settings()
     _require_database(settings)
     _require(settings.rabbitmq_url, "RABBITMQ_URL", "The relay publishes to RabbitMQ.")
 
@@ -158,7 +191,7 @@ def consumers(
     only: Annotated[list[str] | None, typer.Option("--only", help="Run only these projections or reactors.")] = None,
 ) -> None:
     """Run the projectors and reactors (from RabbitMQ, or from the feed when RABBITMQ_URL is unset)."""
-    settings = _settings()
+    settings = _process_settings()
     _require_database(settings)
 
     async def main(stop: asyncio.Event) -> None:
@@ -184,7 +217,7 @@ def scheduler(
 ) -> None:
     """Send what comes due with time: expiries, warnings, early-access activation, job closing, guarantee
     completion, retention. One instance is active; others wait as standbys. Each command is recorded once."""
-    settings = _settings()
+    settings = _process_settings()
     _require_database(settings)
 
     async def main(stop: asyncio.Event) -> None:
@@ -216,11 +249,15 @@ def dev(
     """
     from api.auth import clerk_instances
 
-    settings = _settings(port=port)
+    settings = _settings(mode="development", port=port)
+    if not settings.development:
+        _refuse(f"`splits dev` runs in development mode, but ENVIRONMENT={settings.environment} is set: unset it, "
+                "or run the processes (`splits api`, `splits consumers`, ...)")
+    _checked(settings)
+    # Development sign-in only while no Clerk instance is configured: with one, `dev:<id>` could be a real user.
     dev_sign_in = not clerk_instances(settings)
     with _dev_database(settings) as url:
-        settings = settings.model_copy(update={"database_url": url, "splits_dev_auth": dev_sign_in
-                                               or settings.splits_dev_auth})
+        settings = settings.model_copy(update={"database_url": url, "splits_dev_auth": dev_sign_in})
         applied = asyncio.run(migrate_all(url))
         transport = "RabbitMQ" if settings.rabbitmq_url else "the event store's feed (no RABBITMQ_URL)"
         typer.echo(f"database ready ({len(applied)} new migration(s)); consumers read {transport}; "

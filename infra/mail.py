@@ -1,4 +1,5 @@
-"""Sending email: through Resend when `RESEND_API_KEY` is set, otherwise into the local mailbox.
+"""Sending email: through Resend when `RESEND_API_KEY` is set, otherwise (or with `SPLITS_EMAIL=mailbox`, the
+only way production starts without Resend: infra/startup.py) into the local mailbox.
 
 The mailbox is not a place of its own: every email sent is recorded as an `EmailSent` event with its subject
 and bodies, so the mailbox (`GET /dev/mailbox`) is the read model of the emails whose provider is `mailbox`.
@@ -20,6 +21,7 @@ import resend
 from resend.exceptions import RateLimitError, ResendError
 
 from infra.settings import Settings
+from infra.startup import email_to_mailbox
 
 
 class MailRefused(Exception):
@@ -83,6 +85,6 @@ class MailboxMailer:
 
 
 def mailer_for(settings: Settings) -> Mailer:
-    if settings.resend_api_key is None or not settings.resend_api_key.get_secret_value():
+    if email_to_mailbox(settings) or settings.resend_api_key is None:
         return MailboxMailer()
     return ResendMailer(settings.resend_api_key.get_secret_value(), settings.resend_api_url)

@@ -1,7 +1,8 @@
 """Money movement through Stripe: the few calls billing makes, each with a caller-chosen idempotency key.
 
 `payments_for(settings)` gives the Stripe-backed `StripePayments` when `STRIPE_SECRET_KEY` is set (pointed
-at `STRIPE_API_BASE` when that is set, as the tests do with their fake Stripe), and otherwise
+at `STRIPE_API_BASE` when that is set, as the tests do with their fake Stripe), and otherwise, or when
+`SPLITS_PAYMENTS=simulated` asks for it (the only way production starts without Stripe: infra/startup.py),
 `SimulatedPayments`: nothing leaves the machine, every id it hands out starts with `sim_`, so a simulated
 customer, invoice or transfer is labelled as such wherever it is recorded (DESIGN §6, `splits dev`).
 
@@ -23,6 +24,7 @@ import stripe
 import structlog
 
 from infra.settings import Settings
+from infra.startup import payments_simulated
 
 log = structlog.get_logger(__name__)
 
@@ -328,6 +330,6 @@ def _stripe_payments(secret_key: str, api_base: str | None) -> StripePayments:
 
 
 def payments_for(settings: Settings) -> Payments:
-    if settings.stripe_secret_key is None:
+    if payments_simulated(settings) or settings.stripe_secret_key is None:
         return SimulatedPayments()
     return _stripe_payments(settings.stripe_secret_key.get_secret_value(), settings.stripe_api_base)

@@ -35,13 +35,21 @@ class Settings(BaseSettings):
     clerk_api_url: str = "https://api.clerk.com"
     splits_clerk_secret_key: SecretStr | None = None
     app_clerk_secret_key: SecretStr | None = None
-    # Development only: accept `Authorization: Bearer dev:<clerk user id>` (refused in production).
+    # Development sign-in: accept `Authorization: Bearer dev:<clerk user id>`. Only under `splits dev`, and
+    # never while a Clerk instance is configured (infra/startup.py refuses the process otherwise).
     splits_dev_auth: bool = False
 
     # Stripe, Resend, OpenAI.
     stripe_secret_key: SecretStr | None = None
     stripe_publishable_key: str | None = None
     stripe_webhook_secret: SecretStr | None = None
+    # Simulation asked for by name: SPLITS_PAYMENTS=simulated, SPLITS_EMAIL=mailbox, SPLITS_AI=local use the
+    # local stand-ins even when a key is set, and let production start without that provider's keys (said
+    # loudly at start and in /ready). Unset: the provider when its key is set, else the stand-in, which
+    # production refuses (infra/startup.py).
+    splits_payments: Literal["stripe", "simulated"] | None = None
+    splits_email: Literal["resend", "mailbox"] | None = None
+    splits_ai: Literal["openai", "local"] | None = None
     # Where the Stripe SDK sends its requests; empty means Stripe itself (tests point it at a local fake).
     stripe_api_base: str | None = None
     # The portal's address, for the links Stripe sends people back to (Connect onboarding).
@@ -146,6 +154,12 @@ class Settings(BaseSettings):
                 raise DataKeyProblem(f"SPLITS_DATA_KEY_FILE: cannot read {self.splits_data_key_file} ({exc.strerror})") from None
             return parse_keks(text)
         return None
+
+    @property
+    def development(self) -> bool:
+        """The mode of `splits dev`: development sign-in, the mailbox, the fixed token secret. Every other
+        command runs as production unless ENVIRONMENT says test (infra/cli.py)."""
+        return self.environment == "development"
 
     @property
     def logs_as(self) -> Literal["console", "json"]:

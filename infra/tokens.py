@@ -16,17 +16,19 @@ from uuid import UUID
 
 from infra.settings import Settings
 
-# Stands in when SPLITS_TOKEN_SECRET is not set outside production, so `splits dev` and tests work
-# without configuration. Anyone can read it here: links signed with it are not secret.
+# Stands in when SPLITS_TOKEN_SECRET is not set under `splits dev` (and in tests built in development mode), so
+# they work without configuration. Anyone can read it here: links signed with it are not secret, which is why
+# every other mode refuses it.
 DEVELOPMENT_SECRET = b"splits-development-invitation-secret-never-for-production"
 
 
 def token_secret(settings: Settings) -> bytes:
-    """The secret invitation tokens are signed with. Production refuses to run without its own."""
+    """The secret invitation tokens are signed with. Only development mode (`splits dev`) may do without one."""
     if settings.splits_token_secret is not None and settings.splits_token_secret.get_secret_value():
         return settings.splits_token_secret.get_secret_value().encode()
-    if settings.environment == "production":
-        raise RuntimeError("SPLITS_TOKEN_SECRET is required in production: it signs candidate invitation links")
+    if not settings.development:
+        raise RuntimeError(f"SPLITS_TOKEN_SECRET is required (ENVIRONMENT={settings.environment}): it signs "
+                           "candidate invitation links; the fixed development secret is for `splits dev` only")
     return DEVELOPMENT_SECRET
 
 

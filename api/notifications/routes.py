@@ -2,7 +2,8 @@
 
 A user sees and marks only their own notifications. Preferences are per category (email and in-app apart),
 all on until turned off, and answered from the user's own stream so a change shows at once. `GET /dev/mailbox`
-lists the emails sent while no `RESEND_API_KEY` is set; it exists only outside production.
+lists the emails sent while no `RESEND_API_KEY` is set; it exists only under `splits dev`, for platform admins
+(it holds every person's mail).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from api.ats.models import Pagination
 from api.consistency import read_after
-from api.deps import CommandMetadata, CurrentUser, Db, Store, SystemDep
+from api.deps import CommandMetadata, CurrentUser, Db, PlatformAdmin, Store, SystemDep
 from api.network.common import known
 from api.responses import CommandResponse
 from commands.core import NotFound
@@ -25,6 +26,7 @@ from commands.notifications import notification as notifications
 from commands.notifications import preferences as prefs
 from commands.notifications.events import Category
 from eventstore import Position, handle, load, stream_id_for
+from infra.startup import email_to_mailbox
 from projections.notifications import queries
 
 router = APIRouter(tags=["notifications"])
@@ -135,14 +137,20 @@ async def set_preference(category: Category, body: PreferenceBody, user: Current
     return CommandResponse.of(user_id, await handle(store, prefs.preferences, user_id, command, meta))
 
 
-@router.get("/dev/mailbox", response_model=MailPage, responses={404: {}})
+async def _development_mailbox(system: SystemDep) -> None:
+    """Checked before the caller is: outside `splits dev` the mailbox does not exist, for anyone."""
+    if not system.settings.development or not email_to_mailbox(system.settings):
+        raise NotFound("there is no mailbox: it exists only under `splits dev`, while emails are not sent")
+
+
+DevelopmentMailbox = Annotated[None, Depends(_development_mailbox)]
+
+
+@router.get("/dev/mailbox", response_model=MailPage, responses={401: {}, 403: {}, 404: {}})
 async def mailbox(
-    system: SystemDep, _: FreshNotifications, db: Db, to: str | None = None,
+    _mailbox: DevelopmentMailbox, _admin: PlatformAdmin, _: FreshNotifications, db: Db, to: str | None = None,
     page: Annotated[int, Query(ge=1)] = 1, limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> MailPage:
-    """Development only: the emails 'sent' without a Resend key."""
-    settings = system.settings
-    if settings.environment == "production" or settings.resend_api_key is not None:
-        raise NotFound("there is no mailbox: emails go to Resend")
+    """Under `splits dev`, for platform admins: the emails 'sent' without a Resend key (every person's mail)."""
     rows, total = await queries.list_mailbox(db, to=to, page=page, limit=limit)
     return MailPage(data=[MailOut(**r) for r in rows], pagination=_pagination(total, page, limit))

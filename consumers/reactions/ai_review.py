@@ -8,7 +8,7 @@ call happen once per review however often the triggering event arrives:
    review (it will finish it: return) or the review is over (send its outcome to the application again, an
    idempotent command, and return);
 3. the inputs are gathered and the review runs: OpenAI with a structured output when `OPENAI_API_KEY` is set,
-   otherwise the transparent local scorer (model `local/keyword-overlap`);
+   otherwise, or with `SPLITS_AI=local`, the transparent local scorer (model `local/keyword-overlap`);
 4. the outcome is recorded on the ai stream, then sent to the application.
 Anything that goes wrong after the Start gives the lease back (`InterruptAIReview`) and raises, so the
 runtime's retry of this same event starts the next attempt and calls the model again at once. A process
@@ -50,6 +50,7 @@ from commands.ats.application_events import ApplicationCreated, ApplicationStage
 from consumers.reactor import Reaction, Reactor
 from eventstore import EventStore, Metadata, handle, load, stream_id_for
 from infra.settings import Settings
+from infra.startup import ai_local
 from projections.documents.queries import cover_letter_text_for, resume_text_for
 
 log = structlog.get_logger(__name__)
@@ -265,7 +266,7 @@ async def _run(reaction: Reaction, meta: Metadata, application: applications.App
                                  stream_id_for(candidates.candidate, application.candidate_id))
     inputs = await gather_inputs(store, application, cover_letter, job, candidate)
     settings = reaction.context.settings if reaction.context is not None else None
-    if settings is not None and settings.openai_api_key is not None and settings.openai_api_key.get_secret_value():
+    if settings is not None and not ai_local(settings) and settings.openai_api_key is not None:
         outcome = await openai_review(settings, inputs)
     else:
         outcome = local_review(inputs)

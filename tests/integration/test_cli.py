@@ -13,7 +13,7 @@ SPLITS = str(Path(sys.executable).parent / "splits")
 
 
 def splits(*args: str, url: str) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"DATABASE_URL": url, "LOG_LEVEL": "warning", "COLUMNS": "200"}
+    env = os.environ | {"DATABASE_URL": url, "LOG_LEVEL": "warning", "COLUMNS": "200", "ENVIRONMENT": "test"}
     env.pop("RABBITMQ_URL", None)
     return subprocess.run([SPLITS, *args], env=env, capture_output=True, text=True, timeout=120)
 
@@ -57,7 +57,7 @@ async def test_scheduler_command_expires_what_is_due_and_stops_cleanly_on_sigter
         invitation_id=invitation_id, email="old@example.com", organization_id=uuid4(), role="company_admin",
         by="admin", at=long_ago))
     await project(fresh_store)
-    env = os.environ | {"DATABASE_URL": fresh_store.pool.conninfo, "LOG_LEVEL": "warning"}
+    env = os.environ | {"DATABASE_URL": fresh_store.pool.conninfo, "LOG_LEVEL": "warning", "ENVIRONMENT": "test"}
     proc = subprocess.Popen([SPLITS, "scheduler", "--every", "0.2"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     try:

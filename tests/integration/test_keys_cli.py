@@ -22,7 +22,7 @@ SPLITS = str(Path(sys.executable).parent / "splits")
 
 
 def keys(*args: str, url: str, data_key: str | None = None, **extra: str) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"DATABASE_URL": url, "LOG_LEVEL": "error", "COLUMNS": "200"} | extra
+    env = os.environ | {"DATABASE_URL": url, "LOG_LEVEL": "error", "COLUMNS": "200", "ENVIRONMENT": "test"} | extra
     for name in ("RABBITMQ_URL", "SPLITS_DATA_KEY", "SPLITS_DATA_KEY_FILE"):
         env.pop(name, None)
     if data_key is not None:

@@ -287,13 +287,17 @@ async def test_without_a_resend_key_emails_land_in_the_dev_mailbox(world: World)
     await notifications_reactor.handler(Reaction(w.store.registry.decode(moved), moved, "notifier", w.store, context))
     await w.projected()
     assert w.resend.sent == []
+    admin = f"user_admin_{w.run}"  # the mailbox holds everyone's mail: platform admins only
+    await seed_user(w.store, admin, roles=[("platform_admin", None)])
+    await w.projected()
     async with serving(w.store, local) as (client, _):
-        mailbox = await client.get("/dev/mailbox", params={"to": f"cami_{w.run}@example.com"})
+        mailbox = await client.get("/dev/mailbox", params={"to": f"cami_{w.run}@example.com"},
+                                   headers=dev_auth(admin))
         assert mailbox.status_code == 200, mailbox.text
         mails = mailbox.json()["data"]
         assert [m["subject"] for m in mails] == ["Cami Candidate · Staff Engineer: not selected"]
         assert "not a fit" in mails[0]["text"] and "<p>" in mails[0]["html"]
-        everyone = (await client.get("/dev/mailbox")).json()["pagination"]["total"]
+        everyone = (await client.get("/dev/mailbox", headers=dev_auth(admin))).json()["pagination"]["total"]
         assert everyone == 3
 
 

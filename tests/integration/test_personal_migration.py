@@ -248,7 +248,7 @@ async def test_the_cli_seals_writes_the_record_and_verifies_it(fresh_store: Even
     store, run = fresh_store, uuid4().hex[:6]
     h = await history(store, run)
     env = {**os.environ, "DATABASE_URL": store.pool.conninfo, "AUDIT_SIGNING_KEY": encode_key(KEY),
-           "SPLITS_DATA_DIR": str(tmp_path), "LOG_LEVEL": "error"}
+           "SPLITS_DATA_DIR": str(tmp_path), "LOG_LEVEL": "error", "ENVIRONMENT": "test"}
     env.pop("RABBITMQ_URL", None)
 
     def splits(*args: str) -> subprocess.CompletedProcess[str]:

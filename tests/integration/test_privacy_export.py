@@ -313,7 +313,7 @@ async def test_exports_are_limited_per_caller_each_hour(world: World) -> None:
 async def test_the_cli_writes_the_export_of_a_candidate_and_records_it(world: World, tmp_path: Path) -> None:
     out = tmp_path / "cami.zip"
     env = os.environ | {"DATABASE_URL": world.store.pool.conninfo, "LOG_LEVEL": "warning",
-                        "DOCUMENTS_DIR": str(tmp_path / "documents")}
+                        "DOCUMENTS_DIR": str(tmp_path / "documents"), "ENVIRONMENT": "test"}
     done = subprocess.run([str(Path(sys.executable).parent / "splits"), "privacy", "export", "--candidate",
                            str(world.candidate["cami"]), "--out", str(out)], env=env, capture_output=True, text=True,
                           timeout=120)

@@ -107,7 +107,7 @@ async def test_consumers_process_killed_and_restarted_keeps_every_row_once(fresh
     relay = Relay(store.pool, broker, topology, store.registry)
     env = os.environ | {
         "DATABASE_URL": store.pool.conninfo, "RABBITMQ_URL": RABBITMQ_URL, "RABBITMQ_PREFIX": topology.prefix,
-        "LOG_LEVEL": "warning",
+        "LOG_LEVEL": "warning", "ENVIRONMENT": "test",
     }
     splits = str(Path(sys.executable).parent / "splits")
     ids = await create_jobs(store, 300)

@@ -15,7 +15,7 @@ SPLITS = str(Path(sys.executable).parent / "splits")
 
 
 def splits(*args: str, url: str, **extra: str) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"DATABASE_URL": url, "LOG_LEVEL": "error", "COLUMNS": "200"} | extra
+    env = os.environ | {"DATABASE_URL": url, "LOG_LEVEL": "error", "COLUMNS": "200", "ENVIRONMENT": "test"} | extra
     for name in ("RABBITMQ_URL", "SPLITS_DATA_KEY", "SPLITS_DATA_KEY_FILE", "REDIS_URL"):
         env.pop(name, None)
     return subprocess.run([SPLITS, *args], env=env, capture_output=True, text=True, timeout=120)
