@@ -22,7 +22,7 @@ from api.consistency import read_after
 from api.deps import CommandMetadata, CurrentUser, Db, ExpectedVersion, MaybeUser, Store
 from api.responses import CommandResponse
 from commands.ats import job as jobs
-from commands.core import NotFound
+from commands.core import Forbidden, NotFound
 from eventstore import EventStore, Metadata, Position, handle, load, stream_id_for
 from projections.ats.job_detail_queries import get_job_details
 from projections.ats.queries import get_job
@@ -38,12 +38,17 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _changeable(store: EventStore, user: Access, job_id: UUID) -> None:
+async def _changeable(store: EventStore, user: Access, job_id: UUID) -> jobs.Job:
     """404 if the caller cannot see the job, 403 if they see it but may not change it."""
     state, _, _ = await load(store, jobs.job, stream_id_for(jobs.job, job_id))
     if not state.exists or not may_see(user, state):
         raise NotFound(f"job {job_id} not found", job_id=str(job_id))
     check_may_change(user, state)
+    return state
+
+
+class JobOwnerChosenByCompany(Forbidden):
+    code = "job_owner_chosen_by_company"
 
 
 async def _run(store: EventStore, job_id: UUID, command: jobs.JobCommand, meta: Metadata,
@@ -87,8 +92,14 @@ async def change_owner(
     job_id: UUID, body: JobOwnerBody, user: CurrentUser, store: Store, meta: CommandMetadata,
     if_match: ExpectedVersion,
 ) -> CommandResponse:
-    """Name the recruiter credited as job owner on placements from now on (null: none). Firm jobs have none."""
-    await _changeable(store, user, job_id)
+    """Name the recruiter credited as job owner on placements from now on (null: none). Firm jobs have none.
+
+    The owner earns a share of every placement's fee, so it is the company's choice (its admins', or a
+    platform admin's): a recruiter allowed to edit the job does not name the owner, themself or anyone."""
+    job = await _changeable(store, user, job_id)
+    if not (user.is_platform_admin or user.is_company_admin_of(job.company_id)):
+        raise JobOwnerChosenByCompany("only the company's admins or a platform admin name the job owner",
+                                      job_id=str(job_id))
     command = jobs.ChangeJobOwner(job_id=job_id, job_owner_recruiter_id=body.job_owner_recruiter_id,
                                   reason=body.reason, by=meta.actor, at=_now())
     return await _run(store, job_id, command, meta, if_match)
