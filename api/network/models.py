@@ -152,7 +152,8 @@ class OptionalReasonBody(Body):
 class CandidateInvitationResponse(CommandResponse):
     invitation_id: UUID
     invitation_token: str | None = Field(
-        description="Only outside production, where no email carries it: the candidate's consent link token")
+        description="Only under `splits dev`, where no email leaves the machine: the candidate's consent link token "
+                    "(elsewhere it reaches the candidate by email only)")
 
 
 class RecruiterCandidateOut(BaseModel):
