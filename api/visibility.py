@@ -36,6 +36,8 @@ class ReadModel:
     name: str
     fields: Mapping[str, frozenset[str]]
     refine: Refinement = field(default=_none)
+    # Fields holding lists of another model's rows, projected for the same viewer.
+    nested: Mapping[str, ReadModel] = field(default_factory=dict)
 
     def sees(self, viewer: str) -> frozenset[str]:
         """Unknown viewers see nothing: a viewer not declared is a bug that must not leak."""
@@ -43,7 +45,13 @@ class ReadModel:
 
     def project(self, viewer: str, row: Mapping[str, Any]) -> dict[str, Any]:
         shown = self.sees(viewer) - self.refine(viewer, row)
-        return {k: v for k, v in row.items() if k in shown}
+        out: dict[str, Any] = {}
+        for key, value in row.items():
+            if key not in shown:
+                continue
+            inner = self.nested.get(key)
+            out[key] = value if inner is None else [inner.project(viewer, item) for item in value]
+        return out
 
     @property
     def everyone_sees(self) -> frozenset[str]:
@@ -104,16 +112,25 @@ _APPLICATION_ALL = frozenset({
     "created_by", "created_at", "updated_at", "stage_history",
 })
 _APPLICATION_PARTY = _APPLICATION_ALL - {"created_by"}
+# Who moved an application is told by role; the mover's user id only to platform admins.
+_STAGE_MOVE = frozenset({"event_type", "from_stage", "to_stage", "by_role", "reason", "at"})
 # The company side does not read what the candidate's recruiter wrote to the candidate to propose the job.
 _APPLICATION_COMPANY = _APPLICATION_PARTY - {"pitch", "proposal_notes"}
 
+STAGE_MOVE = ReadModel("stage_move", {
+    "candidate": _STAGE_MOVE,
+    "candidate_recruiter": _STAGE_MOVE,
+    "company_recruiter": _STAGE_MOVE,
+    "company": _STAGE_MOVE,
+    "platform_admin": _STAGE_MOVE | {"by"},
+})
 APPLICATION = ReadModel("application", {
     "candidate": _APPLICATION_PARTY,
     "candidate_recruiter": _APPLICATION_PARTY,
     "company_recruiter": _APPLICATION_COMPANY,
     "company": _APPLICATION_COMPANY,
     "platform_admin": _APPLICATION_ALL,
-})
+}, nested={"stage_history": STAGE_MOVE})
 
 
 def viewer_of_application(access: Access, row: Mapping[str, Any]) -> str:

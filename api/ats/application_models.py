@@ -61,10 +61,12 @@ class HireBody(_Body):
 
 
 class StageMove(BaseModel):
+    """One move of an application; `by` (the mover's user id) only for platform admins (api/visibility.py)."""
+
     event_type: str
     from_stage: ApplicationStage
     to_stage: ApplicationStage
-    by: str
+    by: str | None = None
     by_role: ActorRole
     reason: str | None
     at: datetime

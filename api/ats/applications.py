@@ -28,7 +28,6 @@ from api.ats.application_models import (
     PrescreenBody,
     ProposeApplicationBody,
     ReasonBody,
-    StageMove,
 )
 from api.ats.application_policy import (
     Parties,
@@ -300,7 +299,7 @@ async def get_one(application_id: UUID, token: FreshAts, user: CurrentUser, db: 
     row = await get_application(db, application_id, application_visibility(user))
     if row is None:
         raise NotFound(f"application {application_id} not found", application_id=str(application_id))
-    history = [StageMove(**h) for h in await stage_history(db, application_id)]
+    history = await stage_history(db, application_id)
     return ApplicationEnvelope(data=ApplicationDetail.model_validate(_shown(user, {**row, "stage_history": history})))
 
 

@@ -27,6 +27,7 @@ from api.visibility import (
     RECRUITER,
     RECRUITER_CANDIDATE,
     RECRUITER_COMPANY,
+    STAGE_MOVE,
 )
 from commands.network.recruiter_candidate import recruiter_candidate_id_for
 from tests.integration.test_applications_api import World, world_fixture  # noqa: F401  (the `world` fixture)
@@ -150,7 +151,7 @@ async def test_every_get_route_answers_each_role_only_its_declared_fields(world:
             if answer.status_code != 200 or "json" not in answer.headers.get("content-type", ""):
                 continue
             items = _items(answer.json())
-            model_name = ROUTE_MODELS.get(route.path)
+            model_name, viewer = ROUTE_MODELS.get(route.path), None
             if model_name is not None:
                 viewer = VIEWERS[model_name].get(role)
                 if items and viewer is None:
@@ -166,8 +167,12 @@ async def test_every_get_route_answers_each_role_only_its_declared_fields(world:
                         leaks.append(f"GET {route.path}: no declaration of the fields it answers")
                     continue
                 allowed = declared
+            nested = READ_MODELS[model_name].nested if model_name and viewer else {}
             for item in items:
                 extra = set(item) - allowed
+                for key, inner in nested.items():  # rows of another model inside this one (stage history)
+                    for row in item.get(key) or ():
+                        extra |= {f"{key}.{name}" for name in set(row) - inner.sees(viewer)}
                 if extra:
                     leaks.append(f"{role} GET {route.path}: {sorted(extra)}")
     assert not leaks, "\n".join(leaks)
@@ -221,7 +226,7 @@ async def test_the_placed_candidate_does_not_see_the_fee_or_who_earns_it(world: 
 def test_the_declarations_cover_the_response_models() -> None:
     """Every field a read model's response can carry is declared for some viewer, and every field some viewer
     is denied is optional in the OpenAPI schema (so a client knows it may be absent)."""
-    from api.ats.application_models import ApplicationDetail, PlacementOut
+    from api.ats.application_models import ApplicationDetail, PlacementOut, StageMove
     from api.ats.models import CandidateOut, JobOut
     from api.network.models import RecruiterCandidateOut, RecruiterCompanyOut, RecruiterOut, RecruiterPublic
 
@@ -229,7 +234,8 @@ def test_the_declarations_cover_the_response_models() -> None:
     assert RECRUITER.sees("public") == frozenset(RecruiterPublic.model_fields)
     assert RECRUITER.sees("self") == RECRUITER.sees("platform_admin") == frozenset(RecruiterOut.model_fields)
     for model, schema in ((JOB, JobOut), (APPLICATION, ApplicationDetail), (PLACEMENT, PlacementOut),
-                          (CANDIDATE, CandidateOut), (RECRUITER_CANDIDATE, RecruiterCandidateOut),
+                          (CANDIDATE, CandidateOut), (STAGE_MOVE, StageMove),
+                          (RECRUITER_CANDIDATE, RecruiterCandidateOut),
                           (RECRUITER_COMPANY, RecruiterCompanyOut)):
         declared = frozenset.union(*model.fields.values())
         assert declared == frozenset(schema.model_fields), (model.name, declared ^ frozenset(schema.model_fields))
