@@ -88,8 +88,10 @@ async def register_identity(settings: Settings, token: VerifiedToken, given: dic
                                      "from Clerk")
         if identity.email is None:
             raise EmailNotVerified("your Clerk account has no email address")
-        return {"email": identity.email, "email_verified": identity.email_verified,
-                "name": given.get("name", identity.name), "image_url": given.get("image_url", identity.image_url)}
+        # Clerk's name and picture fill in what the body leaves out; an absent one clears nothing.
+        shown = {k: v for k, v in (("name", identity.name), ("image_url", identity.image_url)) if v is not None}
+        return shown | {k: given[k] for k in ("name", "image_url") if k in given} | {
+            "email": identity.email, "email_verified": identity.email_verified}
     if given.get("email") is None:
         raise EmailNotWritable("a development sign-in registers with the email given in the body", field="email")
     return {"email_verified": True}
