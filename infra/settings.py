@@ -96,6 +96,8 @@ class Settings(BaseSettings):
     privacy_export_max_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
     # Exports a caller may take an hour (beside the gateway's per-minute limit; needs REDIS_URL like every limit).
     privacy_export_per_hour: int = Field(default=10, ge=1)
+    # Audit bundles one caller may export an hour (each is heavy), beyond the gateway's per-minute limit.
+    audit_export_per_hour: int = Field(default=30, ge=1)
     # Retention (commands/privacy/retention.py), enforced by the scheduler; 0 turns a rule off (kept for good).
     # The periods are the operator's to set from their legal basis; these defaults are a starting point.
     retention_applications_months: int = Field(default=12, ge=0, le=1200)

@@ -8,13 +8,33 @@ A bundle is a zip of four files:
   themselves stay in `events.jsonl` as stored, personal fields sealed, so every chain verifies — also after a
   person's data is erased;
 - `manifest.json`: the placement, the export (who, when, at which feed position), each stream's count and
-  hash-chain tip, the SHA-256 of the three other files, the Ed25519 public key, and the signature over all
-  of that (canonical JSON of the manifest without its `signature`).
+  hash-chain tip, which events are redacted and for whom, the SHA-256 of the three other files, the Ed25519
+  public key, and the signature over all of that (canonical JSON of the manifest without its `signature`).
 
-Verification recomputes every chain from the events themselves and compares the tips with the signed
-manifest, checks that each stream's versions run complete from 1, that the events are in feed order, that
-the file digests match and that nothing else is in the zip, and checks the signature. It reports every
-problem it finds, each with a message saying what is wrong and where, and is intact only when there is none.
+Redaction. A platform admin's bundle is whole. Anyone else's holds only what the API shows them
+(`scope.py`); every other event stays in `events.jsonl` as a *redacted line*: its place (position, stream,
+version, recorded-at), its id and type, its hash, `"redacted": true` and its `content_digest` — but no `data`
+and no `metadata`; a stream withheld whole is named by its type and a digest of its id
+(`<type>-withheld-<hex>`), since an id such as a Stripe event's says more than that the stream exists. An
+event shown in part (`scope.py`) is a redacted line with a `view` of its data, some fields masked: the view is
+signed with the bundle but not proven by the chain, which commits to the whole content. This proves the chain without the hidden content because an event's hash is
+`sha256(previous hash ‖ version ‖ recorded-at ‖ content digest)`, and the content digest is the SHA-256 of the
+canonical `[event_id, stream_id, stream_type, type, schema_version, data, metadata]`
+(`eventstore/hashing.py`: `content_digest`, `chain`). The verifier recomputes the digest from the content of
+every shown event, takes it as given for a redacted one, and recomputes every link from there: a redacted
+event cannot be removed, moved or replaced without breaking its stream's chain up to the signed tip, and a
+shown event cannot be changed. What a redacted line says beside its digest (its id and type) is covered by the
+signature, not by the chain. The manifest's `redacted` names the exporter's role (`for`) and each redacted
+event as `<stream id>@<version>`; the lines must match it exactly. The timeline and the report are told from
+the shown events only.
+
+Verification recomputes every chain and compares the tips with the signed manifest, checks that each
+stream's versions run complete from 1, that the events are in feed order, that the file digests match and that
+nothing else is in the zip, and checks the signature. It fails closed and cheaply on a hostile file: the zip's
+index (names, count, sizes, compression ratios, encryption) is checked before any entry is inflated, each
+entry is read against its own cap and no further than its declared size, and every field of the manifest and
+of each event line is checked for its type before it is used — any of it wrong is a problem with a reason,
+never an exception. It reports every problem it finds, and the bundle is intact only when there is none.
 A verifier should compare the manifest's public key with the one published at `GET /v1/audit/public-key`:
 a bundle re-signed with another key verifies against itself, not against the platform's.
 """
@@ -26,10 +46,11 @@ import hashlib
 import io
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 from uuid import UUID
 
 import orjson
@@ -38,12 +59,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from eventstore import Position, RecordedEvent, canonical_json, stream_type_of, verify_chain
+from eventstore.hashing import chain, recorded_digest
+from projections.audit.intake import HEX64, Refused, index_problems, manifest_problems, open_zip, read_entry
 from projections.audit.parties import Party
 from projections.audit.report import money_table, report_html, timeline, timeline_csv
+from projections.audit.scope import view
 
-FORMAT = "splits-audit-bundle/1"
+FORMAT_V1 = "splits-audit-bundle/1"  # before redaction: still verified
+FORMAT = "splits-audit-bundle/2"
+FORMATS = (FORMAT_V1, FORMAT)
 EVENTS, TIMELINE, REPORT, MANIFEST = "events.jsonl", "timeline.csv", "report.html", "manifest.json"
 CONTENT_FILES = (EVENTS, TIMELINE, REPORT)
+_PLACE = ("position", "stream_id", "stream_type", "version", "event_id", "type", "schema_version", "recorded_at")
 
 
 def public_key_hex(key: Ed25519PublicKey) -> str:
@@ -65,12 +92,45 @@ def event_line(e: RecordedEvent) -> dict[str, Any]:
     }
 
 
+def redacted_line(e: RecordedEvent, stream_id: str | None = None) -> dict[str, Any]:
+    """A withheld event: its place in the feed and its chain, its content digest instead of its content.
+    `stream_id`: the alias of a stream withheld whole (`withheld_stream_id`)."""
+    return {"position": str(e.position), "stream_id": stream_id or e.stream_id, "stream_type": e.stream_type,
+            "version": e.version, "event_id": str(e.event_id), "type": e.type, "schema_version": e.schema_version,
+            "recorded_at": e.recorded_at.isoformat(), "redacted": True,
+            "content_digest": recorded_digest(e).hex(), "hash": e.hash.hex()}
+
+
+def withheld_stream_id(stream_id: str) -> str:
+    """What a stream withheld whole is called in a bundle: its type and a digest of its id, for its id may say
+    more than that it exists (a Stripe event id, another person's notification)."""
+    kind = stream_id.partition("-")[0]
+    return f"{kind}-withheld-{hashlib.sha256(stream_id.encode()).hexdigest()[:32]}"
+
+
+def _lines(events: list[RecordedEvent], withheld: Collection[UUID],
+           masked: Mapping[UUID, Sequence[str]]) -> list[dict[str, Any]]:
+    shown_streams = {e.stream_id for e in events if e.event_id not in withheld}
+    lines = []
+    for e in events:
+        if e.event_id in masked:
+            lines.append({**redacted_line(e), "view": view(e.data, masked[e.event_id])})
+        elif e.event_id in withheld:
+            lines.append(redacted_line(e, None if e.stream_id in shown_streams else withheld_stream_id(e.stream_id)))
+        else:
+            lines.append(event_line(e))
+    return lines
+
+
 def _recorded(line: dict[str, Any]) -> RecordedEvent:
+    recorded_at = datetime.fromisoformat(line["recorded_at"])
+    if recorded_at.tzinfo is None:
+        raise ValueError(f"recorded_at {line['recorded_at']!r} has no time zone")
     return RecordedEvent(
         position=Position.parse(line["position"]), event_id=UUID(line["event_id"]), stream_id=line["stream_id"],
         stream_type=line["stream_type"], version=int(line["version"]), type=line["type"],
-        schema_version=int(line["schema_version"]), data=line["data"], metadata=line["metadata"],
-        recorded_at=datetime.fromisoformat(line["recorded_at"]), hash=bytes.fromhex(line["hash"]),
+        schema_version=int(line["schema_version"]), data=line.get("data") or {}, metadata=line.get("metadata") or {},
+        recorded_at=recorded_at, hash=bytes.fromhex(line["hash"]),
     )
 
 
@@ -86,15 +146,23 @@ def _streams(lines: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 def build_bundle(events: list[RecordedEvent], export: dict[str, Any], key: Ed25519PrivateKey, *,
                  open_data: Callable[[RecordedEvent], dict[str, Any]] | None = None,
-                 parties: Mapping[str, Party] | None = None) -> bytes:
-    """The zip of the trail `events` (feed order), described by `export` (placement, exporter, time, position).
+                 parties: Mapping[str, Party] | None = None, withheld: Collection[UUID] = (),
+                 masked: Mapping[UUID, Sequence[str]] | None = None) -> bytes:
+    """The zip of the trail `events` (feed order), described by `export` (placement, exporter and their role,
+    time, position).
 
     `open_data` gives an event's data with its personal fields opened, for the files a person reads (the events
-    as stored otherwise); `parties` names the people in them."""
-    lines = [event_line(e) for e in events]
-    export = {**export, "event_count": len(lines), "stream_count": len({line["stream_id"] for line in lines})}
-    readable = lines if open_data is None else [{**line, "data": open_data(e)} for line, e in zip(lines, events,
-                                                                                                   strict=True)]
+    as stored otherwise); `parties` names the people in them. The events of `withheld` are redacted lines, left
+    out of the timeline and the report; those of `masked` are redacted lines with a view of their data, the
+    fields named masked, and told in the timeline and the report from that view."""
+    masked = masked or {}
+    lines = _lines(events, withheld, masked)
+    redacted = [f"{line['stream_id']}@{line['version']}" for line in lines if line.get("redacted")]
+    export = {**export, "event_count": len(lines), "stream_count": len({line["stream_id"] for line in lines}),
+              "redacted": {"for": str(export.get("exporter_role")), "events": redacted}}
+    readable = [{**line, "data": view(e.data if open_data is None else open_data(e), masked.get(e.event_id, ()))}
+                for line, e in zip(lines, events, strict=True)
+                if not line.get("redacted") or e.event_id in masked]
     rows = timeline(readable, parties)  # for both the CSV and the report
     contents = {
         EVENTS: b"".join(canonical_json(line) + b"\n" for line in lines),
@@ -128,6 +196,7 @@ class Verdict:
     event_count: int = 0
     stream_count: int = 0
     public_key: str | None = None
+    redacted: int = 0
 
     @property
     def intact(self) -> bool:
@@ -135,98 +204,199 @@ class Verdict:
 
     def line(self) -> str:
         if self.intact:
-            return (f"INTACT: placement {self.placement_id}, {self.event_count} events in {self.stream_count} streams,"
-                    f" signed by {self.public_key}")
+            withheld = f" ({self.redacted} redacted)" if self.redacted else ""
+            return (f"INTACT: placement {self.placement_id}, {self.event_count} events{withheld} in"
+                    f" {self.stream_count} streams, signed by {self.public_key}")
         return f"TAMPERED: {len(self.problems)} problem(s) in the bundle of placement {self.placement_id}"
 
 
-def verify_bundle(data: bytes, trusted_public_key: str | None = None) -> Verdict:
-    """Every check, every problem found. `trusted_public_key` (hex) is the platform's published key."""
+def verify_bundle(data: bytes | Path | IO[bytes], trusted_public_key: str | None = None) -> Verdict:
+    """Every check, every problem found. `data` is the zip's bytes, or its file (read entry by entry, never
+    whole); `trusted_public_key` (hex) is the platform's published key. Never raises on what the bundle holds."""
     verdict = Verdict()
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        verdict.problems.append(f"not a zip file: {exc}")
-        return verdict
-    with zf:
-        names = zf.namelist()
-        files = {name: zf.read(name) for name in names}
-    for name in sorted(set(names) - {*CONTENT_FILES, MANIFEST}):
-        verdict.problems.append(f"unexpected file in the bundle: {name}")
-    if len(names) != len(set(names)):
-        verdict.problems.append("a file appears twice in the bundle")
-    for name in (*CONTENT_FILES, MANIFEST):
-        if name not in files:
-            verdict.problems.append(f"missing file: {name}")
-    if MANIFEST not in files:
-        return verdict
-    try:
-        manifest = orjson.loads(files[MANIFEST])
-        assert isinstance(manifest, dict)
-    except (orjson.JSONDecodeError, AssertionError):
-        verdict.problems.append("manifest.json is not a JSON object")
-        return verdict
-    verdict.placement_id = manifest.get("placement_id")
-    verdict.public_key = manifest.get("public_key")
-    _check_signature(manifest, trusted_public_key, verdict)
-    for name in CONTENT_FILES:
-        expected = (manifest.get("files") or {}).get(name)
-        if name in files and expected != _sha256(files[name]):
-            verdict.problems.append(f"{name} was changed: its SHA-256 differs from the one in the signed manifest")
-    if EVENTS in files:
-        _check_events(files[EVENTS], manifest, verdict)
+        _verify(data, trusted_public_key, verdict)
+    except Exception as exc:  # noqa: BLE001 - a hostile file must end in a verdict, whatever it trips
+        verdict.problems.append(f"the bundle could not be checked: {type(exc).__name__}: {str(exc)[:200]}")
     return verdict
 
 
+def _verify(data: bytes | Path | IO[bytes], trusted: str | None, verdict: Verdict) -> None:
+    try:
+        zf = open_zip(data)
+    except Refused as exc:
+        verdict.problems.append(str(exc))
+        return
+    with zf:
+        index = index_problems(zf, (*CONTENT_FILES, MANIFEST))
+        if index:  # nothing is inflated from a zip whose index is wrong
+            verdict.problems += index
+            return
+        files: dict[str, bytes] = {}
+        for name in (MANIFEST, *CONTENT_FILES):
+            try:
+                files[name] = read_entry(zf, name)
+            except Refused as exc:
+                verdict.problems.append(str(exc))
+    if MANIFEST not in files:
+        return
+    try:
+        manifest = orjson.loads(files[MANIFEST])
+    except orjson.JSONDecodeError:
+        manifest = None
+    if not isinstance(manifest, dict):
+        verdict.problems.append("manifest.json is not a JSON object")
+        return
+    bad = manifest_problems(manifest, FORMATS, CONTENT_FILES)
+    verdict.problems += [f"manifest.json: {name} {why}" for name, why in bad.items()]
+    verdict.placement_id = manifest["placement_id"] if "placement_id" not in bad else None
+    verdict.public_key = manifest["public_key"] if "public_key" not in bad else None
+    if not {"public_key", "signature"} & set(bad):
+        _check_signature(manifest, trusted, verdict)
+    elif trusted is not None and manifest.get("public_key") != trusted:
+        verdict.problems.append(f"signed with key {_short(manifest.get('public_key'))}, not the platform's key"
+                                f" {trusted}")
+    if "files" not in bad:
+        for name in CONTENT_FILES:
+            if name in files and manifest["files"][name] != _sha256(files[name]):
+                verdict.problems.append(f"{name} was changed: its SHA-256 differs from the one in the signed"
+                                        " manifest")
+    if EVENTS in files and not {"streams", "format", "redacted", "event_count"} & set(bad):
+        _check_events(files[EVENTS], manifest, verdict)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _check_signature(manifest: dict[str, Any], trusted: str | None, verdict: Verdict) -> None:
-    signature = manifest.get("signature") or {}
+    signature = manifest["signature"]
     unsigned = {k: v for k, v in manifest.items() if k != "signature"}
     try:
-        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(manifest.get("public_key") or ""))
-        key.verify(base64.b64decode(signature.get("value") or "", validate=True), canonical_json(unsigned))
+        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(manifest["public_key"]))
+        key.verify(base64.b64decode(signature["value"], validate=True), canonical_json(unsigned))
     except (ValueError, InvalidSignature, TypeError):
         verdict.problems.append("the signature does not verify: the manifest was edited or the signature replaced")
-    if trusted is not None and manifest.get("public_key") != trusted:
-        verdict.problems.append(f"signed with key {manifest.get('public_key')}, not the platform's key {trusted}")
+    if trusted is not None and manifest["public_key"] != trusted:
+        verdict.problems.append(f"signed with key {manifest['public_key']}, not the platform's key {trusted}")
+
+
+def _line_problem(line: Any) -> str | None:
+    """Why a parsed line of events.jsonl is not an event line, or None."""
+    if not isinstance(line, dict):
+        return "not a JSON object"
+    for key in ("position", "stream_id", "stream_type", "event_id", "type", "recorded_at", "hash"):
+        if not isinstance(line.get(key), str):
+            return f"{key} is {_short(line.get(key))}, not a text"
+    for key in ("version", "schema_version"):
+        if not isinstance(line.get(key), int) or isinstance(line.get(key), bool):
+            return f"{key} is {_short(line.get(key))}, not a whole number"
+    if not HEX64.match(line["hash"]):
+        return "hash is not 64 hex digits"
+    if line.get("redacted") is True:
+        if not isinstance(line.get("content_digest"), str) or not HEX64.match(line["content_digest"]):
+            return "a redacted event without a content digest of 64 hex digits"
+        if "data" in line or "metadata" in line:
+            return "a redacted event that holds data"
+        if "view" in line and not isinstance(line["view"], dict):
+            return "a redacted event's view is not a JSON object"
+    elif "redacted" in line:
+        return "redacted is neither true nor absent"
+    elif not isinstance(line.get("data"), dict) or not isinstance(line.get("metadata"), dict):
+        return "data and metadata are not JSON objects"
+    return None
 
 
 def _check_events(raw: bytes, manifest: dict[str, Any], verdict: Verdict) -> None:
-    try:
-        lines = [orjson.loads(text) for text in raw.splitlines() if text.strip()]
-        events = [_recorded(line) for line in lines]
-    except (orjson.JSONDecodeError, KeyError, ValueError, TypeError) as exc:
-        verdict.problems.append(f"events.jsonl cannot be read: {exc}")
-        return
+    lines: list[dict[str, Any]] = []
+    events: list[RecordedEvent] = []
+    for number, text in enumerate(raw.splitlines(), 1):
+        if not text.strip():
+            continue
+        try:
+            line = orjson.loads(text)
+            problem = _line_problem(line)
+            if problem is None:
+                events.append(_recorded(line))
+        except (orjson.JSONDecodeError, KeyError, ValueError, TypeError) as exc:
+            problem = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        if problem is not None:
+            verdict.problems.append(f"events.jsonl cannot be read: line {number}: {problem}")
+            return
+        lines.append(line)
     verdict.event_count, verdict.stream_count = len(events), len({e.stream_id for e in events})
-    by_stream: dict[str, list[RecordedEvent]] = defaultdict(list)
-    for previous, event in zip([None, *events], events, strict=False):
+    if manifest["event_count"] != len(events):
+        verdict.problems.append(f"events.jsonl holds {len(events)} events, the manifest says {manifest['event_count']}")
+    _check_redactions(lines, manifest, verdict)
+    by_stream: dict[str, list[tuple[RecordedEvent, dict[str, Any]]]] = defaultdict(list)
+    for previous, event, line in zip([None, *events], events, lines, strict=False):
         if previous is not None and event.position < previous.position:
             verdict.problems.append(f"events out of feed order: {event.stream_id} version {event.version} (at"
                                     f" {event.position}) comes after {previous.position}")
-        by_stream[event.stream_id].append(event)
-    expected_streams = manifest.get("streams") or {}
+        by_stream[event.stream_id].append((event, line))
+    expected_streams = manifest["streams"]
     for stream_id in sorted(set(expected_streams) - set(by_stream)):
         verdict.problems.append(f"stream {stream_id} is in the manifest but has no events in the bundle")
-    for stream_id, stream_events in sorted(by_stream.items()):
+    for stream_id, stream in sorted(by_stream.items()):
         recorded = expected_streams.get(stream_id)
         if recorded is None:
             verdict.problems.append(f"stream {stream_id} is not in the signed manifest")
             continue
-        if len(stream_events) != recorded.get("events"):
-            verdict.problems.append(f"stream {stream_id} has {len(stream_events)} events, the manifest says"
-                                    f" {recorded.get('events')}")
+        if len(stream) != recorded["events"]:
+            verdict.problems.append(f"stream {stream_id} has {len(stream)} events, the manifest says"
+                                    f" {recorded['events']}")
         try:
             stream_type = stream_type_of(stream_id)
         except ValueError:
             verdict.problems.append(f"{stream_id!r} is not a stream id")
             continue
-        for event in stream_events:
+        for event, _ in stream:
             if event.stream_type != stream_type:
                 verdict.problems.append(f"{stream_id} version {event.version}: this event was moved here from a"
                                         f" {event.stream_type} stream")
-        ordered = sorted(stream_events, key=lambda e: e.version)
-        for problem in verify_chain(ordered, expected_tip=bytes.fromhex(recorded.get("tip") or "")):
-            verdict.problems.append(_chain_message(problem.stream_id, problem.version, problem.reason))
+        ordered = sorted(stream, key=lambda pair: pair[0].version)
+        tip = bytes.fromhex(recorded["tip"])
+        if any(line.get("redacted") for _, line in ordered):
+            problems = _chain_with_redactions(ordered, tip)
+        else:
+            problems = [(p.stream_id, p.version, p.reason)
+                        for p in verify_chain([e for e, _ in ordered], expected_tip=tip)]
+        for problem in problems:
+            verdict.problems.append(_chain_message(*problem))
+
+
+def _check_redactions(lines: list[dict[str, Any]], manifest: dict[str, Any], verdict: Verdict) -> None:
+    shown = {f"{line['stream_id']}@{line['version']}" for line in lines if line.get("redacted")}
+    verdict.redacted = len(shown)
+    if manifest["format"] == FORMAT_V1:
+        if shown:
+            verdict.problems.append("redacted events in a bundle of a format without redaction")
+        return
+    listed = set(manifest["redacted"]["events"])
+    for event in sorted(shown - listed):
+        verdict.problems.append(f"{event} is redacted, but the signed manifest does not say so")
+    for event in sorted(listed - shown):
+        verdict.problems.append(f"{event} is redacted in the signed manifest, but not in events.jsonl")
+
+
+def _chain_with_redactions(stream: list[tuple[RecordedEvent, dict[str, Any]]], tip: bytes
+                           ) -> list[tuple[str, int, str]]:
+    """`verify_chain` for a stream with redacted events: a redacted event's digest is taken from its line,
+    every other event's is recomputed from its content; each link is recomputed from there."""
+    problems: list[tuple[str, int, str]] = []
+    previous, expected_version = b"", 1
+    stream_id = stream[0][0].stream_id
+    for event, line in stream:
+        if event.version != expected_version:
+            problems.append((stream_id, event.version, f"expected version {expected_version}, found {event.version}"))
+        digest = bytes.fromhex(line["content_digest"]) if line.get("redacted") else recorded_digest(event)
+        if chain(previous, event.version, event.recorded_at, digest) != event.hash:
+            problems.append((stream_id, event.version, "hash does not match content and predecessor"))
+        previous, expected_version = event.hash, event.version + 1
+    if previous != tip:
+        problems.append((stream_id, expected_version - 1, "stream tip differs from the recorded tip"))
+    return problems
 
 
 def _chain_message(stream_id: str, version: int, reason: str) -> str:

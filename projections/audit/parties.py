@@ -122,8 +122,10 @@ class _Cast:
             self.add("user", meta["actor"])
 
 
-async def trail_parties(store: EventStore, lines: Sequence[Mapping[str, Any]]) -> dict[str, Party]:
-    """Every party of the trail `lines` (with their data opened), by id."""
+async def trail_parties(store: EventStore, lines: Sequence[Mapping[str, Any]], *,
+                        emails: bool = True) -> dict[str, Party]:
+    """Every party of the trail `lines` (with their data opened), by id. A person without a name is named by
+    their email only when `emails` (a platform admin's bundle): no one else's bundle shows another's address."""
     cast = _Cast()
     for line in lines:
         cast.read(line)
@@ -154,7 +156,7 @@ async def trail_parties(store: EventStore, lines: Sequence[Mapping[str, Any]]) -
                     for role in cast.roles.get(ident, []):
                         cast.add("user", user_id, role)
                 person = await _user(store, user_id) if user_id else None
-                names[ident] = _user_name(person)
+                names[ident] = _user_name(person, emails)
                 subjects[ident] = [f"recruiter:{ident}", *([f"user:{user_id}"] if user_id else [])]
             case "firm":
                 state, _, _ = await load(store, firms, stream_id_for(firms, UUID(ident)))
@@ -162,7 +164,7 @@ async def trail_parties(store: EventStore, lines: Sequence[Mapping[str, Any]]) -
                 subjects[ident] = []
             case _:
                 person = await _user(store, ident)
-                names[ident] = _user_name(person)
+                names[ident] = _user_name(person, emails)
                 subjects[ident] = [f"user:{ident}"]
                 if person is not None and any(role == "platform_admin" for role, _ in person.roles):
                     platform_admins.add(ident)
@@ -192,12 +194,12 @@ async def _user(store: EventStore, user_id: str) -> Any:
     return state if state.exists else None
 
 
-def _user_name(person: Any) -> str:
+def _user_name(person: Any, emails: bool = True) -> str:
     if person is None:
         return ""
     if person.name == ERASED or person.email == ERASED:
         return ERASED
-    return person.name or person.email or ""
+    return person.name or (person.email if emails else "") or ""
 
 
 def parties_rows(parties: Mapping[str, Party]) -> list[Party]:

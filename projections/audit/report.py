@@ -259,6 +259,10 @@ def money_table(lines: Sequence[Line], placement_id: str | None = None) -> Money
     for line in lines:
         if not isinstance(line.get("type"), str) or line["type"] not in _money_events():
             continue
+        if "data" not in line:  # a redacted line: told from its view when it has one, else not the reader's
+            if not isinstance(line.get("view"), Mapping):
+                continue
+            line = {**line, "data": line["view"]}
         try:
             e = _decode(line)
         except (ValueError, LookupError, TypeError, AttributeError) as err:
@@ -678,6 +682,11 @@ table.timeline col.event { width: 19%; }
   <dt>Exporter</dt><dd class="free">{{ export.exporter }}</dd>
   <dt>Feed position</dt><dd class="id">{{ export.feed_position }}</dd>
   <dt>Events</dt><dd>{{ export.event_count }} in {{ export.stream_count }} stream(s)</dd>
+{% if export.redacted is defined and export.redacted.events %}
+  <dt>Redacted</dt><dd>{{ export.redacted.events | length }} event(s) not yours to read, for a
+    {{ export.redacted.for | replace("_", " ") }}: kept in events.jsonl by their content digest, so every
+    hash chain still verifies; left out of this report and the timeline</dd>
+{% endif %}
 </dl>
 {% if money.reconciles %}
 <p class="verdict ok" id="verdict">✓ The money trail reconciles to the cent: all {{ money.checks | length }}

@@ -1,5 +1,6 @@
 """Audit bundles: exported through the API and the CLI, verified by `splits audit verify`; every kind of
-tampering found with its own message; only the placement's parties export, and each export is recorded."""
+tampering found with its own message; only the placement's parties export (anyone else is answered as for an
+unknown placement), and each export is recorded."""
 
 from __future__ import annotations
 
@@ -148,8 +149,8 @@ async def test_the_placements_parties_export_and_each_export_is_recorded(audit: 
         verdict = verify_bundle(bundle, public_key_hex(KEY.public_key()))
         assert verdict.intact, (who, verdict.problems)
     assert await audit.exports_recorded() == 3
-    for who in ("olaf", "stranger"):  # another company's admin; a recruiter outside the split
-        await audit.export(who, 403)
+    for who in ("olaf", "stranger"):  # another company's admin; a recruiter outside the split: as if unknown
+        await audit.export(who, 404)
     answer = await audit.client.get(f"/v1/audit/placements/{audit.placement_id}/export")
     assert answer.status_code == 401
     assert await audit.exports_recorded() == 3  # refusals record nothing
@@ -261,7 +262,7 @@ async def test_every_kind_of_tampering_is_found_with_its_own_message(audit: Audi
 async def test_the_cli_exports_and_verifies_and_exits_nonzero_on_a_tampered_bundle(audit: Audit,
                                                                                     tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": audit.store.pool.conninfo, "AUDIT_SIGNING_KEY": encode_key(KEY),
-           "SPLITS_DATA_DIR": str(tmp_path), "LOG_LEVEL": "warning"}
+           "SPLITS_DATA_DIR": str(tmp_path), "LOG_LEVEL": "warning", "ENVIRONMENT": "test"}
     out = tmp_path / "bundle.zip"
     splits = [str(Path(sys.executable).parent / "splits")]
 
