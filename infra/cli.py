@@ -517,6 +517,13 @@ from infra.keys_cli import keys_app  # noqa: E402 - a sub-command group of its o
 app.add_typer(keys_app, name="keys")
 
 
+# --- platform admins, by an operator ---------------------------------------------------------------------------
+
+from infra.admin_cli import admin_app  # noqa: E402 - a sub-command group of its own module
+
+app.add_typer(admin_app, name="admin")
+
+
 # --- personal data -----------------------------------------------------------------------------------------
 
 privacy_app = typer.Typer(help="Personal data: access exports and erasure.", no_args_is_help=True)
