@@ -139,6 +139,30 @@ def viewer_of_application(access: Access, row: Mapping[str, Any]) -> str:
     return actor_role(access, Parties.from_row(dict(row))) or "company"
 
 
+# --- application notes -----------------------------------------------------------------------------------
+# Which notes a party reads is decided by their visibility (shared, candidate_only, company_only); of a note,
+# everyone reading it sees the author's side (`created_by_type`), its author and platform admins also the
+# author's user id.
+
+_NOTE_ALL = frozenset({
+    "id", "application_id", "created_by_user_id", "created_by_type", "note_type", "visibility", "message",
+    "in_response_to_id", "created_at", "updated_at", "edited_at",
+})
+NOTE = ReadModel("note", {
+    "reader": _NOTE_ALL - {"created_by_user_id"},
+    "author": _NOTE_ALL,
+    "platform_admin": _NOTE_ALL,
+})
+
+
+def viewer_of_note(access: Access, row: Mapping[str, Any]) -> str:
+    if access.is_platform_admin:
+        return "platform_admin"
+    if access.user_id is not None and row.get("created_by_user_id") == access.user_id:
+        return "author"
+    return "reader"
+
+
 # --- placements ------------------------------------------------------------------------------------------
 
 _ATTRIBUTION = frozenset({
@@ -255,7 +279,7 @@ RECRUITER_COMPANY = ReadModel("recruiter_company", {
 })
 
 READ_MODELS: dict[str, ReadModel] = {m.name: m for m in (
-    JOB, APPLICATION, PLACEMENT, CANDIDATE, RECRUITER, RECRUITER_CANDIDATE, RECRUITER_COMPANY)}
+    JOB, APPLICATION, NOTE, PLACEMENT, CANDIDATE, RECRUITER, RECRUITER_CANDIDATE, RECRUITER_COMPANY)}
 
 
 def shown(model: ReadModel, viewer_of: Callable[[Access, Mapping[str, Any]], str], access: Access,

@@ -138,9 +138,12 @@ class EditNoteBody(_Body):
 
 
 class NoteOut(BaseModel):
+    """A note as one reader sees it: the author's user id only for the author and platform admins
+    (api/visibility.py)."""
+
     id: UUID
     application_id: UUID
-    created_by_user_id: UUID
+    created_by_user_id: UUID | None = None
     created_by_type: NoteAuthorType
     note_type: NoteType
     visibility: NoteVisibility

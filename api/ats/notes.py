@@ -17,6 +17,7 @@ from api.ats.application_models import AddNoteBody, EditNoteBody, NoteList, Note
 from api.ats.application_policy import Parties, application_visibility, note_author_type, viewer_kind
 from api.ats.applications import visible_application
 from api.consistency import read_after
+from api.visibility import NOTE, viewer_of_note
 from api.deps import CommandMetadata, CurrentUser, Db, ExpectedVersion, Store
 from api.responses import CommandResponse
 from commands.ats import note as notes
@@ -72,7 +73,7 @@ async def add_note(application_id: UUID, body: AddNoteBody, store: Store, meta: 
     return CommandResponse.of(note_id, await handle(store, notes.application_note, note_id, command, meta))
 
 
-@router.get("", response_model=NoteList, responses={401: {}, 404: {}})
+@router.get("", response_model=NoteList, response_model_exclude_unset=True, responses={401: {}, 404: {}})
 async def list_all(application_id: UUID, token: FreshAts, user: CurrentUser, db: Db) -> NoteList:
     """The notes the caller's side reads on this application, oldest first."""
     row = await get_application(db, application_id, application_visibility(user))
@@ -80,7 +81,7 @@ async def list_all(application_id: UUID, token: FreshAts, user: CurrentUser, db:
         raise NotFound(f"application {application_id} not found", application_id=str(application_id))
     app = Parties.from_row(row)
     rows = await list_notes(db, application_id, notes.visible_note_visibilities(viewer_kind(user, app)))
-    return NoteList(data=[NoteOut(**r) for r in rows])
+    return NoteList(data=[NoteOut.model_validate(NOTE.project(viewer_of_note(user, r), r)) for r in rows])
 
 
 @router.patch("/{note_id}", responses={401: {}, 403: {}, 404: {}, 422: {}})

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any, get_origin
+from typing import Any, get_args, get_origin
 from uuid import uuid4
 
 from fastapi.routing import APIRoute
@@ -22,6 +22,7 @@ from api.visibility import (
     APPLICATION,
     CANDIDATE,
     JOB,
+    NOTE,
     PLACEMENT,
     READ_MODELS,
     RECRUITER,
@@ -29,6 +30,7 @@ from api.visibility import (
     RECRUITER_COMPANY,
     STAGE_MOVE,
 )
+from commands.identity.user import user_id_for
 from commands.network.recruiter_candidate import recruiter_candidate_id_for
 from tests.integration.test_applications_api import World, world_fixture  # noqa: F401  (the `world` fixture)
 from tests.integration.test_placements_api import _hired
@@ -43,6 +45,7 @@ ROLES = tuple(WHO)
 ROUTE_MODELS = {
     "/v1/jobs": "job", "/v1/jobs/{job_id}": "job",
     "/v1/placements": "placement", "/v1/placements/{placement_id}": "placement",
+    "/v1/applications/{application_id}/notes": "note",
     "/v1/applications": "application", "/v1/applications/{application_id}": "application",
     "/v1/candidates": "candidate", "/v1/candidates/{candidate_id}": "candidate", "/v1/candidates/me": "candidate",
     "/v1/recruiters": "recruiter", "/v1/recruiters/me": "recruiter", "/v1/recruiters/{recruiter_id}": "recruiter",
@@ -58,6 +61,9 @@ VIEWERS: dict[str, dict[str, str]] = {
                   "hiring_manager": "company", "platform_admin": "platform_admin"},
     "application": {"candidate": "candidate", "split_recruiter": "candidate_recruiter", "company_admin": "company",
                     "hiring_manager": "company", "platform_admin": "platform_admin"},
+    # The one note was written by the company's recruiter, none of these callers.
+    "note": {"candidate": "reader", "split_recruiter": "reader", "company_admin": "reader",
+             "hiring_manager": "reader", "platform_admin": "platform_admin"},
     # Every candidate of the world has an account of their own: only they control their record.
     "candidate": {"candidate": "controller", "recruiter": "recruiter", "split_recruiter": "recruiter",
                   "company_admin": "company", "hiring_manager": "company", "platform_admin": "platform_admin"},
@@ -68,14 +74,11 @@ VIEWERS: dict[str, dict[str, str]] = {
     "recruiter_company": {"company_admin": "company", "hiring_manager": "company", "platform_admin": "platform_admin"},
 }
 
-# Routes answering an untyped JSON object, each checked by its own tests; a new one must be declared above or
-# given a response model, so that this walk holds it to a list of fields.
-UNTYPED = {"/health", "/admin/status", "/v1/payout-schedules/stats", "/v1/users/me", "/v1/consent",
-           "/v1/organizations", "/v1/organizations/{organization_id}", "/v1/organizations/{organization_id}/members",
-           "/v1/organizations/{organization_id}/invitations", "/v1/invitations/{invitation_id}/preview",
-           "/v1/recruiter-candidates/invitations/{token}", "/v1/recruiter-companies/my-permissions", "/v1/firms",
-           "/v1/firms/{firm_id}", "/v1/firms/{firm_id}/members", "/v1/firms/{firm_id}/invitations",
-           "/v1/firm-invitations", "/v1/notification-preferences", "/ready"}
+# Routes whose `data` is not a read model's rows: health and status reports, a payout summary, maps keyed by
+# category or company. A new route of that kind must be named here; any other must declare its fields (a
+# model above, or a response model), so that this walk holds it to them.
+UNTYPED = {"/health", "/ready", "/admin/status", "/v1/payout-schedules/stats", "/v1/notification-preferences",
+           "/v1/recruiter-companies/my-permissions"}
 
 # Routes whose answer is not a JSON read model: documentation, metrics text, files and signed bundles.
 NOT_JSON = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/metrics", "/v1/users/me/export",
@@ -115,27 +118,38 @@ def _items(body: Any) -> list[Mapping[str, Any]]:
     return []
 
 
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models an annotation holds (through lists, unions, optionals)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [model for arg in get_args(annotation) for model in _models_in(arg)]
+
+
 def _declared_by_schema(route: Any) -> frozenset[str] | None:
-    """For a route answering one shape to everyone: the fields its response model declares for its items."""
+    """For a route answering one shape to everyone: the fields its response model declares for the items of
+    its `data` (None when it declares none, or when `data` is a map keyed by names rather than a model)."""
     model = getattr(route, "response_model", None)
-    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        if "data" not in model.model_fields:
+            return frozenset(model.model_fields)
+        data = model.model_fields["data"].annotation
+    elif get_origin(model) is dict:  # a return annotation such as dict[str, list[FirmOut]]
+        data = get_args(model)[1]
+    else:
         return None
-    data = model.model_fields.get("data")
-    if data is None:
-        return frozenset(model.model_fields)
-    inner = data.annotation
-    if get_origin(inner) is dict:
-        return None  # a map keyed by names (categories, tiers), not a read model's fields
-    for arg in getattr(inner, "__args__", ()) or (inner,):
-        for candidate in getattr(arg, "__args__", ()) or (arg,):
-            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-                return frozenset(candidate.model_fields)
-    return None
+    if get_origin(data) is dict:
+        return None  # a map keyed by names (categories, companies), not a read model's fields
+    models = _models_in(data)
+    return frozenset().union(*(m.model_fields for m in models)) if models else None
 
 
 async def _placed(world: World) -> dict[str, Any]:
+    """The hire, and a note the company's recruiter shares with every party of the application."""
     application_id, placement_id = await _hired(world)
-    return {"application_id": application_id, "placement_id": placement_id}
+    noted = await world.post("co", f"/v1/applications/{application_id}/notes",
+                             {"visibility": "shared", "message": "Start date confirmed"})
+    assert noted.status_code == 201, noted.text
+    return {"application_id": application_id, "placement_id": placement_id, "note_id": noted.json()["id"]}
 
 
 async def test_every_get_route_answers_each_role_only_its_declared_fields(world: World) -> None:
@@ -223,10 +237,23 @@ async def test_the_placed_candidate_does_not_see_the_fee_or_who_earns_it(world: 
         assert (seen["fee_cents"], seen["candidate_recruiter_id"]) == (2_777_778, str(world.recruiter["rtr"])), caller
 
 
+async def test_a_notes_readers_learn_its_authors_side_not_their_user_id(world: World) -> None:
+    """Every party of an application got the internal user id of whoever wrote each note they read."""
+    ids = await _placed(world)
+    path = f"/v1/applications/{ids['application_id']}/notes"
+    for caller in ("cand", "rtr", "a_admin"):
+        notes = (await world.get(caller, path)).json()["data"]
+        assert [(n["id"], n["created_by_type"]) for n in notes] == [(ids["note_id"], "company_recruiter")], caller
+        assert "created_by_user_id" not in notes[0], caller
+    for caller in ("co", "admin"):  # its author, and platform admins
+        notes = (await world.get(caller, path)).json()["data"]
+        assert notes[0]["created_by_user_id"] == str(user_id_for(world.ids["co"])), caller
+
+
 def test_the_declarations_cover_the_response_models() -> None:
     """Every field a read model's response can carry is declared for some viewer, and every field some viewer
     is denied is optional in the OpenAPI schema (so a client knows it may be absent)."""
-    from api.ats.application_models import ApplicationDetail, PlacementOut, StageMove
+    from api.ats.application_models import ApplicationDetail, NoteOut, PlacementOut, StageMove
     from api.ats.models import CandidateOut, JobOut
     from api.network.models import RecruiterCandidateOut, RecruiterCompanyOut, RecruiterOut, RecruiterPublic
 
@@ -234,7 +261,7 @@ def test_the_declarations_cover_the_response_models() -> None:
     assert RECRUITER.sees("public") == frozenset(RecruiterPublic.model_fields)
     assert RECRUITER.sees("self") == RECRUITER.sees("platform_admin") == frozenset(RecruiterOut.model_fields)
     for model, schema in ((JOB, JobOut), (APPLICATION, ApplicationDetail), (PLACEMENT, PlacementOut),
-                          (CANDIDATE, CandidateOut), (STAGE_MOVE, StageMove),
+                          (CANDIDATE, CandidateOut), (STAGE_MOVE, StageMove), (NOTE, NoteOut),
                           (RECRUITER_CANDIDATE, RecruiterCandidateOut),
                           (RECRUITER_COMPANY, RecruiterCompanyOut)):
         declared = frozenset.union(*model.fields.values())
