@@ -20,6 +20,8 @@ from psycopg import AsyncConnection
 
 from api.ats.models import CandidateOut as Out
 from api.ats.models import (
+    CandidateEnvelope,
+    CandidatePage,
     CandidatePrivacyBody,
     CandidateVisibilityBody,
     ClaimSourcerBody,
@@ -167,7 +169,8 @@ async def claim_record(user: CurrentUser, caller: Caller, store: Store, system: 
     return CommandResponse.of(candidate_id, await handle(store, candidates.candidate, candidate_id, command, meta))
 
 
-@router.get("/me", responses={401: {}, 403: {}, 404: {}})
+@router.get("/me", response_model=CandidateEnvelope, response_model_exclude_unset=True,
+            responses={401: {}, 403: {}, 404: {}})
 async def my_record(_: FreshAts, user: CurrentUser, db: Db) -> dict[str, dict[str, Any]]:
     row = await candidate_of_user(db, _known(user))
     if row is None:
@@ -175,7 +178,7 @@ async def my_record(_: FreshAts, user: CurrentUser, db: Db) -> dict[str, dict[st
     return {"data": _shown(user, row)}
 
 
-@router.get("", responses={401: {}})
+@router.get("", response_model=CandidatePage, response_model_exclude_unset=True, responses={401: {}})
 async def list_all(
     _: FreshAts,
     user: CurrentUser,
@@ -201,7 +204,8 @@ async def list_all(
     return {"data": [_shown(user, r) for r in rows], "pagination": pagination.model_dump()}
 
 
-@router.get("/{candidate_id}", responses={401: {}, 404: {}})
+@router.get("/{candidate_id}", response_model=CandidateEnvelope, response_model_exclude_unset=True,
+            responses={401: {}, 404: {}})
 async def get_one(candidate_id: UUID, _: FreshAts, user: CurrentUser, db: Db) -> dict[str, dict[str, Any]]:
     row = await get_candidate(db, candidate_id, candidate_visibility(user))
     if row is None:

@@ -343,6 +343,15 @@ class CandidateOut(BaseModel):
             mode="json", exclude=set(withheld))
 
 
+class CandidatePage(BaseModel):
+    data: list[CandidateOut]
+    pagination: Pagination
+
+
+class CandidateEnvelope(BaseModel):
+    data: CandidateOut
+
+
 # --- job details -------------------------------------------------------------------------------------
 
 class RequirementIn(_Body):
