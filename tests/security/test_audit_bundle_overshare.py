@@ -323,3 +323,23 @@ async def test_the_api_answers_other_requests_while_a_big_export_runs(fresh_stor
     # time (built on the loop, one wait was most of it).
     longest = max(stalled(b, e) for b, e in waits)
     assert longest < took / 4, (longest, took)
+
+
+async def test_exports_have_their_own_hourly_limit(fresh_store: EventStore, tmp_path: Path) -> None:
+    settings = Settings(database_url=fresh_store.pool.conninfo, splits_dev_auth=True,
+                        audit_signing_key=encode_key(KEY), splits_data_dir=tmp_path,
+                        redis_url="redis://127.0.0.1:6379/15", audit_export_per_hour=1)
+    setup, _ = await load_trail(fresh_store, 20, 20, lambda _: None, seed=f"limit-{secrets.token_hex(4)}")
+    root = f"user_root_{secrets.token_hex(4)}"
+    await seed_user(fresh_store, root, roles=[("platform_admin", None)])
+    async with serving(fresh_store, settings) as (client, system), running_consumers(system, only={"identity"}):
+        await _known(client, root, "platform_admin")
+        url = f"/v1/audit/placements/{setup.placement_id}/export"
+        first = await client.get(url, headers=dev_auth(root))
+        second = await client.get(url, headers=dev_auth(root))
+        other = await client.get("/v1/audit/public-key", headers=dev_auth(root))
+    assert first.status_code == 200, first.text
+    assert second.status_code == 429 and second.headers["content-type"] == "application/problem+json"
+    assert "audit exports an hour" in second.json()["detail"] and "Retry-After" in second.headers
+    assert other.status_code == 200  # the rest of the API is not held back by it
+    assert len(await fresh_store.read_stream(f"auditexport-{setup.placement_id}")) == 1
