@@ -281,8 +281,3 @@ RECRUITER_COMPANY = ReadModel("recruiter_company", {
 READ_MODELS: dict[str, ReadModel] = {m.name: m for m in (
     JOB, APPLICATION, NOTE, PLACEMENT, CANDIDATE, RECRUITER, RECRUITER_CANDIDATE, RECRUITER_COMPANY)}
 
-
-def shown(model: ReadModel, viewer_of: Callable[[Access, Mapping[str, Any]], str], access: Access,
-          row: Mapping[str, Any]) -> dict[str, Any]:
-    """The row as this caller sees it."""
-    return model.project(viewer_of(access, row), row)
