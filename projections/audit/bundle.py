@@ -60,7 +60,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from eventstore import Position, RecordedEvent, canonical_json, stream_type_of, verify_chain
 from eventstore.hashing import chain, recorded_digest
-from projections.audit.intake import HEX64, Refused, index_problems, manifest_problems, open_zip, read_entry
+from projections.audit.intake import Refused, index_problems, line_problem, manifest_problems, open_zip, read_entry
 from projections.audit.parties import Party
 from projections.audit.report import money_table, report_html, timeline, timeline_csv
 from projections.audit.scope import view
@@ -282,32 +282,6 @@ def _check_signature(manifest: dict[str, Any], trusted: str | None, verdict: Ver
         verdict.problems.append(f"signed with key {manifest['public_key']}, not the platform's key {trusted}")
 
 
-def _line_problem(line: Any) -> str | None:
-    """Why a parsed line of events.jsonl is not an event line, or None."""
-    if not isinstance(line, dict):
-        return "not a JSON object"
-    for key in ("position", "stream_id", "stream_type", "event_id", "type", "recorded_at", "hash"):
-        if not isinstance(line.get(key), str):
-            return f"{key} is {_short(line.get(key))}, not a text"
-    for key in ("version", "schema_version"):
-        if not isinstance(line.get(key), int) or isinstance(line.get(key), bool):
-            return f"{key} is {_short(line.get(key))}, not a whole number"
-    if not HEX64.match(line["hash"]):
-        return "hash is not 64 hex digits"
-    if line.get("redacted") is True:
-        if not isinstance(line.get("content_digest"), str) or not HEX64.match(line["content_digest"]):
-            return "a redacted event without a content digest of 64 hex digits"
-        if "data" in line or "metadata" in line:
-            return "a redacted event that holds data"
-        if "view" in line and not isinstance(line["view"], dict):
-            return "a redacted event's view is not a JSON object"
-    elif "redacted" in line:
-        return "redacted is neither true nor absent"
-    elif not isinstance(line.get("data"), dict) or not isinstance(line.get("metadata"), dict):
-        return "data and metadata are not JSON objects"
-    return None
-
-
 def _check_events(raw: bytes, manifest: dict[str, Any], verdict: Verdict) -> None:
     lines: list[dict[str, Any]] = []
     events: list[RecordedEvent] = []
@@ -316,7 +290,7 @@ def _check_events(raw: bytes, manifest: dict[str, Any], verdict: Verdict) -> Non
             continue
         try:
             line = orjson.loads(text)
-            problem = _line_problem(line)
+            problem = line_problem(line)
             if problem is None:
                 events.append(_recorded(line))
         except (orjson.JSONDecodeError, KeyError, ValueError, TypeError) as exc:

@@ -10,8 +10,9 @@ and its cap (an index that lies about a size is caught by the zip's CRC, or by t
 The caps leave room for the largest trail we expect (tens of thousands of events) and keep a verification's
 memory to a few hundred megabytes at most; a bundle beyond them is reported, not read.
 
-The manifest's shape is checked here too, field by field: every wrong type, missing key or malformed value is a
-problem with its reason, so the checks that use a field only run on a field that is what it claims to be.
+The shapes of the manifest and of each event line are checked here too, field by field: every wrong type,
+missing key or malformed value is a problem with its reason, so the checks that use a field only run on a field
+that is what it claims to be.
 """
 
 from __future__ import annotations
@@ -158,6 +159,34 @@ def manifest_problems(manifest: Mapping[str, Any], formats: tuple[str, ...], con
                 or not all(isinstance(e, str) for e in redacted["events"]):
             bad["redacted"] = f"is {_shown(redacted)}, not {{for: a role, events: a list of stream@version}}"
     return bad
+
+
+# --- an event line's shape ------------------------------------------------------------------------------------
+
+def line_problem(line: Any) -> str | None:
+    """Why a parsed line of events.jsonl is not an event line, or None."""
+    if not isinstance(line, dict):
+        return "not a JSON object"
+    for key in ("position", "stream_id", "stream_type", "event_id", "type", "recorded_at", "hash"):
+        if not isinstance(line.get(key), str):
+            return f"{key} is {_shown(line.get(key))}, not a text"
+    for key in ("version", "schema_version"):
+        if not isinstance(line.get(key), int) or isinstance(line.get(key), bool):
+            return f"{key} is {_shown(line.get(key))}, not a whole number"
+    if not HEX64.match(line["hash"]):
+        return "hash is not 64 hex digits"
+    if line.get("redacted") is True:
+        if not isinstance(line.get("content_digest"), str) or not HEX64.match(line["content_digest"]):
+            return "a redacted event without a content digest of 64 hex digits"
+        if "data" in line or "metadata" in line:
+            return "a redacted event that holds data"
+        if "view" in line and not isinstance(line["view"], dict):
+            return "a redacted event's view is not a JSON object"
+    elif "redacted" in line:
+        return "redacted is neither true nor absent"
+    elif not isinstance(line.get("data"), dict) or not isinstance(line.get("metadata"), dict):
+        return "data and metadata are not JSON objects"
+    return None
 
 
 def _shown(value: Any) -> str:
