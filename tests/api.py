@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
@@ -68,9 +69,13 @@ async def seed_organization(
 
 @contextlib.asynccontextmanager
 async def serving(
-    store: EventStore, settings: Settings, client_ip: str = "10.1.2.3"
+    store: EventStore, settings: Settings, client_ip: str | None = None
 ) -> AsyncIterator[tuple[httpx.AsyncClient, System]]:
-    """The app on the test's store, its lifespan run, and a client talking to it in-process from `client_ip`."""
+    """The app on the test's store, its lifespan run, and a client talking to it in-process from `client_ip`
+    (by default an address of its own: the per-address limits in Redis outlive a test, and anonymous and refused
+    requests count against the address)."""
+    if client_ip is None:
+        client_ip = "10." + ".".join(str(b) for b in secrets.token_bytes(3))
     system = System(settings=settings, pool=store.pool, store=store)
 
     @contextlib.asynccontextmanager
