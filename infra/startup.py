@@ -21,6 +21,7 @@ from infra.settings import Settings
 
 # The names a simulation is asked for by, per provider (also the words `/ready` lists).
 SIMULATION_NAMES = {"payments": "SPLITS_PAYMENTS=simulated", "email": "SPLITS_EMAIL=mailbox", "ai": "SPLITS_AI=local"}
+_CLERK_KEYS = (("SPLITS_CLERK_SECRET_KEY", "splits_clerk_secret_key"), ("APP_CLERK_SECRET_KEY", "app_clerk_secret_key"))
 _CLERK_PAIRS = (("SPLITS_CLERK_JWKS_URL", "splits_clerk_jwks_url", "SPLITS_CLERK_ISSUER", "splits_clerk_issuer"),
                 ("APP_CLERK_JWKS_URL", "app_clerk_jwks_url", "APP_CLERK_ISSUER", "app_clerk_issuer"))
 
@@ -63,7 +64,9 @@ def _clerk_missing(settings: Settings) -> list[str]:
     if halves:
         return halves
     if any(getattr(settings, url) and getattr(settings, issuer) for _, url, _, issuer in _CLERK_PAIRS):
-        return []
+        # Each configured instance needs its Backend API key: a user's email and its verification are read there.
+        return [key for (_, url, _, _), (key, field) in zip(_CLERK_PAIRS, _CLERK_KEYS, strict=True)
+                if getattr(settings, url) and not _given(getattr(settings, field))]
     return ["SPLITS_CLERK_JWKS_URL and SPLITS_CLERK_ISSUER (or APP_CLERK_JWKS_URL and APP_CLERK_ISSUER)"]
 
 

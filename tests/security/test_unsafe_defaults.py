@@ -47,7 +47,7 @@ def production_env(database_url: str, clerk: FakeClerk, **changes: str | None) -
     env = {k: v for k, v in os.environ.items() if k not in SETTINGS} | {
         "DATABASE_URL": database_url, "LOG_LEVEL": "warning", "PORT": str(_free_port()),
         "SPLITS_CLERK_JWKS_URL": clerk.jwks_url, "SPLITS_CLERK_ISSUER": clerk.issuer,
-        "CLERK_AUTHORIZED_PARTIES": clerk.azp,
+        "SPLITS_CLERK_SECRET_KEY": "sk_test_clerk_unused", "CLERK_AUTHORIZED_PARTIES": clerk.azp,
         "SPLITS_TOKEN_SECRET": "t" * 40, "AUDIT_SIGNING_KEY": encode_key(Ed25519PrivateKey.generate()),
         "SPLITS_DATA_KEY": generate_kek(),
         "STRIPE_SECRET_KEY": "sk_test_unused", "STRIPE_WEBHOOK_SECRET": "whsec_unused",
@@ -81,6 +81,15 @@ def test_production_start_without_a_secret_is_refused_naming_it(missing: str, fr
     assert done.returncode == 2 and len(lines) == 1, done.stderr
     assert missing in lines[0] and "ENVIRONMENT=production" in lines[0]
     assert not [name for name in REQUIRED if name != missing and name in lines[0]], lines[0]
+
+
+def test_a_clerk_instance_without_its_backend_key_is_refused_naming_it(fresh_database_url: str, clerk: FakeClerk,
+                                                                       tmp_path: Path) -> None:
+    """Emails and their verification are read from Clerk's Backend API: an instance without its key would answer
+    every registration 503."""
+    done = start_refused(["api"], production_env(fresh_database_url, clerk, SPLITS_CLERK_SECRET_KEY=None), tmp_path)
+    [line] = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and "SPLITS_CLERK_SECRET_KEY" in line and "APP_CLERK_SECRET_KEY" not in line
 
 
 def test_production_without_anything_lists_every_missing_setting_in_one_line(fresh_database_url: str,
