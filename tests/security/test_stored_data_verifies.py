@@ -167,3 +167,40 @@ async def test_starting_a_relay_writes_no_event_and_migrate_seeds_the_catalogue(
     again = await asyncio.to_thread(subprocess.run, [splits, "migrate"], env=env, capture_output=True, text=True,
                                     timeout=120)
     assert again.returncode == 0 and await count_events(fresh_store) == seeded  # recorded once
+
+
+async def test_the_relay_publishes_the_log_in_feed_order(fresh_store: EventStore, topology, amqp, broker) -> None:
+    """Events of many streams appended concurrently reach the log stream exactly in feed order, each naming the
+    one published before it: the relay's order is explicit, so a reorder would show here."""
+    from consumers.envelope import decode
+    from consumers.relay import Relay
+
+    store = fresh_store
+    streams = [f"probe-{uuid4()}" for _ in range(40)]
+    for round_ in range(5):
+        await asyncio.gather(*(store.append(s, [NewEvent("Probe", {"n": round_}, uuid4())], ANY_VERSION)
+                               for s in streams))
+    feed = await store.feed(limit=1000)
+    assert len(feed) == 200
+    channel = await amqp.channel()
+    await topology.declare_events(channel)
+    relay = Relay(store.pool, broker, topology, store.registry)
+    position = await relay.publish_batch(await relay._checkpoint())
+    assert position == feed[-1].position
+
+    await channel.set_qos(prefetch_count=500)
+    queue = await channel.get_queue(topology.log)
+    received: list[Any] = []
+    done = asyncio.Event()
+
+    async def take(message: Any) -> None:
+        received.append((decode(message.body), (message.headers or {}).get("x-prev-position")))
+        await message.ack()
+        if len(received) == len(feed):
+            done.set()
+
+    tag = await queue.consume(take, arguments={"x-stream-offset": "first"})
+    await asyncio.wait_for(done.wait(), timeout=30)
+    await queue.cancel(tag)
+    assert [e.event_id for e, _ in received] == [e.event_id for e in feed]
+    assert [prev for _, prev in received] == ["0.0", *(str(e.position) for e in feed[:-1])]
