@@ -541,23 +541,12 @@ def privacy_export(
     import getpass
     import shutil
     from datetime import UTC, datetime
-    from uuid import UUID
 
     from eventstore import Metadata
     from infra.privacy_export import ExportLimits, ExportTooLarge, export_person
     from infra.storage import storage_for
 
-    named = [(kind, value) for kind, value in (("user", user), ("candidate", candidate), ("recruiter", recruiter))
-             if value is not None]
-    if len(named) != 1:
-        typer.echo("name one person: --user ID, --candidate ID or --recruiter ID", err=True)
-        raise typer.Exit(2)
-    kind, value = named[0]
-    try:
-        person_id = UUID(value)
-    except ValueError:
-        typer.echo(f"not a {kind} id: {value!r}", err=True)
-        raise typer.Exit(2) from None
+    kind, person_id = _one_person(user, candidate, recruiter)
     settings = _settings()
     _require_database(settings)
     exporter = f"cli:{getpass.getuser()}"
