@@ -56,22 +56,23 @@ async def stored_and_verified(store: EventStore, data: dict[str, Any]) -> dict[s
 
 
 @pytest.mark.parametrize("value", [1e16, -0.0, 1e19, 9.5e18, -1e17, 1e300, 1.5e-7, 123.0, 2**64 - 1, -(2**63)])
-async def test_numbers_jsonb_rewrites_still_verify(store: EventStore, value: Any) -> None:
-    data = await stored_and_verified(store, {"x": value, "nested": [{"y": value}]})
+async def test_numbers_jsonb_rewrites_still_verify(fresh_store: EventStore, value: Any) -> None:
+    data = await stored_and_verified(fresh_store, {"x": value, "nested": [{"y": value}]})
     assert data == {"x": storable(value), "nested": [{"y": storable(value)}]}
     assert data["x"] == value  # the same number, written the way the database gives it back
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(payload=JSON)
-async def test_any_json_an_append_accepts_verifies_after_a_round_trip(store: EventStore, payload: Any) -> None:
-    data = await stored_and_verified(store, {"payload": payload})
+async def test_any_json_an_append_accepts_verifies_after_a_round_trip(fresh_store: EventStore, payload: Any) -> None:
+    data = await stored_and_verified(fresh_store, {"payload": payload})
     assert data == {"payload": storable(payload)}
 
 
 @pytest.mark.parametrize("bad", [{"x": "a\x00b"}, {"k\x00": 1}, {"x": [float("nan")]}, {"x": float("inf")},
                                  {"x": 2**64}, {"x": -(2**63) - 1}])
-async def test_unstorable_input_is_a_clear_value_error_and_writes_nothing(store: EventStore, bad: Any) -> None:
+async def test_unstorable_input_is_a_clear_value_error_and_writes_nothing(fresh_store: EventStore, bad: Any) -> None:
+    store = fresh_store
     stream_id = f"probe-{uuid4()}"
     with pytest.raises(Unstorable) as refused:
         await store.append(stream_id, [NewEvent("Probe", bad, uuid4())], NO_STREAM)
