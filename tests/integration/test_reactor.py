@@ -56,7 +56,11 @@ async def test_poison_event_is_dead_lettered_and_requeued_once_fixed(fresh_store
             return runner.stats.handled == 20 and runner.stats.dead_lettered == 1
 
         await wait_until(settled)
-        assert await dead_letter_count(amqp, topology, "audit") == 1
+
+        async def dead_lettered() -> bool:  # the broker routes the rejected message to the dead-letter queue after the reject
+            return await dead_letter_count(amqp, topology, "audit") == 1
+
+        await wait_until(dead_lettered)
         letters = await list_dead_letters(amqp, topology, "audit")
         assert [(l.type, l.reason) for l in letters] == [("JobCreated", "rejected")]
         assert await dead_letter_count(amqp, topology, "audit") == 1  # listing leaves them in place
