@@ -1,7 +1,10 @@
-"""Reading helpers every query module shares: one row, all rows, one page of rows with its total."""
+"""Reading helpers every query module shares: one row, all rows, one page of rows with its total, and one
+snapshot for a view read in several queries."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import psycopg
@@ -39,3 +42,14 @@ async def fetch_all(conn: psycopg.AsyncConnection, sql: str, params: tuple[Any, 
     async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(sql, params)
         return await cur.fetchall()
+
+
+@asynccontextmanager
+async def snapshot(conn: psycopg.AsyncConnection) -> AsyncIterator[psycopg.AsyncConnection]:
+    """Every query inside reads the same moment: a read-only REPEATABLE READ transaction.
+
+    A view built from several queries on an autocommit connection could otherwise see a projector's commit
+    between two of them (the splits before it, the transactions after)."""
+    async with conn.transaction():
+        await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield conn

@@ -14,7 +14,7 @@ from uuid import UUID
 import psycopg
 
 from commands.billing.placement_events import ROLES
-from projections.reads import fetch_all, fetch_one, fetch_page
+from projections.reads import fetch_all, fetch_one, fetch_page, snapshot
 
 Rows = tuple[list[dict[str, Any]], int]
 
@@ -199,6 +199,12 @@ async def get_placement_money(db: psycopg.AsyncConnection, placement_id: UUID, v
     `totals`: the fee, Σ splits and the platform's remainder; `paid_out_cents` and `pending_cents` (still owed:
     pending, processing or failed) over the transactions listed; `on_hold_cents`, the active holds (one without
     an amount holds all that is unpaid)."""
+    async with snapshot(db):
+        return await _placement_money(db, placement_id, vis)
+
+
+async def _placement_money(db: psycopg.AsyncConnection, placement_id: UUID, vis: BillingVisibility
+                           ) -> dict[str, Any] | None:
     condition, params = vis.placements("s.placement_id")
     snapshot = await fetch_one(db, f"SELECT s.* FROM billing.placement_snapshots s WHERE s.placement_id = %s"
                                    f" AND {condition}", (placement_id, *params))
