@@ -17,6 +17,7 @@ from infra.bootstrap import event_registry, migrate_all
 pytest_plugins = ["tests.fakes.clerk"]
 
 ADMIN_URL = os.environ.get("SPLITS_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+# One name per process: each pytest-xdist worker has databases and broker names of its own.
 RUN_ID = f"{os.getpid()}_{secrets.token_hex(3)}"
 
 
@@ -126,3 +127,10 @@ async def broker() -> AsyncIterator:
     await broker.connect()
     yield broker
     await broker.stop()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test that stops a shared service never runs beside other tests: under `-n` it fails before it starts."""
+    if item.get_closest_marker("restarts") and os.environ.get("PYTEST_XDIST_WORKER") is not None:
+        pytest.fail("this test stops a service the other workers use: run `-n N -m 'not restarts'`, then"
+                    " `-m restarts` on its own", pytrace=False)

@@ -32,6 +32,19 @@ def test_readme_opens_with_two_commands_and_ci_runs_the_test_one() -> None:
     assert test in (ROOT / ".ci" / "run").read_text().splitlines()
 
 
+def test_the_tests_that_restart_a_shared_service_are_refused_beside_other_workers() -> None:
+    """Under `-n` a test that stops PostgreSQL, RabbitMQ or Redis would fail the other workers' tests."""
+    gateway = "tests/integration/test_gateway.py"
+    refused = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "1", "-rf", "-k",
+                              "redis_stopped or development_sign_in_cannot", gateway], cwd=ROOT, capture_output=True, text=True,
+                             timeout=180)
+    assert "stops a service the other workers use" in refused.stdout, refused.stdout[-2000:]
+    assert "1 failed, 1 passed" in refused.stdout, refused.stdout[-2000:]
+    alone = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "1", "--collect-only",
+                            "-q", "-m", "not restarts", gateway], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert alone.returncode == 0, alone.stdout[-2000:]
+
+
 def test_compose_file_parses_and_names_the_services() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]

@@ -233,6 +233,7 @@ def _start_redis() -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.restarts
 async def test_redis_stopped_and_started_again_requests_are_served_throughout(fresh_store, clerk) -> None:
     run = secrets.token_hex(4)
     await seed_user(fresh_store, f"user_steady_{run}")

@@ -23,7 +23,7 @@ from infra.settings import Settings
 from tests.conftest import RABBITMQ_URL
 from tests.helpers import NOW, rows, wait_until
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.restarts]
 
 
 def restart_postgres() -> None:
