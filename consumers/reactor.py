@@ -38,6 +38,7 @@ from eventstore import (
     read_feed,
     save_checkpoint,
 )
+from eventstore.db import one_connection_per_task
 from infra.mail import Mailer
 from infra.payments import Payments
 from infra.settings import Settings
@@ -141,7 +142,15 @@ class ReactorRunner:
             return await cur.fetchone() is not None
 
     async def react(self, recorded: RecordedEvent) -> None:
-        """Run the side effect for `recorded` unless the inbox says it is done. Errors propagate."""
+        """Run the side effect for `recorded` unless the inbox says it is done. Errors propagate.
+
+        The handler may hold one pool connection at a time, never two (`NestedConnection` otherwise): a
+        process runs `prefetch × reactors` handlers at once on a pool sized for one connection each.
+        """
+        with one_connection_per_task():
+            await self._react(recorded)
+
+    async def _react(self, recorded: RecordedEvent) -> None:
         if recorded.type not in self._types:
             return
         if await self.seen(recorded.event_id):

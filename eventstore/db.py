@@ -1,8 +1,18 @@
-"""Connection pools for the event store and the read schemas."""
+"""Connection pools for the event store and the read schemas.
+
+A task holding a pool connection while it waits for a second one from the same pool can starve the pool:
+when every connection is held by a task waiting for another, none is ever returned (the consumers did
+this under a backlog, each notifier handler holding one while `load()` asked for the next). The pool
+remembers, per task, which connections it holds; inside `one_connection_per_task()` (every consumer's
+handler runs there) asking for a second raises `NestedConnection` at once instead of waiting.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 
 import orjson
 import psycopg
@@ -18,9 +28,47 @@ async def _configure(conn: psycopg.AsyncConnection) -> None:
     set_json_dumps(orjson.dumps, conn)
 
 
-def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10, name: str = "splits") -> AsyncConnectionPool:
+# The pools whose connection this task (and the tasks it starts meanwhile) holds, and whether it may hold two.
+_held: ContextVar[frozenset[int]] = ContextVar("splits_pool_held", default=frozenset())
+_one_only: ContextVar[bool] = ContextVar("splits_pool_one_only", default=False)
+
+
+class NestedConnection(RuntimeError):
+    """A task holding a pool connection asked the same pool for another (see the module's docstring)."""
+
+
+@contextmanager
+def one_connection_per_task() -> Iterator[None]:
+    """Within this block (and tasks started in it) a second connection from a pool already held raises
+    `NestedConnection`: release the first, or pass it down, before asking again."""
+    token = _one_only.set(True)
+    try:
+        yield
+    finally:
+        _one_only.reset(token)
+
+
+class Pool(AsyncConnectionPool):
+    """An async pool that knows which task holds which of its connections (see the module's docstring)."""
+
+    @asynccontextmanager
+    async def connection(self, timeout: float | None = None) -> AsyncIterator[psycopg.AsyncConnection]:
+        held = _held.get()
+        if id(self) in held and _one_only.get():
+            raise NestedConnection(
+                f"this task already holds a connection of pool {self.name!r} and asked for a second: with every"
+                " connection held by a task waiting for another the pool starves; use the one it holds")
+        token = _held.set(held | {id(self)})
+        try:
+            async with super().connection(timeout) as conn:
+                yield conn
+        finally:
+            _held.reset(token)
+
+
+def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10, name: str = "splits") -> Pool:
     """An unopened async pool of autocommit connections; open it with `await pool.open()` or `async with`."""
-    return AsyncConnectionPool(
+    return Pool(
         dsn,
         min_size=min_size,
         max_size=max_size,

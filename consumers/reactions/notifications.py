@@ -30,7 +30,7 @@ from typing import Any
 from uuid import UUID
 
 import structlog
-from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
 
 from commands.ai.events import AIReviewCompleted
 from commands.ats import application as applications
@@ -75,9 +75,41 @@ class Notice:
     audience: str = "user"
 
 
+# --- the read models ---------------------------------------------------------------------------------------
+
+class Rows:
+    """A query's rows, read before its connection went back to the pool."""
+
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self._rows = rows
+
+    async def fetchone(self) -> tuple[Any, ...] | None:
+        return self._rows[0] if self._rows else None
+
+    async def fetchall(self) -> list[tuple[Any, ...]]:
+        return self._rows
+
+
+class Reads:
+    """Read-model queries for the planners, each on a pool connection held for that query alone.
+
+    A planner also loads streams, and `load` takes a connection of its own: holding one across the whole
+    plan held two per handler, and under a backlog every connection was held by a handler waiting for a
+    second (the pool starved and the consumers stalled).
+    """
+
+    def __init__(self, pool: AsyncConnectionPool) -> None:
+        self._pool = pool
+
+    async def execute(self, query: str, params: tuple[Any, ...] = ()) -> Rows:
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(query, params)  # type: ignore[arg-type]
+            return Rows(await cur.fetchall())
+
+
 # --- the people ----------------------------------------------------------------------------------------------
 
-async def _user(db: AsyncConnection, user_id: UUID | None, **kind: bool) -> Person | None:
+async def _user(db: Reads, user_id: UUID | None, **kind: bool) -> Person | None:
     if user_id is None:
         return None
     cur = await db.execute("SELECT email, name FROM identity.users WHERE id = %s", (user_id,))
@@ -85,7 +117,7 @@ async def _user(db: AsyncConnection, user_id: UUID | None, **kind: bool) -> Pers
     return Person(email=row[0], user_id=user_id, name=row[1], **kind) if row else None
 
 
-async def _recruiter(db: AsyncConnection, recruiter_id: UUID | None) -> Person | None:
+async def _recruiter(db: Reads, recruiter_id: UUID | None) -> Person | None:
     if recruiter_id is None:
         return None
     cur = await db.execute("SELECT u.id, u.email, u.name FROM network.recruiters r JOIN identity.users u"
@@ -94,7 +126,7 @@ async def _recruiter(db: AsyncConnection, recruiter_id: UUID | None) -> Person |
     return Person(email=row[1], user_id=row[0], name=row[2], is_recruiter=True) if row else None
 
 
-async def _candidate(store: EventStore, db: AsyncConnection, candidate_id: UUID | None) -> Person | None:
+async def _candidate(store: EventStore, db: Reads, candidate_id: UUID | None) -> Person | None:
     if candidate_id is None:
         return None
     c, _, _ = await load(store, candidates.candidate, stream_id_for(candidates.candidate, candidate_id))
@@ -103,7 +135,7 @@ async def _candidate(store: EventStore, db: AsyncConnection, candidate_id: UUID 
     return Person(email=c.email, user_id=c.user_id, name=c.full_name, is_candidate=True)
 
 
-async def _company_admins(db: AsyncConnection, company_id: UUID | None) -> list[Person]:
+async def _company_admins(db: Reads, company_id: UUID | None) -> list[Person]:
     if company_id is None:
         return []
     cur = await db.execute(
@@ -131,7 +163,7 @@ _STAGE_AUDIENCES: dict[str, tuple[str, ...]] = {
 _STAGE_CATEGORY: dict[str, Category] = {"interview": "interviews", "offer": "offers_hires", "hired": "offers_hires"}
 
 
-async def _application_people(store: EventStore, db: AsyncConnection, application_id: UUID
+async def _application_people(store: EventStore, db: Reads, application_id: UUID
                               ) -> tuple[Any, Any, dict[str, list[Person]]]:
     app, _, _ = await load(store, applications.application, stream_id_for(applications.application, application_id))
     job, _, _ = await load(store, jobs.job, stream_id_for(jobs.job, app.job_id)) if app.exists else (
@@ -144,7 +176,7 @@ async def _application_people(store: EventStore, db: AsyncConnection, applicatio
     return app, job, people
 
 
-async def _stage(reaction: Reaction, db: AsyncConnection, portal: str, candidate_app: str) -> list[Notice]:
+async def _stage(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
     e = reaction.event
     audiences = _STAGE_AUDIENCES.get(e.to_stage, ())
     if not audiences:
@@ -163,7 +195,7 @@ async def _stage(reaction: Reaction, db: AsyncConnection, portal: str, candidate
     return notices
 
 
-async def _proposed(reaction: Reaction, db: AsyncConnection, portal: str, candidate_app: str) -> list[Notice]:
+async def _proposed(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
     e: ApplicationProposed = reaction.event
     candidate = await _candidate(reaction.store, db, e.candidate_id)
     recruiter = await _recruiter(db, e.candidate_recruiter_id)
@@ -175,7 +207,7 @@ async def _proposed(reaction: Reaction, db: AsyncConnection, portal: str, candid
                     "pitch": e.pitch}, f"{candidate_app}/applications/{e.application_id}", _CANDIDATE)]
 
 
-async def _invited(reaction: Reaction, db: AsyncConnection, portal: str, candidate_app: str) -> list[Notice]:
+async def _invited(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
     e: RecruiterCandidateInvited = reaction.event
     candidate = await _candidate(reaction.store, db, e.candidate_id)
     recruiter = await _recruiter(db, e.recruiter_id)
@@ -189,7 +221,7 @@ async def _invited(reaction: Reaction, db: AsyncConnection, portal: str, candida
                    f"{candidate_app}/invitations/{token}", _CANDIDATE)]
 
 
-async def _consented(reaction: Reaction, db: AsyncConnection, portal: str, candidate_app: str) -> list[Notice]:
+async def _consented(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
     e: RecruiterCandidateConsentGiven = reaction.event
     recruiter = await _recruiter(db, e.recruiter_id)
     candidate = await _candidate(reaction.store, db, e.candidate_id)
@@ -200,7 +232,7 @@ async def _consented(reaction: Reaction, db: AsyncConnection, portal: str, candi
                    f"{portal}/candidates/{e.candidate_id}", _RECRUITER)]
 
 
-async def _org_invitation(reaction: Reaction, db: AsyncConnection, portal: str, candidate_app: str) -> list[Notice]:
+async def _org_invitation(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
     e: InvitationCreated = reaction.event
     cur = await db.execute("SELECT name FROM identity.organizations WHERE id = %s", (e.organization_id,))
     row = await cur.fetchone()
@@ -210,7 +242,7 @@ async def _org_invitation(reaction: Reaction, db: AsyncConnection, portal: str, 
                    f"{portal}/invitations/{e.invitation_id}", "invitee")]
 
 
-async def _firm_invitation(reaction: Reaction, db: AsyncConnection, portal: str, candidate_app: str) -> list[Notice]:
+async def _firm_invitation(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
     e: FirmInvitationCreated = reaction.event
     cur = await db.execute("SELECT name FROM network.firms WHERE id = %s", (e.firm_id,))
     row = await cur.fetchone()
@@ -220,7 +252,7 @@ async def _firm_invitation(reaction: Reaction, db: AsyncConnection, portal: str,
                    f"{portal}/firms/{e.firm_id}/invitations/{e.invitation_id}", "invitee")]
 
 
-async def _placement(reaction: Reaction, db: AsyncConnection, portal: str, candidate_app: str) -> list[Notice]:
+async def _placement(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
     e: PlacementCreated = reaction.event
     job, _, _ = await load(reaction.store, jobs.job, stream_id_for(jobs.job, e.job_id))
     candidate = await _candidate(reaction.store, db, e.candidate_id)
@@ -241,7 +273,7 @@ async def _placement(reaction: Reaction, db: AsyncConnection, portal: str, candi
     return notices
 
 
-async def _invoice_paid(reaction: Reaction, db: AsyncConnection, portal: str, candidate_app: str) -> list[Notice]:
+async def _invoice_paid(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
     e: InvoicePaid = reaction.event
     cur = await db.execute("SELECT company_id, number FROM billing.invoices WHERE id = %s", (e.invoice_id,))
     row = await cur.fetchone()
@@ -256,7 +288,7 @@ async def _invoice_paid(reaction: Reaction, db: AsyncConnection, portal: str, ca
             for p in await _company_admins(db, company_id)]
 
 
-async def _payout(reaction: Reaction, db: AsyncConnection, portal: str, candidate_app: str) -> list[Notice]:
+async def _payout(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
     e = reaction.event
     if isinstance(e, PayoutConnectRequired):
         if e.payee_kind != "recruiter" or (person := await _recruiter(db, e.payee_id)) is None:
@@ -274,7 +306,7 @@ async def _payout(reaction: Reaction, db: AsyncConnection, portal: str, candidat
                    f"{portal}/placements/{e.placement_id}", _RECRUITER)]
 
 
-async def _ai_reviewed(reaction: Reaction, db: AsyncConnection, portal: str, candidate_app: str) -> list[Notice]:
+async def _ai_reviewed(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
     e: AIReviewCompleted = reaction.event
     app, job, people = await _application_people(reaction.store, db, e.application_id)
     candidate_name = people[_CANDIDATE][0].name if people[_CANDIDATE] else "The candidate"
@@ -289,7 +321,7 @@ async def _ai_reviewed(reaction: Reaction, db: AsyncConnection, portal: str, can
     return notices
 
 
-async def _fraud_alert(reaction: Reaction, db: AsyncConnection, portal: str, candidate_app: str) -> list[Notice]:
+async def _fraud_alert(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
     e: FraudSignalRaised = reaction.event
     cur = await db.execute("SELECT DISTINCT u.id, u.email, u.name FROM identity.user_roles r JOIN identity.users u"
                            " ON u.id = r.user_id WHERE r.role = 'platform_admin' ORDER BY u.id")
@@ -302,7 +334,7 @@ async def _fraud_alert(reaction: Reaction, db: AsyncConnection, portal: str, can
 _TIER_ORDER = ("new", "active", "pro", "elite")
 
 
-async def _tier_changed(reaction: Reaction, db: AsyncConnection, portal: str, candidate_app: str) -> list[Notice]:
+async def _tier_changed(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
     e = reaction.event
     up = _TIER_ORDER.index(e.to_tier) > _TIER_ORDER.index(e.from_tier)
     context = {"to_tier": e.to_tier, "from_tier": e.from_tier, "score": e.score, "promoted": up}
@@ -388,8 +420,8 @@ async def on_event(reaction: Reaction) -> None:
         return
     assert reaction.context is not None
     settings = reaction.context.settings
-    async with reaction.store.pool.connection() as db:
-        notices = await planner(reaction, db, settings.portal_url.rstrip("/"), settings.candidate_app_url.rstrip("/"))
+    notices = await planner(reaction, Reads(reaction.store.pool), settings.portal_url.rstrip("/"),
+                            settings.candidate_app_url.rstrip("/"))
     seen: set[tuple[str, str]] = set()
     for notice in notices:  # one email a person, even when they hold two parts (recruiter and company admin)
         if (notice.to.email.lower(), notice.template) in seen:
