@@ -58,6 +58,10 @@ class PrescreenBody(_Body):
 class HireBody(_Body):
     salary_cents: int = Field(gt=0, le=10_000_000_000, description="annual salary in cents")
     start_date: date
+    confirm_guarantee_over: bool = Field(
+        default=False, strict=True,
+        description="Hire although start_date plus the job's guarantee days is already past. Platform admins "
+                    "only: from anyone else the hire is refused (403).")
 
 
 class StageMove(BaseModel):

@@ -249,10 +249,24 @@ async def accept_offer(application_id: UUID, store: Store, meta: CommandMetadata
 @router.post("/{application_id}/hire", responses=_REFUSALS)
 async def hire(application_id: UUID, body: HireBody, store: Store, meta: CommandMetadata, user: CurrentUser,
                if_match: ExpectedVersion) -> CommandResponse:
-    """The placement follows from the hire (consumers/process/placements.py), under `placement_id_for`."""
+    """The placement follows from the hire (consumers/process/placements.py), under `placement_id_for`.
+
+    A start date whose guarantee is already over is refused (422 `guarantee_already_over`) unless a platform
+    admin sends `confirm_guarantee_over`."""
+    guarantee_days = await _guarantee_days(store, application_id)
     return await _act(store, user, meta, if_match, application_id, lambda c, _r, _p: applications.HireCandidate(
         **c, placement_id=placement_id_for(application_id), salary_cents=body.salary_cents,
-        start_date=body.start_date))
+        start_date=body.start_date, guarantee_days=guarantee_days, confirm_guarantee_over=body.confirm_guarantee_over))
+
+
+async def _guarantee_days(store: EventStore, application_id: UUID) -> int:
+    """The guarantee of the application's job, from its stream (as the placement process takes it); an unknown
+    application is `_act`'s 404 to give, so anything will do for it here."""
+    app, _, _ = await load(store, applications.application, stream_id_for(applications.application, application_id))
+    if not app.exists:
+        return 0
+    job, _, _ = await load(store, jobs.job, stream_id_for(jobs.job, app.job_id))
+    return job.guarantee_days
 
 
 @router.post("/{application_id}/withdraw", responses=_REFUSALS)

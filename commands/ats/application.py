@@ -91,18 +91,21 @@ from commands.ats.application_rules import (
     WARNING_LEAD,
     ActionNotPermitted,
     ApplicationIsExpired,
+    GuaranteeAlreadyOver,
     NoPendingProposal,
     NotExpired,
     OfferNotAccepted,
     OfferNotOpen,
     StageTransitionNotAllowed,
 )
+from commands.ats.placement import guarantee_expires_at
 from commands.core import Conflict, Decider, NotFound
 
 __all__ = [
     "ALLOWED", "COMPANY_VISIBLE", "IDLE_LIMITS", "RESPONSIBLE_PARTY", "TERMINAL", "WARNING_LEAD",
     "AcceptOffer", "AcceptProposal", "ActionNotPermitted", "Application", "ApplicationCommand", "ApplicationEvent",
-    "ApplicationIsExpired", "CreateApplication", "DeclineProposal", "ExpireApplication", "HireCandidate",
+    "ApplicationIsExpired", "CreateApplication", "DeclineProposal", "ExpireApplication", "GuaranteeAlreadyOver",
+    "HireCandidate",
     "MoveStage", "NoPendingProposal", "NotExpired", "OfferNotAccepted", "OfferNotOpen", "ProposeApplication",
     "ReactivateApplication", "RecordAIReviewCompleted", "RecordAIReviewFailed", "RecordExpiryWarning",
     "RequestPrescreen", "ReturnToDraft", "StageTransitionNotAllowed", "SubmitApplication", "TriggerAIReview",
@@ -365,9 +368,17 @@ def _hire(cmd: HireCandidate, s: Application) -> list[ApplicationEvent]:
         raise StageTransitionNotAllowed(s.stage, "hired", "only an application at offer is hired")
     if not s.accepted_by_candidate:
         raise OfferNotAccepted(s.id)
+    if cmd.confirm_guarantee_over and cmd.by_role != "platform_admin":
+        raise ActionNotPermitted(cmd.by_role, "confirm a hire whose guarantee is already over",
+                                 "only a platform admin confirms one")
+    ends = guarantee_expires_at(cmd.start_date, cmd.guarantee_days)
+    over = cmd.at >= ends  # as the placement's guarantee completes (commands/ats/placement.py)
+    if over and not cmd.confirm_guarantee_over:
+        raise GuaranteeAlreadyOver(s.id, cmd.start_date, cmd.guarantee_days, ends)
     return [ApplicationHired(
         application_id=cmd.application_id, from_stage=s.stage, to_stage="hired", placement_id=cmd.placement_id,
         salary_cents=cmd.salary_cents, start_date=cmd.start_date, by=cmd.by, by_role=cmd.by_role, at=cmd.at,
+        guarantee_over_confirmed=over,
     )]
 
 

@@ -13,6 +13,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
 from commands.ats.application_events import ActorRole, ApplicationSource
+from commands.ats.job import GuaranteeDays
 from commands.core import Command
 
 Actor = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -132,11 +133,17 @@ class AcceptOffer(ActorCommand):
 
 
 class HireCandidate(ActorCommand):
-    """offer → hired. `placement_id` is the id of the placement stream the hire creates."""
+    """offer → hired. `placement_id` is the id of the placement stream the hire creates.
+
+    `guarantee_days` is the job's, looked up by the caller and passed in (the decider stays pure).
+    `confirm_guarantee_over` accepts a hire whose guarantee would already be over; only a platform admin's
+    command may carry it (the decider checks `by_role`, which comes from the caller's identity)."""
 
     placement_id: UUID
     salary_cents: PositiveCents
     start_date: date
+    guarantee_days: GuaranteeDays
+    confirm_guarantee_over: bool = False
 
 
 class WithdrawApplication(ActorCommand):

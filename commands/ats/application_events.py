@@ -183,6 +183,8 @@ class ApplicationHired(Event):
     by: str
     by_role: ActorRole
     at: datetime
+    # A platform admin confirmed a hire whose guarantee was already over at the hire (absent before that rule).
+    guarantee_over_confirmed: bool = False
 
     # The hire's salary is the candidate's pay; the placement's fee is computed from it and kept as money.
     personal = Personal(("salary_cents",), kind="application", key="application_id")

@@ -17,7 +17,7 @@ their own commands (proposal answers, AI review, submit, offer acceptance, withd
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from commands.ats.application_events import (
@@ -125,6 +125,20 @@ class OfferNotOpen(RuleViolation):
     def __init__(self, application_id: UUID | None, stage: ApplicationStage) -> None:
         super().__init__(f"application {application_id} is at {stage}: only an offer can be accepted",
                          application_id=str(application_id), stage=stage)
+
+
+class GuaranteeAlreadyOver(RuleViolation):
+    """A hire whose start date and guarantee put the end of the guarantee in the past: it would be invoiced at
+    once with no guarantee left, which is usually a mistyped date. A platform admin may confirm it."""
+
+    code = "guarantee_already_over"
+
+    def __init__(self, application_id: UUID | None, start_date: date, guarantee_days: int, ended_at: datetime) -> None:
+        super().__init__(f"application {application_id}: a start on {start_date} with a {guarantee_days}-day guarantee "
+                         f"ended the guarantee at {ended_at.isoformat()}, before the hire; check the start date, or "
+                         "have a platform admin confirm the hire", application_id=str(application_id),
+                         start_date=start_date.isoformat(), guarantee_days=guarantee_days,
+                         guarantee_expires_at=ended_at.isoformat())
 
 
 class OfferNotAccepted(RuleViolation):

@@ -63,7 +63,7 @@ async def _hire(store: EventStore, job_id: UUID, company_id: UUID | None, candid
                                may_advance=True),
         applications.AcceptOffer(application_id=app_id, by="c", by_role="candidate", at=AT),
         applications.HireCandidate(application_id=app_id, placement_id=placement_id_for(app_id),
-                                   salary_cents=salary_cents, start_date=date(2027, 1, 4), by="co",
+                                   salary_cents=salary_cents, start_date=date(2027, 1, 4), guarantee_days=90, by="co",
                                    by_role=company_role, at=HIRED_AT),
     ]
     for step in steps:

@@ -7,6 +7,7 @@ pre-screened by the recruiter A chose; C and A were sourced by two more recruite
 
 from __future__ import annotations
 
+from datetime import timedelta
 from uuid import UUID
 
 from api.ats.applications import placement_id_for
@@ -35,16 +36,7 @@ async def _hired(world: World) -> tuple[UUID, UUID]:
         at=now()))
     await world.command(sourcers.company_sourcer, world.company_a, sourcers.ClaimCompanySourcer(
         company_id=world.company_a, sourcer_recruiter_id=world.recruiter["co_sourcer"], by="test", at=now()))
-    application_id = await world.apply("rtr", "a", "cand")
-    await world.submitted("rtr", application_id)
-    prescreen = await world.post("a_admin", f"/v1/applications/{application_id}/request-prescreen",
-                                 {"company_recruiter_id": str(world.recruiter["co"])})
-    assert prescreen.status_code == 200, prescreen.text
-    assert (await world.post("co", f"/v1/applications/{application_id}/submit")).status_code == 200
-    for to in ("company_review", "offer"):
-        moved = await world.post("a_manager", f"/v1/applications/{application_id}/stage", {"to": to})
-        assert moved.status_code == 200, moved.text
-    assert (await world.post("cand", f"/v1/applications/{application_id}/accept-offer")).status_code == 200
+    application_id = await _offer_accepted(world)
     hire = {"salary_cents": SALARY_CENTS, "start_date": "2027-02-01"}
     for caller, status in (("co", 403), ("rtr", 403), ("cand", 403), ("b_admin", 404), ("owner", 403)):
         await assert_refused(await world.post(caller, f"/v1/applications/{application_id}/hire", hire), status)
@@ -62,6 +54,55 @@ async def _hired(world: World) -> tuple[UUID, UUID]:
     await wait_until(placed)
     await wait_until(money_frozen)
     return application_id, placement_id
+
+
+async def _offer_accepted(world: World) -> UUID:
+    """C's application on A's owned job (a 60-day guarantee), pre-screened, at an offer C has accepted."""
+    application_id = await world.apply("rtr", "a", "cand")
+    await world.submitted("rtr", application_id)
+    prescreen = await world.post("a_admin", f"/v1/applications/{application_id}/request-prescreen",
+                                 {"company_recruiter_id": str(world.recruiter["co"])})
+    assert prescreen.status_code == 200, prescreen.text
+    assert (await world.post("co", f"/v1/applications/{application_id}/submit")).status_code == 200
+    for to in ("company_review", "offer"):
+        moved = await world.post("a_manager", f"/v1/applications/{application_id}/stage", {"to": to})
+        assert moved.status_code == 200, moved.text
+    assert (await world.post("cand", f"/v1/applications/{application_id}/accept-offer")).status_code == 200
+    return application_id
+
+
+async def test_a_hire_whose_guarantee_is_already_over_needs_a_platform_admins_confirmation(world: World) -> None:
+    application_id = await _offer_accepted(world)
+    path = f"/v1/applications/{application_id}/hire"
+    over = {"salary_cents": SALARY_CENTS, "start_date": (now().date() - timedelta(days=61)).isoformat()}
+    refused = await world.post("a_manager", path, over)
+    await assert_refused(refused, 422)
+    assert refused.json()["code"] == "guarantee_already_over"
+    # The flag is the caller's to send, the right to send it is not: the company's manager is refused.
+    await assert_refused(await world.post("a_manager", path, over | {"confirm_guarantee_over": True}), 403)
+    await assert_refused(await world.post("a_admin", path, over | {"confirm_guarantee_over": True}), 403)
+    await assert_refused(await world.post("admin", path, over), 422)  # a platform admin too must say so
+    await assert_refused(await world.post("admin", path, over | {"confirm_guarantee_over": "true"}), 422)
+    stream = f"application-{application_id}"
+    assert [e.type for e in await world.store.read_stream(stream)][-1] == "ApplicationOfferAccepted"
+
+    hired = await world.post("admin", path, over | {"confirm_guarantee_over": True})
+    assert hired.status_code == 200, hired.text
+    [event] = [e for e in await world.store.read_stream(stream) if e.type == "ApplicationHired"]
+    assert event.data["guarantee_over_confirmed"] is True
+    placement_id = placement_id_for(application_id)
+
+    async def placed() -> bool:
+        return (await world.get("admin", f"/v1/placements/{placement_id}")).status_code == 200
+
+    await wait_until(placed)
+
+
+async def test_a_hire_whose_guarantee_runs_past_today_needs_no_confirmation(world: World) -> None:
+    application_id = await _offer_accepted(world)
+    start = {"salary_cents": SALARY_CENTS, "start_date": (now().date() - timedelta(days=59)).isoformat()}
+    hired = await world.post("a_manager", f"/v1/applications/{application_id}/hire", start)
+    assert hired.status_code == 200, hired.text
 
 
 # Domain §2.3: the placement is seen by admins, A's company users, the five credited recruiters and C.

@@ -70,7 +70,7 @@ async def _hire(store: EventStore, application_id: UUID, at: datetime) -> None:
     await _move(store, application_id, applications.MoveStage(**a, to="offer", **ADMIN))
     await _move(store, application_id, applications.AcceptOffer(**a, **ADMIN))
     await _move(store, application_id, applications.HireCandidate(
-        **a, placement_id=uuid4(), salary_cents=9_000_000, start_date=date(2027, 1, 4), **ADMIN))
+        **a, placement_id=uuid4(), salary_cents=9_000_000, start_date=date(2027, 1, 4), guarantee_days=90, **ADMIN))
 
 
 async def _document(store: EventStore, storage: LocalStorage, application_id: UUID, at: datetime) -> tuple[UUID, str]:

@@ -19,6 +19,7 @@ from commands.ats.application import (
     ActionNotPermitted,
     ApplicationIsExpired,
     CreateApplication,
+    GuaranteeAlreadyOver,
     DeclineProposal,
     ExpireApplication,
     HireCandidate,
@@ -171,9 +172,11 @@ def offer_accepted(role: ActorRole = "candidate", at: datetime = T0) -> Applicat
     return ApplicationOfferAccepted(application_id=A, by=ACTOR, by_role=role, at=at)
 
 
-def hired(role: ActorRole = "company", at: datetime = T1) -> ApplicationHired:
+def hired(role: ActorRole = "company", at: datetime = T1, start_date: date = date(2026, 5, 1),
+          confirmed: bool = False) -> ApplicationHired:
     return ApplicationHired(application_id=A, from_stage="offer", to_stage="hired", placement_id=PLACEMENT,
-                            salary_cents=15_000_000, start_date=date(2026, 5, 1), by=ACTOR, by_role=role, at=at)
+                            salary_cents=15_000_000, start_date=start_date, by=ACTOR, by_role=role, at=at,
+                            guarantee_over_confirmed=confirmed)
 
 
 def withdrawn(frm: ApplicationStage, role: ActorRole = "candidate", at: datetime = T0) -> ApplicationWithdrawn:
@@ -250,9 +253,10 @@ def move(to: str, role: ActorRole = "company", reason: str | None = None, may_ad
     return MoveStage(application_id=A, to=to, reason=reason, may_advance=may_advance, by=ACTOR, by_role=role, at=at)
 
 
-def hire(role: ActorRole = "company", placement_id: UUID = PLACEMENT) -> HireCandidate:
-    return HireCandidate(application_id=A, placement_id=placement_id, salary_cents=15_000_000,
-                         start_date=date(2026, 5, 1), by=ACTOR, by_role=role, at=T1)
+def hire(role: ActorRole = "company", placement_id: UUID = PLACEMENT, start_date: date = date(2026, 5, 1),
+         guarantee_days: int = 90, confirm: bool = False) -> HireCandidate:
+    return HireCandidate(application_id=A, placement_id=placement_id, salary_cents=15_000_000, start_date=start_date,
+                         guarantee_days=guarantee_days, confirm_guarantee_over=confirm, by=ACTOR, by_role=role, at=T1)
 
 
 def expire(at: datetime) -> ExpireApplication:
@@ -765,13 +769,49 @@ def test_hire_follows_the_role_rules(role: ActorRole, firm_job: bool):
 def test_hire_without_positive_salary_is_rejected(salary: int):
     with pytest.raises(ValidationError, match="salary_cents"):
         HireCandidate(application_id=A, placement_id=PLACEMENT, salary_cents=salary, start_date=date(2026, 5, 1),
-                      by=ACTOR, by_role="company", at=T1)
+                      guarantee_days=90, by=ACTOR, by_role="company", at=T1)
 
 
 def test_hire_with_fractional_salary_is_rejected():
     with pytest.raises(ValidationError, match="salary_cents"):
         HireCandidate(application_id=A, placement_id=PLACEMENT, salary_cents=100.5, start_date=date(2026, 5, 1),
-                      by=ACTOR, by_role="company", at=T1)
+                      guarantee_days=90, by=ACTOR, by_role="company", at=T1)
+
+
+# --- a hire whose guarantee would already be over -------------------------------------------------
+# T1 is 2026-03-02 10:00 UTC. A start on 2025-12-02 with a 90-day guarantee ends it at 2026-03-02 00:00.
+
+GUARANTEE_OVER = date(2025, 12, 2)
+
+
+def test_hire_whose_guarantee_is_already_over_is_refused():
+    given(application, *history("offer"), offer_accepted()).when(hire(start_date=GUARANTEE_OVER)).then_raises(
+        GuaranteeAlreadyOver, r"ended the guarantee at 2026-03-02T00:00:00\+00:00")
+
+
+def test_hire_whose_guarantee_ends_after_the_hire_is_accepted():
+    start = GUARANTEE_OVER + timedelta(days=1)  # the guarantee runs out at 2026-03-03 00:00, after the hire
+    given(application, *history("offer"), offer_accepted()).when(hire(start_date=start)).then(hired(start_date=start))
+
+
+def test_hire_with_no_guarantee_starting_before_the_hire_is_refused():
+    given(application, *history("offer"), offer_accepted()).when(
+        hire(start_date=T1.date(), guarantee_days=0)).then_raises(GuaranteeAlreadyOver)
+
+
+def test_a_platform_admin_confirms_a_hire_whose_guarantee_is_over():
+    given(application, *history("offer"), offer_accepted()).when(
+        hire("platform_admin", start_date=GUARANTEE_OVER, confirm=True)).then(
+        hired("platform_admin", start_date=GUARANTEE_OVER, confirmed=True))
+
+
+@pytest.mark.parametrize("role", ["company", "candidate_recruiter", "company_recruiter"])
+@pytest.mark.parametrize("start", [GUARANTEE_OVER, date(2026, 5, 1)], ids=["over", "running"])
+def test_only_a_platform_admin_may_confirm_a_hire_past_its_guarantee(role: ActorRole, start: date):
+    # Each role where it may hire: the company on its own job, recruiters on an off-platform firm job.
+    events = [*(history("offer") if role == "company" else history("offer", company_id=None)), offer_accepted()]
+    given(application, *events).when(hire(role, start_date=start, confirm=True)).then_raises(
+        ActionNotPermitted, "only a platform admin confirms one")
 
 
 # --- withdrawal -----------------------------------------------------------------------------------
