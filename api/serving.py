@@ -60,7 +60,8 @@ async def exposition(system: System, requests: CollectorRegistry | None) -> byte
 
 
 def metrics_app(state: Any) -> Starlette:
-    """An app with one route, `GET /metrics`, for the internal listener."""
+    """The internal listener's app: `GET /metrics`, and `GET /health` for a container's liveness check
+    (the process answers: its event loop runs; it reads nothing, so a slow database never restarts it)."""
 
     async def metrics(_: Request) -> Response:
         system = getattr(state, "system", None)
@@ -68,4 +69,7 @@ def metrics_app(state: Any) -> Starlette:
             return PlainTextResponse("starting", status_code=503)
         return Response(await exposition(system, getattr(state, "metrics", None)), media_type=CONTENT_TYPE_LATEST)
 
-    return Starlette(routes=[Route("/metrics", metrics)])
+    async def health(_: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    return Starlette(routes=[Route("/metrics", metrics), Route("/health", health)])

@@ -1,19 +1,63 @@
 """Settings, read once from the environment (and `.env`) by the composition root and passed down.
 
-Names are the original system's, so an existing `.env` keeps working.
+Names are the original system's, so an existing `.env` keeps working. Every setting can also be given as
+`<NAME>_FILE`, the path of a file holding it (how Docker and Kubernetes hand secrets to a process).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+
+class SettingsProblem(ValueError):
+    """A setting that cannot be read: the message names it and says what to do."""
+
+
+class FileSettings(PydanticBaseSettingsSource):
+    """`<NAME>_FILE=/path`: the setting NAME read from that file (Docker and Kubernetes secrets), its trailing
+    newline dropped; an empty file counts as not given. Giving both NAME and NAME_FILE is refused, as is a file
+    that cannot be read."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ reads every field at once
+
+    def __call__(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        environ = {k.upper(): v for k, v in os.environ.items()}
+        fields = self.settings_cls.model_fields
+        for name in fields:
+            variable = f"{name.upper()}_FILE"
+            path = environ.get(variable)
+            if not path or f"{name}_file" in fields:  # a setting with a file setting of its own reads it itself
+                continue
+            if environ.get(name.upper()):
+                raise SettingsProblem(f"{name.upper()} and {variable} are both set: keep one")
+            try:
+                with open(path, encoding="utf-8") as file:
+                    value = file.read().rstrip("\r\n")
+            except OSError as exc:
+                raise SettingsProblem(f"{variable}: cannot read {path} ({exc.strerror})") from None
+            if value:  # an empty file (a secret left blank) is a setting not given
+                found[name] = value
+        return found
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, FileSettings(settings_cls), dotenv_settings, file_secret_settings
 
     # Infrastructure. Empty means "not configured": `splits dev` then runs a local substitute.
     database_url: str | None = None
@@ -141,6 +185,13 @@ class Settings(BaseSettings):
     # Database connections per process.
     db_pool_min: int = Field(default=2, ge=1)
     db_pool_max: int = Field(default=10, ge=1)
+    # Messages each reactor queue hands a consumers process at once (its RabbitMQ prefetch). The process runs
+    # this × its reactor queues handlers at once, each holding at most one database connection at a time, so
+    # its pool is sized from this alone: one connection per handler, per projector, for the relay and for the
+    # status reports. DB_POOL_MAX, when set, must leave room for that; the process refuses to start otherwise.
+    consumer_prefetch: int = Field(default=1, ge=1, le=100)
+    # This process's name in `splits status` (relay instances report each under its own); empty: host:pid.
+    instance_id: str = ""
 
 
     def data_keys(self) -> list[tuple[str, bytes]] | None:

@@ -1,4 +1,4 @@
-"""The project's own promises: the README's commands, CI, compose file, and the CLI on a real database."""
+"""The project's own promises: the README's commands, CI, and the CLI on a real database (the stack: tests/test_deployment.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import httpx
-import yaml
 
 from eventstore import eventstore_migrations
 
@@ -43,18 +42,6 @@ def test_the_tests_that_restart_a_shared_service_are_refused_beside_other_worker
     alone = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "1", "--collect-only",
                             "-q", "-m", "not restarts", gateway], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert alone.returncode == 0, alone.stdout[-2000:]
-
-
-def test_compose_file_parses_and_names_the_services() -> None:
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    services = compose["services"]
-    assert services["postgres"]["image"] == "postgres:16"
-    assert services["rabbitmq"]["image"].startswith("rabbitmq:3.13") and "management" in services["rabbitmq"]["image"]
-    assert services["redis"]["image"] == "redis:7"
-    assert services["api"]["build"]["dockerfile"] == "infra/Dockerfile"
-    assert (ROOT / services["api"]["build"]["dockerfile"]).exists()
-    for name in ("migrate", "api", "relay", "consumers"):
-        assert services[name]["command"][0] == "splits"
 
 
 def test_migrate_command_creates_the_event_store_and_is_idempotent(empty_database_url: str) -> None:
