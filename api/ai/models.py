@@ -8,6 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
+from api.responses import ListOf
+
 from commands.ai.events import LocationCompatibility, Recommendation, ReviewTrigger
 
 ReviewStatus = Literal["requested", "started", "interrupted", "completed", "failed"]
@@ -53,5 +55,5 @@ class AIReviewOut(BaseModel):
     finished_at: datetime | None
 
 
-class AIReviewList(BaseModel):
-    data: list[AIReviewOut]
+class AIReviewList(ListOf[AIReviewOut]):
+    pass

@@ -15,6 +15,7 @@ from api.ai.models import AIReviewList, AIReviewOut
 from api.ats.application_policy import application_visibility
 from api.consistency import read_after
 from api.deps import CurrentUser, Db
+from api.responses import PageNumber, PageSize
 from commands.core import NotFound
 from eventstore import Position
 from projections.ai.queries import list_reviews
@@ -33,8 +34,9 @@ def _shown(row: dict[str, Any], user: Access) -> AIReviewOut:
 
 
 @router.get("", response_model=AIReviewList, responses={401: {}, 404: {}})
-async def list_ai_reviews(application_id: UUID, token: FreshAi, user: CurrentUser, db: Db) -> AIReviewList:
+async def list_ai_reviews(application_id: UUID, token: FreshAi, user: CurrentUser, db: Db, page: PageNumber = 1,
+                          limit: PageSize = 25) -> AIReviewList:
     """The application's AI reviews, newest first, with every output of the completed ones."""
     if await get_application(db, application_id, application_visibility(user)) is None:
         raise NotFound(f"application {application_id} not found", application_id=str(application_id))
-    return AIReviewList(data=[_shown(row, user) for row in await list_reviews(db, application_id)])
+    return AIReviewList.sliced([_shown(row, user) for row in await list_reviews(db, application_id)], page, limit)

@@ -10,6 +10,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.ats.models import Pagination
+from api.responses import ListOf
 from commands.ats.application_commands import MovableStage
 from commands.ats.application_events import ActorRole, ApplicationSource, ApplicationStage
 from commands.ats.note_events import NoteAuthorType, NoteType, NoteVisibility
@@ -158,8 +159,8 @@ class NoteOut(BaseModel):
     edited_at: datetime | None
 
 
-class NoteList(BaseModel):
-    data: list[NoteOut]
+class NoteList(ListOf[NoteOut]):
+    pass
 
 
 class FailPlacementBody(_Body):

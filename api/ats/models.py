@@ -10,6 +10,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
 
+from api.responses import Pagination  # noqa: F401 (the one definition; routes import it from here)
 from commands.ats.events import CommuteType, EmploymentType, JobLevel
 
 # Percentages travel as JSON numbers (22.5), are validated as decimals and stored as basis points.
@@ -106,13 +107,6 @@ class JobOut(BaseModel):
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> JobOut:
         return cls(**{k: v for k, v in row.items() if k != "fee_bps"}, fee_percentage=Decimal(row["fee_bps"]) / 100)
-
-
-class Pagination(BaseModel):
-    total: int
-    page: int
-    limit: int
-    total_pages: int
 
 
 class JobPage(BaseModel):

@@ -19,7 +19,7 @@ from api.ats.applications import visible_application
 from api.consistency import read_after
 from api.visibility import NOTE, viewer_of_note
 from api.deps import CommandMetadata, CurrentUser, Db, ExpectedVersion, Store
-from api.responses import CommandResponse
+from api.responses import CommandResponse, PageNumber, PageSize
 from commands.ats import note as notes
 from commands.core import Forbidden, NotFound, RuleViolation
 from eventstore import EventStore, Metadata, Position, handle, load, stream_id_for
@@ -74,14 +74,16 @@ async def add_note(application_id: UUID, body: AddNoteBody, store: Store, meta: 
 
 
 @router.get("", response_model=NoteList, response_model_exclude_unset=True, responses={401: {}, 404: {}})
-async def list_all(application_id: UUID, token: FreshAts, user: CurrentUser, db: Db) -> NoteList:
+async def list_all(application_id: UUID, token: FreshAts, user: CurrentUser, db: Db, page: PageNumber = 1,
+                   limit: PageSize = 25) -> NoteList:
     """The notes the caller's side reads on this application, oldest first."""
     row = await get_application(db, application_id, application_visibility(user))
     if row is None:
         raise NotFound(f"application {application_id} not found", application_id=str(application_id))
     app = Parties.from_row(row)
     rows = await list_notes(db, application_id, notes.visible_note_visibilities(viewer_kind(user, app)))
-    return NoteList(data=[NoteOut.model_validate(NOTE.project(viewer_of_note(user, r), r)) for r in rows])
+    shown = [NoteOut.model_validate(NOTE.project(viewer_of_note(user, r), r)) for r in rows]
+    return NoteList.sliced(shown, page, limit)
 
 
 @router.patch("/{note_id}", responses={401: {}, 403: {}, 404: {}, 422: {}})

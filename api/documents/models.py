@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-from api.responses import CommandResponse
+from api.responses import CommandResponseWith, ListOf
 from commands.documents.document import Document
 from commands.documents.events import DocumentType, EntityType
 from eventstore import CommandResult
@@ -53,9 +53,7 @@ class DocumentOut(BaseModel):
         return cls.model_validate({field: row[field] for field in cls.model_fields})
 
 
-class DocumentCreated(CommandResponse):
-    data: DocumentOut
-
+class DocumentCreated(CommandResponseWith[DocumentOut]):
     @classmethod
     def of_result(cls, document_id: UUID, result: CommandResult, data: DocumentOut) -> DocumentCreated:
         return cls(id=document_id, version=result.version, consistency_token=result.token, data=data)
@@ -65,5 +63,5 @@ class DocumentEnvelope(BaseModel):
     data: DocumentOut
 
 
-class DocumentList(BaseModel):
-    data: list[DocumentOut]
+class DocumentList(ListOf[DocumentOut]):
+    pass

@@ -35,7 +35,7 @@ from api.documents.content import Kind, clean_filename, content_disposition, det
 from api.documents.models import DocumentCreated, DocumentEnvelope, DocumentList, DocumentOut, UploadFields
 from api.documents.policy import entity_access
 from api.problems import problem
-from api.responses import CommandResponse
+from api.responses import CommandResponse, PageNumber, PageSize
 from commands.core import Forbidden, NotFound
 from commands.documents import document as documents
 from commands.documents.events import DocumentType, EntityType
@@ -227,12 +227,13 @@ async def _remove_stray(storage: Storage, key: str) -> None:
 
 @router.get("", response_model=DocumentList, responses={401: {}, 403: {}, 404: {}})
 async def list_all(entity_type: EntityType, entity_id: UUID, token: FreshDocuments, user: CurrentUser,
-                   system: SystemDep, db: Db, document_type: DocumentType | None = None) -> DocumentList:
+                   system: SystemDep, db: Db, document_type: DocumentType | None = None, page: PageNumber = 1,
+                   limit: PageSize = 25) -> DocumentList:
     """The documents of one entity, newest first: 404 if the caller may not see it, 403 if they see it but
     not its documents."""
     (await entity_access(system.store, system.pool, user, entity_type, entity_id)).check_read()
     rows = await list_documents(db, entity_type, entity_id, document_type)
-    return DocumentList(data=[DocumentOut.from_row(r) for r in rows])
+    return DocumentList.sliced([DocumentOut.from_row(r) for r in rows], page, limit)
 
 
 async def _readable(system: System, user: Access, db: AsyncConnection, document_id: UUID) -> dict[str, Any]:

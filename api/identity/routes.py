@@ -48,7 +48,7 @@ from api.identity.models import (
 )
 from api.identity.users_verified import register_identity, verified_email
 from api.privacy.erasure import request_erasure
-from api.responses import CommandResponse
+from api.responses import CommandResponse, ListOf, PageNumber, PageSize
 from commands.core import Forbidden, NotFound, RuleViolation
 from commands.identity import invitation as invitations
 from commands.identity import organization as orgs
@@ -276,10 +276,12 @@ async def create_organization(
 
 
 @router.get("/organizations", responses={401: {}})
-async def my_organizations(_: FreshIdentity, user: CurrentUser, db: Db) -> dict[str, list[OrganizationOut]]:
+async def my_organizations(_: FreshIdentity, user: CurrentUser, db: Db, page: PageNumber = 1,
+                           limit: PageSize = 25) -> ListOf[OrganizationOut]:
     """Platform admins see every organization; anyone else the ones they belong to."""
     ids = None if user.is_platform_admin else list(user.organization_ids)
-    return {"data": [OrganizationOut(**r) for r in await queries.list_organizations(db, ids)]}
+    rows = [OrganizationOut(**r) for r in await queries.list_organizations(db, ids)]
+    return ListOf[OrganizationOut].sliced(rows, page, limit)
 
 
 @router.get("/organizations/{organization_id}", responses={401: {}, 404: {}})
@@ -312,10 +314,12 @@ async def delete_organization(
 
 @router.get("/organizations/{organization_id}/members", responses={401: {}, 404: {}})
 async def list_members(
-    organization_id: UUID, _: FreshIdentity, user: CurrentUser, store: Store, db: Db
-) -> dict[str, list[MemberOut]]:
+    organization_id: UUID, _: FreshIdentity, user: CurrentUser, store: Store, db: Db, page: PageNumber = 1,
+    limit: PageSize = 25,
+) -> ListOf[MemberOut]:
     await _organization(store, user, organization_id)
-    return {"data": [MemberOut(**m) for m in await queries.members_of(db, organization_id)]}
+    rows = [MemberOut(**m) for m in await queries.members_of(db, organization_id)]
+    return ListOf[MemberOut].sliced(rows, page, limit)
 
 
 @router.post("/organizations/{organization_id}/members", status_code=201, responses={401: {}, 403: {}, 404: {}, 409: {}})
@@ -360,10 +364,12 @@ async def invite(body: InvitationBody, user: CurrentUser, store: Store, meta: Co
 
 @router.get("/organizations/{organization_id}/invitations", responses={401: {}, 403: {}, 404: {}})
 async def list_invitations(
-    organization_id: UUID, _: FreshIdentity, user: CurrentUser, store: Store, db: Db
-) -> dict[str, list[InvitationOut]]:
+    organization_id: UUID, _: FreshIdentity, user: CurrentUser, store: Store, db: Db, page: PageNumber = 1,
+    limit: PageSize = 25,
+) -> ListOf[InvitationOut]:
     await _managed(store, user, organization_id)
-    return {"data": [InvitationOut(**r) for r in await queries.invitations_of(db, organization_id)]}
+    rows = [InvitationOut(**r) for r in await queries.invitations_of(db, organization_id)]
+    return ListOf[InvitationOut].sliced(rows, page, limit)
 
 
 @router.get("/invitations/{invitation_id}/preview", responses={404: {}})

@@ -10,7 +10,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from api.network.models import Body
-from api.responses import CommandResponse
+from api.responses import CommandResponseWith
 from commands.network.events import FirmInvitationRole
 
 
@@ -38,10 +38,12 @@ class TransferBody(Body):
     user_id: UUID
 
 
-class FirmInvitationResponse(CommandResponse):
-    """`id` and `version` are the firm's (its stream holds the invitations)."""
-
+class FirmInvitationSent(BaseModel):
     invitation_id: UUID
+
+
+class FirmInvitationResponse(CommandResponseWith[FirmInvitationSent]):
+    """`id` and `version` are the firm's (its stream holds the invitations); the invitation sent is under `data`."""
 
 
 class FirmOut(BaseModel):

@@ -29,6 +29,7 @@ from api.network.firm_models import (
     FirmInvitationBody,
     FirmInvitationOut,
     FirmInvitationResponse,
+    FirmInvitationSent,
     FirmMemberOut,
     FirmOut,
     MemberRoleBody,
@@ -37,7 +38,7 @@ from api.network.firm_models import (
     TransferBody,
 )
 from api.network.models import OptionalReasonBody
-from api.responses import CommandResponse
+from api.responses import CommandResponse, ListOf, PageNumber, PageSize
 from commands.core import Conflict, Forbidden
 from commands.identity import user as users
 from commands.network import firm as firms
@@ -80,10 +81,11 @@ async def create_firm(body: CreateFirmBody, user: CurrentUser, store: Store, db:
 
 
 @router.get("/firms", responses={401: {}})
-async def list_firms(_: FreshNetwork, user: CurrentUser, db: Db) -> dict[str, list[FirmOut]]:
+async def list_firms(_: FreshNetwork, user: CurrentUser, db: Db, page: PageNumber = 1,
+                     limit: PageSize = 25) -> ListOf[FirmOut]:
     """Platform admins see every firm; anyone else the firms they are a member of."""
     rows = await queries.list_firms(db, None if user.is_platform_admin else known(user))
-    return {"data": [FirmOut.from_row(r) for r in rows]}
+    return ListOf[FirmOut].sliced([FirmOut.from_row(r) for r in rows], page, limit)
 
 
 @router.get("/firms/{firm_id}", responses={401: {}, 404: {}})
@@ -96,10 +98,11 @@ async def get_firm(firm_id: UUID, _: FreshNetwork, user: CurrentUser, store: Sto
 
 
 @router.get("/firms/{firm_id}/members", responses={401: {}, 404: {}})
-async def list_members(firm_id: UUID, _: FreshNetwork, user: CurrentUser, store: Store,
-                       db: Db) -> dict[str, list[FirmMemberOut]]:
+async def list_members(firm_id: UUID, _: FreshNetwork, user: CurrentUser, store: Store, db: Db,
+                       page: PageNumber = 1, limit: PageSize = 25) -> ListOf[FirmMemberOut]:
     await _firm(store, user, firm_id)
-    return {"data": [FirmMemberOut(**m) for m in await queries.firm_members(db, firm_id)]}
+    rows = [FirmMemberOut(**m) for m in await queries.firm_members(db, firm_id)]
+    return ListOf[FirmMemberOut].sliced(rows, page, limit)
 
 
 @router.put("/firms/{firm_id}/members/{user_id}/role", responses={401: {}, 403: {}, 404: {}, 422: {}})
@@ -165,18 +168,18 @@ async def invite(firm_id: UUID, body: FirmInvitationBody, user: CurrentUser, sto
     command = firms.InviteToFirm(firm_id=firm_id, invitation_id=invitation_id, email=body.email, role=body.role,
                                  by=meta.actor, at=now(), **_acting(user))
     result = await handle(store, firms.firm, firm_id, command, meta)
-    return FirmInvitationResponse(id=firm_id, version=result.version, consistency_token=result.token,
-                                  invitation_id=invitation_id)
+    return FirmInvitationResponse.with_data(firm_id, result, FirmInvitationSent(invitation_id=invitation_id))
 
 
 @router.get("/firms/{firm_id}/invitations", responses={401: {}, 403: {}, 404: {}})
-async def list_invitations(firm_id: UUID, _: FreshNetwork, user: CurrentUser, store: Store,
-                           db: Db) -> dict[str, list[FirmInvitationOut]]:
+async def list_invitations(firm_id: UUID, _: FreshNetwork, user: CurrentUser, store: Store, db: Db,
+                           page: PageNumber = 1, limit: PageSize = 25) -> ListOf[FirmInvitationOut]:
     """For the firm's owner and admins (and platform admins)."""
     state = await _firm(store, user, firm_id)
     if not user.is_platform_admin and state.members.get(known(user)) not in firms.TAKE_RATE_SETTERS:
         raise Forbidden("only the firm's owner and admins see its invitations", firm_id=str(firm_id))
-    return {"data": [FirmInvitationOut(**r) for r in await queries.firm_invitations(db, firm_id)]}
+    rows = [FirmInvitationOut(**r) for r in await queries.firm_invitations(db, firm_id)]
+    return ListOf[FirmInvitationOut].sliced(rows, page, limit)
 
 
 @router.post("/firms/{firm_id}/invitations/{invitation_id}/revoke", responses={401: {}, 403: {}, 404: {}, 422: {}})
@@ -210,9 +213,10 @@ async def accept_invitation(firm_id: UUID, invitation_id: UUID, user: CurrentUse
 
 
 @router.get("/firm-invitations", responses={401: {}})
-async def my_invitations(_: FreshNetwork, user: CurrentUser, store: Store, db: Db) -> dict[str, list[MyFirmInvitation]]:
+async def my_invitations(_: FreshNetwork, user: CurrentUser, store: Store, db: Db, page: PageNumber = 1,
+                         limit: PageSize = 25) -> ListOf[MyFirmInvitation]:
     """The pending firm invitations sent to the caller's email, once Clerk has verified that address."""
     me, _, _ = await load(store, users.user, stream_id_for(users.user, known(user)))
-    if not me.exists or me.deleted or me.email is None or not me.email_verified:
-        return {"data": []}
-    return {"data": [MyFirmInvitation(**r) for r in await queries.firm_invitations_for(db, me.email.lower())]}
+    rows = [] if not me.exists or me.deleted or me.email is None or not me.email_verified else [
+        MyFirmInvitation(**r) for r in await queries.firm_invitations_for(db, me.email.lower())]
+    return ListOf[MyFirmInvitation].sliced(rows, page, limit)

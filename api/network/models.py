@@ -8,7 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.responses import CommandResponse
+from api.responses import CommandResponseWith
+from api.responses import Pagination  # noqa: F401 (the one definition; routes import it from here)
 from commands.network.events import (
     MarketplaceVisibility,
     RecruiterCandidateStatus,
@@ -24,13 +25,6 @@ from commands.network.events import (
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class Pagination(BaseModel):
-    total: int
-    page: int
-    limit: int
-    total_pages: int
 
 
 # --- recruiters -------------------------------------------------------------------------------------
@@ -149,11 +143,15 @@ class OptionalReasonBody(Body):
     reason: str | None = Field(default=None, max_length=2000)
 
 
-class CandidateInvitationResponse(CommandResponse):
+class CandidateInvitationSent(BaseModel):
     invitation_id: UUID
     invitation_token: str | None = Field(
         description="Only under `splits dev`, where no email leaves the machine: the candidate's consent link token "
                     "(elsewhere it reaches the candidate by email only)")
+
+
+class CandidateInvitationResponse(CommandResponseWith[CandidateInvitationSent]):
+    """`id` and `version` are the relationship's; the invitation sent is under `data`."""
 
 
 class RecruiterCandidateOut(BaseModel):

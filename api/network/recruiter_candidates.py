@@ -38,6 +38,7 @@ from api.network.common import (
 from api.network.models import (
     CandidateInvitationPreview,
     CandidateInvitationResponse,
+    CandidateInvitationSent,
     DeclineCandidateBody,
     InviteCandidateBody,
     Pagination,
@@ -106,8 +107,8 @@ def _invitation_answer(request: Request, result: CommandResult, relationship_id:
     """The token goes to the candidate only, by email; under `splits dev` (no email leaves the machine) the
     recruiter's answer carries it too, so a newcomer can play both parts."""
     development = request.app.state.system.settings.environment == "development"
-    return CandidateInvitationResponse(id=relationship_id, version=result.version, consistency_token=result.token,
-                                       invitation_id=invitation_id, invitation_token=token if development else None)
+    return CandidateInvitationResponse.with_data(relationship_id, result, CandidateInvitationSent(
+        invitation_id=invitation_id, invitation_token=token if development else None))
 
 
 @router.post("", status_code=201, responses={401: {}, 403: {}, 404: {}, 409: {}})

@@ -19,7 +19,6 @@ from typing import Annotated, Any, Literal
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from fastapi import APIRouter, Body, Depends, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StringConstraints
 
 from api.deps import CommandMetadata, CurrentUser, PlatformAdmin, Store
@@ -29,7 +28,8 @@ from api.responses import CommandResponse
 from commands.core import NotFound
 from commands.privacy.erasure import RequestErasure, erasure
 from commands.privacy.events import PersonKind, SubjectErased, SubjectErasureRequested
-from eventstore import EventStore, Metadata, handle, stream_id_for
+from commands.identity import user as users
+from eventstore import EventStore, Metadata, handle, load, stream_id_for
 from infra.tokens import ConfirmationRefused, check_confirmation, confirmation_token, token_secret
 
 router = APIRouter(tags=["privacy"])
@@ -58,8 +58,11 @@ class Confirmation(BaseModel):
     expires_at: datetime
 
 
-class ConfirmationEnvelope(BaseModel):
-    data: Confirmation
+class ErasureAnswer(CommandResponse):
+    """The first DELETE records nothing: `id` and `version` are the caller's user (the token is null) and the
+    confirmation is under `data`. The second records the request: `id` and `version` are the erasure's."""
+
+    data: Confirmation | None = None
 
 
 class ErasureCounts(BaseModel):
@@ -146,9 +149,9 @@ def _secret(request: Request) -> bytes:
     return token_secret(request.app.state.system.settings)
 
 
-@router.delete("/v1/users/me", status_code=202, responses={
-    202: {"description": "A confirmation token (first call) or the recorded request (second call)"},
-    401: {}, 403: {}, 422: {}})
+@router.delete("/v1/users/me", status_code=202, response_model=ErasureAnswer,
+               responses={202: {"description": "A confirmation token (first call) or the recorded request "
+                                               "(second call)"}, 401: {}, 403: {}, 422: {}})
 async def erase_me(user: CurrentUser, store: Store, meta: CommandMetadata,
                    secret: Annotated[bytes, Depends(_secret)],
                    body: Annotated[ConfirmBody | None, Body()] = None) -> Any:
@@ -159,8 +162,9 @@ async def erase_me(user: CurrentUser, store: Store, meta: CommandMetadata,
     if body is None:
         expires = now + CONFIRMATION_LIFETIME
         token = confirmation_token(secret, _SELF_ERASURE, str(user_id), int(expires.timestamp()))
-        return JSONResponse(ConfirmationEnvelope(data=Confirmation(confirmation_token=token, expires_at=expires))
-                            .model_dump(mode="json"), status_code=202)
+        _, version, _ = await load(store, users.user, stream_id_for(users.user, user_id))
+        return ErasureAnswer(id=user_id, version=version, consistency_token=None,
+                             data=Confirmation(confirmation_token=token, expires_at=expires))
     try:
         check_confirmation(secret, _SELF_ERASURE, str(user_id), body.confirmation_token, int(now.timestamp()))
     except ConfirmationRefused as refused:

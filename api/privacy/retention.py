@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from api.deps import PlatformAdmin, SystemDep
+from api.responses import ListOf, PageNumber, PageSize
 from commands.privacy.retention import RULES, cutoff
 from projections.privacy.retention_status import list_retention_runs
 
@@ -28,8 +29,8 @@ class RetentionRuleView(BaseModel):
     last_run_at: datetime | None
 
 
-class RetentionEnvelope(BaseModel):
-    data: list[RetentionRuleView]
+class RetentionEnvelope(ListOf[RetentionRuleView]):
+    pass
 
 
 def _now() -> datetime:
@@ -37,7 +38,8 @@ def _now() -> datetime:
 
 
 @router.get("/v1/admin/retention", response_model=RetentionEnvelope, responses={401: {}, 403: {}})
-async def get_retention(_: PlatformAdmin, system: SystemDep) -> RetentionEnvelope:
+async def get_retention(_: PlatformAdmin, system: SystemDep, page: PageNumber = 1,
+                        limit: PageSize = 25) -> RetentionEnvelope:
     """The retention rules in force and what each has removed."""
     async with system.pool.connection() as conn:
         runs = await list_retention_runs(conn)
@@ -51,4 +53,4 @@ async def get_retention(_: PlatformAdmin, system: SystemDep) -> RetentionEnvelop
             enabled=period > 0, cutoff=cutoff(rule, period, now), runs=done.runs if done else 0,
             removed=done.removed if done else 0, last_run_at=done.last_run_at if done else None,
         ))
-    return RetentionEnvelope(data=views)
+    return RetentionEnvelope.sliced(views, page, limit)

@@ -45,7 +45,7 @@ async def invited(net: Net, recruiter: str, candidate_id: UUID) -> tuple[UUID, s
     answer = await net.post("/v1/recruiter-candidates", recruiter, {"candidate_id": str(candidate_id)})
     assert answer.status_code == 201, answer.text
     await net.settled()
-    return UUID(answer.json()["id"]), answer.json()["invitation_token"]
+    return UUID(answer.json()["id"]), answer.json()["data"]["invitation_token"]
 
 
 async def status_of(net: Net, relationship_id: UUID, who: str, answer=None) -> str:
@@ -173,7 +173,7 @@ async def test_resending_replaces_the_token_and_cancelling_ends_the_invitation(n
     relationship_id, first = await invited(net, "rec", candidate_id)
     resent = await net.post(f"/v1/recruiter-candidates/{relationship_id}/resend", "rec")
     assert resent.status_code == 200, resent.text
-    second = resent.json()["invitation_token"]
+    second = resent.json()["data"]["invitation_token"]
     assert second != first
     problem(await net.post(f"/v1/recruiter-candidates/{relationship_id}/consent", "cand", {"token": first}), 403)
     cancelled = await net.post(f"/v1/recruiter-candidates/{relationship_id}/cancel", "rec")
@@ -243,11 +243,11 @@ async def test_in_production_the_token_is_not_returned_and_is_rebuilt_from_the_s
         assert (await client.post("/v1/recruiters", json={}, headers=who)).status_code == 201
         answer = await client.post("/v1/recruiter-candidates", json={"candidate_id": str(candidate_id)}, headers=who)
         assert answer.status_code == 201, answer.text
-        assert answer.json()["invitation_token"] is None
+        assert answer.json()["data"]["invitation_token"] is None
     invited_event = (await fresh_store.read_stream(f"recruiter_candidate-{answer.json()['id']}"))[-1]
-    rebuilt = invitation_token(secret.encode(), UUID(answer.json()["invitation_id"]))
+    rebuilt = invitation_token(secret.encode(), UUID(answer.json()["data"]["invitation_id"]))
     assert invited_event.data["token_digest"] == hashlib.sha256(rebuilt.encode()).hexdigest()
-    expected = hmac.new(secret.encode(), answer.json()["invitation_id"].encode(), hashlib.sha256).hexdigest()
+    expected = hmac.new(secret.encode(), answer.json()["data"]["invitation_id"].encode(), hashlib.sha256).hexdigest()
     assert rebuilt == expected
 
 

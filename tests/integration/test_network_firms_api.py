@@ -176,8 +176,8 @@ async def test_an_invitation_is_accepted_only_by_its_email_while_pending(net: Ne
     await net.person("nor")  # no recruiter
     firm_id = await firm_of(net, "own")
     fid = f"/v1/firms/{firm_id}"
-    to_mem = (await net.post(f"{fid}/invitations", "own", {"email": net.email("mem")})).json()["invitation_id"]
-    to_nor = (await net.post(f"{fid}/invitations", "own", {"email": net.email("nor")})).json()["invitation_id"]
+    to_mem = (await net.post(f"{fid}/invitations", "own", {"email": net.email("mem")})).json()["data"]["invitation_id"]
+    to_nor = (await net.post(f"{fid}/invitations", "own", {"email": net.email("nor")})).json()["data"]["invitation_id"]
     problem(await net.post(f"{fid}/invitations", "own", {"email": net.email("mem")}), 409)  # one pending per email
     head = await settled_head(net.store)
     problem(await net.post(f"{fid}/invitations/{to_mem}/accept", "spy"), 404)

@@ -137,7 +137,7 @@ async def placement_story(p: People) -> Story:
     await p.register("cami", "Cami")
     await p.eventually("cami", "/v1/users/me", lambda b: b["data"]["candidate_id"] == candidate["id"])
     await p.call("cami", "POST", f"/v1/recruiter-candidates/{invited['id']}/consent",
-                 json={"token": invited["invitation_token"]})
+                 json={"token": invited["data"]["invitation_token"]})
     await p.eventually("rex", f"/v1/recruiter-candidates/{invited['id']}", lambda b: b["data"]["status"] == "active")
     # Another recruiter sees the candidate in their `mine` list only once they represent them.
     await p.register("ray", "Ray")
@@ -146,7 +146,7 @@ async def placement_story(p: People) -> Story:
     assert (await p.call("ray", "GET", "/v1/candidates", params={"scope": "mine"}))["data"] == []
     ray_invite = await p.call("ray", "POST", "/v1/recruiter-candidates", 201, json={"candidate_id": candidate["id"]})
     await p.call("cami", "POST", f"/v1/recruiter-candidates/{ray_invite['id']}/consent",
-                 json={"token": ray_invite["invitation_token"]})
+                 json={"token": ray_invite["data"]["invitation_token"]})
     await p.eventually("ray", "/v1/candidates", lambda b: [c["id"] for c in b["data"]] == [candidate["id"]],
                        scope="mine")
 

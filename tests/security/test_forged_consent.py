@@ -104,7 +104,7 @@ async def _open_job(store: EventStore) -> UUID:
 
 def _token(answer: dict[str, Any]) -> str:
     """The link in the email the candidate receives (rebuilt from the secret, as the email reactor does)."""
-    return invitation_token(SECRET.encode(), UUID(answer["invitation_id"]))
+    return invitation_token(SECRET.encode(), UUID(answer["data"]["invitation_id"]))
 
 
 async def _refusals(store: EventStore, relationship_id: str) -> list[dict[str, Any]]:
