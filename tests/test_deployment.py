@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SPLITS = str(Path(sys.executable).parent / "splits")
 # The Compose specification's JSON schema (compose-spec/compose-spec, schema/compose-spec.json).
 COMPOSE_SCHEMA = ROOT / "tests" / "schemas" / "compose-spec.json"
+# The Kubernetes version the manifests are validated against (kubernetes-validate's schemas).
+KUBERNETES_VERSION = "1.32.0"
 
 
 def compose() -> dict:
@@ -130,3 +133,90 @@ def test_a_setting_that_cannot_be_read_stops_a_command_with_one_line(environment
                           env={"PATH": "/usr/bin:/bin", **environment})
     assert done.returncode == 2
     assert done.stderr.strip().startswith(line) and len(done.stderr.strip().splitlines()) == 1
+
+
+# --- Kubernetes -------------------------------------------------------------------------------------------
+
+K8S = ROOT / "infra" / "k8s"
+
+
+def rendered(overlay: str = "production") -> list[dict]:
+    """The overlay as kustomize renders it (kubectl's built-in kustomize)."""
+    kubectl = shutil.which("kubectl")
+    assert kubectl, "kubectl (with its built-in kustomize) renders infra/k8s: install it"
+    done = subprocess.run([kubectl, "kustomize", str(K8S / "overlays" / overlay)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    return [doc for doc in yaml.safe_load_all(done.stdout) if doc]
+
+
+def test_every_rendered_object_is_valid_for_the_kubernetes_version_we_target() -> None:
+    import kubernetes_validate
+
+    objects = rendered()
+    for obj in objects:
+        kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+    assert {o["metadata"].get("namespace") for o in objects if o["kind"] != "Namespace"} == {"splits"}
+
+
+def _containers(objects: list[dict]) -> list[tuple[dict, dict]]:
+    return [(o, c) for o in objects if o["kind"] in ("Deployment", "Job")
+            for c in o["spec"]["template"]["spec"]["containers"]]
+
+
+def test_every_process_and_every_consumer_runs_somewhere() -> None:
+    from consumers.reactors import all_reactors
+    from projections.registry import all_projections
+
+    objects = rendered()
+    commands = {c["args"][1] for _, c in _containers(objects)}
+    assert set(PROCESSES) | {"migrate"} <= commands
+    groups = [c["args"][2:] for _, c in _containers(objects) if c["args"][1] == "consumers"]
+    named = [name for group in groups for flag, name in zip(group[::2], group[1::2]) if flag == "--only"]
+    consumers = set(all_projections()) | {r.name for r in all_reactors()}
+    assert sorted(named) == sorted(consumers), "each projection and reactor in exactly one consumers Deployment"
+    by_name = {o["metadata"]["name"]: o for o in objects if o["kind"] in ("Deployment", "Job")}
+    assert by_name["splits-relay"]["spec"]["replicas"] == 2
+    assert by_name["splits-scheduler"]["spec"]["replicas"] == 2
+    assert by_name["splits-api"]["spec"]["replicas"] >= 2
+    assert by_name["splits-migrate"]["kind"] == "Job"
+
+
+def test_every_pod_is_probed_limited_scraped_and_unprivileged() -> None:
+    objects = rendered()
+    for owner, container in _containers(objects):
+        name = owner["metadata"]["name"]
+        assert container["resources"]["requests"] and container["resources"]["limits"], name
+        assert container["securityContext"]["readOnlyRootFilesystem"] is True, name
+        assert owner["spec"]["template"]["spec"]["securityContext"]["runAsNonRoot"] is True, name
+        if owner["kind"] == "Deployment":
+            annotations = owner["spec"]["template"]["metadata"]["annotations"]
+            assert annotations["prometheus.io/scrape"] == "true" and annotations["prometheus.io/port"] == "9100"
+            assert container["livenessProbe"]["httpGet"]["path"] == "/health", name
+            assert container["readinessProbe"], name
+            pdbs = [o for o in objects if o["kind"] == "PodDisruptionBudget"
+                    and o["spec"]["selector"]["matchLabels"] == owner["spec"]["selector"]["matchLabels"]]
+            assert pdbs, f"{name} has no PodDisruptionBudget"
+    api = next(c for o, c in _containers(objects) if o["metadata"]["name"] == "splits-api")
+    assert api["readinessProbe"]["httpGet"]["path"] == "/ready"
+    hpa = next(o for o in objects if o["kind"] == "HorizontalPodAutoscaler")
+    assert hpa["spec"]["scaleTargetRef"]["name"] == "splits-api" and hpa["spec"]["minReplicas"] >= 2
+    assert any(o["kind"] == "NetworkPolicy" for o in objects)
+
+
+def test_the_config_map_and_the_example_secret_cover_every_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    objects = rendered()
+    config = next(o for o in objects if o["kind"] == "ConfigMap")["data"]
+    secret = next(o for o in objects if o["kind"] == "Secret")["stringData"]
+    commented = set(re.findall(r"^\s*# ([A-Z0-9_]+):", (K8S / "base" / "config.yaml").read_text(), re.M))
+    for name in Settings.model_fields:
+        variable = name.upper()
+        if name in secret_settings():
+            assert variable in secret and config[f"{variable}_FILE"] == f"/run/secrets/{variable}", variable
+        else:
+            assert variable in config or variable in commented or variable.removesuffix("_FILE") in secret, variable
+    assert config["ENVIRONMENT"] == "production" and config["SPLITS_DEV_AUTH"] == "false"
+    for variable, value in config.items():
+        if not variable.endswith("_FILE"):
+            monkeypatch.setenv(variable, value)
+    assert load_settings().environment == "production"  # every value parses
