@@ -11,8 +11,9 @@ from eventstore.registry import EventClass, EventRegistry
 from eventstore.store import Conflict, EventStore
 from eventstore.types import Metadata, Position
 
-# Derived event ids for commands sent with an idempotency key: the same key on the same stream gives
-# the same ids, so a retried command finds its first result instead of acting twice.
+# Derived event ids for commands sent with an idempotency key: the same key, command and position on the
+# same stream give the same ids, so a retried command finds its first result instead of acting twice, while
+# the other commands of the same request (another type, or the same type again) get ids of their own.
 _IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "splits:idempotency")
 
 
@@ -46,8 +47,18 @@ def stream_id_for(decider: DeciderLike, entity_id: UUID | str) -> str:
     return f"{decider.stream_type}-{entity_id}"
 
 
-def idempotent_event_id(stream_id: str, metadata: Metadata, index: int) -> UUID:
-    return uuid5(_IDEMPOTENCY_NAMESPACE, f"{stream_id}\n{metadata.actor}\n{metadata.idempotency_key}\n{index}")
+def command_discriminator(stream_id: str, command: Any, metadata: Metadata) -> str:
+    """What tells this command apart from the others sent under the same idempotency key: its type, and its
+    position among the commands of that type the request has sent on this stream (`Metadata.commands`;
+    0 when nothing counts them)."""
+    kind = type(command).__name__
+    return f"{kind}#{metadata.commands.next(stream_id, kind) if metadata.commands is not None else 0}"
+
+
+def idempotent_event_id(stream_id: str, metadata: Metadata, command: str, index: int) -> UUID:
+    """The id of the `index`th event of `command` (a `command_discriminator`) sent with `metadata`'s key."""
+    return uuid5(_IDEMPOTENCY_NAMESPACE,
+                 f"{stream_id}\n{metadata.actor}\n{metadata.idempotency_key}\n{command}\n{index}")
 
 
 async def load(store: EventStore, decider: DeciderLike, stream_id: str) -> tuple[Any, int, Position | None]:
@@ -60,6 +71,18 @@ async def load(store: EventStore, decider: DeciderLike, stream_id: str) -> tuple
     if not recorded:
         return state, 0, None
     return state, recorded[-1].version, recorded[-1].position
+
+
+async def handled_before(store: EventStore, decider: DeciderLike, entity_id: UUID | str, command_type: type,
+                         metadata: Metadata, position: int = 0) -> CommandResult | None:
+    """What the `position`th command of `command_type` sent with `metadata`'s idempotency key recorded on the
+    entity's stream, if it recorded anything: how a route whose rules would refuse the command now (its first
+    run having changed the state) tells a retried request from a new one. None without a key."""
+    if metadata.idempotency_key is None:
+        return None
+    stream_id = stream_id_for(decider, entity_id)
+    first = await store.find_append(idempotent_event_id(stream_id, metadata, f"{command_type.__name__}#{position}", 0))
+    return None if first is None else CommandResult(stream_id, first.version, first.position, duplicate=True)
 
 
 async def handle(
@@ -77,7 +100,10 @@ async def handle(
     A version conflict means another writer got in between; since `decide` is pure, deciding again
     on the fresh state is safe, up to `max_attempts` times, after which `Conflict` is raised. Domain
     errors from `decide` propagate unchanged. With `metadata.idempotency_key` set, a retried command
-    returns the first run's result (`duplicate=True`) without deciding again.
+    returns the first run's result (`duplicate=True`) without deciding again. The key is per command, not
+    per request: each command derives its event ids from the key, its type and its position among the
+    request's commands of that type on the stream, so a request sending several commands under one key
+    records each of them, and its retry meets every one's first result.
 
     `expected_version` is the version the caller based its command on (e.g. an HTTP `If-Match`): when
     the stream has moved past it, `Conflict` is raised at once instead of deciding on newer state.
@@ -86,8 +112,9 @@ async def handle(
     stream_id = stream_id_for(decider, entity_id)
     registry = _registry(store, decider)
     keyed = metadata.idempotency_key is not None
+    which = command_discriminator(stream_id, command, metadata) if keyed else ""
     if keyed:
-        first = await store.find_append(idempotent_event_id(stream_id, metadata, 0))
+        first = await store.find_append(idempotent_event_id(stream_id, metadata, which, 0))
         if first is not None:
             return CommandResult(stream_id, first.version, first.position, duplicate=True)
 
@@ -100,7 +127,7 @@ async def handle(
         if not events:
             return CommandResult(stream_id, version, position)
         new = [
-            registry.encode(e, idempotent_event_id(stream_id, metadata, i) if keyed else None)
+            registry.encode(e, idempotent_event_id(stream_id, metadata, which, i) if keyed else None)
             for i, e in enumerate(events)
         ]
         try:

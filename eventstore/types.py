@@ -49,22 +49,47 @@ START = Position(0, 0)
 """Before the first event: a feed read from here starts at the beginning."""
 
 
+class CommandCount:
+    """The commands one request (or one run of a process) has sent so far under its idempotency key, counted
+    per (stream, command type): the position that tells apart two commands sharing the key (`handle`
+    derives each one's event ids from it). A retried request sends the same commands in the same order,
+    so it counts the same positions and meets its first run's ids. Never stored."""
+
+    __slots__ = ("_sent",)
+
+    def __init__(self) -> None:
+        self._sent: dict[tuple[str, str], int] = {}
+
+    def next(self, stream_id: str, command_type: str) -> int:
+        """The position of this command among those of its type on this stream (0 for the first)."""
+        n = self._sent.get((stream_id, command_type), 0)
+        self._sent[(stream_id, command_type)] = n + 1
+        return n
+
+
+_STORED_METADATA = ("actor", "correlation_id", "causation_id", "idempotency_key", "source")
+
+
 @dataclass(frozen=True, slots=True)
 class Metadata:
-    """Who and what caused an append. Stored with each event and covered by its hash."""
+    """Who and what caused an append. Stored with each event and covered by its hash.
+
+    `commands` is not stored: it counts the commands sent with this metadata (copies made with
+    `dataclasses.replace` share it), so that each gets event ids of its own under one idempotency key."""
 
     actor: str | None = None
     correlation_id: str | None = None
     causation_id: str | None = None
     idempotency_key: str | None = None
     source: str | None = None
+    commands: CommandCount | None = field(default=None, compare=False, repr=False)
 
     def as_dict(self) -> dict[str, str]:
-        return {k: v for k in self.__slots__ if (v := getattr(self, k)) is not None}
+        return {k: v for k in _STORED_METADATA if (v := getattr(self, k)) is not None}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Metadata:
-        return cls(**{k: data.get(k) for k in cls.__slots__})
+        return cls(**{k: data.get(k) for k in _STORED_METADATA})
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,6 +55,7 @@ from commands.billing.events import BillingOwnerKind, PayeeKind, PlanTier
 from commands.core import Forbidden, Invalid, NotFound, RuleViolation
 from commands.network import firm as firms
 from eventstore import EventStore, Metadata, Position, handle, load, stream_id_for
+from eventstore.handle import handled_before
 from infra.payments import PaymentMethodUnusable, Payments, payments_for
 from projections.billing import queries
 from projections.billing.entitlement_queries import entitlements_of
@@ -208,6 +209,9 @@ async def subscribe(body: SubscribeBody, user: CurrentUser, store: Store, db: Db
     if body.tier != "starter":
         state, version = await _subscription(store, user_id)
         if state.exists and state.status != "canceled":
+            if await handled_before(store, subscriptions.subscription, user_id, subscriptions.ActivateSubscription,
+                                    meta):  # this request, retried with its Idempotency-Key: its first answer
+                return SubscriptionEnvelope(data=_subscription_out(user_id, state, payments.simulated))
             raise RuleViolation("you already have a subscription: change its plan instead (PATCH /v1/subscriptions/me)")
         price = await _price(store, body.tier, body.billing_period)
         customer = await _customer(store, payments, db, user_id, meta)
@@ -520,4 +524,3 @@ async def firm_connect(firm_id: UUID, user: CurrentUser, store: Store, system: S
 async def firm_onboarding_link(firm_id: UUID, user: CurrentUser, store: Store, system: SystemDep) -> OnboardingLinkOut:
     await _firm_admin(store, user, firm_id)
     return await _onboarding_link("firm", firm_id, store, payments_for(system.settings), system.settings.portal_url)
-

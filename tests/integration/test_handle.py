@@ -18,6 +18,7 @@ from commands.ats.job import (
     job,
 )
 from eventstore import EventStore, Metadata, Position, handle, load, stream_id_for
+from eventstore.types import CommandCount
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -91,3 +92,23 @@ async def test_concurrent_retries_with_one_idempotency_key_act_once(store: Event
     results = await asyncio.gather(*(handle(store, job, job_id, edit, meta) for _ in range(5)))
     assert {r.version for r in results} == {2}
     assert await store.stream_version(stream_id_for(job, job_id)) == 2
+
+
+async def test_each_command_of_one_keyed_request_is_recorded_and_a_retry_repeats_none(store: EventStore) -> None:
+    """One request, one Idempotency-Key, three commands on one stream (two of one type): each records its
+    events; the request sent again meets each first result and records nothing."""
+    job_id = uuid4()
+
+    async def request() -> list:
+        meta = Metadata(actor="user_1", idempotency_key="req-1", commands=CommandCount())
+        return [await handle(store, job, job_id, create(job_id), meta),
+                await handle(store, job, job_id, EditJob(job_id=job_id, title="First", by="user_1", at=NOW), meta),
+                await handle(store, job, job_id, EditJob(job_id=job_id, title="Second", by="user_1", at=NOW), meta)]
+
+    first = await request()
+    assert [r.version for r in first] == [1, 2, 3] and not any(r.duplicate for r in first)
+    recorded = await store.read_stream(stream_id_for(job, job_id))
+    assert [e.data.get("changes", {}).get("title") for e in recorded] == [None, "First", "Second"]
+    again = await request()
+    assert all(r.duplicate for r in again) and [r.version for r in again] == [1, 2, 3]
+    assert await store.stream_version(stream_id_for(job, job_id)) == 3
