@@ -117,6 +117,8 @@ class Payments(Protocol):
                       days_until_due: int | None, payment_method: str | None, metadata: dict[str, str],
                       key: str) -> InvoiceView: ...
 
+    async def invoice_status(self, stripe_invoice_id: str) -> str: ...
+
     async def transfer(self, *, amount_cents: int, destination: str, metadata: dict[str, str],
                        transfer_group: str, key: str) -> str: ...
 
@@ -226,6 +228,11 @@ class StripePayments:
                            amount_due_cents=invoice["amount_due"], hosted_invoice_url=invoice.get("hosted_invoice_url"),
                            invoice_pdf_url=invoice.get("invoice_pdf"), due_date=_at(due).date() if due else None)
 
+    async def invoice_status(self, stripe_invoice_id: str) -> str:
+        """The invoice's status in Stripe now (draft, open, paid, void, uncollectible): a read, safe to repeat."""
+        invoice = await self._call("read the invoice", self._v1.invoices.retrieve_async, stripe_invoice_id)
+        return invoice["status"]
+
     async def transfer(self, *, amount_cents: int, destination: str, metadata: dict[str, str],
                        transfer_group: str, key: str) -> str:
         transfer = await self._call("make a transfer", self._v1.transfers.create_async, key=key, amount=amount_cents,
@@ -308,6 +315,11 @@ class SimulatedPayments:
         return InvoiceView(id=invoice, status="open", number=f"SIM-{invoice[-8:].upper()}",
                            amount_due_cents=sum(line.amount_cents for line in lines), hosted_invoice_url=None,
                            invoice_pdf_url=None, due_date=due)
+
+    async def invoice_status(self, stripe_invoice_id: str) -> str:
+        """Nothing keeps a simulated invoice: it reads as issued. (The invoicing reactor records an invoice on
+        immediate terms as paid at once itself.)"""
+        return "open"
 
     async def transfer(self, *, amount_cents: int, destination: str, metadata: dict[str, str],
                        transfer_group: str, key: str) -> str:
