@@ -8,7 +8,8 @@ until it gets a 2xx. A delivery already processed answers 200 "duplicate" and do
 Each command a webhook causes is keyed by the event id and its place in the plan, so a redelivery of a
 delivery that failed half way repeats only what had not happened. Out-of-order deliveries are the deciders'
 business: subscriptions and Connect accounts keep the newest view (by the event's `created`), invoices only
-move forward. A webhook about an invoice we have not recorded yet (our record is written just after Stripe
+move forward, and a bank payout's outcome is recorded only for the transfers that payout carried (asked of
+Stripe, and decided on each placement's stream: commands/billing/placement_bank.py). A webhook about an invoice we have not recorded yet (our record is written just after Stripe
 answers) answers 503, so Stripe brings it back later; a refusal that retrying cannot change answers 200
 "ignored" and stays recorded.
 """
@@ -39,6 +40,7 @@ from commands.billing.stripe_webhook import MarkStripeWebhookProcessed, RecordSt
 from commands.core import DomainError, Invalid, NotYetRecorded
 from eventstore import EventStore, Metadata, SubjectErased, handle, load, stream_id_for
 from eventstore.handle import DeciderLike
+from infra.payments import PaymentRefused, Payments, payments_for
 from projections.billing import queries
 
 log = structlog.get_logger(__name__)
@@ -185,18 +187,41 @@ async def _transfer(db: AsyncConnection, d: Delivery) -> list[Step]:
 
 
 async def _payout(db: AsyncConnection, d: Delivery) -> list[Step]:
+    """The platform's own payout: the invoices it carried have their funds available. (A connected account's
+    payout is `_bank_payout`'s.)"""
+    outcome = d.type.removeprefix("payout.")
+    if outcome != "paid":
+        raise Skip(f"a platform payout was {outcome}: nothing of ours depends on it")
+    return await _funds_available(db, "payout")
+
+
+async def _bank_payout(payments: Payments, d: Delivery) -> list[Step]:
+    """A connected account's payout reached its outcome: it is the outcome of the transfers that payout carried,
+    as Stripe's balance transactions of the payout tell (asked now, not guessed from the account's transfers),
+    and each transaction's placement decides from its own stream whether it applies (placement_bank.py).
+    The transfer is recorded first (a no-op when it is), so the order of Stripe's deliveries does not matter."""
+    assert d.account is not None
+    try:
+        carried = await payments.payout_transfers(account=d.account, payout=d.obj["id"])
+    except PaymentRefused as exc:
+        raise Skip(f"Stripe will not tell what payout {d.obj['id']} carried: {exc}") from exc
     now, outcome = datetime.now(UTC), d.type.removeprefix("payout.")
-    if d.account is None:  # the platform's own payout: the invoices it carried have their funds available
-        if outcome != "paid":
-            raise Skip(f"a platform payout was {outcome}: nothing of ours depends on it")
-        return await _funds_available(db, "payout")
-    awaiting = await queries.transactions_awaiting_bank(db, d.account)
-    if not awaiting:
-        raise Skip(f"no paid transfer to {d.account} awaits a bank payout")
     reason = d.obj.get("failure_message") or d.obj.get("failure_code")
-    return [Step(money.placement_billing, placement_id, money.RecordBankPayout(
-        placement_id=placement_id, transaction_id=transaction_id, stripe_payout_id=d.obj["id"],
-        outcome=outcome, reason=reason, at=now)) for placement_id, transaction_id in awaiting]
+    steps: list[Step] = []
+    for transfer in carried:
+        placement_id, transaction_id = (_uuid(transfer.metadata.get(k)) for k in ("placement_id", "transaction_id"))
+        if placement_id is None or transaction_id is None:
+            continue  # not a payout transaction's transfer
+        steps += [Step(money.placement_billing, placement_id, money.RecordTransfer(
+                      placement_id=placement_id, transaction_id=transaction_id, stripe_transfer_id=transfer.transfer_id,
+                      stripe_account_id=transfer.destination, amount_cents=transfer.amount_cents, at=now)),
+                  Step(money.placement_billing, placement_id, money.RecordBankPayout(
+                      placement_id=placement_id, transaction_id=transaction_id, stripe_transfer_id=transfer.transfer_id,
+                      stripe_payout_id=d.obj["id"], supersedes=transfer.supersedes, outcome=outcome, reason=reason,
+                      at=now))]
+    if not steps:
+        raise Skip(f"payout {d.obj['id']} of {d.account} carried no payout transaction's transfer")
+    return steps
 
 
 async def _funds_available(db: AsyncConnection, detected_by: Literal["payout", "balance"]) -> list[Step]:
@@ -354,8 +379,11 @@ async def stripe_webhook_received(request: Request, system: SystemDep, store: St
     try:
         if planner is None:
             raise Skip(f"event type {event_type} is not handled")
-        async with system.pool.connection() as db:
-            steps = await planner(db, delivery)
+        if planner is _payout and delivery.account is not None:  # asks Stripe: no pool connection held meanwhile
+            steps = await _bank_payout(payments_for(system.settings), delivery)
+        else:
+            async with system.pool.connection() as db:
+                steps = await planner(db, delivery)
         await _apply(store, steps, meta)
     except Skip as exc:
         reason = exc.reason

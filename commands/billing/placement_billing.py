@@ -18,6 +18,7 @@ Decisions where domain.md is silent or inconsistent:
   a failure: the transaction waits and is paid once they onboard (the money is already released by then).
 - A run (the transactions a schedule started) ends when each has an outcome: `processed`, or `failed` when
   one of them failed for good.
+- What the bank did with a transfer is decided by the payout that carried it: commands/billing/placement_bank.py.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
+from commands.billing.placement_bank import RecordBankPayout as RecordBankPayout
+from commands.billing.placement_bank import TransferNotRecorded as TransferNotRecorded
+from commands.billing.placement_bank import decide_bank_payout
 from commands.billing.placement_events import (
     CollectionMethod,
     DisputeClosed,
@@ -204,13 +208,6 @@ class RecordTransferReversed(_Command):
     stripe_transfer_id: str
 
 
-class RecordBankPayout(_Command):
-    transaction_id: UUID
-    stripe_payout_id: str
-    outcome: Literal["paid", "failed", "canceled"]
-    reason: str | None = None
-
-
 class CancelPayoutSchedule(_Command):
     schedule_id: UUID
     reason: Text
@@ -285,6 +282,8 @@ class Transaction:
     stripe_account_id: str | None = None
     stripe_payout_id: str | None = None
     failure_reason: str | None = None
+    bank: Literal["paid", "failed"] | None = None  # the last result of `stripe_payout_id`
+    superseded_payouts: frozenset[str] = frozenset()  # payouts whose failed money a later payout carried
 
     @property
     def id(self) -> UUID:
@@ -423,11 +422,14 @@ def evolve(s: PlacementBilling, e: PlacementBillingEvent) -> PlacementBilling:
             return _txn(s, e.transaction_id, status="pending", connect_required=e.reason)
         case PayoutTransferReversed():
             return _txn(s, e.transaction_id, status="reversed")
-        case PayoutReachedBank():
-            return _txn(s, e.transaction_id, stripe_payout_id=e.stripe_payout_id)
-        case PayoutBankFailed():
-            return _txn(s, e.transaction_id, status="failed", stripe_payout_id=e.stripe_payout_id,
-                        failure_reason=e.reason)
+        case PayoutReachedBank() | PayoutBankFailed():
+            # A reversed transfer stays reversed whatever its bank payout did (the reversal took the money back).
+            t = s.transactions[e.transaction_id]
+            paid = isinstance(e, PayoutReachedBank)
+            return _txn(s, e.transaction_id, status="reversed" if t.status == "reversed" else
+                        "paid" if paid else "failed", stripe_payout_id=e.stripe_payout_id,
+                        bank="paid" if paid else "failed", failure_reason=None if paid else e.reason,
+                        superseded_payouts=t.superseded_payouts | set(e.supersedes))
         case PayoutScheduleCompleted():
             return _schedule(s, e.schedule_id, status=e.status)
         case PayoutScheduleCancelled():
@@ -473,7 +475,12 @@ def decide(cmd: PlacementBillingCommand, s: PlacementBilling) -> list[PlacementB
                                           detected_by=cmd.detected_by, at=cmd.at)]
         case StartPayouts():
             return _start(cmd, s)
-        case RecordTransfer() | RecordTransferFailure() | RecordConnectRequired() | RecordBankPayout():
+        case RecordBankPayout() if cmd.transaction_id not in s.transactions:
+            raise NotFound(f"placement {cmd.placement_id} has no payout transaction {cmd.transaction_id}",
+                           transaction_id=str(cmd.transaction_id))
+        case RecordBankPayout():
+            return list(decide_bank_payout(cmd, s.transactions[cmd.transaction_id]))
+        case RecordTransfer() | RecordTransferFailure() | RecordConnectRequired():
             return _outcome(cmd, s)
         case RecordTransferReversed():
             return _reversed(cmd, s)
@@ -582,7 +589,7 @@ def _start(cmd: StartPayouts, s: PlacementBilling) -> list[PlacementBillingEvent
     return [started, *_completion(evolve(s, started), cmd.schedule_id, cmd.at)]
 
 
-def _outcome(cmd: RecordTransfer | RecordTransferFailure | RecordConnectRequired | RecordBankPayout,
+def _outcome(cmd: RecordTransfer | RecordTransferFailure | RecordConnectRequired,
              s: PlacementBilling) -> list[PlacementBillingEvent]:
     t = s.transactions.get(cmd.transaction_id)
     if t is None:
@@ -610,16 +617,6 @@ def _outcome(cmd: RecordTransfer | RecordTransferFailure | RecordConnectRequired
             event = PayoutConnectRequired(placement_id=cmd.placement_id, transaction_id=t.id,
                                           payee_kind=t.plan.payee_kind, payee_id=t.plan.payee_id,
                                           amount_cents=t.plan.amount_cents, reason=cmd.reason, at=cmd.at)
-        case RecordBankPayout() if t.stripe_payout_id == cmd.stripe_payout_id and (
-                cmd.outcome == "paid" or t.status == "failed"):
-            return []
-        case RecordBankPayout(outcome="paid"):
-            event = PayoutReachedBank(placement_id=cmd.placement_id, transaction_id=t.id,
-                                      stripe_payout_id=cmd.stripe_payout_id, at=cmd.at)
-        case RecordBankPayout():
-            event = PayoutBankFailed(placement_id=cmd.placement_id, transaction_id=t.id,
-                                     stripe_payout_id=cmd.stripe_payout_id,
-                                     reason=cmd.reason or f"the bank payout was {cmd.outcome}", at=cmd.at)
     after = evolve(s, event)
     run = next((x.id for x in s.schedules.values() if x.status == "processing" and t.id in x.batch), None)
     if run is None and isinstance(event, PayoutTransferFailed) and not event.final:

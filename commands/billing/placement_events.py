@@ -242,20 +242,26 @@ class PayoutTransferReversed(Event):
 
 
 class PayoutReachedBank(Event):
-    """The connected account's Stripe payout that carried the transfer was paid out to the bank."""
+    """The connected account's Stripe payout that carried the transfer was paid out to the bank.
+
+    `supersedes`: the earlier payouts of the same money that failed or were canceled, whose returned funds this
+    payout carried (newest first); their results no longer speak for the transaction."""
 
     placement_id: UUID
     transaction_id: UUID
     stripe_payout_id: str
+    supersedes: list[str] = []
     at: datetime
 
 
 class PayoutBankFailed(Event):
-    """The connected account's Stripe payout failed: the money is back on the account, the transaction failed."""
+    """The connected account's Stripe payout that carried the transfer failed (or was canceled): the money is back
+    on the account, the transaction failed. `supersedes` as for `PayoutReachedBank`."""
 
     placement_id: UUID
     transaction_id: UUID
     stripe_payout_id: str
+    supersedes: list[str] = []
     reason: str
     at: datetime
 

@@ -3,8 +3,9 @@
 Statuses follow the decider's `evolve` (commands/billing/placement_billing.py): a transaction is pending →
 processing (a run started) → paid (transferred), or back to pending (a retryable failure, or waiting for its
 payee's Connect account: `connect_required` names why) or failed (retries spent, or the bank payout failed);
-a paid one may be reversed. `failed_at` is when it last became failed. A schedule is scheduled → processing →
-processed | failed, or cancelled; `transaction_ids` are those its run started.
+a paid one may be reversed. `stripe_payout_id` is the connected account's payout that carried the transfer
+(commands/billing/placement_bank.py decides which). `failed_at` is when it last became failed. A schedule is
+scheduled → processing → processed | failed, or cancelled; `transaction_ids` are those its run started.
 """
 
 from __future__ import annotations
@@ -146,14 +147,18 @@ def _(e: PayoutTransferReversed) -> Sql:
 
 @billing.handles(PayoutReachedBank)
 def _(e: PayoutReachedBank) -> Sql:
-    return Sql("UPDATE payout_transactions SET stripe_payout_id = %s, updated_at = %s WHERE id = %s",
-               (e.stripe_payout_id, e.at, e.transaction_id))
+    # paid again when a later payout carried the money a failed one returned; a reversed transfer stays reversed
+    return Sql(
+        "UPDATE payout_transactions SET status = CASE WHEN status = 'reversed' THEN status ELSE 'paid' END,"
+        " stripe_payout_id = %s, failure_reason = NULL, updated_at = %s WHERE id = %s",
+        (e.stripe_payout_id, e.at, e.transaction_id),
+    )
 
 
 @billing.handles(PayoutBankFailed)
 def _(e: PayoutBankFailed) -> Sql:
     return Sql(
-        "UPDATE payout_transactions SET status = 'failed', stripe_payout_id = %s, failure_reason = %s,"
-        " failed_at = %s, updated_at = %s WHERE id = %s",
+        "UPDATE payout_transactions SET status = CASE WHEN status = 'reversed' THEN status ELSE 'failed' END,"
+        " stripe_payout_id = %s, failure_reason = %s, failed_at = %s, updated_at = %s WHERE id = %s",
         (e.stripe_payout_id, e.reason, e.at, e.at, e.transaction_id),
     )

@@ -92,15 +92,6 @@ async def find_transaction_by_transfer(
     return (row["placement_id"], row["id"]) if row else None
 
 
-async def transactions_awaiting_bank(db: psycopg.AsyncConnection, stripe_account_id: str) -> list[tuple[UUID, UUID]]:
-    """(placement id, transaction id) of the transfers paid to the account whose bank payout is not recorded yet,
-    oldest first."""
-    rows = await fetch_all(
-        db, "SELECT placement_id, id FROM billing.payout_transactions WHERE stripe_account_id = %s AND status = 'paid'"
-            " AND stripe_payout_id IS NULL ORDER BY paid_at, id", (stripe_account_id,))
-    return [(r["placement_id"], r["id"]) for r in rows]
-
-
 async def placements_waiting_for_connect(db: psycopg.AsyncConnection, payee_kind: str, payee_id: UUID) -> list[UUID]:
     """The placements with a pending transaction to this payee waiting for their Connect account."""
     rows = await fetch_all(

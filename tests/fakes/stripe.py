@@ -4,7 +4,8 @@ What it fakes: customers, setup intents, payment methods (created by the test dr
 expiry, attached to one customer or to none; retrievable and detachable through the API, and made a
 customer's invoice default with `invoice_settings[default_payment_method]`, which only a payment method
 attached to that customer may be), subscriptions, invoice items, invoices and their lifecycle (draft → open →
-paid | void | uncollectible), transfers and their reversals, Connect accounts and account links. Requests are
+paid | void | uncollectible), transfers and their reversals, Connect accounts and account links, and the money
+of a connected account (see "Connected accounts' money" below). Requests are
 form-encoded and decoded into nested dicts and lists; answers are Stripe-shaped JSON; errors carry Stripe's
 `{"error": {...}}` shape and status, so the SDK raises its usual exceptions. Like Stripe it:
 
@@ -23,11 +24,23 @@ Webhooks: with `auto_webhooks` on, API calls emit the events Stripe would; the d
 Stripe does on its own) always emit theirs. Events go to the target set with `set_webhook_target()`, signed
 like Stripe, from one background thread, in order, after the HTTP answer that caused them has been written.
 
-What it does not fake: prices, products, charges, payment intents, refunds, balance bookkeeping, list
-endpoints, search, pagination, test clocks, automatic collection (`auto_advance` is stored, never acted on),
-subscription invoices and renewals, prorations (`proration_behavior` is validated only), webhook retries,
-`Stripe-Account` scoping, API versions. The account link, hosted invoice and PDF URLs point at paths it does
-not serve.
+Connected accounts' money, as Stripe keeps it: a transfer to a connected account creates a payment there (a
+charge `py_…`, the transfer's `destination_payment`, whose `source_transfer` is the transfer) and a balance
+transaction of type `payment` whose `source` is that payment; a reversal adds a `payment_refund`. A payout of
+the account (`payout(account, …)`, Stripe's automatic payout) carries every balance transaction not yet paid
+out (or the ones of the `transfers` named), and its own of type `payout`; a payout that fails or is canceled, at
+once or later (`fail_payout`, a bank's return of a payout it marked paid), gives the money back to the balance
+with a `payout_failure` / `payout_cancel` balance transaction (source: the payout), which the next payout carries.
+`GET /v1/balance_transactions?payout=…` lists what a payout carried, newest first, paginated (`limit`,
+`starting_after`), filtered by `type` and `source`, under the `Stripe-Account` header of the account (the
+platform's own without it); payouts, balance transactions and payments are read only under their account's
+header (another answers 404, as Stripe does).
+
+What it does not fake: prices, products, charges of customers, payment intents, refunds, the platform's
+balance, fees, list endpoints other than balance transactions, search, test clocks, automatic collection
+(`auto_advance` is stored, never acted on), subscription invoices and renewals, prorations
+(`proration_behavior` is validated only), webhook retries, `Stripe-Account` scoping of the other objects, API
+versions. The account link, hosted invoice and PDF URLs point at paths it does not serve.
 
 Use it with `stripe.StripeClient("sk_test_x", base_addresses={"api": fake.url}, max_network_retries=0)`
 (add `http_client=stripe.HTTPXClient()` for the `*_async` methods). In tests: `from tests.fakes.stripe import
@@ -265,6 +278,7 @@ class _Ctx:
     emitting: bool
     idempotency_key: str | None = None
     request_id: str | None = None
+    account: str | None = None  # the `Stripe-Account` header: whose objects the call acts on
     events: list[tuple[str, Obj, Obj | None, str | None]] = field(default_factory=list)
 
     def emit(self, type: str, obj: Obj, previous: Obj | None = None, account: str | None = None) -> None:
@@ -298,6 +312,8 @@ class FakeStripe:
         self._events: list[Obj] = []
         self._deliveries: list[Delivery] = []
         self._invoice_numbers = 0
+        self._account_of: dict[str, str] = {}  # id of an object kept on a connected account → the account
+        self._paid_out_by: dict[str, str] = {}  # balance transaction id → the payout that carried it
         self._outbox: deque[tuple[Obj, threading.Event]] = deque()
         self._outbox_cv = threading.Condition()
         self._stopping = False
@@ -399,7 +415,8 @@ class FakeStripe:
         with self._lock:
             try:
                 params = decode_form(body if method == "POST" else query)
-                response = self._dispatch(method, path, params, key, headers.get("Authorization") or "", request_id)
+                response = self._dispatch(method, path, params, key, headers.get("Authorization") or "", request_id,
+                                          headers.get("Stripe-Account"))
             except FakeStripeError as e:
                 response = _Response(e.status, e.body())
             except Exception as e:  # noqa: BLE001 (a bug in the fake: answer it loudly rather than hang up)
@@ -413,7 +430,7 @@ class FakeStripe:
         return response
 
     def _dispatch(self, method: str, path: str, params: Obj, key: str | None, auth: str,
-                  request_id: str) -> _Response:
+                  request_id: str, account: str | None = None) -> _Response:
         if not re.fullmatch(r"Bearer (sk|rk)_\w+", auth):
             return _Response(401, FakeStripeError(401, "Invalid API Key provided.").body())
         if (fault := self._take_fault("fail", method, path)) is not None:
@@ -435,8 +452,9 @@ class FakeStripe:
             return _Response(404, FakeStripeError(
                 404, f"Unrecognized request URL ({method}: {path}).", code="resource_missing").body())
 
-        ctx = _Ctx(params, self.auto_webhooks, key, request_id)
-        saved = copy.deepcopy(self._objects), self._invoice_numbers  # a refused call changes nothing
+        ctx = _Ctx(params, self.auto_webhooks, key, request_id, account)
+        saved = (copy.deepcopy(self._objects), self._invoice_numbers, dict(self._account_of),
+                 dict(self._paid_out_by))  # a refused call changes nothing
         try:
             unknown = sorted(set(params) - allowed - {"expand"})
             if unknown and self.strict_params:
@@ -446,7 +464,7 @@ class FakeStripe:
         except FakeStripeError as e:
             status, body = e.status, e.body()
             if e.type != "card_error":
-                self._objects, self._invoice_numbers = saved
+                self._objects, self._invoice_numbers, self._account_of, self._paid_out_by = saved
                 return _Response(status, body)
         if key is not None:
             self._idempotent[key] = _Stored(method, path, params, status, copy.deepcopy(body))
@@ -991,9 +1009,10 @@ class FakeStripe:
                                   "capabilities enabled: transfers, crypto_transfers, legacy_payments",
                                   code="insufficient_capabilities_for_transfer", param="destination")
         tr_id = new_id("tr")
+        payment = self._payment(dest_id, tr_id, amount, currency)
         tr = self._put({"id": tr_id, "object": "transfer", "created": _now(), "livemode": False, "amount": amount,
                         "amount_reversed": 0, "currency": currency, "destination": dest_id,
-                        "destination_payment": new_id("py"), "balance_transaction": new_id("txn"),
+                        "destination_payment": payment, "balance_transaction": new_id("txn"),
                         "description": _str(p, "description"), "metadata": _metadata(p), "reversed": False,
                         "reversals": _list(f"/v1/transfers/{tr_id}/reversals", []),
                         "source_transaction": _str(p, "source_transaction"), "source_type": "card",
@@ -1009,10 +1028,15 @@ class FakeStripe:
         if not 0 < amount <= remaining:
             raise FakeStripeError(400, f"Transfer reversal amount ({amount}) must be between 1 and the unreversed "
                                   f"amount ({remaining}).", code="parameter_invalid_integer", param="amount")
+        refund = new_id("pyr")
+        self._on_account(tr["destination"], {"id": refund, "object": "refund", "created": _now(), "amount": amount,
+                                             "currency": tr["currency"], "charge": tr["destination_payment"],
+                                             "status": "succeeded", "metadata": {}})
+        self._balance_transaction(tr["destination"], "payment_refund", refund, -amount, tr["currency"])
         reversal = self._put({"id": new_id("trr"), "object": "transfer_reversal", "created": _now(),
                               "amount": amount, "currency": tr["currency"], "transfer": tr["id"],
                               "metadata": metadata, "balance_transaction": new_id("txn"),
-                              "destination_payment_refund": new_id("pyr"), "source_refund": None})
+                              "destination_payment_refund": refund, "source_refund": None})
         tr["amount_reversed"] += amount
         tr["reversed"] = tr["amount_reversed"] == tr["amount"]
         tr["reversals"]["data"].append(copy.deepcopy(reversal))
@@ -1097,25 +1121,129 @@ class FakeStripe:
         self._update_account_flags(account_id, enabled=False, reason=reason)
 
     def payout(self, account_id: str | None = None, status: str = "paid", failure_message: str | None = None,
-               amount: int = 10_000, currency: str = "usd") -> Obj:
-        """A payout (of a connected account when `account_id` is given) reaches `status`: `payout.<status>`."""
+               amount: int | None = None, currency: str = "usd", *, transfers: list[str] | None = None) -> Obj:
+        """A payout (of a connected account when `account_id` is given) reaches `status`: `payout.<status>`.
+
+        A connected account's payout carries its balance transactions not yet paid out (only those of the
+        payments of `transfers` when given) and its amount is theirs (`amount` when nothing is carried, 10,000
+        by default). One that failed or was canceled gives its money back to the balance (see the module's
+        docstring)."""
         if status not in ("paid", "failed", "canceled"):
             raise ValueError(f"payout status must be paid, failed or canceled, not {status}")
         with self._lock:
             ctx = self._driver()
+            carried: list[Obj] = []
             if account_id is not None:
                 self._find("account", account_id)
+                carried = self._unpaid_balance(account_id, transfers)
+            po_id = new_id("po")
+            total = sum(bt["amount"] for bt in carried) if carried else (10_000 if amount is None else amount)
             failed = status == "failed"
-            po = self._put({"id": new_id("po"), "object": "payout", "created": _now(), "livemode": False,
-                            "amount": amount, "currency": currency, "status": status, "arrival_date": _now(),
-                            "automatic": True, "method": "standard", "type": "bank_account",
-                            "destination": new_id("ba"), "balance_transaction": new_id("txn"), "metadata": {},
-                            "description": None, "failure_code": "could_not_process" if failed else None,
-                            "failure_message": (failure_message or "The bank could not process this payout.")
-                            if failed else None})
+            po = {"id": po_id, "object": "payout", "created": _now(), "livemode": False, "amount": total,
+                  "currency": currency, "status": status, "arrival_date": _now(), "automatic": True,
+                  "method": "standard", "type": "bank_account", "destination": new_id("ba"),
+                  "balance_transaction": None, "failure_balance_transaction": None, "metadata": {},
+                  "description": None, "failure_code": "could_not_process" if failed else None,
+                  "failure_message": (failure_message or "The bank could not process this payout.")
+                  if failed else None}
+            if account_id is None:
+                self._put(po)
+                po["balance_transaction"] = new_id("txn")
+            else:
+                self._on_account(account_id, po)
+                own = self._balance_transaction(account_id, "payout", po_id, -total, currency)
+                po["balance_transaction"] = own["id"]
+                for bt in [*carried, own]:
+                    self._paid_out_by[bt["id"]] = po_id
+                if status != "paid":
+                    self._return_to_balance(po)
             ctx.emit(f"payout.{status}", po, account=account_id)
             self._publish(ctx)
             return copy.deepcopy(po)
+
+    def fail_payout(self, payout_id: str, failure_message: str = "The bank account has been closed.",
+                    failure_code: str = "account_closed") -> Obj:
+        """The bank returns a payout Stripe had marked paid (Stripe: "some payouts that fail might initially
+        show as paid, then change to failed"): `payout.failed`, and its money is back on the balance."""
+        with self._lock:
+            ctx = self._driver()
+            po = self._find("payout", payout_id)
+            if po["status"] != "paid":
+                raise _state(f"Payout {payout_id} is {po['status']}, not paid.")
+            po.update(status="failed", failure_code=failure_code, failure_message=failure_message)
+            account = self._account_of.get(payout_id)
+            if account is not None:
+                self._return_to_balance(po)
+            ctx.emit("payout.failed", po, {"status": "paid", "failure_code": None, "failure_message": None},
+                     account=account)
+            self._publish(ctx)
+            return copy.deepcopy(po)
+
+    def _on_account(self, account_id: str, obj: Obj) -> Obj:
+        self._account_of[obj["id"]] = account_id
+        return self._put(obj)
+
+    def _payment(self, account_id: str, transfer_id: str, amount: int, currency: str) -> str:
+        """The payment a transfer makes on the connected account, and its balance transaction; its id."""
+        py_id = new_id("py")
+        bt = self._balance_transaction(account_id, "payment", py_id, amount, currency)
+        self._on_account(account_id, {"id": py_id, "object": "charge", "created": _now(), "livemode": False,
+                                      "amount": amount, "currency": currency, "paid": True, "status": "succeeded",
+                                      "source_transfer": transfer_id, "balance_transaction": bt["id"],
+                                      "metadata": {}})
+        return py_id
+
+    def _balance_transaction(self, account_id: str, type: str, source: str, amount: int, currency: str) -> Obj:
+        now = _now()
+        return self._on_account(account_id, {
+            "id": new_id("txn"), "object": "balance_transaction", "created": now, "available_on": now,
+            "amount": amount, "currency": currency, "fee": 0, "fee_details": [], "net": amount, "type": type,
+            "source": source, "status": "available", "description": None,
+            "reporting_category": {"payment": "charge", "payment_refund": "refund"}.get(type, type)})
+
+    def _unpaid_balance(self, account_id: str, transfers: list[str] | None) -> list[Obj]:
+        unpaid = [o for o in self._objects.values() if o["object"] == "balance_transaction"
+                  and self._account_of.get(o["id"]) == account_id and o["id"] not in self._paid_out_by]
+        if transfers is None:
+            return unpaid
+        payments = {self._find("transfer", tr)["destination_payment"] for tr in transfers}
+        return [bt for bt in unpaid if bt["source"] in payments]
+
+    def _return_to_balance(self, po: Obj) -> None:
+        kind = "payout_failure" if po["status"] == "failed" else "payout_cancel"
+        bt = self._balance_transaction(self._account_of[po["id"]], kind, po["id"], po["amount"], po["currency"])
+        po["failure_balance_transaction"] = bt["id"]
+
+    def _list_balance_transactions(self, ctx: _Ctx) -> Obj:
+        p = ctx.params
+        payout = _str(p, "payout")
+        if payout is not None and (self._objects.get(payout, {}).get("object") != "payout"
+                                   or self._account_of.get(payout) != ctx.account):
+            raise _no_such("payout", payout, "payout")
+        kind, source = _str(p, "type"), _str(p, "source")
+        found = [o for o in self._objects.values() if o["object"] == "balance_transaction"
+                 and self._account_of.get(o["id"]) == ctx.account
+                 and (payout is None or self._paid_out_by.get(o["id"]) == payout)
+                 and (kind is None or o["type"] == kind) and (source is None or o["source"] == source)]
+        found.reverse()  # newest first, as Stripe lists
+        return self._page("/v1/balance_transactions", found, p)
+
+    @staticmethod
+    def _page(url: str, items: list[Obj], p: Obj) -> Obj:
+        limit = _int(p, "limit", minimum=1) or 10
+        if limit > 100:
+            raise FakeStripeError(400, "This value must be less than or equal to 100.",
+                                  code="parameter_invalid_integer", param="limit")
+        after = _str(p, "starting_after")
+        if after is not None:
+            ids = [o["id"] for o in items]
+            if after not in ids:
+                raise _no_such("object", after, "starting_after")
+            items = items[ids.index(after) + 1:]
+        page = _list(url, copy.deepcopy(items[:limit]))
+        page.update(has_more=len(items) > limit)
+        del page["total_count"]
+        return page
 
     def balance_available(self, account_id: str | None = None, amount: int = 10_000, currency: str = "usd") -> None:
         """Funds become available (in the platform's balance, or a connected account's): `balance.available`."""
@@ -1247,6 +1375,15 @@ def _getter(kind: str) -> HandlerFn:
     return lambda fake, ctx, id_: copy.deepcopy(fake._find(kind, id_))
 
 
+def _account_getter(kind: str) -> HandlerFn:
+    """Objects kept on a connected account are read under its `Stripe-Account` header only."""
+    def get(fake: FakeStripe, ctx: _Ctx, id_: str) -> Obj:
+        if fake._account_of.get(id_) != ctx.account:
+            raise _no_such(_LABELS.get(kind, kind), id_)
+        return copy.deepcopy(fake._find(kind, id_))
+    return get
+
+
 F = FakeStripe
 ROUTES = [
     _route("POST", r"/v1/customers", F._create_customer,
@@ -1291,6 +1428,11 @@ ROUTES = [
            "type country email business_type capabilities controller metadata business_profile"),
     _route("GET", r"/v1/accounts" + _ID, _getter("account")),
     _route("POST", r"/v1/account_links", F._create_account_link, "account refresh_url return_url type collect"),
+    _route("GET", r"/v1/balance_transactions", F._list_balance_transactions,
+           "payout type source currency limit starting_after"),
+    _route("GET", r"/v1/balance_transactions" + _ID, _account_getter("balance_transaction")),
+    _route("GET", r"/v1/charges" + _ID, _account_getter("charge")),
+    _route("GET", r"/v1/payouts" + _ID, _account_getter("payout")),
 ]
 del F
 

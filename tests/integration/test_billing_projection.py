@@ -533,9 +533,6 @@ async def test_placement_money_is_projected_as_the_decider_sees_it(built) -> Non
         assert await q.find_placement_by_stripe_invoice(db, "in_nope") is None
         assert await q.find_transaction_by_transfer(db, "tr_1") == (s.p1, s.txn(s.p1, "candidate_recruiter"))
         assert await q.find_transaction_by_transfer(db, "tr_nope") is None
-        assert await q.transactions_awaiting_bank(db, "acct_R1") == [(s.p1, s.txn(s.p1, "candidate_recruiter"))]
-        assert await q.transactions_awaiting_bank(db, "acct_F") == []  # reached the bank
-        assert await q.transactions_awaiting_bank(db, "acct_R4") == []  # reversed
         assert await q.placements_waiting_for_connect(db, "recruiter", s.r2) == [s.p1]
         assert await q.placements_waiting_for_connect(db, "recruiter", s.r3) == []  # a retry, not Connect
         assert await q.invoices_awaiting_funds(db) == [(s.p1, s.inv1)]

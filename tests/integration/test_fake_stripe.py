@@ -474,3 +474,48 @@ def test_deliver_sends_one_event_now(stripe_fake: FakeStripe, receiver: Receiver
     assert [d.status for d in stripe_fake.webhook_deliveries] == [200, 200, 400, 400]
     receiver.close()
     assert stripe_fake.deliver(event)[0] == 0
+
+
+async def test_a_connected_accounts_payouts_carry_its_balance_as_stripe_lists_it(stripe_fake: FakeStripe) -> None:
+    """A transfer makes a payment on the connected account; a payout carries the unpaid balance transactions; a
+    failed one gives its money back (`payout_failure`) for the next payout to carry; what a payout carried is
+    listed, paginated and expanded, through the real SDK, under the account's `Stripe-Account` header only."""
+    http_client = stripe.HTTPXClient()
+    client = stripe.StripeClient("sk_test_x", base_addresses={"api": stripe_fake.url}, http_client=http_client,
+                                 max_network_retries=0)
+    try:
+        acct = await client.v1.accounts.create_async({"type": "express",
+                                                      "capabilities": {"transfers": {"requested": True}}})
+        stripe_fake.complete_onboarding(acct.id)
+        trs = [await client.v1.transfers.create_async({"amount": 100 * n, "currency": "usd", "destination": acct.id,
+                                                       "metadata": {"n": str(n)}}) for n in (1, 2, 3)]
+        payment = stripe_fake.get(trs[0].destination_payment)
+        assert (payment["object"], payment["source_transfer"]) == ("charge", trs[0].id)
+
+        failed = stripe_fake.payout(acct.id, status="failed", transfers=[trs[0].id])
+        paid = stripe_fake.payout(acct.id)  # the other two transfers, and the first one's money back
+        assert (failed["amount"], paid["amount"]) == (100, 600)
+        returned = stripe_fake.fail_payout(paid["id"])
+        assert returned["status"] == "failed" and stripe_fake.events("payout.failed")[-1]["account"] == acct.id
+
+        on_account: Any = {"stripe_account": acct.id}
+        page = await client.v1.balance_transactions.list_async(
+            {"payout": paid["id"], "type": "payment", "limit": 1, "expand": ["data.source.source_transfer"]},
+            on_account)
+        assert page.has_more and len(page.data) == 1
+        carried = [bt async for bt in page.auto_paging_iter()]
+        assert [bt.source.source_transfer.metadata["n"] for bt in carried] == ["3", "2"]  # newest first
+        everything = await client.v1.balance_transactions.list_async({"payout": paid["id"]}, on_account)
+        assert sorted((bt.type, bt.source, bt.amount) for bt in everything.data) == sorted([
+            ("payout", paid["id"], -600), ("payout_failure", failed["id"], 100),
+            ("payment", trs[2].destination_payment, 300), ("payment", trs[1].destination_payment, 200)])
+        returned_money = await client.v1.balance_transactions.list_async({"type": "payout_failure"}, on_account)
+        assert sorted(bt.source for bt in returned_money.data) == sorted([failed["id"], paid["id"]])
+
+        for call in (client.v1.balance_transactions.list_async({"payout": paid["id"]}),
+                     client.v1.payouts.retrieve_async(paid["id"])):
+            with pytest.raises(stripe.InvalidRequestError, match="No such payout"):
+                await call  # the platform's own view has no such payout
+        assert (await client.v1.payouts.retrieve_async(paid["id"], options=on_account)).status == "failed"
+    finally:
+        await http_client.close_async()

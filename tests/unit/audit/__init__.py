@@ -148,5 +148,6 @@ def billing_story() -> Trail:
     t.decide(RecordTransfer(placement_id=P, at=onboarded, transaction_id=TX_SAM, stripe_transfer_id=transfer,
                             stripe_account_id=account, amount_cents=amount), "reactor:payouts")
     t.decide(RecordBankPayout(placement_id=P, at=onboarded + timedelta(days=2), transaction_id=TX_REX,
-                              stripe_payout_id="po_rex", outcome="paid"), "webhook:stripe")
+                              stripe_transfer_id=TRANSFERS[TX_REX][0], stripe_payout_id="po_rex", outcome="paid"),
+             "webhook:stripe")
     return t

@@ -428,7 +428,8 @@ NOT_FROZEN: list[Command] = [
     transfer(TX_CLOSER), failure(TX_CLOSER),
     RecordConnectRequired(placement_id=P, transaction_id=TX_SOURCER, reason="no_connect_account", at=COLLECTIBLE),
     RecordTransferReversed(placement_id=P, stripe_transfer_id="tr_1", at=COLLECTIBLE),
-    RecordBankPayout(placement_id=P, transaction_id=TX_CLOSER, stripe_payout_id="po_1", outcome="paid", at=COLLECTIBLE),
+    RecordBankPayout(placement_id=P, transaction_id=TX_CLOSER, stripe_transfer_id="tr_1", stripe_payout_id="po_1",
+                     outcome="paid", at=COLLECTIBLE),
     CancelPayoutSchedule(placement_id=P, schedule_id=S1, reason="held", by=ACTOR, at=PAID_AT),
     place(), release(), CancelEscrowHold(placement_id=P, hold_id=HOLD, by=ACTOR, at=PAID_AT),
     open_dispute(), review(), close(),
@@ -857,8 +858,8 @@ def test_reversal_of_an_unknown_transfer_raises_not_found():
 
 def bank(outcome: Any, tx: UUID = TX_FACILITATOR, payout: str = "po_1", reason: str | None = None,
          at: datetime = COLLECTIBLE + timedelta(days=2)) -> RecordBankPayout:
-    return RecordBankPayout(placement_id=P, transaction_id=tx, stripe_payout_id=payout, outcome=outcome,
-                            reason=reason, at=at)
+    return RecordBankPayout(placement_id=P, transaction_id=tx, stripe_transfer_id=f"tr_{tx.hex[:8]}",
+                            stripe_payout_id=payout, outcome=outcome, reason=reason, at=at)
 
 
 def test_bank_payout_paid_is_recorded_once():
