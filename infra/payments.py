@@ -98,6 +98,20 @@ class InvoiceLine:
     description: str
 
 
+@dataclass(frozen=True)
+class CarriedTransfer:
+    """A transfer to a connected account that one of the account's payouts carried to its bank.
+
+    `supersedes`: when the money came back from earlier payouts that failed or were canceled and this payout
+    carried it again, those payouts, newest first (empty when this payout was the first to carry it)."""
+
+    transfer_id: str
+    destination: str
+    amount_cents: int
+    metadata: dict[str, str]
+    supersedes: tuple[str, ...] = ()
+
+
 class Payments(Protocol):
     simulated: bool
 
@@ -129,6 +143,8 @@ class Payments(Protocol):
     async def make_default_payment_method(self, *, customer: str, payment_method: str, today: date,
                                           key: str) -> None: ...
 
+    async def payout_transfers(self, *, account: str, payout: str) -> list[CarriedTransfer]: ...
+
 
 def _at(seconds: int | None) -> datetime | None:
     return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
@@ -150,12 +166,50 @@ class StripePayments:
         options: dict[str, Any] = {"idempotency_key": key} if key else {}
         try:
             return (await method(*args, params=params or None, options=options or None)).to_dict()
-        except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as exc:
-            raise PaymentsUnavailable(f"Stripe could not {what}: {exc.user_message or exc}") from exc
         except stripe.StripeError as exc:
-            if exc.http_status is not None and exc.http_status >= 500:
-                raise PaymentsUnavailable(f"Stripe could not {what}: {exc.user_message or exc}") from exc
-            raise PaymentRefused(f"Stripe refused to {what}: {exc.user_message or exc}", exc.code) from exc
+            raise _failure(what, exc) from exc
+
+    async def _list_all(self, what: str, method: Any, account: str | None, **params: Any) -> list[dict[str, Any]]:
+        """Every item of a Stripe list, page after page (under the connected `account`'s header when given)."""
+        options: dict[str, Any] = {"stripe_account": account} if account else {}
+        try:
+            page = await method(params={"limit": 100, **params}, options=options or None)
+            return [item.to_dict() async for item in page.auto_paging_iter()]
+        except stripe.StripeError as exc:
+            raise _failure(what, exc) from exc
+
+    async def payout_transfers(self, *, account: str, payout: str) -> list[CarriedTransfer]:
+        """The transfers that the connected `account`'s `payout` carried to its bank.
+
+        Stripe links a payout to what it paid out through the payout's balance transactions on the account: a
+        transfer to the account made a payment there (the transfer's `destination_payment`, `py_…`), whose
+        balance transaction (type `payment`, `source` the payment) the payout carried; the payment's
+        `source_transfer` is our transfer, with the metadata we gave it. Money an earlier payout gave back when it
+        failed or was canceled comes back as a `payout_failure` / `payout_cancel` balance transaction whose
+        `source` is that payout: its transfers are followed too, and name it in `supersedes`."""
+        carried: list[CarriedTransfer] = []
+        seen = {payout}
+        chain: list[tuple[str, tuple[str, ...]]] = [(payout, ())]
+        while chain:
+            current, supersedes = chain.pop(0)
+            what = f"list the balance transactions of payout {current}"
+            payments = await self._list_all(what, self._v1.balance_transactions.list_async, account,
+                                            payout=current, type="payment", expand=["data.source.source_transfer"])
+            for bt in payments:
+                transfer = (bt.get("source") or {}).get("source_transfer") if isinstance(bt.get("source"), dict) \
+                    else None
+                if isinstance(transfer, dict):
+                    carried.append(CarriedTransfer(
+                        transfer_id=transfer["id"], destination=str(transfer.get("destination") or account),
+                        amount_cents=int(transfer["amount"]), metadata=dict(transfer.get("metadata") or {}),
+                        supersedes=supersedes))
+            for bt in await self._list_all(what, self._v1.balance_transactions.list_async, account, payout=current):
+                earlier = bt.get("source")
+                if bt.get("type") in ("payout_failure", "payout_cancel") and isinstance(earlier, str) \
+                        and earlier not in seen:
+                    seen.add(earlier)
+                    chain.append((earlier, (*supersedes, earlier)))
+        return carried
 
     async def create_customer(self, *, email: str, name: str | None, metadata: dict[str, str], key: str) -> str:
         params = {"email": email, "metadata": metadata, **({"name": name} if name else {})}
@@ -272,6 +326,13 @@ class StripePayments:
         return link["url"]
 
 
+def _failure(what: str, exc: stripe.StripeError) -> PaymentRefused | PaymentsUnavailable:
+    if isinstance(exc, (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)) or (
+            exc.http_status is not None and exc.http_status >= 500):
+        return PaymentsUnavailable(f"Stripe could not {what}: {exc.user_message or exc}")
+    return PaymentRefused(f"Stripe refused to {what}: {exc.user_message or exc}", exc.code)
+
+
 def _sim_id(prefix: str, key: str) -> str:
     return f"sim_{prefix}_{hashlib.sha256(key.encode()).hexdigest()[:20]}"
 
@@ -334,6 +395,10 @@ class SimulatedPayments:
 
     async def onboarding_link(self, *, account: str, refresh_url: str, return_url: str) -> str:
         return f"{return_url}?simulated_account={account}"
+
+    async def payout_transfers(self, *, account: str, payout: str) -> list[CarriedTransfer]:
+        """No simulated account is ever paid out: no payout carries anything."""
+        return []
 
 
 @cache
