@@ -8,7 +8,9 @@ to the identity commands, each with an idempotency key derived from the svix id.
 
 A command refused by its decider (a membership of an unknown organization, a deleted user) is
 answered 200 "ignored": the refusal is deterministic, and a 4xx/5xx would only make Svix retry it
-for days. The payload stays recorded, so it can be replayed once the cause is fixed.
+for days. The payload stays recorded, so it can be replayed once the cause is fixed. So is a delivery
+that reuses a known svix id with another payload (Svix never does; a misbehaving sender might): the
+first payload stands and keeps its effect, the second is not applied, and a warning names the id.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from svix.webhooks import Webhook, WebhookVerificationError
 
 from api.deps import Store, SystemDep
-from commands.core import Command, DomainError, Invalid
+from commands.core import Command, Conflict, DomainError, Invalid
 from commands.identity import organization as orgs
 from commands.identity import user as users
 from commands.identity.clerk_webhook import (
@@ -159,7 +161,7 @@ _SHAPES: dict[str, type[_Shape]] = {
 
 # --- the route ----------------------------------------------------------------------------------------
 
-@router.post("/clerk", response_model_exclude_none=True, responses={400: {}, 409: {}})
+@router.post("/clerk", response_model_exclude_none=True, responses={400: {}})
 async def clerk_webhook_received(request: Request, system: SystemDep, store: Store) -> WebhookAnswer:
     body = await request.body()
     headers = dict(request.headers)
@@ -182,6 +184,13 @@ async def clerk_webhook_received(request: Request, system: SystemDep, store: Sto
         # About a person whose data was erased: nothing of it is recorded or applied, and Svix stops sending.
         log.info("clerk webhook about an erased person ignored", svix_id=svix_id, event_type=event.type)
         return WebhookAnswer(status="ignored", svix_id=svix_id, reason="it concerns a person whose data was erased")
+    except Conflict:
+        # Another payload under an id already recorded. A 409 would be retried by Svix for days and never
+        # succeed: acknowledge it, apply nothing of it, and say so where an operator looks.
+        log.warning("clerk webhook reuses a known svix id with another payload; it was not applied",
+                    svix_id=svix_id, event_type=event.type, instance=instance)
+        return WebhookAnswer(status="ignored", svix_id=svix_id,
+                             reason="another payload was received under this svix id first; this one was not applied")
     delivery, _, _ = await load(store, clerk_webhook, stream_id_for(clerk_webhook, svix_id))
     if delivery.processed:
         return WebhookAnswer(status="duplicate", svix_id=svix_id)

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+import structlog
 
 from api.app import create_app
 from api.identity.webhooks import organization_id_for
@@ -262,13 +263,23 @@ async def test_redelivery_does_not_undo_a_later_change(hooks: Webhooks) -> None:
     assert isinstance(last, UserProfileUpdated) and last.changes == {"name": "Grace Hopper"}
 
 
-async def test_another_payload_under_a_known_svix_id_is_a_conflict(hooks: Webhooks) -> None:
+async def test_another_payload_under_a_known_svix_id_is_acknowledged_but_not_applied(hooks: Webhooks) -> None:
+    """Svix retries anything but a 2xx for days: the second payload is answered 200 "ignored", nothing of it is
+    applied or recorded, the first keeps its effect, and a warning names the id."""
     msg_id = new_msg_id()
-    ok(await hooks.deliver(user_created("user_2one", "one@example.com", at=T0), msg_id=msg_id))
+    first = user_created("user_2one", "one@example.com", at=T0)
+    ok(await hooks.deliver(first, msg_id=msg_id))
     before = await hooks.count()
-    answer = await hooks.deliver(user_created("user_2two", "two@example.com", at=T0), msg_id=msg_id)
-    assert answer.status_code == 409 and answer.headers["content-type"] == "application/problem+json"
+    with structlog.testing.capture_logs() as logs:
+        answer = await hooks.deliver(user_created("user_2two", "two@example.com", at=T0), msg_id=msg_id)
+    assert ok(answer, "ignored")["reason"].startswith("another payload was received under this svix id first")
     assert await hooks.count() == before
+    assert await hooks.events(user_stream("user_2two")) == []
+    [registered] = await hooks.events(user_stream("user_2one"))
+    assert isinstance(registered, UserRegistered) and registered.email == "one@example.com"
+    assert [(e["log_level"], e["svix_id"]) for e in logs if "reuses a known svix id" in e["event"]] == [
+        ("warning", msg_id)]
+    ok(await hooks.deliver(first, msg_id=msg_id), "duplicate")  # the first payload is still the one known
 
 
 # --- refused: 400 problem+json and nothing written ------------------------------------------------------
