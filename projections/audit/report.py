@@ -328,11 +328,13 @@ def money_table(lines: Sequence[Line], placement_id: str | None = None) -> Money
                 txns[tid] = replace(txns[tid], status="pending", note=f"waits for a Connect account ({e.reason})")
             case PayoutTransferReversed():
                 txns[tid] = replace(txns[tid], status="reversed", note=f"transfer {e.stripe_transfer_id} reversed")
-            case PayoutReachedBank():
-                txns[tid] = replace(txns[tid], stripe_payout_id=e.stripe_payout_id)
+            case PayoutReachedBank():  # as the decider: a later payout may carry a failed one's money again
+                t = txns[tid]
+                txns[tid] = replace(t, status="reversed" if t.status == "reversed" else "paid",
+                                    stripe_payout_id=e.stripe_payout_id, note=None if t.status == "failed" else t.note)
             case PayoutBankFailed():
-                txns[tid] = replace(txns[tid], status="failed", stripe_payout_id=e.stripe_payout_id,
-                                    note=f"bank payout failed: {e.reason}")
+                txns[tid] = replace(txns[tid], status="reversed" if txns[tid].status == "reversed" else "failed",
+                                    stripe_payout_id=e.stripe_payout_id, note=f"bank payout failed: {e.reason}")
             case EscrowHoldPlaced():
                 holds[str(e.hold_id)] = HoldRow(str(e.hold_id), e.amount_cents, e.reason, e.release_on, e.by)
             case EscrowHoldReleased() | EscrowHoldCancelled() if str(e.hold_id) in holds:
