@@ -134,3 +134,23 @@ async def test_any_order_and_repetition_of_transfer_and_payout_events_ends_in_th
                                 " WHERE id = ANY(%s)", [t1, t2, t3, t4])
     assert sorted(rows) == sorted([(t1, "failed", po_1["id"]), (t2, "reversed", po_1["id"]),
                                    (t3, "paid", po_3["id"]), (t4, "paid", po_3["id"])])
+
+
+async def test_a_payout_stripe_cannot_describe_now_is_answered_503_and_recorded_when_it_comes_back(
+        bank: Bank) -> None:
+    """Which transfers the payout carried is asked of Stripe while the webhook is handled: when Stripe cannot
+    answer, nothing is decided and the delivery answers 503, so that Stripe sends it again."""
+    p1, t1, _ = await bank.paid_placement()
+    po = bank.w.fake.payout(bank.account, status="failed", failure_message=CLOSED)
+    [event] = [e for e in bank.events() if e["type"] == "payout.failed"]
+    bank.w.fake.fail_next("GET", "/v1/balance_transactions", status=500, times=3)  # the SDK's retries too
+    body = json.dumps(event).encode()
+    assert bank.w.settings.stripe_webhook_secret is not None
+    signature = bank.w.fake.sign(body, bank.w.settings.stripe_webhook_secret.get_secret_value())
+    answer = await bank.client.post("/webhooks/stripe", content=body, headers={
+        "Content-Type": "application/json", "Stripe-Signature": signature})
+    assert answer.status_code == 503, answer.text
+    assert await bank.outcome(p1, t1) == ("paid", None, None)
+
+    assert (await bank.deliver(event)).json()["status"] == "processed"
+    assert await bank.outcome(p1, t1) == ("failed", po["id"], CLOSED)
