@@ -282,7 +282,10 @@ async def _firm_admin(store: EventStore, user: Access, firm_id: UUID) -> None:
         raise NotFound(f"firm {firm_id} not found", firm_id=str(firm_id))
     if user.is_platform_admin:
         return
-    if user.user_id is None or firm.members.get(user.user_id) not in ("owner", "admin"):
+    role = None if user.user_id is None else firm.members.get(user.user_id)
+    if role is None:  # not a member: the firm does not exist for them (a 403 would say it does)
+        raise NotFound(f"firm {firm_id} not found", firm_id=str(firm_id))
+    if role not in ("owner", "admin"):
         raise Forbidden("only the firm's owner and admins manage its billing", firm_id=str(firm_id))
 
 

@@ -24,7 +24,7 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 
 from api.auth import VerifiedToken
-from api.deps import Caller, CommandMetadata, CurrentUser, Db, Store, SystemDep
+from api.deps import Caller, CommandMetadata, CurrentUser, Db, MaybeUser, Store, SystemDep
 from api.identity.users_verified import EmailNotVerified, verified_email
 from api.network.common import (
     FreshNetwork,
@@ -188,12 +188,17 @@ async def cancel(relationship_id: UUID, user: CurrentUser, store: Store, meta: C
     return CommandResponse.of(relationship_id, await handle(store, rtr.recruiter_candidate, relationship_id, command, meta))
 
 
-async def _held(store: EventStore, relationship_id: UUID, token: str) -> rtr.RecruiterCandidate:
-    """The relationship whose current token this is: the token is the candidate's proof, checked first."""
+async def _held(store: EventStore, user: Access | None, relationship_id: UUID, token: str) -> rtr.RecruiterCandidate:
+    """The relationship whose current token this is: the token is the candidate's proof, checked first. A wrong
+    token is a 404 for whoever may not see the relationship otherwise (it exists for them only through its
+    token), and a 403 for its parties."""
     s, _, _ = await load(store, rtr.recruiter_candidate, stream_id_for(rtr.recruiter_candidate, relationship_id))
     if not s.exists:
         raise HTTPException(404, f"relationship {relationship_id} not found")
     if not hmac.compare_digest(rtr.token_digest(token), s.token_digest):
+        if user is None or not (user.is_platform_admin or s.recruiter_id == my_recruiter_id(user)
+                                or _is_candidate(user, s)):
+            raise HTTPException(404, f"relationship {relationship_id} not found")
         raise rtr.CandidateInvitationTokenMismatch(s.id)
     return s
 
@@ -235,7 +240,7 @@ async def consent(relationship_id: UUID, body: TokenBody, request: Request, user
     The token proves the link was received, not who received it: a consent from anyone but the candidate
     (`_refusal`) is recorded as refused and answered 403 `consent_not_from_candidate`."""
     user_id = known(user)
-    s = await _held(store, relationship_id, body.token)
+    s = await _held(store, user, relationship_id, body.token)
     if s.recruiter_id == my_recruiter_id(user):
         raise Forbidden("a recruiter cannot consent on their candidate's behalf", relationship_id=str(relationship_id))
     ip_address = request.client.host if request.client else None
@@ -252,10 +257,10 @@ async def consent(relationship_id: UUID, body: TokenBody, request: Request, user
 
 
 @router.post("/{relationship_id}/decline", responses={403: {}, 404: {}, 422: {}})
-async def decline(relationship_id: UUID, body: DeclineCandidateBody, store: Store,
+async def decline(relationship_id: UUID, body: DeclineCandidateBody, store: Store, user: MaybeUser,
                   meta: CommandMetadata) -> CommandResponse:
     """The holder of the token declines, signed in or not: declining grants nothing."""
-    await _held(store, relationship_id, body.token)
+    await _held(store, user, relationship_id, body.token)
     command = rtr.DeclineConsent(relationship_id=relationship_id, token=body.token, reason=body.reason,
                                  by=meta.actor, at=now())
     return CommandResponse.of(relationship_id, await handle(store, rtr.recruiter_candidate, relationship_id, command, meta))

@@ -110,10 +110,12 @@ async def test_who_may_see_and_act_on_a_relationship(net: Net) -> None:
     problem(await net.get(rid, "anonymous"), 401)
     assert (await net.get(rid, "root")).status_code == 200
     problem(await net.post(f"{rid}/resend", "root"), 403)  # seen, but only the recruiter acts
-    # The token is the candidate's proof: a wrong one is refused before anything else.
+    # The token is the candidate's proof, checked before anything else: without the right one the relationship
+    # does not exist for whoever is not a party to it.
     for who in ("cand", "rival"):
-        problem(await net.post(f"{rid}/consent", who, {"token": "f" * 64}), 403)
-    problem(await net.post(f"{rid}/decline", "anonymous", {"token": "f" * 64}), 403)
+        problem(await net.post(f"{rid}/consent", who, {"token": "f" * 64}), 404)
+    problem(await net.post(f"{rid}/decline", "anonymous", {"token": "f" * 64}), 404)
+    problem(await net.post(f"{rid}/decline", "rec", {"token": "f" * 64}), 403)  # a party: seen, but not theirs
     problem(await net.post(f"{rid}/consent", "anonymous", {"token": token}), 401)
     problem(await net.post(f"{rid}/consent", "rec", {"token": token}), 403)  # not on the candidate's behalf
     problem(await net.post(f"{rid}/consent", "cand", {"token": "short"}), 422)
@@ -161,7 +163,7 @@ async def test_declining_needs_only_the_token_and_a_new_invitation_starts_over(n
 
     again_id, new_token = await invited(net, "rec", candidate_id)
     assert again_id == relationship_id and new_token != token
-    problem(await net.post(f"/v1/recruiter-candidates/{relationship_id}/decline", "anonymous", {"token": token}), 403)
+    problem(await net.post(f"/v1/recruiter-candidates/{relationship_id}/decline", "anonymous", {"token": token}), 404)
     assert (await net.get(f"/v1/recruiter-candidates/invitations/{new_token}", "anonymous")).json()["data"]["status"] == "pending"
 
 
@@ -175,7 +177,8 @@ async def test_resending_replaces_the_token_and_cancelling_ends_the_invitation(n
     assert resent.status_code == 200, resent.text
     second = resent.json()["data"]["invitation_token"]
     assert second != first
-    problem(await net.post(f"/v1/recruiter-candidates/{relationship_id}/consent", "cand", {"token": first}), 403)
+    # The old link leads nowhere: to someone not yet a party, the relationship behind it does not exist.
+    problem(await net.post(f"/v1/recruiter-candidates/{relationship_id}/consent", "cand", {"token": first}), 404)
     cancelled = await net.post(f"/v1/recruiter-candidates/{relationship_id}/cancel", "rec")
     assert cancelled.status_code == 200
     assert await status_of(net, relationship_id, "rec", cancelled) == "cancelled"
