@@ -17,7 +17,6 @@ import httpx
 import pytest
 
 from tests.api import serving
-from tests.fakes.stripe import FakeStripe
 from tests.integration.test_payouts import Money, onboard, seed_placement, start_by_hand, stripe_fake, world
 
 __all__ = ["stripe_fake", "world"]  # the fixtures these tests use, from test_payouts

@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, given as for_all, settings, strategies as st
 
 from commands.billing.placement_billing import (
     RecordBankPayout,
-    RecordTransfer,
     RecordTransferReversed,
     TransferNotRecorded,
     placement_billing,
