@@ -180,6 +180,7 @@ def _where(visible: tuple[str, list[Any]], alias: str, **filters: Any) -> tuple[
 
 
 _UNPAID = ("pending", "processing", "failed")
+_DISPUTE_OPEN = ("open", "under_review")
 
 
 async def get_placement_money(db: psycopg.AsyncConnection, placement_id: UUID, vis: BillingVisibility
@@ -189,7 +190,7 @@ async def get_placement_money(db: psycopg.AsyncConnection, placement_id: UUID, v
 
     `totals`: the fee, Σ splits and the platform's remainder; `paid_out_cents` and `pending_cents` (still owed:
     pending, processing or failed) over the transactions listed; `on_hold_cents`, the active holds (one without
-    an amount holds all that is unpaid)."""
+    an amount, or an open dispute, holds all that is unpaid)."""
     async with snapshot(db):
         return await _placement_money(db, placement_id, vis)
 
@@ -220,8 +221,9 @@ async def _placement_money(db: psycopg.AsyncConnection, placement_id: UUID, vis:
                                  " FROM billing.payout_transactions WHERE placement_id = %s AND status = ANY(%s)",
                              (placement_id, list(_UNPAID)))
     active = [h for h in holds if h["status"] == "active"]
-    on_hold = (unpaid["cents"] if unpaid else 0) if any(h["amount_cents"] is None for h in active) \
-        else sum(h["amount_cents"] for h in active)
+    # An open dispute blocks every payout of the placement (as the decider does), like a hold with no amount.
+    holds_all = any(h["amount_cents"] is None for h in active) or any(d["status"] in _DISPUTE_OPEN for d in disputes)
+    on_hold = (unpaid["cents"] if unpaid else 0) if holds_all else sum(h["amount_cents"] for h in active)
     splits_cents = sum(s["amount_cents"] for s in splits)
     totals = {
         "fee_cents": snapshot["fee_cents"],
@@ -234,6 +236,14 @@ async def _placement_money(db: psycopg.AsyncConnection, placement_id: UUID, vis:
     }
     return {**snapshot, "splits": splits, "transactions": transactions, "invoice": invoice, "schedules": schedules,
             "holds": holds, "disputes": disputes, "totals": totals}
+
+
+async def placement_visible(db: psycopg.AsyncConnection, placement_id: UUID, vis: BillingVisibility) -> bool:
+    """Whether the placement's money is known here and this caller has a part in it (as `get_placement_money`)."""
+    condition, params = vis.placements("s.placement_id")
+    row = await fetch_one(db, f"SELECT 1 AS found FROM billing.placement_snapshots s WHERE s.placement_id = %s"
+                              f" AND {condition}", (placement_id, *params))
+    return row is not None
 
 
 async def list_transactions(

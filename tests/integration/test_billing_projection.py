@@ -499,7 +499,7 @@ async def test_placement_money_is_projected_as_the_decider_sees_it(built) -> Non
                                             ("job_owner", s.r3, 200_000, 0, 200_000)]
         assert one["totals"] == {"fee_cents": 2_000_000, "splits_cents": 1_000_000,
                                  "platform_remainder_cents": 1_000_000, "paid_out_cents": 600_000,
-                                 "pending_cents": 400_000, "on_hold_cents": 100_000}
+                                 "pending_cents": 400_000, "on_hold_cents": 400_000}  # d2 is open: all is held
         assert pick(one["invoice"], "status", "number", "hosted_invoice_url", "due_date", "finalized_at",
                     "amount_due_cents", "processing_fee_cents") == {
             "status": "paid", "number": "INV-0001", "hosted_invoice_url": "https://pay.test/in_1",
