@@ -51,9 +51,9 @@ from api.deps import (
 from api.responses import CommandResponse
 from commands.ats import company as companies
 from commands.ats import sourcer as sourcers
-from commands.core import Conflict, NotFound, RuleViolation
+from commands.core import Conflict, NotFound
 from commands.identity import organization as orgs
-from eventstore import EventStore, Position, handle, load, stream_id_for
+from eventstore import EventStore, Metadata, Position, handle, load, stream_id_for
 from projections.ats.company_queries import (
     CompanyFilter,
     CompanySort,
@@ -95,6 +95,16 @@ async def _managed(store: EventStore, user: Access, company_id: UUID) -> compani
     return state
 
 
+async def _attach_company(store: EventStore, organization: orgs.Organization, meta: Metadata) -> UUID:
+    """An organization Clerk created before organizations got a company id at creation names none: its admin's
+    first company gets the id the organization would have been given, recorded on the organization first."""
+    assert organization.id is not None
+    company_id = orgs.company_id_for(organization.id)
+    await handle(store, orgs.organization, organization.id, orgs.AttachCompany(
+        organization_id=organization.id, company_id=company_id, by=meta.actor, at=_now()), meta)
+    return company_id
+
+
 async def _check_slug(db: AsyncConnection, slug: str | None, company_id: UUID) -> None:
     if slug is not None and await slug_taken(db, slug, company_id):
         raise Conflict(f"another company already uses the slug {slug!r}", slug=slug)
@@ -111,9 +121,7 @@ async def create_company(
         raise NotFound(f"organization {body.identity_organization_id} not found",
                        organization_id=str(body.identity_organization_id))
     check_may_create_company(user, organization)
-    if organization.company_id is None:
-        raise RuleViolation("this organization names no company id", organization_id=str(organization.id))
-    company_id = organization.company_id
+    company_id = organization.company_id or await _attach_company(store, organization, meta)
     command = companies.CreateCompany(company_id=company_id, by=meta.actor, at=_now(), **body.model_dump())
     await _check_slug(db, command.slug, company_id)
     return CommandResponse.of(company_id, await handle(store, companies.company, company_id, command, meta))

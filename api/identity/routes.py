@@ -15,6 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
+from api.errors import not_registered
 from api.consistency import read_after
 from api.deps import (
     Caller,
@@ -76,7 +77,7 @@ def _now() -> datetime:
 def _known(user: Access) -> UUID:
     """The caller's identity user id; a signed-in caller not registered yet must register first."""
     if user.user_id is None:
-        raise HTTPException(403, "register first: POST /v1/users/register")
+        raise not_registered()
     return user.user_id
 
 
@@ -266,7 +267,7 @@ async def create_organization(
         raise CompanyNotAdministered(f"you do not administer company {body.company_id}",
                                      company_id=str(body.company_id))
     organization_id, at = _new_id(meta, "organization"), _now()
-    company_id = body.company_id or uuid5(NAMESPACE_URL, f"company-of:{organization_id}")
+    company_id = body.company_id or orgs.company_id_for(organization_id)
     await handle(store, orgs.organization, organization_id, orgs.CreateOrganization(
         organization_id=organization_id, name=body.name, slug=body.slug, company_id=company_id, by=meta.actor, at=at),
         meta)

@@ -327,8 +327,11 @@ def plan(event_type: str, data: _Shape, instance: SourceInstance, occurred: date
             return [(users.user, user_id, users.RecordSignIn(user_id=user_id, session_id=data.id, by=by, at=at))]
         case "organization.created", ClerkOrganization():
             org_id = organization_id_for(data.id)
+            # Its company id as the API gives one (commands/identity/organization.py), so that its admins create
+            # the company's profile as they would for an organization made through the API.
             return [(orgs.organization, org_id, orgs.CreateOrganization(
-                organization_id=org_id, name=data.name, slug=_slug(data), clerk_org_id=data.id, by=by, at=occurred))]
+                organization_id=org_id, name=data.name, slug=_slug(data), clerk_org_id=data.id,
+                company_id=orgs.company_id_for(org_id), by=by, at=occurred))]
         case "organization.updated", ClerkOrganization():
             org_id = organization_id_for(data.id)
             return [(orgs.organization, org_id, orgs.RenameOrganization(

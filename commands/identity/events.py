@@ -156,6 +156,16 @@ class OrganizationDeleted(Event):
     at: datetime
 
 
+class OrganizationCompanyAttached(Event):
+    """An organization created without a company id (through Clerk, before organizations got one at creation)
+    is given its company id, once."""
+
+    organization_id: UUID
+    company_id: UUID
+    by: str
+    at: datetime
+
+
 class MembershipAdded(Event):
     """A membership is identified by (user_id, company_id); company_id None means organization-wide."""
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import AwareDatetime
 
@@ -23,6 +23,7 @@ from commands.identity.events import (
     MembershipRemoved,
     MembershipRole,
     MembershipRoleChanged,
+    OrganizationCompanyAttached,
     OrganizationCreated,
     OrganizationDeleted,
     OrganizationRenamed,
@@ -30,6 +31,12 @@ from commands.identity.events import (
 from commands.identity.fields import Actor, Slug, Text
 
 MemberKey = tuple[UUID, UUID | None]  # (user_id, company_id)
+
+
+def company_id_for(organization_id: UUID) -> UUID:
+    """The id of the company an organization runs, derived from the organization's id, so that an organization
+    made through the API and one made through Clerk's webhook name their company the same way."""
+    return uuid5(NAMESPACE_URL, f"company-of:{organization_id}")
 
 
 class OrganizationIsDeleted(RuleViolation):
@@ -71,6 +78,13 @@ class DeleteOrganization(_OrganizationCommand):
     pass
 
 
+class AttachCompany(_OrganizationCommand):
+    """Give an organization that names no company its company id (organizations Clerk created before they got
+    one at creation). Once: an organization's company does not change."""
+
+    company_id: UUID
+
+
 class _MemberCommand(_OrganizationCommand):
     user_id: UUID
     company_id: UUID | None = None
@@ -89,11 +103,12 @@ class RemoveMember(_MemberCommand):
 
 
 OrganizationCommand = (
-    CreateOrganization | RenameOrganization | DeleteOrganization | AddMember | ChangeMemberRole | RemoveMember
+    CreateOrganization | RenameOrganization | DeleteOrganization | AttachCompany | AddMember | ChangeMemberRole
+    | RemoveMember
 )
 OrganizationEvent = (
-    OrganizationCreated | OrganizationRenamed | OrganizationDeleted | MembershipAdded | MembershipRoleChanged
-    | MembershipRemoved
+    OrganizationCreated | OrganizationRenamed | OrganizationDeleted | OrganizationCompanyAttached | MembershipAdded
+    | MembershipRoleChanged | MembershipRemoved
 )
 
 
@@ -123,6 +138,8 @@ def evolve(s: Organization, e: OrganizationEvent) -> Organization:
             return replace(s, name=name, slug=slug)
         case OrganizationDeleted():
             return replace(s, deleted=True)
+        case OrganizationCompanyAttached(company_id=company_id):
+            return replace(s, company_id=company_id)
         case MembershipAdded(role=role) | MembershipRoleChanged(to_role=role):
             return replace(s, members={**s.members, (e.user_id, e.company_id): role})
         case MembershipRemoved(user_id=user_id, company_id=company_id):
@@ -151,6 +168,14 @@ def decide(cmd: OrganizationCommand, s: Organization) -> list[OrganizationEvent]
                                         by=cmd.by, at=cmd.at)]
         case DeleteOrganization():
             return [OrganizationDeleted(organization_id=cmd.organization_id, by=cmd.by, at=cmd.at)]
+        case AttachCompany() if s.company_id == cmd.company_id:
+            return []  # a retried attach records nothing
+        case AttachCompany() if s.company_id is not None:
+            raise Conflict(f"organization {s.id} already runs company {s.company_id}", organization_id=str(s.id),
+                           company_id=str(s.company_id))
+        case AttachCompany():
+            return [OrganizationCompanyAttached(organization_id=cmd.organization_id, company_id=cmd.company_id,
+                                                by=cmd.by, at=cmd.at)]
         case AddMember():
             return _add(cmd, s)
         case ChangeMemberRole():
@@ -212,6 +237,6 @@ organization: Decider[OrganizationCommand, OrganizationEvent, Organization] = De
     initial_state,
     evolve,
     decide,
-    events=(OrganizationCreated, OrganizationRenamed, OrganizationDeleted, MembershipAdded, MembershipRoleChanged,
-            MembershipRemoved),
+    events=(OrganizationCreated, OrganizationRenamed, OrganizationDeleted, OrganizationCompanyAttached, MembershipAdded,
+            MembershipRoleChanged, MembershipRemoved),
 )

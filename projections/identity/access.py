@@ -322,7 +322,7 @@ class AccessResolver:
             return await resolve_access(conn, clerk_user_id)
 
 
-_EVERYONE = frozenset({"OrganizationDeleted", "OrganizationCreated"})
+_EVERYONE = frozenset({"OrganizationDeleted", "OrganizationCreated", "OrganizationCompanyAttached"})
 
 
 def users_touched(events: Iterable[Any]) -> set[UUID] | None:

@@ -10,6 +10,7 @@ from commands.identity.events import (
     MembershipAdded,
     MembershipRemoved,
     MembershipRoleChanged,
+    OrganizationCompanyAttached,
     OrganizationCreated,
     OrganizationDeleted,
     OrganizationRenamed,
@@ -70,6 +71,12 @@ def _(e: OrganizationCreated) -> Sql:
 def _(e: OrganizationRenamed) -> Sql:
     return Sql("UPDATE organizations SET name = %s, slug = %s, updated_at = %s WHERE id = %s",
                (e.name, e.slug, e.at, e.organization_id))
+
+
+@identity.handles(OrganizationCompanyAttached)
+def _(e: OrganizationCompanyAttached) -> Sql:
+    return Sql("UPDATE organizations SET company_id = %s, updated_at = %s WHERE id = %s",
+               (e.company_id, e.at, e.organization_id))
 
 
 @identity.handles(OrganizationDeleted)

@@ -15,6 +15,7 @@ import structlog
 from api.app import create_app
 from api.identity.webhooks import organization_id_for
 from commands.identity.clerk_webhook import RecordClerkWebhook, clerk_webhook
+from commands.identity.organization import company_id_for
 from commands.identity.events import (
     ClerkWebhookProcessed,
     ClerkWebhookReceived,
@@ -195,7 +196,8 @@ async def test_organization_and_membership_flow(hooks: Webhooks) -> None:
 
     by = "clerk:portal"
     assert await hooks.events(org_stream(org)) == [
-        OrganizationCreated(organization_id=oid, name="Acme", slug="acme", clerk_org_id=org, company_id=None, by=by, at=T0),
+        OrganizationCreated(organization_id=oid, name="Acme", slug="acme", clerk_org_id=org, company_id=company_id_for(oid),
+                            by=by, at=T0),
         MembershipAdded(organization_id=oid, user_id=user_id_for(admin), company_id=None, role="company_admin", by=by, at=T0),
         MembershipAdded(organization_id=oid, user_id=user_id_for(member), company_id=None, role="hiring_manager", by=by,
                         at=T0 + timedelta(minutes=1)),

@@ -12,12 +12,14 @@ from commands.identity.events import (
     MembershipAdded,
     MembershipRemoved,
     MembershipRoleChanged,
+    OrganizationCompanyAttached,
     OrganizationCreated,
     OrganizationDeleted,
     OrganizationRenamed,
 )
 from commands.identity.organization import (
     AddMember,
+    AttachCompany,
     ChangeMemberRole,
     CreateOrganization,
     DeleteOrganization,
@@ -25,6 +27,7 @@ from commands.identity.organization import (
     OrganizationIsDeleted,
     RemoveMember,
     RenameOrganization,
+    company_id_for,
     organization,
 )
 from tests.unit.dsl import given
@@ -284,3 +287,37 @@ def test_remaining_admin_after_demotion_cannot_be_removed():
         changed(ADA, "company_admin", "hiring_manager"),
     ]
     given(organization, *history).when(remove(BOB)).then_raises(LastAdminRequired)
+
+
+# --- the company an organization runs --------------------------------------------------------------
+
+def attach(company_id: UUID = COMPANY) -> AttachCompany:
+    return AttachCompany(organization_id=ORG, company_id=company_id, by=ACTOR, at=T1)
+
+
+def attached(company_id: UUID = COMPANY) -> OrganizationCompanyAttached:
+    return OrganizationCompanyAttached(organization_id=ORG, company_id=company_id, by=ACTOR, at=T1)
+
+
+def test_organization_without_a_company_gets_one_attached():
+    [event] = given(organization, created()).when(attach()).then(attached())
+    assert organization.evolve(given(organization, created()).state, event).company_id == COMPANY
+
+
+def test_company_attached_again_is_a_no_op():
+    given(organization, created(), attached()).when(attach()).then()
+    given(organization, created(company_id=COMPANY)).when(attach()).then()
+
+
+def test_organization_running_a_company_gets_no_other():
+    given(organization, created(company_id=COMPANY)).when(attach(OTHER_COMPANY)).then_raises(Conflict, "already runs")
+    given(organization, created(), attached()).when(attach(OTHER_COMPANY)).then_raises(Conflict, "already runs")
+
+
+def test_company_attached_to_a_missing_or_deleted_organization_raises():
+    given(organization).when(attach()).then_raises(NotFound)
+    given(organization, created(), DELETED).when(attach()).then_raises(OrganizationIsDeleted)
+
+
+def test_company_id_is_derived_from_the_organization_alone():
+    assert company_id_for(ORG) == company_id_for(ORG) != company_id_for(UUID(int=ORG.int + 1))
