@@ -10,7 +10,6 @@ from typing import Annotated, Any, Literal
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
-from psycopg import AsyncConnection
 
 from api.ats.models import (
     CreateJobBody,
@@ -25,17 +24,16 @@ from api.ats.models import (
 from api.ats.policy import check_may_change, check_may_create, job_visibility, may_see
 from api.visibility import JOB, viewer_of_job
 from api.consistency import read_after
-from api.deps import CommandMetadata, CurrentUser, Db, ExpectedVersion, MaybeUser, Store
+from api.deps import CommandMetadata, CurrentUser, ExpectedVersion, MaybeUser, Store
 from api.responses import CommandResponse
 from commands.ats import job as jobs
 from commands.ats.events import JobStatus
 from commands.billing import billing_profile as profiles
-from commands.core import RuleViolation
+from commands.core import NotFound, RuleViolation
 from eventstore import EventStore, Position, handle, load, stream_id_for
 from projections.ats.queries import (
     JobFilter,
     JobSort,
-    company_billing_ready,
     get_job,
     list_jobs,
 )
@@ -52,9 +50,21 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _check_poster_knows_company(user: Access, company_id: UUID | None) -> None:
+    """A company the caller has no part in answers 404, as a missing one does: a 403 would tell a stranger that
+    it exists. Its staff and the recruiters working with it (who know it) get the 403 of `check_may_create`
+    when they lack the right to post. (A firm's jobs keep their 403: its members know the firm, and a member
+    of a suspended firm is not a stranger to it.)"""
+    if user.is_platform_admin or company_id is None:
+        return
+    if company_id not in user.company_ids and company_id not in user.company_permissions:
+        raise NotFound(f"company {company_id} not found", company_id=str(company_id))
+
+
 @router.post("", status_code=201, responses={401: {}, 403: {}})
 async def create_job(body: CreateJobBody, store: Store, meta: CommandMetadata, user: CurrentUser) -> CommandResponse:
     fee_bps = percentage_to_bps(body.fee_percentage)
+    _check_poster_knows_company(user, body.company_id)
     check_may_create(user, body.company_id, body.source_firm_id, fee_bps)
     # With an Idempotency-Key the id is derived from it, so a retried request lands on the same stream.
     job_id = uuid5(NAMESPACE_URL, f"job:{meta.actor}:{meta.idempotency_key}") if meta.idempotency_key else uuid4()
@@ -92,14 +102,18 @@ async def edit_job(
     return CommandResponse.of(job_id, await handle(store, jobs.job, job_id, command, meta, expected_version=if_match))
 
 
-async def _billing_ready(db: AsyncConnection, store: EventStore, state: jobs.Job) -> bool:
-    """Looked up here and passed in, so the decider stays pure: a company's readiness as its billing profile
-    last set it, a firm's (off-platform jobs) from the firm's billing profile itself."""
-    if state.company_id is None and state.source_firm_id is not None:
-        profile, _, _ = await load(store, profiles.billing_profile, stream_id_for(
-            profiles.billing_profile, profiles.billing_profile_key("firm", state.source_firm_id)))
-        return profile.ready
-    return await company_billing_ready(db, state.company_id)
+async def _billing_ready(store: EventStore, state: jobs.Job) -> bool:
+    """Looked up here and passed in, so the decider stays pure. Read from the billing profile's own stream
+    (the company's, or for an off-platform job the firm's), as `GET …/billing-readiness` reads it: a copy
+    updated in the background could refuse a publish right after readiness said ready."""
+    if state.company_id is not None:
+        key = profiles.billing_profile_key("company", state.company_id)
+    elif state.source_firm_id is not None:
+        key = profiles.billing_profile_key("firm", state.source_firm_id)
+    else:
+        return False
+    profile, _, _ = await load(store, profiles.billing_profile, stream_id_for(profiles.billing_profile, key))
+    return profile.ready
 
 
 _MOVES = {
@@ -120,7 +134,6 @@ async def move_job(
     move: JobMove,
     store: Store,
     meta: CommandMetadata,
-    db: Db,
     if_match: ExpectedVersion,
     user: CurrentUser,
     body: StatusBody | None = None,
@@ -134,7 +147,7 @@ async def move_job(
     elif move == "draft":
         command = jobs.ReturnJobToDraft(**common)
     else:
-        command = _MOVES[move](**common, billing_ready=await _billing_ready(db, store, state))
+        command = _MOVES[move](**common, billing_ready=await _billing_ready(store, state))
     return CommandResponse.of(job_id, await handle(store, jobs.job, job_id, command, meta, expected_version=if_match))
 
 

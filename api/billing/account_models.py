@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from api.responses import CommandResponse
 from commands.billing.events import BillingPeriod, BillingTerms, EntitlementValue, PlanTier
 
 Percentage = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)]
@@ -116,6 +117,12 @@ class SubscriptionEnvelope(BaseModel):
     data: SubscriptionOut
 
 
+class SubscriptionWritten(CommandResponse):
+    """A command's answer (the user's id, the stream's version, the consistency token) with the subscription."""
+
+    data: SubscriptionOut
+
+
 class SubscribeBody(_Body):
     tier: PlanTier
     billing_period: BillingPeriod = "monthly"
@@ -163,9 +170,19 @@ class BillingProfileEnvelope(BaseModel):
     data: BillingProfileOut
 
 
+class BillingProfileWritten(CommandResponse):
+    """A command's answer (the owner's id, the stream's version, the consistency token) with the profile."""
+
+    data: BillingProfileOut
+
+
 class ReadinessOut(BaseModel):
     ready: bool
     missing: list[str]
+
+
+class ReadinessEnvelope(BaseModel):
+    data: ReadinessOut
 
 
 class ConnectAccountOut(BaseModel):
@@ -180,6 +197,12 @@ class ConnectAccountOut(BaseModel):
 
 
 class ConnectAccountEnvelope(BaseModel):
+    data: ConnectAccountOut
+
+
+class ConnectAccountWritten(CommandResponse):
+    """A command's answer (the payee's id, the stream's version, the consistency token) with the account."""
+
     data: ConnectAccountOut
 
 

@@ -24,9 +24,11 @@ from api.billing.account_models import (
     BillingProfileBody,
     BillingProfileEnvelope,
     BillingProfileOut,
+    BillingProfileWritten,
     ChangePlanBody,
     ConnectAccountEnvelope,
     ConnectAccountOut,
+    ConnectAccountWritten,
     EntitlementsOut,
     OnboardingLinkOut,
     PaymentMethodBody,
@@ -35,12 +37,14 @@ from api.billing.account_models import (
     PlanOut,
     RatesList,
     RatesOut,
+    ReadinessEnvelope,
     ReadinessOut,
     SetRatesBody,
     SetupIntentOut,
     SubscribeBody,
     SubscriptionEnvelope,
     SubscriptionOut,
+    SubscriptionWritten,
     UpdatePlanBody,
 )
 from api.consistency import read_after
@@ -140,6 +144,18 @@ async def _subscription(store: EventStore, user_id: UUID) -> tuple[subscriptions
     return state, version
 
 
+async def _subscription_written(store: EventStore, user_id: UUID, simulated: bool) -> SubscriptionWritten:
+    """The subscription as its stream now stands, with the token a read of it may wait for."""
+    state, version, position = await load(store, subscriptions.subscription,
+                                          stream_id_for(subscriptions.subscription, user_id))
+    return SubscriptionWritten(id=user_id, version=version, consistency_token=_token(position),
+                               data=_subscription_out(user_id, state, simulated))
+
+
+def _token(position: Position | None) -> str | None:
+    return None if position is None else str(position)
+
+
 def _subscription_out(user_id: UUID, s: subscriptions.Subscription, simulated: bool) -> SubscriptionOut:
     return SubscriptionOut(
         user_id=user_id, tier=s.tier if s.exists else "starter", effective_tier=subscriptions.effective_tier(s, _now()),
@@ -198,10 +214,10 @@ async def _price(store: EventStore, tier: PlanTier, period: str) -> str:
     return price
 
 
-@router.post("/subscriptions", status_code=201, response_model=SubscriptionEnvelope,
+@router.post("/subscriptions", status_code=201, response_model=SubscriptionWritten,
              responses={401: {}, 402: {}, 403: {}, 409: {}, 422: {}, 503: {}})
 async def subscribe(body: SubscribeBody, user: CurrentUser, store: Store, db: Db, system: SystemDep,
-                    meta: CommandMetadata) -> SubscriptionEnvelope:
+                    meta: CommandMetadata) -> SubscriptionWritten:
     """Starter needs no card; Pro and Partner start a Stripe subscription charged at once (no trial)."""
     user_id = _subscriber(user)
     payments = payments_for(system.settings)
@@ -211,7 +227,7 @@ async def subscribe(body: SubscribeBody, user: CurrentUser, store: Store, db: Db
         if state.exists and state.status != "canceled":
             if await handled_before(store, subscriptions.subscription, user_id, subscriptions.ActivateSubscription,
                                     meta):  # this request, retried with its Idempotency-Key: its first answer
-                return SubscriptionEnvelope(data=_subscription_out(user_id, state, payments.simulated))
+                return await _subscription_written(store, user_id, payments.simulated)
             raise RuleViolation("you already have a subscription: change its plan instead (PATCH /v1/subscriptions/me)")
         price = await _price(store, body.tier, body.billing_period)
         customer = await _customer(store, payments, db, user_id, meta)
@@ -225,14 +241,13 @@ async def subscribe(body: SubscribeBody, user: CurrentUser, store: Store, db: Db
     command = subscriptions.ActivateSubscription(user_id=user_id, tier=body.tier, billing_period=body.billing_period,
                                                  by=meta.actor, at=_now(), **fields)
     await handle(store, subscriptions.subscription, user_id, command, meta)
-    state, _ = await _subscription(store, user_id)
-    return SubscriptionEnvelope(data=_subscription_out(user_id, state, payments.simulated))
+    return await _subscription_written(store, user_id, payments.simulated)
 
 
-@router.patch("/subscriptions/me", response_model=SubscriptionEnvelope,
+@router.patch("/subscriptions/me", response_model=SubscriptionWritten,
               responses={401: {}, 403: {}, 404: {}, 422: {}, 503: {}})
 async def change_plan(body: ChangePlanBody, user: CurrentUser, store: Store, system: SystemDep,
-                      meta: CommandMetadata) -> SubscriptionEnvelope:
+                      meta: CommandMetadata) -> SubscriptionWritten:
     """Between paid plans (Stripe prorates). To leave a paid plan, cancel; from Starter, subscribe."""
     user_id = _subscriber(user)
     payments = payments_for(system.settings)
@@ -250,13 +265,12 @@ async def change_plan(body: ChangePlanBody, user: CurrentUser, store: Store, sys
                                                    billing_period=body.billing_period, stripe_price_id=price,
                                                    by=meta.actor, at=_now())
     await handle(store, subscriptions.subscription, user_id, command, meta)
-    state, _ = await _subscription(store, user_id)
-    return SubscriptionEnvelope(data=_subscription_out(user_id, state, payments.simulated))
+    return await _subscription_written(store, user_id, payments.simulated)
 
 
-@router.delete("/subscriptions/me", response_model=SubscriptionEnvelope, responses={401: {}, 403: {}, 404: {}})
+@router.delete("/subscriptions/me", response_model=SubscriptionWritten, responses={401: {}, 403: {}, 404: {}})
 async def cancel_subscription(user: CurrentUser, store: Store, system: SystemDep,
-                              meta: CommandMetadata) -> SubscriptionEnvelope:
+                              meta: CommandMetadata) -> SubscriptionWritten:
     """Stripe stops charging at the period's end; the plan's entitlements last until then."""
     user_id = _subscriber(user)
     payments = payments_for(system.settings)
@@ -270,8 +284,7 @@ async def cancel_subscription(user: CurrentUser, store: Store, system: SystemDep
         cancel_at = view.cancel_at
     command = subscriptions.CancelSubscription(user_id=user_id, cancel_at=cancel_at, by=meta.actor, at=_now())
     await handle(store, subscriptions.subscription, user_id, command, meta)
-    state, _ = await _subscription(store, user_id)
-    return SubscriptionEnvelope(data=_subscription_out(user_id, state, payments.simulated))
+    return await _subscription_written(store, user_id, payments.simulated)
 
 
 # --- billing profiles of companies and firms ----------------------------------------------------------------
@@ -306,6 +319,14 @@ async def _profile(store: EventStore, kind: BillingOwnerKind, owner_id: UUID) ->
     return state
 
 
+async def _profile_written(store: EventStore, kind: BillingOwnerKind, owner_id: UUID) -> BillingProfileWritten:
+    """The profile as its stream now stands, with the token a read of it (or of a job's publish gate) may wait for."""
+    state, version, position = await load(
+        store, profiles.billing_profile, stream_id_for(profiles.billing_profile, profiles.billing_profile_key(kind, owner_id)))
+    return BillingProfileWritten(id=owner_id, version=version, consistency_token=_token(position),
+                                 data=_profile_out(kind, owner_id, state))
+
+
 def _profile_out(kind: str, owner_id: UUID, p: profiles.BillingProfile) -> BillingProfileOut:
     return BillingProfileOut(owner_kind=kind, owner_id=owner_id, billing_terms=p.billing_terms,
                              billing_email=p.billing_email, billing_contact_name=p.billing_contact_name,
@@ -324,7 +345,7 @@ async def _get_profile(kind: BillingOwnerKind, owner_id: UUID, user: Access, sto
 
 
 async def _save_profile(kind: BillingOwnerKind, owner_id: UUID, body: BillingProfileBody, user: Access,
-                        store: EventStore, payments: Payments, meta: Metadata) -> BillingProfileEnvelope:
+                        store: EventStore, payments: Payments, meta: Metadata) -> BillingProfileWritten:
     """Save the profile, then make sure it has a Stripe customer (created once per company or firm)."""
     await _may_bill(store, user, kind, owner_id)
     key = profiles.billing_profile_key(kind, owner_id)
@@ -339,8 +360,7 @@ async def _save_profile(kind: BillingOwnerKind, owner_id: UUID, body: BillingPro
         attach = profiles.AttachBillingCustomer(owner_kind=kind, owner_id=owner_id, stripe_customer_id=customer,
                                                 by=meta.actor, at=_now())
         await handle(store, profiles.billing_profile, key, attach, meta)
-        state = await _profile(store, kind, owner_id)
-    return BillingProfileEnvelope(data=_profile_out(kind, owner_id, state))
+    return await _profile_written(store, kind, owner_id)
 
 
 async def _profile_setup_intent(kind: BillingOwnerKind, owner_id: UUID, user: Access, store: EventStore,
@@ -362,7 +382,7 @@ class PaymentMethodRefused(RuleViolation):
 
 
 async def _set_payment_method(kind: BillingOwnerKind, owner_id: UUID, body: PaymentMethodBody, user: Access,
-                              store: EventStore, payments: Payments, meta: Metadata) -> BillingProfileEnvelope:
+                              store: EventStore, payments: Payments, meta: Metadata) -> BillingProfileWritten:
     """The card the portal collected with the setup intent becomes the default: invoices are charged to it.
 
     Stripe is asked first (the card exists, is the profile's customer's, is a card, has not expired) and made
@@ -382,13 +402,15 @@ async def _set_payment_method(kind: BillingOwnerKind, owner_id: UUID, body: Paym
     command = profiles.SetDefaultPaymentMethod(owner_kind=kind, owner_id=owner_id, payment_method_id=pm,
                                                by=meta.actor, at=_now())
     await handle(store, profiles.billing_profile, key, command, meta)
-    return BillingProfileEnvelope(data=_profile_out(kind, owner_id, await _profile(store, kind, owner_id)))
+    return await _profile_written(store, kind, owner_id)
 
 
-async def _readiness(kind: BillingOwnerKind, owner_id: UUID, user: Access, store: EventStore) -> ReadinessOut:
+async def _readiness(kind: BillingOwnerKind, owner_id: UUID, user: Access, store: EventStore) -> ReadinessEnvelope:
+    """Read from the profile's stream, as the job publish gate reads it (api/ats/jobs.py): what this says is
+    what publishing finds."""
     await _may_bill(store, user, kind, owner_id)
     state = await _profile(store, kind, owner_id)
-    return ReadinessOut(ready=state.ready, missing=list(state.missing))
+    return ReadinessEnvelope(data=ReadinessOut(ready=state.ready, missing=list(state.missing)))
 
 
 for _kind, _prefix in (("company", "/companies/{owner_id}"), ("firm", "/firms/{owner_id}")):
@@ -398,10 +420,10 @@ for _kind, _prefix in (("company", "/companies/{owner_id}"), ("firm", "/firms/{o
         async def get_profile(owner_id: UUID, user: CurrentUser, store: Store) -> BillingProfileEnvelope:
             return await _get_profile(kind, owner_id, user, store)
 
-        @router.put(f"{prefix}/billing-profile", response_model=BillingProfileEnvelope, name=f"save_{kind}_profile",
+        @router.put(f"{prefix}/billing-profile", response_model=BillingProfileWritten, name=f"save_{kind}_profile",
                     responses={401: {}, 403: {}, 404: {}, 503: {}})
         async def save_profile(owner_id: UUID, body: BillingProfileBody, user: CurrentUser, store: Store,
-                               system: SystemDep, meta: CommandMetadata) -> BillingProfileEnvelope:
+                               system: SystemDep, meta: CommandMetadata) -> BillingProfileWritten:
             return await _save_profile(kind, owner_id, body, user, store, payments_for(system.settings), meta)
 
         @router.post(f"{prefix}/billing-profile/setup-intent", response_model=SetupIntentOut,
@@ -410,15 +432,15 @@ for _kind, _prefix in (("company", "/companies/{owner_id}"), ("firm", "/firms/{o
                                meta: CommandMetadata) -> SetupIntentOut:
             return await _profile_setup_intent(kind, owner_id, user, store, payments_for(system.settings), meta)
 
-        @router.put(f"{prefix}/billing-profile/payment-method", response_model=BillingProfileEnvelope,
+        @router.put(f"{prefix}/billing-profile/payment-method", response_model=BillingProfileWritten,
                     name=f"{kind}_payment_method", responses={401: {}, 403: {}, 404: {}, 422: {}, 503: {}})
         async def payment_method(owner_id: UUID, body: PaymentMethodBody, user: CurrentUser, store: Store,
-                                 system: SystemDep, meta: CommandMetadata) -> BillingProfileEnvelope:
+                                 system: SystemDep, meta: CommandMetadata) -> BillingProfileWritten:
             return await _set_payment_method(kind, owner_id, body, user, store, payments_for(system.settings), meta)
 
-        @router.get(f"{prefix}/billing-readiness", response_model=ReadinessOut, name=f"{kind}_readiness",
+        @router.get(f"{prefix}/billing-readiness", response_model=ReadinessEnvelope, name=f"{kind}_readiness",
                     responses={401: {}, 403: {}, 404: {}})
-        async def readiness(owner_id: UUID, user: CurrentUser, store: Store) -> ReadinessOut:
+        async def readiness(owner_id: UUID, user: CurrentUser, store: Store) -> ReadinessEnvelope:
             """Whether the jobs may leave draft: billing email, Stripe customer and default payment method."""
             return await _readiness(kind, owner_id, user, store)
 
@@ -441,7 +463,7 @@ def _connect_out(kind: str, payee_id: UUID, a: connect.ConnectAccount, simulated
 
 
 async def _create_connect(kind: PayeeKind, payee_id: UUID, email: str | None, store: EventStore, payments: Payments,
-                          meta: Metadata) -> ConnectAccountEnvelope:
+                          meta: Metadata) -> ConnectAccountWritten:
     key = connect.connect_account_key(kind, payee_id)
     state = await _connect(store, kind, payee_id)
     if not state.exists:
@@ -455,8 +477,10 @@ async def _create_connect(kind: PayeeKind, payee_id: UUID, email: str | None, st
                 payee_kind=kind, payee_id=payee_id, stripe_account_id=account, charges_enabled=True,
                 payouts_enabled=True, details_submitted=True, stripe_event_id="simulated", observed_at=now, at=now),
                 meta)
-        state = await _connect(store, kind, payee_id)
-    return ConnectAccountEnvelope(data=_connect_out(kind, payee_id, state, payments.simulated))
+    # Read back from the stream, with the token a read of the account may wait for (also when it existed).
+    state, version, position = await load(store, connect.connect_account, stream_id_for(connect.connect_account, key))
+    return ConnectAccountWritten(id=payee_id, version=version, consistency_token=_token(position),
+                                 data=_connect_out(kind, payee_id, state, payments.simulated))
 
 
 async def _onboarding_link(kind: PayeeKind, payee_id: UUID, store: EventStore, payments: Payments,
@@ -477,10 +501,10 @@ def _recruiter(user: Access) -> UUID:
     return user.recruiter_id
 
 
-@router.post("/connect/account", status_code=201, response_model=ConnectAccountEnvelope,
+@router.post("/connect/account", status_code=201, response_model=ConnectAccountWritten,
              responses={401: {}, 403: {}, 503: {}})
 async def create_my_connect(user: CurrentUser, store: Store, db: Db, system: SystemDep,
-                            meta: CommandMetadata) -> ConnectAccountEnvelope:
+                            meta: CommandMetadata) -> ConnectAccountWritten:
     """The recruiter's Stripe Connect account, where their payouts are transferred (created once)."""
     recruiter_id = _recruiter(user)
     email = await _email_of(db, user.user_id) if user.user_id else None
@@ -503,10 +527,10 @@ async def my_onboarding_link(user: CurrentUser, store: Store, system: SystemDep)
                                   system.settings.portal_url)
 
 
-@router.post("/firms/{firm_id}/connect/account", status_code=201, response_model=ConnectAccountEnvelope,
+@router.post("/firms/{firm_id}/connect/account", status_code=201, response_model=ConnectAccountWritten,
              responses={401: {}, 403: {}, 404: {}, 503: {}})
 async def create_firm_connect(firm_id: UUID, user: CurrentUser, store: Store, system: SystemDep,
-                              meta: CommandMetadata) -> ConnectAccountEnvelope:
+                              meta: CommandMetadata) -> ConnectAccountWritten:
     """The firm's Connect account, where its admin take on members' splits is transferred."""
     await _firm_admin(store, user, firm_id)
     return await _create_connect("firm", firm_id, None, store, payments_for(system.settings), meta)

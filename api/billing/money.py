@@ -48,6 +48,7 @@ from commands.billing import placement_billing as money
 from commands.core import NotFound
 from eventstore import EventStore, Position, handle, load, stream_id_for
 from projections.billing import queries
+from projections.billing.queries import BillingVisibility
 from projections.identity.access import Access
 
 router = APIRouter(prefix="/v1", tags=["billing"])
@@ -101,10 +102,20 @@ async def placement_money(placement_id: UUID, _: FreshBilling, user: CurrentUser
     ))
 
 
-@router.get("/placements/{placement_id}/invoices", response_model=InvoicePage, responses={401: {}})
-async def placement_invoices(placement_id: UUID, _: FreshBilling, user: CurrentUser, db: Db) -> InvoicePage:
-    rows, total = await queries.list_invoices(db, await billing_visibility(db, user), placement_id=placement_id)
-    return InvoicePage(data=[InvoiceOut(**r) for r in rows], pagination=_pagination(total, 1, max(total, 1)))
+@router.get("/placements/{placement_id}/invoices", response_model=InvoicePage, responses={401: {}, 404: {}})
+async def placement_invoices(placement_id: UUID, _: FreshBilling, user: CurrentUser, db: Db, page: Page = 1,
+                             limit: Limit = 25) -> InvoicePage:
+    vis = await billing_visibility(db, user)
+    await _visible_placement(db, placement_id, vis)
+    rows, total = await queries.list_invoices(db, vis, placement_id=placement_id, page=page, limit=limit)
+    return InvoicePage(data=[InvoiceOut(**r) for r in rows], pagination=_pagination(total, page, limit))
+
+
+async def _visible_placement(db: Any, placement_id: UUID, vis: BillingVisibility) -> None:
+    """404, as `/money` answers, when the caller has no part in the placement's money: an empty list would
+    say no more, but the routes would then disagree on what a stranger is told."""
+    if not await queries.placement_visible(db, placement_id, vis):
+        raise NotFound(f"placement {placement_id} has no billing record you may see", placement_id=str(placement_id))
 
 
 @router.post("/placements/{placement_id}/invoices", status_code=202, responses={401: {}, 403: {}, 404: {}})
@@ -117,13 +128,16 @@ async def request_invoice(placement_id: UUID, _: PlatformAdmin, store: Store, me
 
 # --- payout transactions and schedules --------------------------------------------------------------------------
 
-@router.get("/payout-transactions", response_model=TransactionPage, responses={401: {}})
+@router.get("/payout-transactions", response_model=TransactionPage, responses={401: {}, 404: {}})
 async def list_transactions(
     _: FreshBilling, user: CurrentUser, db: Db, placement_id: UUID | None = None,
     status: Annotated[str | None, Query(pattern="^(pending|processing|paid|failed|reversed)$")] = None,
     payee_id: UUID | None = None, page: Page = 1, limit: Limit = 25,
 ) -> TransactionPage:
-    rows, total = await queries.list_transactions(db, await billing_visibility(db, user), placement_id=placement_id,
+    vis = await billing_visibility(db, user)
+    if placement_id is not None:
+        await _visible_placement(db, placement_id, vis)
+    rows, total = await queries.list_transactions(db, vis, placement_id=placement_id,
                                                   status=status, payee_id=payee_id, page=page, limit=limit)
     return TransactionPage(data=[TransactionOut(**r) for r in rows], pagination=_pagination(total, page, limit))
 

@@ -176,12 +176,12 @@ async def test_billing_profiles_are_their_owners_and_readiness_follows_them(bill
     saved = (await b.ok("cora", "PUT", path, json={"billing_email": "AP@Acme.example", "billing_terms": "net_60"}))
     assert (saved["data"]["billing_email"], saved["data"]["billing_terms"]) == ("ap@acme.example", "net_60")
     assert saved["data"]["stripe_customer_id"].startswith("sim_cus_")
-    assert (await b.ok("cora", "GET", f"/v1/companies/{acme}/billing-readiness")) == {
-        "ready": False, "missing": ["payment_method"]}
+    assert (await b.ok("cora", "GET", f"/v1/companies/{acme}/billing-readiness")) == {"data": {
+        "ready": False, "missing": ["payment_method"]}}
     intent = await b.ok("cora", "POST", f"{path}/setup-intent")
     assert intent["client_secret"].startswith("sim_seti_")
     await b.ok("cora", "PUT", f"{path}/payment-method", json={"payment_method_id": "pm_card_visa"})
-    assert (await b.ok("cora", "GET", f"/v1/companies/{acme}/billing-readiness"))["ready"] is True
+    assert (await b.ok("cora", "GET", f"/v1/companies/{acme}/billing-readiness"))["data"]["ready"] is True
     await b.refused("olaf", "GET", path, 403)
     assert (await b.ok("root", "GET", path))["data"]["payment_method_id"] == "pm_card_visa"
     await b.refused("olaf", "GET", f"/v1/companies/{other}/billing-profile", 404)  # none saved yet

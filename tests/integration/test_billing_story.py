@@ -165,7 +165,7 @@ async def test_a_placement_fee_from_hire_to_the_last_transfer(world: World) -> N
     card = await asyncio.to_thread(w.stripe.complete_setup_intent, intent["setup_intent_id"])
     await w.call("cora", "PUT", f"/v1/companies/{company_id}/billing-profile/payment-method",
                  json={"payment_method_id": card})
-    assert (await w.call("cora", "GET", f"/v1/companies/{company_id}/billing-readiness")) == {
+    assert (await w.call("cora", "GET", f"/v1/companies/{company_id}/billing-readiness"))["data"] == {
         "ready": True, "missing": []}
 
     # The hire: Rex closed the candidate, Sam facilitated for the company; nobody owns the job or sourced.

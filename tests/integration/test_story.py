@@ -113,7 +113,7 @@ async def placement_story(p: People) -> Story:
                  json={"billing_email": p.email("cora"), "billing_terms": "net_30"})
     await p.call("cora", "PUT", f"/v1/companies/{company_id}/billing-profile/payment-method",
                  json={"payment_method_id": "pm_card_visa"})
-    assert (await p.call("cora", "GET", f"/v1/companies/{company_id}/billing-readiness"))["ready"]
+    assert (await p.call("cora", "GET", f"/v1/companies/{company_id}/billing-readiness"))["data"]["ready"]
     job = await p.call("cora", "POST", "/v1/jobs", 201, json={
         "company_id": company_id, "title": "Staff Python Engineer", "fee_percentage": 22.5, "guarantee_days": 90})
     await p.call("cora", "PUT", f"/v1/jobs/{job['id']}/skills", json={"skills": [{"name": "Python", "is_required": True}]})

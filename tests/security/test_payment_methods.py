@@ -72,7 +72,7 @@ class Billing:
     async def readiness(self, who: str, company_id: UUID) -> dict[str, Any]:
         answer = await self.call(who, "GET", f"/v1/companies/{company_id}/billing-readiness")
         assert answer.status_code == 200, answer.text
-        return answer.json()
+        return answer.json()["data"]
 
     async def profile_version(self, company_id: UUID) -> int:
         key = profiles.billing_profile_key("company", company_id)
