@@ -10,6 +10,8 @@ import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from infra.tracing import SpanKind, span_from
+
 CORRELATION_HEADER = "x-correlation-id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
@@ -59,11 +61,16 @@ class RequestContext:
                         headers.append((name.encode(), value.encode()))
             await send(message)
 
-        with structlog.contextvars.bound_contextvars(correlation_id=correlation_id):
+        incoming = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]
+                    if k in (b"traceparent", b"tracestate")}
+        with structlog.contextvars.bound_contextvars(correlation_id=correlation_id), \
+                span_from(scope["method"], incoming, SpanKind.SERVER, **{"splits.correlation_id": correlation_id}) as span:
             try:
                 await self.app(scope, receive, send_with_id)
             finally:
                 route = _route_template(scope)
+                span.update_name(f"{scope['method']} {route}")
+                span.set_attribute("http.response.status_code", status)
                 self.metrics.requests.labels(route, scope["method"], str(status)).inc()
                 self.metrics.latency.labels(route, scope["method"]).observe(time.perf_counter() - started)
 

@@ -47,6 +47,8 @@ def encode(event: RecordedEvent, previous: Position) -> tuple[bytes, dict[str, A
     for key in ("correlation_id", "causation_id"):
         if value := event.metadata.get(key):
             headers[f"x-{key.replace('_', '-')}"] = value
+    if traceparent := event.metadata.get("traceparent"):
+        headers["traceparent"] = traceparent  # W3C Trace Context, for consumers outside Splits
     return body, headers
 
 

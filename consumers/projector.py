@@ -37,6 +37,7 @@ from eventstore import (
     read_feed,
     save_checkpoint,
 )
+from infra.tracing import span_from
 from projections.core import Projection, Sql
 
 log = structlog.get_logger(__name__)
@@ -136,8 +137,9 @@ class Projector:
         if event.type not in self.projection.handlers:
             return []
         try:
-            typed = self.registry.decode(event)
-            return self.projection.sql_for(typed, event.type)
+            with span_from(f"project {self.projection.name}", event.metadata, **{"splits.event_type": event.type}):
+                typed = self.registry.decode(event)
+                return self.projection.sql_for(typed, event.type)
         except (UnknownEventType, ValueError, TypeError, KeyError) as exc:
             # A projection never stops on bad data: it is logged, counted and skipped.
             self.stats.bad_events += 1

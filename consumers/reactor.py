@@ -43,6 +43,7 @@ from infra.mail import Mailer
 from infra.payments import Payments
 from infra.settings import Settings
 from infra.storage import Storage
+from infra.tracing import span_from
 
 log = structlog.get_logger(__name__)
 
@@ -160,7 +161,8 @@ class ReactorRunner:
             await self.registry.keyring.load([recorded])
         event = self.registry.decode(recorded)
         try:
-            await self.reactor.handler(Reaction(event, recorded, self.reactor.name, self.store, self.context))
+            with span_from(f"react {self.reactor.name}", recorded.metadata, **{"splits.event_type": recorded.type}):
+                await self.reactor.handler(Reaction(event, recorded, self.reactor.name, self.store, self.context))
         except SubjectErased as exc:
             # Its outcome would record new data of a person whose data was erased: there is no one to act for.
             log.info("reactor skipped an event about an erased person", reactor=self.reactor.name,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 import structlog
@@ -20,6 +21,7 @@ from psycopg_pool import AsyncConnectionPool
 from consumers.envelope import encode, routing_key
 from consumers.topology import Topology
 from consumers.waiting import honour_cancellation, sleep_or_stop
+from infra.tracing import SpanKind, span_from
 from eventstore import (
     START,
     EventRegistry,
@@ -140,10 +142,15 @@ class Relay:
 
     async def _publish(self, event: RecordedEvent, previous: Position) -> None:
         body, headers = encode(event, previous)
+        key = routing_key(self.registry.context_of(event.type, event.stream_type), event.type)
+        with span_from(f"publish {key}", event.metadata, SpanKind.PRODUCER, **{"messaging.system": "rabbitmq"}):
+            await self._send(body, headers, key, event)
+
+    async def _send(self, body: bytes, headers: dict[str, Any], key: str, event: RecordedEvent) -> None:
         await self.broker.publish(
             body,
             exchange=self._exchange,
-            routing_key=routing_key(self.registry.context_of(event.type, event.stream_type), event.type),
+            routing_key=key,
             persist=True,
             mandatory=True,
             message_id=str(event.event_id),

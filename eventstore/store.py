@@ -13,6 +13,7 @@ from psycopg_pool import AsyncConnectionPool
 from eventstore.hashing import canonical_json, content_digest, storable
 from eventstore.personal import Keyring, seal_fields
 from eventstore.types import START, AppendResult, Metadata, NewEvent, Position, RecordedEvent, stream_type_of
+from infra.tracing import SpanKind, traced_metadata, tracer
 
 if TYPE_CHECKING:
     from eventstore.registry import EventRegistry
@@ -179,6 +180,12 @@ class EventStore:
         Fields an event type declares personal are sealed with their subject's data key first (the
         chain covers what is stored); `SubjectErased` is raised when a subject's data has been erased.
         """
+        with tracer().start_as_current_span(f"append {stream_type_of(stream_id)}", kind=SpanKind.INTERNAL):
+            return await self._append(stream_id, events, expected_version, traced_metadata(metadata))
+
+    async def _append(
+        self, stream_id: str, events: Sequence[NewEvent], expected_version: int | None, metadata: Metadata | None,
+    ) -> AppendResult:
         events = await self.seal([NewEvent(e.type, storable(e.data), e.event_id, e.schema_version) for e in events])
         statement = _append_statement(stream_id, events, expected_version, metadata)
         for _ in range(_XID_RETRIES):

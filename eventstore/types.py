@@ -67,7 +67,7 @@ class CommandCount:
         return n
 
 
-_STORED_METADATA = ("actor", "correlation_id", "causation_id", "idempotency_key", "source")
+_STORED_METADATA = ("actor", "correlation_id", "causation_id", "idempotency_key", "source", "traceparent")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +82,8 @@ class Metadata:
     causation_id: str | None = None
     idempotency_key: str | None = None
     source: str | None = None
+    # The W3C trace context of the span that appended (infra/tracing.py); only while tracing is on.
+    traceparent: str | None = None
     commands: CommandCount | None = field(default=None, compare=False, repr=False)
 
     def as_dict(self) -> dict[str, str]:

@@ -22,6 +22,7 @@ from resend.exceptions import RateLimitError, ResendError
 
 from infra.settings import Settings
 from infra.startup import email_to_mailbox
+from infra.tracing import traced
 
 
 class MailRefused(Exception):
@@ -85,6 +86,7 @@ class MailboxMailer:
 
 
 def mailer_for(settings: Settings) -> Mailer:
+    """Resend or the mailbox, each send in a client span when tracing is on (infra/tracing.py)."""
     if email_to_mailbox(settings) or settings.resend_api_key is None:
-        return MailboxMailer()
-    return ResendMailer(settings.resend_api_key.get_secret_value(), settings.resend_api_url)
+        return traced("mailbox", MailboxMailer())
+    return traced("resend", ResendMailer(settings.resend_api_key.get_secret_value(), settings.resend_api_url))

@@ -25,6 +25,7 @@ import structlog
 
 from infra.settings import Settings
 from infra.startup import payments_simulated
+from infra.tracing import traced
 
 log = structlog.get_logger(__name__)
 
@@ -407,6 +408,7 @@ def _stripe_payments(secret_key: str, api_base: str | None) -> StripePayments:
 
 
 def payments_for(settings: Settings) -> Payments:
+    """Stripe or the stand-in, each call in a client span when tracing is on (infra/tracing.py)."""
     if payments_simulated(settings) or settings.stripe_secret_key is None:
-        return SimulatedPayments()
-    return _stripe_payments(settings.stripe_secret_key.get_secret_value(), settings.stripe_api_base)
+        return traced("payments-simulated", SimulatedPayments())
+    return traced("stripe", _stripe_payments(settings.stripe_secret_key.get_secret_value(), settings.stripe_api_base))

@@ -51,6 +51,7 @@ from consumers.reactor import Reaction, Reactor
 from eventstore import EventStore, Metadata, handle, load, stream_id_for
 from infra.settings import Settings
 from infra.startup import ai_local
+from infra.tracing import SpanKind, tracer
 from projections.documents.queries import cover_letter_text_for, resume_text_for
 
 log = structlog.get_logger(__name__)
@@ -126,9 +127,11 @@ async def openai_review(settings: Settings, inputs: ReviewInputs) -> Outcome:
         return outcome(failure=reason)
 
     try:
-        raw = await openai_client(settings).chat.completions.with_raw_response.parse(
-            model=settings.openai_model, messages=messages, response_format=FitReviewOut, temperature=TEMPERATURE,
-            max_tokens=MAX_TOKENS)
+        with tracer().start_as_current_span("openai.review", kind=SpanKind.CLIENT,
+                                            attributes={"peer.service": "openai", "gen_ai.request.model": model}):
+            raw = await openai_client(settings).chat.completions.with_raw_response.parse(
+                model=settings.openai_model, messages=messages, response_format=FitReviewOut,
+                temperature=TEMPERATURE, max_tokens=MAX_TOKENS)
         tokens = _usage(raw)
         completion = raw.parse()
     except (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError) as exc:
