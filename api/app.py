@@ -34,6 +34,8 @@ from api.limits import BodyLimit
 from api.network import router as network_router
 from api.notifications.routes import router as notifications_router
 from api.observability import RequestContext, RequestMetrics
+from api.openapi import install_openapi
+from api.paths import type_path_parameters
 from api.privacy.erasure import router as privacy_erasure_router
 from api.privacy.export import router as privacy_export_router
 from api.privacy.retention import router as privacy_retention_router
@@ -82,4 +84,6 @@ def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]
     app.include_router(fraud_router)
     app.include_router(metrics_router)
     app.include_router(reputation_router)
+    type_path_parameters(app.router)
+    install_openapi(app)
     return app

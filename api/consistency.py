@@ -6,8 +6,9 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Query, Request
+from fastapi import Depends, Header, Query, Request
 
+from api.errors import ApiProblem, bad_header
 from consumers.projector import checkpoint_name
 from eventstore import Position, load_checkpoint
 
@@ -23,8 +24,9 @@ def consistency_token(
         return None
     try:
         return Position.parse(raw)
-    except ValueError as exc:
-        raise HTTPException(400, str(exc)) from None
+    except ValueError:
+        raise bad_header(TOKEN_HEADER, "invalid_consistency_token",
+                         "a consistency token from a command response ('<tx>.<pos>'), as is ?after=") from None
 
 
 def read_after(projection: str) -> Callable[..., Awaitable[Position | None]]:
@@ -57,10 +59,9 @@ async def wait_for_projection(request: Request, projection: str, token: Position
         if checkpoint is not None and checkpoint.position >= token:
             return
         if loop.time() >= deadline:
-            raise HTTPException(
-                503,
-                f"the {projection} read model has not caught up with {token} yet",
-                headers={"Retry-After": "1"},
+            raise ApiProblem(
+                503, "read_model_behind", f"the {projection} read model has not caught up with {token} yet",
+                headers={"Retry-After": "1"}, projection=projection,
             )
         await asyncio.sleep(delay)
         delay = min(delay * 2, 0.1)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Iterator
+from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.requests import HTTPConnection
 from psycopg import AsyncConnection
 
-from api.auth import InvalidToken, VerifiedToken
+from api.auth import AuthUnavailable, InvalidToken, VerifiedToken
+from api.errors import bad_header
 from api.gateway import Gateway
 from api.ratelimit import Decision
 from commands.core import Forbidden
 from eventstore import EventStore, Metadata
-from eventstore.types import CommandCount
 from infra.bootstrap import System
 from projections.identity.access import ANONYMOUS, Access
 
@@ -36,36 +38,82 @@ def _gateway(request: Request) -> Gateway:
 
 # --- who is calling ---------------------------------------------------------------------------------
 
+# The one security scheme of the OpenAPI document: a Clerk session token as a bearer token. Declared through
+# `HTTPBearer` so the document says which operations take it (api/openapi.py says which need it); the
+# header is read and verified by `authenticate`, once per request.
+SECURITY_SCHEME = "ClerkSession"
+clerk_session = HTTPBearer(
+    scheme_name=SECURITY_SCHEME, bearerFormat="JWT", auto_error=False,
+    description="A Clerk session token (portal or candidate instance) as `Authorization: Bearer <jwt>`.",
+)
+MAX_TOKEN_CHARS = 8192
+
+
 class NotAuthenticated(Exception):
     """The route needs a signed-in caller and the request carries no token (→ 401)."""
 
 
-def _bearer(authorization: str | None) -> str | None:
-    if authorization is None:
-        return None
-    scheme, _, token = authorization.strip().partition(" ")
+def _bearer(request: HTTPConnection) -> str | None:
+    """The bearer token the request carries; None without one (no header, another scheme, nothing after it)."""
+    scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise NotAuthenticated()
+        return None
     return token.strip()
 
 
+async def _verification(request: HTTPConnection) -> VerifiedToken | InvalidToken | AuthUnavailable | None:
+    """What the request's token turned out to be, worked out once per request and kept on its state."""
+    state = request.state
+    if not hasattr(state, "verification"):
+        token = _bearer(request)
+        outcome: VerifiedToken | InvalidToken | AuthUnavailable | None = None
+        if token is not None:
+            verifier = _gateway(request).verifier  # type: ignore[arg-type]
+            try:
+                if len(token) > MAX_TOKEN_CHARS:
+                    raise InvalidToken("malformed", f"a session token is at most {MAX_TOKEN_CHARS} characters")
+                if verifier is None:  # no instance could ever accept it: refused, not "try again later"
+                    raise InvalidToken("no_clerk_instance", "no Clerk instance is configured to verify session tokens")
+                outcome = await verifier.verify(token)
+            except (InvalidToken, AuthUnavailable) as exc:
+                outcome = exc
+        state.verification = outcome
+    return state.verification
+
+
+async def authenticate(request: HTTPConnection) -> VerifiedToken | None:
+    """The verified session token, or None without one, for a route that asks who is calling.
+
+    A refused token is refused (401, counted once against the caller's address), never taken as anonymous;
+    Clerk unreachable is a 503. Asked twice in one request, the answer is the same and counted once.
+    """
+    outcome = await _verification(request)
+    if isinstance(outcome, InvalidToken):
+        state = request.state
+        if not hasattr(state, "refusal_limited"):
+            decision = await _gateway(request).failed_authentication(request)  # type: ignore[arg-type]
+            state.refusal_limited = decision is not None and not decision.allowed
+            state.refusal_decision = decision
+        if state.refusal_limited:
+            raise RateLimited(state.refusal_decision)
+        raise outcome
+    if isinstance(outcome, AuthUnavailable):
+        raise outcome
+    return outcome
+
+
+async def identify_if_possible(request: HTTPConnection) -> VerifiedToken | None:
+    """The verified token if the request carries a good one, else None: for routes that do not ask who is
+    calling (rate limits count such a caller as themself), where a bad token changes nothing."""
+    outcome = await _verification(request)
+    return outcome if isinstance(outcome, VerifiedToken) else None
+
+
 async def _token(
-    request: Request, authorization: Annotated[str | None, Header(max_length=8192)] = None
+    request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(clerk_session)]
 ) -> VerifiedToken | None:
     """The verified session token, or None without one. A bad token is refused, never taken as anonymous."""
-    token = _bearer(authorization)
-    if token is None:
-        return None
-    gateway = _gateway(request)
-    try:
-        if gateway.verifier is None:  # no instance could ever accept it: refused, not "try again later"
-            raise InvalidToken("no_clerk_instance", "no Clerk instance is configured to verify session tokens")
-        return await gateway.verifier.verify(token)
-    except InvalidToken:
-        decision = await gateway.failed_authentication(request)
-        if decision is not None and not decision.allowed:
-            raise RateLimited(decision) from None
-        raise
+    return await authenticate(request)
 
 
 async def _maybe_user(request: Request, token: Annotated[VerifiedToken | None, Depends(_token)]) -> Access:
@@ -102,6 +150,38 @@ MaybeUser = Annotated[Access, Depends(_maybe_user)]
 PlatformAdmin = Annotated[Access, Depends(_platform_admin)]
 
 
+Identity = Literal["required", "optional", "none"]
+_REQUIRES = frozenset({_caller, _current_user, _platform_admin})
+_ASKS = frozenset({_maybe_user, _token})
+
+
+def _calls(dependant: Any) -> Iterator[Any]:
+    for sub in getattr(dependant, "dependencies", ()):
+        yield sub.call
+        yield from _calls(sub)
+
+
+_IDENTITIES: dict[int, tuple[Any, Identity]] = {}  # a cache: what a route's dependencies say never changes
+
+
+def identity_of(route: Any) -> Identity:
+    """Whether a route needs a signed-in caller, takes one if there is one, or never asks (from its
+    dependencies, so a route says it once, in its signature)."""
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return "none"
+    known = _IDENTITIES.get(id(dependant))
+    if known is None or known[0] is not dependant:
+        calls = set(_calls(dependant))
+        known = (dependant, "required" if calls & _REQUIRES else "optional" if calls & _ASKS else "none")
+        _IDENTITIES[id(dependant)] = known
+    return known[1]
+
+
+def is_platform_admin_only(route: Any) -> bool:
+    return _platform_admin in set(_calls(getattr(route, "dependant", None)))
+
+
 # --- rate limits --------------------------------------------------------------------------------------
 
 # Webhooks are exempt: their signatures are checked, and a flood of bad deliveries must not starve good ones.
@@ -114,14 +194,20 @@ class RateLimited(Exception):
         self.decision = decision
 
 
-async def rate_limit(request: Request, token: Annotated[VerifiedToken | None, Depends(_token)]) -> None:
-    """App-wide: one count per request against the caller's limit (per user when signed in, else per IP)."""
+async def rate_limit(request: Request) -> None:
+    """App-wide: one count per request against the caller's limit (per user when signed in, else per IP).
+
+    On a route that asks who is calling, a refused token is refused here already (401); on one that does not,
+    a refused token is no one's and the request counts against the address.
+    """
     gateway = _gateway(request)
     if gateway.limiter is None or request.url.path.startswith(EXEMPT_PREFIXES):
         return
-    caller = f"user:{token.instance}:{token.user_id}" if token else f"ip:{gateway.client_ip(request)}"
     route = request.scope.get("route")
-    template = getattr(route, "path", request.url.path)
+    token = await authenticate(request) if identity_of(route) != "none" else await identify_if_possible(request)
+    caller = f"user:{token.instance}:{token.user_id}" if token else f"ip:{gateway.client_ip(request)}"
+    # The template as the document writes it (`/v1/jobs/{job_id}`), whatever convertor the route's path has.
+    template = getattr(route, "path_format", None) or request.url.path
     own = gateway.limits.for_route(request.method, template)
     if own is not None:
         decision = await gateway.limiter.check(f"route:{request.method}:{template}:{caller}", own)
@@ -142,10 +228,9 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
 
 
 def request_metadata(request: Request, actor: str, idempotency_key: str | None) -> Metadata:
-    """Metadata of the commands one request sends: the author, the request's correlation id and key, and the
-    count of its commands that gives each its own ids under that key (a retry repeats them all)."""
+    """Metadata of a command sent through the API: the author, the request's correlation id and key."""
     return Metadata(actor=actor, correlation_id=request.state.correlation_id, idempotency_key=idempotency_key,
-                    source="api", commands=CommandCount())
+                    source="api")
 
 
 def _metadata(request: Request, actor: Annotated[str, Depends(_actor)], idempotency_key: IdempotencyKey = None) -> Metadata:
@@ -157,8 +242,8 @@ def _if_match(if_match: Annotated[str | None, Header(alias="If-Match", max_lengt
     if if_match is None:
         return None
     raw = if_match.strip().removeprefix("W/").strip('"')
-    if not raw.isdigit():
-        raise HTTPException(400, f"If-Match must be an entity version (a whole number), got {if_match!r}")
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+        raise bad_header("If-Match", "invalid_if_match", "an entity version (a whole number), quoted or not")
     return int(raw)
 
 

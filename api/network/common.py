@@ -9,6 +9,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from fastapi import Depends, HTTPException, Request
 
+from api.errors import not_registered
 from api.consistency import read_after
 from infra.tokens import token_secret
 from commands.core import Forbidden
@@ -34,7 +35,7 @@ def now() -> datetime:
 def known(user: Access) -> UUID:
     """The caller's identity user id; a signed-in caller not registered yet must register first."""
     if user.user_id is None:
-        raise HTTPException(403, "register first: POST /v1/users/register")
+        raise not_registered()
     return user.user_id
 
 

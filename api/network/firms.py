@@ -13,6 +13,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, HTTPException
 
+from api.errors import not_registered
 from api.deps import Caller, CommandMetadata, CurrentUser, Db, PlatformAdmin, Store, SystemDep
 from api.identity.users_verified import verified_email
 from api.network.common import (
@@ -199,7 +200,7 @@ async def accept_invitation(firm_id: UUID, invitation_id: UUID, user: CurrentUse
     user_id = known(user)
     me, _, _ = await load(store, users.user, stream_id_for(users.user, user_id))
     if not me.exists or me.deleted or me.email is None:
-        raise HTTPException(403, "register first: POST /v1/users/register")
+        raise not_registered()
     state, _, _ = await load(store, firms.firm, stream_id_for(firms.firm, firm_id))
     invitation = state.invitations.get(invitation_id)
     addressed = invitation is not None and invitation.email == me.email.lower()
