@@ -16,6 +16,7 @@ from api.gateway import Gateway
 from api.ratelimit import Decision
 from commands.core import Forbidden
 from eventstore import EventStore, Metadata
+from eventstore.types import CommandCount
 from infra.bootstrap import System
 from projections.identity.access import ANONYMOUS, Access
 
@@ -228,9 +229,10 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
 
 
 def request_metadata(request: Request, actor: str, idempotency_key: str | None) -> Metadata:
-    """Metadata of a command sent through the API: the author, the request's correlation id and key."""
+    """Metadata of the commands one request sends: the author, the request's correlation id and key, and the
+    count of its commands that gives each its own ids under that key (a retry repeats them all)."""
     return Metadata(actor=actor, correlation_id=request.state.correlation_id, idempotency_key=idempotency_key,
-                    source="api")
+                    source="api", commands=CommandCount())
 
 
 def _metadata(request: Request, actor: Annotated[str, Depends(_actor)], idempotency_key: IdempotencyKey = None) -> Metadata:

@@ -8,7 +8,7 @@ from uuid import uuid4
 
 import pytest
 
-from commands.ats import company as companies
+from commands.billing import billing_profile as profiles
 from commands.identity.user import user_id_for
 from eventstore import EventStore, handle
 from infra.settings import Settings
@@ -33,10 +33,14 @@ async def api_with_consumers(fresh_store, topology):
 
 
 async def make_ready(store: EventStore, company_id) -> str:
-    """What the billing process records once the company's billing profile is complete."""
-    ready = companies.SetCompanyBillingReadiness(company_id=company_id, ready=True, by="reactor:billing-readiness",
-                                                 at=datetime.now(UTC))
-    return (await handle(store, companies.company, company_id, ready, SEEDER)).token
+    """A complete billing profile for the company (what its admins' billing routes record): publishing reads it."""
+    key, at = profiles.billing_profile_key("company", company_id), datetime.now(UTC)
+    owner = {"owner_kind": "company", "owner_id": company_id, "by": "seed", "at": at}
+    for command in (profiles.SaveBillingProfile(**owner, billing_terms="immediate", billing_email="ap@acme.example"),
+                    profiles.AttachBillingCustomer(**owner, stripe_customer_id="cus_ready"),
+                    profiles.SetDefaultPaymentMethod(**owner, payment_method_id="pm_card_visa")):
+        result = await handle(store, profiles.billing_profile, key, command, SEEDER)
+    return result.token
 
 
 async def test_created_job_is_readable_with_its_token(api_with_consumers, fresh_store) -> None:
