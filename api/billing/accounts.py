@@ -471,12 +471,15 @@ async def _create_connect(kind: PayeeKind, payee_id: UUID, email: str | None, st
                                                 key=f"connect-account:{key}")
         await handle(store, connect.connect_account, key, connect.RecordConnectAccount(
             payee_kind=kind, payee_id=payee_id, stripe_account_id=account, by=meta.actor, at=_now()), meta)
-        if payments.simulated:  # nothing will ever onboard a simulated account: it is ready at once
-            now = _now()
-            await handle(store, connect.connect_account, key, connect.SyncConnectAccount(
-                payee_kind=kind, payee_id=payee_id, stripe_account_id=account, charges_enabled=True,
-                payouts_enabled=True, details_submitted=True, stripe_event_id="simulated", observed_at=now, at=now),
-                meta)
+        state = await _connect(store, kind, payee_id)
+    if payments.simulated and not state.onboarded and state.stripe_account_id is not None:
+        # Nothing will ever onboard a simulated account: it is ready at once, also when the request that
+        # recorded it stopped before this step and is sent again.
+        now = _now()
+        await handle(store, connect.connect_account, key, connect.SyncConnectAccount(
+            payee_kind=kind, payee_id=payee_id, stripe_account_id=state.stripe_account_id, charges_enabled=True,
+            payouts_enabled=True, details_submitted=True, stripe_event_id="simulated", observed_at=now, at=now),
+            meta)
     # Read back from the stream, with the token a read of the account may wait for (also when it existed).
     state, version, position = await load(store, connect.connect_account, stream_id_for(connect.connect_account, key))
     return ConnectAccountWritten(id=payee_id, version=version, consistency_token=_token(position),

@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
+import psycopg
 import pytest
 
 from commands.ats import company as companies
@@ -29,6 +30,7 @@ from eventstore import EventStore, handle, stream_id_for
 from infra.settings import Settings
 from tests.api import SEEDER, bearer, dev_auth, running_consumers, seed_organization, seed_user, serving
 from tests.conftest import RABBITMQ_URL
+from tests.faults import crash_once_at
 from tests.fakes.clerk import FakeClerk, FakeClerkBackend
 from tests.helpers import wait_until
 
@@ -171,6 +173,24 @@ async def test_a_keyed_connect_account_creation_records_it_onboarded_once(world:
     assert recorded[:2] == ["ConnectAccountCreated", "ConnectAccountSynced"] and "ConnectAccountOnboarded" in recorded
     assert again.json()["data"] == first.json()["data"]
     assert await w.types(stream) == recorded
+
+
+async def test_a_connect_account_request_stopped_between_its_commands_is_finished_by_its_retry(
+        world: World) -> None:
+    """The account is recorded, then the request dies before recording it onboarded (PostgreSQL refuses that
+    append once); the client sends the request again with its key: the retry records what is left."""
+    w = world
+    payee_id = await _recruiter(w, "rex")
+    await crash_once_at(w.store, "ConnectAccountSynced")
+    headers = dev_auth(w.clerk_id("rex")) | {"Idempotency-Key": f"connect-{w.run}"}
+    with pytest.raises(psycopg.errors.RaiseException, match="injected crash"):
+        await w.client.post("/v1/connect/account", headers=headers)
+    stream = stream_id_for(connect.connect_account, connect.connect_account_key("recruiter", payee_id))
+    assert await w.types(stream) == ["ConnectAccountCreated"]
+    retried = await w.client.post("/v1/connect/account", headers=headers)
+    assert retried.status_code == 201, retried.text
+    assert retried.json()["data"]["onboarded"] is True
+    assert await w.types(stream) == ["ConnectAccountCreated", "ConnectAccountSynced", "ConnectAccountOnboarded"]
 
 
 # --- registration through the candidate app: the user and their candidate role -----------------------------------

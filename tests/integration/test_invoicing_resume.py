@@ -29,6 +29,7 @@ from eventstore import EventStore, RecordedEvent, handle, load, stream_id_for
 from infra.payments import payments_for
 from infra.settings import Settings
 from tests.api import SEEDER
+from tests.faults import crash_once_at
 from tests.fakes import stripe as fake_stripe
 from tests.fakes.stripe import FakeStripe
 
@@ -37,27 +38,6 @@ stripe_fake = fake_stripe.stripe_fake
 pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning")
 
 FEE = 2_000_000
-
-
-async def _execute(store: EventStore, sql: str) -> None:
-    async with store.pool.connection() as conn:
-        await conn.execute(sql)
-
-
-async def crash_once_at(store: EventStore, event_type: str) -> None:
-    """The first append of `event_type` fails (from then on they are stored)."""
-    await _execute(store, f"""
-        CREATE SEQUENCE test_crash_{event_type};
-        CREATE FUNCTION test_crash_{event_type}() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            IF nextval('test_crash_{event_type}') = 1 THEN
-                RAISE EXCEPTION 'injected crash before storing {event_type}';
-            END IF;
-            RETURN NEW;
-        END $$;
-        CREATE TRIGGER test_crash_{event_type} BEFORE INSERT ON eventstore.events
-            FOR EACH ROW WHEN (NEW.type = '{event_type}') EXECUTE FUNCTION test_crash_{event_type}();
-    """)
 
 
 def _empty(role: str) -> RoleSnapshot:
