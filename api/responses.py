@@ -14,12 +14,14 @@ from uuid import UUID
 from fastapi import Query
 from pydantic import BaseModel, Field
 
+from api.bounds import Limit, Page
 from eventstore import CommandResult
 
 T = TypeVar("T")
 
-PageNumber = Annotated[int, Query(ge=1, description="Which page, from 1")]
-PageSize = Annotated[int, Query(ge=1, le=100, description="Items per page")]
+# The bounds of every list's page and limit are declared once, in api/bounds.py.
+PageNumber = Page
+PageSize = Limit
 
 
 class CommandResponse(BaseModel):

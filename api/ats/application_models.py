@@ -10,13 +10,16 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.ats.models import Pagination
+from api.bounds import Reason, text
 from api.responses import ListOf
 from commands.ats.application_commands import MovableStage
 from commands.ats.application_events import ActorRole, ApplicationSource, ApplicationStage
 from commands.ats.note_events import NoteAuthorType, NoteType, NoteVisibility
 from commands.ats.placement_events import PlacementState
 
-Reason = Field(default=None, min_length=1, max_length=2000)
+CoverLetter = text(20_000)
+Pitch = text(5000)
+Message = text(10_000)
 
 
 class _Body(BaseModel):
@@ -28,36 +31,36 @@ class CreateApplicationBody(_Body):
 
     job_id: UUID
     candidate_id: UUID | None = None
-    cover_letter: str | None = Field(default=None, max_length=20_000)
+    cover_letter: CoverLetter | None = None
 
 
 class ProposeApplicationBody(_Body):
     job_id: UUID
     candidate_id: UUID
-    pitch: str = Field(min_length=1, max_length=5000)
-    notes: str | None = Field(default=None, max_length=5000)
+    pitch: Pitch
+    notes: Pitch | None = None
 
 
 class DeclineProposalBody(_Body):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Reason
 
 
 class ReasonBody(_Body):
-    reason: str | None = Reason
+    reason: Reason | None = None
 
 
 class MoveStageBody(_Body):
     to: MovableStage
-    reason: str | None = Reason
+    reason: Reason | None = None
 
 
 class PrescreenBody(_Body):
     company_recruiter_id: UUID | None = None
-    message: str | None = Field(default=None, max_length=5000)
+    message: Pitch | None = None
 
 
 class HireBody(_Body):
-    salary_cents: int = Field(gt=0, le=10_000_000_000, description="annual salary in cents")
+    salary_cents: int = Field(gt=0, le=10_000_000_000, strict=True, description="annual salary in cents")
     start_date: date
     confirm_guarantee_over: bool = Field(
         default=False, strict=True,
@@ -132,14 +135,16 @@ class ApplicationEnvelope(BaseModel):
 
 class AddNoteBody(_Body):
     visibility: NoteVisibility
-    message: str = Field(min_length=1, max_length=10_000)
+    message: Message
     note_type: NoteType = "note"
     in_response_to_id: UUID | None = None
 
 
 class EditNoteBody(_Body):
-    message: str | None = Field(default=None, min_length=1, max_length=10_000)
-    visibility: NoteVisibility | None = None
+    """Only the fields sent change; neither can be cleared."""
+
+    message: Message = None  # type: ignore[assignment]
+    visibility: NoteVisibility = None  # type: ignore[assignment]
 
 
 class NoteOut(BaseModel):
@@ -164,7 +169,7 @@ class NoteList(ListOf[NoteOut]):
 
 
 class FailPlacementBody(_Body):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Reason
 
 
 class PlacementOut(BaseModel):

@@ -39,6 +39,7 @@ from api.ats.application_policy import (
     submits_for_company,
 )
 from api.ats.models import Pagination
+from api.bounds import Limit, Page
 from api.consistency import read_after
 from api.deps import CommandMetadata, CurrentUser, Db, ExpectedVersion, Store
 from api.responses import CommandResponse
@@ -291,12 +292,12 @@ async def list_all(
     token: FreshAts,
     user: CurrentUser,
     db: Db,
-    stage: Annotated[list[ApplicationStage] | None, Query()] = None,
+    stage: Annotated[list[ApplicationStage] | None, Query(max_length=18)] = None,
     job_id: UUID | None = None,
     candidate_id: UUID | None = None,
     sort: ApplicationSort = "-created_at",
-    page: Annotated[int, Query(ge=1)] = 1,
-    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    page: Page = 1,
+    limit: Limit = 25,
 ) -> ApplicationPage:
     """The applications the caller may see (domain §2.3), filtered, sorted and paginated."""
     where = ApplicationFilter(stage=stage, job_id=job_id, candidate_id=candidate_id)

@@ -43,6 +43,7 @@ from api.ats.policy import (
     may_see_candidate,
 )
 from api.ats.sourcers import claim_terms, sourcer_out
+from api.bounds import Limit, Page, SearchText
 from api.consistency import read_after
 from api.deps import (
     Caller,
@@ -184,13 +185,13 @@ async def list_all(
     user: CurrentUser,
     db: Db,
     scope: CandidateScope = "browse",
-    search: Annotated[str | None, Query(max_length=200)] = None,
+    search: SearchText = None,
     verification_status: VerificationStatusIn | None = None,
     marketplace_visibility: MarketplaceVisibilityIn | None = None,
     archived: bool = False,
     sort: CandidateSort = "-created_at",
-    page: Annotated[int, Query(ge=1)] = 1,
-    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    page: Page = 1,
+    limit: Limit = 25,
 ) -> dict[str, Any]:
     """Role-scoped (domain §2.3): platform admins all (hidden too); recruiters and company users browse
     the marketplace, recruiters' `scope=mine` the candidates they created or represent; candidates their

@@ -38,6 +38,7 @@ from api.ats.policy import (
     may_see_company,
 )
 from api.ats.sourcers import claim_terms, sourcer_out
+from api.bounds import FilterText, Limit, Page, SearchText
 from api.consistency import read_after
 from api.deps import (
     CommandMetadata,
@@ -132,13 +133,13 @@ async def list_all(
     _: FreshAts,
     user: MaybeUser,
     db: Db,
-    search: Annotated[str | None, Query(max_length=200)] = None,
-    industry: Annotated[str | None, Query(max_length=100)] = None,
+    search: SearchText = None,
+    industry: FilterText = None,
     status: CompanyStatusOut | None = None,
     identity_organization_id: UUID | None = None,
     sort: CompanySort = "name",
-    page: Annotated[int, Query(ge=1)] = 1,
-    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    page: Page = 1,
+    limit: Limit = 25,
 ) -> CompanyPage:
     """The marketplace's companies (active and shown); company staff also see their own, platform admins all."""
     where = CompanyFilter(search=search, industry=industry, status=status,

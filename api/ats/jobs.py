@@ -22,6 +22,7 @@ from api.ats.models import (
     percentage_to_bps,
 )
 from api.ats.policy import check_may_change, check_may_create, job_visibility, may_see
+from api.bounds import Limit, Page, SearchText
 from api.visibility import JOB, viewer_of_job
 from api.consistency import read_after
 from api.deps import CommandMetadata, CurrentUser, ExpectedVersion, MaybeUser, Store
@@ -170,12 +171,12 @@ async def list_all(
     request: Request,
     token: FreshAts,
     user: MaybeUser,
-    status: Annotated[list[JobStatus] | None, Query()] = None,
+    status: Annotated[list[JobStatus] | None, Query(max_length=6)] = None,
     company_id: UUID | None = None,
-    search: Annotated[str | None, Query(max_length=200)] = None,
+    search: SearchText = None,
     sort: JobSort = "-created_at",
-    page: Annotated[int, Query(ge=1)] = 1,
-    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    page: Page = 1,
+    limit: Limit = 25,
 ) -> Response:
     """Jobs the caller may see (anonymous callers: the public marketplace), filtered, sorted and paginated."""
 

@@ -8,9 +8,10 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
 
 from api.responses import Pagination  # noqa: F401 (the one definition; routes import it from here)
+from api.bounds import SLUG, Cents, Email, Flag, Line, LongText, Name, Reason, ShortText, Slug, Tag, WebUrl, text, whole
 from commands.ats.events import CommuteType, EmploymentType, JobLevel
 
 # Percentages travel as JSON numbers (22.5), are validated as decimals and stored as basis points.
@@ -25,53 +26,62 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+JobTitle = text(200)
+StatusReason = text(500)
+JobDescription = text(20_000)
+GuaranteeDays = whole(0, 365)
+CommuteTypes = Annotated[list[CommuteType], Field(max_length=6)]
+
+
 class CreateJobBody(_Body):
     company_id: UUID | None = None
     source_firm_id: UUID | None = None
-    title: str = Field(min_length=1, max_length=200)
-    department: str | None = None
-    location: str | None = None
-    recruiter_description: str | None = None
-    candidate_description: str | None = None
-    salary_min_cents: int | None = Field(default=None, ge=0)
-    salary_max_cents: int | None = Field(default=None, ge=0)
-    show_salary_range: bool = True
+    title: JobTitle
+    department: Name | None = None
+    location: Name | None = None
+    recruiter_description: JobDescription | None = None
+    candidate_description: JobDescription | None = None
+    salary_min_cents: Cents | None = None
+    salary_max_cents: Cents | None = None
+    show_salary_range: Flag = True
     fee_percentage: Decimal = Field(ge=0, le=100, decimal_places=2, description="e.g. 20 or 22.5")
-    guarantee_days: int = Field(default=90, ge=0, le=365)
+    guarantee_days: GuaranteeDays = 90
     employment_type: EmploymentType = "full_time"
-    commute_types: list[CommuteType] = []
+    commute_types: CommuteTypes = []
     job_level: JobLevel | None = None
-    open_to_relocation: bool = False
-    is_early_access: bool = False
+    open_to_relocation: Flag = False
+    is_early_access: Flag = False
     activates_at: AwareDatetime | None = None
     closes_at: AwareDatetime | None = None
-    is_priority: bool = False
+    is_priority: Flag = False
     job_owner_recruiter_id: UUID | None = None
 
 
 class EditJobBody(_Body):
-    title: str | None = Field(default=None, min_length=1, max_length=200)
-    department: str | None = None
-    location: str | None = None
-    recruiter_description: str | None = None
-    candidate_description: str | None = None
-    salary_min_cents: int | None = Field(default=None, ge=0)
-    salary_max_cents: int | None = Field(default=None, ge=0)
-    show_salary_range: bool | None = None
-    fee_percentage: Decimal | None = Field(default=None, ge=0, le=100, decimal_places=2)
-    guarantee_days: int | None = Field(default=None, ge=0, le=365)
-    employment_type: EmploymentType | None = None
-    commute_types: list[CommuteType] | None = None
+    """Only the fields sent change; a field sent as null is cleared (title and the terms cannot be)."""
+
+    title: JobTitle = None  # type: ignore[assignment]
+    department: Name | None = None
+    location: Name | None = None
+    recruiter_description: JobDescription | None = None
+    candidate_description: JobDescription | None = None
+    salary_min_cents: Cents | None = None
+    salary_max_cents: Cents | None = None
+    show_salary_range: Flag = None  # type: ignore[assignment]
+    fee_percentage: Decimal = Field(default=None, ge=0, le=100, decimal_places=2)
+    guarantee_days: GuaranteeDays = None  # type: ignore[assignment]
+    employment_type: EmploymentType = None  # type: ignore[assignment]
+    commute_types: CommuteTypes = None  # type: ignore[assignment]
     job_level: JobLevel | None = None
-    open_to_relocation: bool | None = None
-    is_early_access: bool | None = None
+    open_to_relocation: Flag = None  # type: ignore[assignment]
+    is_early_access: Flag = None  # type: ignore[assignment]
     activates_at: AwareDatetime | None = None
     closes_at: AwareDatetime | None = None
-    is_priority: bool | None = None
+    is_priority: Flag = None  # type: ignore[assignment]
 
 
 class StatusBody(_Body):
-    reason: str | None = Field(default=None, max_length=500)
+    reason: StatusReason | None = None
 
 
 class JobOut(BaseModel):
@@ -119,50 +129,56 @@ class JobEnvelope(BaseModel):
 
 
 # --- companies ---------------------------------------------------------------------------------------
-# Bodies hold the shape; the commands hold the limits (URL form, lengths, slug pattern), so a value that
-# breaks one is refused with 422 when the command is built.
+# Bodies carry the commands' limits (commands/ats/company.py: lengths, slug pattern, URL form, list sizes), so
+# the document shows them; the command checks them again.
 
 CompanyStatusOut = Literal["active", "inactive"]
+FoundedYear = whole(1800, 2100)
+EmployeeCount = whole(0, 10_000_000)  # more than any employer has; an integer column holds it
+TechStack = Annotated[list[Tag], Field(max_length=50)]
+LinkName = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[A-Za-z0-9_]{1,30}$")]
+SocialLinks = Annotated[dict[LinkName, WebUrl], Field(max_length=20)]
 
 
 class _CompanyProfile(_Body):
-    website: str | None = None
-    industry: str | None = None
-    company_size: str | None = None
-    headquarters_location: str | None = None
-    description: str | None = None
-    logo_url: str | None = None
-    stage: str | None = None
-    founded_year: int | None = None
-    tagline: str | None = None
-    mission_statement: str | None = None
-    benefits_summary: str | None = None
-    employee_count: int | None = None
-    hiring_process: str | None = None
+    website: WebUrl | None = None
+    industry: Tag | None = None
+    company_size: Tag | None = None
+    headquarters_location: Name | None = None
+    description: LongText | None = None
+    logo_url: WebUrl | None = None
+    stage: Tag | None = None
+    founded_year: FoundedYear | None = None
+    tagline: Line | None = None
+    mission_statement: LongText | None = None
+    benefits_summary: LongText | None = None
+    employee_count: EmployeeCount | None = None
+    hiring_process: LongText | None = None
 
 
 class CreateCompanyBody(_CompanyProfile):
     """The company of `identity_organization_id`: its id is the one the organization names."""
 
     identity_organization_id: UUID
-    name: str
-    slug: str
-    tech_stack: list[str] = []
-    social_links: dict[str, str] = {}
-    marketplace_visible: bool = False
+    name: Name
+    slug: Slug
+    tech_stack: TechStack = []
+    social_links: SocialLinks = {}
+    marketplace_visible: Flag = False
 
 
 class UpdateCompanyBody(_CompanyProfile):
-    """Only the fields sent change; a field sent as null is cleared (name and slug cannot be)."""
+    """Only the fields sent change; a field sent as null is cleared (name, slug, tech_stack and social_links
+    cannot be: send an empty list or map to empty those)."""
 
-    name: str | None = None
-    slug: str | None = None
-    tech_stack: list[str] | None = None
-    social_links: dict[str, str] | None = None
+    name: Name = None  # type: ignore[assignment]
+    slug: Slug = None  # type: ignore[assignment]
+    tech_stack: TechStack = None  # type: ignore[assignment]
+    social_links: SocialLinks = None  # type: ignore[assignment]
 
 
 class CompanyVisibilityBody(_Body):
-    visible: bool
+    visible: Flag
 
 
 class CompanyOut(BaseModel):
@@ -206,16 +222,18 @@ class CompanyEnvelope(BaseModel):
 
 # --- sourcers ----------------------------------------------------------------------------------------
 
+ProtectionDays = whole(1, 3650)
+
 class ClaimSourcerBody(_Body):
     """A recruiter sends only `source_method` and `notes` (they claim for themself, on the usual terms);
     a platform admin may name the sourcer and set the terms."""
 
     sourcer_type: Literal["recruiter", "tsn"] = "recruiter"
     sourcer_recruiter_id: UUID | None = None
-    source_method: str | None = None
+    source_method: Tag | None = None
     sourced_at: AwareDatetime | None = None
-    protection_window_days: int | None = None
-    notes: str | None = None
+    protection_window_days: ProtectionDays | None = None
+    notes: Reason | None = None
 
 
 class SourcerOut(BaseModel):
@@ -239,51 +257,56 @@ MarketplaceVisibilityIn = Literal["public", "limited", "hidden"]
 VerificationStatusIn = Literal["unverified", "pending", "verified", "rejected"]
 
 
+# commands/ats/candidate.py: digits, spaces, ( ) . - and a leading +, 5 to 30 characters (at least 5 digits).
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ().\-]{5,30}$")]
+Availability = text(50)
+
+
 class _CandidateProfile(_Body):
-    phone: str | None = None
-    location: str | None = None
-    linkedin_url: str | None = None
-    github_url: str | None = None
-    portfolio_url: str | None = None
-    current_title: str | None = None
-    current_company: str | None = None
-    bio: str | None = None
-    desired_salary_min_cents: int | None = None
-    desired_salary_max_cents: int | None = None
+    phone: Phone | None = None
+    location: Name | None = None
+    linkedin_url: WebUrl | None = None
+    github_url: WebUrl | None = None
+    portfolio_url: WebUrl | None = None
+    current_title: Name | None = None
+    current_company: Name | None = None
+    bio: LongText | None = None
+    desired_salary_min_cents: Cents | None = None
+    desired_salary_max_cents: Cents | None = None
     desired_job_type: EmploymentType | None = None
-    availability: str | None = None
+    availability: Availability | None = None
 
 
 class CreateCandidateBody(_CandidateProfile):
-    full_name: str
-    email: str
-    open_to_remote: bool = False
-    open_to_relocation: bool = False
+    full_name: Name
+    email: Email
+    open_to_remote: Flag = False
+    open_to_relocation: Flag = False
     marketplace_visibility: MarketplaceVisibilityIn = "public"
-    show_email: bool = False
-    show_phone: bool = False
-    show_location: bool = True
-    show_current_company: bool = True
-    show_salary_expectations: bool = False
+    show_email: Flag = False
+    show_phone: Flag = False
+    show_location: Flag = True
+    show_current_company: Flag = True
+    show_salary_expectations: Flag = False
 
 
 class UpdateCandidateBody(_CandidateProfile):
     """Only the fields sent change; a field sent as null is cleared (name, email and open_to_* cannot be)."""
 
-    full_name: str | None = None
-    email: str | None = None
-    open_to_remote: bool | None = None
-    open_to_relocation: bool | None = None
+    full_name: Name = None  # type: ignore[assignment]
+    email: Email = None  # type: ignore[assignment]
+    open_to_remote: Flag = None  # type: ignore[assignment]
+    open_to_relocation: Flag = None  # type: ignore[assignment]
 
 
 class CandidatePrivacyBody(_Body):
     """The flags sent are set; the others keep their value."""
 
-    show_email: bool | None = None
-    show_phone: bool | None = None
-    show_location: bool | None = None
-    show_current_company: bool | None = None
-    show_salary_expectations: bool | None = None
+    show_email: Flag = None  # type: ignore[assignment]
+    show_phone: Flag = None  # type: ignore[assignment]
+    show_location: Flag = None  # type: ignore[assignment]
+    show_current_company: Flag = None  # type: ignore[assignment]
+    show_salary_expectations: Flag = None  # type: ignore[assignment]
 
 
 class CandidateVisibilityBody(_Body):
@@ -292,7 +315,7 @@ class CandidateVisibilityBody(_Body):
 
 class VerificationBody(_Body):
     to_status: VerificationStatusIn
-    reason: str | None = Field(default=None, max_length=500)
+    reason: StatusReason | None = None
 
 
 class CandidateOut(BaseModel):
@@ -348,44 +371,48 @@ class CandidateEnvelope(BaseModel):
 
 # --- job details -------------------------------------------------------------------------------------
 
+# commands/ats/job.py: the same lengths and list sizes.
+SortOrder = whole(0, 10_000)
+
+
 class RequirementIn(_Body):
     requirement_type: Literal["mandatory", "preferred"]
-    description: str
-    sort_order: int | None = None
+    description: Reason
+    sort_order: SortOrder | None = None
 
 
 class SkillIn(_Body):
-    name: str
-    slug: str | None = None
-    is_required: bool = False
+    name: Tag
+    slug: Annotated[str, StringConstraints(strip_whitespace=True, pattern=SLUG, max_length=100)] | None = None
+    is_required: Flag = False
 
 
 class QuestionIn(_Body):
     question_id: UUID | None = None
-    question: str
+    question: Reason
     question_type: Literal["text", "yes_no", "select", "multi_select"]
-    options: list[str] = []
-    is_required: bool = False
-    disclaimer: str | None = None
+    options: Annotated[list[ShortText], Field(max_length=50)] = []
+    is_required: Flag = False
+    disclaimer: Reason | None = None
 
 
 class RequirementsBody(_Body):
-    requirements: list[RequirementIn]
+    requirements: Annotated[list[RequirementIn], Field(max_length=50)]
 
 
 class SkillsBody(_Body):
-    skills: list[SkillIn]
+    skills: Annotated[list[SkillIn], Field(max_length=50)]
 
 
 class QuestionsBody(_Body):
-    questions: list[QuestionIn]
+    questions: Annotated[list[QuestionIn], Field(max_length=25)]
 
 
 class JobOwnerBody(_Body):
     """null leaves the job without an owner."""
 
     job_owner_recruiter_id: UUID | None
-    reason: str | None = Field(default=None, max_length=500)
+    reason: StatusReason | None = None
 
 
 class RequirementOut(BaseModel):

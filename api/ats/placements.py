@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query
 from api.ats.application_models import FailPlacementBody, PlacementEnvelope, PlacementOut, PlacementPage
 from api.ats.application_policy import check_may_manage_placement, may_see_placement, placement_visibility
 from api.ats.models import Pagination
+from api.bounds import Limit, Page
 from api.visibility import PLACEMENT, viewer_of_placement
 from api.consistency import read_after
 from api.deps import CommandMetadata, CurrentUser, Db, ExpectedVersion, Store
@@ -69,13 +70,13 @@ async def list_all(
     token: FreshAts,
     user: CurrentUser,
     db: Db,
-    state: Annotated[list[PlacementState] | None, Query()] = None,
+    state: Annotated[list[PlacementState] | None, Query(max_length=4)] = None,
     job_id: UUID | None = None,
     candidate_id: UUID | None = None,
     company_id: UUID | None = None,
     sort: PlacementSort = "-created_at",
-    page: Annotated[int, Query(ge=1)] = 1,
-    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    page: Page = 1,
+    limit: Limit = 25,
 ) -> PlacementPage:
     """The placements the caller may see (domain §2.3), filtered, sorted and paginated."""
     where = PlacementFilter(state=state, job_id=job_id, candidate_id=candidate_id, company_id=company_id)

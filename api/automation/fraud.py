@@ -12,9 +12,10 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 
 from api.ats.models import Pagination
+from api.bounds import NO_NUL, Limit, Page
 from api.consistency import read_after
 from api.deps import CommandMetadata, Db, PlatformAdmin, Store
 from api.responses import CommandResponse
@@ -26,8 +27,6 @@ from projections.fraud import queries
 
 router = APIRouter(prefix="/v1/admin/fraud-signals", tags=["fraud"])
 FreshFraud = Annotated[Position | None, Depends(read_after("fraud"))]
-Page = Annotated[int, Query(ge=1)]
-Limit = Annotated[int, Query(ge=1, le=100)]
 
 
 class SignalOut(BaseModel):
@@ -60,7 +59,7 @@ class SignalEnvelope(BaseModel):
 
 
 class ReviewBody(BaseModel):
-    notes: fraud.Notes
+    notes: Annotated[fraud.Notes, StringConstraints(pattern=NO_NUL)]
 
 
 @router.get("", response_model=SignalPage, responses={401: {}, 403: {}})

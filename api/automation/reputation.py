@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from api.ats.models import Pagination
+from api.bounds import Limit, Page
 from api.consistency import read_after
 from api.deps import CurrentUser, Db, PlatformAdmin
 from commands.automation.reputation_events import Tier
@@ -24,8 +25,6 @@ from projections.reputation import queries
 
 router = APIRouter(prefix="/v1", tags=["reputation"])
 FreshReputation = Annotated[Position | None, Depends(read_after("reputation"))]
-Page = Annotated[int, Query(ge=1)]
-Limit = Annotated[int, Query(ge=1, le=100)]
 
 
 class RecruiterReputationOut(BaseModel):

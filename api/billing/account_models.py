@@ -8,18 +8,26 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from api.bounds import MAX_COUNT, Cents, Email, Flag, Line, StripeId, Tag, whole
 from api.responses import CommandResponse
 from commands.billing.events import BillingPeriod, BillingTerms, EntitlementValue, PlanTier
 
 Percentage = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)]
-StripeId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=255)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Text = Line
+TrialDays = whole(0, 365)
 
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+# An entitlement: a switch, a count, or a word; null is unlimited.
+Entitlements = Annotated[
+    dict[Tag, Flag | whole(0, MAX_COUNT) | Tag | None],  # type: ignore[misc]
+    Field(max_length=100),
+]
 
 
 class _Row(BaseModel):
@@ -47,14 +55,14 @@ class PlanEnvelope(BaseModel):
 
 class UpdatePlanBody(_Body):
     name: Text | None = None
-    price_monthly_cents: Annotated[int, Field(ge=0)] | None = None
-    price_annual_cents: Annotated[int, Field(ge=0)] | None = None
-    trial_days: Annotated[int, Field(ge=0, le=365)] | None = None
-    entitlements: dict[str, EntitlementValue] | None = None
-    features: list[Text] | None = None
+    price_monthly_cents: Cents | None = None
+    price_annual_cents: Cents | None = None
+    trial_days: TrialDays | None = None
+    entitlements: Entitlements | None = None
+    features: Annotated[list[Text], Field(max_length=50)] | None = None
     stripe_price_id_monthly: StripeId | None = None
     stripe_price_id_annual: StripeId | None = None
-    active: bool | None = None
+    active: Flag | None = None
 
 
 class RatesOut(_Row):
@@ -142,10 +150,10 @@ class SetupIntentOut(BaseModel):
 
 class BillingProfileBody(_Body):
     billing_terms: BillingTerms = "immediate"
-    billing_email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=320)]
+    billing_email: Email
     billing_contact_name: Text | None = None
     tax_id: Text | None = None
-    address: dict[str, Text] | None = None
+    address: Annotated[dict[Tag, Text], Field(max_length=20)] | None = None
 
 
 class PaymentMethodBody(_Body):

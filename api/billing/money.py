@@ -41,6 +41,7 @@ from api.billing.money_models import (
     WebhookEventPage,
 )
 from api.billing.policy import billing_visibility, require_disputant, require_party
+from api.bounds import FilterText, Limit, Page
 from api.consistency import read_after
 from api.deps import CommandMetadata, CurrentUser, Db, PlatformAdmin, Store
 from api.responses import CommandResponse
@@ -53,8 +54,6 @@ from projections.identity.access import Access
 
 router = APIRouter(prefix="/v1", tags=["billing"])
 FreshBilling = Annotated[Position | None, Depends(read_after("billing"))]
-Page = Annotated[int, Query(ge=1)]
-Limit = Annotated[int, Query(ge=1, le=100)]
 
 
 def _now() -> datetime:
@@ -325,7 +324,7 @@ async def dismiss_dispute(dispute_id: UUID, body: CloseDisputeBody, user: Platfo
 
 @router.get("/stripe/webhook-events", response_model=WebhookEventPage, responses={401: {}, 403: {}})
 async def webhook_events(
-    _: PlatformAdmin, __: FreshBilling, db: Db, event_type: str | None = None,
+    _: PlatformAdmin, __: FreshBilling, db: Db, event_type: FilterText = None,
     status: Annotated[str | None, Query(pattern="^(received|processed|ignored)$")] = None,
     page: Page = 1, limit: Limit = 25,
 ) -> WebhookEventPage:

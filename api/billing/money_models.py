@@ -6,12 +6,13 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from api.ats.models import Pagination
+from api.bounds import LongText, PositiveCents
 from commands.billing.placement_events import DisputeType
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+Text = LongText
 
 
 class _Body(BaseModel):
@@ -201,7 +202,7 @@ class CloseDisputeBody(_Body):
 class PlaceHoldBody(_Body):
     placement_id: UUID
     reason: Text
-    amount_cents: Annotated[int, Field(gt=0)] | None = None
+    amount_cents: PositiveCents | None = None
     release_on: AwareDatetime | None = None
 
 
@@ -212,7 +213,7 @@ class CancelScheduleBody(_Body):
 class ProcessBody(_Body):
     """Which of the placement's unpaid transactions to pay now; all of them when omitted."""
 
-    transaction_ids: list[UUID] | None = None
+    transaction_ids: Annotated[list[UUID], Field(max_length=100)] | None = None
 
 
 class ProcessOutcome(BaseModel):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from api.bounds import NO_NUL, Email, Flag, ShortText, Slug, text, whole
 from commands.identity.events import MembershipRole, OnboardingStatus, UserRole
 
 
@@ -15,34 +16,47 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+PersonName = text(200, min_length=0)
+ImageUrl = text(2000)
+OnboardingStep = whole(1, 4)
+ConsentSource = text(50)
+# The wizard's own notes: a small JSON object whose texts are bounded and numbers fit 64 bits.
+# (At its fullest it still fits the 1 MiB body limit.)
+_Scalar = Annotated[str, StringConstraints(max_length=500, pattern=NO_NUL)] | whole(-(2**53), 2**53) | Flag | None
+OnboardingMetadata = Annotated[
+    dict[Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_NUL)],
+         _Scalar | Annotated[list[_Scalar], Field(max_length=20)]],
+    Field(max_length=20),
+]
+
+
 class RegisterBody(_Body):
     # Only for a development sign-in (no Clerk to ask); otherwise the email is read from Clerk and giving one
     # is refused with 422.
-    email: str | None = Field(default=None, min_length=3, max_length=320,
-                              description="development sign-in only: the email comes from Clerk")
-    name: str | None = Field(default=None, max_length=200)
-    image_url: str | None = Field(default=None, max_length=2000)
+    email: Email | None = Field(default=None, description="development sign-in only: the email comes from Clerk")
+    name: PersonName | None = None
+    image_url: ImageUrl | None = None
     referred_by_recruiter_id: UUID | None = None
 
 
 class ProfileBody(_Body):
     """No `email`: it is Clerk's (change it in the account there); sending one is a 422 naming the field."""
 
-    name: str | None = Field(default=None, max_length=200)
-    image_url: str | None = Field(default=None, max_length=2000)
+    name: PersonName | None = None
+    image_url: ImageUrl | None = None
 
 
 class OnboardingBody(_Body):
     status: OnboardingStatus
-    step: int = Field(ge=1, le=4)
-    metadata: dict[str, Any] | None = None
+    step: OnboardingStep
+    metadata: OnboardingMetadata | None = None
 
 
 class ConsentBody(_Body):
-    functional: bool
-    analytics: bool
-    marketing: bool
-    source: str = Field(default="web", min_length=1, max_length=50)
+    functional: Flag
+    analytics: Flag
+    marketing: Flag
+    source: ConsentSource = "web"
 
 
 class RoleBody(_Body):
@@ -51,14 +65,14 @@ class RoleBody(_Body):
 
 
 class OrganizationBody(_Body):
-    name: str = Field(min_length=1, max_length=200)
-    slug: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)
+    name: ShortText
+    slug: Slug
     company_id: UUID | None = Field(default=None, description="the company this organization runs (new if omitted)")
 
 
 class RenameBody(_Body):
-    name: str = Field(min_length=1, max_length=200)
-    slug: str | None = Field(default=None, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)
+    name: ShortText
+    slug: Slug = None  # type: ignore[assignment]  # omitted: kept; it cannot be cleared
 
 
 class MemberBody(_Body):
@@ -73,7 +87,7 @@ class MemberRoleBody(_Body):
 
 
 class InvitationBody(_Body):
-    email: str = Field(min_length=3, max_length=320)
+    email: Email
     organization_id: UUID
     company_id: UUID | None = None
     role: MembershipRole

@@ -9,14 +9,15 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from api.bounds import Email, ShortText, Slug
 from api.network.models import Body
 from api.responses import CommandResponseWith
 from commands.network.events import FirmInvitationRole
 
 
 class CreateFirmBody(Body):
-    name: str = Field(min_length=1, max_length=200)
-    slug: str = Field(min_length=1, max_length=100)
+    name: ShortText
+    slug: Slug
     admin_take_rate: Decimal = Field(default=Decimal(0), ge=0, le=100, decimal_places=2,
                                      description="The firm's cut of its members' splits, in percent")
 
@@ -26,7 +27,7 @@ class TakeRateBody(Body):
 
 
 class FirmInvitationBody(Body):
-    email: str = Field(min_length=3, max_length=320)
+    email: Email
     role: FirmInvitationRole = "member"
 
 

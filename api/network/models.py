@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from api.bounds import NO_NUL, Flag, Line, LongText, Reason, ShortText, Slug, Tag, whole
 from api.responses import CommandResponseWith
 from api.responses import Pagination  # noqa: F401 (the one definition; routes import it from here)
 from commands.network.events import (
@@ -19,8 +20,8 @@ from commands.network.events import (
     RecruiterStatus,
 )
 
-# What the commands check more strictly (lengths, slugs, distinct tags) is left to them: a body only
-# has the right shape, and a command built from it refuses bad values with a 422 all the same.
+# Bodies carry the commands' limits (commands/network/recruiter.py: lengths, slug, years), so the document shows
+# them; what a type cannot say (tags that repeat) the command refuses with a 422 all the same.
 
 
 class Body(BaseModel):
@@ -29,42 +30,47 @@ class Body(BaseModel):
 
 # --- recruiters -------------------------------------------------------------------------------------
 
+YearsExperience = whole(0, 80)
+Tags = Annotated[list[Tag], Field(max_length=50)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=40, pattern=NO_NUL)]
+
+
 class _Profile(Body):
-    slug: str | None = None
-    bio: str | None = None
-    tagline: str | None = None
-    location: str | None = None
-    years_experience: int | None = None
-    phone: str | None = None
+    slug: Slug | None = None
+    bio: LongText | None = None
+    tagline: ShortText | None = None
+    location: ShortText | None = None
+    years_experience: YearsExperience | None = None
+    phone: Phone | None = None
 
 
 class CreateRecruiterBody(_Profile):
-    industries: list[str] = []
-    specialties: list[str] = []
-    marketplace_enabled: bool = False
+    industries: Tags = []
+    specialties: Tags = []
+    marketplace_enabled: Flag = False
     marketplace_visibility: MarketplaceVisibility = "public"
-    show_success_metrics: bool = True
-    show_contact_info: bool = False
-    candidate_recruiter: bool = False
-    company_recruiter: bool = False
+    show_success_metrics: Flag = True
+    show_contact_info: Flag = False
+    candidate_recruiter: Flag = False
+    company_recruiter: Flag = False
 
 
 class UpdateRecruiterBody(_Profile):
     """Only the fields given change; one given as null is cleared (lists and flags cannot be)."""
 
-    industries: list[str] | None = None
-    specialties: list[str] | None = None
-    marketplace_enabled: bool | None = None
-    marketplace_visibility: MarketplaceVisibility | None = None
-    show_success_metrics: bool | None = None
-    show_contact_info: bool | None = None
-    candidate_recruiter: bool | None = None
-    company_recruiter: bool | None = None
+    industries: Tags = None  # type: ignore[assignment]
+    specialties: Tags = None  # type: ignore[assignment]
+    marketplace_enabled: Flag = None  # type: ignore[assignment]
+    marketplace_visibility: MarketplaceVisibility = None  # type: ignore[assignment]
+    show_success_metrics: Flag = None  # type: ignore[assignment]
+    show_contact_info: Flag = None  # type: ignore[assignment]
+    candidate_recruiter: Flag = None  # type: ignore[assignment]
+    company_recruiter: Flag = None  # type: ignore[assignment]
 
 
 class RecruiterStatusBody(Body):
     status: RecruiterStatus
-    reason: str | None = Field(default=None, max_length=500)
+    reason: Line | None = None
 
 
 class RecruiterPublic(BaseModel):
@@ -128,19 +134,19 @@ class InviteCandidateBody(Body):
 
 
 class TokenBody(Body):
-    token: str = Field(min_length=32, max_length=256)
+    token: str = Field(min_length=32, max_length=256, pattern=NO_NUL)
 
 
 class DeclineCandidateBody(TokenBody):
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: Reason | None = None
 
 
 class ReasonBody(Body):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Reason
 
 
 class OptionalReasonBody(Body):
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: Reason | None = None
 
 
 class CandidateInvitationSent(BaseModel):
@@ -190,31 +196,34 @@ class CandidateInvitationPreview(BaseModel):
 
 # --- recruiter ↔ company ------------------------------------------------------------------------------
 
+Permissions = Annotated[list[RecruiterCompanyPermission], Field(max_length=len(get_args(RecruiterCompanyPermission)))]
+
+
 class InviteRecruiterBody(Body):
     company_id: UUID
     recruiter_id: UUID
     relationship_type: RecruiterCompanyType = "recruiter"
-    permissions: list[RecruiterCompanyPermission] | None = Field(
+    permissions: Permissions | None = Field(
         default=None, description="Granted on acceptance; omitted: view jobs and applications, submit candidates")
-    message: str | None = Field(default=None, max_length=2000)
+    message: Reason | None = None
 
 
 class RequestConnectionBody(Body):
     company_id: UUID
     relationship_type: RecruiterCompanyType = "recruiter"
-    message: str | None = Field(default=None, max_length=2000)
-    terms_acknowledged: bool
+    message: Reason | None = None
+    terms_acknowledged: Flag
 
 
 class AcceptRelationshipBody(Body):
     """The company may set `permissions`; the recruiter must acknowledge the terms."""
 
-    permissions: list[RecruiterCompanyPermission] | None = None
-    terms_acknowledged: bool = False
+    permissions: Permissions | None = None
+    terms_acknowledged: Flag = False
 
 
 class PermissionsBody(Body):
-    permissions: list[RecruiterCompanyPermission]
+    permissions: Permissions
 
 
 class RecruiterCompanyOut(BaseModel):

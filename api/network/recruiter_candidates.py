@@ -24,6 +24,7 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 
 from api.auth import VerifiedToken
+from api.bounds import NO_NUL, Limit, Page
 from api.deps import Caller, CommandMetadata, CurrentUser, Db, MaybeUser, Store, SystemDep
 from api.identity.users_verified import EmailNotVerified, verified_email
 from api.network.common import (
@@ -134,8 +135,8 @@ async def list_relationships(
     user: CurrentUser,
     db: Db,
     status: RecruiterCandidateStatus | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    page: Page = 1,
+    limit: Limit = 25,
 ) -> RecruiterCandidatePage:
     """Recruiters see their own relationships, candidates theirs, platform admins all."""
     rows, total = await queries.list_recruiter_candidates(db, _scope(user), status, page, limit)
@@ -145,7 +146,7 @@ async def list_relationships(
 
 
 @router.get("/invitations/{token}", responses={404: {}})
-async def preview_invitation(token: Annotated[str, Path(min_length=32, max_length=256)], _: FreshNetwork,
+async def preview_invitation(token: Annotated[str, Path(min_length=32, max_length=256, pattern=NO_NUL)], _: FreshNetwork,
                              db: Db) -> dict[str, CandidateInvitationPreview]:
     """Public: what the holder of an invitation link sees (looked up by the token's digest)."""
     row = await queries.candidate_invitation_by_digest(db, rtr.token_digest(token))

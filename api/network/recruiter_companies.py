@@ -14,6 +14,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query
 
+from api.bounds import Limit, Page
 from api.deps import CommandMetadata, CurrentUser, Db, Store
 from api.network.common import FreshNetwork, my_recruiter_id, now, own_recruiter
 from api.network.models import (
@@ -124,8 +125,8 @@ async def list_relationships(
     db: Db,
     status: RecruiterCompanyStatus | None = None,
     company_id: UUID | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    page: Page = 1,
+    limit: Limit = 25,
 ) -> RecruiterCompanyPage:
     """Recruiters see their relationships, company users their companies', platform admins all."""
     rows, total = await queries.list_recruiter_companies(db, _scope(user), status, company_id, page, limit)

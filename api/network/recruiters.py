@@ -13,6 +13,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query
 
+from api.bounds import FilterText, Limit, Page, SearchText
 from api.deps import CommandMetadata, CurrentUser, Db, MaybeUser, PlatformAdmin, Store
 from api.network.common import FreshNetwork, known, now
 from api.network.models import (
@@ -57,15 +58,15 @@ async def create_recruiter(body: CreateRecruiterBody, user: CurrentUser, store: 
 async def marketplace(
     _: FreshNetwork,
     db: Db,
-    search: Annotated[str | None, Query(max_length=200)] = None,
-    industry: Annotated[str | None, Query(max_length=100)] = None,
-    specialty: Annotated[str | None, Query(max_length=100)] = None,
-    location: Annotated[str | None, Query(max_length=200)] = None,
+    search: SearchText = None,
+    industry: FilterText = None,
+    specialty: FilterText = None,
+    location: SearchText = None,
     candidate_recruiter: bool | None = None,
     company_recruiter: bool | None = None,
     sort: RecruiterSort = "-created_at",
-    page: Annotated[int, Query(ge=1)] = 1,
-    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    page: Page = 1,
+    limit: Limit = 25,
 ) -> RecruiterPage:
     """The marketplace: active recruiters listed publicly, filtered, sorted and paginated. Anyone may look."""
     where = RecruiterFilter(search=search, industry=industry, specialty=specialty, location=location,

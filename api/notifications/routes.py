@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict
 
 from api.ats.models import Pagination
+from api.bounds import AddressText, Flag, Limit, Page
 from api.consistency import read_after
 from api.deps import CommandMetadata, CurrentUser, Db, PlatformAdmin, Store, SystemDep
 from api.network.common import known
@@ -60,8 +61,8 @@ class UnreadCount(BaseModel):
 class PreferenceBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email_enabled: bool
-    in_app_enabled: bool
+    email_enabled: Flag
+    in_app_enabled: Flag
 
 
 class PreferencesOut(BaseModel):
@@ -92,7 +93,7 @@ def _pagination(total: int, page: int, limit: int) -> Pagination:
 @router.get("/v1/notifications", response_model=NotificationPage, responses={401: {}})
 async def list_notifications(
     _: FreshNotifications, user: CurrentUser, db: Db, unread: bool = False, category: Category | None = None,
-    page: Annotated[int, Query(ge=1)] = 1, limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    page: Page = 1, limit: Limit = 25,
 ) -> NotificationPage:
     rows, total = await queries.list_inbox(db, known(user), unread_only=unread, category=category, page=page,
                                            limit=limit)
@@ -148,8 +149,8 @@ DevelopmentMailbox = Annotated[None, Depends(_development_mailbox)]
 
 @router.get("/dev/mailbox", response_model=MailPage, responses={401: {}, 403: {}, 404: {}})
 async def mailbox(
-    _mailbox: DevelopmentMailbox, _admin: PlatformAdmin, _: FreshNotifications, db: Db, to: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1, limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    _mailbox: DevelopmentMailbox, _admin: PlatformAdmin, _: FreshNotifications, db: Db, to: AddressText = None,
+    page: Page = 1, limit: Limit = 25,
 ) -> MailPage:
     """Under `splits dev`, for platform admins: the emails 'sent' without a Resend key (every person's mail)."""
     rows, total = await queries.list_mailbox(db, to=to, page=page, limit=limit)

@@ -21,6 +21,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 from fastapi import APIRouter, Body, Depends, Request
 from pydantic import BaseModel, Field, StringConstraints
 
+from api.bounds import NO_NUL, Line
 from api.deps import CommandMetadata, CurrentUser, PlatformAdmin, Store
 from api.network.common import known
 from api.problems import problem
@@ -46,11 +47,11 @@ def _now() -> datetime:
 
 class EraseBody(BaseModel):
     kind: PersonKind
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = None
+    reason: Line | None = None
 
 
 class ConfirmBody(BaseModel):
-    confirmation_token: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    confirmation_token: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_NUL)]
 
 
 class Confirmation(BaseModel):

@@ -26,7 +26,7 @@ async def people(fresh_store: EventStore):
 
 
 def profile(name: str, **extra) -> dict:
-    return {"name": name, "slug": name.lower().replace(" ", "-"), **extra}
+    return {"name": name, "slug": name.lower().replace(" ", "-").replace("_", "-"), **extra}
 
 
 async def create(people: People, caller: str, org, name: str, **extra):
