@@ -234,7 +234,10 @@ async def subscribe(body: SubscribeBody, user: CurrentUser, store: Store, db: Db
         view = await payments.create_subscription(
             customer=customer, price=price, payment_method=body.payment_method_id,
             metadata={"user_id": str(user_id), "tier": body.tier},
-            key=f"subscription:{user_id}:{version}:{body.tier}:{body.billing_period}")
+            # A request sent again with its Idempotency-Key meets the subscription its first run made in Stripe,
+            # although that run's customer moved the stream's version; without a key, one per version.
+            key=f"subscription:{user_id}:{f'key:{meta.idempotency_key}' if meta.idempotency_key else version}:"
+                f"{body.tier}:{body.billing_period}")
         fields = {"status": view.status, "stripe_subscription_id": view.id, "stripe_subscription_item_id": view.item_id,
                   "stripe_price_id": view.price_id, "current_period_start": view.current_period_start,
                   "current_period_end": view.current_period_end}

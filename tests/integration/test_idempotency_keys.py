@@ -31,8 +31,15 @@ from infra.settings import Settings
 from tests.api import SEEDER, bearer, dev_auth, running_consumers, seed_organization, seed_user, serving
 from tests.conftest import RABBITMQ_URL
 from tests.faults import crash_once_at
+from tests.fakes import stripe as fake_stripe
 from tests.fakes.clerk import FakeClerk, FakeClerkBackend
+from tests.fakes.stripe import FakeStripe
 from tests.helpers import wait_until
+
+stripe_fake = fake_stripe.stripe_fake
+
+# The SDK's own use of httpx (`data=` with raw bytes) warns on every async call.
+pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning")
 
 
 @dataclass
@@ -191,6 +198,34 @@ async def test_a_connect_account_request_stopped_between_its_commands_is_finishe
     assert retried.status_code == 201, retried.text
     assert retried.json()["data"]["onboarded"] is True
     assert await w.types(stream) == ["ConnectAccountCreated", "ConnectAccountSynced", "ConnectAccountOnboarded"]
+
+
+@pytest.fixture
+async def stripe_world(fresh_store: EventStore, topology, stripe_fake: FakeStripe) -> AsyncIterator[World]:
+    settings = Settings(database_url=fresh_store.pool.conninfo, rabbitmq_url=RABBITMQ_URL,
+                        rabbitmq_prefix=topology.prefix, splits_dev_auth=True, consistency_wait_s=10,
+                        stripe_secret_key="sk_test_keys", stripe_api_base=stripe_fake.url)
+    async with serving(fresh_store, settings) as (client, system), running_consumers(
+            system, only={"relay", "identity", "network", "recruiter-roles"}):
+        yield World(client, fresh_store, secrets.token_hex(4))
+
+
+async def test_a_subscription_request_stopped_before_recording_the_plan_makes_one_stripe_subscription(
+        stripe_world: World, stripe_fake: FakeStripe) -> None:
+    """The first run records the Stripe customer, makes the subscription in Stripe, and dies before recording it;
+    the retry with the same key records it, and Stripe holds one subscription (not one per stream version)."""
+    w = stripe_world
+    await _recruiter(w, "rex")
+    await crash_once_at(w.store, "SubscriptionActivated")
+    headers = dev_auth(w.clerk_id("rex")) | {"Idempotency-Key": f"subscribe-{w.run}"}
+    with pytest.raises(psycopg.errors.RaiseException, match="injected crash"):
+        await w.client.post("/v1/subscriptions", json={"tier": "pro"}, headers=headers)
+    retried = await w.client.post("/v1/subscriptions", json={"tier": "pro"}, headers=headers)
+    assert retried.status_code == 201, retried.text
+    [subscription] = stripe_fake.objects("subscription")
+    assert retried.json()["data"]["stripe_subscription_id"] == subscription["id"]
+    stream = stream_id_for(subscriptions.subscription, w.user_id("rex"))
+    assert await w.types(stream) == ["SubscriptionCustomerCreated", "SubscriptionActivated"]
 
 
 # --- registration through the candidate app: the user and their candidate role -----------------------------------
