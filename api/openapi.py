@@ -12,12 +12,14 @@ The rules, from a route's dependencies and parameters:
   for a refused token, 503; asks no one: `security: []` and a token is never looked at;
 - a path parameter: 404; any parameter or body: 422; a JSON body: 400 (not JSON) and 413 (too large);
   `If-Match`: 400 (not a version) and 409 (stale); a consistency token: 400 (not a token) and 503 (read model
-  late); a command (it records events): 409, 410 (a person erased), 422 (business rules), 503 (stream busy);
+  late); a command (it records events): 403 (when it asks who is calling), 404 (what its body names), 409,
+  410 (a person erased), 422 (business rules), 503 (stream busy); the caller's own `/me` record: 404;
 - rate limited (everything but health and webhooks): 429. Webhooks: 400 (signature), 503.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -93,6 +95,9 @@ VALIDATION_PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 
+_OWN = re.compile(r"/me(/|$)")
+
+
 def _calls(dependant: Any) -> Iterator[Any]:
     for sub in getattr(dependant, "dependencies", ()):
         yield sub.call
@@ -132,8 +137,14 @@ def error_statuses(route: Any, path: str) -> set[int]:
         statuses |= {400, 409}
     if consistency_token in calls or TOKEN_HEADER in headers:
         statuses |= {400, 503}
-    if _metadata in calls or "Idempotency-Key" in headers:  # a command: conflicts, rules, erasures, busy streams
-        statuses |= {409, 410, 422, 503}
+    if _metadata in calls or "Idempotency-Key" in headers:
+        # A command: what its body names may not exist or be the caller's to change; conflicts, business
+        # rules, erased people, a busy stream.
+        statuses |= {404, 409, 410, 422, 503}
+        if identity != "none":
+            statuses.add(403)
+    if _OWN.search(path) and identity != "none":  # the caller's own record, which may not exist yet
+        statuses.add(404)
     if not path.startswith(EXEMPT_PREFIXES):
         statuses.add(429)
     if "webhooks/" in path:
