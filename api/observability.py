@@ -77,4 +77,5 @@ class RequestContext:
 
 def _route_template(scope: Scope) -> str:
     """The matched route's path template (`/v1/jobs/{job_id}`), so metrics do not grow with every id."""
-    return getattr(scope.get("route"), "path", "unmatched")
+    route = scope.get("route")  # path_format: without the convertors of typed parameters (api/paths.py)
+    return getattr(route, "path_format", None) or getattr(route, "path", "unmatched")
