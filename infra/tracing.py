@@ -38,9 +38,9 @@ _configured = False
 T = TypeVar("T")
 
 
-def configure_tracing(process: str, *, exporter: Any = None) -> bool:
+def configure_tracing(process: str, *, exporter: Any = None, sampler: Any = None) -> bool:
     """Install the SDK's tracer provider for this process when `OTEL_EXPORTER_OTLP_ENDPOINT` is set (or when a
-    test hands in an `exporter`); returns whether tracing is on. Once per process."""
+    test hands in an `exporter`, and perhaps a `sampler`); returns whether tracing is on. Once per process."""
     global _configured
     if _configured:
         return True
@@ -51,7 +51,7 @@ def configure_tracing(process: str, *, exporter: Any = None) -> bool:
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
 
     resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME") or f"splits-{process}"})
-    provider = TracerProvider(resource=resource)
+    provider = TracerProvider(resource=resource, **({"sampler": sampler} if sampler is not None else {}))
     if exporter is None:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
@@ -86,8 +86,9 @@ def traced_metadata(metadata: Any) -> Any:
 
 
 def current_context() -> dict[str, str]:
-    """The current span's context as W3C headers; empty when no span records (tracing off)."""
-    if not trace.get_current_span().get_span_context().is_valid:
+    """The current span's context as W3C headers; empty when no span records (tracing off, or a span the
+    sampler dropped: what follows from it downstream is not traced either)."""
+    if not trace.get_current_span().is_recording():
         return {}
     found: dict[str, str] = {}
     propagate.inject(found)
