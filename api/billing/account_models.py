@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from api.bounds import MAX_COUNT, Cents, Email, Flag, Line, StripeId, Tag, whole
-from api.responses import CommandResponse
+from api.responses import CommandResponse, ListOf
 from commands.billing.events import BillingPeriod, BillingTerms, EntitlementValue, PlanTier
 
 Percentage = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)]
@@ -45,8 +45,8 @@ class PlanOut(_Row):
     active: bool
 
 
-class PlanList(BaseModel):
-    data: list[PlanOut]
+class PlanList(ListOf[PlanOut]):
+    pass
 
 
 class PlanEnvelope(BaseModel):
@@ -84,8 +84,14 @@ class RatesOut(_Row):
         return self
 
 
-class RatesList(BaseModel):
-    data: list[RatesOut]
+class RatesList(ListOf[RatesOut]):
+    pass
+
+
+class PlanWritten(CommandResponse):
+    """A plan's stream is named by its tier, which is the `id` here."""
+
+    id: PlanTier  # type: ignore[assignment]
 
 
 class SetRatesBody(_Body):

@@ -34,6 +34,7 @@ from api.billing.account_models import (
     PaymentMethodBody,
     PlanEnvelope,
     PlanList,
+    PlanWritten,
     PlanOut,
     RatesList,
     RatesOut,
@@ -48,6 +49,7 @@ from api.billing.account_models import (
     UpdatePlanBody,
 )
 from api.consistency import read_after
+from api.responses import PageNumber, PageSize
 from api.deps import CommandMetadata, CurrentUser, Db, PlatformAdmin, Store, SystemDep
 from api.network.common import known, percentage_to_bps
 from commands.ats import company as companies
@@ -82,9 +84,9 @@ async def _email_of(db: AsyncConnection, user_id: UUID) -> str | None:
 # --- plans and rates ------------------------------------------------------------------------------------------
 
 @router.get("/plans", response_model=PlanList)
-async def list_plans(_: FreshBilling, db: Db) -> PlanList:
+async def list_plans(_: FreshBilling, db: Db, page: PageNumber = 1, limit: PageSize = 25) -> PlanList:
     """Public: the plans on offer, with their prices and entitlements."""
-    return PlanList(data=[PlanOut(**row) for row in await queries.list_plans(db)])
+    return PlanList.sliced([PlanOut(**row) for row in await queries.list_plans(db)], page, limit)
 
 
 @router.get("/plans/{tier}", response_model=PlanEnvelope, responses={404: {}})
@@ -97,28 +99,30 @@ async def get_plan(tier: PlanTier, _: FreshBilling, db: Db) -> PlanEnvelope:
 
 @router.patch("/plans/{tier}", responses={401: {}, 403: {}, 404: {}})
 async def update_plan(tier: PlanTier, body: UpdatePlanBody, _: PlatformAdmin, store: Store,
-                      meta: CommandMetadata) -> dict[str, Any]:
+                      meta: CommandMetadata) -> PlanWritten:
     command = plans.UpdatePlan(tier=tier, by=meta.actor, at=_now(), **body.model_dump(exclude_none=True))
     result = await handle(store, plans.plan, tier, command, meta)
-    return {"tier": tier, "version": result.version, "consistency_token": result.token}
+    return PlanWritten(id=tier, version=result.version, consistency_token=result.token)
 
 
 @router.get("/splits-rates", response_model=RatesList)
-async def list_rates(_: FreshBilling, db: Db, tier: PlanTier | None = None, history: bool = False) -> RatesList:
+async def list_rates(_: FreshBilling, db: Db, tier: PlanTier | None = None, history: bool = False,
+                     page: PageNumber = 1, limit: PageSize = 25) -> RatesList:
     """Public: each plan's rates in force (with `history`, every version)."""
     rows = await queries.list_splits_rates(db, tier, current_only=not history)
-    return RatesList(data=[RatesOut(**row) for row in rows])
+    return RatesList.sliced([RatesOut(**row) for row in rows], page, limit)
 
 
 @router.get("/splits-rates/{tier}", response_model=RatesList)
-async def rates_of(tier: PlanTier, _: FreshBilling, db: Db, history: bool = False) -> RatesList:
-    return RatesList(data=[RatesOut(**row) for row in await queries.list_splits_rates(db, tier,
-                                                                                       current_only=not history)])
+async def rates_of(tier: PlanTier, _: FreshBilling, db: Db, history: bool = False, page: PageNumber = 1,
+                   limit: PageSize = 25) -> RatesList:
+    rows = await queries.list_splits_rates(db, tier, current_only=not history)
+    return RatesList.sliced([RatesOut(**row) for row in rows], page, limit)
 
 
 @router.put("/splits-rates/{tier}", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def set_rates(tier: PlanTier, body: SetRatesBody, _: PlatformAdmin, store: Store,
-                    meta: CommandMetadata) -> dict[str, Any]:
+                    meta: CommandMetadata) -> PlanWritten:
     """A new version of the plan's rates. Placements already hired keep the rates they were frozen with."""
     bps = {f"{role}_bps": percentage_to_bps(getattr(body, f"{role}_rate")) for role in
            ("candidate_recruiter", "job_owner", "company_recruiter", "candidate_sourcer", "company_sourcer")}
@@ -127,7 +131,7 @@ async def set_rates(tier: PlanTier, body: SetRatesBody, _: PlatformAdmin, store:
     at = _now()
     command = plans.SetSplitsRates(tier=tier, effective_from=body.effective_from or at, by=meta.actor, at=at, **bps)
     result = await handle(store, plans.plan, tier, command, meta)
-    return {"tier": tier, "version": result.version, "consistency_token": result.token}
+    return PlanWritten(id=tier, version=result.version, consistency_token=result.token)
 
 
 @router.get("/entitlements/me", response_model=EntitlementsOut, responses={401: {}})
