@@ -249,3 +249,27 @@ async def test_errors_raised_by_routes_carry_a_stable_code(api, fresh_store, cle
     problem_of(await api.get("/v1/firm-invitations", headers=headers), 403, "not_registered")
     await seed_user(fresh_store, f"user_plain_{secrets.token_hex(3)}")
     problem_of(await api.get("/admin/status", headers=headers), 403, "forbidden")
+
+
+async def test_every_operation_answers_a_caller_without_a_token_as_its_document_says(fresh_store, clerk) -> None:
+    """Each operation called anonymously with a well-formed id and an empty JSON body: one that needs a token
+    answers 401 before anything else, and every answer's status is one its operation documents, every error a
+    problem with a code."""
+    settings = settings_for(fresh_store, clerk).model_copy(update={"rate_limit_per_ip": 100_000})
+    async with serving(fresh_store, settings, client_ip=own_ip()) as (client, _):
+        document = (await client.get("/openapi.json")).json()
+        routes = {c.path_format: c for c in iter_route_contexts(client._transport.app.routes)
+                  if isinstance(c.original_route, APIRoute)}
+        unexpected = []
+        for path, method, operation in operations(document):
+            url = _sample(routes[path])
+            body = operation.get("requestBody", {}).get("content", {})
+            answer = await client.request(method.upper(), url, json={} if "application/json" in body else None)
+            if operation["security"] == [{SCHEME: []}] and answer.status_code != 401:
+                unexpected.append((method, path, answer.status_code, "not 401"))
+            if str(answer.status_code) not in operation["responses"]:
+                unexpected.append((method, path, answer.status_code, "undocumented"))
+            if answer.status_code >= 400 and (path, answer.status_code) != ("/ready", 503):
+                if answer.headers["content-type"] != PROBLEM or not answer.json().get("code"):
+                    unexpected.append((method, path, answer.status_code, answer.text[:200]))
+    assert unexpected == []
