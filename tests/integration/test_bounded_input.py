@@ -21,8 +21,9 @@ from commands.billing import placement_billing as money
 from commands.billing.placement_events import ROLES, RoleSnapshot
 from eventstore import EventStore, handle
 from tests.api import SEEDER
-from tests.helpers import settled_head
+from tests.helpers import settled_head, wait_until
 from tests.integration.ats_people import People, ats_people, token
+from tests.integration.test_applications_api import World, world_fixture  # noqa: F401  (the `world` fixture)
 
 
 @pytest.fixture
@@ -263,6 +264,53 @@ async def test_every_body_at_the_limits_of_its_schema_is_stored_and_every_projec
                            params={"after": last.json()["consistency_token"]} if "money" in path else None)
         assert read.status_code == 200, (path, read.text)
     # ... and so does every projection rebuilt from the first event into a schema of its own.
+    for name, projection in all_projections().items():
+        rebuilt = Projector(fresh_store.pool, projection, fresh_store.registry, schema=f"{name}_extremes",
+                            checkpoint=f"projection:{name}_extremes")
+        await rebuilt.ensure_schema()
+        await rebuilt.catch_up()
+
+
+async def test_an_application_at_the_limits_of_its_schemas_through_to_its_placement_is_stored_and_replayed(
+        world: World, fresh_store: EventStore) -> None:
+    """The application routes' bodies at their extremes (the longest cover letter, pitch, note and reasons, the
+    largest salary), taken through a hire to a failed placement: every read model, rebuilt, stores them."""
+    from api.ats.applications import placement_id_for
+    from consumers.projector import Projector
+    from projections.registry import all_projections
+
+    async def ok(answer: httpx.Response) -> httpx.Response:
+        assert answer.status_code in (200, 201), (answer.request.url, answer.text)
+        return answer
+
+    proposed = await ok(await world.post("rtr", "/v1/applications/propose", {
+        "job_id": str(world.jobs["a"]), "candidate_id": str(world.candidate["cand"]), "pitch": big(5000),
+        "notes": big(5000, "n")}))
+    await ok(await world.post("cand", f"/v1/applications/{proposed.json()['id']}/decline-proposal",
+                              {"reason": big(2000)}))
+    application_id = await world.apply("rtr", "a2", "cand", cover_letter=big(20_000))
+    await world.submitted("rtr", application_id)
+    note = await ok(await world.post("a_admin", f"/v1/applications/{application_id}/notes", {
+        "visibility": "shared", "message": big(10_000)}))
+    await ok(await world.patch("a_admin", f"/v1/applications/{application_id}/notes/{note.json()['id']}",
+                               {"message": big(10_000, "e")}))
+    for to in ("company_review", "offer"):
+        await ok(await world.post("a_admin", f"/v1/applications/{application_id}/stage",
+                                  {"to": to, "reason": big(2000, to)}))
+    await ok(await world.post("rtr", f"/v1/applications/{application_id}/accept-offer"))
+    await ok(await world.post("a_manager", f"/v1/applications/{application_id}/hire", {
+        "salary_cents": 10_000_000_000, "start_date": (datetime.now(UTC) + timedelta(days=30)).date().isoformat()}))
+    placement_id = placement_id_for(application_id)
+
+    async def placed() -> bool:
+        answer = await world.client.get(f"/v1/placements/{placement_id}", headers=world.headers("admin"))
+        return answer.status_code == 200
+
+    await wait_until(placed)
+    await ok(await world.post("admin", f"/v1/placements/{placement_id}/fail", {"reason": big(2000)}))
+    read = await world.get("admin", f"/v1/placements/{placement_id}")
+    assert read.status_code == 200 and read.json()["data"]["salary_cents"] == 10_000_000_000, read.text
+
     for name, projection in all_projections().items():
         rebuilt = Projector(fresh_store.pool, projection, fresh_store.registry, schema=f"{name}_extremes",
                             checkpoint=f"projection:{name}_extremes")
