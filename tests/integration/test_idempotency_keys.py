@@ -3,7 +3,9 @@ under the key, so every effect happens the first time, and the same request sent
 every one of them as a duplicate and changes nothing.
 
 One test per route that sends more than one command, each sent twice with one key, reading the streams the
-commands write (payments simulated, as in `splits dev`; registration through fake Clerk instances).
+commands write (payments simulated, as in `splits dev`; registration through fake Clerk instances). Then
+requests stopped between their commands (PostgreSQL refuses one append, `tests.faults`) and sent again with
+their key: the retry does what is left, and Stripe holds what the first run made, once.
 """
 
 from __future__ import annotations
