@@ -28,7 +28,7 @@ async def firm_of(net: Net, owner: str, **extra) -> UUID:
 async def joined(net: Net, firm_id: UUID, who: str, role: str = "member", by: str = "own") -> None:
     invited = await net.post(f"/v1/firms/{firm_id}/invitations", by, {"email": net.email(who), "role": role})
     assert invited.status_code == 201, invited.text
-    accepted = await net.post(f"/v1/firms/{firm_id}/invitations/{invited.json()['invitation_id']}/accept", who)
+    accepted = await net.post(f"/v1/firms/{firm_id}/invitations/{invited.json()['data']['invitation_id']}/accept", who)
     assert accepted.status_code == 200, accepted.text
     await net.settled()
 

@@ -260,7 +260,7 @@ async def test_a_firm_invitation_is_accepted_only_with_a_verified_address(net: N
     victim = f"victoria.{net.run}@victim.example"
     invited = await net.post(f"/v1/firms/{firm_id}/invitations", "own", {"email": victim, "role": "member"})
     assert invited.status_code == 201, invited.text
-    accept = f"/v1/firms/{firm_id}/invitations/{invited.json()['invitation_id']}/accept"
+    accept = f"/v1/firms/{firm_id}/invitations/{invited.json()['data']['invitation_id']}/accept"
 
     # Mallory's Clerk account holds the address, unverified (as its webhook recorded it).
     await seed_user(net.store, net.clerk_id("mal"), email=victim, verified=False)
