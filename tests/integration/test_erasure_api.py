@@ -142,6 +142,9 @@ async def test_a_person_erases_themself_after_confirming(api: Api) -> None:
     assert first.status_code == 202, first.text
     token = first.json()["data"]["confirmation_token"]
     assert first.json()["data"]["expires_at"]
+    # The command shape, though nothing is recorded yet: the caller's user, its version, and no token to wait on.
+    assert (first.json()["id"], first.json()["consistency_token"]) == (str(dora), None)
+    assert first.json()["version"] >= 1
     assert await api.erasure_streams() == 0  # asking for the token records nothing
 
     eves = (await api.client.delete("/v1/users/me", headers=api.as_("eve"))).json()["data"]["confirmation_token"]
