@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from api.app import create_app
+from api.responses import ListOf
 
 # Operations that are neither a list nor a command, and why.
 NOT_A_LIST = {
@@ -129,3 +130,13 @@ def test_the_walk_sees_what_it_is_meant_to(document: dict[str, Any]) -> None:
     lists = [path for method, path, op in _operations(document) if method == "get"
              for _, schema in _success_schemas(document, op) if _is_collection(document, schema)]
     assert len(lists) > 25, lists
+
+
+def test_a_list_read_whole_is_answered_one_page_at_a_time() -> None:
+    rows = list(range(7))
+    assert ListOf[int].sliced(rows, 2, 3).model_dump() == {
+        "data": [3, 4, 5], "pagination": {"total": 7, "page": 2, "limit": 3, "total_pages": 3}}
+    assert ListOf[int].sliced(rows, 3, 3).data == [6]
+    assert ListOf[int].sliced(rows, 9, 3).model_dump() == {  # past the end: empty, and the totals still true
+        "data": [], "pagination": {"total": 7, "page": 9, "limit": 3, "total_pages": 3}}
+    assert ListOf[int].sliced([], 1, 25).pagination.total_pages == 0
