@@ -76,6 +76,9 @@ async def test_each_side_writes_only_its_own_visibilities(world: World, screened
     listed = (await world.get("admin", _notes(screened))).json()["data"]
     assert {(n["message"].removeprefix("by "), n["created_by_type"]) for n in listed} == set(AUTHORS.items())
     assert len(listed) == 3 + 6 * 2  # the admin wrote all three visibilities, every other party two
+    second = (await world.get("admin", _notes(screened), page=2, limit=10)).json()
+    assert second["pagination"] == {"total": 15, "page": 2, "limit": 10, "total_pages": 2}
+    assert [n["id"] for n in second["data"]] == [n["id"] for n in listed[10:]]  # the same order, page by page
 
 
 async def test_only_the_author_changes_a_note(world: World, screened: UUID) -> None:
