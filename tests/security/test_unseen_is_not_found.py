@@ -5,7 +5,8 @@ caller who may see the resource (its own GET answers them 200) may be told 403 f
 
 The world is that of tests/integration/test_applications_api.py taken to a hire (tests/security/
 test_field_visibility.py), plus a firm, a firm invitation and an organization invitation. The callers: the
-world's recruiter with no ties, and a registered user with no role at all.
+world's recruiter with no ties, a registered user with no role at all, the admin of the other company, and a
+candidate with no part in anything.
 """
 
 from __future__ import annotations
@@ -166,7 +167,7 @@ async def test_an_existing_resource_a_caller_may_not_see_answers_like_an_unknown
     await seed_user(world.store, world.ids["nobody"])
     gets = {_template_key(path) for method, path, _ in _operations(document) if method == "get"}
     revealed, unparsed, compared, seen = [], [], 0, set()
-    for caller in ("stranger", "nobody"):
+    for caller in ("stranger", "nobody", "b_admin", "cand2"):
         for method, path, operation in _operations(document):
             params = [p for p in operation.get("parameters", []) if p["in"] == "path"]
             pairs = {p["name"]: _value(path, p["name"], ids, p.get("schema", {})) for p in params}
