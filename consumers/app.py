@@ -24,10 +24,12 @@ from consumers.relay import Relay
 from consumers.status import report
 from consumers.topology import Topology
 from consumers.waiting import sleep_or_stop
+from eventstore.db import one_connection_per_task
 from infra.bootstrap import System, seed_catalogue
 from infra.mail import mailer_for
 from infra.payments import payments_for
 from infra.redis import redis_client
+from infra.settings import Settings
 from infra.storage import storage_for
 from projections.identity.access import AccessCache, AccessInvalidation
 from projections.network.access import NetworkAccessInvalidation
@@ -43,6 +45,69 @@ def topology_of(system: System) -> Topology:
 def broker_for(url: str) -> RabbitBroker:
     """A FastStream broker whose publishes fail loudly when unroutable (never a silent return)."""
     return RabbitBroker(url, default_channel=Channel(on_return_raises=True), log_level=logging.DEBUG)
+
+
+class PoolTooSmall(RuntimeError):
+    """The process's database pool cannot give each of its consumers a connection (one line, naming the setting)."""
+
+
+@dataclass(frozen=True)
+class Concurrency:
+    """How many things a consumers process does at once, all derived from CONSUMER_PREFETCH.
+
+    Each reactor queue hands the process `prefetch` messages at once and each message runs as its own
+    handler; a handler holds at most one connection at a time (the pool refuses it a second), and so does
+    each projector, the relay and the status reports. A pool of `connections` therefore never makes
+    anyone wait for a connection, whatever the backlog.
+    """
+
+    prefetch: int
+    reactors: int
+    projectors: int
+    relay: bool
+
+    @property
+    def handlers(self) -> int:
+        return self.prefetch * self.reactors
+
+    @property
+    def connections(self) -> int:
+        return self.handlers + self.projectors + int(self.relay) + 2  # + the status reports and metrics scrapes
+
+    def too_small(self, pool_max: int) -> str | None:
+        """A one-line refusal when a pool of `pool_max` connections cannot serve this, else None."""
+        if pool_max >= self.connections:
+            return None
+        return (f"DB_POOL_MAX={pool_max} is too small for this consumers process: it needs {self.connections} "
+                f"connections (CONSUMER_PREFETCH={self.prefetch} × {self.reactors} reactor queues, "
+                f"{self.projectors} projectors{', the relay' if self.relay else ''}, status reports and metrics); "
+                f"unset DB_POOL_MAX to size the pool from CONSUMER_PREFETCH, raise it, or lower CONSUMER_PREFETCH")
+
+
+def concurrency_of(settings: Settings, only: set[str] | None = None, relay: bool = True) -> Concurrency:
+    """What a consumers process with these settings runs at once (`only` as for `Consumers`)."""
+    wanted = (lambda name: only is None or name in only)
+    return Concurrency(
+        # Without RabbitMQ each reactor follows the feed one event at a time.
+        prefetch=settings.consumer_prefetch if settings.rabbitmq_url else 1,
+        reactors=sum(1 for r in all_reactors() if wanted(r.name)),
+        projectors=sum(1 for name in all_projections() if wanted(name)),
+        relay=relay and bool(settings.rabbitmq_url) and wanted("relay"),
+    )
+
+
+def consumer_settings(settings: Settings, only: set[str] | None = None, relay: bool = True, *,
+                      shared: int = 0) -> Settings:
+    """`settings` with the pool sized for the consumers (plus `shared` connections for what else the process
+    runs, e.g. the API under `splits dev`). DB_POOL_MAX given explicitly is kept, and checked: PoolTooSmall."""
+    need = concurrency_of(settings, only, relay)
+    if "db_pool_max" in settings.model_fields_set:
+        problem = need.too_small(settings.db_pool_max - shared)
+        if problem:
+            raise PoolTooSmall(problem)
+        return settings
+    size = need.connections + shared
+    return settings.model_copy(update={"db_pool_max": size, "db_pool_min": min(settings.db_pool_min, size)})
 
 
 @dataclass
@@ -81,7 +146,23 @@ class Consumers:
     def _wanted(self, name: str) -> bool:
         return self.only is None or name in self.only
 
+    @property
+    def concurrency(self) -> Concurrency:
+        settings = self.system.settings
+        return Concurrency(
+            prefetch=settings.consumer_prefetch if settings.rabbitmq_url else 1,
+            reactors=len(self.reactors),
+            projectors=len(self.projectors),
+            relay=self.relay and bool(settings.rabbitmq_url) and self._wanted("relay"),
+        )
+
     async def run(self, stop: asyncio.Event) -> None:
+        # `splits consumers` sizes its pool with `consumer_settings` and refuses to start with one too small;
+        # a process put together otherwise (tests, a shared pool) is told, since its consumers will wait.
+        problem = self.concurrency.too_small(self.system.pool.max_size)
+        if problem:
+            log.warning("the database pool is smaller than the consumers need; they will wait for connections",
+                        problem=problem)
         url = self.system.settings.rabbitmq_url
         if self.projectors or self.reactors:  # the snapshot process needs the plans' rates; a relay writes nothing
             await seed_catalogue(self.system.store)
@@ -105,7 +186,7 @@ class Consumers:
             await topology.declare_reactor(
                 channel, runner.reactor.name, runner.reactor.routing_keys(registry), runner.reactor.retry_delays_ms()
             )
-            runner.subscribe(broker, topology)
+            runner.subscribe(broker, topology, prefetch=self.system.settings.consumer_prefetch)
         await channel.close()
         await broker.start()
         stack.push_async_callback(broker.stop)
@@ -134,7 +215,8 @@ class Consumers:
         backoff = 1.0
         while not stop.is_set():
             try:
-                await run()
+                with one_connection_per_task():  # each consumer holds one connection at a time, as sized
+                    await run()
                 return
             except asyncio.CancelledError:
                 raise

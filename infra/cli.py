@@ -131,6 +131,16 @@ async def _serve(configs: list[uvicorn.Config], stop: asyncio.Event) -> None:
     stop.set()
 
 
+def _sized_for_consumers(settings: Settings, only: set[str] | None, relay: bool, shared: int = 0) -> Settings:
+    """The pool sized from CONSUMER_PREFETCH (consumers/app.py), or a one-line refusal naming the setting."""
+    from consumers.app import PoolTooSmall, consumer_settings
+
+    try:
+        return consumer_settings(settings, only, relay, shared=shared)
+    except PoolTooSmall as exc:
+        _refuse(str(exc))
+
+
 async def _run_consumers(system: System, stop: asyncio.Event, only: set[str] | None, relay: bool) -> None:
     from consumers.app import Consumers
 
@@ -178,6 +188,7 @@ def relay() -> None:
     settings = _process_settings()
     _require_database(settings)
     _require(settings.rabbitmq_url, "RABBITMQ_URL", "The relay publishes to RabbitMQ.")
+    settings = _sized_for_consumers(settings, {"relay"}, relay=True)
 
     async def main(stop: asyncio.Event) -> None:
         async with bootstrap(settings) as system:
@@ -193,6 +204,7 @@ def consumers(
     """Run the projectors and reactors (from RabbitMQ, or from the feed when RABBITMQ_URL is unset)."""
     settings = _process_settings()
     _require_database(settings)
+    settings = _sized_for_consumers(settings, set(only) if only else None, relay=False)
 
     async def main(stop: asyncio.Event) -> None:
         async with bootstrap(settings) as system:
@@ -258,6 +270,8 @@ def dev(
     dev_sign_in = not clerk_instances(settings)
     with _dev_database(settings) as url:
         settings = settings.model_copy(update={"database_url": url, "splits_dev_auth": dev_sign_in})
+        # One pool for the API and the scheduler (DB_POOL_MAX each) and the consumers (from CONSUMER_PREFETCH).
+        settings = _sized_for_consumers(settings, None, relay=True, shared=2 * settings.db_pool_max)
         applied = asyncio.run(migrate_all(url))
         transport = "RabbitMQ" if settings.rabbitmq_url else "the event store's feed (no RABBITMQ_URL)"
         typer.echo(f"database ready ({len(applied)} new migration(s)); consumers read {transport}; "
