@@ -124,6 +124,12 @@ async def test_who_may_see_and_act_on_a_relationship(net: Net) -> None:
     problem(await net.post("/v1/recruiter-candidates", "boss", {"candidate_id": str(candidate_id)}), 403)
     problem(await net.post("/v1/recruiter-candidates", "anonymous", {"candidate_id": str(candidate_id)}), 401)
     problem(await net.post("/v1/recruiter-candidates", "rival", {"candidate_id": str(uuid4())}), 404)
+    # A candidate hidden from the marketplace, whom the rival did not bring: not there for them either.
+    hidden = await managed_candidate(net.store, net.user_id("rec"))
+    await handle(net.store, candidates.candidate, hidden, candidates.SetCandidateMarketplaceVisibility(
+        candidate_id=hidden, visibility="hidden", by="seed", at=datetime.now(UTC)), SEEDER)
+    head = await settled_head(net.store)
+    problem(await net.post("/v1/recruiter-candidates", "rival", {"candidate_id": str(hidden)}), 404)
     problem(await net.post("/v1/recruiter-candidates", "rival", {"candidate_id": "nope"}), 422)
     problem(await net.post("/v1/recruiter-candidates", "rec", {"candidate_id": str(candidate_id)}), 409)  # pending
     assert await settled_head(net.store) == head
