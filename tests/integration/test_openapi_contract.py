@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from api.app import create_app
 from infra.settings import Settings
-from tests.api import bearer, seed_user, serving
+from tests.api import bearer, serving
 from tests.fakes.clerk import FakeClerk
 
 REDIS = "redis://127.0.0.1:6379/15"
@@ -247,8 +247,15 @@ async def test_errors_raised_by_routes_carry_a_stable_code(api, fresh_store, cle
     stranger = f"user_{secrets.token_hex(4)}"  # signed in, never registered
     headers = bearer(clerk.mint(user_id=stranger, lifetime_s=600))
     problem_of(await api.get("/v1/firm-invitations", headers=headers), 403, "not_registered")
-    await seed_user(fresh_store, f"user_plain_{secrets.token_hex(3)}")
     problem_of(await api.get("/admin/status", headers=headers), 403, "forbidden")
+
+
+async def test_a_read_model_that_stays_behind_the_token_is_a_503_problem_with_a_code(fresh_store, clerk) -> None:
+    settings = settings_for(fresh_store, clerk).model_copy(update={"consistency_wait_s": 0.2})
+    async with serving(fresh_store, settings, client_ip=own_ip()) as (client, _):
+        answer = await client.get("/v1/plans", params={"after": "999999999.1"})
+    body = problem_of(answer, 503, "read_model_behind")
+    assert answer.headers["retry-after"] == "1" and body["projection"]
 
 
 async def test_every_operation_answers_a_caller_without_a_token_as_its_document_says(fresh_store, clerk) -> None:
