@@ -44,13 +44,19 @@ def assert_refused_by_schema(answer: httpx.Response) -> None:
 
 
 async def list_routes(client: httpx.AsyncClient) -> list[str]:
-    """The paths of every GET operation the document says takes `page` (path ids filled with random ones)."""
+    """The paths of every GET operation the document says takes `page`, each path parameter filled with a value
+    of its schema (the first of a choice, else a random id)."""
     document = (await client.get("/openapi.json")).json()
     found = []
     for path, operations in document["paths"].items():
         get = operations.get("get")
-        if get and any(p["name"] == "page" and p["in"] == "query" for p in get.get("parameters", [])):
-            found.append("/".join(str(uuid4()) if part.startswith("{") else part for part in path.split("/")))
+        parameters = get.get("parameters", []) if get else []
+        if any(p["name"] == "page" and p["in"] == "query" for p in parameters):
+            for p in parameters:
+                if p["in"] == "path":
+                    choices = p.get("schema", {}).get("enum")
+                    path = path.replace("{" + p["name"] + "}", choices[0] if choices else str(uuid4()))
+            found.append(path)
     return found
 
 
