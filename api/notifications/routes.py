@@ -106,6 +106,11 @@ async def unread(_: FreshNotifications, user: CurrentUser, db: Db) -> UnreadCoun
 
 
 async def _mark(notification_id: UUID, command: Any, store: Any, meta: Any) -> CommandResponse:
+    """Someone else's notification is not there for the caller: 404, as for one nobody has sent."""
+    state, _, _ = await load(store, notifications.notification,
+                             stream_id_for(notifications.notification, notification_id))
+    if state.user_id != command.user_id:
+        raise NotFound(f"notification {notification_id} not found", notification_id=str(notification_id))
     result = await handle(store, notifications.notification, notification_id, command, meta)
     return CommandResponse.of(notification_id, result)
 

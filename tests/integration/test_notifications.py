@@ -178,7 +178,9 @@ async def test_a_rejection_tells_each_party_by_the_channels_they_may_get(world: 
     count = await w.client.get("/v1/notifications/unread-count", headers=dev_auth(w.clerk_id("sam")))
     assert count.json() == {"unread": 1}
     other = await w.client.post(f"/v1/notifications/{notice['id']}/read", headers=dev_auth(w.clerk_id("rex")))
-    assert other.status_code == 403
+    unknown = await w.client.post(f"/v1/notifications/{uuid4()}/read", headers=dev_auth(w.clerk_id("rex")))
+    assert (other.status_code, other.json()) == (404, unknown.json() | {
+        "detail": f"notification {notice['id']} not found", "notification_id": notice["id"]})  # not theirs: not there
     read = await w.client.post(f"/v1/notifications/{notice['id']}/read", headers=dev_auth(w.clerk_id("sam")))
     assert read.status_code == 200
     await w.client.post(f"/v1/notifications/{notice['id']}/dismiss", headers=dev_auth(w.clerk_id("sam")))
