@@ -78,7 +78,8 @@ async def test_a_user_first_seen_through_the_candidate_app_is_a_candidate(api: A
 
 async def test_before_registering_a_signed_in_user_is_told_to_register(api: Api) -> None:
     answer = await api.client.get("/v1/users/me", headers=api.as_("nobody"))
-    assert answer.status_code == 403 and "register" in answer.json()["title"]
+    assert answer.status_code == 403 and answer.json()["code"] == "not_registered"
+    assert "register" in answer.json()["detail"]
     assert answer.headers["content-type"] == "application/problem+json"
 
 
