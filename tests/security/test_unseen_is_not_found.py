@@ -24,6 +24,7 @@ from commands.network.recruiter_candidate import recruiter_candidate_id_for
 from commands.network.recruiter_company import recruiter_company_id_for
 from tests.api import seed_user
 from tests.integration.test_applications_api import World, world_fixture  # noqa: F401  (the `world` fixture)
+from tests.helpers import wait_until
 from tests.security.test_field_visibility import _placed
 
 # Path parameters no entity of the world stands behind, and why: both calls use ids nobody has used, so these
@@ -37,7 +38,6 @@ UNSEEDED = {
     "hold_id": "billing money routes: tests/integration/test_billing_api.py",
     "schedule_id": "billing money routes: tests/integration/test_billing_api.py",
     "transaction_id": "billing money routes: tests/integration/test_billing_api.py",
-    "notification_id": "a notification is written by the notifier reactor for its recipient only",
     "token": "an invitation token reaches only its candidate (by email)",
 }
 # Path parameters that name no entity: the same value in both calls.
@@ -107,6 +107,13 @@ async def _seed_ids(world: World) -> dict[str, Any]:
         by_user_id=firm_owner, by="test", at=now))
     organizations = (await world.get("a_admin", "/v1/organizations")).json()["data"]
     organization_id = UUID(organizations[0]["id"])
+    notices: list[dict[str, Any]] = []
+
+    async def noticed() -> bool:  # the hire tells the candidate in-app (the notifier reactor runs in the world)
+        notices[:] = (await world.get("cand", "/v1/notifications")).json()["data"]
+        return bool(notices)
+
+    await wait_until(noticed, timeout=30)
     org_invitation = uuid4()
     await world.command(invitations.invitation, org_invitation, invitations.CreateInvitation(
         invitation_id=org_invitation, email="joiner@example.com", organization_id=organization_id,
@@ -119,7 +126,7 @@ async def _seed_ids(world: World) -> dict[str, Any]:
         "user_id": user_id_for(world.ids["a_manager"]), "person_id": user_id_for(world.ids["cand"]),
         "/v1/recruiter-candidates": recruiter_candidate_id_for(world.recruiter["rtr"], world.candidate["cand"]),
         "/v1/recruiter-companies": recruiter_company_id_for(world.recruiter["co"], world.company_a),
-        "/v1/firms": firm_invitation, "/v1/invitations": org_invitation,
+        "/v1/firms": firm_invitation, "/v1/invitations": org_invitation, "notification_id": notices[0]["id"],
     }
 
 
