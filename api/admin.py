@@ -10,16 +10,18 @@ from api.deps import PlatformAdmin, SystemDep
 from consumers.app import topology_of
 from consumers.dlq import dead_letter_counts
 from consumers.reactors import all_reactors
-from consumers.status import read_status
+from consumers.status import queue_depths, read_status
 
 router = APIRouter(tags=["operations"])
 
 
 @router.get("/admin/status", responses={401: {}, 403: {}})
 async def consumer_status(system: SystemDep, _: PlatformAdmin) -> dict[str, Any]:
-    """Each consumer's position, lag in events and seconds, and state (live, catching up, stopped, error)."""
+    """Each consumer's position, lag in events and seconds, and state (live, catching up, stopped, error); each
+    relay process; each reactor's queue depth and the age of its oldest message (consumers/status.py)."""
     report = await read_status(system.pool)
     if system.settings.rabbitmq_url:
         names = [r.name for r in all_reactors()]
         report.dead_letters = await dead_letter_counts(system.settings.rabbitmq_url, topology_of(system), names)
+        report = report.with_queue_depths(await queue_depths(system.settings.rabbitmq_url, topology_of(system), names))
     return report.as_dict()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
@@ -21,7 +23,7 @@ from consumers.projector import Projector
 from consumers.reactor import ReactorContext, ReactorRunner
 from consumers.reactors import all_reactors
 from consumers.relay import Relay
-from consumers.status import report
+from consumers.status import RELAY_INSTANCE, forget_stopped_relays, report
 from consumers.topology import Topology
 from consumers.waiting import sleep_or_stop
 from eventstore.db import one_connection_per_task
@@ -147,6 +149,12 @@ class Consumers:
         return self.only is None or name in self.only
 
     @property
+    def relay_status_name(self) -> str:
+        """This process's relay row in `splits status`: each relay process reports under its own name."""
+        instance = self.system.settings.instance_id or f"{socket.gethostname()}:{os.getpid()}"
+        return f"{RELAY_INSTANCE}{instance}"
+
+    @property
     def concurrency(self) -> Concurrency:
         settings = self.system.settings
         return Concurrency(
@@ -194,7 +202,7 @@ class Consumers:
         if self.relay and self._wanted("relay"):
             self.relay_instance = Relay(self.system.pool, broker, topology, registry)
             relay = self.relay_instance
-            tasks.append(self._supervise("relay", "relay", lambda: relay.run(stop), stop))
+            tasks.append(self._supervise(self.relay_status_name, "relay", lambda: relay.run(stop), stop))
         for projector in self.projectors:
             tasks.append(self._supervise(
                 projector.checkpoint, "projection", lambda p=projector: p.run_from_log(stop, amqp, topology), stop
@@ -235,12 +243,15 @@ class Consumers:
                                  f"applied {projector.stats.applied}, skipped {projector.stats.skipped}, "
                                  f"bad {projector.stats.bad_events}")
                 for runner in self.reactors:
+                    stats = runner.stats
                     await report(self.system.pool, f"reactor:{runner.reactor.name}", "reactor", "live",
-                                 f"handled {runner.stats.handled}, dead-lettered {runner.stats.dead_lettered}")
+                                 f"handled {stats.handled}, dead-lettered {stats.dead_lettered}, "
+                                 f"in flight {len(stats.in_flight)}", oldest_message_at=stats.oldest_in_flight)
                 if self.relay_instance is not None:
                     relay = self.relay_instance
-                    await report(self.system.pool, "relay", "relay", "live" if relay.stats.is_leader else "standby",
-                                 f"published {relay.stats.published}")
+                    await report(self.system.pool, self.relay_status_name, "relay",
+                                 "live" if relay.stats.is_leader else "standby", f"published {relay.stats.published}")
+                    await forget_stopped_relays(self.system.pool)
             except Exception as exc:  # the database is away: the consumers themselves will say so
                 log.warning("could not report consumer status", error=repr(exc))
             await sleep_or_stop(stop, every_s)

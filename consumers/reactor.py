@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -118,6 +119,17 @@ class ReactorStats:
     dead_lettered: int = 0
     skipped_erased: int = 0
     last_error: str | None = None
+    in_flight: dict[int, datetime | None] = field(default_factory=dict)  # message → its publish time
+
+    @property
+    def oldest_in_flight(self) -> datetime | None:
+        """The publish time of the oldest message this process holds unacknowledged (None: it holds none).
+
+        A queue hands out its head first, so while the reactor has work this is the oldest message of its
+        queue that is not parked for a retry; the relay stamps each message with its event's record time.
+        """
+        stamps = [t for t in self.in_flight.values() if t is not None]
+        return min(stamps) if stamps else None
 
 
 class ReactorRunner:
@@ -182,6 +194,14 @@ class ReactorRunner:
 
         @broker.subscriber(queue, channel=Channel(prefetch_count=prefetch), ack_policy=AckPolicy.MANUAL)
         async def on_message(msg: RabbitMessage) -> None:
+            published = getattr(msg.raw_message, "timestamp", None)
+            self.stats.in_flight[id(msg)] = published
+            try:
+                await handle_message(msg, published)
+            finally:
+                self.stats.in_flight.pop(id(msg), None)
+
+        async def handle_message(msg: RabbitMessage, published: datetime | None) -> None:
             recorded = decode(msg.body)
             attempt = int((msg.headers or {}).get(ATTEMPT_HEADER, 0)) + 1
             try:
@@ -206,6 +226,7 @@ class ReactorRunner:
                     message_id=msg.message_id,
                     content_type=msg.content_type,
                     headers={**(msg.headers or {}), ATTEMPT_HEADER: attempt},
+                    timestamp=published,  # the event's age in `splits status` counts from its first publish
                 )
                 self.stats.retried += 1
             await msg.ack()

@@ -7,7 +7,7 @@ import contextlib
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Literal, NoReturn
+from typing import TYPE_CHECKING, Annotated, Literal, NoReturn
 from uuid import UUID
 
 import structlog
@@ -19,6 +19,9 @@ from infra.logs import configure_logging
 from infra.sentry import init_sentry
 from infra.settings import Settings, load_settings
 from infra.startup import refusal, simulation_notices
+
+if TYPE_CHECKING:
+    from consumers.status import StatusReport
 
 log = structlog.get_logger(__name__)
 
@@ -327,9 +330,21 @@ def status() -> None:
         async with bootstrap(settings) as system:
             report = await read_status(system.pool)
             report.dead_letters = await _dead_letter_counts(system)
+            report = await _with_queue_depths(system, report)
             Console().print(render_table(report))
 
     asyncio.run(main())
+
+
+async def _with_queue_depths(system: System, report: StatusReport) -> StatusReport:
+    if not system.settings.rabbitmq_url:
+        return report
+    from consumers.app import topology_of
+    from consumers.reactors import all_reactors
+    from consumers.status import queue_depths
+
+    names = [r.name for r in all_reactors()]
+    return report.with_queue_depths(await queue_depths(system.settings.rabbitmq_url, topology_of(system), names))
 
 
 async def _dead_letter_counts(system: System) -> dict[str, int]:

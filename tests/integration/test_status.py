@@ -8,7 +8,7 @@ from uuid import uuid4
 from prometheus_client import CollectorRegistry
 from rich.console import Console
 
-from consumers.status import LAG_CAP, export_metrics, read_status, render_table, report
+from consumers.status import LAG_CAP, export_metrics, forget_stopped_relays, read_status, render_table, report
 from eventstore import NO_STREAM, START, EventStore, RecordedEvent, save_checkpoint
 from tests.helpers import feed_settled, job_created
 
@@ -193,8 +193,34 @@ async def test_report_with_dead_letters_is_json_ready_and_rendered(fresh_store) 
         "name": "reactor:mailer", "kind": "reactor", "position": str(feed[0].position), "lag_events": 2,
         "lag_events_capped": False, "lag_seconds": data["consumers"][0]["lag_seconds"], "state": "live", "up": True,
         "detail": "[Errno 111] kept as text", "reported_state": "live", "reported_age_s": None,
+        "queue_depth": None, "oldest_message_age_s": 0.0,
     }
     mailer_line = next(line for line in text.splitlines() if "reactor:mailer" in line)
     assert "live" in mailer_line and " 2 " in mailer_line and "[Errno 111] kept as text" in mailer_line
     assert any("reactor:payouts" in line and " 1 " in line for line in text.splitlines())
     assert f"feed head {feed[-1].position}" in text
+
+
+async def test_each_relay_process_has_its_own_row_and_the_checkpoint_names_the_leader(fresh_store) -> None:
+    store = fresh_store
+    feed = await append_jobs(store, 3)
+    await checkpoint(store, "relay", feed[-1])
+    await report(store.pool, "relay@host-a:11", "relay", "live", "published 3")
+    await report(store.pool, "relay@host-b:22", "relay", "standby", "published 0")
+
+    status = await read_status(store.pool)
+    assert [(c.name, c.state) for c in status.consumers if c.kind == "relay"] == [
+        ("relay", "live"), ("relay@host-a:11", "live"), ("relay@host-b:22", "standby")]
+    relay = status.consumer("relay")
+    assert relay is not None and relay.detail == "leader host-a:11" and relay.lag_events == 0 and relay.up
+
+    await backdate_report(store, "relay@host-a:11", 60)  # the leader died; the standby has not taken over yet
+    status = await read_status(store.pool)
+    assert status.consumer("relay@host-a:11").state == "stopped"
+    relay = status.consumer("relay")
+    assert (relay.state, relay.detail, relay.up) == ("no leader", "1 standby, no leader", False)
+
+    await backdate_report(store, "relay@host-a:11", 3600)
+    await forget_stopped_relays(store.pool)  # long gone: its row goes, the standby's stays
+    assert [c.name for c in (await read_status(store.pool)).consumers if c.kind == "relay"] == [
+        "relay", "relay@host-b:22"]
