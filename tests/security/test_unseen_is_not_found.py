@@ -30,8 +30,6 @@ from tests.security.test_field_visibility import _placed
 # Path parameters no entity of the world stands behind, and why: both calls use ids nobody has used, so these
 # routes are held only to answering the unknown id as they always do.
 UNSEEDED = {
-    "document_id": "uploading needs the document storage; tests/integration/test_documents_api.py covers a "
-                   "stranger's 404 on a document",
     "signal_id": "fraud signals are raised by a reactor; the routes are for platform admins only",
     "erasure_id": "an erasure request is a platform admin's; the route is for platform admins only",
     "dispute_id": "billing money routes: tests/integration/test_billing_api.py",
@@ -114,6 +112,11 @@ async def _seed_ids(world: World) -> dict[str, Any]:
         return bool(notices)
 
     await wait_until(noticed, timeout=30)
+    document = await world.client.post("/v1/documents", headers=world.headers("rtr"), data={
+        "entity_type": "candidate", "entity_id": str(world.candidate["cand"]), "document_type": "resume"},
+        files={"file": ("resume.txt", b"Ten years of Python.\n", "text/plain")})
+    assert document.status_code == 201, document.text
+    world.token = document.json()["consistency_token"] or world.token  # the walk's reads wait for it
     org_invitation = uuid4()
     await world.command(invitations.invitation, org_invitation, invitations.CreateInvitation(
         invitation_id=org_invitation, email="joiner@example.com", organization_id=organization_id,
@@ -127,6 +130,7 @@ async def _seed_ids(world: World) -> dict[str, Any]:
         "/v1/recruiter-candidates": recruiter_candidate_id_for(world.recruiter["rtr"], world.candidate["cand"]),
         "/v1/recruiter-companies": recruiter_company_id_for(world.recruiter["co"], world.company_a),
         "/v1/firms": firm_invitation, "/v1/invitations": org_invitation, "notification_id": notices[0]["id"],
+        "document_id": document.json()["id"],
     }
 
 
