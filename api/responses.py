@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from math import ceil
-from typing import Annotated, Generic, Self, TypeVar
+from typing import Generic, Self, TypeVar
 from uuid import UUID
 
-from fastapi import Query
 from pydantic import BaseModel, Field
 
 from api.bounds import Limit, Page
