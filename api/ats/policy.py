@@ -170,8 +170,13 @@ def candidate_listing(access: Access, scope: CandidateScope) -> tuple[CandidateV
     return visible, None
 
 
-def may_see_candidate(access: Access, candidate: Candidate) -> bool:
-    return candidate.exists and candidate_visibility(access).admits(
+def may_see_candidate(access: Access, candidate: Candidate, *, as_recruiter: bool = False) -> bool:
+    """`as_recruiter`: the caller is known to be a recruiter from their own stream, whether or not the access
+    context has caught up with the role yet."""
+    visible = candidate_visibility(access)
+    if as_recruiter and not access.is_platform_admin:
+        visible = CandidateVisibility(browse=True, own_user_id=access.user_id, managed_by_user_id=access.user_id)
+    return candidate.exists and visible.admits(
         user_id=candidate.user_id, created_by_user_id=candidate.created_by_user_id,
         marketplace_visibility=candidate.marketplace_visibility, archived=candidate.archived)
 

@@ -119,7 +119,7 @@ async def invite(body: InviteCandidateBody, request: Request, user: CurrentUser,
     """The caller's (active) recruiter invites the candidate; valid 7 days."""
     recruiter = await own_recruiter(store, user, active=True)
     candidate = await _candidate_record(store, body.candidate_id)
-    if not candidate.exists or candidate.archived or not may_see_candidate(user, candidate):  # hidden: not there
+    if not candidate.exists or candidate.archived or not may_see_candidate(user, candidate, as_recruiter=True):
         raise HTTPException(404, f"candidate {body.candidate_id} not found")
     assert recruiter.id is not None
     invitation_id = new_id(meta, "recruiter-candidate-invitation")
