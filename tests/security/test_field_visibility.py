@@ -81,7 +81,7 @@ UNTYPED = {"/health", "/ready", "/admin/status", "/v1/payout-schedules/stats", "
            "/v1/recruiter-companies/my-permissions"}
 
 # Routes whose answer is not a JSON read model: documentation, metrics text, files and signed bundles.
-NOT_JSON = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/metrics", "/v1/users/me/export",
+NOT_JSON = {"/openapi.json", "/asyncapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/metrics", "/v1/users/me/export",
             "/v1/admin/subjects/{person_id}/export", "/v1/audit/placements/{placement_id}/export",
             "/v1/documents/{document_id}/content"}
 
