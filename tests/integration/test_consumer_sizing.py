@@ -29,7 +29,7 @@ def test_the_pool_is_sized_from_the_prefetch_one_connection_per_handler() -> Non
     assert relay_only.db_pool_max == 3 and relay_only.db_pool_min <= 3
     # DB_POOL_MAX given and large enough is kept; too small is refused, naming both settings.
     assert consumer_settings(Settings(rabbitmq_url=BROKER, db_pool_max=200)).db_pool_max == 200
-    with pytest.raises(PoolTooSmall, match=r"DB_POOL_MAX=10 .*CONSUMER_PREFETCH=2 × 16 reactor queues"):
+    with pytest.raises(PoolTooSmall, match=rf"DB_POOL_MAX=10 .*CONSUMER_PREFETCH=2 × {reactors} reactor queues"):
         consumer_settings(Settings(rabbitmq_url=BROKER, db_pool_max=10))
 
 
