@@ -192,13 +192,6 @@ class Settings(BaseSettings):
     consumer_prefetch: int = Field(default=2, ge=1, le=100)
     # This process's name in `splits status` (relay instances report each under its own); empty: host:pid.
     instance_id: str = ""
-    # Messages each reactor queue hands a consumers process at once (its RabbitMQ prefetch). The process runs
-    # this × its reactor queues handlers at once, each holding at most one database connection at a time, so
-    # its pool is sized from this alone: one connection per handler, per projector, for the relay and for the
-    # status reports. DB_POOL_MAX, when set, must leave room for that; the process refuses to start otherwise.
-    consumer_prefetch: int = Field(default=1, ge=1, le=100)
-    # This process's name in `splits status` (relay instances report each under its own); empty: host:pid.
-    instance_id: str = ""
 
 
     def data_keys(self) -> list[tuple[str, bytes]] | None:
