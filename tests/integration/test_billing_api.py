@@ -117,11 +117,11 @@ async def test_plans_and_rates_are_public_and_only_platform_admins_change_them(b
     await b.recruiter("rex")
     await b.refused(None, "PUT", "/v1/splits-rates/pro", 401, json=new)
     await b.refused("rex", "PUT", "/v1/splits-rates/pro", 403, json=new)
-    over = await b.refused("root", "PUT", "/v1/splits-rates/pro", 400, json=new | {"candidate_recruiter_rate": 60})
+    over = await b.refused("root", "PUT", "/v1/splits-rates/pro", 422, json=new | {"candidate_recruiter_rate": 60})
     assert "100%" in over["detail"]
     await b.refused("root", "PUT", "/v1/splits-rates/pro", 422, json=new | {"job_owner_rate": 101})
     await b.refused("root", "PUT", "/v1/splits-rates/pro", 422, json=new | {"job_owner_rate": 1.234})
-    await b.refused("root", "PUT", "/v1/splits-rates/gold", 422, json=new)
+    await b.refused("root", "PUT", "/v1/splits-rates/gold", 404, json=new)  # no such tier: no such resource
     changed = await b.ok("root", "PUT", "/v1/splits-rates/pro", json=new)
     history = (await b.ok(None, "GET", "/v1/splits-rates/pro", params={"history": "true",
                                                                         "after": changed["consistency_token"]}))

@@ -191,8 +191,8 @@ async def test_cached_access_is_evicted_when_a_membership_changes(fresh_store, c
         await handle(fresh_store, orgs.organization, org_id, orgs.RemoveMember(
             organization_id=org_id, user_id=user_id_for(clerk_id), by="test", at=datetime.now(UTC)), SEEDER)
 
-        async def refused() -> bool:
-            return (await client.post("/v1/jobs", json=body, headers=token)).status_code == 403
+        async def refused() -> bool:  # a company the caller has no part in is one they cannot see
+            return (await client.post("/v1/jobs", json=body, headers=token)).status_code == 404
 
         await wait_until(refused, timeout=10)
 

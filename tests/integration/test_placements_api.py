@@ -188,4 +188,4 @@ async def test_unknown_placements_are_not_found(world: World) -> None:
     missing = placement_id_for(UUID(int=7))
     await assert_refused(await world.get("admin", f"/v1/placements/{missing}"), 404)
     await assert_refused(await world.post("admin", f"/v1/placements/{missing}/activate"), 404)
-    await assert_refused(await world.get("admin", "/v1/placements/not-an-id"), 422)
+    await assert_refused(await world.get("admin", "/v1/placements/not-an-id"), 404)  # not an id: no such resource
