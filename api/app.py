@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry
 
 from api.admin import router as admin_router
@@ -84,6 +86,19 @@ def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]
     app.include_router(fraud_router)
     app.include_router(metrics_router)
     app.include_router(reputation_router)
+    app.add_api_route("/asyncapi.json", _asyncapi, include_in_schema=False)
     type_path_parameters(app.router)
     install_openapi(app)
     return app
+
+
+async def _asyncapi(request: Request) -> JSONResponse:
+    """The published events as an AsyncAPI 3.0 document (infra/asyncapi.py), built once per process."""
+    from infra.asyncapi import document
+    from consumers.topology import Topology
+
+    app = request.app
+    if getattr(app.state, "asyncapi", None) is None:
+        settings = app.state.system.settings
+        app.state.asyncapi = await asyncio.to_thread(document, Topology(prefix=settings.rabbitmq_prefix))
+    return JSONResponse(app.state.asyncapi)

@@ -10,14 +10,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal, NoReturn
 from uuid import UUID
 
+import click
 import structlog
 import typer
 import uvicorn
+from pydantic import ValidationError
 
 from infra.bootstrap import System, bootstrap, migrate_all
 from infra.logs import configure_logging
 from infra.sentry import init_sentry
-from infra.settings import Settings, load_settings
+from infra.tracing import configure_tracing
+from infra.settings import Settings, SettingsProblem, load_settings
 from infra.startup import refusal, simulation_notices
 
 if TYPE_CHECKING:
@@ -26,6 +29,8 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 app = typer.Typer(help="Splits: split-fee recruiting marketplace backend.", no_args_is_help=True)
+# The long-running processes a deployment runs (docker-compose.yml and infra/k8s/ have one service each).
+PROCESSES = ("api", "relay", "consumers", "scheduler")
 dlq_app = typer.Typer(help="Dead letters: events a reactor gave up on.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
 
@@ -33,12 +38,25 @@ app.add_typer(dlq_app, name="dlq")
 def _settings(*, mode: Literal["production", "development"] = "production", **overrides: object) -> Settings:
     """One command's settings. Without ENVIRONMENT a command runs as production: every command but
     `splits dev`, whose mode is development, so a deployment that forgets the variable is not left open."""
-    settings = load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    try:
+        settings = load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    except SettingsProblem as exc:
+        _refuse(str(exc))
+    except ValidationError as exc:
+        _refuse(_unreadable(exc))
     if "environment" not in settings.model_fields_set:
         settings = settings.model_copy(update={"environment": mode})
     configure_logging(settings.log_level, settings.logs_as)
     init_sentry(settings)
+    command = click.get_current_context(silent=True)
+    configure_tracing(command.info_name if command is not None and command.info_name else "cli")
     return settings
+
+
+def _unreadable(exc: ValidationError) -> str:
+    """One line for settings that do not parse, naming each (without echoing a value, which may be a secret)."""
+    wrong = [f"{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()]
+    return "settings that cannot be used: " + "; ".join(wrong)
 
 
 def _refuse(message: str) -> NoReturn:
@@ -73,8 +91,17 @@ def _require(value: str | None, name: str, hint: str) -> str:
     return value
 
 
-def _require_database(settings: Settings) -> str:
-    return _require(settings.database_url, "DATABASE_URL", "Set it, or use `splits dev`, which starts a local database.")
+def _require_database(settings: Settings, *, migrated: bool = True, broker: bool = False, cache: bool = False) -> str:
+    """DATABASE_URL, once the database (and, when asked, the broker and Redis) answer and the schema is this
+    release's; otherwise one line naming the setting and the fix (infra/preflight.py), and exit 2."""
+    from infra.preflight import Needs, Unready, preflight
+
+    try:
+        asyncio.run(preflight(settings, Needs(migrated=migrated, broker=broker, cache=cache)))
+    except Unready as exc:
+        _refuse(str(exc))
+    assert settings.database_url is not None
+    return settings.database_url
 
 
 class _Server(uvicorn.Server):
@@ -154,7 +181,7 @@ async def _run_consumers(system: System, stop: asyncio.Event, only: set[str] | N
 def migrate() -> None:
     """Create or update the database schemas. Idempotent; safe while other processes run."""
     settings = _settings()
-    applied = asyncio.run(_migrate_and_seed(_require_database(settings), settings))
+    applied = asyncio.run(_migrate_and_seed(_require_database(settings, migrated=False), settings))
     typer.echo(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))
 
 
@@ -176,7 +203,7 @@ def api(
 ) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, /health, /ready)."""
     settings = _process_settings(port=port, host=host)
-    _require_database(settings)
+    _require_database(settings, cache=True)
 
     async def main(stop: asyncio.Event) -> None:
         async with bootstrap(settings) as system:
@@ -189,13 +216,13 @@ def api(
 def relay() -> None:
     """Publish the event store's feed to RabbitMQ (one leader; extra instances wait as standbys)."""
     settings = _process_settings()
-    _require_database(settings)
     _require(settings.rabbitmq_url, "RABBITMQ_URL", "The relay publishes to RabbitMQ.")
+    _require_database(settings, broker=True)
     settings = _sized_for_consumers(settings, {"relay"}, relay=True)
 
     async def main(stop: asyncio.Event) -> None:
         async with bootstrap(settings) as system:
-            await _run_consumers(system, stop, only={"relay"}, relay=True)
+            await asyncio.gather(_run_consumers(system, stop, only={"relay"}, relay=True), _serve_metrics(system, stop))
 
     _run(main)
 
@@ -206,7 +233,7 @@ def consumers(
 ) -> None:
     """Run the projectors and reactors (from RabbitMQ, or from the feed when RABBITMQ_URL is unset)."""
     settings = _process_settings()
-    _require_database(settings)
+    _require_database(settings, broker=True)
     settings = _sized_for_consumers(settings, set(only) if only else None, relay=False)
 
     async def main(stop: asyncio.Event) -> None:
@@ -237,7 +264,7 @@ def scheduler(
 
     async def main(stop: asyncio.Event) -> None:
         async with bootstrap(settings) as system:
-            await _run_scheduler(system, stop, every)
+            await asyncio.gather(_run_scheduler(system, stop, every), _serve_metrics(system, stop))
 
     _run(main)
 
@@ -314,6 +341,25 @@ async def _seed_dev_admin(system: System) -> None:
     for i, command in enumerate(steps):
         meta = Metadata(actor="splits-dev", idempotency_key=f"dev-admin:{i}", source="cli")
         await handle(system.store, users.user, user_id, command, meta)
+
+
+@app.command()
+def asyncapi(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")] = None,
+) -> None:
+    """The published events as an AsyncAPI 3.0 document (the same as the API's /asyncapi.json)."""
+    import json
+
+    from consumers.topology import Topology
+    from infra.asyncapi import document
+
+    settings = _settings()
+    text = json.dumps(document(Topology(prefix=settings.rabbitmq_prefix)), indent=2) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output}", err=True)
 
 
 @app.command()
