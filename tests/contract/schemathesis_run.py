@@ -16,6 +16,30 @@ from typing import Any
 import schemathesis
 from schemathesis.engine import Status, events
 from schemathesis.engine import from_schema as engine_for
+from schemathesis.specs.openapi.checks import is_unexpected_http_status_case
+
+
+@schemathesis.check
+def schema_valid_input_is_read(ctx: schemathesis.CheckContext, response: schemathesis.Response,
+                               case: schemathesis.Case) -> bool | None:
+    """`positive_data_acceptance` as the README's contract reads it. A business rule's refusal is a 422
+    (`rule_violation` or its own code, without `errors`), so the test lets that check accept 422, and this one
+    takes back what it let through: valid input refused as if invalid, a 422 whose `errors` name a field the
+    schema accepted, or `unstorable_value`, a value the schema allows and the store cannot hold. (An error
+    with an empty `loc` is a rule between fields, which a JSON Schema cannot state.)"""
+    meta = case.meta
+    if (meta is None or not meta.generation.mode.is_positive or response.status_code != 422
+            or is_unexpected_http_status_case(case)):
+        return None
+    try:
+        problem = json.loads(response.content)
+    except ValueError:
+        return None
+    fields = [error.get("loc") for error in problem.get("errors") or [] if isinstance(error, dict) and error.get("loc")]
+    if fields or problem.get("code") == "unstorable_value":
+        raise AssertionError(f"Schema-valid input refused as invalid: 422 {problem.get('code')} "
+                             f"{fields or problem.get('detail')}")
+    return None
 
 
 def _failures(event: events.ScenarioFinished) -> list[dict[str, Any]]:
