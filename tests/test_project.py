@@ -85,7 +85,8 @@ def test_dev_starts_an_embedded_database_and_serves(tmp_path: Path) -> None:
                     break
             except httpx.TransportError:
                 time.sleep(0.2)
-        assert ready is not None and ready.json() == {"status": "ok", "database": "ok", "simulated": ["payments", "email", "ai"]}
+        assert ready is not None and ready.json() == {"status": "ok", "database": "ok", "schema": "ok",
+                                                      "simulated": ["payments", "email", "ai"]}
         # The whole path in one process: command, projector fed from the event store, query with the token.
         admin = {"Authorization": "Bearer dev:user_dev_admin"}
         created = httpx.post(f"http://127.0.0.1:{port}/v1/jobs", json={"company_id": "00000000-0000-0000-0000-000000000007", "title": "Dev", "fee_percentage": 20}, headers=admin, timeout=10)

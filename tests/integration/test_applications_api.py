@@ -337,7 +337,7 @@ async def test_who_may_apply_for_whom(world: World) -> None:
     cases = [
         ("anonymous", "a2", None, 401),
         ("a_admin", "a2", "cand", 403),      # companies do not apply
-        ("a_manager", "a2", None, 400),      # nobody to apply for
+        ("a_manager", "a2", None, 422),      # nobody to apply for
         ("stranger", "a2", "cand", 403),     # no consent, no company
         ("rtr", "a2", "cand2", 403),         # D has not consented to them
         ("co", "b", "cand", 403),            # works with A, not B, and does not represent C
@@ -450,7 +450,7 @@ async def test_bad_moves_are_problems_that_write_nothing(world: World) -> None:
         (f"/v1/applications/{own}/accept-offer", None, 422),                  # no offer open
         (f"/v1/applications/{own}/return-to-draft", {"reason": ""}, 422),
         (f"/v1/applications/{uuid4()}/withdraw", None, 404),
-        ("/v1/applications/not-an-id/withdraw", None, 422),
+        ("/v1/applications/not-an-id/withdraw", None, 404),
     ]
     for path, body, status in bad:
         await assert_refused(await world.post("admin", path, body), status)
