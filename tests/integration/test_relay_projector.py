@@ -110,7 +110,7 @@ async def test_new_projection_catches_up_from_the_store_then_follows_the_log(fre
     assert late.stats.caught_up_from_store == 10_000
 
     await create_jobs(store, 5)
-    await wait_until(lambda: _applied(late, 10_005))
+    await wait_until(lambda: _applied(late, 10_005), timeout=60)  # behind the relay publishing 10,000 to the log
     assert late.stats.caught_up_from_store == 10_000  # the five new ones came through the log
     assert len(await rows(store, "ats_late")) == 10_005
 
