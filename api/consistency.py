@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
@@ -13,20 +14,34 @@ from consumers.projector import checkpoint_name
 from eventstore import Position, load_checkpoint
 
 TOKEN_HEADER = "X-Consistency-Token"
+# The first transaction id not yet handed out: every token's tx (an xid8 that wrote events) is below it.
+_NEXT_XID = "SELECT pg_snapshot_xmax(pg_current_snapshot())::text"
 
 
-def consistency_token(
-    after: Annotated[str | None, Query(description="Consistency token from a command response")] = None,
-    header: Annotated[str | None, Header(alias=TOKEN_HEADER)] = None,
-) -> Position | None:
-    raw = after or header
-    if raw is None:
-        return None
+# What `str(Position)` prints. The document says it (so a client, or a fuzzer, tells a token from any text);
+# the server reads it below and answers anything else with its 400 `invalid_consistency_token`.
+_TOKEN = {"pattern": r"^[0-9]+\.[0-9]+$"}
+_TOKEN_SHAPE = re.compile(r"[0-9]+\.[0-9]+")
+
+
+def _parse(raw: str) -> Position:
     try:
+        if not _TOKEN_SHAPE.fullmatch(raw):  # ASCII digits only, nothing around them (the pattern above)
+            raise ValueError(raw)
         return Position.parse(raw)
     except ValueError:
         raise bad_header(TOKEN_HEADER, "invalid_consistency_token",
                          "a consistency token from a command response ('<tx>.<pos>'), as is ?after=") from None
+
+
+def consistency_token(
+    after: Annotated[str, Query(description="Consistency token from a command response ('<tx>.<pos>')",
+                                json_schema_extra=_TOKEN)] = None,  # type: ignore[assignment]
+    header: Annotated[str, Header(alias=TOKEN_HEADER, json_schema_extra=_TOKEN)] = None,  # type: ignore[assignment]
+) -> Position | None:
+    """The request's token: `?after=` or the header, the later of the two if both are given (each must be one)."""
+    tokens = [_parse(raw) for raw in (after, header) if raw is not None]
+    return max(tokens) if tokens else None
 
 
 def read_after(projection: str) -> Callable[..., Awaitable[Position | None]]:
@@ -53,9 +68,18 @@ async def wait_for_projection(request: Request, projection: str, token: Position
     deadline = loop.time() + system.settings.consistency_wait_s
     delay = 0.005
     name = checkpoint_name(projection)
+    issued = False
     while True:
         async with system.pool.connection() as conn:
             checkpoint = await load_checkpoint(conn, name)
+            if not issued and (checkpoint is None or checkpoint.position < token):
+                # A token past every transaction PostgreSQL has begun was never handed out: no wait can pass it.
+                cur = await conn.execute(_NEXT_XID)
+                row = await cur.fetchone()
+                if row is not None and token.tx >= int(row[0]):
+                    raise ApiProblem(422, "unknown_consistency_token",
+                                     f"{token} is not a consistency token this service has handed out")
+                issued = True
         if checkpoint is not None and checkpoint.position >= token:
             return
         if loop.time() >= deadline:

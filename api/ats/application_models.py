@@ -10,7 +10,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.ats.models import Pagination
-from api.bounds import Reason, text
+from api.bounds import Day, Reason, text
 from api.responses import ListOf
 from commands.ats.application_commands import MovableStage
 from commands.ats.application_events import ActorRole, ApplicationSource, ApplicationStage
@@ -61,7 +61,7 @@ class PrescreenBody(_Body):
 
 class HireBody(_Body):
     salary_cents: int = Field(gt=0, le=10_000_000_000, strict=True, description="annual salary in cents")
-    start_date: date
+    start_date: Day
     confirm_guarantee_over: bool = Field(
         default=False, strict=True,
         description="Hire although start_date plus the job's guarantee days is already past. Platform admins "

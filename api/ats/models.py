@@ -8,14 +8,18 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
 
 from api.responses import Pagination  # noqa: F401 (the one definition; routes import it from here)
-from api.bounds import SLUG, Cents, Email, Flag, Line, LongText, Name, Reason, ShortText, Slug, Tag, WebUrl, text, whole
+from api.bounds import (
+    SLUG, Cents, Email, Flag, Line, LongText, Moment, Name, Reason, ShortText, Slug, Tag, WebUrl, percentage, text, whole,
+)
 from commands.ats.events import CommuteType, EmploymentType, JobLevel
 
 # Percentages travel as JSON numbers (22.5), are validated as decimals and stored as basis points.
 Percentage = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
+# ... and arrive as JSON numbers of at most 2 decimal places (api/bounds.py).
+FeePercentage = percentage(description="e.g. 20 or 22.5")
 
 
 def percentage_to_bps(value: Decimal) -> int:
@@ -44,15 +48,15 @@ class CreateJobBody(_Body):
     salary_min_cents: Cents | None = None
     salary_max_cents: Cents | None = None
     show_salary_range: Flag = True
-    fee_percentage: Decimal = Field(ge=0, le=100, decimal_places=2, description="e.g. 20 or 22.5")
+    fee_percentage: FeePercentage
     guarantee_days: GuaranteeDays = 90
     employment_type: EmploymentType = "full_time"
     commute_types: CommuteTypes = []
     job_level: JobLevel | None = None
     open_to_relocation: Flag = False
     is_early_access: Flag = False
-    activates_at: AwareDatetime | None = None
-    closes_at: AwareDatetime | None = None
+    activates_at: Moment | None = None
+    closes_at: Moment | None = None
     is_priority: Flag = False
     job_owner_recruiter_id: UUID | None = None
 
@@ -68,15 +72,15 @@ class EditJobBody(_Body):
     salary_min_cents: Cents | None = None
     salary_max_cents: Cents | None = None
     show_salary_range: Flag = None  # type: ignore[assignment]
-    fee_percentage: Decimal = Field(default=None, ge=0, le=100, decimal_places=2)
+    fee_percentage: FeePercentage = None  # type: ignore[assignment]
     guarantee_days: GuaranteeDays = None  # type: ignore[assignment]
     employment_type: EmploymentType = None  # type: ignore[assignment]
     commute_types: CommuteTypes = None  # type: ignore[assignment]
     job_level: JobLevel | None = None
     open_to_relocation: Flag = None  # type: ignore[assignment]
     is_early_access: Flag = None  # type: ignore[assignment]
-    activates_at: AwareDatetime | None = None
-    closes_at: AwareDatetime | None = None
+    activates_at: Moment | None = None
+    closes_at: Moment | None = None
     is_priority: Flag = None  # type: ignore[assignment]
 
 
@@ -231,8 +235,8 @@ class ClaimSourcerBody(_Body):
     sourcer_type: Literal["recruiter", "tsn"] = "recruiter"
     sourcer_recruiter_id: UUID | None = None
     source_method: Tag | None = None
-    sourced_at: AwareDatetime | None = None
-    protection_window_days: ProtectionDays | None = None
+    sourced_at: Moment | None = None
+    protection_window_days: ProtectionDays = None  # type: ignore[assignment]  (null is not a window)
     notes: Reason | None = None
 
 

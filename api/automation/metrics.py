@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, Gauge
 from pydantic import BaseModel
 
+from api.bounds import Day
 from api.deps import Db, PlatformAdmin
 from api.problems import problem
 from projections.metrics import queries
@@ -53,8 +54,8 @@ class DailyMetricsPage(BaseModel):
 async def daily(
     db: Db,
     _: PlatformAdmin,
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: Annotated[date | None, Query()] = None,
+    from_: Annotated[Day | None, Query(alias="from")] = None,
+    to: Annotated[Day | None, Query()] = None,
 ) -> DailyMetricsPage | JSONResponse:
     """The figures of each UTC day from `from` to `to` inclusive (by default the last 30 days to today), at most
     366 days; days without activity are zeros."""

@@ -5,16 +5,15 @@ Rates travel as percentages with two decimals (as the firm take rate does) and a
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.bounds import MAX_COUNT, Cents, Email, Flag, Line, StripeId, Tag, whole
+from api.bounds import MAX_COUNT, Cents, Email, Flag, Line, Moment, StripeId, Tag, percentage, whole
 from api.responses import CommandResponse, ListOf
 from commands.billing.events import BillingPeriod, BillingTerms, EntitlementValue, PlanTier
 
-Percentage = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)]
+Percentage = percentage()
 Text = Line
 TrialDays = whole(0, 365)
 
@@ -103,7 +102,7 @@ class SetRatesBody(_Body):
     company_recruiter_rate: Percentage
     candidate_sourcer_rate: Percentage
     company_sourcer_rate: Percentage
-    effective_from: AwareDatetime | None = None
+    effective_from: Moment | None = None
 
 
 class EntitlementsOut(BaseModel):

@@ -6,10 +6,10 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.ats.models import Pagination
-from api.bounds import LongText, PositiveCents
+from api.bounds import LongText, Moment, PositiveCents
 from commands.billing.placement_events import DisputeType
 
 Text = LongText
@@ -203,7 +203,7 @@ class PlaceHoldBody(_Body):
     placement_id: UUID
     reason: Text
     amount_cents: PositiveCents | None = None
-    release_on: AwareDatetime | None = None
+    release_on: Moment | None = None
 
 
 class CancelScheduleBody(_Body):

@@ -16,7 +16,7 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-PersonName = text(200, min_length=0)
+PersonName = text(200)
 ImageUrl = text(2000)
 OnboardingStep = whole(1, 4)
 ConsentSource = text(50)

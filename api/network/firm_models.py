@@ -7,23 +7,25 @@ from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from api.bounds import Email, ShortText, Slug
+from api.bounds import Email, ShortText, Slug, percentage
 from api.network.models import Body
 from api.responses import CommandResponseWith
 from commands.network.events import FirmInvitationRole
 
 
+TakeRate = percentage(description="The firm's cut of its members' splits, in percent")
+
+
 class CreateFirmBody(Body):
     name: ShortText
     slug: Slug
-    admin_take_rate: Decimal = Field(default=Decimal(0), ge=0, le=100, decimal_places=2,
-                                     description="The firm's cut of its members' splits, in percent")
+    admin_take_rate: TakeRate = Decimal(0)
 
 
 class TakeRateBody(Body):
-    admin_take_rate: Decimal = Field(ge=0, le=100, decimal_places=2)
+    admin_take_rate: TakeRate
 
 
 class FirmInvitationBody(Body):

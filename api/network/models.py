@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal, get_args
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from api.bounds import NO_NUL, Flag, Line, LongText, Reason, ShortText, Slug, Tag, whole
 from api.responses import CommandResponseWith
@@ -31,7 +31,14 @@ class Body(BaseModel):
 # --- recruiters -------------------------------------------------------------------------------------
 
 YearsExperience = whole(0, 80)
-Tags = Annotated[list[Tag], Field(max_length=50)]
+
+
+def _once_each(values: list[str]) -> list[str]:
+    """A list of tags is a set in order: a repeated tag (once trimmed) is kept once, not refused."""
+    return list(dict.fromkeys(values))
+
+
+Tags = Annotated[list[Tag], Field(max_length=50), AfterValidator(_once_each)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=40, pattern=NO_NUL)]
 
 

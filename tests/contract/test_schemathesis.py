@@ -43,18 +43,17 @@ ROOT = Path(__file__).resolve().parents[2]
 SEED = 1515
 # Per operation: how many generated requests, of valid and of invalid input each, the fuzzing phase sends.
 MAX_EXAMPLES = 3
-# Who calls, in this order (the platform admin last: its commands change the most). The coverage phase (every
-# boundary and every kind of invalid value of every parameter and field, about 10,000 requests) runs for the
-# platform admin only, who gets past every route's authorization to its handler: validation is the same for
-# everyone, and a caller refused earlier would only show the refusal again.
+# Who calls, in this order (the platform admin last: its commands change the most). No coverage phase (every
+# boundary and every kind of invalid value of every parameter and field): for the platform admin alone it sent
+# about 10,000 requests in close to 3 minutes on two cores, more than the suite's budget allows; the examples
+# and fuzzing phases, valid and invalid input, run every check on every operation for every caller in ~2 minutes.
 CALLERS = ("anonymous", "rtr", "a_admin", "admin")
-COVERAGE_FOR = "admin"
 WEBHOOKS = ("/v2/webhooks/clerk", "/webhooks/stripe")
 
 
-def _config(base_url: str, headers: dict[str, str], ids: dict[str, Any], *, coverage: bool) -> dict[str, Any]:
+def _config(base_url: str, headers: dict[str, str], ids: dict[str, Any]) -> dict[str, Any]:
     """schemathesis's configuration (the keys of schemathesis.toml) for one caller: every check, the examples
-    and fuzzing phases (and the coverage phase if asked), the seeded ids as path parameters."""
+    and fuzzing phases, the seeded ids as path parameters."""
     path_ids = {f"path.{name}": value for name, value in ids["path"].items()}
     return {
         "seed": SEED,
@@ -82,7 +81,7 @@ def _config(base_url: str, headers: dict[str, str], ids: dict[str, Any], *, cove
         "checks": {"enabled": True, "positive_data_acceptance": {
             "expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]}},
         # No stateful phase: the document declares no links between operations to follow.
-        "phases": {"examples": {"enabled": True}, "coverage": {"enabled": coverage}, "fuzzing": {"enabled": True},
+        "phases": {"examples": {"enabled": True}, "coverage": {"enabled": False}, "fuzzing": {"enabled": True},
                    "stateful": {"enabled": False}},
     }
 
@@ -237,7 +236,7 @@ async def test_the_api_keeps_its_openapi_contract(world: World, tmp_path: Path) 
         outcomes = {}
         for caller in CALLERS:
             headers = {} if caller == "anonymous" else dev_auth(world.ids[caller])
-            config = _config(base_url, headers, ids, coverage=caller == COVERAGE_FOR)
+            config = _config(base_url, headers, ids)
             outcomes[caller] = await _schemathesis(base_url, config)
     report = Path(os.environ.get("SPLITS_SCHEMATHESIS_REPORT") or tmp_path / "schemathesis.json")
     report.write_text(json.dumps(outcomes, indent=1))

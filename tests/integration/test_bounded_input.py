@@ -124,6 +124,26 @@ async def test_an_integer_of_2_64_or_a_number_for_a_boolean_is_a_422_that_writes
     assert await settled_head(fresh_store) == head
 
 
+async def test_a_number_for_a_date_or_a_text_for_a_percentage_is_a_422_that_writes_nothing(
+        people: People, fresh_store: EventStore) -> None:
+    """pydantic alone reads 0 as 1970-01-01 and "20" as 20: the schema says neither, so neither is taken."""
+    head = await settled_head(fresh_store)
+    admin = people.headers("admin")
+    for to in ("0", "1700000000", "2026-1-2"):
+        answer = await people.client.get("/v1/admin/metrics/daily", params={"to": to}, headers=admin)
+        assert_refused(answer)
+        assert answer.json()["errors"][0]["loc"] == ["query", "to"], answer.text
+    for owner in ("candidates", "companies"):
+        assert_refused_by_schema(await people.client.post(f"/v1/{owner}/{uuid4()}/sourcer", headers=admin, json={
+            "sourcer_type": "tsn", "sourced_at": 0, "protection_window_days": 30}))
+    job = {"company_id": str(people.company_a), "title": "Engineer"}
+    for fee in ("", "20", 20.125):
+        assert_refused_by_schema(await people.client.post("/v1/jobs", json={**job, "fee_percentage": fee},
+                                                          headers=admin))
+    assert_refused_by_schema(await people.client.patch("/v1/users/me", json={"name": ""}, headers=admin))
+    assert await settled_head(fresh_store) == head
+
+
 async def seed_billed_placement(store: EventStore) -> Any:
     """A placement's billing stream with its snapshot frozen: what an escrow hold is placed on."""
     placement_id, now = uuid4(), datetime.now(UTC)

@@ -201,6 +201,9 @@ async def test_signed_in_callers_get_400_for_what_cannot_be_read_and_422_for_the
     body = problem_of(await api.post(f"/v1/jobs/{uuid4()}/close", headers={**headers, "If-Match": sent}),
                       400, "invalid_if_match")
     assert "lat" not in body["title"] + body.get("detail", "") and body["header"] == "If-Match"
+    for sent in ('""7""', "W/W/7", "7 8", "1" * 19):  # what the document's pattern refuses, so does the server
+        problem_of(await api.post(f"/v1/jobs/{uuid4()}/close", headers={**headers, "If-Match": sent}),
+                   400, "invalid_if_match")
     body = problem_of(await api.get("/v1/applications", params={"after": f"\x00{sent}"}, headers=headers),
                       400, "invalid_consistency_token")
     assert "lat" not in body["title"] + body["detail"]
@@ -252,10 +255,29 @@ async def test_errors_raised_by_routes_carry_a_stable_code(api, fresh_store, cle
 
 async def test_a_read_model_that_stays_behind_the_token_is_a_503_problem_with_a_code(fresh_store, clerk) -> None:
     settings = settings_for(fresh_store, clerk).model_copy(update={"consistency_wait_s": 0.2})
+    async with fresh_store.pool.connection() as conn:  # a transaction that has begun: its token may be out there
+        begun = int((await (await conn.execute("SELECT pg_current_xact_id()::text")).fetchone())[0])
     async with serving(fresh_store, settings, client_ip=own_ip()) as (client, _):
-        answer = await client.get("/v1/plans", params={"after": "999999999.1"})
+        answer = await client.get("/v1/plans", params={"after": f"{begun}.1"})
     body = problem_of(answer, 503, "read_model_behind")
     assert answer.headers["retry-after"] == "1" and body["projection"]
+
+
+async def test_a_token_no_transaction_has_written_is_refused_at_once_and_both_spellings_are_read(
+        fresh_store, clerk) -> None:
+    """A well-formed token past every transaction begun cannot have been handed out: 422, without the wait (which
+    would end in a 503 a client retries for ever). Given both `?after=` and the header, each must be a token."""
+    settings = settings_for(fresh_store, clerk).model_copy(update={"consistency_wait_s": 30})
+    async with serving(fresh_store, settings, client_ip=own_ip()) as (client, _):
+        future = await client.get("/v1/plans", params={"after": "999999999999.1"})
+        header = await client.get("/v1/plans", headers={"X-Consistency-Token": "999999999999.1"})
+        both = await client.get("/v1/plans", params={"after": "0.0"}, headers={"X-Consistency-Token": "0"})
+        padded = await client.get("/v1/plans", params={"after": " 0.0"})
+        eastern = await client.get("/v1/plans", params={"after": "\u0661.\u0661"})
+    problem_of(future, 422, "unknown_consistency_token")
+    problem_of(header, 422, "unknown_consistency_token")
+    for answer in (both, padded, eastern):
+        problem_of(answer, 400, "invalid_consistency_token")
 
 
 async def test_every_operation_answers_a_caller_without_a_token_as_its_document_says(fresh_store, clerk) -> None:

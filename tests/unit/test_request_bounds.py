@@ -12,10 +12,13 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from api.app import create_app
-from api.ats.models import CreateCandidateBody, CreateJobBody, UpdateCompanyBody
-from api.billing.account_models import BillingProfileBody
+from api.ats.application_models import HireBody
+from api.ats.models import ClaimSourcerBody, CreateCandidateBody, CreateJobBody, EditJobBody, UpdateCompanyBody
+from api.billing.account_models import BillingProfileBody, SetRatesBody
 from api.billing.money_models import PlaceHoldBody
 from api.bounds import MAX_CENTS, MAX_LIMIT, MAX_PAGE
+from api.identity.models import OnboardingBody, ProfileBody, RegisterBody
+from api.network.firm_models import TakeRateBody
 from api.network.models import CreateRecruiterBody, UpdateRecruiterBody
 
 # A pattern that alone bounds a text: an anchored choice of words, or an anchored class with a bounded count.
@@ -110,10 +113,65 @@ def test_every_list_takes_the_same_bounded_page_and_limit(document: dict[str, An
     (UpdateCompanyBody, {"employee_count": 2**31}),
     (BillingProfileBody, {"billing_email": "billing at example"}),
     (BillingProfileBody, {"billing_email": "a@b.c", "tax_id": "x\x00"}),
+    # A percentage is a JSON number with at most 2 places (the document's `multipleOf: 0.01`), never a text.
+    (CreateJobBody, {"title": "t", "fee_percentage": ""}),
+    (CreateJobBody, {"title": "t", "fee_percentage": "20"}),
+    (EditJobBody, {"fee_percentage": 20.125}),
+    (TakeRateBody, {"admin_take_rate": 52.437952}),
+    (TakeRateBody, {"admin_take_rate": True}),
+    (SetRatesBody, dict.fromkeys(("candidate_recruiter_rate", "job_owner_rate", "company_recruiter_rate",
+                                  "candidate_sourcer_rate"), 10) | {"company_sourcer_rate": ""}),
+    # An integer is a whole JSON number: not a fraction, not a text.
+    (OnboardingBody, {"status": "in_progress", "step": 2.5}),
+    (OnboardingBody, {"status": "in_progress", "step": "2"}),
+    (ClaimSourcerBody, {"protection_window_days": None}),  # the document does not offer null either
+    # Dates and date-times are ISO texts, never a number of seconds.
+    (ClaimSourcerBody, {"sourced_at": 0}),
+    (ClaimSourcerBody, {"sourced_at": "0"}),
+    (CreateJobBody, {"title": "t", "fee_percentage": 20, "activates_at": 1_700_000_000}),
+    (PlaceHoldBody, {"placement_id": "0" * 32, "reason": "r", "release_on": 0}),
+    (HireBody, {"salary_cents": 1, "start_date": 0}),
+    # A name is not empty; an email has no white space the identity commands would refuse.
+    (ProfileBody, {"name": ""}),
+    (RegisterBody, {"name": ""}),
+    (RegisterBody, {"email": "ada\x1c@example.com"}),
+    (RegisterBody, {"email": "ada@exa\x85mple.com"}),
 ])
 def test_the_request_models_enforce_what_the_document_says(model: type[BaseModel], body: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         model.model_validate(body)
+
+
+def test_what_json_schema_admits_is_taken_as_the_document_says() -> None:
+    """A whole float is JSON Schema's integer, a percentage keeps the decimal it spells, repeated tags are one."""
+    assert OnboardingBody.model_validate({"status": "in_progress", "step": 3.0}).step == 3
+    assert ClaimSourcerBody.model_validate({"protection_window_days": 458.0}).protection_window_days == 458
+    assert str(CreateJobBody.model_validate({"title": "t", "fee_percentage": 0.57}).fee_percentage) == "0.57"
+    assert str(TakeRateBody.model_validate({"admin_take_rate": 22.5}).admin_take_rate) == "22.5"
+    recruiter = CreateRecruiterBody.model_validate({"specialties": ["Go", " Go", "Rust", "Go"]})
+    assert recruiter.specialties == ["Go", "Rust"]
+    assert ClaimSourcerBody.model_validate({"sourced_at": "2026-01-02T03:04:05Z"}).sourced_at is not None
+
+
+def test_the_document_states_the_rules_the_server_applies(document: dict[str, Any]) -> None:
+    """What the server refuses, the document refuses too: percentages in steps of 0.01 (numbers only), no empty
+    name, a token and an entity version by their shape, null only where the server takes it."""
+    schemas = document["components"]["schemas"]
+    for model, field in (("CreateJobBody", "fee_percentage"), ("TakeRateBody", "admin_take_rate"),
+                         ("SetRatesBody", "job_owner_rate")):
+        assert schemas[model]["properties"][field] | {"title": ""} == {
+            "type": "number", "minimum": 0, "maximum": 100, "multipleOf": 0.01, "title": "",
+            **({"description": schemas[model]["properties"][field]["description"]}
+               if "description" in schemas[model]["properties"][field] else {})}, model
+    assert schemas["ClaimSourcerBody"]["properties"]["protection_window_days"]["type"] == "integer"
+    for model in ("ProfileBody", "RegisterBody"):
+        assert schemas[model]["properties"]["name"]["anyOf"][0]["minLength"] == 1
+    parameters = {p["name"]: p["schema"] for _, _, operation in _operations(document)
+                  for p in operation.get("parameters", [])}
+    assert parameters["after"]["type"] == parameters["X-Consistency-Token"]["type"] == "string"
+    assert parameters["after"]["pattern"] == parameters["X-Consistency-Token"]["pattern"] == r"^[0-9]+\.[0-9]+$"
+    assert parameters["If-Match"]["type"] == "string"
+    assert parameters["If-Match"]["pattern"] == r'^(W/)?"?[0-9]{1,18}"?$'
 
 
 def test_the_largest_values_the_document_allows_are_accepted() -> None:
