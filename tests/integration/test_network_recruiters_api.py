@@ -39,7 +39,7 @@ async def test_only_registered_users_create_recruiters_and_bad_input_writes_noth
     head = await settled_head(net.store)
     problem(await net.post("/v1/recruiters", "anonymous", {}), 401)
     problem(await net.post("/v1/recruiters", "stranger", {}), 403)  # signed in, never registered
-    for body in ({"admin": True}, {"years_experience": -1}, {"slug": "Not A Slug"}, {"industries": ["a", "a"]},
+    for body in ({"admin": True}, {"years_experience": -1}, {"slug": "Not A Slug"}, {"industries": ["a"] * 51},
                  {"marketplace_visibility": "everyone"}, {"status": "active"}):
         problem(await net.post("/v1/recruiters", "ida", body), 422)
     problem(await net.client.patch("/v1/recruiters/me", json={"tagline": "x"}, headers=net.as_("ida")), 404)
