@@ -61,9 +61,7 @@ def fresh_database_url(template_database: str) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 async def pool(database_url: str) -> AsyncIterator:
-    # Small: a test on the shared database needs a few connections, and every worker opens one of these
-    # (PostgreSQL's max_connections is shared by the workers' pools).
-    async with create_pool(database_url, min_size=2, max_size=10) as pool:
+    async with create_pool(database_url, min_size=2, max_size=20) as pool:
         yield pool
 
 
