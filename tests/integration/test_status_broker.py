@@ -97,6 +97,7 @@ async def test_a_reactor_shows_its_queue_depth_and_the_age_of_its_oldest_message
     finally:
         release.set()
         await broker.stop()
+        await topology.delete_all(channel, {"audit": reactor.retry_delays_ms()})  # not one of all_reactors()
 
 
 async def _holding(runner: ReactorRunner, n: int) -> bool:
