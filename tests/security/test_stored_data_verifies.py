@@ -30,6 +30,7 @@ from eventstore import (
 )
 from infra.settings import Settings
 from tests.api import dev_auth, seed_user, serving
+from tests.helpers import feed_settled
 
 JSON_LEAVES = (
     st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**64 - 1)
@@ -181,6 +182,7 @@ async def test_the_relay_publishes_the_log_in_feed_order(fresh_store: EventStore
     for round_ in range(5):
         await asyncio.gather(*(store.append(s, [NewEvent("Probe", {"n": round_}, uuid4())], ANY_VERSION)
                                for s in streams))
+    await feed_settled(store)  # the feed holds events back behind any open transaction in the cluster
     feed = await store.feed(limit=1000)
     assert len(feed) == 200
     channel = await amqp.channel()
