@@ -153,6 +153,13 @@ class SetupIntentOut(BaseModel):
     stripe_customer_id: str
 
 
+class SetupIntentWritten(CommandResponse):
+    """A SetupIntent for the portal's card form, under `data`, beside the subscription's or billing profile's id,
+    version and consistency token (asking for one may first create the Stripe customer, which is a write)."""
+
+    data: SetupIntentOut
+
+
 class BillingProfileBody(_Body):
     billing_terms: BillingTerms = "immediate"
     billing_email: Email

@@ -42,6 +42,7 @@ from api.billing.account_models import (
     ReadinessOut,
     SetRatesBody,
     SetupIntentOut,
+    SetupIntentWritten,
     SubscribeBody,
     SubscriptionEnvelope,
     SubscriptionOut,
@@ -197,17 +198,20 @@ async def my_subscription(user: CurrentUser, store: Store, system: SystemDep) ->
     return SubscriptionEnvelope(data=_subscription_out(user_id, state, payments_for(system.settings).simulated))
 
 
-@router.post("/subscriptions/setup-intent", response_model=SetupIntentOut, responses={401: {}, 403: {}, 503: {}})
+@router.post("/subscriptions/setup-intent", response_model=SetupIntentWritten, responses={401: {}, 403: {}, 503: {}})
 async def subscription_setup_intent(user: CurrentUser, store: Store, db: Db, system: SystemDep,
-                                    meta: CommandMetadata) -> SetupIntentOut:
+                                    meta: CommandMetadata) -> SetupIntentWritten:
     """A SetupIntent for the portal to collect a card for the subscription."""
     user_id = _subscriber(user)
     payments = payments_for(system.settings)
     customer = await _customer(store, payments, db, user_id, meta)
-    _, version = await _subscription(store, user_id)
+    _, version, position = await load(store, subscriptions.subscription,
+                                      stream_id_for(subscriptions.subscription, user_id))
     intent, secret = await payments.create_setup_intent(
         customer=customer, key=meta.idempotency_key or f"subscription-setup:{user_id}:{version}:{_now().isoformat()}")
-    return SetupIntentOut(setup_intent_id=intent, client_secret=secret, stripe_customer_id=customer)
+    return SetupIntentWritten(id=user_id, version=version, consistency_token=_token(position),
+                              data=SetupIntentOut(setup_intent_id=intent, client_secret=secret,
+                                                  stripe_customer_id=customer))
 
 
 async def _price(store: EventStore, tier: PlanTier, period: str) -> str:
@@ -371,15 +375,18 @@ async def _save_profile(kind: BillingOwnerKind, owner_id: UUID, body: BillingPro
 
 
 async def _profile_setup_intent(kind: BillingOwnerKind, owner_id: UUID, user: Access, store: EventStore,
-                                payments: Payments, meta: Metadata) -> SetupIntentOut:
+                                payments: Payments, meta: Metadata) -> SetupIntentWritten:
     await _may_bill(store, user, kind, owner_id)
-    state = await _profile(store, kind, owner_id)
+    state, version, position = await load(
+        store, profiles.billing_profile, stream_id_for(profiles.billing_profile, profiles.billing_profile_key(kind, owner_id)))
     if state.stripe_customer_id is None:
         raise RuleViolation(f"save the {kind}'s billing profile first (it creates the Stripe customer)")
     intent, secret = await payments.create_setup_intent(
         customer=state.stripe_customer_id,
         key=meta.idempotency_key or f"billing-setup:{kind}:{owner_id}:{_now().isoformat()}")
-    return SetupIntentOut(setup_intent_id=intent, client_secret=secret, stripe_customer_id=state.stripe_customer_id)
+    return SetupIntentWritten(id=owner_id, version=version, consistency_token=_token(position),
+                              data=SetupIntentOut(setup_intent_id=intent, client_secret=secret,
+                                                  stripe_customer_id=state.stripe_customer_id))
 
 
 class PaymentMethodRefused(RuleViolation):
@@ -433,10 +440,10 @@ for _kind, _prefix in (("company", "/companies/{owner_id}"), ("firm", "/firms/{o
                                system: SystemDep, meta: CommandMetadata) -> BillingProfileWritten:
             return await _save_profile(kind, owner_id, body, user, store, payments_for(system.settings), meta)
 
-        @router.post(f"{prefix}/billing-profile/setup-intent", response_model=SetupIntentOut,
+        @router.post(f"{prefix}/billing-profile/setup-intent", response_model=SetupIntentWritten,
                      name=f"{kind}_setup_intent", responses={401: {}, 403: {}, 404: {}, 422: {}, 503: {}})
         async def setup_intent(owner_id: UUID, user: CurrentUser, store: Store, system: SystemDep,
-                               meta: CommandMetadata) -> SetupIntentOut:
+                               meta: CommandMetadata) -> SetupIntentWritten:
             return await _profile_setup_intent(kind, owner_id, user, store, payments_for(system.settings), meta)
 
         @router.put(f"{prefix}/billing-profile/payment-method", response_model=BillingProfileWritten,

@@ -162,6 +162,24 @@ async def test_a_recruiter_subscribes_changes_plan_and_cancels(billing: Billing)
     await b.refused("rex", "PATCH", "/v1/subscriptions/me", 404, json={"tier": "pro"})
 
 
+async def test_a_card_form_for_the_subscription_answers_the_command_shape_with_the_customer_write(
+        billing: Billing) -> None:
+    """The first setup intent creates the recruiter's Stripe customer (a write): the answer is the command shape,
+    `{id, version, consistency_token, data}`, and its token reads that write; a second one writes nothing."""
+    b = billing
+    await b.recruiter("rex")
+    rex_user = (await b.ok("rex", "GET", "/v1/users/me"))["data"]["id"]
+    first = await b.ok("rex", "POST", "/v1/subscriptions/setup-intent")
+    assert (first["id"], first["version"]) == (rex_user, 1)  # the subscription's stream is the user's
+    assert first["consistency_token"] is not None
+    assert first["data"]["client_secret"].startswith("sim_seti_")
+    mine = (await b.ok("rex", "GET", "/v1/subscriptions/me"))["data"]
+    assert mine["stripe_customer_id"] == first["data"]["stripe_customer_id"]
+    again = await b.ok("rex", "POST", "/v1/subscriptions/setup-intent")
+    assert (again["version"], again["consistency_token"]) == (1, first["consistency_token"])
+    assert again["data"]["setup_intent_id"] != first["data"]["setup_intent_id"]
+
+
 async def test_billing_profiles_are_their_owners_and_readiness_follows_them(billing: Billing) -> None:
     b = billing
     acme, other = await b.company("cora"), await b.company("olaf")
@@ -179,7 +197,9 @@ async def test_billing_profiles_are_their_owners_and_readiness_follows_them(bill
     assert (await b.ok("cora", "GET", f"/v1/companies/{acme}/billing-readiness")) == {"data": {
         "ready": False, "missing": ["payment_method"]}}
     intent = await b.ok("cora", "POST", f"{path}/setup-intent")
-    assert intent["client_secret"].startswith("sim_seti_")
+    assert intent["data"]["client_secret"].startswith("sim_seti_")
+    assert (intent["id"], intent["version"]) == (str(acme), saved["version"])
+    assert intent["consistency_token"] == saved["consistency_token"]  # asking for a card form writes nothing
     await b.ok("cora", "PUT", f"{path}/payment-method", json={"payment_method_id": "pm_card_visa"})
     assert (await b.ok("cora", "GET", f"/v1/companies/{acme}/billing-readiness"))["data"]["ready"] is True
     await b.refused("olaf", "GET", path, 403)

@@ -92,7 +92,7 @@ class World:
     async def subscribe(self, name: str, tier: str) -> dict[str, Any]:
         """Through Stripe, as the portal does it: a setup intent, the card confirmed, then the subscription."""
         intent = await self.call(name, "POST", "/v1/subscriptions/setup-intent")
-        card = await asyncio.to_thread(self.stripe.complete_setup_intent, intent["setup_intent_id"])
+        card = await asyncio.to_thread(self.stripe.complete_setup_intent, intent["data"]["setup_intent_id"])
         return (await self.call(name, "POST", "/v1/subscriptions", 201,
                                 json={"tier": tier, "payment_method_id": card}))["data"]
 
@@ -162,7 +162,7 @@ async def test_a_placement_fee_from_hire_to_the_last_transfer(world: World) -> N
     assert profile["data"]["stripe_customer_id"].startswith("cus_")
     assert profile["data"]["missing"] == ["payment_method"]
     intent = await w.call("cora", "POST", f"/v1/companies/{company_id}/billing-profile/setup-intent")
-    card = await asyncio.to_thread(w.stripe.complete_setup_intent, intent["setup_intent_id"])
+    card = await asyncio.to_thread(w.stripe.complete_setup_intent, intent["data"]["setup_intent_id"])
     await w.call("cora", "PUT", f"/v1/companies/{company_id}/billing-profile/payment-method",
                  json={"payment_method_id": card})
     assert (await w.call("cora", "GET", f"/v1/companies/{company_id}/billing-readiness"))["data"] == {

@@ -26,15 +26,11 @@ NOT_A_LIST = {
                                         "is the page, and a chart needs every day of it",
     ("get", "/v1/payout-schedules/stats"): "an operator's summary (counts and sums by status), not a collection",
 }
-_STRIPE_SESSION = ("a session handed to the browser for a Stripe page (a SetupIntent's client secret, an onboarding "
-                   "link): what the page collects comes back as a webhook or a later command, which answer the "
-                   "command shape")
+_STRIPE_SESSION = ("a link handed to the browser for Stripe's onboarding page, which writes nothing: what the page "
+                   "collects comes back as a webhook or a later command, which answer the command shape")
 NOT_A_COMMAND = {
     ("post", "/v2/webhooks/clerk"): "a webhook receiver: Svix reads only the status",
     ("post", "/webhooks/stripe"): "a webhook receiver: Stripe reads only the status",
-    ("post", "/v1/subscriptions/setup-intent"): _STRIPE_SESSION,
-    ("post", "/v1/companies/{owner_id}/billing-profile/setup-intent"): _STRIPE_SESSION,
-    ("post", "/v1/firms/{owner_id}/billing-profile/setup-intent"): _STRIPE_SESSION,
     ("post", "/v1/connect/onboarding-link"): _STRIPE_SESSION,
     ("post", "/v1/firms/{firm_id}/connect/onboarding-link"): _STRIPE_SESSION,
 }
