@@ -26,6 +26,7 @@ from api.bounds import Limit, Page, SearchText
 from api.visibility import JOB, viewer_of_job
 from api.consistency import read_after
 from api.deps import CommandMetadata, CurrentUser, ExpectedVersion, MaybeUser, Store
+from api.network.common import member_firm
 from api.responses import CommandResponse
 from commands.ats import job as jobs
 from commands.ats.events import JobStatus
@@ -51,21 +52,25 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _check_poster_knows_company(user: Access, company_id: UUID | None) -> None:
-    """A company the caller has no part in answers 404, as a missing one does: a 403 would tell a stranger that
-    it exists. Its staff and the recruiters working with it (who know it) get the 403 of `check_may_create`
-    when they lack the right to post. (A firm's jobs keep their 403: its members know the firm, and a member
-    of a suspended firm is not a stranger to it.)"""
-    if user.is_platform_admin or company_id is None:
+async def _check_poster_knows_owner(store: EventStore, user: Access, company_id: UUID | None,
+                                    source_firm_id: UUID | None) -> None:
+    """A company the caller has no part in, or a firm they are not a member of, answers 404, as a missing one
+    does (`GET /v1/firms/{id}` answers the same): a 403 would tell a stranger that it exists. Its staff, the
+    recruiters working with it and the firm's members (who know it) get the 403 of `check_may_create` when they
+    lack the right to post."""
+    if user.is_platform_admin:
         return
-    if company_id not in user.company_ids and company_id not in user.company_permissions:
-        raise NotFound(f"company {company_id} not found", company_id=str(company_id))
+    if company_id is not None:
+        if company_id not in user.company_ids and company_id not in user.company_permissions:
+            raise NotFound(f"company {company_id} not found", company_id=str(company_id))
+    elif source_firm_id is not None:
+        await member_firm(store, user, source_firm_id)
 
 
-@router.post("", status_code=201, responses={401: {}, 403: {}})
+@router.post("", status_code=201, responses={401: {}, 403: {}, 404: {}})
 async def create_job(body: CreateJobBody, store: Store, meta: CommandMetadata, user: CurrentUser) -> CommandResponse:
     fee_bps = percentage_to_bps(body.fee_percentage)
-    _check_poster_knows_company(user, body.company_id)
+    await _check_poster_knows_owner(store, user, body.company_id, body.source_firm_id)
     check_may_create(user, body.company_id, body.source_firm_id, fee_bps)
     # With an Idempotency-Key the id is derived from it, so a retried request lands on the same stream.
     job_id = uuid5(NAMESPACE_URL, f"job:{meta.actor}:{meta.idempotency_key}") if meta.idempotency_key else uuid4()

@@ -12,7 +12,8 @@ from fastapi import Depends, HTTPException, Request
 from api.errors import not_registered
 from api.consistency import read_after
 from infra.tokens import token_secret
-from commands.core import Forbidden
+from commands.core import Forbidden, NotFound
+from commands.network import firm as firms
 from commands.network import recruiter as recruiters
 from eventstore import EventStore, Metadata, Position, load, stream_id_for
 from projections.identity.access import Access
@@ -63,3 +64,13 @@ async def own_recruiter(store: EventStore, user: Access, *, active: bool = False
 
 def percentage_to_bps(value: Decimal) -> int:
     return int(value * 100)
+
+
+async def member_firm(store: EventStore, user: Access, firm_id: UUID) -> firms.Firm:
+    """The firm, if the caller is a member of it (suspended or not) or a platform admin; for anyone else it does
+    not exist (404), on every route that names it."""
+    state, _, _ = await load(store, firms.firm, stream_id_for(firms.firm, firm_id))
+    member = user.user_id is not None and user.user_id in state.members
+    if not state.exists or not (member or user.is_platform_admin):
+        raise NotFound(f"firm {firm_id} not found", firm_id=str(firm_id))
+    return state

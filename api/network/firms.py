@@ -19,6 +19,7 @@ from api.identity.users_verified import verified_email
 from api.network.common import (
     FreshNetwork,
     known,
+    member_firm,
     new_id,
     now,
     own_recruiter,
@@ -48,15 +49,6 @@ from projections.identity.access import Access
 from projections.network import queries
 
 router = APIRouter(tags=["firms"])
-
-
-async def _firm(store: EventStore, user: Access, firm_id: UUID) -> firms.Firm:
-    """The firm, if the caller is a member of it or a platform admin; otherwise it does not exist."""
-    state, _, _ = await load(store, firms.firm, stream_id_for(firms.firm, firm_id))
-    member = user.user_id is not None and user.user_id in state.members
-    if not state.exists or not (member or user.is_platform_admin):
-        raise HTTPException(404, f"firm {firm_id} not found")
-    return state
 
 
 def _acting(user: Access) -> dict:
@@ -91,7 +83,7 @@ async def list_firms(_: FreshNetwork, user: CurrentUser, db: Db, page: PageNumbe
 
 @router.get("/firms/{firm_id}", responses={401: {}, 404: {}})
 async def get_firm(firm_id: UUID, _: FreshNetwork, user: CurrentUser, store: Store, db: Db) -> dict[str, FirmOut]:
-    await _firm(store, user, firm_id)
+    await member_firm(store, user, firm_id)
     row = await queries.get_firm(db, firm_id)
     if row is None:
         raise HTTPException(404, f"firm {firm_id} not found")
@@ -101,7 +93,7 @@ async def get_firm(firm_id: UUID, _: FreshNetwork, user: CurrentUser, store: Sto
 @router.get("/firms/{firm_id}/members", responses={401: {}, 404: {}})
 async def list_members(firm_id: UUID, _: FreshNetwork, user: CurrentUser, store: Store, db: Db,
                        page: PageNumber = 1, limit: PageSize = 25) -> ListOf[FirmMemberOut]:
-    await _firm(store, user, firm_id)
+    await member_firm(store, user, firm_id)
     rows = [FirmMemberOut(**m) for m in await queries.firm_members(db, firm_id)]
     return ListOf[FirmMemberOut].sliced(rows, page, limit)
 
@@ -109,7 +101,7 @@ async def list_members(firm_id: UUID, _: FreshNetwork, user: CurrentUser, store:
 @router.put("/firms/{firm_id}/members/{user_id}/role", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def change_member_role(firm_id: UUID, user_id: UUID, body: MemberRoleBody, user: CurrentUser, store: Store,
                              meta: CommandMetadata) -> CommandResponse:
-    await _firm(store, user, firm_id)
+    await member_firm(store, user, firm_id)
     command = firms.ChangeFirmMemberRole(firm_id=firm_id, user_id=user_id, role=body.role, by=meta.actor, at=now(),
                                          **_acting(user))
     return await _run(store, firm_id, command, meta)
@@ -119,7 +111,7 @@ async def change_member_role(firm_id: UUID, user_id: UUID, body: MemberRoleBody,
 async def remove_member(firm_id: UUID, user_id: UUID, user: CurrentUser, store: Store,
                         meta: CommandMetadata) -> CommandResponse:
     """Owners remove admins and members, admins remove members, and anyone but the owner may leave."""
-    await _firm(store, user, firm_id)
+    await member_firm(store, user, firm_id)
     command = firms.RemoveFirmMember(firm_id=firm_id, user_id=user_id, by=meta.actor, at=now(), **_acting(user))
     return await _run(store, firm_id, command, meta)
 
@@ -127,7 +119,7 @@ async def remove_member(firm_id: UUID, user_id: UUID, user: CurrentUser, store: 
 @router.put("/firms/{firm_id}/take-rate", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def set_take_rate(firm_id: UUID, body: TakeRateBody, user: CurrentUser, store: Store,
                         meta: CommandMetadata) -> CommandResponse:
-    await _firm(store, user, firm_id)
+    await member_firm(store, user, firm_id)
     command = firms.SetFirmAdminTakeRate(firm_id=firm_id, admin_take_rate_bps=percentage_to_bps(body.admin_take_rate),
                                          by=meta.actor, at=now(), **_acting(user))
     return await _run(store, firm_id, command, meta)
@@ -137,7 +129,7 @@ async def set_take_rate(firm_id: UUID, body: TakeRateBody, user: CurrentUser, st
 async def transfer_ownership(firm_id: UUID, body: TransferBody, user: CurrentUser, store: Store, db: Db,
                              meta: CommandMetadata) -> CommandResponse:
     """The owner hands the firm to a member whose plan allows firms; the previous owner stays as an admin."""
-    await _firm(store, user, firm_id)
+    await member_firm(store, user, firm_id)
     command = firms.TransferFirmOwnership(firm_id=firm_id, to_user_id=body.user_id,
                                           target_may_create_firms=await may_create_firms(db, store, body.user_id),
                                           by=meta.actor, at=now(), **_acting(user))
@@ -164,7 +156,7 @@ async def reactivate(firm_id: UUID, admin: PlatformAdmin, store: Store, meta: Co
 async def invite(firm_id: UUID, body: FirmInvitationBody, user: CurrentUser, store: Store,
                  meta: CommandMetadata) -> FirmInvitationResponse:
     """Owners invite admins and members, admins invite members; valid 7 days."""
-    await _firm(store, user, firm_id)
+    await member_firm(store, user, firm_id)
     invitation_id = new_id(meta, f"firm-invitation:{firm_id}")
     command = firms.InviteToFirm(firm_id=firm_id, invitation_id=invitation_id, email=body.email, role=body.role,
                                  by=meta.actor, at=now(), **_acting(user))
@@ -176,7 +168,7 @@ async def invite(firm_id: UUID, body: FirmInvitationBody, user: CurrentUser, sto
 async def list_invitations(firm_id: UUID, _: FreshNetwork, user: CurrentUser, store: Store, db: Db,
                            page: PageNumber = 1, limit: PageSize = 25) -> ListOf[FirmInvitationOut]:
     """For the firm's owner and admins (and platform admins)."""
-    state = await _firm(store, user, firm_id)
+    state = await member_firm(store, user, firm_id)
     if not user.is_platform_admin and state.members.get(known(user)) not in firms.TAKE_RATE_SETTERS:
         raise Forbidden("only the firm's owner and admins see its invitations", firm_id=str(firm_id))
     rows = [FirmInvitationOut(**r) for r in await queries.firm_invitations(db, firm_id)]
@@ -186,7 +178,7 @@ async def list_invitations(firm_id: UUID, _: FreshNetwork, user: CurrentUser, st
 @router.post("/firms/{firm_id}/invitations/{invitation_id}/revoke", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def revoke_invitation(firm_id: UUID, invitation_id: UUID, user: CurrentUser, store: Store,
                             meta: CommandMetadata) -> CommandResponse:
-    await _firm(store, user, firm_id)
+    await member_firm(store, user, firm_id)
     command = firms.RevokeFirmInvitation(firm_id=firm_id, invitation_id=invitation_id, by=meta.actor, at=now(),
                                          **_acting(user))
     return await _run(store, firm_id, command, meta)

@@ -72,13 +72,13 @@ async def test_members_of_an_active_firm_post_its_off_platform_jobs(net: Net) ->
         body = {"source_firm_id": str(firm_id), "title": "Off-platform role", "fee_percentage": 10}
         return (await net.client.post("/v1/jobs", json=body, headers=net.as_(who))).status_code
 
-    assert await post_job("mem") == 403  # cached now: the membership must evict it
+    assert await post_job("mem") == 404  # not a member yet: the firm does not exist for them (cached now)
     await joined(net, firm_id, "mem")
     await wait_until(lambda: _is(post_job("mem"), 201))
-    assert await post_job("out") == 403
+    assert await post_job("out") == 404
     suspended = await net.post(f"/v1/firms/{firm_id}/suspend", "root", {"reason": "owner's plan lapsed"})
     assert suspended.status_code == 200, suspended.text
-    await wait_until(lambda: _is(post_job("mem"), 403))
+    await wait_until(lambda: _is(post_job("mem"), 403))  # still a member, so the firm is known to them
     assert (await net.get(f"/v1/firms/{firm_id}", "mem", suspended)).json()["data"]["status"] == "suspended"
     problem(await net.post(f"/v1/firms/{firm_id}/invitations", "own", {"email": net.email("out")}), 422)
     reactivated = await net.post(f"/v1/firms/{firm_id}/reactivate", "root")
@@ -86,7 +86,7 @@ async def test_members_of_an_active_firm_post_its_off_platform_jobs(net: Net) ->
     await wait_until(lambda: _is(post_job("mem"), 201))
     left = await net.client.delete(f"/v1/firms/{firm_id}/members/{net.user_id('mem')}", headers=net.as_("mem"))
     assert left.status_code == 200, left.text
-    await wait_until(lambda: _is(post_job("mem"), 403))
+    await wait_until(lambda: _is(post_job("mem"), 404))  # a stranger to it again
 
 
 async def _is(status, expected: int) -> bool:
