@@ -12,21 +12,36 @@ Who may do what, judged from the firm's own state (`by_user_id`), never from els
   * a platform admin acts with the owner's authority, and alone suspends and reactivates.
 A suspended firm does not grow and does not change its take rate; it may still shrink, revoke
 invitations and hand ownership to someone whose plan allows firms.
+
+The role table and the errors are in commands/network/firm_rules.py, the commands in
+commands/network/firm_commands.py; both are re-exported here so a caller imports one module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
-from typing import Annotated
+from datetime import datetime
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
-
-from commands.core import Command, Conflict, Decider, Forbidden, NotFound, RuleViolation
-from commands.identity.fields import Actor, Email, Slug, Text
-from commands.network.events import (
+from commands.core import Conflict, Decider, NotFound, RuleViolation
+from commands.network.firm_commands import (
+    AcceptFirmInvitation,
+    ActingCommand,
+    ChangeFirmMemberRole,
+    CreateFirm,
+    ExpireFirmInvitation,
+    FirmCommand,
+    InviteToFirm,
+    ReactivateFirm,
+    RemoveFirmMember,
+    RevokeFirmInvitation,
+    SetFirmAdminTakeRate,
+    SuspendFirm,
+    TakeRateBps,
+    TransferFirmOwnership,
+)
+from commands.network.firm_events import (
     FirmAdminTakeRateSet,
     FirmCreated,
     FirmInvitationAccepted,
@@ -44,159 +59,32 @@ from commands.network.events import (
     FirmStatus,
     FirmSuspended,
 )
+from commands.network.firm_rules import (
+    INVITATION_VALID_FOR,
+    MANAGES,
+    TAKE_RATE_SETTERS,
+    AlreadyFirmMember,
+    FirmCreationNotAllowed,
+    FirmInvitationEmailMismatch,
+    FirmInvitationHasExpired,
+    FirmInvitationNotPending,
+    FirmIsSuspended,
+    FirmOwnerCannotBeRemoved,
+    FirmOwnershipTargetNotAllowed,
+    FirmRoleRequired,
+)
 from commands.network.recruiter import recruiter_id_for
 
-INVITATION_VALID_FOR = timedelta(days=7)
-# The roles each role manages: invites to, removes from, and changes to or from.
-MANAGES: Mapping[FirmRole, frozenset[FirmRole]] = {
-    "owner": frozenset({"admin", "member"}),
-    "admin": frozenset({"member"}),
-    "member": frozenset(),
-}
-TAKE_RATE_SETTERS: frozenset[FirmRole] = frozenset({"owner", "admin"})
+__all__ = [
+    "INVITATION_VALID_FOR", "MANAGES", "TAKE_RATE_SETTERS",
+    "AcceptFirmInvitation", "AlreadyFirmMember", "ChangeFirmMemberRole", "CreateFirm", "ExpireFirmInvitation",
+    "Firm", "FirmCommand", "FirmCreationNotAllowed", "FirmEvent", "FirmInvitation", "FirmInvitationEmailMismatch",
+    "FirmInvitationHasExpired", "FirmInvitationNotPending", "FirmIsSuspended", "FirmOwnerCannotBeRemoved",
+    "FirmOwnershipTargetNotAllowed", "FirmRoleRequired", "InviteToFirm", "ReactivateFirm", "RemoveFirmMember",
+    "RevokeFirmInvitation", "SetFirmAdminTakeRate", "SuspendFirm", "TakeRateBps", "TransferFirmOwnership",
+    "decide", "evolve", "firm", "initial_state",
+]
 
-TakeRateBps = Annotated[int, Field(ge=0, le=10_000)]
-
-
-class FirmCreationNotAllowed(Forbidden):
-    def __init__(self, firm_id: UUID) -> None:
-        super().__init__("creating a firm needs a plan with the firm_creation entitlement (Partner)",
-                         firm_id=str(firm_id))
-
-
-class FirmRoleRequired(Forbidden):
-    def __init__(self, firm_id: UUID | None, user_id: UUID | None, role: FirmRole | None, action: str) -> None:
-        who = f"a {role}" if role else "not a member"
-        super().__init__(f"user {user_id} is {who} of firm {firm_id} and may not {action}",
-                         firm_id=str(firm_id), user_id=str(user_id) if user_id else None, firm_role=role)
-
-
-class FirmIsSuspended(RuleViolation):
-    def __init__(self, firm_id: UUID | None, action: str) -> None:
-        super().__init__(f"firm {firm_id} is suspended: it cannot {action} until it is reactivated",
-                         firm_id=str(firm_id))
-
-
-class FirmOwnerCannotBeRemoved(RuleViolation):
-    def __init__(self, firm_id: UUID | None, user_id: UUID) -> None:
-        super().__init__(f"user {user_id} owns firm {firm_id}; transfer the ownership before removing them",
-                         firm_id=str(firm_id), user_id=str(user_id))
-
-
-class FirmOwnershipTargetNotAllowed(RuleViolation):
-    def __init__(self, firm_id: UUID | None, user_id: UUID, why: str) -> None:
-        super().__init__(f"firm {firm_id} cannot be transferred to user {user_id}: {why}",
-                         firm_id=str(firm_id), user_id=str(user_id))
-
-
-class AlreadyFirmMember(Conflict):
-    def __init__(self, firm_id: UUID | None, user_id: UUID, role: FirmRole) -> None:
-        super().__init__(f"user {user_id} is already a {role} of firm {firm_id}; change their role instead",
-                         firm_id=str(firm_id), user_id=str(user_id), firm_role=role)
-
-
-class FirmInvitationNotPending(RuleViolation):
-    def __init__(self, invitation_id: UUID, status: FirmInvitationStatus, action: str) -> None:
-        super().__init__(f"firm invitation {invitation_id} is {status}: only a pending invitation can be {action}",
-                         invitation_id=str(invitation_id), invitation_status=status)
-
-
-class FirmInvitationHasExpired(RuleViolation):
-    def __init__(self, invitation_id: UUID, expires_at: datetime) -> None:
-        super().__init__(f"firm invitation {invitation_id} expired at {expires_at}; ask for a new invitation",
-                         invitation_id=str(invitation_id), expires_at=str(expires_at))
-
-
-class FirmInvitationEmailMismatch(Forbidden):
-    def __init__(self, invitation_id: UUID) -> None:
-        super().__init__(f"firm invitation {invitation_id} was sent to another email address",
-                         invitation_id=str(invitation_id))
-
-
-class _FirmCommand(Command):
-    firm_id: UUID
-    by: Actor
-    at: AwareDatetime
-
-
-class _ActingCommand(_FirmCommand):
-    """`by_user_id` is the acting user, whose role in the firm decides what they may do."""
-
-    by_user_id: UUID | None = None
-    is_platform_admin: bool = False
-
-
-class CreateFirm(_FirmCommand):
-    """`may_create_firms` is the creator's `firm_creation` entitlement, looked up by the caller."""
-
-    name: Text
-    slug: Slug
-    by_user_id: UUID
-    may_create_firms: bool
-    admin_take_rate_bps: TakeRateBps = 0
-
-
-class SetFirmAdminTakeRate(_ActingCommand):
-    admin_take_rate_bps: TakeRateBps
-
-
-class InviteToFirm(_ActingCommand):
-    invitation_id: UUID
-    email: Email
-    role: FirmInvitationRole = "member"
-
-
-class AcceptFirmInvitation(_FirmCommand):
-    """`user_email` is the accepting user's email, looked up by the caller; it must be the invited one."""
-
-    invitation_id: UUID
-    user_id: UUID
-    user_email: Email
-
-
-class RevokeFirmInvitation(_ActingCommand):
-    invitation_id: UUID
-
-
-class ExpireFirmInvitation(_FirmCommand):
-    """Sent by the scheduler; a no-op unless the invitation is pending and past its expiry."""
-
-    invitation_id: UUID
-
-
-class ChangeFirmMemberRole(_ActingCommand):
-    """Ownership is not a role one is given: see TransferFirmOwnership."""
-
-    user_id: UUID
-    role: FirmInvitationRole
-
-
-class RemoveFirmMember(_ActingCommand):
-    """A member removing themself leaves the firm."""
-
-    user_id: UUID
-
-
-class TransferFirmOwnership(_ActingCommand):
-    """`target_may_create_firms` is the new owner's `firm_creation` entitlement, looked up by the caller."""
-
-    to_user_id: UUID
-    target_may_create_firms: bool
-
-
-class SuspendFirm(_ActingCommand):
-    reason: str | None = None
-
-
-class ReactivateFirm(_ActingCommand):
-    pass
-
-
-FirmCommand = (
-    CreateFirm | SetFirmAdminTakeRate | InviteToFirm | AcceptFirmInvitation | RevokeFirmInvitation
-    | ExpireFirmInvitation | ChangeFirmMemberRole | RemoveFirmMember | TransferFirmOwnership | SuspendFirm
-    | ReactivateFirm
-)
 FirmEvent = (
     FirmCreated | FirmMemberAdded | FirmMemberRoleChanged | FirmMemberRemoved | FirmOwnershipTransferred
     | FirmAdminTakeRateSet | FirmSuspended | FirmReactivated | FirmInvitationCreated | FirmInvitationAccepted
@@ -423,14 +311,14 @@ def _transfer(cmd: TransferFirmOwnership, s: Firm) -> list[FirmEvent]:
                                      by=cmd.by, at=cmd.at)]
 
 
-def _role(cmd: _ActingCommand, s: Firm) -> FirmRole | None:
+def _role(cmd: ActingCommand, s: Firm) -> FirmRole | None:
     """The authority the acting user holds in the firm; a platform admin holds the owner's."""
     if cmd.is_platform_admin:
         return "owner"
     return s.members.get(cmd.by_user_id) if cmd.by_user_id is not None else None
 
 
-def _require_manages(cmd: _ActingCommand, s: Firm, role: FirmRole, action: str) -> None:
+def _require_manages(cmd: ActingCommand, s: Firm, role: FirmRole, action: str) -> None:
     actor = _role(cmd, s)
     if actor is None or role not in MANAGES[actor]:
         raise FirmRoleRequired(s.id, cmd.by_user_id, actor, action)
