@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, Request
@@ -19,6 +20,9 @@ from commands.core import Forbidden
 from eventstore import EventStore, Metadata
 from eventstore.types import CommandCount
 from infra.bootstrap import System
+from infra.clock import Clock
+from infra.payments import Payments
+from infra.storage import Storage
 from projections.identity.access import ANONYMOUS, Access
 
 
@@ -32,6 +36,31 @@ def _store(request: Request) -> EventStore:
 
 SystemDep = Annotated[System, Depends(_system)]
 Store = Annotated[EventStore, Depends(_store)]
+
+
+# --- the adapters the composition root chose (infra/bootstrap.py) -----------------------------------------------
+
+def _clock(request: Request) -> Clock:
+    return request.app.state.system.adapters.clock
+
+
+def _now(request: Request) -> datetime:
+    return request.app.state.system.adapters.clock.now()
+
+
+def _payments(request: Request) -> Payments:
+    return request.app.state.system.adapters.payments
+
+
+def _storage(request: Request) -> Storage:
+    return request.app.state.system.adapters.storage
+
+
+ClockDep = Annotated[Clock, Depends(_clock)]
+# The request's moment, read once from the system's clock: every fact a request records carries this time.
+Now = Annotated[datetime, Depends(_now)]
+PaymentsDep = Annotated[Payments, Depends(_payments)]
+StorageDep = Annotated[Storage, Depends(_storage)]
 
 
 def _gateway(request: Request) -> Gateway:

@@ -28,11 +28,8 @@ from consumers.topology import Topology
 from consumers.waiting import sleep_or_stop
 from eventstore.db import one_connection_per_task
 from infra.bootstrap import System, seed_catalogue
-from infra.mail import mailer_for
-from infra.payments import payments_for
 from infra.redis import redis_client
 from infra.settings import Settings
-from infra.storage import storage_for
 from projections.identity.access import AccessCache, AccessInvalidation
 from projections.network.access import NetworkAccessInvalidation
 from projections.registry import all_projections
@@ -138,8 +135,9 @@ class Consumers:
             Projector(self.system.pool, p, registry, on_applied=hooks.get(name))
             for name, p in all_projections().items() if self._wanted(name)
         ]
-        context = ReactorContext(settings=settings, payments=payments_for(settings), mailer=mailer_for(settings),
-                                 storage=storage_for(settings))
+        a = self.system.adapters
+        context = ReactorContext(settings=settings, payments=a.payments, mailer=a.mailer, storage=a.storage,
+                                 clock=a.clock)
         self.reactors = [
             ReactorRunner(r, self.system.pool, self.system.store, registry, context)
             for r in all_reactors() if self._wanted(r.name)

@@ -40,6 +40,7 @@ from eventstore import (
     save_checkpoint,
 )
 from eventstore.db import one_connection_per_task
+from infra.clock import SYSTEM_CLOCK, Clock
 from infra.mail import Mailer
 from infra.payments import Payments
 from infra.settings import Settings
@@ -57,13 +58,14 @@ class PermanentError(Exception):
 
 @dataclass(frozen=True)
 class ReactorContext:
-    """What side effects need beyond the store: the settings, the payment provider, the mailer and where
-    documents are stored."""
+    """What side effects need beyond the store: the settings, the payment provider, the mailer, where
+    documents are stored and the clock (the system's adapters, infra/bootstrap.py)."""
 
     settings: Settings
     payments: Payments
     mailer: Mailer | None = None
     storage: Storage | None = None
+    clock: Clock = SYSTEM_CLOCK
 
 
 @dataclass(frozen=True)

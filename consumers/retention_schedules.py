@@ -34,7 +34,7 @@ from consumers.scheduler import BATCH, Due, Schedule
 from eventstore import Keyring, advisory_key, stream_id_for
 from infra.bootstrap import System
 from infra.settings import Settings
-from infra.storage import Storage, storage_for
+from infra.storage import Storage
 
 
 @dataclass(frozen=True)
@@ -181,5 +181,5 @@ def retention_schedules_of(system: System) -> list[Schedule]:
     dead_letters = None
     if settings.rabbitmq_url:
         dead_letters = DeadLetterQueues(settings.rabbitmq_url, topology_of(system), [r.name for r in all_reactors()])
-    return retention_schedules(RetentionPeriods.from_settings(settings), system.store.keyring, storage_for(settings),
+    return retention_schedules(RetentionPeriods.from_settings(settings), system.store.keyring, system.adapters.storage,
                                dead_letters)

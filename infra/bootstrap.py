@@ -4,13 +4,34 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from psycopg_pool import AsyncConnectionPool
 
 from commands.registry import all_event_classes
 from eventstore import EventRegistry, EventStore, Keyring, connect, create_pool, migrate
+from infra.clock import Clock, SystemClock
+from infra.mail import Mailer, mailer_for
+from infra.payments import Payments, payments_for
 from infra.settings import Settings
+from infra.storage import Storage, storage_for
+
+
+@dataclass(frozen=True)
+class Adapters:
+    """Every way out of the process but the database, chosen from the settings once, here: the clock, Stripe (or
+    its stand-in), the mailer, document storage. Routes take them as dependencies (api/deps.py), reactors from
+    their context; a test swaps one with `dataclasses.replace`."""
+
+    clock: Clock
+    payments: Payments
+    mailer: Mailer
+    storage: Storage
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Adapters:
+        return cls(clock=SystemClock(settings.splits_clock_offset), payments=payments_for(settings),
+                   mailer=mailer_for(settings), storage=storage_for(settings))
 
 
 @dataclass(frozen=True)
@@ -18,6 +39,15 @@ class System:
     settings: Settings
     pool: AsyncConnectionPool
     store: EventStore
+    adapters: Adapters = field(default=None)  # type: ignore[assignment]  # None: chosen from the settings
+
+    def __post_init__(self) -> None:
+        if self.adapters is None:
+            object.__setattr__(self, "adapters", Adapters.from_settings(self.settings))
+
+    @property
+    def clock(self) -> Clock:
+        return self.adapters.clock
 
 
 def event_registry() -> EventRegistry:

@@ -7,6 +7,7 @@ Names are the original system's, so an existing `.env` keeps working. Every sett
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -192,6 +193,9 @@ class Settings(BaseSettings):
     consumer_prefetch: int = Field(default=2, ge=1, le=100)
     # This process's name in `splits status` (relay instances report each under its own); empty: host:pid.
     instance_id: str = ""
+    # Moves every clock of the system forward by this much (an ISO 8601 duration, e.g. P90D, or seconds), to
+    # walk a guarantee period through in staging (infra/clock.py). Refused in production.
+    splits_clock_offset: timedelta = timedelta(0)
 
 
     def data_keys(self) -> list[tuple[str, bytes]] | None:

@@ -15,6 +15,8 @@ be them.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import SecretStr
 
 from infra.settings import Settings
@@ -104,6 +106,10 @@ def refusal(settings: Settings) -> str | None:
     if settings.splits_dev_auth and any(getattr(settings, url) and getattr(settings, issuer)
                                         for _, url, _, issuer in _CLERK_PAIRS):
         problems.append("SPLITS_DEV_AUTH cannot be on while a Clerk instance is configured")
+    if settings.splits_clock_offset and settings.environment == "production":
+        problems.append("SPLITS_CLOCK_OFFSET moves the clock, which production never does")
+    if settings.splits_clock_offset < timedelta(0):
+        problems.append("SPLITS_CLOCK_OFFSET is negative: the clock only moves forward")
     if not problems:
         return None
     hint = ""

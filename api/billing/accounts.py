@@ -51,7 +51,7 @@ from api.billing.account_models import (
 )
 from api.consistency import read_after
 from api.responses import PageNumber, PageSize
-from api.deps import CommandMetadata, CurrentUser, Db, PlatformAdmin, Store, SystemDep
+from api.deps import CommandMetadata, CurrentUser, Db, PaymentsDep, PlatformAdmin, Store, SystemDep
 from api.network.common import known, percentage_to_bps
 from commands.ats import company as companies
 from commands.billing import billing_profile as profiles
@@ -63,7 +63,7 @@ from commands.core import Forbidden, Invalid, NotFound, RuleViolation
 from commands.network import firm as firms
 from eventstore import EventStore, Metadata, Position, handle, load, stream_id_for
 from eventstore.handle import handled_before
-from infra.payments import PaymentMethodUnusable, Payments, payments_for
+from infra.payments import PaymentMethodUnusable, Payments
 from projections.billing import queries
 from projections.billing.entitlement_queries import entitlements_of
 from projections.identity.access import Access
@@ -192,18 +192,17 @@ async def _customer(store: EventStore, payments: Payments, db: AsyncConnection, 
 
 
 @router.get("/subscriptions/me", response_model=SubscriptionEnvelope, responses={401: {}})
-async def my_subscription(user: CurrentUser, store: Store, system: SystemDep) -> SubscriptionEnvelope:
+async def my_subscription(user: CurrentUser, store: Store, payments: PaymentsDep) -> SubscriptionEnvelope:
     user_id = known(user)
     state, _ = await _subscription(store, user_id)
-    return SubscriptionEnvelope(data=_subscription_out(user_id, state, payments_for(system.settings).simulated))
+    return SubscriptionEnvelope(data=_subscription_out(user_id, state, payments.simulated))
 
 
 @router.post("/subscriptions/setup-intent", response_model=SetupIntentWritten, responses={401: {}, 403: {}, 503: {}})
-async def subscription_setup_intent(user: CurrentUser, store: Store, db: Db, system: SystemDep,
+async def subscription_setup_intent(user: CurrentUser, store: Store, payments: PaymentsDep, db: Db,
                                     meta: CommandMetadata) -> SetupIntentWritten:
     """A SetupIntent for the portal to collect a card for the subscription."""
     user_id = _subscriber(user)
-    payments = payments_for(system.settings)
     customer = await _customer(store, payments, db, user_id, meta)
     _, version, position = await load(store, subscriptions.subscription,
                                       stream_id_for(subscriptions.subscription, user_id))
@@ -224,11 +223,10 @@ async def _price(store: EventStore, tier: PlanTier, period: str) -> str:
 
 @router.post("/subscriptions", status_code=201, response_model=SubscriptionWritten,
              responses={401: {}, 402: {}, 403: {}, 409: {}, 422: {}, 503: {}})
-async def subscribe(body: SubscribeBody, user: CurrentUser, store: Store, db: Db, system: SystemDep,
+async def subscribe(body: SubscribeBody, user: CurrentUser, store: Store, payments: PaymentsDep, db: Db,
                     meta: CommandMetadata) -> SubscriptionWritten:
     """Starter needs no card; Pro and Partner start a Stripe subscription charged at once (no trial)."""
     user_id = _subscriber(user)
-    payments = payments_for(system.settings)
     fields: dict[str, Any] = {}
     if body.tier != "starter":
         state, version = await _subscription(store, user_id)
@@ -257,11 +255,10 @@ async def subscribe(body: SubscribeBody, user: CurrentUser, store: Store, db: Db
 
 @router.patch("/subscriptions/me", response_model=SubscriptionWritten,
               responses={401: {}, 403: {}, 404: {}, 422: {}, 503: {}})
-async def change_plan(body: ChangePlanBody, user: CurrentUser, store: Store, system: SystemDep,
+async def change_plan(body: ChangePlanBody, user: CurrentUser, store: Store, payments: PaymentsDep,
                       meta: CommandMetadata) -> SubscriptionWritten:
     """Between paid plans (Stripe prorates). To leave a paid plan, cancel; from Starter, subscribe."""
     user_id = _subscriber(user)
-    payments = payments_for(system.settings)
     state, version = await _subscription(store, user_id)
     if not state.exists or state.status == "canceled":
         raise NotFound("you have no current subscription to change")
@@ -280,11 +277,10 @@ async def change_plan(body: ChangePlanBody, user: CurrentUser, store: Store, sys
 
 
 @router.delete("/subscriptions/me", response_model=SubscriptionWritten, responses={401: {}, 403: {}, 404: {}})
-async def cancel_subscription(user: CurrentUser, store: Store, system: SystemDep,
+async def cancel_subscription(user: CurrentUser, store: Store, payments: PaymentsDep,
                               meta: CommandMetadata) -> SubscriptionWritten:
     """Stripe stops charging at the period's end; the plan's entitlements last until then."""
     user_id = _subscriber(user)
-    payments = payments_for(system.settings)
     state, version = await _subscription(store, user_id)
     if not state.exists:
         raise NotFound("you have no subscription to cancel")
@@ -437,20 +433,20 @@ for _kind, _prefix in (("company", "/companies/{owner_id}"), ("firm", "/firms/{o
         @router.put(f"{prefix}/billing-profile", response_model=BillingProfileWritten, name=f"save_{kind}_profile",
                     responses={401: {}, 403: {}, 404: {}, 503: {}})
         async def save_profile(owner_id: UUID, body: BillingProfileBody, user: CurrentUser, store: Store,
-                               system: SystemDep, meta: CommandMetadata) -> BillingProfileWritten:
-            return await _save_profile(kind, owner_id, body, user, store, payments_for(system.settings), meta)
+                               payments: PaymentsDep, meta: CommandMetadata) -> BillingProfileWritten:
+            return await _save_profile(kind, owner_id, body, user, store, payments, meta)
 
         @router.post(f"{prefix}/billing-profile/setup-intent", response_model=SetupIntentWritten,
                      name=f"{kind}_setup_intent", responses={401: {}, 403: {}, 404: {}, 422: {}, 503: {}})
-        async def setup_intent(owner_id: UUID, user: CurrentUser, store: Store, system: SystemDep,
+        async def setup_intent(owner_id: UUID, user: CurrentUser, store: Store, payments: PaymentsDep,
                                meta: CommandMetadata) -> SetupIntentWritten:
-            return await _profile_setup_intent(kind, owner_id, user, store, payments_for(system.settings), meta)
+            return await _profile_setup_intent(kind, owner_id, user, store, payments, meta)
 
         @router.put(f"{prefix}/billing-profile/payment-method", response_model=BillingProfileWritten,
                     name=f"{kind}_payment_method", responses={401: {}, 403: {}, 404: {}, 422: {}, 503: {}})
         async def payment_method(owner_id: UUID, body: PaymentMethodBody, user: CurrentUser, store: Store,
-                                 system: SystemDep, meta: CommandMetadata) -> BillingProfileWritten:
-            return await _set_payment_method(kind, owner_id, body, user, store, payments_for(system.settings), meta)
+                                 payments: PaymentsDep, meta: CommandMetadata) -> BillingProfileWritten:
+            return await _set_payment_method(kind, owner_id, body, user, store, payments, meta)
 
         @router.get(f"{prefix}/billing-readiness", response_model=ReadinessEnvelope, name=f"{kind}_readiness",
                     responses={401: {}, 403: {}, 404: {}})
@@ -520,51 +516,53 @@ def _recruiter(user: Access) -> UUID:
 
 @router.post("/connect/account", status_code=201, response_model=ConnectAccountWritten,
              responses={401: {}, 403: {}, 503: {}})
-async def create_my_connect(user: CurrentUser, store: Store, db: Db, system: SystemDep,
+async def create_my_connect(user: CurrentUser, store: Store, payments: PaymentsDep, db: Db,
                             meta: CommandMetadata) -> ConnectAccountWritten:
     """The recruiter's Stripe Connect account, where their payouts are transferred (created once)."""
     recruiter_id = _recruiter(user)
     email = await _email_of(db, user.user_id) if user.user_id else None
-    return await _create_connect("recruiter", recruiter_id, email, store, payments_for(system.settings), meta)
+    return await _create_connect("recruiter", recruiter_id, email, store, payments, meta)
 
 
 @router.get("/connect/account", response_model=ConnectAccountEnvelope, responses={401: {}, 403: {}, 404: {}})
-async def my_connect(user: CurrentUser, store: Store, system: SystemDep) -> ConnectAccountEnvelope:
+async def my_connect(user: CurrentUser, store: Store, payments: PaymentsDep) -> ConnectAccountEnvelope:
     recruiter_id = _recruiter(user)
     state = await _connect(store, "recruiter", recruiter_id)
     if not state.exists:
         raise NotFound("you have no Connect account yet (POST /v1/connect/account)")
     return ConnectAccountEnvelope(data=_connect_out("recruiter", recruiter_id, state,
-                                                    payments_for(system.settings).simulated))
+                                                    payments.simulated))
 
 
 @router.post("/connect/onboarding-link", response_model=OnboardingLinkOut, responses={401: {}, 403: {}, 422: {}})
-async def my_onboarding_link(user: CurrentUser, store: Store, system: SystemDep) -> OnboardingLinkOut:
-    return await _onboarding_link("recruiter", _recruiter(user), store, payments_for(system.settings),
+async def my_onboarding_link(user: CurrentUser, store: Store, payments: PaymentsDep,
+                             system: SystemDep) -> OnboardingLinkOut:
+    return await _onboarding_link("recruiter", _recruiter(user), store, payments,
                                   system.settings.portal_url)
 
 
 @router.post("/firms/{firm_id}/connect/account", status_code=201, response_model=ConnectAccountWritten,
              responses={401: {}, 403: {}, 404: {}, 503: {}})
-async def create_firm_connect(firm_id: UUID, user: CurrentUser, store: Store, system: SystemDep,
+async def create_firm_connect(firm_id: UUID, user: CurrentUser, store: Store, payments: PaymentsDep,
                               meta: CommandMetadata) -> ConnectAccountWritten:
     """The firm's Connect account, where its admin take on members' splits is transferred."""
     await _firm_admin(store, user, firm_id)
-    return await _create_connect("firm", firm_id, None, store, payments_for(system.settings), meta)
+    return await _create_connect("firm", firm_id, None, store, payments, meta)
 
 
 @router.get("/firms/{firm_id}/connect/account", response_model=ConnectAccountEnvelope,
             responses={401: {}, 403: {}, 404: {}})
-async def firm_connect(firm_id: UUID, user: CurrentUser, store: Store, system: SystemDep) -> ConnectAccountEnvelope:
+async def firm_connect(firm_id: UUID, user: CurrentUser, store: Store, payments: PaymentsDep) -> ConnectAccountEnvelope:
     await _firm_admin(store, user, firm_id)
     state = await _connect(store, "firm", firm_id)
     if not state.exists:
         raise NotFound(f"firm {firm_id} has no Connect account yet", firm_id=str(firm_id))
-    return ConnectAccountEnvelope(data=_connect_out("firm", firm_id, state, payments_for(system.settings).simulated))
+    return ConnectAccountEnvelope(data=_connect_out("firm", firm_id, state, payments.simulated))
 
 
 @router.post("/firms/{firm_id}/connect/onboarding-link", response_model=OnboardingLinkOut,
              responses={401: {}, 403: {}, 404: {}, 422: {}})
-async def firm_onboarding_link(firm_id: UUID, user: CurrentUser, store: Store, system: SystemDep) -> OnboardingLinkOut:
+async def firm_onboarding_link(firm_id: UUID, user: CurrentUser, store: Store, payments: PaymentsDep,
+                               system: SystemDep) -> OnboardingLinkOut:
     await _firm_admin(store, user, firm_id)
-    return await _onboarding_link("firm", firm_id, store, payments_for(system.settings), system.settings.portal_url)
+    return await _onboarding_link("firm", firm_id, store, payments, system.settings.portal_url)

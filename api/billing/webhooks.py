@@ -29,7 +29,7 @@ from fastapi import APIRouter, Request
 from psycopg import AsyncConnection
 from pydantic import BaseModel, ValidationError
 
-from api.deps import Store, SystemDep
+from api.deps import PaymentsDep, Store, SystemDep
 from api.problems import problem
 from commands.billing import billing_profile as profiles
 from commands.billing import connect_account as connect
@@ -40,7 +40,7 @@ from commands.billing.stripe_webhook import MarkStripeWebhookProcessed, RecordSt
 from commands.core import DomainError, Invalid, NotYetRecorded
 from eventstore import EventStore, Metadata, SubjectErased, handle, load, stream_id_for
 from eventstore.handle import DeciderLike
-from infra.payments import PaymentRefused, Payments, payments_for
+from infra.payments import PaymentRefused, Payments
 from projections.billing import queries
 
 log = structlog.get_logger(__name__)
@@ -345,7 +345,7 @@ async def _apply(store: EventStore, steps: list[Step], meta: Metadata) -> None:
              responses={400: {}, 503: {}})
 @router.post("/v3/webhooks/stripe", response_model=StripeWebhookAnswer, response_model_exclude_none=True,
              responses={400: {}, 503: {}}, include_in_schema=False)
-async def stripe_webhook_received(request: Request, system: SystemDep, store: Store) -> Any:
+async def stripe_webhook_received(request: Request, system: SystemDep, store: Store, payments: PaymentsDep) -> Any:
     body = await request.body()
     secret = system.settings.stripe_webhook_secret
     event = _verify(body, request.headers.get("stripe-signature"), secret.get_secret_value() if secret else None)
@@ -380,7 +380,7 @@ async def stripe_webhook_received(request: Request, system: SystemDep, store: St
         if planner is None:
             raise Skip(f"event type {event_type} is not handled")
         if planner is _payout and delivery.account is not None:  # asks Stripe: no pool connection held meanwhile
-            steps = await _bank_payout(payments_for(system.settings), delivery)
+            steps = await _bank_payout(payments, delivery)
         else:
             async with system.pool.connection() as db:
                 steps = await planner(db, delivery)

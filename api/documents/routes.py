@@ -30,7 +30,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from api.consistency import read_after
-from api.deps import CommandMetadata, CurrentUser, Db, SystemDep
+from api.deps import CommandMetadata, CurrentUser, Db, StorageDep, SystemDep
 from api.documents.content import Kind, clean_filename, content_disposition, detected_name, extract_text, sniff
 from api.documents.models import DocumentCreated, DocumentEnvelope, DocumentList, DocumentOut, UploadFields
 from api.documents.policy import entity_access
@@ -41,7 +41,7 @@ from commands.documents import document as documents
 from commands.documents.events import DocumentType, EntityType
 from eventstore import EventStore, Metadata, Position, handle, load, stream_id_for
 from infra.bootstrap import System
-from infra.storage import ContentNotFound, Storage, StorageError, storage_for
+from infra.storage import ContentNotFound, Storage, StorageError
 from projections.documents.queries import get_document, list_documents
 from projections.identity.access import Access
 
@@ -90,17 +90,8 @@ def _storage_unavailable(exc: StorageError, detail: str) -> JSONResponse:
     return response
 
 
-def _storage(request: Request) -> Storage:
-    """The app's storage backend, built from the settings on first use and kept for the app's lifetime."""
-    state = request.app.state
-    storage: Storage | None = getattr(state, "document_storage", None)
-    if storage is None:
-        storage = storage_for(state.system.settings)
-        state.document_storage = storage
-    return storage
-
-
-DocumentStorage = Annotated[Storage, Depends(_storage)]
+# The system's document storage (infra/bootstrap.py chose it from the settings).
+DocumentStorage = StorageDep
 
 
 def _user_id(user: Access) -> UUID:
