@@ -28,7 +28,7 @@ from api.auth import InvalidToken, TokenVerifier, VerifiedToken, clerk_instances
 from api.ratelimit import Decision, RateLimiter
 from api.response_cache import ResponseCache
 from infra.bootstrap import System
-from infra.redis import Breaker, redis_client
+from infra.redis import Breaker, deployment_prefix, redis_client
 from infra.settings import Settings
 from projections.identity.access import AccessCache, AccessResolver
 
@@ -168,11 +168,13 @@ async def open_gateway(system: System, metrics: CollectorRegistry) -> AsyncItera
         log.warning("REDIS_URL is not set: no rate limits, access contexts and catalogue reads are not cached")
     breaker = Breaker()
     cache = AccessCache(redis, settings.access_cache_ttl_s, breaker=breaker) if redis else None
+    # The catalogue is the database's: another deployment sharing the Redis has a catalogue of its own.
+    catalogue = f"{deployment_prefix(settings.database_url)}:catalogue"
     gateway = Gateway(
         verifier=build_verifier(settings),
         access=AccessResolver(system.pool, cache),
         limiter=RateLimiter(redis, metrics, breaker=breaker) if redis else None,
-        catalogue=ResponseCache(redis, settings.catalogue_cache_ttl_s, breaker=breaker)
+        catalogue=ResponseCache(redis, settings.catalogue_cache_ttl_s, prefix=catalogue, breaker=breaker)
         if redis and settings.catalogue_cache_ttl_s else None,
         limits=RateLimits(settings.rate_limit_per_user, settings.rate_limit_per_ip, settings.rate_limit_routes),
         redis=redis,

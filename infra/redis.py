@@ -3,20 +3,44 @@
 Redis here only ever makes things faster or fairer, never correct: every caller has a way to go on
 without it. The breaker makes that way cheap: after a failure Redis is left alone for a few seconds,
 so an outage costs one short timeout every few seconds instead of one on every request.
+
+One Redis may serve several deployments (staging beside production, tenants of one server): a value true of
+one database only (a catalogue answer) is kept under `deployment_prefix`, which names that database.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import structlog
+from psycopg.conninfo import conninfo_to_dict
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
+
+
+def deployment_prefix(database_url: str | None) -> str:
+    """`splits:<12 hex digits>`, the start of the Redis keys of the deployment whose database `database_url` names.
+
+    The digits name the database by host, port and name (a URL or a conninfo string naming the same database
+    give the same prefix; the user, the password and the options do not count), so two deployments sharing a
+    Redis never read each other's entries, and all processes given one DATABASE_URL share theirs. A hash,
+    not the name itself: a key prefix is also a SCAN pattern, where `*`, `?` and `[` in a name would match.
+    Without a database URL, plain `splits`.
+    """
+    if not database_url:
+        return "splits"
+    params = conninfo_to_dict(database_url)
+    host = str(params.get("host") or params.get("hostaddr") or "").lower()
+    port = str(params.get("port") or "5432")
+    name = str(params.get("dbname") or params.get("user") or "")
+    digest = hashlib.sha256("\x1f".join((host, port, name)).encode()).hexdigest()[:12]
+    return f"splits:{digest}"
 
 
 def redis_client(url: str) -> Redis:
