@@ -14,7 +14,7 @@ from eventstore import EventStore, handle
 from infra.settings import Settings
 from tests.api import SEEDER, dev_auth, running_consumers, scrape, seed_user, serving
 from tests.conftest import RABBITMQ_URL
-from tests.helpers import feed_settled, settled_head
+from tests.helpers import feed_settled, settled_head, wait_until
 
 ADMIN = "user_jobs_admin"
 
@@ -29,7 +29,19 @@ async def api_with_consumers(fresh_store, topology):
     await seed_user(fresh_store, ADMIN, roles=[("platform_admin", None)])
     async with serving(fresh_store, settings) as (client, system), running_consumers(system):
         client.headers.update(dev_auth(ADMIN))
+        await admin_known(client)
         yield client
+
+
+async def admin_known(client) -> None:
+    """Until the identity projection has the seeded admin, the API knows the caller as nobody in particular: a
+    job for a company they have no part in then answers 404. The tests start once it is a platform admin."""
+
+    async def known() -> bool:
+        me = await client.get("/v1/users/me")
+        return me.status_code == 200 and "platform_admin" in me.json()["data"]["roles"]
+
+    await wait_until(known, timeout=60)
 
 
 async def make_ready(store: EventStore, company_id) -> str:
@@ -117,6 +129,7 @@ async def test_token_not_reached_answers_503_with_retry_after(fresh_store) -> No
     # Only identity is projected (so the admin is known); the ats projection is not running.
     async with serving(fresh_store, settings) as (client, system), running_consumers(system, only={"identity"}):
         client.headers.update(dev_auth(ADMIN))
+        await admin_known(client)
         created = await client.post("/v1/jobs", json={"company_id": str(uuid4()), "title": "QA", "fee_percentage": 15})
         waited = await client.get(f"/v1/jobs/{created.json()['id']}", params={"after": created.json()["consistency_token"]})
     assert waited.status_code == 503
