@@ -62,6 +62,10 @@ class Party:
         return f"{name} ({self.role})" if self.roles else name
 
 
+Parties = Mapping[str, Party]
+"""The trail's people and firms by id (`trail_parties`); empty when the names are not at hand."""
+
+
 def _role(text: str) -> str:
     return text.replace("_", " ")
 
