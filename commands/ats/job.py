@@ -8,18 +8,17 @@ Requirements, skills and pre-screen questions are each replaced as a whole list.
 from the scheduler (domain §14), with the time of the run in `at`: `EndJobEarlyAccess` and
 `CloseJobPastClosingDate`; each is a no-op unless its moment has come, so the scheduler may send
 them as often as it likes.
+
+The status table, the limits and the errors are in commands/ats/job_rules.py, the commands in
+commands/ats/job_commands.py; both are re-exported here so a caller imports one module.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Annotated, Any, Self, get_args
-from uuid import UUID, uuid5
-
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from typing import Any
+from uuid import UUID
 
 from commands.ats.events import (
     CommuteType,
@@ -41,331 +40,77 @@ from commands.ats.events import (
     PreScreenQuestionType,
     RequirementType,
 )
-from commands.core import Command, Conflict, Decider, NotFound, RuleViolation
+from commands.ats.job_commands import (
+    Actor,
+    BillingGatedCommand,
+    Cents,
+    ChangeJobOwner,
+    CloseJob,
+    CloseJobPastClosingDate,
+    CommuteTypes,
+    CreateJob,
+    EditJob,
+    EndJobEarlyAccess,
+    FeeBps,
+    FillJob,
+    GuaranteeDays,
+    JobCommand,
+    JobRequirementInput,
+    JobSkillInput,
+    Option,
+    PauseJob,
+    PreScreenQuestionInput,
+    PublishJob,
+    ReopenJob,
+    ReplaceJobPreScreenQuestions,
+    ReplaceJobRequirements,
+    ReplaceJobSkills,
+    ReturnJobToDraft,
+    SkillName,
+    SkillSlug,
+    StatusCommand,
+    SubmitJobForApproval,
+    Text,
+    Title,
+    question_id_for,
+    question_items,
+    requirement_items,
+    skill_items,
+    skill_slug,
+)
+from commands.ats.job_rules import (
+    ALLOWED,
+    CHOICE_TYPES,
+    CLOSABLE_ON_DATE,
+    CLOSING_DATE_PASSED,
+    EDITABLE,
+    FIRM_JOB_MIN_FEE_BPS,
+    MAX_OPTIONS,
+    MAX_QUESTIONS,
+    MAX_REQUIREMENTS,
+    MAX_SKILLS,
+    REOPENABLE,
+    BillingNotReady,
+    StatusTransitionNotAllowed,
+    terms_problem,
+)
+from commands.core import Conflict, Decider, NotFound, RuleViolation
 
-ALLOWED: Mapping[JobStatus, frozenset[JobStatus]] = {
-    "draft": frozenset({"pending", "active", "closed"}),
-    "pending": frozenset({"draft", "active", "paused", "closed"}),
-    "active": frozenset({"draft", "paused", "filled", "closed"}),
-    "paused": frozenset({"draft", "active", "filled", "closed"}),
-    "filled": frozenset({"draft", "active", "closed"}),
-    "closed": frozenset({"draft", "active"}),
-}
-REOPENABLE: frozenset[JobStatus] = frozenset({"closed", "filled"})
-EDITABLE: frozenset[str] = frozenset(get_args(EditableJobField))
-FIRM_JOB_MIN_FEE_BPS = 500  # domain §2.4: an off-platform (firm) job needs a fee of at least 5%
-
-CLOSING_DATE_PASSED = "closing date passed"
-CLOSABLE_ON_DATE: frozenset[JobStatus] = frozenset({"active", "paused"})
-MAX_REQUIREMENTS = 50
-MAX_SKILLS = 50
-MAX_QUESTIONS = 25
-MAX_OPTIONS = 50
-CHOICE_TYPES: frozenset[PreScreenQuestionType] = frozenset({"select", "multi_select"})
+__all__ = [
+    "ALLOWED", "CHOICE_TYPES", "CLOSABLE_ON_DATE", "CLOSING_DATE_PASSED", "EDITABLE", "FIRM_JOB_MIN_FEE_BPS",
+    "MAX_OPTIONS", "MAX_QUESTIONS", "MAX_REQUIREMENTS", "MAX_SKILLS", "REOPENABLE",
+    "Actor", "BillingGatedCommand", "BillingNotReady", "Cents", "ChangeJobOwner", "CloseJob", "CloseJobPastClosingDate",
+    "CommuteType", "CommuteTypes", "CreateJob", "EditJob", "EditableJobField", "EmploymentType", "EndJobEarlyAccess",
+    "FeeBps", "FillJob", "GuaranteeDays", "Job", "JobCommand", "JobEvent", "JobLevel", "JobRequirementInput",
+    "JobRequirementItem", "JobSkillInput", "JobSkillItem", "JobStatus", "Option", "PauseJob", "PreScreenQuestionInput",
+    "PreScreenQuestionItem", "PreScreenQuestionType", "PublishJob", "ReopenJob", "ReplaceJobPreScreenQuestions",
+    "ReplaceJobRequirements", "ReplaceJobSkills", "RequirementType", "ReturnJobToDraft", "SkillName", "SkillSlug",
+    "StatusCommand", "StatusTransitionNotAllowed", "SubmitJobForApproval", "Text", "Title",
+    "decide", "evolve", "initial_state", "job", "question_id_for", "skill_slug",
+]
 
 _DATETIME_FIELDS = frozenset({"activates_at", "closes_at"})
-# Editable fields that have no "unset" value: an edit may change them but not clear them.
-_NOT_NULL = frozenset(
-    {"title", "show_salary_range", "fee_bps", "guarantee_days", "employment_type", "commute_types",
-     "open_to_relocation", "is_early_access", "is_priority"}
-)
 
-
-class StatusTransitionNotAllowed(RuleViolation):
-    def __init__(self, from_status: JobStatus, to_status: JobStatus, why: str | None = None) -> None:
-        message = f"a job cannot move from {from_status} to {to_status}" + (f": {why}" if why else "")
-        super().__init__(message, from_status=from_status, to_status=to_status)
-        self.from_status = from_status
-        self.to_status = to_status
-
-
-class BillingNotReady(RuleViolation):
-    def __init__(self, to_status: JobStatus) -> None:
-        super().__init__(
-            f"a job can only become {to_status} once its company or firm has a complete billing profile "
-            "(billing email, Stripe customer and default payment method)",
-            to_status=to_status,
-        )
-
-
-def _terms_problem(fields: Mapping[str, Any]) -> str | None:
-    """The first cross-field rule that `fields` break, or None.
-
-    A rule whose fields are absent is skipped, so the same rules serve a full job and a partial edit.
-    """
-    low, high = fields.get("salary_min_cents"), fields.get("salary_max_cents")
-    if low is not None and high is not None and low > high:
-        return "salary_min_cents must not exceed salary_max_cents"
-    if fields.get("is_early_access") and "activates_at" in fields and fields["activates_at"] is None:
-        return "an early-access job needs activates_at"
-    starts, ends = fields.get("activates_at"), fields.get("closes_at")
-    if starts is not None and ends is not None and ends <= starts:
-        return "closes_at must be after activates_at"
-    if "company_id" in fields and fields["company_id"] is None and "fee_bps" in fields:
-        if fields["fee_bps"] < FIRM_JOB_MIN_FEE_BPS:
-            return f"an off-platform firm job needs a fee of at least {FIRM_JOB_MIN_FEE_BPS} bps"
-    return None
-
-
-def _distinct(values: list[CommuteType]) -> list[CommuteType]:
-    if len(set(values)) != len(values):
-        raise ValueError("commute_types must not repeat")
-    return values
-
-
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Actor = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Cents = Annotated[int, Field(ge=0)]
-FeeBps = Annotated[int, Field(ge=0, le=10_000)]
-GuaranteeDays = Annotated[int, Field(ge=0, le=365)]
-CommuteTypes = Annotated[list[CommuteType], AfterValidator(_distinct)]
-
-
-class _JobCommand(Command):
-    job_id: UUID
-    by: Actor
-    at: AwareDatetime
-
-
-class CreateJob(_JobCommand):
-    company_id: UUID | None = None
-    source_firm_id: UUID | None = None
-    title: Title
-    department: str | None = None
-    location: str | None = None
-    recruiter_description: str | None = None
-    candidate_description: str | None = None
-    salary_min_cents: Cents | None = None
-    salary_max_cents: Cents | None = None
-    show_salary_range: bool = True
-    fee_bps: FeeBps
-    guarantee_days: GuaranteeDays = 90
-    employment_type: EmploymentType = "full_time"
-    commute_types: CommuteTypes = []
-    job_level: JobLevel | None = None
-    open_to_relocation: bool = False
-    is_early_access: bool = False
-    activates_at: AwareDatetime | None = None
-    closes_at: AwareDatetime | None = None
-    is_priority: bool = False
-    job_owner_recruiter_id: UUID | None = None
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        if self.company_id is None and self.source_firm_id is None:
-            raise ValueError("a job belongs to a company or, when off-platform, to a firm")
-        if problem := _terms_problem(dict(self)):
-            raise ValueError(problem)
-        return self
-
-
-class EditJob(_JobCommand):
-    """Change only the fields given; a field given as None is cleared."""
-
-    title: Title | None = None
-    department: str | None = None
-    location: str | None = None
-    recruiter_description: str | None = None
-    candidate_description: str | None = None
-    salary_min_cents: Cents | None = None
-    salary_max_cents: Cents | None = None
-    show_salary_range: bool | None = None
-    fee_bps: FeeBps | None = None
-    guarantee_days: GuaranteeDays | None = None
-    employment_type: EmploymentType | None = None
-    commute_types: CommuteTypes | None = None
-    job_level: JobLevel | None = None
-    open_to_relocation: bool | None = None
-    is_early_access: bool | None = None
-    activates_at: AwareDatetime | None = None
-    closes_at: AwareDatetime | None = None
-    is_priority: bool | None = None
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        given = {name: getattr(self, name) for name in self.model_fields_set}
-        if cleared := sorted(name for name in _NOT_NULL & given.keys() if given[name] is None):
-            raise ValueError(f"cannot clear {', '.join(cleared)}")
-        if problem := _terms_problem(given):
-            raise ValueError(problem)
-        return self
-
-
-class _StatusCommand(_JobCommand):
-    reason: str | None = None
-
-
-class _BillingGatedCommand(_StatusCommand):
-    billing_ready: bool
-
-
-class PublishJob(_BillingGatedCommand):
-    """→ active."""
-
-
-class SubmitJobForApproval(_BillingGatedCommand):
-    """→ pending."""
-
-
-class PauseJob(_BillingGatedCommand):
-    """→ paused."""
-
-
-class FillJob(_BillingGatedCommand):
-    """→ filled."""
-
-
-class CloseJob(_StatusCommand):
-    """→ closed; taking a job off the market needs no billing profile."""
-
-
-class ReopenJob(_BillingGatedCommand):
-    """closed or filled → active."""
-
-
-class ReturnJobToDraft(_StatusCommand):
-    """→ draft; needs no billing profile."""
-
-
-class EndJobEarlyAccess(_JobCommand):
-    """Scheduler: an early-access job whose activates_at has come becomes a job like any other."""
-
-
-class CloseJobPastClosingDate(_JobCommand):
-    """Scheduler: an active or paused job whose closes_at has come is closed."""
-
-
-class ChangeJobOwner(_JobCommand):
-    """Name the recruiter credited as job owner; None leaves the job without one."""
-
-    job_owner_recruiter_id: UUID | None
-    reason: str | None = None
-
-
-# --- requirements, skills and pre-screen questions --------------------------------------------------
-
-class _Part(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-SkillName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-SkillSlug = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)
-]
-Option = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-
-
-def skill_slug(name: str) -> str:
-    """The slug of a skill name: lowercase words joined by dashes, with C++ and C# kept apart from C."""
-    spelled = name.replace("+", " plus ").replace("#", " sharp ")
-    return "-".join(re.findall(r"[a-z0-9]+", spelled.lower()))
-
-
-def question_id_for(job_id: UUID, question: str) -> UUID:
-    """The id of a question given without one: the same for the same text on the same job, so that
-    replacing the list with the same questions keeps their ids and answers keep pointing at them."""
-    return uuid5(job_id, question.strip().casefold())
-
-
-class JobRequirementInput(_Part):
-    """`sort_order` None: the requirement's place in the list."""
-
-    requirement_type: RequirementType
-    description: Text
-    sort_order: Annotated[int, Field(ge=0)] | None = None
-
-
-class JobSkillInput(_Part):
-    """`slug` None: derived from the name (see `skill_slug`)."""
-
-    name: SkillName
-    slug: SkillSlug | None = None
-    is_required: bool = False
-
-
-class PreScreenQuestionInput(_Part):
-    """`question_id` None: derived from the job and the question text (see `question_id_for`)."""
-
-    question_id: UUID | None = None
-    question: Text
-    question_type: PreScreenQuestionType
-    options: Annotated[list[Option], Field(max_length=MAX_OPTIONS)] = []
-    is_required: bool = False
-    disclaimer: Text | None = None
-
-    @model_validator(mode="after")
-    def _options_fit_the_type(self) -> Self:
-        if self.question_type in CHOICE_TYPES:
-            if len(self.options) < 2:
-                raise ValueError(f"a {self.question_type} question needs at least two options")
-            if len({option.casefold() for option in self.options}) != len(self.options):
-                raise ValueError("options must not repeat")
-        elif self.options:
-            raise ValueError(f"a {self.question_type} question takes no options")
-        return self
-
-
-def _requirement_items(inputs: list[JobRequirementInput]) -> list[JobRequirementItem]:
-    items = [JobRequirementItem(requirement_type=r.requirement_type, description=r.description,
-                                sort_order=i if r.sort_order is None else r.sort_order) for i, r in enumerate(inputs)]
-    return sorted(items, key=lambda item: item.sort_order)
-
-
-def _skill_items(inputs: list[JobSkillInput]) -> list[JobSkillItem]:
-    return [JobSkillItem(name=s.name, slug=s.slug or skill_slug(s.name), is_required=s.is_required) for s in inputs]
-
-
-def _question_items(job_id: UUID, inputs: list[PreScreenQuestionInput]) -> list[PreScreenQuestionItem]:
-    return [PreScreenQuestionItem(question_id=q.question_id or question_id_for(job_id, q.question),
-                                  question=q.question, question_type=q.question_type, options=list(q.options),
-                                  is_required=q.is_required, disclaimer=q.disclaimer) for q in inputs]
-
-
-def _repeated(values: list[Any]) -> list[str]:
-    return sorted({str(v) for v in values if values.count(v) > 1})
-
-
-class ReplaceJobRequirements(_JobCommand):
-    requirements: Annotated[list[JobRequirementInput], Field(max_length=MAX_REQUIREMENTS)]
-
-    @model_validator(mode="after")
-    def _distinct(self) -> Self:
-        if repeated := _repeated([item.sort_order for item in _requirement_items(self.requirements)]):
-            raise ValueError(f"requirement sort_order must not repeat: {', '.join(repeated)}")
-        return self
-
-
-class ReplaceJobSkills(_JobCommand):
-    skills: Annotated[list[JobSkillInput], Field(max_length=MAX_SKILLS)]
-
-    @model_validator(mode="after")
-    def _distinct(self) -> Self:
-        items = _skill_items(self.skills)
-        if any(not item.slug for item in items):
-            raise ValueError("a skill name needs at least one letter or digit")
-        if repeated := _repeated([item.slug for item in items]):
-            raise ValueError(f"skills must not repeat: {', '.join(repeated)}")
-        return self
-
-
-class ReplaceJobPreScreenQuestions(_JobCommand):
-    questions: Annotated[list[PreScreenQuestionInput], Field(max_length=MAX_QUESTIONS)]
-
-    @model_validator(mode="after")
-    def _distinct(self) -> Self:
-        if _repeated([q.question.casefold() for q in self.questions]):
-            raise ValueError("questions must not repeat")
-        if repeated := _repeated([item.question_id for item in _question_items(self.job_id, self.questions)]):
-            raise ValueError(f"question ids must not repeat: {', '.join(repeated)}")
-        return self
-
-
-JobCommand = (
-    CreateJob | EditJob | PublishJob | SubmitJobForApproval | PauseJob | FillJob | CloseJob | ReopenJob
-    | ReturnJobToDraft | ReplaceJobRequirements | ReplaceJobSkills | ReplaceJobPreScreenQuestions | ChangeJobOwner
-    | EndJobEarlyAccess | CloseJobPastClosingDate
-)
 JobEvent = (
     JobCreated | JobEdited | JobStatusChanged | JobRequirementsReplaced | JobSkillsReplaced
     | JobPreScreenQuestionsReplaced | JobOwnerChanged | JobEarlyAccessEnded
@@ -457,17 +202,17 @@ def decide(cmd: JobCommand, s: Job) -> list[JobEvent]:
         case EditJob():
             return _edit(cmd, s)
         case ReplaceJobRequirements():
-            items = _requirement_items(cmd.requirements)
+            items = requirement_items(cmd.requirements)
             if tuple(items) == s.requirements:
                 return []
             return [JobRequirementsReplaced(job_id=cmd.job_id, requirements=items, by=cmd.by, at=cmd.at)]
         case ReplaceJobSkills():
-            skills = _skill_items(cmd.skills)
+            skills = skill_items(cmd.skills)
             if tuple(skills) == s.skills:
                 return []
             return [JobSkillsReplaced(job_id=cmd.job_id, skills=skills, by=cmd.by, at=cmd.at)]
         case ReplaceJobPreScreenQuestions():
-            questions = _question_items(cmd.job_id, cmd.questions)
+            questions = question_items(cmd.job_id, cmd.questions)
             if tuple(questions) == s.pre_screen_questions:
                 return []
             return [JobPreScreenQuestionsReplaced(job_id=cmd.job_id, questions=questions, by=cmd.by, at=cmd.at)]
@@ -510,13 +255,13 @@ def decide(cmd: JobCommand, s: Job) -> list[JobEvent]:
             raise TypeError(f"the job decider has no case for {type(cmd).__name__}")
 
 
-def _move(cmd: _StatusCommand, s: Job, to: JobStatus) -> list[JobEvent]:
+def _move(cmd: StatusCommand, s: Job, to: JobStatus) -> list[JobEvent]:
     if s.status == to:
         return []  # a retried command must not fail nor record a second change
     if to not in ALLOWED[s.status]:
         raise StatusTransitionNotAllowed(s.status, to)
     # Only the moves that put a job in front of recruiters need the company to be billable.
-    if to not in ("draft", "closed") and not (isinstance(cmd, _BillingGatedCommand) and cmd.billing_ready):
+    if to not in ("draft", "closed") and not (isinstance(cmd, BillingGatedCommand) and cmd.billing_ready):
         raise BillingNotReady(to)
     assert s.id is not None
     return [JobStatusChanged(job_id=s.id, from_status=s.status, to_status=to, reason=cmd.reason, by=cmd.by, at=cmd.at)]
@@ -530,7 +275,7 @@ def _edit(cmd: EditJob, s: Job) -> list[JobEvent]:
     if not changed:
         return []
     after = {name: getattr(s, name) for name in EDITABLE} | {name: getattr(cmd, name) for name in changed}
-    if problem := _terms_problem(after | {"company_id": s.company_id}):
+    if problem := terms_problem(after | {"company_id": s.company_id}):
         raise RuleViolation(problem, job_id=str(s.id))
     assert s.id is not None
     return [JobEdited(job_id=s.id, changes=cmd.model_dump(mode="json", include=changed), by=cmd.by, at=cmd.at)]
