@@ -79,6 +79,11 @@ class Reaction:
     context: ReactorContext | None = None
 
     @property
+    def clock(self) -> Clock:
+        """The system's clock, from the context (the machine's own when a test runs a handler without one)."""
+        return self.context.clock if self.context is not None else SYSTEM_CLOCK
+
+    @property
     def idempotency_key(self) -> str:
         """Stable for this reactor and event: pass it to Stripe, Resend, OpenAI… with the side effect."""
         return f"{self.reactor}:{self.recorded.event_id}"

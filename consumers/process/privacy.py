@@ -29,7 +29,6 @@ scrub them by the same ids.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from uuid import UUID
 
 import psycopg
@@ -125,10 +124,6 @@ async def delete_files(storage: Storage, keys: tuple[str, ...]) -> int:
     return len(keys)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 async def _on_requested(reaction: Reaction) -> None:
     e: SubjectErasureRequested = reaction.event
     store = reaction.store
@@ -142,7 +137,7 @@ async def _on_requested(reaction: Reaction) -> None:
 
     if e.person_kind != "candidate":
         for user_id in person.user_ids:
-            close = users.DeleteUser(user_id=user_id, by=meta.actor, at=_now())
+            close = users.DeleteUser(user_id=user_id, by=meta.actor, at=reaction.clock.now())
             try:
                 await handle(store, users.user, user_id, close,
                              replace(meta, idempotency_key=f"{reaction.idempotency_key}:close:{user_id}"))
@@ -154,7 +149,7 @@ async def _on_requested(reaction: Reaction) -> None:
         erasure_id=e.erasure_id, subjects=found.subjects, user_ids=list(person.user_ids),
         candidate_ids=list(person.candidate_ids), recruiter_ids=list(person.recruiter_ids),
         application_ids=list(person.application_ids), document_ids=list(person.document_ids),
-        invitation_ids=list(person.invitation_ids), documents_deleted=deleted, at=_now(),
+        invitation_ids=list(person.invitation_ids), documents_deleted=deleted, at=reaction.clock.now(),
     )
     await handle(store, erasure, e.erasure_id, completion,
                  replace(meta, idempotency_key=f"{reaction.idempotency_key}:complete"))

@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 from weakref import WeakKeyDictionary
@@ -235,10 +234,6 @@ async def gather_inputs(store: EventStore, application: applications.Application
 
 # --- the reactor ----------------------------------------------------------------------------------------------
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 async def _review_state(store: EventStore, application_id: UUID, review_id: UUID) -> reviews.Review | None:
     state, _, _ = await load(store, reviews.ai_review, stream_id_for(reviews.ai_review, application_id))
     return state.get(review_id)
@@ -251,11 +246,11 @@ async def _tell_application(reaction: Reaction, application_id: UUID, review: re
     if review.outcome == "completed":
         command = applications.RecordAIReviewCompleted(
             application_id=application_id, review_id=review.review_id, needs_improvement=review.needs_improvement,
-            by=BY, at=_now())
+            by=BY, at=reaction.clock.now())
     else:
         command = applications.RecordAIReviewFailed(
             application_id=application_id, review_id=review.review_id,
-            reason=review.failure_reason or "the AI review failed", by=BY, at=_now())
+            reason=review.failure_reason or "the AI review failed", by=BY, at=reaction.clock.now())
     await handle(reaction.store, applications.application, application_id, command, reaction.metadata())
 
 
@@ -279,13 +274,13 @@ async def _run(reaction: Reaction, meta: Metadata, application: applications.App
     if outcome.review is not None:
         assert outcome.model is not None
         command = reviews.CompleteAIReview(application_id=application.id, review_id=review_id, review=outcome.review,
-                                           model=outcome.model, **counts, by=BY, at=_now())
+                                           model=outcome.model, **counts, by=BY, at=reaction.clock.now())
     else:
         log.warning("AI review failed", application_id=str(application.id), review_id=str(review_id),
                     model=outcome.model, reason=outcome.failure)
         command = reviews.FailAIReview(application_id=application.id, review_id=review_id,
                                        reason=outcome.failure or "the review gave no result", model=outcome.model,
-                                       **counts, by=BY, at=_now())
+                                       **counts, by=BY, at=reaction.clock.now())
     await handle(store, reviews.ai_review, application.id, command, meta)
 
 
@@ -307,7 +302,7 @@ async def on_review_requested(reaction: Reaction) -> None:
     meta = replace(reaction.metadata(), idempotency_key=None)
     started = await handle(store, reviews.ai_review, application_id, reviews.StartAIReview(
         application_id=application_id, review_id=review_id, job_id=application.job_id,
-        candidate_id=application.candidate_id, by=BY, at=_now()), meta)
+        candidate_id=application.candidate_id, by=BY, at=reaction.clock.now()), meta)
     review = await _review_state(store, application_id, review_id)
     assert review is not None
     if AIReviewStarted.type_name() not in started.event_types:
@@ -320,7 +315,7 @@ async def on_review_requested(reaction: Reaction) -> None:
         try:
             await handle(store, reviews.ai_review, application_id, reviews.InterruptAIReview(
                 application_id=application_id, review_id=review_id, attempt=review.attempt,
-                reason=(repr(exc) or "interrupted")[: reviews.MAX_REASON_CHARS], by=BY, at=_now()), meta)
+                reason=(repr(exc) or "interrupted")[: reviews.MAX_REASON_CHARS], by=BY, at=reaction.clock.now()), meta)
         except Exception as release_error:  # the lease then runs out by itself
             log.warning("could not give back an AI review lease", review_id=str(review_id), error=repr(release_error))
         raise

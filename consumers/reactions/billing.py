@@ -11,7 +11,6 @@ transfer when the event comes back: Stripe answers the first one again, and that
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import structlog
@@ -26,6 +25,7 @@ from commands.billing.events import BillingOwnerKind
 from commands.billing.placement_events import CollectionMethod, InvoiceIssued, InvoiceRequested, PayoutsStarted
 from consumers.reactor import PermanentError, Reaction, Reactor
 from eventstore import EventStore, Metadata, handle, load, stream_id_for
+from infra.clock import Clock
 from infra.payments import InvoiceLine, InvoiceView, PaymentRefused, Payments
 
 log = structlog.get_logger(__name__)
@@ -51,7 +51,7 @@ async def _billed_party(store: EventStore, placement: placements.Placement) -> t
 
 
 async def issue_invoice(store: EventStore, payments: Payments, placement_id: UUID, by: str,
-                        meta: Metadata) -> money.PlacementBilling:
+                        meta: Metadata, clock: Clock) -> money.PlacementBilling:
     """Invoice the placement's company (or firm) for its fee plus the processing fee: once, whoever asks.
 
     Two steps, each its own command keyed by the triggering event (`meta`): the invoice Stripe made
@@ -63,7 +63,7 @@ async def issue_invoice(store: EventStore, payments: Payments, placement_id: UUI
     if not state.exists:
         raise NotInvoiceable(f"placement {placement_id} has no billing record yet")
     if state.invoice is None:
-        view, collection = await _record_invoice(store, payments, state, placement_id, by, meta)
+        view, collection = await _record_invoice(store, payments, state, placement_id, by, meta, clock)
         paid = view.status == "paid" or (payments.simulated and collection == "charge_automatically")
     elif state.invoice.status in ("draft", "open"):
         paid = await _collected(store, payments, placement_id, state.invoice)
@@ -72,7 +72,7 @@ async def issue_invoice(store: EventStore, payments: Payments, placement_id: UUI
     if paid:
         invoice = (await _billing(store, placement_id)).invoice
         assert invoice is not None
-        now = datetime.now(UTC)
+        now = clock.now()
         await handle(store, money.placement_billing, placement_id, money.ApplyInvoiceUpdate(
             placement_id=placement_id, stripe_invoice_id=invoice.stripe_invoice_id, status="paid",
             amount_paid_cents=invoice.amount_due_cents, paid_at=now, at=now), meta)
@@ -85,7 +85,7 @@ async def _billing(store: EventStore, placement_id: UUID) -> money.PlacementBill
 
 
 async def _record_invoice(store: EventStore, payments: Payments, state: money.PlacementBilling, placement_id: UUID,
-                          by: str, meta: Metadata) -> tuple[InvoiceView, CollectionMethod]:
+                          by: str, meta: Metadata, clock: Clock) -> tuple[InvoiceView, CollectionMethod]:
     """Step one: the invoice in Stripe (its calls keyed by the placement, so a retry meets the same invoice),
     recorded on the placement's stream. Returns Stripe's view of it and how it is collected."""
     placement, _, _ = await load(store, placements.placement, stream_id_for(placements.placement, placement_id))
@@ -116,7 +116,7 @@ async def _record_invoice(store: EventStore, payments: Payments, state: money.Pl
         # A charge that already went through is recorded by its payment (step two, or Stripe's webhook).
         status="open" if view.status == "paid" else view.status, number=view.number,
         hosted_invoice_url=view.hosted_invoice_url, invoice_pdf_url=view.invoice_pdf_url, due_date=view.due_date,
-        by=by, at=datetime.now(UTC),
+        by=by, at=clock.now(),
     )
     await handle(store, money.placement_billing, placement_id, issued, meta)
     return view, collection
@@ -143,7 +143,7 @@ async def on_invoice_due(reaction: Reaction) -> None:
     assert reaction.context is not None
     try:
         await issue_invoice(reaction.store, reaction.context.payments, e.placement_id,
-                            f"reactor:{reaction.reactor}", reaction.metadata())
+                            f"reactor:{reaction.reactor}", reaction.metadata(), reaction.clock)
     except PaymentRefused as exc:
         raise PermanentError(f"Stripe refused to invoice placement {e.placement_id}: {exc}") from exc
     except NotInvoiceable as exc:
@@ -160,7 +160,7 @@ async def _pay(reaction: Reaction, placement_id: UUID, transaction_id: UUID) -> 
     t = state.transactions[transaction_id]
     if t.status != "processing":
         return  # this run already has its outcome
-    now = datetime.now(UTC)
+    now = reaction.clock.now()
     account, _, _ = await load(store, connect.connect_account, stream_id_for(
         connect.connect_account, connect.connect_account_key(t.plan.payee_kind, t.plan.payee_id)))
     if not account.exists or not account.onboarded:
