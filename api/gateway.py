@@ -167,14 +167,15 @@ async def open_gateway(system: System, metrics: CollectorRegistry) -> AsyncItera
     if redis is None:
         log.warning("REDIS_URL is not set: no rate limits, access contexts and catalogue reads are not cached")
     breaker = Breaker()
-    cache = AccessCache(redis, settings.access_cache_ttl_s, breaker=breaker) if redis else None
-    # The catalogue is the database's: another deployment sharing the Redis has a catalogue of its own.
-    catalogue = f"{deployment_prefix(settings.database_url)}:catalogue"
+    # Every key under the database's name: another deployment sharing the Redis has its own catalogue, users and
+    # callers (the consumers evict access contexts under the same name).
+    prefix = deployment_prefix(settings.database_url)
+    cache = AccessCache(redis, settings.access_cache_ttl_s, prefix=f"{prefix}:access", breaker=breaker) if redis else None
     gateway = Gateway(
         verifier=build_verifier(settings),
         access=AccessResolver(system.pool, cache),
-        limiter=RateLimiter(redis, metrics, breaker=breaker) if redis else None,
-        catalogue=ResponseCache(redis, settings.catalogue_cache_ttl_s, prefix=catalogue, breaker=breaker)
+        limiter=RateLimiter(redis, metrics, prefix=f"{prefix}:rl", breaker=breaker) if redis else None,
+        catalogue=ResponseCache(redis, settings.catalogue_cache_ttl_s, prefix=f"{prefix}:catalogue", breaker=breaker)
         if redis and settings.catalogue_cache_ttl_s else None,
         limits=RateLimits(settings.rate_limit_per_user, settings.rate_limit_per_ip, settings.rate_limit_routes),
         redis=redis,

@@ -28,7 +28,7 @@ from consumers.topology import Topology
 from consumers.waiting import sleep_or_stop
 from eventstore.db import one_connection_per_task
 from infra.bootstrap import System, seed_catalogue
-from infra.redis import redis_client
+from infra.redis import deployment_prefix, redis_client
 from infra.settings import Settings
 from projections.identity.access import AccessCache, AccessInvalidation
 from projections.network.access import NetworkAccessInvalidation
@@ -129,7 +129,9 @@ class Consumers:
         self._redis = redis_client(settings.redis_url) if settings.redis_url else None
         hooks: dict[str, AccessInvalidation | NetworkAccessInvalidation] = {}
         if self._redis:
-            cache = AccessCache(self._redis, settings.access_cache_ttl_s)
+            # The API's keys: under the name of this deployment's database (infra.redis.deployment_prefix).
+            cache = AccessCache(self._redis, settings.access_cache_ttl_s,
+                                prefix=f"{deployment_prefix(settings.database_url)}:access")
             hooks = {"identity": AccessInvalidation(cache), "network": NetworkAccessInvalidation(cache, self.system.pool)}
         self.projectors = [
             Projector(self.system.pool, p, registry, on_applied=hooks.get(name))

@@ -42,7 +42,7 @@ async def _forgetting(*addresses: str) -> AsyncIterator[None]:
         redis = Redis.from_url(REDIS)
         try:
             for address in addresses:
-                keys = [key async for key in redis.scan_iter(f"splits:rl:ip:{address}:*")]
+                keys = [key async for key in redis.scan_iter(f"splits:*:rl:ip:{address}:*")]
                 if keys:
                     await redis.delete(*keys)
         finally:
@@ -109,7 +109,7 @@ async def test_forwarded_for_is_believed_only_from_trusted_proxies(fresh_store) 
 async def _count(address: str) -> int:
     redis = Redis.from_url(REDIS)
     try:
-        return len([key async for key in redis.scan_iter(f"splits:rl:ip:{address}:*")])
+        return len([key async for key in redis.scan_iter(f"splits:*:rl:ip:{address}:*")])
     finally:
         await redis.aclose()
 
