@@ -17,14 +17,15 @@ import secrets
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+from tests.fakes.http import FakeServer, Request, Response, json_response
 
 JWKS_PATH = "/.well-known/jwks.json"
 DEFAULT_AZP = "http://localhost:3000"
@@ -42,10 +43,14 @@ def _segment(obj: dict[str, Any]) -> str:
     return _b64(json.dumps(obj, separators=(",", ":")).encode())
 
 
-class FakeClerk:
+class FakeClerk(FakeServer):
     """One fake Clerk instance. Start with `start()` (or as a context manager), stop with `stop()`."""
 
+    methods = ("GET",)
+    name = "fake-clerk"
+
     def __init__(self, azp: str = DEFAULT_AZP) -> None:
+        super().__init__()
         self.azp = azp
         self._lock = threading.Lock()
         self._keys: dict[str, rsa.RSAPrivateKey] = {}
@@ -55,70 +60,27 @@ class FakeClerk:
         self._fetches = 0
         self._status = 200
         self._stall_s = 0.0
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self.base_url = ""
 
     # --- server -------------------------------------------------------------------------------------
 
-    def start(self) -> Self:
-        """Listen on 127.0.0.1 on a free port and serve in a background thread."""
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                if self.path.split("?")[0] != JWKS_PATH:
-                    self.send_error(404)
-                    return
-                status, stall, body = fake._respond()
-                if stall:
-                    time.sleep(stall)
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass  # keep test output clean
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        host, port = self._server.server_address[:2]
-        self.base_url = f"http://{host}:{port}"
-        # A short poll interval so stop() (shutdown) returns quickly.
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"fake-clerk-{port}", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close the socket: later fetches get "connection refused", like Clerk being down."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def _respond(self) -> tuple[int, float, bytes]:
+    def answer(self, request: Request) -> Response | None:
+        if request.path != JWKS_PATH:
+            return None
         with self._lock:
             self._fetches += 1
             status, stall = self._status, self._stall_s
-        if status != 200:
-            return status, stall, b'{"errors":[{"code":"unavailable"}]}'
-        return 200, stall, json.dumps(self.jwks()).encode()
+        body = json.dumps(self.jwks()).encode() if status == 200 else b'{"errors":[{"code":"unavailable"}]}'
+        if stall:
+            time.sleep(stall)
+        return Response(status, body, {"Content-Type": "application/json"})
+
+    @property
+    def base_url(self) -> str:
+        return self.url
 
     @property
     def issuer(self) -> str:
-        return self.base_url
+        return self.url
 
     @property
     def jwks_url(self) -> str:
@@ -275,19 +237,24 @@ def candidate_clerk() -> Iterator[FakeClerk]:
         yield fake
 
 
-class FakeClerkBackend:
+class FakeClerkBackend(FakeServer):
     """The Backend API of a Clerk instance (`GET /v1/users/{id}`), as a local HTTP server: a test puts the
     users Clerk knows with `put()` (email, verified or not) and points `clerk_api_url` at `base_url`.
     Requests without the instance's secret key answer 401, unknown users 404, like Clerk."""
 
+    methods = ("GET",)
+    name = "fake-clerk-backend"
+
     def __init__(self, secret_key: str | None = None) -> None:
+        super().__init__()
         self.secret_key = secret_key or f"sk_test_{secrets.token_hex(16)}"
         self._lock = threading.Lock()
         self._users: dict[str, dict[str, Any]] = {}
         self.reads: list[str] = []
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self.base_url = ""
+
+    @property
+    def base_url(self) -> str:
+        return self.url
 
     def put(self, clerk_user_id: str, email: str | None, *, verified: bool = True, **fields: Any) -> dict[str, Any]:
         """Clerk's user object for this id from now on (the shape its webhooks carry); returns it."""
@@ -300,58 +267,18 @@ class FakeClerkBackend:
             self._users[clerk_user_id] = data
         return data
 
-    def start(self) -> Self:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                path = self.path.split("?")[0]
-                if self.headers.get("Authorization") != f"Bearer {fake.secret_key}":
-                    return self._answer(401, {"errors": [{"code": "authentication_invalid"}]})
-                if not path.startswith("/v1/users/"):
-                    return self._answer(404, {"errors": [{"code": "resource_not_found"}]})
-                clerk_user_id = path.removeprefix("/v1/users/")
-                with fake._lock:
-                    fake.reads.append(clerk_user_id)
-                    data = fake._users.get(clerk_user_id)
-                if data is None:
-                    return self._answer(404, {"errors": [{"code": "resource_not_found"}]})
-                return self._answer(200, data)
-
-            def _answer(self, status: int, body: dict[str, Any]) -> None:
-                raw = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        host, port = self._server.server_address[:2]
-        self.base_url = f"http://{host}:{port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"fake-clerk-backend-{port}", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def answer(self, request: Request) -> Response:
+        if request.headers.get("Authorization") != f"Bearer {self.secret_key}":
+            return json_response(401, {"errors": [{"code": "authentication_invalid"}]})
+        if not request.path.startswith("/v1/users/"):
+            return json_response(404, {"errors": [{"code": "resource_not_found"}]})
+        clerk_user_id = request.path.removeprefix("/v1/users/")
+        with self._lock:
+            self.reads.append(clerk_user_id)
+            data = self._users.get(clerk_user_id)
+        if data is None:
+            return json_response(404, {"errors": [{"code": "resource_not_found"}]})
+        return json_response(200, data)
 
 
 @pytest.fixture

@@ -37,11 +37,12 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any
 
 import openai
 import pytest
+
+from tests.fakes.http import FakeServer, Request, Response, json_response
 
 Obj = dict[str, Any]
 Handler = Callable[[Obj], Obj | str]
@@ -107,52 +108,23 @@ def _content_text(content: Obj | list[Any] | str) -> str:
     return content if isinstance(content, str) else json.dumps(content)
 
 
-class FakeOpenAI:
-    """One fake OpenAI. Start with `start()` (or as a context manager), stop with `stop()`.
+class FakeOpenAI(FakeServer):
+    """One fake OpenAI. Start with `start()` (or as a context manager), stop with `stop()`: later calls then get
+    "connection refused" (`APIConnectionError`).
 
     `api_key`: when given, only that key is accepted; by default any non-empty bearer token is.
     """
 
+    name = "fake-openai"
+
     def __init__(self, *, api_key: str | None = None) -> None:
+        super().__init__()
         self.api_key = api_key
         self._lock = threading.Lock()
         self._queue: deque[Reply] = deque()
         self._default: Handler | None = None
         self._requests: list[OpenAIRequest] = []
         self._calls = 0
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self.url = ""
-
-    # --- server ---------------------------------------------------------------------------------------
-
-    def start(self) -> Self:
-        """Listen on 127.0.0.1 on a free port and serve in a background thread."""
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        host, port = self._server.server_address[:2]
-        self.url = f"http://{host}:{port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"fake-openai-{port}", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close the socket: later calls get "connection refused" (`APIConnectionError`)."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     @property
     def base_url(self) -> str:
@@ -235,26 +207,19 @@ class FakeOpenAI:
 
     # --- handling -------------------------------------------------------------------------------------
 
-    def _handle(self, method: str, raw_path: str, headers: dict[str, str], raw: bytes) -> tuple[int, Obj]:
-        path = raw_path.split("?", 1)[0].rstrip("/")
-        body: Any = None
-        if raw:
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                body = raw.decode(errors="replace")
-        call = OpenAIRequest(method, path, copy.deepcopy(body), headers)
+    def answer(self, request: Request) -> Response:
+        call = OpenAIRequest(request.method, request.path.rstrip("/"), request.json(), request.lower_headers())
         with self._lock:
             self._requests.append(call)
-            if path in ENDPOINTS:
+            if call.path in ENDPOINTS:
                 self._calls += 1
         try:
-            status, answer = self._act(call, body)
+            status, answer = self._act(call, copy.deepcopy(call.json))
         except _Refusal as refusal:
             status, answer = refusal.status, refusal.body
         with self._lock:
             call.status = status
-        return status, answer
+        return json_response(status, answer, {"x-request-id": f"req_{secrets.token_hex(16)}"})
 
     def _act(self, call: OpenAIRequest, body: Any) -> tuple[int, Obj]:
         self._authenticate(call.headers.get("authorization", ""))
@@ -385,46 +350,6 @@ class FakeOpenAI:
             "user": None,
             "metadata": body.get("metadata") or {},
         }
-
-
-class _Handler(BaseHTTPRequestHandler):
-    fake: FakeOpenAI
-
-    def _read_body(self) -> bytes:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
-            while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                pass  # trailers
-            return b"".join(chunks)
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
-
-    def _serve(self, method: str) -> None:
-        raw = self._read_body()
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        status, answer = self.fake._handle(method, self.path, headers, raw)
-        payload = json.dumps(answer).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.send_header("x-request-id", f"req_{secrets.token_hex(16)}")
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def do_DELETE(self) -> None:
-        self._serve("DELETE")
-
-    def log_message(self, *args: Any) -> None:
-        pass  # keep test output clean
 
 
 @pytest.fixture

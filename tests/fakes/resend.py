@@ -38,11 +38,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parseaddr
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any
 
 import pytest
 import resend
+
+from tests.fakes.http import FakeServer, Request, Response, json_response
 
 Obj = dict[str, Any]
 
@@ -214,52 +215,23 @@ _PUBLIC_FIELDS = ("object", "id", "from", "to", "subject", "html", "text", "cc",
                   "last_event", "scheduled_at", "tags")
 
 
-class FakeResend:
+class FakeResend(FakeServer):
     """One fake Resend. Start with `start()` (or as a context manager), stop with `stop()`.
 
     `api_key`: when given, only that key is accepted (others get 403); by default any `re_…` key is.
     """
 
+    methods = ("GET", "POST", "PATCH", "DELETE")
+    name = "fake-resend"
+
     def __init__(self, *, api_key: str | None = None) -> None:
+        super().__init__()
         self.api_key = api_key
         self._lock = threading.Lock()
         self._emails: dict[str, Obj] = {}  # by id, in sending order
         self._requests: list[ResendRequest] = []
         self._idempotent: dict[str, _Stored] = {}
         self._failures: list[_Failure] = []
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self.url = ""
-
-    # --- server ---------------------------------------------------------------------------------------
-
-    def start(self) -> Self:
-        """Listen on 127.0.0.1 on a free port and serve in a background thread."""
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        host, port = self._server.server_address[:2]
-        self.url = f"http://{host}:{port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"fake-resend-{port}", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close the socket: later calls get "connection refused", like Resend being down."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # --- inspection -----------------------------------------------------------------------------------
 
@@ -318,24 +290,19 @@ class FakeResend:
 
     # --- handling -------------------------------------------------------------------------------------
 
-    def _handle(self, method: str, raw_path: str, headers: dict[str, str], raw: bytes) -> _Answer:
-        path = raw_path.split("?", 1)[0].rstrip("/") or "/"
-        body: Any = None
-        if raw:
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                body = raw.decode(errors="replace")
+    def answer(self, request: Request) -> Response:
+        headers = request.lower_headers()
         with self._lock:
-            call = ResendRequest(method, path, headers, copy.deepcopy(body),
+            call = ResendRequest(request.method, request.path.rstrip("/") or "/", headers, request.json(),
                                  idempotency_key=headers.get("idempotency-key"))
             self._requests.append(call)
             try:
-                answer = self._act(call, raw)
+                answer = self._act(call, request.body)
             except ResendFailure as failure:
                 answer = _Answer(failure.status, failure.body(), failure.headers)
             call.status, call.response = answer.status, copy.deepcopy(answer.body)
-            return answer
+        return json_response(answer.status, answer.body, answer.headers,
+                             content_type="application/json; charset=utf-8")
 
     def _act(self, call: ResendRequest, raw: bytes) -> _Answer:
         self._inject_failure()
@@ -423,39 +390,6 @@ class FakeResend:
         if permissive:
             body["errors"] = errors
         return _Answer(200, body)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    fake: FakeResend
-
-    def _serve(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        answer = self.fake._handle(method, self.path, headers, raw)
-        payload = json.dumps(answer.body).encode()
-        self.send_response(answer.status)
-        for name, value in answer.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def do_PATCH(self) -> None:
-        self._serve("PATCH")
-
-    def do_DELETE(self) -> None:
-        self._serve("DELETE")
-
-    def log_message(self, *args: Any) -> None:
-        pass  # keep test output clean
 
 
 @pytest.fixture

@@ -63,12 +63,13 @@ import urllib.request
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple, Self
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
 import stripe
+
+from tests.fakes.http import FakeServer, Request, Response
 
 API_VERSION: str = stripe.api_version
 DAY = 86_400
@@ -294,10 +295,13 @@ _SUB_STATUSES = ("incomplete", "incomplete_expired", "trialing", "active", "past
                  "paused")
 
 
-class FakeStripe:
+class FakeStripe(FakeServer):
     """One fake Stripe. Start with `start()` (or as a context manager), stop with `stop()`."""
 
+    name = "fake-stripe"
+
     def __init__(self, *, auto_webhooks: bool = False) -> None:
+        super().__init__()
         self.auto_webhooks = auto_webhooks
         self.decline_payments = False
         self.strict_params = True
@@ -317,47 +321,27 @@ class FakeStripe:
         self._outbox: deque[tuple[Obj, threading.Event]] = deque()
         self._outbox_cv = threading.Condition()
         self._stopping = False
-        self._server: ThreadingHTTPServer | None = None
-        self._threads: list[threading.Thread] = []
-        self.url = ""
+        self._sender: threading.Thread | None = None
 
     # --- server ---------------------------------------------------------------------------------------
 
     def start(self) -> Self:
         """Listen on 127.0.0.1 on a free port; serve, and send webhooks, from background threads."""
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        host, port = self._server.server_address[:2]
-        self.url = f"http://{host}:{port}"
+        super().start()
         self._stopping = False
-        self._threads = [
-            threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                             name=f"fake-stripe-{port}", daemon=True),
-            threading.Thread(target=self._send_loop, name=f"fake-stripe-webhooks-{port}", daemon=True),
-        ]
-        for thread in self._threads:
-            thread.start()
+        self._sender = threading.Thread(target=self._send_loop, name=f"fake-stripe-webhooks-{self.port}", daemon=True)
+        self._sender.start()
         return self
 
     def stop(self) -> None:
         """Stop serving (later calls get "connection refused") and stop sending webhooks (unsent ones are lost)."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        super().stop()
         with self._outbox_cv:
             self._stopping = True
             self._outbox_cv.notify_all()
-        for thread in self._threads:
-            thread.join(timeout=5)
-        self._threads = []
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        if self._sender is not None:
+            self._sender.join(timeout=5)
+            self._sender = None
 
     # --- inspection and failure injection -------------------------------------------------------------
 
@@ -407,8 +391,13 @@ class FakeStripe:
 
     # --- request pipeline -----------------------------------------------------------------------------
 
-    def _handle(self, method: str, raw_path: str, body: str, headers: Mapping[str, str]) -> _Response:
-        path, _, query = raw_path.partition("?")
+    def answer(self, request: Request) -> Response:
+        response = self._handle(request.method, request.path, request.query, request.body.decode(), request.headers)
+        ready = response.ready.set if response.ready is not None else None
+        return Response(response.status, json.dumps(response.body, indent=2).encode(),
+                        response.headers | {"Content-Type": "application/json"}, drop=response.drop, after=ready)
+
+    def _handle(self, method: str, path: str, query: str, body: str, headers: Mapping[str, str]) -> _Response:
         key = headers.get("Idempotency-Key") if method == "POST" else None
         request_id = new_id("req")
         params: Obj = {}
@@ -1435,42 +1424,6 @@ ROUTES = [
     _route("GET", r"/v1/payouts" + _ID, _account_getter("payout")),
 ]
 del F
-
-
-class _Handler(BaseHTTPRequestHandler):
-    fake: FakeStripe
-
-    def _serve(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length).decode() if length else ""
-        response = self.fake._handle(method, self.path, body, self.headers)
-        try:
-            if response.drop:
-                self.close_connection = True
-                return
-            payload = json.dumps(response.body, indent=2).encode()
-            self.send_response(response.status)
-            for name, value in response.headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-        finally:
-            if response.ready is not None:
-                response.ready.set()
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def do_DELETE(self) -> None:
-        self._serve("DELETE")
-
-    def log_message(self, *args: Any) -> None:
-        pass
 
 
 @pytest.fixture
