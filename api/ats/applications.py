@@ -8,7 +8,7 @@ it acts in the caller's role towards that application and the decider says wheth
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from math import ceil
 from typing import Annotated, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -41,7 +41,7 @@ from api.ats.application_policy import (
 from api.ats.models import Pagination
 from api.bounds import Limit, Page
 from api.consistency import read_after
-from api.deps import CommandMetadata, CurrentUser, Db, ExpectedVersion, Store
+from api.deps import CommandMetadata, CurrentUser, Db, ExpectedVersion, Now, Store
 from api.responses import CommandResponse
 from api.visibility import APPLICATION, viewer_of_application
 from commands.ats import application as applications
@@ -64,10 +64,6 @@ from projections.identity.access import Access
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
 FreshAts = Annotated[Position | None, Depends(read_after("ats"))]
 _REFUSALS: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 404: {}, 409: {}, 422: {}}
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def application_id_for(job_id: UUID, candidate_id: UUID) -> UUID:
@@ -118,11 +114,11 @@ async def visible_application(store: EventStore, user: Access, application_id: U
 
 @router.post("", status_code=201, responses=_REFUSALS)
 async def create_application(
-    body: CreateApplicationBody, store: Store, meta: CommandMetadata, user: CurrentUser, db: Db
+    body: CreateApplicationBody, store: Store, meta: CommandMetadata, user: CurrentUser, db: Db, now: Now,
 ) -> CommandResponse:
     """A candidate applies for themself; a recruiter working with the job's company submits as its recruiter
     (with can_submit_candidates); any other recruiter needs the candidate's active consent (domain §2.4)."""
-    job, at = await _open_job(store, user, body.job_id), _now()
+    job = await _open_job(store, user, body.job_id)
     recruiters: dict[str, Any] = {}
     if user.candidate_id is not None and body.candidate_id in (None, user.candidate_id):
         candidate_id = user.candidate_id
@@ -134,7 +130,7 @@ async def create_application(
         check_may_submit_for_company(user, job)
         candidate_id = body.candidate_id
         recruiters = {"source": "company_recruiter", "company_recruiter_id": user.recruiter_id}
-    elif user.is_recruiter and await recruiter_represents(db, user.recruiter_id, body.candidate_id, at):
+    elif user.is_recruiter and await recruiter_represents(db, user.recruiter_id, body.candidate_id, now):
         candidate_id = body.candidate_id
         recruiters = {"source": "recruiter", "candidate_recruiter_id": user.recruiter_id}
     else:
@@ -144,25 +140,25 @@ async def create_application(
     application_id = application_id_for(body.job_id, candidate_id)
     command = applications.CreateApplication(
         application_id=application_id, job_id=body.job_id, candidate_id=candidate_id, company_id=job.company_id,
-        cover_letter=body.cover_letter, by=meta.actor, at=at, **recruiters)
+        cover_letter=body.cover_letter, by=meta.actor, at=now, **recruiters)
     return CommandResponse.of(application_id, await handle(store, applications.application, application_id, command,
                                                            meta))
 
 
 @router.post("/propose", status_code=201, responses=_REFUSALS)
 async def propose_application(
-    body: ProposeApplicationBody, store: Store, meta: CommandMetadata, user: CurrentUser, db: Db
+    body: ProposeApplicationBody, store: Store, meta: CommandMetadata, user: CurrentUser, db: Db, now: Now,
 ) -> CommandResponse:
     """The candidate's recruiter (with their active consent) proposes a job; the candidate answers."""
-    job, at = await _open_job(store, user, body.job_id), _now()
-    if not (user.is_recruiter and await recruiter_represents(db, user.recruiter_id, body.candidate_id, at)):
+    job = await _open_job(store, user, body.job_id)
+    if not (user.is_recruiter and await recruiter_represents(db, user.recruiter_id, body.candidate_id, now)):
         raise Forbidden("only a recruiter the candidate has consented to proposes jobs to them",
                         candidate_id=str(body.candidate_id))
     await _check_candidate(store, body.candidate_id)
     application_id = application_id_for(body.job_id, body.candidate_id)
     command = applications.ProposeApplication(
         application_id=application_id, job_id=body.job_id, candidate_id=body.candidate_id, company_id=job.company_id,
-        candidate_recruiter_id=user.recruiter_id, pitch=body.pitch, notes=body.notes, by=meta.actor, at=at)
+        candidate_recruiter_id=user.recruiter_id, pitch=body.pitch, notes=body.notes, by=meta.actor, at=now)
     return CommandResponse.of(application_id, await handle(store, applications.application, application_id, command,
                                                            meta))
 
@@ -172,11 +168,11 @@ async def propose_application(
 Build = Callable[[dict[str, Any], ActorRole, Parties], applications.ApplicationCommand]
 
 
-async def _act(store: EventStore, user: Access, meta: Metadata, if_match: int | None, application_id: UUID,
-               build: Build) -> CommandResponse:
+async def _act(store: EventStore, user: Access, meta: Metadata, now: datetime, if_match: int | None,
+               application_id: UUID, build: Build) -> CommandResponse:
     parties = await visible_application(store, user, application_id)
     role = require_role(user, parties)
-    common = {"application_id": application_id, "by": meta.actor, "by_role": role, "at": _now()}
+    common = {"application_id": application_id, "by": meta.actor, "by_role": role, "at": now}
     command = build(common, role, parties)
     result = await handle(store, applications.application, application_id, command, meta, expected_version=if_match)
     return CommandResponse.of(application_id, result)
@@ -184,41 +180,43 @@ async def _act(store: EventStore, user: Access, meta: Metadata, if_match: int | 
 
 @router.post("/{application_id}/accept-proposal", responses=_REFUSALS)
 async def accept_proposal(application_id: UUID, store: Store, meta: CommandMetadata, user: CurrentUser,
-                          if_match: ExpectedVersion) -> CommandResponse:
-    return await _act(store, user, meta, if_match, application_id, lambda c, _r, _p: applications.AcceptProposal(**c))
+                          if_match: ExpectedVersion, now: Now) -> CommandResponse:
+    return await _act(store, user, meta, now, if_match, application_id,
+                      lambda c, _r, _p: applications.AcceptProposal(**c))
 
 
 @router.post("/{application_id}/decline-proposal", responses=_REFUSALS)
 async def decline_proposal(application_id: UUID, body: DeclineProposalBody, store: Store, meta: CommandMetadata,
-                           user: CurrentUser, if_match: ExpectedVersion) -> CommandResponse:
-    return await _act(store, user, meta, if_match, application_id,
+                           user: CurrentUser, if_match: ExpectedVersion, now: Now) -> CommandResponse:
+    return await _act(store, user, meta, now, if_match, application_id,
                       lambda c, _r, _p: applications.DeclineProposal(**c, reason=body.reason))
 
 
 @router.post("/{application_id}/trigger-ai-review", responses=_REFUSALS)
 async def trigger_ai_review(application_id: UUID, store: Store, meta: CommandMetadata, user: CurrentUser,
-                            if_match: ExpectedVersion) -> CommandResponse:
-    return await _act(store, user, meta, if_match, application_id, lambda c, _r, _p: applications.TriggerAIReview(**c))
+                            if_match: ExpectedVersion, now: Now) -> CommandResponse:
+    return await _act(store, user, meta, now, if_match, application_id,
+                      lambda c, _r, _p: applications.TriggerAIReview(**c))
 
 
 @router.post("/{application_id}/return-to-draft", responses=_REFUSALS)
 async def return_to_draft(application_id: UUID, store: Store, meta: CommandMetadata, user: CurrentUser,
-                          if_match: ExpectedVersion, body: ReasonBody | None = None) -> CommandResponse:
+                          if_match: ExpectedVersion, now: Now, body: ReasonBody | None = None) -> CommandResponse:
     reason = body.reason if body else None
-    return await _act(store, user, meta, if_match, application_id,
+    return await _act(store, user, meta, now, if_match, application_id,
                       lambda c, _r, _p: applications.ReturnToDraft(**c, reason=reason))
 
 
 @router.post("/{application_id}/submit", responses=_REFUSALS)
 async def submit(application_id: UUID, store: Store, meta: CommandMetadata, user: CurrentUser,
-                 if_match: ExpectedVersion) -> CommandResponse:
-    return await _act(store, user, meta, if_match, application_id,
+                 if_match: ExpectedVersion, now: Now) -> CommandResponse:
+    return await _act(store, user, meta, now, if_match, application_id,
                       lambda c, _r, _p: applications.SubmitApplication(**c))
 
 
 @router.post("/{application_id}/request-prescreen", responses=_REFUSALS)
 async def request_prescreen(application_id: UUID, store: Store, meta: CommandMetadata, user: CurrentUser, db: Db,
-                            if_match: ExpectedVersion, body: PrescreenBody | None = None) -> CommandResponse:
+                            if_match: ExpectedVersion, now: Now, body: PrescreenBody | None = None) -> CommandResponse:
     """Naming the recruiter who screens credits them as the company's recruiter: the company's (or an admin's)
     choice, among the recruiters working with the company."""
     body = body or PrescreenBody()
@@ -230,32 +228,32 @@ async def request_prescreen(application_id: UUID, store: Store, meta: CommandMet
         if parties.company_id is not None and not await recruiter_works_with(db, chosen, parties.company_id):
             raise RuleViolation(f"recruiter {chosen} does not work with company {parties.company_id}",
                                 company_recruiter_id=str(chosen))
-    return await _act(store, user, meta, if_match, application_id, lambda c, _r, _p: applications.RequestPrescreen(
+    return await _act(store, user, meta, now, if_match, application_id, lambda c, _r, _p: applications.RequestPrescreen(
         **c, company_recruiter_id=chosen, message=body.message))
 
 
 @router.post("/{application_id}/stage", responses=_REFUSALS)
 async def move_stage(application_id: UUID, body: MoveStageBody, store: Store, meta: CommandMetadata,
-                     user: CurrentUser, if_match: ExpectedVersion) -> CommandResponse:
-    return await _act(store, user, meta, if_match, application_id, lambda c, _r, p: applications.MoveStage(
+                     user: CurrentUser, if_match: ExpectedVersion, now: Now) -> CommandResponse:
+    return await _act(store, user, meta, now, if_match, application_id, lambda c, _r, p: applications.MoveStage(
         **c, to=body.to, reason=body.reason, may_advance=may_advance(user, p.company_id)))
 
 
 @router.post("/{application_id}/accept-offer", responses=_REFUSALS)
 async def accept_offer(application_id: UUID, store: Store, meta: CommandMetadata, user: CurrentUser,
-                       if_match: ExpectedVersion) -> CommandResponse:
-    return await _act(store, user, meta, if_match, application_id, lambda c, _r, _p: applications.AcceptOffer(**c))
+                       if_match: ExpectedVersion, now: Now) -> CommandResponse:
+    return await _act(store, user, meta, now, if_match, application_id, lambda c, _r, _p: applications.AcceptOffer(**c))
 
 
 @router.post("/{application_id}/hire", responses=_REFUSALS)
 async def hire(application_id: UUID, body: HireBody, store: Store, meta: CommandMetadata, user: CurrentUser,
-               if_match: ExpectedVersion) -> CommandResponse:
+               if_match: ExpectedVersion, now: Now) -> CommandResponse:
     """The placement follows from the hire (consumers/process/placements.py), under `placement_id_for`.
 
     A start date whose guarantee is already over is refused (422 `guarantee_already_over`) unless a platform
     admin sends `confirm_guarantee_over`."""
     guarantee_days = await _guarantee_days(store, application_id)
-    return await _act(store, user, meta, if_match, application_id, lambda c, _r, _p: applications.HireCandidate(
+    return await _act(store, user, meta, now, if_match, application_id, lambda c, _r, _p: applications.HireCandidate(
         **c, placement_id=placement_id_for(application_id), salary_cents=body.salary_cents,
         start_date=body.start_date, guarantee_days=guarantee_days, confirm_guarantee_over=body.confirm_guarantee_over))
 
@@ -272,16 +270,16 @@ async def _guarantee_days(store: EventStore, application_id: UUID) -> int:
 
 @router.post("/{application_id}/withdraw", responses=_REFUSALS)
 async def withdraw(application_id: UUID, store: Store, meta: CommandMetadata, user: CurrentUser,
-                   if_match: ExpectedVersion, body: ReasonBody | None = None) -> CommandResponse:
+                   if_match: ExpectedVersion, now: Now, body: ReasonBody | None = None) -> CommandResponse:
     reason = body.reason if body else None
-    return await _act(store, user, meta, if_match, application_id,
+    return await _act(store, user, meta, now, if_match, application_id,
                       lambda c, _r, _p: applications.WithdrawApplication(**c, reason=reason))
 
 
 @router.post("/{application_id}/reactivate", responses=_REFUSALS)
 async def reactivate(application_id: UUID, store: Store, meta: CommandMetadata, user: CurrentUser,
-                     if_match: ExpectedVersion) -> CommandResponse:
-    return await _act(store, user, meta, if_match, application_id,
+                     if_match: ExpectedVersion, now: Now) -> CommandResponse:
+    return await _act(store, user, meta, now, if_match, application_id,
                       lambda c, _r, _p: applications.ReactivateApplication(**c))
 
 

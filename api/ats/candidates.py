@@ -10,12 +10,11 @@ process manager), not from these routes.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from math import ceil
 from typing import Annotated, Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from psycopg import AsyncConnection
 
 from api.ats.models import CandidateOut as Out
@@ -51,6 +50,7 @@ from api.deps import (
     CurrentUser,
     Db,
     ExpectedVersion,
+    Now,
     PlatformAdmin,
     Store,
     SystemDep,
@@ -79,10 +79,6 @@ router = APIRouter(prefix="/v1/candidates", tags=["candidates"])
 
 # Waits for the command's consistency token (if given) before a connection is taken for the query.
 FreshAts = Annotated[Position | None, Depends(read_after("ats"))]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _known(user: Access) -> UUID:
@@ -128,7 +124,7 @@ def _shown(user: Access, row: dict[str, Any]) -> dict[str, Any]:
 
 @router.post("", status_code=201, responses={401: {}, 403: {}, 409: {}, 422: {}})
 async def create_candidate(
-    body: CreateCandidateBody, user: CurrentUser, store: Store, db: Db, meta: CommandMetadata
+    body: CreateCandidateBody, user: CurrentUser, store: Store, db: Db, meta: CommandMetadata, now: Now,
 ) -> CommandResponse:
     """A recruiter (or a platform admin) creates a recruiter-managed candidate; a candidate creates
     their own record. A caller who is both a recruiter and a candidate creates as a recruiter."""
@@ -138,12 +134,12 @@ async def create_candidate(
         key = meta.idempotency_key
         candidate_id = uuid5(NAMESPACE_URL, f"candidate:{meta.actor}:{key}") if key else uuid4()
         command = candidates.CreateCandidate(candidate_id=candidate_id, created_by_user_id=user_id, by=meta.actor,
-                                             at=_now(), **fields)
+                                             at=now, **fields)
     elif "candidate" in user.roles:
         candidate_id = _own_candidate_id(user, user_id)
         if (mine := await candidate_of_user(db, user_id)) is not None and mine["id"] != candidate_id:
             raise Conflict("you already have a candidate record", candidate_id=str(mine["id"]))
-        command = candidates.CreateCandidate(candidate_id=candidate_id, user_id=user_id, by=meta.actor, at=_now(),
+        command = candidates.CreateCandidate(candidate_id=candidate_id, user_id=user_id, by=meta.actor, at=now,
                                              **fields)
     else:
         raise Forbidden("recruiters create candidates for others, and candidates their own record")
@@ -153,7 +149,7 @@ async def create_candidate(
 
 @router.post("/claim", responses={401: {}, 403: {}, 404: {}, 409: {}, 503: {}})
 async def claim_record(user: CurrentUser, caller: Caller, store: Store, system: SystemDep, db: Db,
-                       meta: CommandMetadata) -> CommandResponse:
+                       meta: CommandMetadata, now: Now) -> CommandResponse:
     """The signed-in user takes over the recruiter-managed record made with their account's primary email,
     once Clerk has verified it (asked now when a Backend API key is set): an address only typed in claims
     nothing (403 `email_unverified`). At a candidate-app sign-up this happens by itself; this is for a record
@@ -166,7 +162,7 @@ async def claim_record(user: CurrentUser, caller: Caller, store: Store, system: 
     if found is None:
         raise NotFound("no recruiter-managed candidate record has your email")
     candidate_id = found["id"]
-    command = candidates.LinkCandidateUser(candidate_id=candidate_id, user_id=user_id, by=meta.actor, at=_now())
+    command = candidates.LinkCandidateUser(candidate_id=candidate_id, user_id=user_id, by=meta.actor, at=now)
     return CommandResponse.of(candidate_id, await handle(store, candidates.candidate, candidate_id, command, meta))
 
 
@@ -217,84 +213,88 @@ async def get_one(candidate_id: UUID, _: FreshAts, user: CurrentUser, db: Db) ->
 @router.patch("/{candidate_id}", responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
 async def update_profile(
     candidate_id: UUID, body: UpdateCandidateBody, user: CurrentUser, store: Store, db: Db, meta: CommandMetadata,
-    if_match: ExpectedVersion,
+    if_match: ExpectedVersion, now: Now,
 ) -> CommandResponse:
     await _changeable(store, user, candidate_id)
-    command = candidates.UpdateCandidateProfile(candidate_id=candidate_id, by=meta.actor, at=_now(),
+    command = candidates.UpdateCandidateProfile(candidate_id=candidate_id, by=meta.actor, at=now,
                                                 **body.model_dump(exclude_unset=True))
     await _check_email(db, command.email, candidate_id)
     result = await handle(store, candidates.candidate, candidate_id, command, meta, expected_version=if_match)
     return CommandResponse.of(candidate_id, result)
 
 
-async def _run(store: EventStore, candidate_id: UUID, command: candidates.CandidateCommand, meta: Metadata) -> CommandResponse:
+async def _run(store: EventStore, candidate_id: UUID, command: candidates.CandidateCommand,
+               meta: Metadata) -> CommandResponse:
     return CommandResponse.of(candidate_id, await handle(store, candidates.candidate, candidate_id, command, meta))
 
 
 @router.post("/{candidate_id}/privacy", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def set_privacy(
-    candidate_id: UUID, body: CandidatePrivacyBody, user: CurrentUser, store: Store, meta: CommandMetadata
+    candidate_id: UUID, body: CandidatePrivacyBody, user: CurrentUser, store: Store, meta: CommandMetadata, now: Now,
 ) -> CommandResponse:
     """Which private fields others may see; the flags not sent keep their value."""
     await _changeable(store, user, candidate_id)
     return await _run(store, candidate_id, candidates.SetCandidatePrivacy(
-        candidate_id=candidate_id, by=meta.actor, at=_now(), **body.model_dump(exclude_unset=True)), meta)
+        candidate_id=candidate_id, by=meta.actor, at=now, **body.model_dump(exclude_unset=True)), meta)
 
 
 @router.post("/{candidate_id}/marketplace-visibility", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def set_visibility(
-    candidate_id: UUID, body: CandidateVisibilityBody, user: CurrentUser, store: Store, meta: CommandMetadata
+    candidate_id: UUID, body: CandidateVisibilityBody, user: CurrentUser, store: Store, meta: CommandMetadata,
+    now: Now,
 ) -> CommandResponse:
     await _changeable(store, user, candidate_id)
     return await _run(store, candidate_id, candidates.SetCandidateMarketplaceVisibility(
-        candidate_id=candidate_id, visibility=body.visibility, by=meta.actor, at=_now()), meta)
+        candidate_id=candidate_id, visibility=body.visibility, by=meta.actor, at=now), meta)
 
 
 @router.post("/{candidate_id}/verification", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def change_verification(
-    candidate_id: UUID, body: VerificationBody, _: PlatformAdmin, store: Store, meta: CommandMetadata
+    candidate_id: UUID, body: VerificationBody, _: PlatformAdmin, store: Store, meta: CommandMetadata, now: Now,
 ) -> CommandResponse:
     """Platform admins."""
     return await _run(store, candidate_id, candidates.ChangeCandidateVerification(
-        candidate_id=candidate_id, to_status=body.to_status, reason=body.reason, by=meta.actor, at=_now()), meta)
+        candidate_id=candidate_id, to_status=body.to_status, reason=body.reason, by=meta.actor, at=now), meta)
 
 
 @router.post("/{candidate_id}/archive", responses={401: {}, 403: {}, 404: {}})
 async def archive(
-    candidate_id: UUID, user: CurrentUser, store: Store, meta: CommandMetadata, body: StatusBody | None = None
+    candidate_id: UUID, user: CurrentUser, store: Store, meta: CommandMetadata, now: Now,
+    body: StatusBody | None = None,
 ) -> CommandResponse:
     await _changeable(store, user, candidate_id)
     return await _run(store, candidate_id, candidates.ArchiveCandidate(
-        candidate_id=candidate_id, reason=body.reason if body else None, by=meta.actor, at=_now()), meta)
+        candidate_id=candidate_id, reason=body.reason if body else None, by=meta.actor, at=now), meta)
 
 
 @router.post("/{candidate_id}/restore", responses={401: {}, 403: {}, 404: {}})
-async def restore(candidate_id: UUID, user: CurrentUser, store: Store, meta: CommandMetadata) -> CommandResponse:
+async def restore(candidate_id: UUID, user: CurrentUser, store: Store, meta: CommandMetadata,
+                  now: Now) -> CommandResponse:
     await _changeable(store, user, candidate_id)
     return await _run(store, candidate_id, candidates.RestoreCandidate(candidate_id=candidate_id, by=meta.actor,
-                                                                       at=_now()), meta)
+                                                                       at=now), meta)
 
 
 # --- the candidate's sourcer --------------------------------------------------------------------------
 
 @router.post("/{candidate_id}/sourcer", status_code=201, responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
 async def claim_sourcer(
-    candidate_id: UUID, body: ClaimSourcerBody, user: CurrentUser, store: Store, meta: CommandMetadata
+    candidate_id: UUID, body: ClaimSourcerBody, user: CurrentUser, store: Store, meta: CommandMetadata, now: Now,
 ) -> CommandResponse:
     """A recruiter claims for themself a candidate whose record they created; a platform admin names
     anyone. The first sourcer stays: a claim by anyone else answers 409."""
     state = await _visible(store, user, candidate_id)
     terms = claim_terms(body, user)
     check_may_claim_candidate_sourcer(user, state, terms.get("sourcer_recruiter_id"))
-    command = sourcers.ClaimCandidateSourcer(candidate_id=candidate_id, by=meta.actor, at=_now(), **terms)
+    command = sourcers.ClaimCandidateSourcer(candidate_id=candidate_id, by=meta.actor, at=now, **terms)
     return CommandResponse.of(candidate_id, await handle(store, sourcers.candidate_sourcer, candidate_id, command,
                                                          meta))
 
 
 @router.get("/{candidate_id}/sourcer", response_model=SourcerEnvelope, responses={401: {}, 404: {}})
-async def get_sourcer(candidate_id: UUID, _: FreshAts, user: CurrentUser, db: Db) -> SourcerEnvelope:
+async def get_sourcer(candidate_id: UUID, _: FreshAts, user: CurrentUser, db: Db, now: Now) -> SourcerEnvelope:
     """Whoever may see the candidate; `data` is null while nobody has claimed them."""
     if await get_candidate(db, candidate_id, candidate_visibility(user)) is None:
         raise _not_found(candidate_id)
     row = await get_candidate_sourcer(db, candidate_id)
-    return SourcerEnvelope(data=sourcer_out(row, _now()) if row else None)
+    return SourcerEnvelope(data=sourcer_out(row, now) if row else None)

@@ -9,12 +9,12 @@ that organization's own stream (api/ats/policy.py), like organization management
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from math import ceil
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from psycopg import AsyncConnection
 
 from api.ats.models import (
@@ -46,6 +46,7 @@ from api.deps import (
     Db,
     ExpectedVersion,
     MaybeUser,
+    Now,
     PlatformAdmin,
     Store,
 )
@@ -71,10 +72,6 @@ router = APIRouter(prefix="/v1/companies", tags=["companies"])
 FreshAts = Annotated[Position | None, Depends(read_after("ats"))]
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 async def _organization(store: EventStore, organization_id: UUID) -> orgs.Organization:
     state, _, _ = await load(store, orgs.organization, stream_id_for(orgs.organization, organization_id))
     return state
@@ -96,13 +93,14 @@ async def _managed(store: EventStore, user: Access, company_id: UUID) -> compani
     return state
 
 
-async def _attach_company(store: EventStore, organization: orgs.Organization, meta: Metadata) -> UUID:
+async def _attach_company(store: EventStore, organization: orgs.Organization, meta: Metadata,
+                          now: datetime) -> UUID:
     """An organization Clerk created before organizations got a company id at creation names none: its admin's
     first company gets the id the organization would have been given, recorded on the organization first."""
     assert organization.id is not None
     company_id = orgs.company_id_for(organization.id)
     await handle(store, orgs.organization, organization.id, orgs.AttachCompany(
-        organization_id=organization.id, company_id=company_id, by=meta.actor, at=_now()), meta)
+        organization_id=organization.id, company_id=company_id, by=meta.actor, at=now), meta)
     return company_id
 
 
@@ -113,7 +111,7 @@ async def _check_slug(db: AsyncConnection, slug: str | None, company_id: UUID) -
 
 @router.post("", status_code=201, responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
 async def create_company(
-    body: CreateCompanyBody, user: CurrentUser, store: Store, db: Db, meta: CommandMetadata
+    body: CreateCompanyBody, user: CurrentUser, store: Store, db: Db, meta: CommandMetadata, now: Now,
 ) -> CommandResponse:
     """A platform admin, or an organization-wide company admin of the organization."""
     organization = await _organization(store, body.identity_organization_id)
@@ -122,8 +120,8 @@ async def create_company(
         raise NotFound(f"organization {body.identity_organization_id} not found",
                        organization_id=str(body.identity_organization_id))
     check_may_create_company(user, organization)
-    company_id = organization.company_id or await _attach_company(store, organization, meta)
-    command = companies.CreateCompany(company_id=company_id, by=meta.actor, at=_now(), **body.model_dump())
+    company_id = organization.company_id or await _attach_company(store, organization, meta, now)
+    command = companies.CreateCompany(company_id=company_id, by=meta.actor, at=now, **body.model_dump())
     await _check_slug(db, command.slug, company_id)
     return CommandResponse.of(company_id, await handle(store, companies.company, company_id, command, meta))
 
@@ -161,11 +159,11 @@ async def get_one(company_id: UUID, _: FreshAts, user: MaybeUser, db: Db) -> Com
 @router.patch("/{company_id}", responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
 async def update_company(
     company_id: UUID, body: UpdateCompanyBody, user: CurrentUser, store: Store, db: Db, meta: CommandMetadata,
-    if_match: ExpectedVersion,
+    if_match: ExpectedVersion, now: Now,
 ) -> CommandResponse:
     """The company's admins or a platform admin. Only the fields sent change."""
     await _managed(store, user, company_id)
-    command = companies.UpdateCompanyProfile(company_id=company_id, by=meta.actor, at=_now(),
+    command = companies.UpdateCompanyProfile(company_id=company_id, by=meta.actor, at=now,
                                              **body.model_dump(exclude_unset=True))
     await _check_slug(db, command.slug, company_id)
     result = await handle(store, companies.company, company_id, command, meta, expected_version=if_match)
@@ -174,31 +172,34 @@ async def update_company(
 
 @router.post("/{company_id}/marketplace-visibility", responses={401: {}, 403: {}, 404: {}})
 async def set_marketplace_visibility(
-    company_id: UUID, body: CompanyVisibilityBody, user: CurrentUser, store: Store, meta: CommandMetadata
+    company_id: UUID, body: CompanyVisibilityBody, user: CurrentUser, store: Store, meta: CommandMetadata,
+    now: Now,
 ) -> CommandResponse:
     """The company's admins or a platform admin: show the company on the marketplace, or take it off."""
     await _managed(store, user, company_id)
     command = companies.SetCompanyMarketplaceVisibility(company_id=company_id, visible=body.visible, by=meta.actor,
-                                                        at=_now())
+                                                        at=now)
     return CommandResponse.of(company_id, await handle(store, companies.company, company_id, command, meta))
 
 
 @router.post("/{company_id}/deactivate", responses={401: {}, 403: {}, 404: {}})
 async def deactivate(
-    company_id: UUID, _: PlatformAdmin, store: Store, meta: CommandMetadata, body: StatusBody | None = None
+    company_id: UUID, _: PlatformAdmin, store: Store, meta: CommandMetadata, now: Now,
+    body: StatusBody | None = None,
 ) -> CommandResponse:
     """Platform admins: an inactive company leaves the marketplace whatever its own visibility says."""
     command = companies.DeactivateCompany(company_id=company_id, reason=body.reason if body else None,
-                                          by=meta.actor, at=_now())
+                                          by=meta.actor, at=now)
     return CommandResponse.of(company_id, await handle(store, companies.company, company_id, command, meta))
 
 
 @router.post("/{company_id}/activate", responses={401: {}, 403: {}, 404: {}})
 async def activate(
-    company_id: UUID, _: PlatformAdmin, store: Store, meta: CommandMetadata, body: StatusBody | None = None
+    company_id: UUID, _: PlatformAdmin, store: Store, meta: CommandMetadata, now: Now,
+    body: StatusBody | None = None,
 ) -> CommandResponse:
     command = companies.ActivateCompany(company_id=company_id, reason=body.reason if body else None,
-                                        by=meta.actor, at=_now())
+                                        by=meta.actor, at=now)
     return CommandResponse.of(company_id, await handle(store, companies.company, company_id, command, meta))
 
 
@@ -206,21 +207,21 @@ async def activate(
 
 @router.post("/{company_id}/sourcer", status_code=201, responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
 async def claim_sourcer(
-    company_id: UUID, body: ClaimSourcerBody, user: CurrentUser, store: Store, meta: CommandMetadata
+    company_id: UUID, body: ClaimSourcerBody, user: CurrentUser, store: Store, meta: CommandMetadata, now: Now,
 ) -> CommandResponse:
     """A recruiter claims for themself a company they work with; a platform admin names anyone. The first
     sourcer stays: a claim by anyone else answers 409."""
     await _visible(store, user, company_id)
     terms = claim_terms(body, user)
     check_may_claim_company_sourcer(user, company_id, terms.get("sourcer_recruiter_id"))
-    command = sourcers.ClaimCompanySourcer(company_id=company_id, by=meta.actor, at=_now(), **terms)
+    command = sourcers.ClaimCompanySourcer(company_id=company_id, by=meta.actor, at=now, **terms)
     return CommandResponse.of(company_id, await handle(store, sourcers.company_sourcer, company_id, command, meta))
 
 
 @router.get("/{company_id}/sourcer", response_model=SourcerEnvelope, responses={401: {}, 404: {}})
-async def get_sourcer(company_id: UUID, _: FreshAts, user: CurrentUser, db: Db) -> SourcerEnvelope:
+async def get_sourcer(company_id: UUID, _: FreshAts, user: CurrentUser, db: Db, now: Now) -> SourcerEnvelope:
     """Whoever may see the company; `data` is null while nobody has claimed it."""
     if await get_company(db, company_id, company_visibility(user)) is None:
         raise NotFound(f"company {company_id} not found", company_id=str(company_id))
     row = await get_company_sourcer(db, company_id)
-    return SourcerEnvelope(data=sourcer_out(row, _now()) if row else None)
+    return SourcerEnvelope(data=sourcer_out(row, now) if row else None)

@@ -3,7 +3,6 @@ owner, and a read of the three lists. Changing them takes the same rights as edi
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -19,7 +18,7 @@ from api.ats.models import (
 )
 from api.ats.policy import check_may_change, job_visibility, may_see
 from api.consistency import read_after
-from api.deps import CommandMetadata, CurrentUser, Db, ExpectedVersion, MaybeUser, Store
+from api.deps import CommandMetadata, CurrentUser, Db, ExpectedVersion, MaybeUser, Now, Store
 from api.responses import CommandResponse
 from commands.ats import job as jobs
 from commands.core import Forbidden, NotFound
@@ -32,10 +31,6 @@ from projections.identity.access import Access
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 FreshAts = Annotated[Position | None, Depends(read_after("ats"))]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def _changeable(store: EventStore, user: Access, job_id: UUID) -> jobs.Job:
@@ -59,10 +54,10 @@ async def _run(store: EventStore, job_id: UUID, command: jobs.JobCommand, meta: 
 @router.put("/{job_id}/requirements", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def replace_requirements(
     job_id: UUID, body: RequirementsBody, user: CurrentUser, store: Store, meta: CommandMetadata,
-    if_match: ExpectedVersion,
+    if_match: ExpectedVersion, now: Now,
 ) -> CommandResponse:
     await _changeable(store, user, job_id)
-    command = jobs.ReplaceJobRequirements(job_id=job_id, by=meta.actor, at=_now(),
+    command = jobs.ReplaceJobRequirements(job_id=job_id, by=meta.actor, at=now,
                                           requirements=[r.model_dump() for r in body.requirements])
     return await _run(store, job_id, command, meta, if_match)
 
@@ -70,19 +65,20 @@ async def replace_requirements(
 @router.put("/{job_id}/skills", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def replace_skills(
     job_id: UUID, body: SkillsBody, user: CurrentUser, store: Store, meta: CommandMetadata, if_match: ExpectedVersion,
+    now: Now,
 ) -> CommandResponse:
     await _changeable(store, user, job_id)
-    command = jobs.ReplaceJobSkills(job_id=job_id, by=meta.actor, at=_now(), skills=[s.model_dump() for s in body.skills])
+    command = jobs.ReplaceJobSkills(job_id=job_id, by=meta.actor, at=now, skills=[s.model_dump() for s in body.skills])
     return await _run(store, job_id, command, meta, if_match)
 
 
 @router.put("/{job_id}/pre-screen-questions", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def replace_questions(
     job_id: UUID, body: QuestionsBody, user: CurrentUser, store: Store, meta: CommandMetadata,
-    if_match: ExpectedVersion,
+    if_match: ExpectedVersion, now: Now,
 ) -> CommandResponse:
     await _changeable(store, user, job_id)
-    command = jobs.ReplaceJobPreScreenQuestions(job_id=job_id, by=meta.actor, at=_now(),
+    command = jobs.ReplaceJobPreScreenQuestions(job_id=job_id, by=meta.actor, at=now,
                                                 questions=[q.model_dump() for q in body.questions])
     return await _run(store, job_id, command, meta, if_match)
 
@@ -90,7 +86,7 @@ async def replace_questions(
 @router.post("/{job_id}/owner", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def change_owner(
     job_id: UUID, body: JobOwnerBody, user: CurrentUser, store: Store, meta: CommandMetadata,
-    if_match: ExpectedVersion,
+    if_match: ExpectedVersion, now: Now,
 ) -> CommandResponse:
     """Name the recruiter credited as job owner on placements from now on (null: none). Firm jobs have none.
 
@@ -101,7 +97,7 @@ async def change_owner(
         raise JobOwnerChosenByCompany("only the company's admins or a platform admin name the job owner",
                                       job_id=str(job_id))
     command = jobs.ChangeJobOwner(job_id=job_id, job_owner_recruiter_id=body.job_owner_recruiter_id,
-                                  reason=body.reason, by=meta.actor, at=_now())
+                                  reason=body.reason, by=meta.actor, at=now)
     return await _run(store, job_id, command, meta, if_match)
 
 

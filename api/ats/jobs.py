@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from math import ceil
 from typing import Annotated, Any, Literal
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
@@ -25,7 +24,7 @@ from api.ats.policy import check_may_change, check_may_create, job_visibility, m
 from api.bounds import Limit, Page, SearchText
 from api.visibility import JOB, viewer_of_job
 from api.consistency import read_after
-from api.deps import CommandMetadata, CurrentUser, ExpectedVersion, MaybeUser, Store
+from api.deps import CommandMetadata, CurrentUser, ExpectedVersion, MaybeUser, Now, Store
 from api.network.common import member_firm
 from api.responses import CommandResponse
 from commands.ats import job as jobs
@@ -48,10 +47,6 @@ FreshAts = Annotated[Position | None, Depends(read_after("ats"))]
 
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 async def _check_poster_knows_owner(store: EventStore, user: Access, company_id: UUID | None,
                                     source_firm_id: UUID | None) -> None:
     """A company the caller has no part in, or a firm they are not a member of, answers 404, as a missing one
@@ -68,7 +63,9 @@ async def _check_poster_knows_owner(store: EventStore, user: Access, company_id:
 
 
 @router.post("", status_code=201, responses={401: {}, 403: {}, 404: {}})
-async def create_job(body: CreateJobBody, store: Store, meta: CommandMetadata, user: CurrentUser) -> CommandResponse:
+async def create_job(
+    body: CreateJobBody, store: Store, meta: CommandMetadata, user: CurrentUser, now: Now,
+) -> CommandResponse:
     fee_bps = percentage_to_bps(body.fee_percentage)
     await _check_poster_knows_owner(store, user, body.company_id, body.source_firm_id)
     check_may_create(user, body.company_id, body.source_firm_id, fee_bps)
@@ -81,7 +78,7 @@ async def create_job(body: CreateJobBody, store: Store, meta: CommandMetadata, u
         # A recruiter who posts a company job owns it (domain §2.4); nobody else can be named owner by them.
         # Off-platform firm jobs have no owner: the firm's recruiters earn through the other roles.
         fields["job_owner_recruiter_id"] = user.recruiter_id
-    command = jobs.CreateJob(job_id=job_id, fee_bps=fee_bps, by=meta.actor, at=_now(), **fields)
+    command = jobs.CreateJob(job_id=job_id, fee_bps=fee_bps, by=meta.actor, at=now, **fields)
     return CommandResponse.of(job_id, await handle(store, jobs.job, job_id, command, meta))
 
 
@@ -97,14 +94,14 @@ async def _changeable(store: EventStore, user: Access, job_id: UUID) -> jobs.Job
 @router.patch("/{job_id}", responses={401: {}, 403: {}, 404: {}})
 async def edit_job(
     job_id: UUID, body: EditJobBody, store: Store, meta: CommandMetadata, if_match: ExpectedVersion,
-    user: CurrentUser,
+    user: CurrentUser, now: Now,
 ) -> CommandResponse:
     await _changeable(store, user, job_id)
     given = body.model_dump(exclude_unset=True)
     if "fee_percentage" in given:
         percentage = given.pop("fee_percentage")
         given["fee_bps"] = None if percentage is None else percentage_to_bps(percentage)
-    command = jobs.EditJob(job_id=job_id, by=meta.actor, at=_now(), **given)
+    command = jobs.EditJob(job_id=job_id, by=meta.actor, at=now, **given)
     return CommandResponse.of(job_id, await handle(store, jobs.job, job_id, command, meta, expected_version=if_match))
 
 
@@ -142,12 +139,13 @@ async def move_job(
     meta: CommandMetadata,
     if_match: ExpectedVersion,
     user: CurrentUser,
+    now: Now,
     body: StatusBody | None = None,
 ) -> CommandResponse:
     """Status moves: publish, submit (for approval), pause, fill, reopen, close, draft."""
     state = await _changeable(store, user, job_id)
     reason = body.reason if body else None
-    common = {"job_id": job_id, "by": meta.actor, "at": _now(), "reason": reason}
+    common = {"job_id": job_id, "by": meta.actor, "at": now, "reason": reason}
     if move == "close":
         command = jobs.CloseJob(**common)
     elif move == "draft":
@@ -162,7 +160,8 @@ def _shown(user: Access, row: dict[str, Any]) -> dict[str, Any]:
     return JOB.project(viewer_of_job(user, row), JobOut.from_row(row).model_dump(mode="json"))
 
 
-async def _catalogue(request: Request, user: Access, token: Position | None, query: Callable[[], Awaitable[bytes]]) -> Response:
+async def _catalogue(request: Request, user: Access, token: Position | None,
+                     query: Callable[[], Awaitable[bytes]]) -> Response:
     """Anonymous catalogue reads come from the short Redis cache (unless they wait for a token)."""
     cache = request.app.state.gateway.catalogue
     if cache is None or not user.is_anonymous or token is not None:

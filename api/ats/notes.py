@@ -7,7 +7,6 @@ The application must be visible to the caller (404 otherwise); a note the caller
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
@@ -18,7 +17,7 @@ from api.ats.application_policy import Parties, application_visibility, note_aut
 from api.ats.applications import visible_application
 from api.consistency import read_after
 from api.visibility import NOTE, viewer_of_note
-from api.deps import CommandMetadata, CurrentUser, Db, ExpectedVersion, Store
+from api.deps import CommandMetadata, CurrentUser, Db, ExpectedVersion, Now, Store
 from api.responses import CommandResponse, PageNumber, PageSize
 from commands.ats import note as notes
 from commands.core import Forbidden, NotFound, RuleViolation
@@ -28,10 +27,6 @@ from projections.identity.access import Access
 
 router = APIRouter(prefix="/v1/applications/{application_id}/notes", tags=["notes"])
 FreshAts = Annotated[Position | None, Depends(read_after("ats"))]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _user(user: Access) -> UUID:
@@ -56,7 +51,7 @@ async def _readable_note(store: EventStore, user: Access, app: Parties, note_id:
 
 @router.post("", status_code=201, responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def add_note(application_id: UUID, body: AddNoteBody, store: Store, meta: CommandMetadata,
-                   user: CurrentUser) -> CommandResponse:
+                   user: CurrentUser, now: Now) -> CommandResponse:
     app = await visible_application(store, user, application_id)
     author = note_author_type(user, app, viewer_kind(user, app))
     if body.in_response_to_id is not None:
@@ -69,7 +64,7 @@ async def add_note(application_id: UUID, body: AddNoteBody, store: Store, meta: 
     command = notes.AddApplicationNote(
         note_id=note_id, application_id=application_id, created_by_user_id=_user(user), created_by_type=author,
         note_type=body.note_type, visibility=body.visibility, message=body.message,
-        in_response_to_id=body.in_response_to_id, by=meta.actor, at=_now())
+        in_response_to_id=body.in_response_to_id, by=meta.actor, at=now)
     return CommandResponse.of(note_id, await handle(store, notes.application_note, note_id, command, meta))
 
 
@@ -88,10 +83,10 @@ async def list_all(application_id: UUID, token: FreshAts, user: CurrentUser, db:
 
 @router.patch("/{note_id}", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def edit_note(application_id: UUID, note_id: UUID, body: EditNoteBody, store: Store, meta: CommandMetadata,
-                    user: CurrentUser, if_match: ExpectedVersion) -> CommandResponse:
+                    user: CurrentUser, if_match: ExpectedVersion, now: Now) -> CommandResponse:
     app = await visible_application(store, user, application_id)
     await _readable_note(store, user, app, note_id)
-    command = notes.EditApplicationNote(note_id=note_id, edited_by_user_id=_user(user), by=meta.actor, at=_now(),
+    command = notes.EditApplicationNote(note_id=note_id, edited_by_user_id=_user(user), by=meta.actor, at=now,
                                         **body.model_dump(exclude_unset=True))
     return CommandResponse.of(note_id, await handle(store, notes.application_note, note_id, command, meta,
                                                     expected_version=if_match))
@@ -99,9 +94,9 @@ async def edit_note(application_id: UUID, note_id: UUID, body: EditNoteBody, sto
 
 @router.delete("/{note_id}", responses={401: {}, 403: {}, 404: {}})
 async def delete_note(application_id: UUID, note_id: UUID, store: Store, meta: CommandMetadata, user: CurrentUser,
-                      if_match: ExpectedVersion) -> CommandResponse:
+                      if_match: ExpectedVersion, now: Now) -> CommandResponse:
     app = await visible_application(store, user, application_id)
     await _readable_note(store, user, app, note_id)
-    command = notes.DeleteApplicationNote(note_id=note_id, deleted_by_user_id=_user(user), by=meta.actor, at=_now())
+    command = notes.DeleteApplicationNote(note_id=note_id, deleted_by_user_id=_user(user), by=meta.actor, at=now)
     return CommandResponse.of(note_id, await handle(store, notes.application_note, note_id, command, meta,
                                                     expected_version=if_match))

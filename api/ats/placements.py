@@ -5,7 +5,6 @@ makes (the candidate started; the hire did not hold). Placements are created by 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from math import ceil
 from typing import Annotated
 from uuid import UUID
@@ -18,7 +17,7 @@ from api.ats.models import Pagination
 from api.bounds import Limit, Page
 from api.visibility import PLACEMENT, viewer_of_placement
 from api.consistency import read_after
-from api.deps import CommandMetadata, CurrentUser, Db, ExpectedVersion, Store
+from api.deps import CommandMetadata, CurrentUser, Db, ExpectedVersion, Now, Store
 from api.responses import CommandResponse
 from commands.ats import placement as placements
 from commands.ats.placement_events import PlacementState
@@ -46,21 +45,21 @@ def _shown(user: Access, row: dict) -> PlacementOut:
 
 @router.post("/{placement_id}/activate", responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
 async def activate(placement_id: UUID, store: Store, meta: CommandMetadata, user: CurrentUser,
-                   if_match: ExpectedVersion) -> CommandResponse:
+                   if_match: ExpectedVersion, now: Now) -> CommandResponse:
     """The candidate has started."""
     await _manageable(store, user, placement_id)
-    command = placements.ActivatePlacement(placement_id=placement_id, by=meta.actor, at=datetime.now(UTC))
+    command = placements.ActivatePlacement(placement_id=placement_id, by=meta.actor, at=now)
     result = await handle(store, placements.placement, placement_id, command, meta, expected_version=if_match)
     return CommandResponse.of(placement_id, result)
 
 
 @router.post("/{placement_id}/fail", responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
 async def fail(placement_id: UUID, body: FailPlacementBody, store: Store, meta: CommandMetadata, user: CurrentUser,
-               if_match: ExpectedVersion) -> CommandResponse:
+               if_match: ExpectedVersion, now: Now) -> CommandResponse:
     """The hire did not hold within the guarantee."""
     await _manageable(store, user, placement_id)
     command = placements.FailPlacement(placement_id=placement_id, reason=body.reason, by=meta.actor,
-                                       at=datetime.now(UTC))
+                                       at=now)
     result = await handle(store, placements.placement, placement_id, command, meta, expected_version=if_match)
     return CommandResponse.of(placement_id, result)
 
