@@ -5,7 +5,8 @@ A schedule's command is keyed by what came due (the entity and the deadline it r
 often a run fires it, and whichever of several scheduler processes does, the command is recorded
 once: the key becomes the event ids (see `eventstore.handle`), and the deciders themselves refuse to
 act before the deadline. The read model only proposes candidates; the decider, on the stream's own
-state and the command's `at`, decides. The clock is injected, so tests move time by hand.
+state and the command's `at`, decides. The clock is injected (the system's, infra/clock.py), so tests move
+time by hand.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -25,15 +26,9 @@ from commands.core import DomainError
 from consumers.waiting import sleep_or_stop
 from eventstore import EventStore, Metadata, advisory_key, handle
 from eventstore.handle import DeciderLike
+from infra.clock import Clock
 
 log = structlog.get_logger(__name__)
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
 
 @dataclass(frozen=True)
 class Due:
@@ -88,7 +83,7 @@ class RunReport:
 
 class Scheduler:
     def __init__(self, pool: AsyncConnectionPool, store: EventStore, schedules: Sequence[Schedule],
-                 clock: Clock = utc_now) -> None:
+                 clock: Clock) -> None:
         self.pool = pool
         self.store = store
         self.schedules = list(schedules)
@@ -96,7 +91,7 @@ class Scheduler:
 
     async def run_once(self) -> RunReport:
         """One pass over every schedule at the clock's current time."""
-        now = self.clock()
+        now = self.clock.now()
         report = RunReport()
         for schedule in self.schedules:
             async with self.pool.connection() as conn:

@@ -16,7 +16,6 @@ import hashlib
 import io
 import zipfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -26,6 +25,7 @@ from commands.audit.events import ExporterRole
 from commands.audit.export import RecordExport, audit_export
 from eventstore import EventStore, Metadata, RecordedEvent, handle
 from eventstore.personal import ERASED, open_fields
+from infra.clock import SYSTEM_CLOCK, Clock
 from projections.audit.bundle import MANIFEST, build_bundle
 from projections.audit.parties import trail_parties
 from projections.audit.scope import Viewer, masked, withheld
@@ -59,9 +59,11 @@ def _manifest_sha256(bundle: bytes) -> str:
 
 
 async def export_placement(store: EventStore, placement_id: UUID, exporter: str, role: ExporterRole,
-                           key: Ed25519PrivateKey, meta: Metadata, viewer: Viewer | None = None) -> Export | None:
+                           key: Ed25519PrivateKey, meta: Metadata, viewer: Viewer | None = None,
+                           clock: Clock = SYSTEM_CLOCK) -> Export | None:
     """The bundle of the placement, or None when there is no such placement. `viewer` is who it is for (their
-    role and ids decide what is redacted); without one, the bundle is whole (a platform admin's)."""
+    role and ids decide what is redacted); without one, the bundle is whole (a platform admin's). It is dated
+    by `clock` (the system's)."""
     viewer = viewer or Viewer("platform_admin")
     head = await store.head()
     async with store.pool.connection() as db:
@@ -73,7 +75,7 @@ async def export_placement(store: EventStore, placement_id: UUID, exporter: str,
     parties = await trail_parties(store, [{"type": e.type, "data": opened[e.event_id], "metadata": e.metadata}
                                           for e in events if e.event_id not in hidden],
                                   emails=viewer.sees_everything)
-    now = datetime.now(UTC)
+    now = clock.now()
     export_id = uuid4()
     bundle = await asyncio.to_thread(
         build_bundle, events, {"placement_id": str(placement_id), "export_id": str(export_id),

@@ -250,7 +250,7 @@ async def _run_scheduler(system: System, stop: asyncio.Event, every_s: float) ->
     from consumers.schedules import all_schedules
 
     schedules = [*all_schedules(), *retention_schedules_of(system)]
-    await Scheduler(system.pool, system.store, schedules).run(stop, every_s=every_s)
+    await Scheduler(system.pool, system.store, schedules, system.clock).run(stop, every_s=every_s)
 
 
 @app.command()
@@ -327,12 +327,10 @@ DEV_ADMIN = "user_dev_admin"
 
 async def _seed_dev_admin(system: System) -> None:
     """The platform admin of development sign-in; idempotent, so every `splits dev` start may run it."""
-    from datetime import UTC, datetime
-
     from commands.identity import user as users
     from eventstore import Metadata, handle
 
-    user_id, now = users.user_id_for(DEV_ADMIN), datetime.now(UTC)
+    user_id, now = users.user_id_for(DEV_ADMIN), system.clock.now()
     steps = [
         users.RegisterUser(user_id=user_id, clerk_user_id=DEV_ADMIN, email="dev-admin@example.com",
                            name="Development admin", source="portal", by="splits-dev", at=now),
@@ -540,7 +538,7 @@ def audit_export(
     async def main() -> None:
         async with bootstrap(settings) as system:
             taken = await export_placement(system.store, placement_id, exporter, "platform_admin", key,
-                                           Metadata(actor=exporter, source="cli"))
+                                           Metadata(actor=exporter, source="cli"), clock=system.clock)
         if taken is None:
             typer.echo(f"placement {placement_id} not found", err=True)
             raise typer.Exit(1)
@@ -615,7 +613,6 @@ def privacy_export(
     """Export everything held about a person (an access request), recorded as an export by the platform."""
     import getpass
     import shutil
-    from datetime import UTC, datetime
 
     from eventstore import Metadata
     from infra.privacy_export import ExportLimits, ExportTooLarge, export_person
@@ -631,7 +628,7 @@ def privacy_export(
         async with bootstrap(settings) as system:
             try:
                 taken = await export_person(system.store, storage_for(settings), kind, person_id, exporter,  # type: ignore[arg-type]
-                                            datetime.now(UTC), Metadata(actor=exporter, source="cli"), limits)
+                                            system.clock.now(), Metadata(actor=exporter, source="cli"), limits)
             except ExportTooLarge as exc:
                 typer.echo(f"{exc.message} (raise PRIVACY_EXPORT_MAX_EVENTS / PRIVACY_EXPORT_MAX_BYTES)", err=True)
                 raise typer.Exit(1) from None
@@ -722,8 +719,6 @@ def privacy_retention(
     run: Annotated[bool, typer.Option("--run", help="Run one pass of every rule now (as the scheduler does daily).")] = False,
 ) -> None:
     """The retention rules in force and what each has removed; with --run, apply them now first."""
-    from datetime import UTC, datetime
-
     from commands.privacy.retention import RULES, cutoff
     from consumers.retention_schedules import retention_schedules_of
     from consumers.scheduler import Scheduler
@@ -735,13 +730,14 @@ def privacy_retention(
     async def main() -> None:
         async with bootstrap(settings) as system:
             if run:
-                report = await Scheduler(system.pool, system.store, retention_schedules_of(system)).run_once()
+                retention = Scheduler(system.pool, system.store, retention_schedules_of(system), system.clock)
+                report = await retention.run_once()
                 for outcome in ("sent", "unchanged", "refused", "failed"):
                     for name, count in sorted(getattr(report, outcome).items()):
                         typer.echo(f"{name}: {count} {outcome}")
             async with system.pool.connection() as conn:
                 runs = await list_retention_runs(conn)
-        now = datetime.now(UTC)
+            now = system.clock.now()
         for rule in RULES:
             period = int(getattr(settings, rule.setting.lower()))
             done = runs.get(rule.name)

@@ -32,6 +32,7 @@ from consumers.scheduler import Scheduler
 from eventstore import EventStore, RecordedEvent, handle, load, stream_id_for
 from eventstore.personal import is_sealed
 from infra.bootstrap import System
+from infra.clock import FixedClock
 from infra.payments import payments_for
 from infra.settings import Settings
 from projections.registry import all_projections
@@ -376,23 +377,15 @@ async def test_an_application_that_left_ai_review_is_not_reviewed(fresh_store: E
 
 # --- stuck in ai_review ---------------------------------------------------------------------------------------
 
-class Clock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 async def test_a_stuck_application_is_retried_and_reviewed(fresh_store: EventStore, fake: FakeOpenAI) -> None:
     entered = now()
     application_id = await seed_application(fresh_store, at=entered)  # the reactor never saw it
-    clock = Clock(entered)
+    clock = FixedClock(entered)
     scheduler = Scheduler(fresh_store.pool, fresh_store, ai_schedules(), clock)
 
-    clock.now = entered + reviews.STUCK_AFTER - timedelta(seconds=1)
+    clock.at = entered + reviews.STUCK_AFTER - timedelta(seconds=1)
     assert (await scheduler.run_once()).sent == {}
-    clock.now = entered + reviews.STUCK_AFTER + timedelta(seconds=1)
+    clock.at = entered + reviews.STUCK_AFTER + timedelta(seconds=1)
     assert (await scheduler.run_once()).sent == {"ai-review-retry": 1}
     assert (await scheduler.run_once()).sent == {}  # the same stall, before the projection sees the retry
     [retry] = [e for e in await fresh_store.read_stream(f"aireview-{application_id}")]
@@ -405,17 +398,17 @@ async def test_a_stuck_application_is_retried_and_reviewed(fresh_store: EventSto
     assert (app.stage, app.ai_review_id) == ("ai_reviewed", reviews.retry_review_id(application_id, 1))
     [row] = await review_rows(fresh_store, application_id)
     assert (row["trigger"], row["retry"], row["status"]) == ("retry", 1, "completed")
-    clock.now += timedelta(hours=1)
+    clock.at += timedelta(hours=1)
     assert (await scheduler.run_once()).sent == {}  # reviewed: no longer stuck
 
 
 async def test_retries_of_a_stuck_application_stop_after_three(fresh_store: EventStore) -> None:
     entered = now()
     application_id = await seed_application(fresh_store, at=entered)
-    clock = Clock(entered)
+    clock = FixedClock(entered)
     scheduler = Scheduler(fresh_store.pool, fresh_store, ai_schedules(), clock)
     for n in range(1, reviews.MAX_RETRIES + 2):
-        clock.now = entered + n * (reviews.STUCK_AFTER + timedelta(seconds=1))
+        clock.at = entered + n * (reviews.STUCK_AFTER + timedelta(seconds=1))
         expected = {"ai-review-retry": 1} if n <= reviews.MAX_RETRIES else {}
         assert (await scheduler.run_once()).sent == expected, n
         await project(fresh_store)

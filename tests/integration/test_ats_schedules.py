@@ -12,8 +12,9 @@ from commands.ats import placement as placements
 from consumers.ats_schedules import ats_schedules
 from consumers.scheduler import Scheduler
 from eventstore import EventStore, handle
+from infra.clock import FixedClock
 from tests.api import SEEDER
-from tests.integration.test_scheduler import Clock, project, types_on
+from tests.integration.test_scheduler import project, types_on
 from tests.helpers import NOW
 
 
@@ -34,17 +35,17 @@ async def _submitted(store: EventStore) -> object:
 async def test_an_idle_application_is_warned_then_expires_once_each(fresh_store: EventStore) -> None:
     application_id = await _submitted(fresh_store)
     await project(fresh_store)
-    clock = Clock()
+    clock = FixedClock(NOW)
     scheduler = Scheduler(fresh_store.pool, fresh_store, ats_schedules(), clock)
 
-    clock.now = NOW + timedelta(days=12) - timedelta(seconds=1)
+    clock.at = NOW + timedelta(days=12) - timedelta(seconds=1)
     assert (await scheduler.run_once()).sent == {}
-    clock.now = NOW + timedelta(days=12)
+    clock.at = NOW + timedelta(days=12)
     assert (await scheduler.run_once()).sent == {"application-expiry-warning": 1}
     await project(fresh_store)
-    clock.now = NOW + timedelta(days=13)
+    clock.at = NOW + timedelta(days=13)
     assert (await scheduler.run_once()).sent == {}
-    clock.now = NOW + timedelta(days=14)
+    clock.at = NOW + timedelta(days=14)
     assert (await scheduler.run_once()).sent == {"application-expiry": 1}
     assert (await scheduler.run_once()).sent == {}
     await project(fresh_store)
@@ -60,12 +61,12 @@ async def test_a_placement_completes_its_guarantee_once(fresh_store: EventStore)
         salary_cents=12_000_000, fee_bps=2000, guarantee_days=90, hired_at=NOW, start_date=date(2026, 12, 1),
         by="t", at=NOW), SEEDER)
     await project(fresh_store)
-    clock = Clock()
+    clock = FixedClock(NOW)
     scheduler = Scheduler(fresh_store.pool, fresh_store, ats_schedules(), clock)
     end = NOW.replace(year=2027, month=3, day=1, hour=0)  # 2026-12-01 + 90 days, 00:00 UTC
-    clock.now = end - timedelta(seconds=1)
+    clock.at = end - timedelta(seconds=1)
     assert (await scheduler.run_once()).sent == {}
-    clock.now = end
+    clock.at = end
     assert (await scheduler.run_once()).sent == {"placement-guarantee": 1}
     assert (await scheduler.run_once()).sent == {}
     events = await fresh_store.read_stream(f"placement-{placement_id}")

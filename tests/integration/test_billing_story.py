@@ -33,6 +33,7 @@ from consumers.scheduler import Scheduler
 from consumers.schedules import all_schedules
 from eventstore import EventStore, handle
 from infra.audit_keys import encode_key
+from infra.clock import FixedClock
 from infra.settings import Settings
 from projections.audit.bundle import public_key_hex, verify_bundle
 from projections.audit.report import money_table
@@ -196,14 +197,14 @@ async def test_a_placement_fee_from_hire_to_the_last_transfer(world: World) -> N
     firm_account = await w.connect("olga", f"/v1/firms/{firm_id}/connect")
 
     # The guarantee runs out (clock moved past start + 30 days): the placement completes and is invoiced.
-    clock = [datetime.combine(start + timedelta(days=31), datetime.min.time(), tzinfo=UTC)]
-    scheduler = Scheduler(store.pool, store, all_schedules(), clock=lambda: clock[0])
+    clock = FixedClock(datetime.combine(start + timedelta(days=31), datetime.min.time(), tzinfo=UTC))
+    scheduler = Scheduler(store.pool, store, all_schedules(), clock=clock)
 
     async def tick(at: datetime) -> None:
-        clock[0] = at
+        clock.at = at
         await scheduler.run_once()
 
-    await tick(clock[0])
+    await tick(clock.at)
     invoice = (await w.eventually("cora", money_path, lambda b: (b["data"]["invoice"] or {}).get("number")))["data"][
         "invoice"]
     assert (invoice["status"], invoice["collection_method"], invoice["billing_terms"]) == (

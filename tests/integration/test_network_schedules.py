@@ -14,20 +14,13 @@ from consumers.projector import Projector
 from consumers.scheduler import Scheduler
 from consumers.schedules import all_schedules
 from eventstore import EventStore, handle
+from infra.clock import FixedClock
 from projections.network import network
 from tests.api import SEEDER
 from tests.helpers import NOW, feed_settled
 
 NETWORK = {"recruiter-candidate-invitation-expiry", "recruiter-candidate-expiry", "firm-invitation-expiry"}
 TOKEN, OTHER_TOKEN = "a" * 64, "b" * 64
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self):
-        return self.now
 
 
 def schedules():
@@ -56,14 +49,14 @@ async def test_a_candidate_invitation_lapses_once_at_its_deadline_and_again_afte
     invited = await invite(fresh_store)
     stream = f"recruiter_candidate-{invited.relationship_id}"
     await project(fresh_store)
-    clock = Clock()
+    clock = FixedClock(NOW)
     scheduler = Scheduler(fresh_store.pool, fresh_store, schedules(), clock)
 
-    clock.now = NOW + timedelta(days=7) - timedelta(seconds=1)
+    clock.at = NOW + timedelta(days=7) - timedelta(seconds=1)
     assert (await scheduler.run_once()).sent == {}
-    clock.now = NOW + timedelta(days=7)
+    clock.at = NOW + timedelta(days=7)
     assert (await scheduler.run_once()).sent == {"recruiter-candidate-invitation-expiry": 1}
-    clock.now = NOW + timedelta(days=8)  # not projected yet: found again, recorded once all the same
+    clock.at = NOW + timedelta(days=8)  # not projected yet: found again, recorded once all the same
     again = await asyncio.gather(*(Scheduler(fresh_store.pool, fresh_store, schedules(), clock).run_once()
                                    for _ in range(3)))
     assert all(r.sent == {} for r in again)
@@ -75,7 +68,7 @@ async def test_a_candidate_invitation_lapses_once_at_its_deadline_and_again_afte
         token=OTHER_TOKEN, by="recruiter", at=resent_at), SEEDER)
     await project(fresh_store)
     assert (await scheduler.run_once()).sent == {}
-    clock.now = resent_at + timedelta(days=7)
+    clock.at = resent_at + timedelta(days=7)
     assert (await scheduler.run_once()).sent == {"recruiter-candidate-invitation-expiry": 1}
     await project(fresh_store)
     assert (await scheduler.run_once()).sent == {}
@@ -89,15 +82,15 @@ async def test_a_representation_ends_once_a_year_after_consent(fresh_store: Even
         relationship_id=invited.relationship_id, token=TOKEN, ip_address=None, user_agent=None, by="candidate",
         at=consented_at), SEEDER)
     await project(fresh_store)
-    clock = Clock()
+    clock = FixedClock(NOW)
     scheduler = Scheduler(fresh_store.pool, fresh_store, schedules(), clock)
     end = rtr.one_year_after(consented_at)
 
-    clock.now = NOW + timedelta(days=30)  # the invitation's deadline is long past, but it was answered
+    clock.at = NOW + timedelta(days=30)  # the invitation's deadline is long past, but it was answered
     assert (await scheduler.run_once()).sent == {}
-    clock.now = end - timedelta(seconds=1)
+    clock.at = end - timedelta(seconds=1)
     assert (await scheduler.run_once()).sent == {}
-    clock.now = end
+    clock.at = end
     assert (await scheduler.run_once()).sent == {"recruiter-candidate-expiry": 1}
     assert (await scheduler.run_once()).sent == {}
     await project(fresh_store)
@@ -123,12 +116,12 @@ async def test_a_firm_invitation_lapses_once_unless_it_was_answered(fresh_store:
         firm_id=firm_id, invitation_id=answered, user_id=member, user_email="quick@example.com", by="member",
         at=NOW + timedelta(days=1)), SEEDER)
     await project(fresh_store)
-    clock = Clock()
+    clock = FixedClock(NOW)
     scheduler = Scheduler(fresh_store.pool, fresh_store, schedules(), clock)
 
-    clock.now = NOW + timedelta(days=7) - timedelta(microseconds=1)
+    clock.at = NOW + timedelta(days=7) - timedelta(microseconds=1)
     assert (await scheduler.run_once()).sent == {}
-    clock.now = NOW + timedelta(days=7)
+    clock.at = NOW + timedelta(days=7)
     assert (await scheduler.run_once()).sent == {"firm-invitation-expiry": 1}
     assert (await scheduler.run_once()).sent == {}
     await project(fresh_store)

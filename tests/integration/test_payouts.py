@@ -31,6 +31,7 @@ from consumers.reactions.billing import invoicing, payouts
 from consumers.reactor import ReactorContext, ReactorRunner
 from consumers.scheduler import Scheduler
 from eventstore import EventStore, RecordedEvent, handle, load, stream_id_for
+from infra.clock import FixedClock
 from infra.payments import payments_for
 from infra.settings import Settings
 from projections.registry import all_projections
@@ -51,14 +52,6 @@ REFUSAL = "Your destination account cannot receive transfers right now."
 def suffix() -> str:
     """Clerk ids unique to the test: the Redis access cache outlives the test databases."""
     return secrets.token_hex(4)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -302,7 +295,7 @@ async def test_a_refused_transfer_is_retried_hourly_and_fails_for_good_on_the_fo
     world.fake.fail_next("POST", "/v1/transfers", status=400, error_type="invalid_request_error", times=4,
                          message=REFUSAL)
     await world.project()
-    clock = Clock(datetime.now(UTC))
+    clock = FixedClock(datetime.now(UTC))
     scheduler = Scheduler(world.store.pool, world.store, billing_schedules(), clock=clock)
 
     for attempt in range(1, 5):
@@ -319,9 +312,9 @@ async def test_a_refused_transfer_is_retried_hourly_and_fails_for_good_on_the_fo
         retry = (await world.events(p.id, "PayoutScheduled"))[-1]
         assert (retry.trigger, retry.scheduled_for) == ("retry", failure.at + timedelta(hours=1))
         await world.project()
-        clock.now = retry.scheduled_for - timedelta(seconds=1)
+        clock.at = retry.scheduled_for - timedelta(seconds=1)
         assert (await scheduler.run_once()).sent == {}  # not due yet
-        clock.now = retry.scheduled_for
+        clock.at = retry.scheduled_for
 
     state = await world.state(p.id)
     assert (state.transactions[txn].status, state.transactions[txn].retry_count) == ("failed", 4)
@@ -331,7 +324,7 @@ async def test_a_refused_transfer_is_retried_hourly_and_fails_for_good_on_the_fo
     assert [c.idempotency_key for c in world.transfer_calls()] == [
         str(txn), f"{txn}:retry-1", f"{txn}:retry-2", f"{txn}:retry-3"]
     await world.project()
-    clock.now += timedelta(days=30)
+    clock.at += timedelta(days=30)
     assert (await scheduler.run_once()).sent == {}  # it waits for a platform admin
 
     listed = await api.get("/v1/payout-transactions", params={"status": "failed"}, headers=dev_auth(admin))
@@ -360,7 +353,7 @@ async def test_an_open_dispute_holds_payouts_until_a_platform_admin_resolves_it(
     await seed_user(world.store, stranger)
     await seed_user(world.store, admin, roles=[("platform_admin", None)])
     await world.project()
-    clock = Clock(datetime.now(UTC))
+    clock = FixedClock(datetime.now(UTC))
     scheduler = Scheduler(world.store.pool, world.store, billing_schedules(), clock=clock)
 
     opened = await api.post("/v1/disputes", headers=dev_auth(company_admin), json={
@@ -402,7 +395,7 @@ async def test_an_open_dispute_holds_payouts_until_a_platform_admin_resolves_it(
     assert schedules.status_code == 200, schedules.text
     [scheduled] = schedules.json()["data"]  # the payout waiting since the invoice was paid, due now
     assert scheduled["id"] == str(schedule_id)
-    assert datetime.fromisoformat(scheduled["scheduled_for"]) <= clock.now
+    assert datetime.fromisoformat(scheduled["scheduled_for"]) <= clock.at
     assert (await scheduler.run_once()).sent == {"payout-schedules": 1}
     [started] = await world.events(p.id, "PayoutsStarted")
     assert (started.schedule_id, started.transaction_ids) == (schedule_id, p.transactions)
@@ -416,9 +409,9 @@ async def test_an_escrow_hold_blocks_payouts_until_the_scheduler_releases_it_on_
     admin = f"user_escrow_admin_{suffix()}"
     await seed_user(world.store, admin, roles=[("platform_admin", None)])
     await world.project()
-    clock = Clock(datetime.now(UTC))
+    clock = FixedClock(datetime.now(UTC))
     scheduler = Scheduler(world.store.pool, world.store, billing_schedules(), clock=clock)
-    release_on = (clock.now + timedelta(days=3)).replace(microsecond=0)
+    release_on = (clock.at + timedelta(days=3)).replace(microsecond=0)
 
     placed = await api.post("/v1/escrow-holds", headers=dev_auth(admin), json={
         "placement_id": str(p.id), "reason": "Guarantee period questioned", "release_on": release_on.isoformat()})
@@ -430,8 +423,8 @@ async def test_an_escrow_hold_blocks_payouts_until_the_scheduler_releases_it_on_
     # The scheduler first runs before the read model knows of the hold: the decider itself holds the payout.
     assert (await scheduler.run_once()).unchanged == {"payout-schedules": 1}
     await world.project()
-    for now in (clock.now, release_on - timedelta(days=1), release_on - timedelta(seconds=1)):
-        clock.now = now
+    for now in (clock.at, release_on - timedelta(days=1), release_on - timedelta(seconds=1)):
+        clock.at = now
         assert (await scheduler.run_once()).sent == {}, now
     assert await world.events(p.id, "PayoutsStarted") == []
     assert await world.events(p.id, "EscrowHoldReleased") == []
@@ -441,7 +434,7 @@ async def test_an_escrow_hold_blocks_payouts_until_the_scheduler_releases_it_on_
         SEEDER)
     assert early.event_types == ()
 
-    clock.now = release_on
+    clock.at = release_on
     assert (await scheduler.run_once()).sent == {"escrow-auto-release": 1}
     [released] = await world.events(p.id, "EscrowHoldReleased")
     assert (released.hold_id, released.automatic, released.at) == (hold_id, True, release_on)

@@ -32,12 +32,13 @@ from consumers.retention_schedules import RetentionPeriods, retention_schedules
 from consumers.scheduler import Scheduler
 from consumers.topology import Topology
 from eventstore import EventStore, handle
+from infra.clock import FixedClock
 from infra.storage import LocalStorage
 from projections.registry import all_projections
 from tests.api import SEEDER
 from tests.conftest import RABBITMQ_URL
 from tests.helpers import NOW, dump_schema, wait_until
-from tests.integration.test_scheduler import Clock, project
+from tests.integration.test_scheduler import project
 
 ONLY_APPLICATIONS = RetentionPeriods(applications=12, notifications=0, mailbox=0, dead_letters=0)
 NO_APPLICATIONS = RetentionPeriods(applications=0, notifications=6, mailbox=14, dead_letters=30)
@@ -120,17 +121,17 @@ async def test_applications_past_their_period_are_erased_and_nothing_else(fresh_
     await _move(store, recent, applications.MoveStage(application_id=recent, to="rejected", reason="not now",
                                                       at=later, **ADMIN))
     await project(store)
-    clock = Clock()
+    clock = FixedClock(NOW)
     schedulers = [Scheduler(store.pool, store, retention_schedules(ONLY_APPLICATIONS, store.keyring, storage), clock)
                   for _ in range(2)]
 
-    clock.now = NOW + timedelta(days=364)  # within the 12 months: nothing is due
+    clock.at = NOW + timedelta(days=364)  # within the 12 months: nothing is due
     assert (await schedulers[0].run_once()).sent == {}
-    clock.now = NOW + timedelta(days=367)
+    clock.at = NOW + timedelta(days=367)
     reports = await asyncio.gather(*(s.run_once() for s in schedulers))
     assert sum(r.sent.get("retention-applications", 0) for r in reports) == 2  # each application once
     # Later passes find nothing due, even before the read models have seen the runs.
-    clock.now = NOW + timedelta(days=400)
+    clock.at = NOW + timedelta(days=400)
     assert all(r.sent == {} for r in await asyncio.gather(*(s.run_once() for s in schedulers)))
 
     gone = [f"application:{withdrawn}", f"application:{rejected}", f"document:{document_id}"]
@@ -184,20 +185,20 @@ async def test_old_notifications_and_mailbox_emails_are_removed_once_a_day(fresh
                 provider=provider, provider_message_id=f"m-{email_id}", idempotency_key=str(email_id),
                 source_event_id=uuid4(), at=at), SEEDER)
     await project(store)
-    clock = Clock()
+    clock = FixedClock(NOW)
     schedulers = [Scheduler(store.pool, store, retention_schedules(
         NO_APPLICATIONS, store.keyring, LocalStorage(tmp_path)), clock) for _ in range(2)]
 
-    clock.now = NOW + timedelta(days=20)  # the old mailbox email is past 14 days; no notification is past 6 months
+    clock.at = NOW + timedelta(days=20)  # the old mailbox email is past 14 days; no notification is past 6 months
     reports = await asyncio.gather(*(s.run_once() for s in schedulers))
     assert _sent(reports) == {"retention-mailbox": 1, "retention-notifications": 1}  # each rule runs once a day
-    clock.now += timedelta(hours=5)  # the same day, before the read model removed anything: the same run
+    clock.at += timedelta(hours=5)  # the same day, before the read model removed anything: the same run
     assert (await schedulers[0].run_once()).sent == {}
     await project(store)
     emails = {r[0] for r in await _rows(store, "SELECT notification_id FROM notifications.emails")}
     assert emails == {made["resend-old"], made["mailbox-recent"], made["resend-recent"]}
 
-    clock.now = datetime(2027, 6, 1, 12, tzinfo=UTC)  # notifications' cutoff 2026-12-01: after NOW, before `recent`
+    clock.at = datetime(2027, 6, 1, 12, tzinfo=UTC)  # notifications' cutoff 2026-12-01: after NOW, before `recent`
     reports = await asyncio.gather(*(s.run_once() for s in schedulers))
     assert _sent(reports) == {"retention-mailbox": 1, "retention-notifications": 1}
     await project(store)
@@ -240,15 +241,15 @@ async def test_dead_letters_are_dropped_once_older_than_their_period(fresh_store
     store, today = fresh_store, datetime.now(UTC)
     # The broker dead-letters asynchronously.
     await wait_until(lambda: _counted(dead_letters, today + timedelta(days=1), 4))
-    clock = Clock()
+    clock = FixedClock(NOW)
     only_dead_letters = RetentionPeriods(applications=0, notifications=0, mailbox=0, dead_letters=30)
     schedulers = [Scheduler(store.pool, store, retention_schedules(
         only_dead_letters, store.keyring, LocalStorage(tmp_path), dead_letters), clock) for _ in range(2)]
 
-    clock.now = today + timedelta(days=29)  # cutoff: yesterday; they were dead-lettered today
+    clock.at = today + timedelta(days=29)  # cutoff: yesterday; they were dead-lettered today
     assert _sent(await asyncio.gather(*(s.run_once() for s in schedulers))) == {"retention-dead-letters": 1}
     assert await dead_letters.count_before(today + timedelta(days=1)) == 4
-    clock.now = today + timedelta(days=31)
+    clock.at = today + timedelta(days=31)
     assert _sent(await asyncio.gather(*(s.run_once() for s in schedulers))) == {"retention-dead-letters": 1}
     assert await dead_letters.count_before(today + timedelta(days=365)) == 0
     assert (await schedulers[0].run_once()).sent == {}  # the day's run is done

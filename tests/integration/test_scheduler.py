@@ -12,17 +12,10 @@ from consumers.projector import Projector
 from consumers.scheduler import Schedule, Scheduler
 from consumers.schedules import all_schedules
 from eventstore import EventStore, handle
+from infra.clock import FixedClock
 from projections.registry import all_projections
 from tests.api import SEEDER
 from tests.helpers import NOW, feed_settled
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self):
-        return self.now
 
 
 async def project(store: EventStore) -> None:
@@ -42,15 +35,15 @@ async def test_invitation_expires_once_when_its_seven_days_are_over(fresh_store:
         invitation_id=invitation_id, email="late@example.com", organization_id=uuid4(), role="hiring_manager",
         by="admin", at=NOW), SEEDER)
     await project(fresh_store)
-    clock = Clock()
+    clock = FixedClock(NOW)
     scheduler = Scheduler(fresh_store.pool, fresh_store, all_schedules(), clock)
 
-    clock.now = NOW + timedelta(days=7) - timedelta(seconds=1)
+    clock.at = NOW + timedelta(days=7) - timedelta(seconds=1)
     assert (await scheduler.run_once()).sent == {}
-    clock.now = NOW + timedelta(days=7)
+    clock.at = NOW + timedelta(days=7)
     assert (await scheduler.run_once()).sent == {"invitation-expiry": 1}
     # Before the projection sees the expiry, the next passes find it again: recorded once all the same.
-    clock.now = NOW + timedelta(days=8)
+    clock.at = NOW + timedelta(days=8)
     again = await asyncio.gather(*(Scheduler(fresh_store.pool, fresh_store, all_schedules(), clock).run_once()
                                    for _ in range(3)))
     assert all(r.sent == {} for r in again)
@@ -68,8 +61,8 @@ async def test_one_scheduler_runs_at_a_time_and_a_standby_takes_over(fresh_store
             return []
         return Schedule("probe", find)
 
-    first = Scheduler(fresh_store.pool, fresh_store, [probe("first")], Clock())
-    second = Scheduler(fresh_store.pool, fresh_store, [probe("second")], Clock())
+    first = Scheduler(fresh_store.pool, fresh_store, [probe("first")], FixedClock(NOW))
+    second = Scheduler(fresh_store.pool, fresh_store, [probe("second")], FixedClock(NOW))
     stop_first, stop_second = asyncio.Event(), asyncio.Event()
     running = asyncio.create_task(first.run(stop_first, every_s=0.05))
     await asyncio.sleep(0.2)
@@ -96,14 +89,14 @@ async def test_jobs_leave_early_access_and_close_on_their_dates_once(fresh_store
         by="t", at=NOW), SEEDER)
     await handle(fresh_store, jobs.job, closing, jobs.PublishJob(job_id=closing, billing_ready=True, by="t", at=NOW), SEEDER)
     await project(fresh_store)
-    clock = Clock()
+    clock = FixedClock(NOW)
     scheduler = Scheduler(fresh_store.pool, fresh_store, all_schedules(), clock)
 
-    clock.now = NOW + timedelta(hours=23)
+    clock.at = NOW + timedelta(hours=23)
     assert (await scheduler.run_once()).sent == {}
-    clock.now = NOW + timedelta(days=1)
+    clock.at = NOW + timedelta(days=1)
     assert (await scheduler.run_once()).sent == {"job-early-access": 1}
-    clock.now = NOW + timedelta(days=3)
+    clock.at = NOW + timedelta(days=3)
     assert (await scheduler.run_once()).sent == {"job-closing": 1}
     for _ in range(2):
         await project(fresh_store)
