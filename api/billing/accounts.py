@@ -13,7 +13,7 @@ once, since no Stripe will ever say so.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -51,7 +51,7 @@ from api.billing.account_models import (
 )
 from api.consistency import read_after
 from api.responses import PageNumber, PageSize
-from api.deps import CommandMetadata, CurrentUser, Db, PaymentsDep, PlatformAdmin, Store, SystemDep
+from api.deps import CommandMetadata, CurrentUser, Db, Now, PaymentsDep, PlatformAdmin, Store, SystemDep
 from api.network.common import known, percentage_to_bps
 from commands.ats import company as companies
 from commands.billing import billing_profile as profiles
@@ -70,10 +70,6 @@ from projections.identity.access import Access
 
 router = APIRouter(prefix="/v1", tags=["billing"])
 FreshBilling = Annotated[Position | None, Depends(read_after("billing"))]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def _email_of(db: AsyncConnection, user_id: UUID) -> str | None:
@@ -100,8 +96,8 @@ async def get_plan(tier: PlanTier, _: FreshBilling, db: Db) -> PlanEnvelope:
 
 @router.patch("/plans/{tier}", responses={401: {}, 403: {}, 404: {}})
 async def update_plan(tier: PlanTier, body: UpdatePlanBody, _: PlatformAdmin, store: Store,
-                      meta: CommandMetadata) -> PlanWritten:
-    command = plans.UpdatePlan(tier=tier, by=meta.actor, at=_now(), **body.model_dump(exclude_none=True))
+                      meta: CommandMetadata, now: Now) -> PlanWritten:
+    command = plans.UpdatePlan(tier=tier, by=meta.actor, at=now, **body.model_dump(exclude_none=True))
     result = await handle(store, plans.plan, tier, command, meta)
     return PlanWritten(id=tier, version=result.version, consistency_token=result.token)
 
@@ -123,21 +119,20 @@ async def rates_of(tier: PlanTier, _: FreshBilling, db: Db, history: bool = Fals
 
 @router.put("/splits-rates/{tier}", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def set_rates(tier: PlanTier, body: SetRatesBody, _: PlatformAdmin, store: Store,
-                    meta: CommandMetadata) -> PlanWritten:
+                    meta: CommandMetadata, now: Now) -> PlanWritten:
     """A new version of the plan's rates. Placements already hired keep the rates they were frozen with."""
     bps = {f"{role}_bps": percentage_to_bps(getattr(body, f"{role}_rate")) for role in
            ("candidate_recruiter", "job_owner", "company_recruiter", "candidate_sourcer", "company_sourcer")}
     if sum(bps.values()) > 10_000:
         raise Invalid(f"the rates add up to {sum(bps.values()) / 100}%, more than 100%", total_bps=sum(bps.values()))
-    at = _now()
-    command = plans.SetSplitsRates(tier=tier, effective_from=body.effective_from or at, by=meta.actor, at=at, **bps)
+    command = plans.SetSplitsRates(tier=tier, effective_from=body.effective_from or now, by=meta.actor, at=now, **bps)
     result = await handle(store, plans.plan, tier, command, meta)
     return PlanWritten(id=tier, version=result.version, consistency_token=result.token)
 
 
 @router.get("/entitlements/me", response_model=EntitlementsOut, responses={401: {}})
-async def my_entitlements(user: CurrentUser, store: Store) -> EntitlementsOut:
-    resolved = await entitlements_of(store, known(user))
+async def my_entitlements(user: CurrentUser, store: Store, now: Now) -> EntitlementsOut:
+    resolved = await entitlements_of(store, known(user), now=now)
     return EntitlementsOut(tier=resolved.tier, subscription_status=resolved.status, entitlements=resolved.values)
 
 
@@ -149,21 +144,23 @@ async def _subscription(store: EventStore, user_id: UUID) -> tuple[subscriptions
     return state, version
 
 
-async def _subscription_written(store: EventStore, user_id: UUID, simulated: bool) -> SubscriptionWritten:
+async def _subscription_written(store: EventStore, user_id: UUID, simulated: bool,
+                                now: datetime) -> SubscriptionWritten:
     """The subscription as its stream now stands, with the token a read of it may wait for."""
     state, version, position = await load(store, subscriptions.subscription,
                                           stream_id_for(subscriptions.subscription, user_id))
     return SubscriptionWritten(id=user_id, version=version, consistency_token=_token(position),
-                               data=_subscription_out(user_id, state, simulated))
+                               data=_subscription_out(user_id, state, simulated, now))
 
 
 def _token(position: Position | None) -> str | None:
     return None if position is None else str(position)
 
 
-def _subscription_out(user_id: UUID, s: subscriptions.Subscription, simulated: bool) -> SubscriptionOut:
+def _subscription_out(user_id: UUID, s: subscriptions.Subscription, simulated: bool,
+                      now: datetime) -> SubscriptionOut:
     return SubscriptionOut(
-        user_id=user_id, tier=s.tier if s.exists else "starter", effective_tier=subscriptions.effective_tier(s, _now()),
+        user_id=user_id, tier=s.tier if s.exists else "starter", effective_tier=subscriptions.effective_tier(s, now),
         billing_period=s.billing_period if s.exists else None, status=s.status if s.exists else None,
         stripe_customer_id=s.stripe_customer_id, stripe_subscription_id=s.stripe_subscription_id,
         current_period_start=s.current_period_start, current_period_end=s.current_period_end, cancel_at=s.cancel_at,
@@ -178,7 +175,7 @@ def _subscriber(user: Access) -> UUID:
 
 
 async def _customer(store: EventStore, payments: Payments, db: AsyncConnection, user_id: UUID,
-                    meta: Metadata) -> str:
+                    meta: Metadata, now: datetime) -> str:
     """The user's Stripe customer, created (once) when first needed."""
     state, _ = await _subscription(store, user_id)
     if state.stripe_customer_id:
@@ -187,27 +184,27 @@ async def _customer(store: EventStore, payments: Payments, db: AsyncConnection, 
                                               name=None, metadata={"user_id": str(user_id)},
                                               key=f"subscription-customer:{user_id}")
     await handle(store, subscriptions.subscription, user_id, subscriptions.RecordSubscriptionCustomer(
-        user_id=user_id, stripe_customer_id=customer, by=meta.actor, at=_now()), meta)
+        user_id=user_id, stripe_customer_id=customer, by=meta.actor, at=now), meta)
     return customer
 
 
 @router.get("/subscriptions/me", response_model=SubscriptionEnvelope, responses={401: {}})
-async def my_subscription(user: CurrentUser, store: Store, payments: PaymentsDep) -> SubscriptionEnvelope:
+async def my_subscription(user: CurrentUser, store: Store, payments: PaymentsDep, now: Now) -> SubscriptionEnvelope:
     user_id = known(user)
     state, _ = await _subscription(store, user_id)
-    return SubscriptionEnvelope(data=_subscription_out(user_id, state, payments.simulated))
+    return SubscriptionEnvelope(data=_subscription_out(user_id, state, payments.simulated, now))
 
 
 @router.post("/subscriptions/setup-intent", response_model=SetupIntentWritten, responses={401: {}, 403: {}, 503: {}})
 async def subscription_setup_intent(user: CurrentUser, store: Store, payments: PaymentsDep, db: Db,
-                                    meta: CommandMetadata) -> SetupIntentWritten:
+                                    meta: CommandMetadata, now: Now) -> SetupIntentWritten:
     """A SetupIntent for the portal to collect a card for the subscription."""
     user_id = _subscriber(user)
-    customer = await _customer(store, payments, db, user_id, meta)
+    customer = await _customer(store, payments, db, user_id, meta, now)
     _, version, position = await load(store, subscriptions.subscription,
                                       stream_id_for(subscriptions.subscription, user_id))
     intent, secret = await payments.create_setup_intent(
-        customer=customer, key=meta.idempotency_key or f"subscription-setup:{user_id}:{version}:{_now().isoformat()}")
+        customer=customer, key=meta.idempotency_key or f"subscription-setup:{user_id}:{version}:{now.isoformat()}")
     return SetupIntentWritten(id=user_id, version=version, consistency_token=_token(position),
                               data=SetupIntentOut(setup_intent_id=intent, client_secret=secret,
                                                   stripe_customer_id=customer))
@@ -224,7 +221,7 @@ async def _price(store: EventStore, tier: PlanTier, period: str) -> str:
 @router.post("/subscriptions", status_code=201, response_model=SubscriptionWritten,
              responses={401: {}, 402: {}, 403: {}, 409: {}, 422: {}, 503: {}})
 async def subscribe(body: SubscribeBody, user: CurrentUser, store: Store, payments: PaymentsDep, db: Db,
-                    meta: CommandMetadata) -> SubscriptionWritten:
+                    meta: CommandMetadata, now: Now) -> SubscriptionWritten:
     """Starter needs no card; Pro and Partner start a Stripe subscription charged at once (no trial)."""
     user_id = _subscriber(user)
     fields: dict[str, Any] = {}
@@ -233,10 +230,10 @@ async def subscribe(body: SubscribeBody, user: CurrentUser, store: Store, paymen
         if state.exists and state.status != "canceled":
             if await handled_before(store, subscriptions.subscription, user_id, subscriptions.ActivateSubscription,
                                     meta):  # this request, retried with its Idempotency-Key: its first answer
-                return await _subscription_written(store, user_id, payments.simulated)
+                return await _subscription_written(store, user_id, payments.simulated, now)
             raise RuleViolation("you already have a subscription: change its plan instead (PATCH /v1/subscriptions/me)")
         price = await _price(store, body.tier, body.billing_period)
-        customer = await _customer(store, payments, db, user_id, meta)
+        customer = await _customer(store, payments, db, user_id, meta, now)
         view = await payments.create_subscription(
             customer=customer, price=price, payment_method=body.payment_method_id,
             metadata={"user_id": str(user_id), "tier": body.tier},
@@ -248,15 +245,15 @@ async def subscribe(body: SubscribeBody, user: CurrentUser, store: Store, paymen
                   "stripe_price_id": view.price_id, "current_period_start": view.current_period_start,
                   "current_period_end": view.current_period_end}
     command = subscriptions.ActivateSubscription(user_id=user_id, tier=body.tier, billing_period=body.billing_period,
-                                                 by=meta.actor, at=_now(), **fields)
+                                                 by=meta.actor, at=now, **fields)
     await handle(store, subscriptions.subscription, user_id, command, meta)
-    return await _subscription_written(store, user_id, payments.simulated)
+    return await _subscription_written(store, user_id, payments.simulated, now)
 
 
 @router.patch("/subscriptions/me", response_model=SubscriptionWritten,
               responses={401: {}, 403: {}, 404: {}, 422: {}, 503: {}})
 async def change_plan(body: ChangePlanBody, user: CurrentUser, store: Store, payments: PaymentsDep,
-                      meta: CommandMetadata) -> SubscriptionWritten:
+                      meta: CommandMetadata, now: Now) -> SubscriptionWritten:
     """Between paid plans (Stripe prorates). To leave a paid plan, cancel; from Starter, subscribe."""
     user_id = _subscriber(user)
     state, version = await _subscription(store, user_id)
@@ -271,14 +268,14 @@ async def change_plan(body: ChangePlanBody, user: CurrentUser, store: Store, pay
                                              key=f"subscription-change:{user_id}:{version}:{body.tier}")
     command = subscriptions.ChangeSubscriptionPlan(user_id=user_id, to_tier=body.tier,
                                                    billing_period=body.billing_period, stripe_price_id=price,
-                                                   by=meta.actor, at=_now())
+                                                   by=meta.actor, at=now)
     await handle(store, subscriptions.subscription, user_id, command, meta)
-    return await _subscription_written(store, user_id, payments.simulated)
+    return await _subscription_written(store, user_id, payments.simulated, now)
 
 
 @router.delete("/subscriptions/me", response_model=SubscriptionWritten, responses={401: {}, 403: {}, 404: {}})
 async def cancel_subscription(user: CurrentUser, store: Store, payments: PaymentsDep,
-                              meta: CommandMetadata) -> SubscriptionWritten:
+                              meta: CommandMetadata, now: Now) -> SubscriptionWritten:
     """Stripe stops charging at the period's end; the plan's entitlements last until then."""
     user_id = _subscriber(user)
     state, version = await _subscription(store, user_id)
@@ -289,9 +286,9 @@ async def cancel_subscription(user: CurrentUser, store: Store, payments: Payment
         view = await payments.cancel_subscription_at_period_end(subscription=state.stripe_subscription_id,
                                                                 key=f"subscription-cancel:{user_id}:{version}")
         cancel_at = view.cancel_at
-    command = subscriptions.CancelSubscription(user_id=user_id, cancel_at=cancel_at, by=meta.actor, at=_now())
+    command = subscriptions.CancelSubscription(user_id=user_id, cancel_at=cancel_at, by=meta.actor, at=now)
     await handle(store, subscriptions.subscription, user_id, command, meta)
-    return await _subscription_written(store, user_id, payments.simulated)
+    return await _subscription_written(store, user_id, payments.simulated, now)
 
 
 # --- billing profiles of companies and firms ----------------------------------------------------------------
@@ -352,11 +349,11 @@ async def _get_profile(kind: BillingOwnerKind, owner_id: UUID, user: Access, sto
 
 
 async def _save_profile(kind: BillingOwnerKind, owner_id: UUID, body: BillingProfileBody, user: Access,
-                        store: EventStore, payments: Payments, meta: Metadata) -> BillingProfileWritten:
+                        store: EventStore, payments: Payments, meta: Metadata, now: datetime) -> BillingProfileWritten:
     """Save the profile, then make sure it has a Stripe customer (created once per company or firm)."""
     await _may_bill(store, user, kind, owner_id)
     key = profiles.billing_profile_key(kind, owner_id)
-    save = profiles.SaveBillingProfile(owner_kind=kind, owner_id=owner_id, by=meta.actor, at=_now(),
+    save = profiles.SaveBillingProfile(owner_kind=kind, owner_id=owner_id, by=meta.actor, at=now,
                                        **body.model_dump())
     await handle(store, profiles.billing_profile, key, save, meta)
     state = await _profile(store, kind, owner_id)
@@ -365,13 +362,13 @@ async def _save_profile(kind: BillingOwnerKind, owner_id: UUID, body: BillingPro
             email=save.billing_email, name=body.billing_contact_name,
             metadata={"owner_kind": kind, "owner_id": str(owner_id)}, key=f"billing-customer:{kind}:{owner_id}")
         attach = profiles.AttachBillingCustomer(owner_kind=kind, owner_id=owner_id, stripe_customer_id=customer,
-                                                by=meta.actor, at=_now())
+                                                by=meta.actor, at=now)
         await handle(store, profiles.billing_profile, key, attach, meta)
     return await _profile_written(store, kind, owner_id)
 
 
 async def _profile_setup_intent(kind: BillingOwnerKind, owner_id: UUID, user: Access, store: EventStore,
-                                payments: Payments, meta: Metadata) -> SetupIntentWritten:
+                                payments: Payments, meta: Metadata, now: datetime) -> SetupIntentWritten:
     await _may_bill(store, user, kind, owner_id)
     state, version, position = await load(
         store, profiles.billing_profile, stream_id_for(profiles.billing_profile, profiles.billing_profile_key(kind, owner_id)))
@@ -379,7 +376,7 @@ async def _profile_setup_intent(kind: BillingOwnerKind, owner_id: UUID, user: Ac
         raise RuleViolation(f"save the {kind}'s billing profile first (it creates the Stripe customer)")
     intent, secret = await payments.create_setup_intent(
         customer=state.stripe_customer_id,
-        key=meta.idempotency_key or f"billing-setup:{kind}:{owner_id}:{_now().isoformat()}")
+        key=meta.idempotency_key or f"billing-setup:{kind}:{owner_id}:{now.isoformat()}")
     return SetupIntentWritten(id=owner_id, version=version, consistency_token=_token(position),
                               data=SetupIntentOut(setup_intent_id=intent, client_secret=secret,
                                                   stripe_customer_id=state.stripe_customer_id))
@@ -392,7 +389,8 @@ class PaymentMethodRefused(RuleViolation):
 
 
 async def _set_payment_method(kind: BillingOwnerKind, owner_id: UUID, body: PaymentMethodBody, user: Access,
-                              store: EventStore, payments: Payments, meta: Metadata) -> BillingProfileWritten:
+                              store: EventStore, payments: Payments, meta: Metadata,
+                              now: datetime) -> BillingProfileWritten:
     """The card the portal collected with the setup intent becomes the default: invoices are charged to it.
 
     Stripe is asked first (the card exists, is the profile's customer's, is a card, has not expired) and made
@@ -406,11 +404,11 @@ async def _set_payment_method(kind: BillingOwnerKind, owner_id: UUID, body: Paym
     pm = body.payment_method_id
     try:
         await payments.make_default_payment_method(customer=state.stripe_customer_id, payment_method=pm,
-                                                   today=_now().date(), key=f"billing-default-pm:{key}:{version}:{pm}")
+                                                   today=now.date(), key=f"billing-default-pm:{key}:{version}:{pm}")
     except PaymentMethodUnusable as exc:
         raise PaymentMethodRefused(str(exc), reason=exc.reason, payment_method_id=pm) from exc
     command = profiles.SetDefaultPaymentMethod(owner_kind=kind, owner_id=owner_id, payment_method_id=pm,
-                                               by=meta.actor, at=_now())
+                                               by=meta.actor, at=now)
     await handle(store, profiles.billing_profile, key, command, meta)
     return await _profile_written(store, kind, owner_id)
 
@@ -433,20 +431,20 @@ for _kind, _prefix in (("company", "/companies/{owner_id}"), ("firm", "/firms/{o
         @router.put(f"{prefix}/billing-profile", response_model=BillingProfileWritten, name=f"save_{kind}_profile",
                     responses={401: {}, 403: {}, 404: {}, 503: {}})
         async def save_profile(owner_id: UUID, body: BillingProfileBody, user: CurrentUser, store: Store,
-                               payments: PaymentsDep, meta: CommandMetadata) -> BillingProfileWritten:
-            return await _save_profile(kind, owner_id, body, user, store, payments, meta)
+                               payments: PaymentsDep, meta: CommandMetadata, now: Now) -> BillingProfileWritten:
+            return await _save_profile(kind, owner_id, body, user, store, payments, meta, now)
 
         @router.post(f"{prefix}/billing-profile/setup-intent", response_model=SetupIntentWritten,
                      name=f"{kind}_setup_intent", responses={401: {}, 403: {}, 404: {}, 422: {}, 503: {}})
         async def setup_intent(owner_id: UUID, user: CurrentUser, store: Store, payments: PaymentsDep,
-                               meta: CommandMetadata) -> SetupIntentWritten:
-            return await _profile_setup_intent(kind, owner_id, user, store, payments, meta)
+                               meta: CommandMetadata, now: Now) -> SetupIntentWritten:
+            return await _profile_setup_intent(kind, owner_id, user, store, payments, meta, now)
 
         @router.put(f"{prefix}/billing-profile/payment-method", response_model=BillingProfileWritten,
                     name=f"{kind}_payment_method", responses={401: {}, 403: {}, 404: {}, 422: {}, 503: {}})
         async def payment_method(owner_id: UUID, body: PaymentMethodBody, user: CurrentUser, store: Store,
-                                 payments: PaymentsDep, meta: CommandMetadata) -> BillingProfileWritten:
-            return await _set_payment_method(kind, owner_id, body, user, store, payments, meta)
+                                 payments: PaymentsDep, meta: CommandMetadata, now: Now) -> BillingProfileWritten:
+            return await _set_payment_method(kind, owner_id, body, user, store, payments, meta, now)
 
         @router.get(f"{prefix}/billing-readiness", response_model=ReadinessEnvelope, name=f"{kind}_readiness",
                     responses={401: {}, 403: {}, 404: {}})
@@ -473,19 +471,18 @@ def _connect_out(kind: str, payee_id: UUID, a: connect.ConnectAccount, simulated
 
 
 async def _create_connect(kind: PayeeKind, payee_id: UUID, email: str | None, store: EventStore, payments: Payments,
-                          meta: Metadata) -> ConnectAccountWritten:
+                          meta: Metadata, now: datetime) -> ConnectAccountWritten:
     key = connect.connect_account_key(kind, payee_id)
     state = await _connect(store, kind, payee_id)
     if not state.exists:
         account = await payments.create_account(email=email, metadata={"payee_kind": kind, "payee_id": str(payee_id)},
                                                 key=f"connect-account:{key}")
         await handle(store, connect.connect_account, key, connect.RecordConnectAccount(
-            payee_kind=kind, payee_id=payee_id, stripe_account_id=account, by=meta.actor, at=_now()), meta)
+            payee_kind=kind, payee_id=payee_id, stripe_account_id=account, by=meta.actor, at=now), meta)
         state = await _connect(store, kind, payee_id)
     if payments.simulated and not state.onboarded and state.stripe_account_id is not None:
         # Nothing will ever onboard a simulated account: it is ready at once, also when the request that
         # recorded it stopped before this step and is sent again.
-        now = _now()
         await handle(store, connect.connect_account, key, connect.SyncConnectAccount(
             payee_kind=kind, payee_id=payee_id, stripe_account_id=state.stripe_account_id, charges_enabled=True,
             payouts_enabled=True, details_submitted=True, stripe_event_id="simulated", observed_at=now, at=now),
@@ -517,11 +514,11 @@ def _recruiter(user: Access) -> UUID:
 @router.post("/connect/account", status_code=201, response_model=ConnectAccountWritten,
              responses={401: {}, 403: {}, 503: {}})
 async def create_my_connect(user: CurrentUser, store: Store, payments: PaymentsDep, db: Db,
-                            meta: CommandMetadata) -> ConnectAccountWritten:
+                            meta: CommandMetadata, now: Now) -> ConnectAccountWritten:
     """The recruiter's Stripe Connect account, where their payouts are transferred (created once)."""
     recruiter_id = _recruiter(user)
     email = await _email_of(db, user.user_id) if user.user_id else None
-    return await _create_connect("recruiter", recruiter_id, email, store, payments, meta)
+    return await _create_connect("recruiter", recruiter_id, email, store, payments, meta, now)
 
 
 @router.get("/connect/account", response_model=ConnectAccountEnvelope, responses={401: {}, 403: {}, 404: {}})
@@ -544,10 +541,10 @@ async def my_onboarding_link(user: CurrentUser, store: Store, payments: Payments
 @router.post("/firms/{firm_id}/connect/account", status_code=201, response_model=ConnectAccountWritten,
              responses={401: {}, 403: {}, 404: {}, 503: {}})
 async def create_firm_connect(firm_id: UUID, user: CurrentUser, store: Store, payments: PaymentsDep,
-                              meta: CommandMetadata) -> ConnectAccountWritten:
+                              meta: CommandMetadata, now: Now) -> ConnectAccountWritten:
     """The firm's Connect account, where its admin take on members' splits is transferred."""
     await _firm_admin(store, user, firm_id)
-    return await _create_connect("firm", firm_id, None, store, payments, meta)
+    return await _create_connect("firm", firm_id, None, store, payments, meta, now)
 
 
 @router.get("/firms/{firm_id}/connect/account", response_model=ConnectAccountEnvelope,

@@ -8,7 +8,7 @@ the placement's billing stream; what it starts in Stripe (an invoice, transfers)
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from math import ceil
 from typing import Annotated, Any
 from uuid import UUID, uuid4
@@ -43,7 +43,7 @@ from api.billing.money_models import (
 from api.billing.policy import billing_visibility, require_disputant, require_party
 from api.bounds import FilterText, Limit, Page
 from api.consistency import read_after
-from api.deps import CommandMetadata, CurrentUser, Db, PlatformAdmin, Store
+from api.deps import CommandMetadata, CurrentUser, Db, Now, PlatformAdmin, Store
 from api.responses import CommandResponse
 from commands.billing import placement_billing as money
 from commands.core import NotFound
@@ -54,10 +54,6 @@ from projections.identity.access import Access
 
 router = APIRouter(prefix="/v1", tags=["billing"])
 FreshBilling = Annotated[Position | None, Depends(read_after("billing"))]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _pagination(total: int, page: int, limit: int) -> Pagination:
@@ -118,10 +114,11 @@ async def _visible_placement(db: Any, placement_id: UUID, vis: BillingVisibility
 
 
 @router.post("/placements/{placement_id}/invoices", status_code=202, responses={401: {}, 403: {}, 404: {}})
-async def request_invoice(placement_id: UUID, _: PlatformAdmin, store: Store, meta: CommandMetadata) -> CommandResponse:
+async def request_invoice(placement_id: UUID, _: PlatformAdmin, store: Store, meta: CommandMetadata,
+                          now: Now) -> CommandResponse:
     """Invoice the placement now (once): the manual path when the automatic one could not be made (no billing
     profile yet). The invoicing reactor issues it; an invoiced placement records nothing."""
-    command = money.RequestInvoice(placement_id=placement_id, by=meta.actor, at=_now())
+    command = money.RequestInvoice(placement_id=placement_id, by=meta.actor, at=now)
     return await _record(store, placement_id, command, meta)
 
 
@@ -141,28 +138,29 @@ async def list_transactions(
     return TransactionPage(data=[TransactionOut(**r) for r in rows], pagination=_pagination(total, page, limit))
 
 
-async def _start(store: EventStore, placement_id: UUID, meta: Any, only: list[UUID] | None) -> CommandResponse:
-    command = money.StartPayouts(placement_id=placement_id, trigger="manual", only=only, by=meta.actor, at=_now())
+async def _start(store: EventStore, placement_id: UUID, meta: Any, only: list[UUID] | None,
+                 now: datetime) -> CommandResponse:
+    command = money.StartPayouts(placement_id=placement_id, trigger="manual", only=only, by=meta.actor, at=now)
     return await _record(store, placement_id, command, meta)
 
 
 @router.post("/placements/{placement_id}/payout-transactions/process",
              responses={401: {}, 403: {}, 404: {}, 422: {}})
-async def process_placement(placement_id: UUID, _: PlatformAdmin, store: Store, meta: CommandMetadata,
+async def process_placement(placement_id: UUID, _: PlatformAdmin, store: Store, meta: CommandMetadata, now: Now,
                             body: ProcessBody | None = None) -> CommandResponse:
     """Pay the placement's unpaid transactions now (failed ones included), if its invoice is collectible and
     nothing holds it."""
-    return await _start(store, placement_id, meta, body.transaction_ids if body else None)
+    return await _start(store, placement_id, meta, body.transaction_ids if body else None, now)
 
 
 @router.post("/payout-transactions/{transaction_id}/process", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def process_transaction(transaction_id: UUID, _: PlatformAdmin, store: Store, db: Db,
-                              meta: CommandMetadata) -> CommandResponse:
+                              meta: CommandMetadata, now: Now) -> CommandResponse:
     rows, _total = await queries.list_transactions(db, queries.BillingVisibility(everything=True),
                                                    transaction_id=transaction_id)
     if not rows:
         raise NotFound(f"payout transaction {transaction_id} not found", transaction_id=str(transaction_id))
-    return await _start(store, rows[0]["placement_id"], meta, [transaction_id])
+    return await _start(store, rows[0]["placement_id"], meta, [transaction_id], now)
 
 
 @router.get("/payout-schedules", response_model=SchedulePage, responses={401: {}})
@@ -191,20 +189,20 @@ async def _schedule(db: Any, schedule_id: UUID) -> dict[str, Any]:
 
 @router.post("/payout-schedules/{schedule_id}/trigger", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def trigger_schedule(schedule_id: UUID, _: PlatformAdmin, store: Store, db: Db,
-                           meta: CommandMetadata) -> CommandResponse:
+                           meta: CommandMetadata, now: Now) -> CommandResponse:
     """Run a scheduled or failed schedule now."""
     placement_id = (await _schedule(db, schedule_id))["placement_id"]
     command = money.StartPayouts(placement_id=placement_id, schedule_id=schedule_id, trigger="manual", by=meta.actor,
-                                 at=_now())
+                                 at=now)
     return await _record(store, placement_id, command, meta)
 
 
 @router.post("/payout-schedules/{schedule_id}/cancel", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def cancel_schedule(schedule_id: UUID, body: CancelScheduleBody, _: PlatformAdmin, store: Store, db: Db,
-                          meta: CommandMetadata) -> CommandResponse:
+                          meta: CommandMetadata, now: Now) -> CommandResponse:
     placement_id = (await _schedule(db, schedule_id))["placement_id"]
     command = money.CancelPayoutSchedule(placement_id=placement_id, schedule_id=schedule_id, reason=body.reason,
-                                         by=meta.actor, at=_now())
+                                         by=meta.actor, at=now)
     return await _record(store, placement_id, command, meta)
 
 
@@ -222,11 +220,12 @@ async def list_holds(
 
 
 @router.post("/escrow-holds", status_code=201, responses={401: {}, 403: {}, 404: {}, 422: {}})
-async def place_hold(body: PlaceHoldBody, _: PlatformAdmin, store: Store, meta: CommandMetadata) -> CommandResponse:
+async def place_hold(body: PlaceHoldBody, _: PlatformAdmin, store: Store, meta: CommandMetadata,
+                     now: Now) -> CommandResponse:
     """Hold the placement's payouts until released (by hand, or on `release_on`)."""
     hold_id = uuid4()
     command = money.PlaceEscrowHold(placement_id=body.placement_id, hold_id=hold_id, amount_cents=body.amount_cents,
-                                    reason=body.reason, release_on=body.release_on, by=meta.actor, at=_now())
+                                    reason=body.reason, release_on=body.release_on, by=meta.actor, at=now)
     return await _record(store, body.placement_id, command, meta, answer=hold_id)
 
 
@@ -239,17 +238,17 @@ async def _hold_placement(db: Any, hold_id: UUID) -> UUID:
 
 @router.post("/escrow-holds/{hold_id}/release", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def release_hold(hold_id: UUID, _: PlatformAdmin, __: FreshBilling, store: Store, db: Db,
-                       meta: CommandMetadata) -> CommandResponse:
+                       meta: CommandMetadata, now: Now) -> CommandResponse:
     placement_id = await _hold_placement(db, hold_id)
-    command = money.ReleaseEscrowHold(placement_id=placement_id, hold_id=hold_id, by=meta.actor, at=_now())
+    command = money.ReleaseEscrowHold(placement_id=placement_id, hold_id=hold_id, by=meta.actor, at=now)
     return await _record(store, placement_id, command, meta, answer=hold_id)
 
 
 @router.post("/escrow-holds/{hold_id}/cancel", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def cancel_hold(hold_id: UUID, _: PlatformAdmin, __: FreshBilling, store: Store, db: Db,
-                      meta: CommandMetadata) -> CommandResponse:
+                      meta: CommandMetadata, now: Now) -> CommandResponse:
     placement_id = await _hold_placement(db, hold_id)
-    command = money.CancelEscrowHold(placement_id=placement_id, hold_id=hold_id, by=meta.actor, at=_now())
+    command = money.CancelEscrowHold(placement_id=placement_id, hold_id=hold_id, by=meta.actor, at=now)
     return await _record(store, placement_id, command, meta, answer=hold_id)
 
 
@@ -257,13 +256,13 @@ async def cancel_hold(hold_id: UUID, _: PlatformAdmin, __: FreshBilling, store: 
 
 @router.post("/disputes", status_code=201, responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def open_dispute(body: OpenDisputeBody, user: CurrentUser, store: Store, db: Db,
-                       meta: CommandMetadata) -> CommandResponse:
+                       meta: CommandMetadata, now: Now) -> CommandResponse:
     """By the placement's company admins, its split recruiters or a platform admin: holds its unpaid payouts."""
     _, party = await _as_party(store, db, user, body.placement_id)
     dispute_id = uuid4()
     command = money.OpenDispute(placement_id=body.placement_id, dispute_id=dispute_id, dispute_type=body.dispute_type,
                                 reason=body.reason, raised_by=meta.actor,
-                                raised_by_role=require_disputant(party, body.placement_id), at=_now())
+                                raised_by_role=require_disputant(party, body.placement_id), at=now)
     return await _record(store, body.placement_id, command, meta, answer=dispute_id)
 
 
@@ -292,32 +291,32 @@ async def get_dispute(dispute_id: UUID, _: FreshBilling, user: CurrentUser, db: 
 
 @router.post("/disputes/{dispute_id}/review", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def review_dispute(dispute_id: UUID, user: PlatformAdmin, __: FreshBilling, store: Store, db: Db,
-                         meta: CommandMetadata) -> CommandResponse:
+                         meta: CommandMetadata, now: Now) -> CommandResponse:
     placement_id = (await _dispute(db, user, dispute_id))["placement_id"]
-    command = money.ReviewDispute(placement_id=placement_id, dispute_id=dispute_id, by=meta.actor, at=_now())
+    command = money.ReviewDispute(placement_id=placement_id, dispute_id=dispute_id, by=meta.actor, at=now)
     return await _record(store, placement_id, command, meta, answer=dispute_id)
 
 
 async def _close(dispute_id: UUID, outcome: str, body: CloseDisputeBody, user: Access, store: EventStore, db: Any,
-                 meta: Any) -> CommandResponse:
+                 meta: Any, now: datetime) -> CommandResponse:
     placement_id = (await _dispute(db, user, dispute_id))["placement_id"]
     command = money.CloseDispute(placement_id=placement_id, dispute_id=dispute_id, outcome=outcome, notes=body.notes,
-                                 by=meta.actor, at=_now())
+                                 by=meta.actor, at=now)
     return await _record(store, placement_id, command, meta, answer=dispute_id)
 
 
 @router.post("/disputes/{dispute_id}/resolve", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def resolve_dispute(dispute_id: UUID, body: CloseDisputeBody, user: PlatformAdmin, __: FreshBilling,
-                          store: Store, db: Db, meta: CommandMetadata) -> CommandResponse:
+                          store: Store, db: Db, meta: CommandMetadata, now: Now) -> CommandResponse:
     """Resolved with notes: the hold ends and payouts resume."""
-    return await _close(dispute_id, "resolved", body, user, store, db, meta)
+    return await _close(dispute_id, "resolved", body, user, store, db, meta, now)
 
 
 @router.post("/disputes/{dispute_id}/dismiss", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def dismiss_dispute(dispute_id: UUID, body: CloseDisputeBody, user: PlatformAdmin, __: FreshBilling,
-                          store: Store, db: Db, meta: CommandMetadata) -> CommandResponse:
+                          store: Store, db: Db, meta: CommandMetadata, now: Now) -> CommandResponse:
     """Dismissed with notes: the hold is cancelled and payouts resume."""
-    return await _close(dispute_id, "dismissed", body, user, store, db, meta)
+    return await _close(dispute_id, "dismissed", body, user, store, db, meta, now)
 
 
 # --- Stripe webhook events (admins) -----------------------------------------------------------------------------------

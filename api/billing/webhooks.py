@@ -29,7 +29,7 @@ from fastapi import APIRouter, Request
 from psycopg import AsyncConnection
 from pydantic import BaseModel, ValidationError
 
-from api.deps import PaymentsDep, Store, SystemDep
+from api.deps import Now, PaymentsDep, Store, SystemDep
 from api.problems import problem
 from commands.billing import billing_profile as profiles
 from commands.billing import connect_account as connect
@@ -120,10 +120,11 @@ class Delivery:
     previous: dict[str, Any]
 
 
-Planner = Callable[[AsyncConnection, Delivery], Awaitable[list[Step]]]
+# A planner is given the delivery's moment of receipt (`now`): the time of every command it plans.
+Planner = Callable[[AsyncConnection, Delivery, datetime], Awaitable[list[Step]]]
 
 
-async def _subscription(db: AsyncConnection, d: Delivery) -> list[Step]:
+async def _subscription(db: AsyncConnection, d: Delivery, now: datetime) -> list[Step]:
     obj = d.obj
     status = "canceled" if d.type == "customer.subscription.deleted" else obj.get("status")
     if status not in get_args(SubscriptionStatus):
@@ -142,10 +143,10 @@ async def _subscription(db: AsyncConnection, d: Delivery) -> list[Step]:
         current_period_start=_at(obj.get("current_period_start") or item[0].get("current_period_start")),
         current_period_end=_at(obj.get("current_period_end") or item[0].get("current_period_end")),
         cancel_at=_at(obj.get("cancel_at")), canceled_at=_at(obj.get("canceled_at")),
-        stripe_event_id=d.id, observed_at=d.created, at=datetime.now(UTC)))]
+        stripe_event_id=d.id, observed_at=d.created, at=now))]
 
 
-async def _account(db: AsyncConnection, d: Delivery) -> list[Step]:
+async def _account(db: AsyncConnection, d: Delivery, now: datetime) -> list[Step]:
     """The payee is named in the account's metadata (we set it at creation) or found by the account id."""
     obj, metadata = d.obj, _metadata(d.obj)
     payee_id = _uuid(metadata.get("payee_id"))
@@ -160,7 +161,7 @@ async def _account(db: AsyncConnection, d: Delivery) -> list[Step]:
         payee_kind=kind, payee_id=payee_id, stripe_account_id=obj["id"],
         charges_enabled=bool(obj.get("charges_enabled")), payouts_enabled=bool(obj.get("payouts_enabled")),
         details_submitted=bool(obj.get("details_submitted")), stripe_event_id=d.id, observed_at=d.created,
-        at=datetime.now(UTC)))]
+        at=now))]
 
 
 async def _placement_of_transfer(db: AsyncConnection, obj: dict[str, Any]) -> tuple[UUID, UUID]:
@@ -174,8 +175,8 @@ async def _placement_of_transfer(db: AsyncConnection, obj: dict[str, Any]) -> tu
     return found
 
 
-async def _transfer(db: AsyncConnection, d: Delivery) -> list[Step]:
-    obj, now = d.obj, datetime.now(UTC)
+async def _transfer(db: AsyncConnection, d: Delivery, now: datetime) -> list[Step]:
+    obj = d.obj
     placement_id, transaction_id = await _placement_of_transfer(db, obj)
     steps = [Step(money.placement_billing, placement_id, money.RecordTransfer(
         placement_id=placement_id, transaction_id=transaction_id, stripe_transfer_id=obj["id"],
@@ -186,16 +187,16 @@ async def _transfer(db: AsyncConnection, d: Delivery) -> list[Step]:
     return steps
 
 
-async def _payout(db: AsyncConnection, d: Delivery) -> list[Step]:
+async def _payout(db: AsyncConnection, d: Delivery, now: datetime) -> list[Step]:
     """The platform's own payout: the invoices it carried have their funds available. (A connected account's
     payout is `_bank_payout`'s.)"""
     outcome = d.type.removeprefix("payout.")
     if outcome != "paid":
         raise Skip(f"a platform payout was {outcome}: nothing of ours depends on it")
-    return await _funds_available(db, "payout")
+    return await _funds_available(db, "payout", now)
 
 
-async def _bank_payout(payments: Payments, d: Delivery) -> list[Step]:
+async def _bank_payout(payments: Payments, d: Delivery, now: datetime) -> list[Step]:
     """A connected account's payout reached its outcome: it is the outcome of the transfers that payout carried,
     as Stripe's balance transactions of the payout tell (asked now, not guessed from the account's transfers),
     and each transaction's placement decides from its own stream whether it applies (placement_bank.py).
@@ -205,7 +206,7 @@ async def _bank_payout(payments: Payments, d: Delivery) -> list[Step]:
         carried = await payments.payout_transfers(account=d.account, payout=d.obj["id"])
     except PaymentRefused as exc:
         raise Skip(f"Stripe will not tell what payout {d.obj['id']} carried: {exc}") from exc
-    now, outcome = datetime.now(UTC), d.type.removeprefix("payout.")
+    outcome = d.type.removeprefix("payout.")
     reason = d.obj.get("failure_message") or d.obj.get("failure_code")
     steps: list[Step] = []
     for transfer in carried:
@@ -224,15 +225,15 @@ async def _bank_payout(payments: Payments, d: Delivery) -> list[Step]:
     return steps
 
 
-async def _funds_available(db: AsyncConnection, detected_by: Literal["payout", "balance"]) -> list[Step]:
-    now = datetime.now(UTC)
+async def _funds_available(db: AsyncConnection, detected_by: Literal["payout", "balance"],
+                           now: datetime) -> list[Step]:
     return [Step(money.placement_billing, placement_id,
                  money.MarkFundsAvailable(placement_id=placement_id, detected_by=detected_by, at=now))
             for placement_id, _ in await queries.invoices_awaiting_funds(db, 50)]
 
 
-async def _balance(db: AsyncConnection, d: Delivery) -> list[Step]:
-    return await _funds_available(db, "balance")
+async def _balance(db: AsyncConnection, d: Delivery, now: datetime) -> list[Step]:
+    return await _funds_available(db, "balance", now)
 
 
 _INVOICE_STATUS: dict[str, str] = {
@@ -241,7 +242,7 @@ _INVOICE_STATUS: dict[str, str] = {
 }
 
 
-async def _invoice(db: AsyncConnection, d: Delivery) -> list[Step]:
+async def _invoice(db: AsyncConnection, d: Delivery, now: datetime) -> list[Step]:
     obj = d.obj
     placement_id = _uuid(_metadata(obj).get("placement_id")) or await queries.find_placement_by_stripe_invoice(
         db, obj["id"])
@@ -258,7 +259,7 @@ async def _invoice(db: AsyncConnection, d: Delivery) -> list[Step]:
             d.created if status == "paid" else None),
         number=obj.get("number"), hosted_invoice_url=obj.get("hosted_invoice_url"),
         invoice_pdf_url=obj.get("invoice_pdf"), due_date=_day(obj.get("due_date")),
-        failure_reason=error.get("message") if isinstance(error, dict) else None, at=datetime.now(UTC)))]
+        failure_reason=error.get("message") if isinstance(error, dict) else None, at=now))]
 
 
 async def _owner_of_customer(db: AsyncConnection, customer: Any, what: str) -> tuple[str, UUID]:
@@ -268,8 +269,8 @@ async def _owner_of_customer(db: AsyncConnection, customer: Any, what: str) -> t
     return owner
 
 
-async def _payment_method(db: AsyncConnection, d: Delivery) -> list[Step]:
-    obj, now = d.obj, datetime.now(UTC)
+async def _payment_method(db: AsyncConnection, d: Delivery, now: datetime) -> list[Step]:
+    obj = d.obj
     if d.type == "payment_method.updated":
         raise Skip("a payment method's details changed: nothing we keep depends on them")
     if d.type == "payment_method.attached":
@@ -290,10 +291,10 @@ async def _payment_method(db: AsyncConnection, d: Delivery) -> list[Step]:
     return [Step(profiles.billing_profile, profiles.billing_profile_key(kind, owner_id), command)]
 
 
-async def _customer_deleted(db: AsyncConnection, d: Delivery) -> list[Step]:
+async def _customer_deleted(db: AsyncConnection, d: Delivery, now: datetime) -> list[Step]:
     kind, owner_id = await _owner_of_customer(db, d.obj["id"], "customer deleted")
     return [Step(profiles.billing_profile, profiles.billing_profile_key(kind, owner_id), profiles.DeleteBillingCustomer(
-        owner_kind=kind, owner_id=owner_id, stripe_customer_id=d.obj["id"], by="stripe", at=datetime.now(UTC)))]
+        owner_kind=kind, owner_id=owner_id, stripe_customer_id=d.obj["id"], by="stripe", at=now))]
 
 
 PLANNERS: dict[str, Planner] = {
@@ -345,7 +346,8 @@ async def _apply(store: EventStore, steps: list[Step], meta: Metadata) -> None:
              responses={400: {}, 503: {}})
 @router.post("/v3/webhooks/stripe", response_model=StripeWebhookAnswer, response_model_exclude_none=True,
              responses={400: {}, 503: {}}, include_in_schema=False)
-async def stripe_webhook_received(request: Request, system: SystemDep, store: Store, payments: PaymentsDep) -> Any:
+async def stripe_webhook_received(request: Request, system: SystemDep, store: Store, payments: PaymentsDep,
+                                  now: Now) -> Any:
     body = await request.body()
     secret = system.settings.stripe_webhook_secret
     event = _verify(body, request.headers.get("stripe-signature"), secret.get_secret_value() if secret else None)
@@ -358,7 +360,7 @@ async def stripe_webhook_received(request: Request, system: SystemDep, store: St
         record = RecordStripeWebhook(stripe_event_id=event_id, event_type=event_type,
                                      api_version=event.get("api_version"), livemode=bool(event.get("livemode")),
                                      account=delivery.account, created=delivery.created, payload=_no_floats(event),
-                                     received_at=datetime.now(UTC))
+                                     received_at=now)
     except ValidationError as exc:
         raise MalformedWebhook(f"the event cannot be recorded: {exc.errors()[0]['msg']}") from exc
     meta = Metadata(actor="stripe", correlation_id=request.state.correlation_id, causation_id=event_id,
@@ -380,10 +382,10 @@ async def stripe_webhook_received(request: Request, system: SystemDep, store: St
         if planner is None:
             raise Skip(f"event type {event_type} is not handled")
         if planner is _payout and delivery.account is not None:  # asks Stripe: no pool connection held meanwhile
-            steps = await _bank_payout(payments, delivery)
+            steps = await _bank_payout(payments, delivery, now)
         else:
             async with system.pool.connection() as db:
-                steps = await planner(db, delivery)
+                steps = await planner(db, delivery, now)
         await _apply(store, steps, meta)
     except Skip as exc:
         reason = exc.reason
@@ -398,7 +400,7 @@ async def stripe_webhook_received(request: Request, system: SystemDep, store: St
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors(include_input=False)
         )
     done = MarkStripeWebhookProcessed(stripe_event_id=event_id, outcome="ignored" if reason else "processed",
-                                      reason=reason, at=datetime.now(UTC))
+                                      reason=reason, at=now)
     await handle(store, stripe_webhook, event_id, done, meta)
     if reason:
         log.info("stripe webhook ignored", event_id=event_id, event_type=event_type, reason=reason)
