@@ -1,8 +1,7 @@
-"""What the network routes share: the clock, ids, the caller's own recruiter, read-your-writes."""
+"""What the network routes share: ids, the caller's own recruiter, read-your-writes."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
@@ -27,10 +26,6 @@ def _token_secret(request: Request) -> bytes:
 
 
 TokenSecret = Annotated[bytes, Depends(_token_secret)]
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def known(user: Access) -> UUID:

@@ -14,14 +14,13 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException
 
 from api.errors import not_registered
-from api.deps import Caller, CommandMetadata, CurrentUser, Db, PlatformAdmin, Store, SystemDep
+from api.deps import Caller, CommandMetadata, CurrentUser, Db, Now, PlatformAdmin, Store, SystemDep
 from api.identity.users_verified import verified_email
 from api.network.common import (
     FreshNetwork,
     known,
     member_firm,
     new_id,
-    now,
     own_recruiter,
     percentage_to_bps,
 )
@@ -61,7 +60,7 @@ async def _run(store: EventStore, firm_id: UUID, command: firms.FirmCommand, met
 
 @router.post("/firms", status_code=201, responses={401: {}, 403: {}, 409: {}})
 async def create_firm(body: CreateFirmBody, user: CurrentUser, store: Store, db: Db,
-                      meta: CommandMetadata) -> CommandResponse:
+                      meta: CommandMetadata, now: Now) -> CommandResponse:
     """Create a firm owned by the caller, who must hold the firm_creation entitlement."""
     user_id = known(user)
     if await queries.firm_slug_taken(db, body.slug):
@@ -69,7 +68,7 @@ async def create_firm(body: CreateFirmBody, user: CurrentUser, store: Store, db:
     firm_id = new_id(meta, "firm")
     command = firms.CreateFirm(firm_id=firm_id, name=body.name, slug=body.slug, by_user_id=user_id,
                                may_create_firms=await may_create_firms(db, store, user_id),
-                               admin_take_rate_bps=percentage_to_bps(body.admin_take_rate), by=meta.actor, at=now())
+                               admin_take_rate_bps=percentage_to_bps(body.admin_take_rate), by=meta.actor, at=now)
     return await _run(store, firm_id, command, meta)
 
 
@@ -100,53 +99,54 @@ async def list_members(firm_id: UUID, _: FreshNetwork, user: CurrentUser, store:
 
 @router.put("/firms/{firm_id}/members/{user_id}/role", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def change_member_role(firm_id: UUID, user_id: UUID, body: MemberRoleBody, user: CurrentUser, store: Store,
-                             meta: CommandMetadata) -> CommandResponse:
+                             meta: CommandMetadata, now: Now) -> CommandResponse:
     await member_firm(store, user, firm_id)
-    command = firms.ChangeFirmMemberRole(firm_id=firm_id, user_id=user_id, role=body.role, by=meta.actor, at=now(),
+    command = firms.ChangeFirmMemberRole(firm_id=firm_id, user_id=user_id, role=body.role, by=meta.actor, at=now,
                                          **_acting(user))
     return await _run(store, firm_id, command, meta)
 
 
 @router.delete("/firms/{firm_id}/members/{user_id}", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def remove_member(firm_id: UUID, user_id: UUID, user: CurrentUser, store: Store,
-                        meta: CommandMetadata) -> CommandResponse:
+                        meta: CommandMetadata, now: Now) -> CommandResponse:
     """Owners remove admins and members, admins remove members, and anyone but the owner may leave."""
     await member_firm(store, user, firm_id)
-    command = firms.RemoveFirmMember(firm_id=firm_id, user_id=user_id, by=meta.actor, at=now(), **_acting(user))
+    command = firms.RemoveFirmMember(firm_id=firm_id, user_id=user_id, by=meta.actor, at=now, **_acting(user))
     return await _run(store, firm_id, command, meta)
 
 
 @router.put("/firms/{firm_id}/take-rate", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def set_take_rate(firm_id: UUID, body: TakeRateBody, user: CurrentUser, store: Store,
-                        meta: CommandMetadata) -> CommandResponse:
+                        meta: CommandMetadata, now: Now) -> CommandResponse:
     await member_firm(store, user, firm_id)
     command = firms.SetFirmAdminTakeRate(firm_id=firm_id, admin_take_rate_bps=percentage_to_bps(body.admin_take_rate),
-                                         by=meta.actor, at=now(), **_acting(user))
+                                         by=meta.actor, at=now, **_acting(user))
     return await _run(store, firm_id, command, meta)
 
 
 @router.post("/firms/{firm_id}/transfer-ownership", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def transfer_ownership(firm_id: UUID, body: TransferBody, user: CurrentUser, store: Store, db: Db,
-                             meta: CommandMetadata) -> CommandResponse:
+                             meta: CommandMetadata, now: Now) -> CommandResponse:
     """The owner hands the firm to a member whose plan allows firms; the previous owner stays as an admin."""
     await member_firm(store, user, firm_id)
     command = firms.TransferFirmOwnership(firm_id=firm_id, to_user_id=body.user_id,
                                           target_may_create_firms=await may_create_firms(db, store, body.user_id),
-                                          by=meta.actor, at=now(), **_acting(user))
+                                          by=meta.actor, at=now, **_acting(user))
     return await _run(store, firm_id, command, meta)
 
 
 @router.post("/firms/{firm_id}/suspend", responses={401: {}, 403: {}, 404: {}})
 async def suspend(firm_id: UUID, admin: PlatformAdmin, store: Store, meta: CommandMetadata,
-                  body: OptionalReasonBody | None = None) -> CommandResponse:
-    command = firms.SuspendFirm(firm_id=firm_id, reason=body.reason if body else None, by=meta.actor, at=now(),
+                  now: Now, body: OptionalReasonBody | None = None) -> CommandResponse:
+    command = firms.SuspendFirm(firm_id=firm_id, reason=body.reason if body else None, by=meta.actor, at=now,
                                 **_acting(admin))
     return await _run(store, firm_id, command, meta)
 
 
 @router.post("/firms/{firm_id}/reactivate", responses={401: {}, 403: {}, 404: {}})
-async def reactivate(firm_id: UUID, admin: PlatformAdmin, store: Store, meta: CommandMetadata) -> CommandResponse:
-    command = firms.ReactivateFirm(firm_id=firm_id, by=meta.actor, at=now(), **_acting(admin))
+async def reactivate(firm_id: UUID, admin: PlatformAdmin, store: Store, meta: CommandMetadata,
+                     now: Now) -> CommandResponse:
+    command = firms.ReactivateFirm(firm_id=firm_id, by=meta.actor, at=now, **_acting(admin))
     return await _run(store, firm_id, command, meta)
 
 
@@ -154,12 +154,12 @@ async def reactivate(firm_id: UUID, admin: PlatformAdmin, store: Store, meta: Co
 
 @router.post("/firms/{firm_id}/invitations", status_code=201, responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
 async def invite(firm_id: UUID, body: FirmInvitationBody, user: CurrentUser, store: Store,
-                 meta: CommandMetadata) -> FirmInvitationResponse:
+                 meta: CommandMetadata, now: Now) -> FirmInvitationResponse:
     """Owners invite admins and members, admins invite members; valid 7 days."""
     await member_firm(store, user, firm_id)
     invitation_id = new_id(meta, f"firm-invitation:{firm_id}")
     command = firms.InviteToFirm(firm_id=firm_id, invitation_id=invitation_id, email=body.email, role=body.role,
-                                 by=meta.actor, at=now(), **_acting(user))
+                                 by=meta.actor, at=now, **_acting(user))
     result = await handle(store, firms.firm, firm_id, command, meta)
     return FirmInvitationResponse.with_data(firm_id, result, FirmInvitationSent(invitation_id=invitation_id))
 
@@ -177,16 +177,17 @@ async def list_invitations(firm_id: UUID, _: FreshNetwork, user: CurrentUser, st
 
 @router.post("/firms/{firm_id}/invitations/{invitation_id}/revoke", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def revoke_invitation(firm_id: UUID, invitation_id: UUID, user: CurrentUser, store: Store,
-                            meta: CommandMetadata) -> CommandResponse:
+                            meta: CommandMetadata, now: Now) -> CommandResponse:
     await member_firm(store, user, firm_id)
-    command = firms.RevokeFirmInvitation(firm_id=firm_id, invitation_id=invitation_id, by=meta.actor, at=now(),
+    command = firms.RevokeFirmInvitation(firm_id=firm_id, invitation_id=invitation_id, by=meta.actor, at=now,
                                          **_acting(user))
     return await _run(store, firm_id, command, meta)
 
 
-@router.post("/firms/{firm_id}/invitations/{invitation_id}/accept", responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
+@router.post("/firms/{firm_id}/invitations/{invitation_id}/accept",
+             responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
 async def accept_invitation(firm_id: UUID, invitation_id: UUID, user: CurrentUser, caller: Caller, store: Store,
-                            system: SystemDep, meta: CommandMetadata) -> CommandResponse:
+                            system: SystemDep, meta: CommandMetadata, now: Now) -> CommandResponse:
     """By the signed-in user the invitation was sent to, whose address Clerk has verified (asked now when a
     Backend API key is set), and who must have a recruiter (a firm is a team of recruiters)."""
     user_id = known(user)
@@ -201,7 +202,7 @@ async def accept_invitation(firm_id: UUID, invitation_id: UUID, user: CurrentUse
     await own_recruiter(store, user)
     email = await verified_email(store, system.settings, caller, user_id, meta)
     command = firms.AcceptFirmInvitation(firm_id=firm_id, invitation_id=invitation_id, user_id=user_id,
-                                         user_email=email, by=meta.actor, at=now())
+                                         user_email=email, by=meta.actor, at=now)
     return await _run(store, firm_id, command, meta)
 
 

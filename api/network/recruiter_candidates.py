@@ -21,12 +21,12 @@ from math import ceil
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Request
 
 from api.ats.policy import may_see_candidate
 from api.auth import VerifiedToken
 from api.bounds import NO_NUL, Limit, Page
-from api.deps import Caller, CommandMetadata, CurrentUser, Db, MaybeUser, Store, SystemDep
+from api.deps import Caller, CommandMetadata, CurrentUser, Db, MaybeUser, Now, Store, SystemDep
 from api.identity.users_verified import EmailNotVerified, verified_email
 from api.network.common import (
     FreshNetwork,
@@ -34,7 +34,6 @@ from api.network.common import (
     known,
     my_recruiter_id,
     new_id,
-    now,
     own_recruiter,
 )
 from api.network.models import (
@@ -115,7 +114,7 @@ def _invitation_answer(request: Request, result: CommandResult, relationship_id:
 
 @router.post("", status_code=201, responses={401: {}, 403: {}, 404: {}, 409: {}})
 async def invite(body: InviteCandidateBody, request: Request, user: CurrentUser, store: Store, secret: TokenSecret,
-                 meta: CommandMetadata) -> CandidateInvitationResponse:
+                 meta: CommandMetadata, now: Now) -> CandidateInvitationResponse:
     """The caller's (active) recruiter invites the candidate; valid 7 days."""
     recruiter = await own_recruiter(store, user, active=True)
     candidate = await _candidate_record(store, body.candidate_id)
@@ -125,7 +124,7 @@ async def invite(body: InviteCandidateBody, request: Request, user: CurrentUser,
     invitation_id = new_id(meta, "recruiter-candidate-invitation")
     token = invitation_token(secret, invitation_id)
     command = rtr.InviteCandidate(recruiter_id=recruiter.id, candidate_id=body.candidate_id,
-                                  invitation_id=invitation_id, token=token, by=meta.actor, at=now())
+                                  invitation_id=invitation_id, token=token, by=meta.actor, at=now)
     result = await handle(store, rtr.recruiter_candidate, command.relationship_id, command, meta)
     return _invitation_answer(request, result, command.relationship_id, invitation_id, token)
 
@@ -167,7 +166,7 @@ async def get_relationship(relationship_id: UUID, _: FreshNetwork, user: Current
 
 @router.post("/{relationship_id}/resend", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def resend(relationship_id: UUID, request: Request, user: CurrentUser, store: Store, secret: TokenSecret,
-                 meta: CommandMetadata) -> CandidateInvitationResponse:
+                 meta: CommandMetadata, now: Now) -> CandidateInvitationResponse:
     """A new token (valid 7 days) replaces the previous one, which stops working."""
     s, party = await _relationship(store, user, relationship_id)
     _recruiter_only(party, s, "resend")
@@ -175,18 +174,19 @@ async def resend(relationship_id: UUID, request: Request, user: CurrentUser, sto
     invitation_id = new_id(meta, f"recruiter-candidate-invitation:{relationship_id}")
     token = invitation_token(secret, invitation_id)
     command = rtr.ResendCandidateInvitation(relationship_id=relationship_id, by_recruiter_id=s.recruiter_id,
-                                            invitation_id=invitation_id, token=token, by=meta.actor, at=now())
+                                            invitation_id=invitation_id, token=token, by=meta.actor, at=now)
     result = await handle(store, rtr.recruiter_candidate, relationship_id, command, meta)
     return _invitation_answer(request, result, relationship_id, invitation_id, token)
 
 
 @router.post("/{relationship_id}/cancel", responses={401: {}, 403: {}, 404: {}, 422: {}})
-async def cancel(relationship_id: UUID, user: CurrentUser, store: Store, meta: CommandMetadata) -> CommandResponse:
+async def cancel(relationship_id: UUID, user: CurrentUser, store: Store, meta: CommandMetadata,
+                 now: Now) -> CommandResponse:
     s, party = await _relationship(store, user, relationship_id)
     _recruiter_only(party, s, "cancel")
     assert s.recruiter_id is not None
     command = rtr.CancelCandidateInvitation(relationship_id=relationship_id, by_recruiter_id=s.recruiter_id,
-                                            by=meta.actor, at=now())
+                                            by=meta.actor, at=now)
     return CommandResponse.of(relationship_id, await handle(store, rtr.recruiter_candidate, relationship_id, command, meta))
 
 
@@ -236,7 +236,7 @@ async def _refusal(store: EventStore, system: System, caller: VerifiedToken, use
 
 @router.post("/{relationship_id}/consent", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def consent(relationship_id: UUID, body: TokenBody, request: Request, user: CurrentUser, caller: Caller,
-                  system: SystemDep, store: Store, meta: CommandMetadata) -> CommandResponse:
+                  system: SystemDep, store: Store, meta: CommandMetadata, now: Now) -> CommandResponse:
     """The candidate, signed in, consents with the token: active from now for one year.
 
     The token proves the link was received, not who received it: a consent from anyone but the candidate
@@ -249,28 +249,28 @@ async def consent(relationship_id: UUID, body: TokenBody, request: Request, user
     user_agent = request.headers.get("user-agent")
     if (reason := await _refusal(store, system, caller, user, user_id, s.candidate_id, meta)) is not None:
         refused = rtr.RefuseConsent(relationship_id=relationship_id, token=body.token, user_id=user_id, reason=reason,
-                                    ip_address=ip_address, user_agent=user_agent, by=meta.actor, at=now())
+                                    ip_address=ip_address, user_agent=user_agent, by=meta.actor, at=now)
         key = None if meta.idempotency_key is None else f"{meta.idempotency_key}:refused"
         await handle(store, rtr.recruiter_candidate, relationship_id, refused, replace(meta, idempotency_key=key))
         raise ConsentNotFromCandidate(_REFUSED[reason], relationship_id=str(relationship_id), reason=reason)
     command = rtr.GiveConsent(relationship_id=relationship_id, token=body.token, user_id=user_id,
-                              ip_address=ip_address, user_agent=user_agent, by=meta.actor, at=now())
+                              ip_address=ip_address, user_agent=user_agent, by=meta.actor, at=now)
     return CommandResponse.of(relationship_id, await handle(store, rtr.recruiter_candidate, relationship_id, command, meta))
 
 
 @router.post("/{relationship_id}/decline", responses={403: {}, 404: {}, 422: {}})
 async def decline(relationship_id: UUID, body: DeclineCandidateBody, store: Store, user: MaybeUser,
-                  meta: CommandMetadata) -> CommandResponse:
+                  meta: CommandMetadata, now: Now) -> CommandResponse:
     """The holder of the token declines, signed in or not: declining grants nothing."""
     await _held(store, user, relationship_id, body.token)
     command = rtr.DeclineConsent(relationship_id=relationship_id, token=body.token, reason=body.reason,
-                                 by=meta.actor, at=now())
+                                 by=meta.actor, at=now)
     return CommandResponse.of(relationship_id, await handle(store, rtr.recruiter_candidate, relationship_id, command, meta))
 
 
 @router.post("/{relationship_id}/terminate", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def terminate(relationship_id: UUID, body: ReasonBody, user: CurrentUser, store: Store,
-                    meta: CommandMetadata) -> CommandResponse:
+                    meta: CommandMetadata, now: Now) -> CommandResponse:
     """Either party ends an active relationship."""
     s, party = await _relationship(store, user, relationship_id)
     if party == "admin":
@@ -278,5 +278,5 @@ async def terminate(relationship_id: UUID, body: ReasonBody, user: CurrentUser, 
     party_id = s.recruiter_id if party == "recruiter" else s.candidate_id
     assert party_id is not None
     command = rtr.TerminateRecruiterCandidate(relationship_id=relationship_id, side=party, party_id=party_id,
-                                              reason=body.reason, by=meta.actor, at=now())
+                                              reason=body.reason, by=meta.actor, at=now)
     return CommandResponse.of(relationship_id, await handle(store, rtr.recruiter_candidate, relationship_id, command, meta))

@@ -9,14 +9,13 @@ it names; the company side is that company's admins (and platform admins). The c
 from __future__ import annotations
 
 from math import ceil
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException
 
 from api.bounds import Limit, Page
-from api.deps import CommandMetadata, CurrentUser, Db, Store
-from api.network.common import FreshNetwork, my_recruiter_id, now, own_recruiter
+from api.deps import CommandMetadata, CurrentUser, Db, Now, Store
+from api.network.common import FreshNetwork, my_recruiter_id, own_recruiter
 from api.network.models import (
     AcceptRelationshipBody,
     InviteRecruiterBody,
@@ -87,7 +86,8 @@ async def _run(store: EventStore, relationship_id: UUID, command: rco.RecruiterC
 
 
 @router.post("/invite", status_code=201, responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
-async def invite(body: InviteRecruiterBody, user: CurrentUser, store: Store, meta: CommandMetadata) -> CommandResponse:
+async def invite(body: InviteRecruiterBody, user: CurrentUser, store: Store, meta: CommandMetadata,
+                 now: Now) -> CommandResponse:
     """A company's admins invite a recruiter; the permissions take effect when the recruiter accepts."""
     if not (user.is_platform_admin or user.is_company_admin_of(body.company_id)):
         raise Forbidden("only the company's admins may invite recruiters to it", company_id=str(body.company_id))
@@ -100,13 +100,13 @@ async def invite(body: InviteRecruiterBody, user: CurrentUser, store: Store, met
     permissions = None if body.permissions is None else frozenset(body.permissions)
     command = rco.InviteRecruiterToCompany(recruiter_id=body.recruiter_id, company_id=body.company_id,
                                            relationship_type=body.relationship_type, permissions=permissions,
-                                           message=body.message, by=meta.actor, at=now())
+                                           message=body.message, by=meta.actor, at=now)
     return await _run(store, command.relationship_id, command, meta)
 
 
 @router.post("/request", status_code=201, responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
 async def request_connection(body: RequestConnectionBody, user: CurrentUser, store: Store, db: Db,
-                             meta: CommandMetadata) -> CommandResponse:
+                             meta: CommandMetadata, now: Now) -> CommandResponse:
     """The caller's (active) recruiter asks to work with a company on the platform, acknowledging the terms."""
     recruiter = await own_recruiter(store, user, active=True)
     if not await queries.company_known(db, body.company_id):
@@ -114,7 +114,7 @@ async def request_connection(body: RequestConnectionBody, user: CurrentUser, sto
     assert recruiter.id is not None
     command = rco.RequestCompanyConnection(recruiter_id=recruiter.id, company_id=body.company_id,
                                            relationship_type=body.relationship_type, message=body.message,
-                                           terms_acknowledged=body.terms_acknowledged, by=meta.actor, at=now())
+                                           terms_acknowledged=body.terms_acknowledged, by=meta.actor, at=now)
     return await _run(store, command.relationship_id, command, meta)
 
 
@@ -152,7 +152,7 @@ async def get_relationship(relationship_id: UUID, _: FreshNetwork, user: Current
 
 @router.post("/{relationship_id}/accept", responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
 async def accept(relationship_id: UUID, body: AcceptRelationshipBody, user: CurrentUser, store: Store, db: Db,
-                 meta: CommandMetadata) -> CommandResponse:
+                 meta: CommandMetadata, now: Now) -> CommandResponse:
     """The side that did not start it accepts: the company may set permissions, the recruiter acknowledges the terms."""
     s, sides = await _relationship(store, user, relationship_id)
     side = _responding(s, sides, "accept")
@@ -164,23 +164,23 @@ async def accept(relationship_id: UUID, body: AcceptRelationshipBody, user: Curr
     permissions = None if body.permissions is None else frozenset(body.permissions)
     command = rco.AcceptRecruiterCompany(relationship_id=relationship_id, side=side, party_id=_party(s, side),
                                          permissions=permissions, terms_acknowledged=body.terms_acknowledged,
-                                         by=meta.actor, at=now())
+                                         by=meta.actor, at=now)
     return await _run(store, relationship_id, command, meta)
 
 
 @router.post("/{relationship_id}/decline", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def decline(relationship_id: UUID, user: CurrentUser, store: Store, meta: CommandMetadata,
-                  body: OptionalReasonBody | None = None) -> CommandResponse:
+                  now: Now, body: OptionalReasonBody | None = None) -> CommandResponse:
     s, sides = await _relationship(store, user, relationship_id)
     side = _responding(s, sides, "decline")
     command = rco.DeclineRecruiterCompany(relationship_id=relationship_id, side=side, party_id=_party(s, side),
-                                          reason=body.reason if body else None, by=meta.actor, at=now())
+                                          reason=body.reason if body else None, by=meta.actor, at=now)
     return await _run(store, relationship_id, command, meta)
 
 
 @router.post("/{relationship_id}/terminate", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def terminate(relationship_id: UUID, body: ReasonBody, user: CurrentUser, store: Store,
-                    meta: CommandMetadata) -> CommandResponse:
+                    meta: CommandMetadata, now: Now) -> CommandResponse:
     """Either side ends an active relationship; while pending, the side that started it withdraws it."""
     s, sides = await _relationship(store, user, relationship_id)
     if not sides:
@@ -192,20 +192,20 @@ async def terminate(relationship_id: UUID, body: ReasonBody, user: CurrentUser, 
     else:
         side = "recruiter" if "recruiter" in sides else "company"
     command = rco.TerminateRecruiterCompany(relationship_id=relationship_id, side=side, party_id=_party(s, side),
-                                            reason=body.reason, by=meta.actor, at=now())
+                                            reason=body.reason, by=meta.actor, at=now)
     return await _run(store, relationship_id, command, meta)
 
 
 @router.put("/{relationship_id}/permissions", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def change_permissions(relationship_id: UUID, body: PermissionsBody, user: CurrentUser, store: Store,
-                             meta: CommandMetadata) -> CommandResponse:
+                             meta: CommandMetadata, now: Now) -> CommandResponse:
     """The company's admins change what an active relationship lets the recruiter do."""
     s, sides = await _relationship(store, user, relationship_id)
     if "company" not in sides:
         raise Forbidden("only the company's admins set a relationship's permissions", relationship_id=str(s.id))
     assert s.company_id is not None
     command = rco.ChangeRecruiterCompanyPermissions(relationship_id=relationship_id, by_company_id=s.company_id,
-                                                    permissions=frozenset(body.permissions), by=meta.actor, at=now())
+                                                    permissions=frozenset(body.permissions), by=meta.actor, at=now)
     return await _run(store, relationship_id, command, meta)
 
 

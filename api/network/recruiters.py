@@ -8,14 +8,13 @@ its own user and platform admins. Anyone else is answered 404, as for a recruite
 from __future__ import annotations
 
 from math import ceil
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException
 
 from api.bounds import FilterText, Limit, Page, SearchText
-from api.deps import CommandMetadata, CurrentUser, Db, MaybeUser, PlatformAdmin, Store
-from api.network.common import FreshNetwork, known, now
+from api.deps import CommandMetadata, CurrentUser, Db, MaybeUser, Now, PlatformAdmin, Store
+from api.network.common import FreshNetwork, known
 from api.network.models import (
     CreateRecruiterBody,
     Pagination,
@@ -45,12 +44,12 @@ async def _slug_free(db: Db, slug: str | None, recruiter_id: UUID) -> None:
 
 @router.post("", status_code=201, responses={401: {}, 403: {}, 409: {}})
 async def create_recruiter(body: CreateRecruiterBody, user: CurrentUser, store: Store, db: Db,
-                           meta: CommandMetadata) -> CommandResponse:
+                           meta: CommandMetadata, now: Now) -> CommandResponse:
     """Create the caller's own recruiter (active). Idempotent: a second call changes nothing (use PATCH /me)."""
     user_id = known(user)
     recruiter_id = recruiters.recruiter_id_for(user_id)
     await _slug_free(db, body.slug, recruiter_id)
-    command = recruiters.CreateRecruiter(user_id=user_id, by=meta.actor, at=now(), **body.model_dump())
+    command = recruiters.CreateRecruiter(user_id=user_id, by=meta.actor, at=now, **body.model_dump())
     return CommandResponse.of(recruiter_id, await handle(store, recruiters.recruiter, recruiter_id, command, meta))
 
 
@@ -87,13 +86,13 @@ async def my_recruiter(_: FreshNetwork, user: CurrentUser, db: Db) -> dict[str, 
 
 @router.patch("/me", responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
 async def update_my_recruiter(body: UpdateRecruiterBody, user: CurrentUser, store: Store, db: Db,
-                              meta: CommandMetadata) -> CommandResponse:
+                              meta: CommandMetadata, now: Now) -> CommandResponse:
     user_id = known(user)
     recruiter_id = recruiters.recruiter_id_for(user_id)
     given = body.model_dump(exclude_unset=True)
     await _slug_free(db, given.get("slug"), recruiter_id)
     command = recruiters.UpdateRecruiterProfile(recruiter_id=recruiter_id, by_user_id=user_id, by=meta.actor,
-                                                at=now(), **given)
+                                                at=now, **given)
     return CommandResponse.of(recruiter_id, await handle(store, recruiters.recruiter, recruiter_id, command, meta))
 
 
@@ -118,9 +117,9 @@ async def get_recruiter(recruiter_id: UUID, _: FreshNetwork, user: MaybeUser,
 
 @router.put("/{recruiter_id}/status", responses={401: {}, 403: {}, 404: {}})
 async def change_status(recruiter_id: UUID, body: RecruiterStatusBody, admin: PlatformAdmin, store: Store,
-                        meta: CommandMetadata) -> CommandResponse:
+                        meta: CommandMetadata, now: Now) -> CommandResponse:
     """Platform admins move a recruiter between pending, active, suspended and inactive."""
     command = recruiters.ChangeRecruiterStatus(recruiter_id=recruiter_id, status=body.status, reason=body.reason,
                                                by_user_id=admin.user_id, is_platform_admin=True, by=meta.actor,
-                                               at=now())
+                                               at=now)
     return CommandResponse.of(recruiter_id, await handle(store, recruiters.recruiter, recruiter_id, command, meta))
