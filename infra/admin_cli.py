@@ -13,7 +13,6 @@ import asyncio
 import getpass
 import re
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -21,8 +20,9 @@ import typer
 from commands.core import DomainError
 from commands.identity import user as users
 from eventstore import EventStore, Metadata, handle, load, stream_id_for
-from infra.bootstrap import bootstrap
+from infra.bootstrap import System, bootstrap
 from infra.clerk_backend import ClerkBackend, ClerkBackendUnavailable
+from infra.clock import Clock
 from infra.settings import Settings
 
 ROLE = "platform_admin"
@@ -54,10 +54,10 @@ def _checked_id(clerk_user_id: str) -> str:
     return clerk_user_id
 
 
-def _run(settings: Settings, work: Callable[[EventStore], Awaitable[str]]) -> None:
+def _run(settings: Settings, work: Callable[[System], Awaitable[str]]) -> None:
     async def main() -> str:
         async with bootstrap(settings) as system:
-            return await work(system.store)
+            return await work(system)
 
     try:
         typer.echo(asyncio.run(main()))
@@ -66,7 +66,8 @@ def _run(settings: Settings, work: Callable[[EventStore], Awaitable[str]]) -> No
         raise typer.Exit(1) from None
 
 
-async def _registered(store: EventStore, settings: Settings, clerk_user_id: str, meta: Metadata) -> users.User:
+async def _registered(store: EventStore, settings: Settings, clerk_user_id: str, meta: Metadata,
+                      clock: Clock) -> users.User:
     """The user of this Clerk id, registered from Clerk's Backend API if they never signed in."""
     user_id = users.user_id_for(clerk_user_id)
     account, _, _ = await load(store, users.user, stream_id_for(users.user, user_id))
@@ -87,7 +88,7 @@ async def _registered(store: EventStore, settings: Settings, clerk_user_id: str,
     await handle(store, users.user, user_id, users.RegisterUser(
         user_id=user_id, clerk_user_id=clerk_user_id, email=identity.email, email_verified=identity.email_verified,
         name=identity.name, image_url=identity.image_url, source="portal", by=meta.actor or "operator",
-        at=datetime.now(UTC)), meta)
+        at=clock.now()), meta)
     account, _, _ = await load(store, users.user, stream_id_for(users.user, user_id))
     return account
 
@@ -99,13 +100,14 @@ def grant(clerk_user_id: ClerkUserId) -> None:
     clerk_user_id = _checked_id(clerk_user_id)
     settings, meta = _settings(), _operator()
 
-    async def work(store: EventStore) -> str:
-        account = await _registered(store, settings, clerk_user_id, meta)
+    async def work(system: System) -> str:
+        store = system.store
+        account = await _registered(store, settings, clerk_user_id, meta, system.clock)
         assert account.id is not None and meta.actor is not None
         if account.deleted:
             raise Refused(f"the account of {clerk_user_id} is closed; nothing was recorded")
         result = await handle(store, users.user, account.id, users.GrantRole(
-            user_id=account.id, role=ROLE, by=meta.actor, at=datetime.now(UTC)), meta)
+            user_id=account.id, role=ROLE, by=meta.actor, at=system.clock.now()), meta)
         done = "granted" if result.event_types else "already held"
         return f"{ROLE} {done}: {clerk_user_id} (user {account.id}, {account.email}) by {meta.actor}"
 
@@ -118,14 +120,15 @@ def revoke(clerk_user_id: ClerkUserId) -> None:
     clerk_user_id = _checked_id(clerk_user_id)
     settings, meta = _settings(), _operator()
 
-    async def work(store: EventStore) -> str:
+    async def work(system: System) -> str:
+        store = system.store
         user_id = users.user_id_for(clerk_user_id)
         account, _, _ = await load(store, users.user, stream_id_for(users.user, user_id))
         if not account.exists:
             raise Refused(f"no user {clerk_user_id}; nothing was recorded")
         assert meta.actor is not None
         result = await handle(store, users.user, user_id, users.RevokeRole(
-            user_id=user_id, role=ROLE, by=meta.actor, at=datetime.now(UTC)), meta)
+            user_id=user_id, role=ROLE, by=meta.actor, at=system.clock.now()), meta)
         done = "revoked" if result.event_types else "was not held"
         return f"{ROLE} {done}: {clerk_user_id} (user {user_id}) by {meta.actor}"
 
@@ -137,7 +140,8 @@ def list_admins() -> None:
     """The platform admins now, from the event store itself (no projection needs to be up to date)."""
     settings = _settings()
 
-    async def work(store: EventStore) -> str:
+    async def work(system: System) -> str:
+        store = system.store
         async with store.pool.connection() as conn:
             cur = await conn.execute(
                 "SELECT DISTINCT stream_id FROM eventstore.events WHERE type = 'UserRoleGranted'"

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -176,7 +175,7 @@ def seal_existing(
 
     async def main():  # noqa: ANN202
         async with bootstrap(settings) as system:
-            return await run(system.store, key, by=operator, now=lambda: datetime.now(UTC), dry_run=dry_run,
+            return await run(system.store, key, by=operator, now=system.clock.now, dry_run=dry_run,
                              say=lambda line: typer.echo(line, err=True))
 
     try:

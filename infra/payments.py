@@ -23,6 +23,7 @@ from typing import Any, Literal, Protocol
 import stripe
 import structlog
 
+from infra.clock import SYSTEM_CLOCK, Clock
 from infra.settings import Settings
 from infra.startup import payments_simulated
 from infra.tracing import traced
@@ -340,9 +341,13 @@ def _sim_id(prefix: str, key: str) -> str:
 
 class SimulatedPayments:
     """No Stripe: deterministic `sim_` ids from the keys (the same key gives the same id, as Stripe would),
-    subscriptions active at once, invoices open, transfers made. Nothing is charged or paid."""
+    subscriptions active at once, invoices open, transfers made. Nothing is charged or paid. Its periods and due
+    dates start at `clock`'s now (the system's clock, so a moved clock moves them too)."""
 
     simulated = True
+
+    def __init__(self, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.clock = clock
 
     async def create_customer(self, *, email: str, name: str | None, metadata: dict[str, str], key: str) -> str:
         return _sim_id("cus", key)
@@ -353,18 +358,18 @@ class SimulatedPayments:
 
     async def create_subscription(self, *, customer: str, price: str, payment_method: str | None,
                                   metadata: dict[str, str], key: str) -> SubscriptionView:
-        now = datetime.now(UTC)
+        now = self.clock.now()
         return SubscriptionView(id=_sim_id("sub", key), item_id=_sim_id("si", key), price_id=price, status="active",
                                 current_period_start=now, current_period_end=now + timedelta(days=30), cancel_at=None)
 
     async def change_subscription_price(self, *, subscription: str, item: str, price: str,
                                         key: str) -> SubscriptionView:
-        now = datetime.now(UTC)
+        now = self.clock.now()
         return SubscriptionView(id=subscription, item_id=item, price_id=price, status="active",
                                 current_period_start=now, current_period_end=now + timedelta(days=30), cancel_at=None)
 
     async def cancel_subscription_at_period_end(self, *, subscription: str, key: str) -> SubscriptionView:
-        now = datetime.now(UTC)
+        now = self.clock.now()
         end = now + timedelta(days=30)
         return SubscriptionView(id=subscription, item_id=None, price_id=None, status="active",
                                 current_period_start=now, current_period_end=end, cancel_at=end)
@@ -373,7 +378,7 @@ class SimulatedPayments:
                       days_until_due: int | None, payment_method: str | None, metadata: dict[str, str],
                       key: str) -> InvoiceView:
         invoice = _sim_id("in", key)
-        due = (datetime.now(UTC) + timedelta(days=days_until_due)).date() if days_until_due else None
+        due = (self.clock.now() + timedelta(days=days_until_due)).date() if days_until_due else None
         return InvoiceView(id=invoice, status="open", number=f"SIM-{invoice[-8:].upper()}",
                            amount_due_cents=sum(line.amount_cents for line in lines), hosted_invoice_url=None,
                            invoice_pdf_url=None, due_date=due)
@@ -407,8 +412,8 @@ def _stripe_payments(secret_key: str, api_base: str | None) -> StripePayments:
     return StripePayments(secret_key, api_base)
 
 
-def payments_for(settings: Settings) -> Payments:
-    """Stripe or the stand-in, each call in a client span when tracing is on (infra/tracing.py)."""
+def payments_for(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> Payments:
+    """Stripe or the stand-in (on `clock`), each call in a client span when tracing is on (infra/tracing.py)."""
     if payments_simulated(settings) or settings.stripe_secret_key is None:
-        return traced("payments-simulated", SimulatedPayments())
+        return traced("payments-simulated", SimulatedPayments(clock))
     return traced("stripe", _stripe_payments(settings.stripe_secret_key.get_secret_value(), settings.stripe_api_base))
