@@ -14,7 +14,7 @@ request. A person unknown to the event store cannot be erased (404): an id typed
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
@@ -22,7 +22,7 @@ from fastapi import APIRouter, Body, Depends, Request
 from pydantic import BaseModel, Field, StringConstraints
 
 from api.bounds import NO_NUL, Line
-from api.deps import CommandMetadata, CurrentUser, PlatformAdmin, Store
+from api.deps import CommandMetadata, CurrentUser, Now, PlatformAdmin, Store
 from api.network.common import known
 from api.problems import problem
 from api.responses import CommandResponse
@@ -31,6 +31,7 @@ from commands.privacy.erasure import RequestErasure, erasure
 from commands.privacy.events import PersonKind, SubjectErased, SubjectErasureRequested
 from commands.identity import user as users
 from eventstore import EventStore, Metadata, handle, load, stream_id_for
+from infra.clock import SYSTEM_CLOCK
 from infra.tokens import ConfirmationRefused, check_confirmation, confirmation_token, token_secret
 
 router = APIRouter(tags=["privacy"])
@@ -39,10 +40,6 @@ CONFIRMATION_LIFETIME = timedelta(minutes=10)
 _SELF_ERASURE = "erase-self"
 # The stream that proves a person of each kind exists.
 _RECORD_STREAM = {"user": "user", "candidate": "candidate", "recruiter": "recruiter"}
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class EraseBody(BaseModel):
@@ -96,24 +93,26 @@ class ErasureEnvelope(BaseModel):
 
 async def request_erasure(store: EventStore, kind: PersonKind, person_id: UUID, meta: Metadata, *,
                           erasure_id: UUID | None = None, self_service: bool = False,
-                          reason: str | None = None) -> CommandResponse:
-    """Record a request to erase the person (404 when no record of that kind and id exists)."""
+                          reason: str | None = None, now: datetime | None = None) -> CommandResponse:
+    """Record a request to erase the person (404 when no record of that kind and id exists), made at `now`
+    (the request's moment; a caller not passing it yet gets the system clock's)."""
     if await store.stream_version(f"{_RECORD_STREAM[kind]}-{person_id}") == 0:
         raise NotFound(f"no {kind} {person_id} is recorded", person_id=str(person_id))
     if erasure_id is None:
         erasure_id = (uuid5(NAMESPACE_URL, f"erasure:{meta.actor}:{meta.idempotency_key}") if meta.idempotency_key
                       else uuid4())
     command = RequestErasure(erasure_id=erasure_id, person_kind=kind, person_id=person_id, self_service=self_service,
-                             reason=reason, requested_by=meta.actor or "unknown", at=_now())
+                             reason=reason, requested_by=meta.actor or "unknown",
+                             at=now or SYSTEM_CLOCK.now())
     return CommandResponse.of(erasure_id, await handle(store, erasure, erasure_id, command, meta))
 
 
 @router.post("/v1/admin/subjects/{person_id}/erase", status_code=202, response_model=CommandResponse,
              responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def erase(person_id: UUID, body: EraseBody, _: PlatformAdmin, store: Store,
-                meta: CommandMetadata) -> CommandResponse:
+                meta: CommandMetadata, now: Now) -> CommandResponse:
     """Ask for a person's data to be erased: a user, a candidate record, or a recruiter (and their user)."""
-    return await request_erasure(store, body.kind, person_id, meta, reason=body.reason)
+    return await request_erasure(store, body.kind, person_id, meta, reason=body.reason, now=now)
 
 
 @router.get("/v1/admin/erasures/{erasure_id}", response_model=ErasureEnvelope, responses={401: {}, 403: {}, 404: {}})
@@ -153,13 +152,12 @@ def _secret(request: Request) -> bytes:
 @router.delete("/v1/users/me", status_code=202, response_model=ErasureAnswer,
                responses={202: {"description": "A confirmation token (first call) or the recorded request "
                                                "(second call)"}, 401: {}, 403: {}, 422: {}})
-async def erase_me(user: CurrentUser, store: Store, meta: CommandMetadata,
+async def erase_me(user: CurrentUser, store: Store, meta: CommandMetadata, now: Now,
                    secret: Annotated[bytes, Depends(_secret)],
                    body: Annotated[ConfirmBody | None, Body()] = None) -> Any:
     """Erase your own account and everything held about you. Call once for a confirmation token, then again
     with it within ten minutes: the second call records the request."""
     user_id = known(user)
-    now = _now()
     if body is None:
         expires = now + CONFIRMATION_LIFETIME
         token = confirmation_token(secret, _SELF_ERASURE, str(user_id), int(expires.timestamp()))
@@ -172,4 +170,5 @@ async def erase_me(user: CurrentUser, store: Store, meta: CommandMetadata,
         return problem(422, "confirmation refused", f"the confirmation token is {refused.reason}; ask for a new one"
                        " with a DELETE without a body", code=f"confirmation_{refused.reason}")
     erasure_id = uuid5(NAMESPACE_URL, f"erasure:self:{user_id}:{body.confirmation_token}")
-    return await request_erasure(store, "user", user_id, meta, erasure_id=erasure_id, self_service=True)
+    return await request_erasure(store, "user", user_id, meta, erasure_id=erasure_id, self_service=True,
+                                 now=now)

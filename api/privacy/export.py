@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import IO, Annotated, Literal
 from uuid import UUID
 
@@ -22,7 +22,7 @@ import structlog
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
-from api.deps import CommandMetadata, CurrentUser, PlatformAdmin, RateLimited, Store, SystemDep
+from api.deps import CommandMetadata, CurrentUser, Now, PlatformAdmin, RateLimited, Store, SystemDep
 from api.documents.routes import DocumentStorage
 from api.network.common import known
 from api.problems import problem
@@ -39,10 +39,6 @@ log = structlog.get_logger(__name__)
 router = APIRouter(tags=["privacy"])
 
 _ANSWERS = {200: {"content": {"application/zip": {}}}, 401: {}, 403: {}, 404: {}, 422: {}, 429: {}, 503: {}}
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def _export_limit(request: Request, user: CurrentUser) -> None:
@@ -69,27 +65,27 @@ ExportAllowed = Depends(_export_limit)
 
 @router.get("/v1/users/me/export", responses=_ANSWERS, dependencies=[ExportAllowed])
 async def my_export(user: CurrentUser, store: Store, system: SystemDep, storage: DocumentStorage,
-                    meta: CommandMetadata) -> Response:
+                    meta: CommandMetadata, now: Now) -> Response:
     """Everything held about the caller, as a zip."""
     user_id = known(user)
-    return await _export(store, system, storage, "user", user_id, meta)
+    return await _export(store, system, storage, "user", user_id, meta, now)
 
 
 @router.get("/v1/admin/subjects/{person_id}/export", responses=_ANSWERS, dependencies=[ExportAllowed])
 async def subject_export(person_id: UUID, admin: PlatformAdmin, store: Store, system: SystemDep,
-                         storage: DocumentStorage, meta: CommandMetadata,
+                         storage: DocumentStorage, meta: CommandMetadata, now: Now,
                          kind: Annotated[Literal["user", "candidate", "recruiter"], Query()] = "user",
                          ) -> Response:
     """Everything held about a user, a candidate record's person or a recruiter, as a zip (platform admins)."""
-    return await _export(store, system, storage, kind, person_id, meta)
+    return await _export(store, system, storage, kind, person_id, meta, now)
 
 
 async def _export(store: EventStore, system: System, storage: Storage, kind: PersonKind, person_id: UUID,
-                  meta: Metadata) -> Response:
+                  meta: Metadata, now: datetime) -> Response:
     settings = system.settings
     limits = ExportLimits(settings.privacy_export_max_events, settings.privacy_export_max_bytes)
     try:
-        taken = await export_person(store, storage, kind, person_id, meta.actor or "unknown", _now(), meta, limits)
+        taken = await export_person(store, storage, kind, person_id, meta.actor or "unknown", now, meta, limits)
     except StorageError as exc:
         log.error("document storage failed during an access export", error=str(exc))
         response = problem(503, "storage unavailable", "the person's documents cannot be read right now",

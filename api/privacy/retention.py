@@ -4,11 +4,11 @@ setting and period, today's cutoff, how many runs and how much they removed). Th
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from api.deps import PlatformAdmin, SystemDep
+from api.deps import Now, PlatformAdmin, SystemDep
 from api.responses import ListOf, PageNumber, PageSize
 from commands.privacy.retention import RULES, cutoff
 from projections.privacy.retention_status import list_retention_runs
@@ -33,17 +33,12 @@ class RetentionEnvelope(ListOf[RetentionRuleView]):
     pass
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 @router.get("/v1/admin/retention", response_model=RetentionEnvelope, responses={401: {}, 403: {}})
-async def get_retention(_: PlatformAdmin, system: SystemDep, page: PageNumber = 1,
+async def get_retention(_: PlatformAdmin, system: SystemDep, now: Now, page: PageNumber = 1,
                         limit: PageSize = 25) -> RetentionEnvelope:
     """The retention rules in force and what each has removed."""
     async with system.pool.connection() as conn:
         runs = await list_retention_runs(conn)
-    now = _now()
     views = []
     for rule in RULES:
         period = int(getattr(system.settings, rule.setting.lower()))
