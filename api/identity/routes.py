@@ -9,7 +9,6 @@ of another must not manage the first.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Annotated
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
@@ -23,6 +22,7 @@ from api.deps import (
     CurrentUser,
     Db,
     IdempotencyKey,
+    Now,
     PlatformAdmin,
     Store,
     SystemDep,
@@ -69,11 +69,6 @@ router = APIRouter(prefix="/v1", tags=["identity"])
 FreshIdentity = Annotated[Position | None, Depends(read_after("identity"))]
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-
 def _known(user: Access) -> UUID:
     """The caller's identity user id; a signed-in caller not registered yet must register first."""
     if user.user_id is None:
@@ -89,11 +84,11 @@ def _new_id(meta: Metadata, kind: str) -> UUID:
 # --- the caller ------------------------------------------------------------------------------------------
 
 @router.post("/users/register", responses={401: {}, 403: {}, 422: {}, 503: {}})
-async def register(body: RegisterBody, caller: Caller, store: Store, system: SystemDep, request: Request,
+async def register(body: RegisterBody, caller: Caller, store: Store, system: SystemDep, request: Request, now: Now,
                    idempotency_key: IdempotencyKey = None) -> CommandResponse:
     """Idempotent: registering again returns the same user and only updates the profile fields given. The
     email and its verification are Clerk's (read now), never the body's (`register_identity`)."""
-    user_id, at = users.user_id_for(caller.user_id), _now()
+    user_id, at = users.user_id_for(caller.user_id), now
     # The caller is not resolved here: before this, they are by definition not known.
     meta = request_metadata(request, str(user_id), idempotency_key)
     source = "candidate" if caller.instance == "app" else "portal"
@@ -126,24 +121,27 @@ async def me(_: FreshIdentity, user: CurrentUser, db: Db) -> dict[str, Me]:
 
 
 @router.patch("/users/me", responses={401: {}, 403: {}})
-async def update_me(body: ProfileBody, user: CurrentUser, store: Store, meta: CommandMetadata) -> CommandResponse:
+async def update_me(body: ProfileBody, user: CurrentUser, store: Store, meta: CommandMetadata,
+                    now: Now) -> CommandResponse:
     user_id = _known(user)
-    command = users.UpdateProfile(user_id=user_id, by=meta.actor, at=_now(), **body.model_dump(exclude_unset=True))
+    command = users.UpdateProfile(user_id=user_id, by=meta.actor, at=now, **body.model_dump(exclude_unset=True))
     return CommandResponse.of(user_id, await handle(store, users.user, user_id, command, meta))
 
 
 @router.put("/users/me/onboarding", responses={401: {}, 403: {}, 422: {}})
-async def onboarding(body: OnboardingBody, user: CurrentUser, store: Store, meta: CommandMetadata) -> CommandResponse:
+async def onboarding(body: OnboardingBody, user: CurrentUser, store: Store, meta: CommandMetadata,
+                     now: Now) -> CommandResponse:
     user_id = _known(user)
-    command = users.ProgressOnboarding(user_id=user_id, by=meta.actor, at=_now(), **body.model_dump())
+    command = users.ProgressOnboarding(user_id=user_id, by=meta.actor, at=now, **body.model_dump())
     return CommandResponse.of(user_id, await handle(store, users.user, user_id, command, meta))
 
 
 @router.post("/users/me/activity", responses={401: {}, 403: {}})
-async def activity(user: CurrentUser, caller: Caller, store: Store, meta: CommandMetadata) -> CommandResponse:
+async def activity(user: CurrentUser, caller: Caller, store: Store, meta: CommandMetadata,
+                   now: Now) -> CommandResponse:
     """A heartbeat: last activity is recorded at most every few minutes (the decider throttles it)."""
     user_id = _known(user)
-    command = users.RecordSignIn(user_id=user_id, session_id=caller.session_id, by=meta.actor, at=_now())
+    command = users.RecordSignIn(user_id=user_id, session_id=caller.session_id, by=meta.actor, at=now)
     return CommandResponse.of(user_id, await handle(store, users.user, user_id, command, meta))
 
 
@@ -155,11 +153,11 @@ async def get_consent(_: FreshIdentity, user: CurrentUser, db: Db) -> dict[str, 
 
 @router.post("/consent", responses={401: {}, 403: {}})
 async def record_consent(
-    body: ConsentBody, request: Request, user: CurrentUser, store: Store, meta: CommandMetadata
+    body: ConsentBody, request: Request, user: CurrentUser, store: Store, meta: CommandMetadata, now: Now
 ) -> CommandResponse:
     user_id = _known(user)
     command = users.RecordConsent(
-        user_id=user_id, by=meta.actor, at=_now(), ip_address=request.client.host if request.client else None,
+        user_id=user_id, by=meta.actor, at=now, ip_address=request.client.host if request.client else None,
         user_agent=request.headers.get("user-agent"), **body.model_dump(),
     )
     return CommandResponse.of(user_id, await handle(store, users.user, user_id, command, meta))
@@ -168,26 +166,28 @@ async def record_consent(
 # --- platform roles (platform admins) ---------------------------------------------------------------------
 
 @router.post("/users/{user_id}/roles", responses={401: {}, 403: {}, 404: {}})
-async def grant_role(user_id: UUID, body: RoleBody, _: PlatformAdmin, store: Store, meta: CommandMetadata) -> CommandResponse:
-    command = users.GrantRole(user_id=user_id, by=meta.actor, at=_now(), **body.model_dump())
+async def grant_role(user_id: UUID, body: RoleBody, _: PlatformAdmin, store: Store, meta: CommandMetadata,
+                     now: Now) -> CommandResponse:
+    command = users.GrantRole(user_id=user_id, by=meta.actor, at=now, **body.model_dump())
     return CommandResponse.of(user_id, await handle(store, users.user, user_id, command, meta))
 
 
 @router.delete("/users/{user_id}/roles", responses={401: {}, 403: {}, 404: {}})
-async def revoke_role(user_id: UUID, body: RoleBody, _: PlatformAdmin, store: Store, meta: CommandMetadata) -> CommandResponse:
-    command = users.RevokeRole(user_id=user_id, by=meta.actor, at=_now(), **body.model_dump())
+async def revoke_role(user_id: UUID, body: RoleBody, _: PlatformAdmin, store: Store, meta: CommandMetadata,
+                      now: Now) -> CommandResponse:
+    command = users.RevokeRole(user_id=user_id, by=meta.actor, at=now, **body.model_dump())
     return CommandResponse.of(user_id, await handle(store, users.user, user_id, command, meta))
 
 
 @router.delete("/users/{user_id}", responses={401: {}, 403: {}, 404: {}})
 async def delete_user(user_id: UUID, _: PlatformAdmin, store: Store, meta: CommandMetadata,
-                      response: Response) -> CommandResponse:
+                      response: Response, now: Now) -> CommandResponse:
     """Close the account and ask for everything held about the user to be erased (`Location`: the erasure)."""
-    command = users.DeleteUser(user_id=user_id, by=meta.actor, at=_now())
+    command = users.DeleteUser(user_id=user_id, by=meta.actor, at=now)
     deleted = await handle(store, users.user, user_id, command, meta)
     key = None if meta.idempotency_key is None else f"{meta.idempotency_key}:erasure"
     requested = await request_erasure(store, "user", user_id, replace(meta, idempotency_key=key),
-                                      reason="account deleted by a platform admin")
+                                      reason="account deleted by a platform admin", now=now)
     response.headers["Location"] = f"/v1/admin/erasures/{requested.id}"
     return CommandResponse.of(user_id, deleted)
 
@@ -254,7 +254,7 @@ def _company_of(state: orgs.Organization, company_id: UUID | None) -> None:
 
 @router.post("/organizations", status_code=201, responses={401: {}, 403: {}})
 async def create_organization(
-    body: OrganizationBody, user: CurrentUser, caller: Caller, store: Store, meta: CommandMetadata
+    body: OrganizationBody, user: CurrentUser, caller: Caller, store: Store, meta: CommandMetadata, now: Now
 ) -> CommandResponse:
     """Create an organization (for its company) with the caller as its organization-wide company admin.
 
@@ -266,7 +266,7 @@ async def create_organization(
     if body.company_id is not None and not await _administers(store, user, body.company_id):
         raise CompanyNotAdministered(f"you do not administer company {body.company_id}",
                                      company_id=str(body.company_id))
-    organization_id, at = _new_id(meta, "organization"), _now()
+    organization_id, at = _new_id(meta, "organization"), now
     company_id = body.company_id or orgs.company_id_for(organization_id)
     await handle(store, orgs.organization, organization_id, orgs.CreateOrganization(
         organization_id=organization_id, name=body.name, slug=body.slug, company_id=company_id, by=meta.actor, at=at),
@@ -298,18 +298,18 @@ async def get_organization(
 
 @router.patch("/organizations/{organization_id}", responses={401: {}, 403: {}, 404: {}})
 async def rename_organization(
-    organization_id: UUID, body: RenameBody, user: CurrentUser, store: Store, meta: CommandMetadata
+    organization_id: UUID, body: RenameBody, user: CurrentUser, store: Store, meta: CommandMetadata, now: Now
 ) -> CommandResponse:
     await _managed(store, user, organization_id)
-    command = orgs.RenameOrganization(organization_id=organization_id, by=meta.actor, at=_now(), **body.model_dump())
+    command = orgs.RenameOrganization(organization_id=organization_id, by=meta.actor, at=now, **body.model_dump())
     return CommandResponse.of(organization_id, await handle(store, orgs.organization, organization_id, command, meta))
 
 
 @router.delete("/organizations/{organization_id}", responses={401: {}, 403: {}, 404: {}})
 async def delete_organization(
-    organization_id: UUID, _: PlatformAdmin, store: Store, meta: CommandMetadata
+    organization_id: UUID, _: PlatformAdmin, store: Store, meta: CommandMetadata, now: Now
 ) -> CommandResponse:
-    command = orgs.DeleteOrganization(organization_id=organization_id, by=meta.actor, at=_now())
+    command = orgs.DeleteOrganization(organization_id=organization_id, by=meta.actor, at=now)
     return CommandResponse.of(organization_id, await handle(store, orgs.organization, organization_id, command, meta))
 
 
@@ -325,41 +325,43 @@ async def list_members(
 
 @router.post("/organizations/{organization_id}/members", status_code=201, responses={401: {}, 403: {}, 404: {}, 409: {}})
 async def add_member(
-    organization_id: UUID, body: MemberBody, user: CurrentUser, store: Store, meta: CommandMetadata
+    organization_id: UUID, body: MemberBody, user: CurrentUser, store: Store, meta: CommandMetadata, now: Now
 ) -> CommandResponse:
     _company_of(await _managed(store, user, organization_id, body.company_id), body.company_id)
-    command = orgs.AddMember(organization_id=organization_id, by=meta.actor, at=_now(), **body.model_dump())
+    command = orgs.AddMember(organization_id=organization_id, by=meta.actor, at=now, **body.model_dump())
     return CommandResponse.of(organization_id, await handle(store, orgs.organization, organization_id, command, meta))
 
 
 @router.patch("/organizations/{organization_id}/members/{user_id}", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def change_member_role(
-    organization_id: UUID, user_id: UUID, body: MemberRoleBody, user: CurrentUser, store: Store, meta: CommandMetadata
+    organization_id: UUID, user_id: UUID, body: MemberRoleBody, user: CurrentUser, store: Store, meta: CommandMetadata,
+    now: Now,
 ) -> CommandResponse:
     _company_of(await _managed(store, user, organization_id, body.company_id), body.company_id)
     command = orgs.ChangeMemberRole(organization_id=organization_id, user_id=user_id, company_id=body.company_id,
-                                    role=body.role, by=meta.actor, at=_now())
+                                    role=body.role, by=meta.actor, at=now)
     return CommandResponse.of(organization_id, await handle(store, orgs.organization, organization_id, command, meta))
 
 
 @router.delete("/organizations/{organization_id}/members/{user_id}", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def remove_member(
-    organization_id: UUID, user_id: UUID, user: CurrentUser, store: Store, meta: CommandMetadata,
+    organization_id: UUID, user_id: UUID, user: CurrentUser, store: Store, meta: CommandMetadata, now: Now,
     company_id: UUID | None = None,
 ) -> CommandResponse:
     await _managed(store, user, organization_id, company_id)
     command = orgs.RemoveMember(organization_id=organization_id, user_id=user_id, company_id=company_id,
-                                by=meta.actor, at=_now())
+                                by=meta.actor, at=now)
     return CommandResponse.of(organization_id, await handle(store, orgs.organization, organization_id, command, meta))
 
 
 # --- invitations ------------------------------------------------------------------------------------------
 
 @router.post("/invitations", status_code=201, responses={401: {}, 403: {}, 404: {}})
-async def invite(body: InvitationBody, user: CurrentUser, store: Store, meta: CommandMetadata) -> CommandResponse:
+async def invite(body: InvitationBody, user: CurrentUser, store: Store, meta: CommandMetadata,
+                 now: Now) -> CommandResponse:
     _company_of(await _managed(store, user, body.organization_id, body.company_id), body.company_id)
     invitation_id = _new_id(meta, "invitation")
-    command = invitations.CreateInvitation(invitation_id=invitation_id, by=meta.actor, at=_now(), **body.model_dump())
+    command = invitations.CreateInvitation(invitation_id=invitation_id, by=meta.actor, at=now, **body.model_dump())
     return CommandResponse.of(invitation_id, await handle(store, invitations.invitation, invitation_id, command, meta))
 
 
@@ -384,24 +386,25 @@ async def preview_invitation(invitation_id: UUID, _: FreshIdentity, db: Db) -> d
 
 @router.post("/invitations/{invitation_id}/accept", responses={401: {}, 403: {}, 404: {}, 422: {}, 503: {}})
 async def accept_invitation(
-    invitation_id: UUID, user: CurrentUser, caller: Caller, store: Store, system: SystemDep, meta: CommandMetadata
+    invitation_id: UUID, user: CurrentUser, caller: Caller, store: Store, system: SystemDep, meta: CommandMetadata,
+    now: Now,
 ) -> CommandResponse:
     """Accept as the signed-in user, whose email, verified by Clerk, must be the invited one. The membership
     and the end of onboarding follow from the acceptance (the invitations process manager)."""
     user_id = _known(user)
-    email = await verified_email(store, system.settings, caller, user_id, meta)
+    email = await verified_email(store, system.settings, caller, user_id, meta, now)
     command = invitations.AcceptInvitation(invitation_id=invitation_id, user_id=user_id, user_email=email,
-                                           by=meta.actor, at=_now())
+                                           by=meta.actor, at=now)
     return CommandResponse.of(invitation_id, await handle(store, invitations.invitation, invitation_id, command, meta))
 
 
 @router.post("/invitations/{invitation_id}/revoke", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def revoke_invitation(
-    invitation_id: UUID, user: CurrentUser, store: Store, meta: CommandMetadata
+    invitation_id: UUID, user: CurrentUser, store: Store, meta: CommandMetadata, now: Now
 ) -> CommandResponse:
     state, _, _ = await load(store, invitations.invitation, stream_id_for(invitations.invitation, invitation_id))
     if not state.exists or state.organization_id is None:
         raise HTTPException(404, f"invitation {invitation_id} not found")
     await _managed(store, user, state.organization_id, state.company_id)
-    command = invitations.RevokeInvitation(invitation_id=invitation_id, by=meta.actor, at=_now())
+    command = invitations.RevokeInvitation(invitation_id=invitation_id, by=meta.actor, at=now)
     return CommandResponse.of(invitation_id, await handle(store, invitations.invitation, invitation_id, command, meta))

@@ -28,7 +28,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from svix.webhooks import Webhook, WebhookVerificationError
 
-from api.deps import Store, SystemDep
+from api.deps import Now, Store, SystemDep
 from commands.core import Command, Conflict, DomainError, Invalid
 from commands.identity import organization as orgs
 from commands.identity import user as users
@@ -162,7 +162,7 @@ _SHAPES: dict[str, type[_Shape]] = {
 # --- the route ----------------------------------------------------------------------------------------
 
 @router.post("/clerk", response_model_exclude_none=True, responses={400: {}})
-async def clerk_webhook_received(request: Request, system: SystemDep, store: Store) -> WebhookAnswer:
+async def clerk_webhook_received(request: Request, system: SystemDep, store: Store, now: Now) -> WebhookAnswer:
     body = await request.body()
     headers = dict(request.headers)
     instance = verify(body, headers, system.settings)
@@ -170,7 +170,7 @@ async def clerk_webhook_received(request: Request, system: SystemDep, store: Sto
     event, raw, data = parse(body)
     try:
         record = RecordClerkWebhook(svix_id=svix_id, instance=instance, event_type=event.type, payload=raw,
-                                    received_at=datetime.now(UTC))
+                                    received_at=now)
     except ValidationError as exc:
         raise MalformedWebhook(f"the payload cannot be recorded: {_errors(exc)}") from exc
     occurred = _from_ms(event.timestamp) or datetime.fromtimestamp(float(_header(headers, "timestamp")), UTC)
@@ -198,7 +198,7 @@ async def clerk_webhook_received(request: Request, system: SystemDep, store: Sto
     # step is keyed by the delivery, so a step that already ran returns its first result.
     reason = skipped or await _apply(store, steps, meta, svix_id, event.type)
     done = MarkClerkWebhookProcessed(
-        svix_id=svix_id, outcome="ignored" if reason else "processed", reason=reason, at=datetime.now(UTC)
+        svix_id=svix_id, outcome="ignored" if reason else "processed", reason=reason, at=now
     )
     await handle(store, clerk_webhook, svix_id, done, meta)
     if reason:
