@@ -20,7 +20,7 @@ commands on them are; only the recruiter–candidate relationship is read from t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
 
 from psycopg_pool import AsyncConnectionPool
@@ -76,10 +76,11 @@ def _access(entity_type: EntityType, entity_id: UUID, *, sees: bool, reads: bool
 
 
 async def entity_access(store: EventStore, pool: AsyncConnectionPool, user: Access, entity_type: EntityType,
-                        entity_id: UUID) -> EntityAccess:
+                        entity_id: UUID, now: datetime) -> EntityAccess:
+    """What the caller may do with the entity's documents at `now` (a recruiter's consent is judged then)."""
     match entity_type:
         case "candidate":
-            return await _candidate(store, pool, user, entity_id)
+            return await _candidate(store, pool, user, entity_id, now)
         case "job":
             return await _job(store, user, entity_id)
         case "application":
@@ -91,7 +92,8 @@ async def entity_access(store: EventStore, pool: AsyncConnectionPool, user: Acce
     raise ValueError(f"documents are not attached to {entity_type}")
 
 
-async def _candidate(store: EventStore, pool: AsyncConnectionPool, user: Access, candidate_id: UUID) -> EntityAccess:
+async def _candidate(store: EventStore, pool: AsyncConnectionPool, user: Access, candidate_id: UUID,
+                     now: datetime) -> EntityAccess:
     state, _, _ = await load(store, candidates.candidate, stream_id_for(candidates.candidate, candidate_id))
     if not state.exists:
         return EntityAccess("candidate", candidate_id)
@@ -102,7 +104,7 @@ async def _candidate(store: EventStore, pool: AsyncConnectionPool, user: Access,
     )
     if not party and user.recruiter_id is not None:
         async with pool.connection() as conn:
-            party = await recruiter_represents(conn, user.recruiter_id, candidate_id, datetime.now(UTC))
+            party = await recruiter_represents(conn, user.recruiter_id, candidate_id, now)
     return _access("candidate", candidate_id, sees=ats_policy.may_see_candidate(user, state), reads=party,
                    changes=party)
 

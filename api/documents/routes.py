@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import AsyncGenerator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, get_args
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
@@ -30,7 +30,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from api.consistency import read_after
-from api.deps import CommandMetadata, CurrentUser, Db, StorageDep, SystemDep
+from api.deps import CommandMetadata, CurrentUser, Db, Now, StorageDep, SystemDep
 from api.documents.content import Kind, clean_filename, content_disposition, detected_name, extract_text, sniff
 from api.documents.models import DocumentCreated, DocumentEnvelope, DocumentList, DocumentOut, UploadFields
 from api.documents.policy import entity_access
@@ -137,7 +137,7 @@ async def _stored_document(store: EventStore, document_id: UUID) -> tuple[docume
 @router.post("", status_code=201, response_model=DocumentCreated, openapi_extra=_UPLOAD_FORM,
              responses={401: {}, 403: {}, 404: {}, 413: {}, 415: {}, 422: {}, 503: {}})
 async def upload(request: Request, user: CurrentUser, system: SystemDep, storage: DocumentStorage,
-                 meta: CommandMetadata) -> Any:
+                 meta: CommandMetadata, now: Now) -> Any:
     """Attach a file to an entity. Form fields: `file`, `entity_type`, `entity_id`, `document_type`."""
     uploaded_by = _user_id(user)
     try:
@@ -147,13 +147,13 @@ async def upload(request: Request, user: CurrentUser, system: SystemDep, storage
             file = form.get("file")
             if not isinstance(file, UploadFile):
                 raise Refused(422, "invalid request", "the form has no `file` part", "invalid_request")
-            access = await entity_access(system.store, system.pool, user, fields.entity_type, fields.entity_id)
+            access = await entity_access(system.store, system.pool, user, fields.entity_type, fields.entity_id, now)
             access.check_change()
             data = await file.read()
             filename = clean_filename(file.filename)
         finally:
             await form.close()
-        return await _accept(system.store, storage, meta, fields, filename, data, uploaded_by)
+        return await _accept(system.store, storage, meta, now, fields, filename, data, uploaded_by)
     except Refused as refused:
         return refused.response()
     except StorageError as exc:
@@ -183,8 +183,8 @@ def _check_file(fields: UploadFields, filename: str, data: bytes) -> Kind:
     return kind
 
 
-async def _accept(store: EventStore, storage: Storage, meta: Metadata, fields: UploadFields, filename: str,
-                  data: bytes, uploaded_by: UUID) -> DocumentCreated:
+async def _accept(store: EventStore, storage: Storage, meta: Metadata, now: datetime, fields: UploadFields,
+                  filename: str, data: bytes, uploaded_by: UUID) -> DocumentCreated:
     kind = _check_file(fields, filename, data)
     document_id = _document_id(meta)
     existing, version, position = await _stored_document(store, document_id)
@@ -198,7 +198,7 @@ async def _accept(store: EventStore, storage: Storage, meta: Metadata, fields: U
         document_id=document_id, entity_type=fields.entity_type, entity_id=fields.entity_id,
         document_type=fields.document_type, filename=filename, content_type=kind.content_type, size_bytes=len(data),
         sha256=sha256, storage_key=key, uploaded_by=uploaded_by, text_status=text.status, text=text.text,
-        truncated=text.truncated, text_reason=text.reason, by=meta.actor, at=datetime.now(UTC))
+        truncated=text.truncated, text_reason=text.reason, by=meta.actor, at=now)
     await storage.put(key, data, kind.content_type)
     try:
         result = await handle(store, documents.document, document_id, command, meta)
@@ -218,20 +218,21 @@ async def _remove_stray(storage: Storage, key: str) -> None:
 
 @router.get("", response_model=DocumentList, responses={401: {}, 403: {}, 404: {}})
 async def list_all(entity_type: EntityType, entity_id: UUID, token: FreshDocuments, user: CurrentUser,
-                   system: SystemDep, db: Db, document_type: DocumentType | None = None, page: PageNumber = 1,
+                   system: SystemDep, db: Db, now: Now, document_type: DocumentType | None = None, page: PageNumber = 1,
                    limit: PageSize = 25) -> DocumentList:
     """The documents of one entity, newest first: 404 if the caller may not see it, 403 if they see it but
     not its documents."""
-    (await entity_access(system.store, system.pool, user, entity_type, entity_id)).check_read()
+    (await entity_access(system.store, system.pool, user, entity_type, entity_id, now)).check_read()
     rows = await list_documents(db, entity_type, entity_id, document_type)
     return DocumentList.sliced([DocumentOut.from_row(r) for r in rows], page, limit)
 
 
-async def _readable(system: System, user: Access, db: AsyncConnection, document_id: UUID) -> dict[str, Any]:
+async def _readable(system: System, user: Access, db: AsyncConnection, document_id: UUID,
+                    now: datetime) -> dict[str, Any]:
     """The document's row, if the caller may read its entity's documents; otherwise it does not exist."""
     row = await get_document(db, document_id)
     if row is not None:
-        access = await entity_access(system.store, system.pool, user, row["entity_type"], row["entity_id"])
+        access = await entity_access(system.store, system.pool, user, row["entity_type"], row["entity_id"], now)
         if access.exists and access.reads:
             return row
     raise NotFound(f"document {document_id} not found", document_id=str(document_id))
@@ -239,15 +240,15 @@ async def _readable(system: System, user: Access, db: AsyncConnection, document_
 
 @router.get("/{document_id}", response_model=DocumentEnvelope, responses={401: {}, 404: {}})
 async def get_one(document_id: UUID, token: FreshDocuments, user: CurrentUser, system: SystemDep,
-                  db: Db) -> DocumentEnvelope:
-    return DocumentEnvelope(data=DocumentOut.from_row(await _readable(system, user, db, document_id)))
+                  db: Db, now: Now) -> DocumentEnvelope:
+    return DocumentEnvelope(data=DocumentOut.from_row(await _readable(system, user, db, document_id, now)))
 
 
 @router.get("/{document_id}/content", response_class=Response, responses={401: {}, 404: {}, 503: {}})
 async def download(document_id: UUID, token: FreshDocuments, user: CurrentUser, system: SystemDep, db: Db,
-                   storage: DocumentStorage) -> Response:
+                   storage: DocumentStorage, now: Now) -> Response:
     """The file itself, as an attachment under its recorded (sanitised) name."""
-    row = await _readable(system, user, db, document_id)
+    row = await _readable(system, user, db, document_id, now)
     try:
         content = await storage.get(row["storage_key"])
     except ContentNotFound:
@@ -265,18 +266,18 @@ async def download(document_id: UUID, token: FreshDocuments, user: CurrentUser, 
 
 @router.delete("/{document_id}", response_model=CommandResponse, responses={401: {}, 403: {}, 404: {}, 503: {}})
 async def delete(document_id: UUID, user: CurrentUser, system: SystemDep, storage: DocumentStorage,
-                 meta: CommandMetadata) -> Any:
+                 meta: CommandMetadata, now: Now) -> Any:
     """Record the deletion, then remove the content. Deleting a deleted document records nothing and removes
     the content again: the way to finish a deletion whose removal failed (503)."""
     state, _, _ = await _stored_document(system.store, document_id)
     if not state.exists or state.entity_id is None:
         raise NotFound(f"document {document_id} not found", document_id=str(document_id))
-    access = await entity_access(system.store, system.pool, user, state.entity_type, state.entity_id)
+    access = await entity_access(system.store, system.pool, user, state.entity_type, state.entity_id, now)
     if not (access.exists and access.reads):
         raise NotFound(f"document {document_id} not found", document_id=str(document_id))
     access.check_change()
     command = documents.DeleteDocument(document_id=document_id, deleted_by=_user_id(user), by=meta.actor,
-                                       at=datetime.now(UTC))
+                                       at=now)
     result = await handle(system.store, documents.document, document_id, command, meta)
     try:
         await storage.delete(state.storage_key)
