@@ -8,18 +8,18 @@ lists the emails sent while no `RESEND_API_KEY` is set; it exists only under `sp
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from math import ceil
 from typing import Annotated, Any, get_args
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 
 from api.ats.models import Pagination
 from api.bounds import AddressText, Flag, Limit, Page
 from api.consistency import read_after
-from api.deps import CommandMetadata, CurrentUser, Db, PlatformAdmin, Store, SystemDep
+from api.deps import CommandMetadata, CurrentUser, Db, Now, PlatformAdmin, Store, SystemDep
 from api.network.common import known
 from api.responses import CommandResponse
 from commands.core import NotFound
@@ -116,14 +116,16 @@ async def _mark(notification_id: UUID, command: Any, store: Any, meta: Any) -> C
 
 
 @router.post("/v1/notifications/{notification_id}/read", responses={401: {}, 403: {}, 404: {}})
-async def mark_read(notification_id: UUID, user: CurrentUser, store: Store, meta: CommandMetadata) -> CommandResponse:
-    command = notifications.MarkRead(notification_id=notification_id, user_id=known(user), at=datetime.now(UTC))
+async def mark_read(notification_id: UUID, user: CurrentUser, store: Store, meta: CommandMetadata,
+                    now: Now) -> CommandResponse:
+    command = notifications.MarkRead(notification_id=notification_id, user_id=known(user), at=now)
     return await _mark(notification_id, command, store, meta)
 
 
 @router.post("/v1/notifications/{notification_id}/dismiss", responses={401: {}, 403: {}, 404: {}})
-async def dismiss(notification_id: UUID, user: CurrentUser, store: Store, meta: CommandMetadata) -> CommandResponse:
-    command = notifications.Dismiss(notification_id=notification_id, user_id=known(user), at=datetime.now(UTC))
+async def dismiss(notification_id: UUID, user: CurrentUser, store: Store, meta: CommandMetadata,
+                  now: Now) -> CommandResponse:
+    command = notifications.Dismiss(notification_id=notification_id, user_id=known(user), at=now)
     return await _mark(notification_id, command, store, meta)
 
 
@@ -136,10 +138,10 @@ async def preferences(user: CurrentUser, store: Store) -> PreferencesOut:
 
 @router.put("/v1/notification-preferences/{category}", responses={401: {}, 422: {}})
 async def set_preference(category: Category, body: PreferenceBody, user: CurrentUser, store: Store,
-                         meta: CommandMetadata) -> CommandResponse:
+                         meta: CommandMetadata, now: Now) -> CommandResponse:
     user_id = known(user)
     command = prefs.SetPreference(user_id=user_id, category=category, email_enabled=body.email_enabled,
-                                  in_app_enabled=body.in_app_enabled, at=datetime.now(UTC))
+                                  in_app_enabled=body.in_app_enabled, at=now)
     return CommandResponse.of(user_id, await handle(store, prefs.preferences, user_id, command, meta))
 
 
