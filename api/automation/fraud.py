@@ -6,18 +6,18 @@ Signals are raised by the `fraud-signals` reactor, never through the API.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from math import ceil
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, StringConstraints
 
 from api.ats.models import Pagination
 from api.bounds import NO_NUL, Limit, Page
 from api.consistency import read_after
-from api.deps import CommandMetadata, Db, PlatformAdmin, Store
+from api.deps import CommandMetadata, Db, Now, PlatformAdmin, Store
 from api.responses import CommandResponse
 from commands.automation import fraud
 from commands.automation.fraud_events import Severity, SignalStatus, SignalType
@@ -83,15 +83,15 @@ async def get_signal(signal_id: UUID, _: PlatformAdmin, __: FreshFraud, db: Db) 
 
 @router.post("/{signal_id}/resolve", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def resolve_signal(signal_id: UUID, body: ReviewBody, _: PlatformAdmin, store: Store,
-                         meta: CommandMetadata) -> CommandResponse:
+                         meta: CommandMetadata, now: Now) -> CommandResponse:
     """The signal was real and has been dealt with."""
-    command = fraud.ResolveSignal(signal_id=signal_id, notes=body.notes, by=meta.actor, at=datetime.now(UTC))
+    command = fraud.ResolveSignal(signal_id=signal_id, notes=body.notes, by=meta.actor, at=now)
     return CommandResponse.of(signal_id, await handle(store, fraud.fraud_signal, signal_id, command, meta))
 
 
 @router.post("/{signal_id}/false-positive", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def mark_false_positive(signal_id: UUID, body: ReviewBody, _: PlatformAdmin, store: Store,
-                              meta: CommandMetadata) -> CommandResponse:
+                              meta: CommandMetadata, now: Now) -> CommandResponse:
     """Nothing was wrong behind the signal."""
-    command = fraud.MarkFalsePositive(signal_id=signal_id, notes=body.notes, by=meta.actor, at=datetime.now(UTC))
+    command = fraud.MarkFalsePositive(signal_id=signal_id, notes=body.notes, by=meta.actor, at=now)
     return CommandResponse.of(signal_id, await handle(store, fraud.fraud_signal, signal_id, command, meta))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import weakref
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 import psycopg
@@ -18,7 +18,7 @@ from prometheus_client import CollectorRegistry, Gauge
 from pydantic import BaseModel
 
 from api.bounds import Day
-from api.deps import Db, PlatformAdmin
+from api.deps import Db, Now, PlatformAdmin
 from api.problems import problem
 from projections.metrics import queries
 
@@ -54,12 +54,13 @@ class DailyMetricsPage(BaseModel):
 async def daily(
     db: Db,
     _: PlatformAdmin,
+    now: Now,
     from_: Annotated[Day | None, Query(alias="from")] = None,
     to: Annotated[Day | None, Query()] = None,
 ) -> DailyMetricsPage | JSONResponse:
     """The figures of each UTC day from `from` to `to` inclusive (by default the last 30 days to today), at most
     366 days; days without activity are zeros."""
-    to = to or datetime.now(UTC).date()
+    to = to or now.date()
     from_ = from_ or to - timedelta(days=DEFAULT_RANGE_DAYS - 1)
     if to < from_:
         return problem(422, "invalid request", "`to` is before `from`", code="invalid_request")
