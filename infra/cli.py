@@ -681,7 +681,8 @@ def privacy_erase(
         async with bootstrap(settings) as system:
             try:
                 result = await request_erasure(system.store, kind, person_id,  # type: ignore[arg-type]
-                                               Metadata(actor=operator, source="cli"), reason=reason)
+                                               Metadata(actor=operator, source="cli"), reason=reason,
+                                               now=system.clock.now())
             except DomainError as exc:
                 typer.echo(exc.message, err=True)
                 raise typer.Exit(1) from None
