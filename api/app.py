@@ -53,7 +53,7 @@ def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]
         async with system_factory() as system, open_gateway(system, app.state.metrics) as gateway:
             app.state.system = system
             app.state.gateway = gateway
-            await seed_catalogue(system.store)
+            await seed_catalogue(system.store, system.clock)
             yield
 
     app = FastAPI(title="Splits", version="0.1.0", lifespan=lifespan, dependencies=[Depends(rate_limit)])

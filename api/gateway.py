@@ -174,7 +174,8 @@ async def open_gateway(system: System, metrics: CollectorRegistry) -> AsyncItera
     gateway = Gateway(
         verifier=build_verifier(settings),
         access=AccessResolver(system.pool, cache),
-        limiter=RateLimiter(redis, metrics, prefix=f"{prefix}:rl", breaker=breaker) if redis else None,
+        limiter=RateLimiter(redis, metrics, prefix=f"{prefix}:rl", breaker=breaker, clock=system.clock)
+        if redis else None,
         catalogue=ResponseCache(redis, settings.catalogue_cache_ttl_s, prefix=f"{prefix}:catalogue", breaker=breaker)
         if redis and settings.catalogue_cache_ttl_s else None,
         limits=RateLimits(settings.rate_limit_per_user, settings.rate_limit_per_ip, settings.rate_limit_routes),

@@ -9,12 +9,12 @@ counted: an outage of the limiter must not become an outage of the API.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter
 from redis.asyncio import Redis
 
+from infra.clock import SYSTEM_CLOCK, Clock
 from infra.redis import Breaker
 
 # KEYS: current window, previous window. ARGV: limit, window (ms), elapsed in the current window (ms).
@@ -60,9 +60,10 @@ class RateLimiter:
 
     def __init__(
         self, redis: Redis, metrics: CollectorRegistry | None = None, prefix: str = "splits:rl",
-        breaker: Breaker | None = None,
+        breaker: Breaker | None = None, clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.redis = redis
+        self.clock = clock
         self.prefix = prefix
         self.breaker = breaker or Breaker()
         self._script = redis.register_script(_SLIDING_WINDOW)
@@ -74,7 +75,7 @@ class RateLimiter:
 
     async def check(self, key: str, limit: int, window_s: int = 60, now: float | None = None) -> Decision:
         """Count one request for `key` against `limit` per `window_s` seconds."""
-        now = time.time() if now is None else now
+        now = self.clock.now().timestamp() if now is None else now
         window_ms = window_s * 1000
         now_ms = int(now * 1000)
         index, elapsed = divmod(now_ms, window_ms)

@@ -54,7 +54,7 @@ async def exposition(system: System, requests: CollectorRegistry | None) -> byte
     export_metrics(await read_status(system.pool), consumers)
     marketplace = CollectorRegistry()
     async with system.pool.connection() as db:
-        await export_marketplace_gauges(db, marketplace)
+        await export_marketplace_gauges(db, marketplace, now=system.clock.now())
     own = generate_latest(requests) if requests is not None else b""
     return own + generate_latest(consumers) + generate_latest(marketplace)
 

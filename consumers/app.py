@@ -173,7 +173,7 @@ class Consumers:
                         problem=problem)
         url = self.system.settings.rabbitmq_url
         if self.projectors or self.reactors:  # the snapshot process needs the plans' rates; a relay writes nothing
-            await seed_catalogue(self.system.store)
+            await seed_catalogue(self.system.store, self.system.clock)
         async with AsyncExitStack() as stack:
             if self._redis is not None:
                 stack.push_async_callback(self._redis.aclose)

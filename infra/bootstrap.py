@@ -30,8 +30,9 @@ class Adapters:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Adapters:
-        return cls(clock=SystemClock(settings.splits_clock_offset), payments=payments_for(settings),
-                   mailer=mailer_for(settings), storage=storage_for(settings))
+        clock = SystemClock(settings.splits_clock_offset)
+        return cls(clock=clock, payments=payments_for(settings, clock), mailer=mailer_for(settings),
+                   storage=storage_for(settings))
 
 
 @dataclass(frozen=True)
@@ -89,13 +90,11 @@ async def migrate_all(dsn: str) -> list[str]:
         await conn.close()
 
 
-async def seed_catalogue(store: EventStore) -> None:
+async def seed_catalogue(store: EventStore, clock: Clock) -> None:
     """The plans and their first split rates, as events: recorded once, then left to the platform admins."""
-    from datetime import UTC, datetime
-
     from commands.billing.catalogue import SEED_ACTOR, seed_commands
     from commands.billing.plan import plan
     from eventstore import Metadata, handle
 
-    for tier, command in seed_commands(datetime.now(UTC)):
+    for tier, command in seed_commands(clock.now()):
         await handle(store, plan, tier, command, Metadata(actor=SEED_ACTOR, source="seed"))

@@ -189,10 +189,12 @@ async def _migrate_and_seed(dsn: str, settings: Settings) -> list[str]:
     """The schemas, then the plan catalogue (recorded once; it holds no personal data, so no key is needed)."""
     from eventstore import EventStore, Keyring, create_pool
     from infra.bootstrap import event_registry, seed_catalogue
+    from infra.clock import SystemClock
 
     applied = await migrate_all(dsn)
     async with create_pool(dsn, min_size=1, max_size=2) as pool:
-        await seed_catalogue(EventStore(pool, event_registry(), Keyring(pool, settings.data_keys())))
+        await seed_catalogue(EventStore(pool, event_registry(), Keyring(pool, settings.data_keys())),
+                             SystemClock(settings.splits_clock_offset))
     return applied
 
 

@@ -193,7 +193,7 @@ class Settings(BaseSettings):
     consumer_prefetch: int = Field(default=2, ge=1, le=100)
     # This process's name in `splits status` (relay instances report each under its own); empty: host:pid.
     instance_id: str = ""
-    # Moves every clock of the system forward by this much (an ISO 8601 duration, e.g. P90D, or seconds), to
+    # Moves every clock of the system forward by this much (an ISO 8601 duration, e.g. P90D or PT36H), to
     # walk a guarantee period through in staging (infra/clock.py). Refused in production.
     splits_clock_offset: timedelta = timedelta(0)
 

@@ -155,7 +155,7 @@ async def claim_record(user: CurrentUser, caller: Caller, store: Store, system: 
     nothing (403 `email_unverified`). At a candidate-app sign-up this happens by itself; this is for a record
     a recruiter made afterwards."""
     user_id = _known(user)
-    email = await verified_email(store, system.settings, caller, user_id, meta)
+    email = await verified_email(store, system.settings, caller, user_id, meta, now)
     if (mine := await candidate_of_user(db, user_id)) is not None:
         raise Conflict("you already have a candidate record", candidate_id=str(mine["id"]))
     found = await recruiter_managed_with_email(db, email)

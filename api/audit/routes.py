@@ -84,7 +84,7 @@ async def export(placement_id: UUID, user: CurrentUser, store: Store, db: Db, sy
                     recruiter_id=str(user.recruiter_id) if user.recruiter_id else None,
                     firm_ids=frozenset(map(str, visibility.firm_ids)))
     taken = await export_placement(store, placement_id, meta.actor or "unknown", party,
-                                   signing_key(system.settings), meta, viewer)
+                                   signing_key(system.settings), meta, viewer, clock=system.clock)
     if taken is None:
         raise _not_found(placement_id)
     return Response(taken.bundle, media_type="application/zip", headers={

@@ -102,9 +102,9 @@ def _gauges_of(registry: CollectorRegistry) -> dict[str, Gauge]:
 
 
 async def export_marketplace_gauges(db: psycopg.AsyncConnection, registry: CollectorRegistry, *,
-                                    now: datetime | None = None) -> dict[str, Any]:
+                                    now: datetime) -> dict[str, Any]:
     """Set the `splits_marketplace_*` gauges on `registry` to the current UTC day's figures (the day of `now`,
-    by default the clock's); returns the figures."""
+    the system clock's reading); returns the figures."""
     figures = await queries.today(db, now=now)
     for name, gauge in _gauges_of(registry).items():
         value = figures[name]

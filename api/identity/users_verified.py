@@ -21,7 +21,6 @@ from commands.core import Forbidden, RuleViolation
 from commands.identity import user as users
 from eventstore import EventStore, Metadata, handle, load, stream_id_for
 from infra.clerk_backend import ClerkBackend, ClerkBackendUnavailable, ClerkIdentity, secret_setting
-from infra.clock import SYSTEM_CLOCK
 from infra.settings import Settings
 
 CLERK_INSTANCES = ("splits", "app")
@@ -48,9 +47,9 @@ async def read_clerk(settings: Settings, token: VerifiedToken) -> ClerkIdentity 
 
 
 async def verified_email(store: EventStore, settings: Settings, token: VerifiedToken, user_id: UUID,
-                         meta: Metadata, now: datetime | None = None) -> str:
+                         meta: Metadata, now: datetime) -> str:
     """The caller's primary email, refused (403 `email_unverified`) unless Clerk has verified it; what Clerk
-    says is recorded at `now`, the request's moment (callers not passing it yet get the system clock's)."""
+    says is recorded at `now`, the request's moment."""
     identity = await read_clerk(settings, token)
     stream = stream_id_for(users.user, user_id)
     account, _, _ = await load(store, users.user, stream)
@@ -61,7 +60,7 @@ async def verified_email(store: EventStore, settings: Settings, token: VerifiedT
         record = users.RegisterUser(
             user_id=user_id, clerk_user_id=token.user_id, email=identity.email,
             email_verified=identity.email_verified, source="candidate" if token.instance == "app" else "portal",
-            by=f"clerk:{token.instance}", at=now or SYSTEM_CLOCK.now())
+            by=f"clerk:{token.instance}", at=now)
         await handle(store, users.user, user_id, record, Metadata(
             actor=f"clerk:{token.instance}", correlation_id=meta.correlation_id, causation_id=meta.causation_id,
             source="clerk-backend"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from psycopg import AsyncConnection
@@ -11,8 +12,8 @@ from projections.billing.entitlement_queries import entitlements_of
 from projections.network import queries
 
 
-async def may_create_firms(db: AsyncConnection, store: EventStore, user_id: UUID) -> bool:
+async def may_create_firms(db: AsyncConnection, store: EventStore, user_id: UUID, now: datetime) -> bool:
     """The `firm_creation` entitlement (the Partner plan); platform admins hold it whatever their plan."""
     if await queries.holds_role(db, user_id, ("platform_admin",)):
         return True
-    return (await entitlements_of(store, user_id)).allows("firm_creation")
+    return (await entitlements_of(store, user_id, now)).allows("firm_creation")

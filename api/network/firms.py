@@ -67,7 +67,7 @@ async def create_firm(body: CreateFirmBody, user: CurrentUser, store: Store, db:
         raise Conflict(f"the slug {body.slug!r} is taken by another firm", slug=body.slug)
     firm_id = new_id(meta, "firm")
     command = firms.CreateFirm(firm_id=firm_id, name=body.name, slug=body.slug, by_user_id=user_id,
-                               may_create_firms=await may_create_firms(db, store, user_id),
+                               may_create_firms=await may_create_firms(db, store, user_id, now),
                                admin_take_rate_bps=percentage_to_bps(body.admin_take_rate), by=meta.actor, at=now)
     return await _run(store, firm_id, command, meta)
 
@@ -130,7 +130,7 @@ async def transfer_ownership(firm_id: UUID, body: TransferBody, user: CurrentUse
     """The owner hands the firm to a member whose plan allows firms; the previous owner stays as an admin."""
     await member_firm(store, user, firm_id)
     command = firms.TransferFirmOwnership(firm_id=firm_id, to_user_id=body.user_id,
-                                          target_may_create_firms=await may_create_firms(db, store, body.user_id),
+                                          target_may_create_firms=await may_create_firms(db, store, body.user_id, now),
                                           by=meta.actor, at=now, **_acting(user))
     return await _run(store, firm_id, command, meta)
 
@@ -200,7 +200,7 @@ async def accept_invitation(firm_id: UUID, invitation_id: UUID, user: CurrentUse
     if not state.exists or not (addressed or user_id in state.members or user.is_platform_admin):
         raise HTTPException(404, f"firm invitation {invitation_id} not found")
     await own_recruiter(store, user)
-    email = await verified_email(store, system.settings, caller, user_id, meta)
+    email = await verified_email(store, system.settings, caller, user_id, meta, now)
     command = firms.AcceptFirmInvitation(firm_id=firm_id, invitation_id=invitation_id, user_id=user_id,
                                          user_email=email, by=meta.actor, at=now)
     return await _run(store, firm_id, command, meta)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import replace
+from datetime import datetime
 from math import ceil
 from typing import Annotated, Literal
 from uuid import UUID
@@ -218,7 +219,7 @@ _REFUSED: dict[ConsentRefusal, str] = {
 
 
 async def _refusal(store: EventStore, system: System, caller: VerifiedToken, user: Access, user_id: UUID,
-                   candidate_id: UUID | None, meta: Metadata) -> ConsentRefusal | None:
+                   candidate_id: UUID | None, meta: Metadata, now: datetime) -> ConsentRefusal | None:
     """Why the caller is not the candidate, or None when they are: the account that owns the record, or,
     for a record nobody owns yet, a user with no candidate record of their own whose email, verified by
     Clerk, is the one the recruiter invited."""
@@ -228,7 +229,7 @@ async def _refusal(store: EventStore, system: System, caller: VerifiedToken, use
     if user.candidate_id is not None and user.candidate_id != candidate_id:
         return "consenter_has_another_record"
     try:
-        email = await verified_email(store, system.settings, caller, user_id, meta)
+        email = await verified_email(store, system.settings, caller, user_id, meta, now)
     except EmailNotVerified:
         return "email_unverified"
     return None if email.casefold() == record.email.casefold() else "email_mismatch"
@@ -247,7 +248,7 @@ async def consent(relationship_id: UUID, body: TokenBody, request: Request, user
         raise Forbidden("a recruiter cannot consent on their candidate's behalf", relationship_id=str(relationship_id))
     ip_address = request.client.host if request.client else None
     user_agent = request.headers.get("user-agent")
-    if (reason := await _refusal(store, system, caller, user, user_id, s.candidate_id, meta)) is not None:
+    if (reason := await _refusal(store, system, caller, user, user_id, s.candidate_id, meta, now)) is not None:
         refused = rtr.RefuseConsent(relationship_id=relationship_id, token=body.token, user_id=user_id, reason=reason,
                                     ip_address=ip_address, user_agent=user_agent, by=meta.actor, at=now)
         key = None if meta.idempotency_key is None else f"{meta.idempotency_key}:refused"

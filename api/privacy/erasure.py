@@ -31,7 +31,6 @@ from commands.privacy.erasure import RequestErasure, erasure
 from commands.privacy.events import PersonKind, SubjectErased, SubjectErasureRequested
 from commands.identity import user as users
 from eventstore import EventStore, Metadata, handle, load, stream_id_for
-from infra.clock import SYSTEM_CLOCK
 from infra.tokens import ConfirmationRefused, check_confirmation, confirmation_token, token_secret
 
 router = APIRouter(tags=["privacy"])
@@ -93,9 +92,9 @@ class ErasureEnvelope(BaseModel):
 
 async def request_erasure(store: EventStore, kind: PersonKind, person_id: UUID, meta: Metadata, *,
                           erasure_id: UUID | None = None, self_service: bool = False,
-                          reason: str | None = None, now: datetime | None = None) -> CommandResponse:
+                          reason: str | None = None, now: datetime) -> CommandResponse:
     """Record a request to erase the person (404 when no record of that kind and id exists), made at `now`
-    (the request's moment; a caller not passing it yet gets the system clock's)."""
+    (the request's moment, or the CLI's reading of the system clock)."""
     if await store.stream_version(f"{_RECORD_STREAM[kind]}-{person_id}") == 0:
         raise NotFound(f"no {kind} {person_id} is recorded", person_id=str(person_id))
     if erasure_id is None:
@@ -103,7 +102,7 @@ async def request_erasure(store: EventStore, kind: PersonKind, person_id: UUID, 
                       else uuid4())
     command = RequestErasure(erasure_id=erasure_id, person_kind=kind, person_id=person_id, self_service=self_service,
                              reason=reason, requested_by=meta.actor or "unknown",
-                             at=now or SYSTEM_CLOCK.now())
+                             at=now)
     return CommandResponse.of(erasure_id, await handle(store, erasure, erasure_id, command, meta))
 
 

@@ -5,7 +5,7 @@ gives the plan in force now, the plan's stream its entitlements. Decisions that 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
 
 from commands.billing import plan as plans
@@ -27,10 +27,11 @@ class Entitlements:
         return value is None or (value is not False and value != 0)
 
 
-async def entitlements_of(store: EventStore, user_id: UUID, now: datetime | None = None) -> Entitlements:
+async def entitlements_of(store: EventStore, user_id: UUID, now: datetime) -> Entitlements:
+    """What `user_id`'s plan gives them at `now` (the caller's clock reading: a canceled plan ends then)."""
     subscription, _, _ = await load(store, subscriptions.subscription,
                                     stream_id_for(subscriptions.subscription, user_id))
-    tier = subscriptions.effective_tier(subscription, now or datetime.now(UTC))
+    tier = subscriptions.effective_tier(subscription, now)
     plan, _, _ = await load(store, plans.plan, stream_id_for(plans.plan, tier))
     values = dict(plan.entitlements) if plan.exists else default_entitlements(tier)
     return Entitlements(tier=tier, status=subscription.status if subscription.exists else None, values=values)

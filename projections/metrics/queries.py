@@ -88,7 +88,7 @@ async def daily_metrics(db: psycopg.AsyncConnection, from_date: date, to_date: d
         return await cur.fetchall()
 
 
-async def today(db: psycopg.AsyncConnection, *, now: datetime | None = None) -> dict[str, Any]:
-    """The figures of the current UTC day (of `now`, by default the clock's)."""
-    day = (now or datetime.now(UTC)).astimezone(UTC).date()
+async def today(db: psycopg.AsyncConnection, *, now: datetime) -> dict[str, Any]:
+    """The figures of the current UTC day (the day of `now`, the caller's clock reading)."""
+    day = now.astimezone(UTC).date()
     return (await daily_metrics(db, day, day))[0]
