@@ -109,6 +109,12 @@ async def test_admin_routes_are_for_platform_admins(fresh_store, clerk) -> None:
     async with serving(fresh_store, settings_for(fresh_store, clerk)) as (client, system), running_consumers(system):
         admin = bearer(clerk.mint(user_id=f"user_admin_{run}"))
         plain = bearer(clerk.mint(user_id=f"user_plain_{run}"))
+
+        async def admin_known() -> bool:  # the identity projection has the seeded admin
+            me = await client.get("/v1/users/me", headers=admin)
+            return me.status_code == 200 and "platform_admin" in me.json()["data"]["roles"]
+
+        await wait_until(admin_known, timeout=60)
         assert (await client.get("/admin/status", headers=admin)).status_code == 200
         refused = await client.get("/admin/status", headers=plain)
     assert refused.status_code == 403 and problem_of(refused)["code"] == "forbidden"

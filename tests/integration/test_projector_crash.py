@@ -22,7 +22,7 @@ from consumers.relay import Relay
 from eventstore import NO_STREAM, EventRegistry, EventStore, NewEvent
 from projections.core import Projection, Sql
 from tests.conftest import RABBITMQ_URL
-from tests.helpers import create_jobs, rows, wait_until
+from tests.helpers import create_jobs, rows, settled_head, wait_until
 
 
 class Ticked(Event):
@@ -77,7 +77,7 @@ async def test_projector_cancelled_mid_batch_repeatedly_counts_each_event_once(f
         projector = Projector(store.pool, counter, registry)
         stop = asyncio.Event()
         task = asyncio.create_task(projector.run_from_log(stop, amqp, topology))
-        head = await store.head()
+        head = await settled_head(store)  # every tick, not only those no other transaction holds back
         try:
             await wait_until(lambda: _reached(projector, head))
         finally:
