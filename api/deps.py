@@ -19,10 +19,10 @@ from api.ratelimit import Decision
 from commands.core import Forbidden
 from eventstore import EventStore, Metadata
 from eventstore.types import CommandCount
-from infra.bootstrap import System
-from infra.clock import Clock
-from infra.payments import Payments
-from infra.storage import Storage
+from adapters.system import System
+from adapters.clock import Clock
+from adapters.payments import Payments
+from adapters.storage import Storage
 from projections.identity.access import ANONYMOUS, Access
 
 

@@ -27,9 +27,9 @@ from starlette.requests import HTTPConnection
 from api.auth import InvalidToken, TokenVerifier, VerifiedToken, clerk_instances
 from api.ratelimit import Decision, RateLimiter
 from api.response_cache import ResponseCache
-from infra.bootstrap import System
-from infra.redis import Breaker, deployment_prefix, redis_client
-from infra.settings import Settings
+from adapters.system import System
+from adapters.redis import Breaker, deployment_prefix, redis_client
+from adapters.settings import Settings
 from projections.identity.access import AccessCache, AccessResolver
 
 log = structlog.get_logger(__name__)
@@ -157,7 +157,7 @@ class Gateway:
 async def open_gateway(system: System, metrics: CollectorRegistry) -> AsyncIterator[Gateway]:
     settings = system.settings
     # Production refuses to serve without its own secret for invitation links; elsewhere the fallback is said.
-    from infra.tokens import token_secret  # the network routes import this module
+    from adapters.tokens import token_secret  # the network routes import this module
 
     token_secret(settings)
     if settings.splits_token_secret is None:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from eventstore.migrate import eventstore_migrations
 
 from api.deps import SystemDep
-from infra.startup import simulations
+from adapters.startup import simulations
 
 router = APIRouter(tags=["health"])
 

@@ -40,7 +40,7 @@ from commands.core import (
 )
 from eventstore import Conflict as VersionConflict
 from eventstore import AppendContended, SubjectErased, Unstorable
-from infra.payments import PaymentRefused, PaymentsUnavailable
+from adapters.payments import PaymentRefused, PaymentsUnavailable
 
 PROBLEM_JSON = "application/problem+json"
 

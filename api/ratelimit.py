@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from prometheus_client import CollectorRegistry, Counter
 from redis.asyncio import Redis
 
-from infra.clock import SYSTEM_CLOCK, Clock
-from infra.redis import Breaker
+from adapters.clock import SYSTEM_CLOCK, Clock
+from adapters.redis import Breaker
 
 # KEYS: current window, previous window. ARGV: limit, window (ms), elapsed in the current window (ms).
 # Returns {allowed (0/1), count after this request, ms until the current window ends}.

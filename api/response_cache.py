@@ -3,7 +3,7 @@
 Only answers that are the same for every anonymous caller are cached, under a key built from the
 route and its query; entries simply expire (a few seconds of staleness is the price of the catalogue
 staying up under a crawl). A read that asks for a consistency token bypasses the cache. The gateway's
-prefix names the deployment's database (`infra.redis.deployment_prefix`): another deployment sharing the
+prefix names the deployment's database (`adapters.redis.deployment_prefix`): another deployment sharing the
 Redis has other jobs, and never reads these answers.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
 
-from infra.redis import Breaker
+from adapters.redis import Breaker
 
 
 class ResponseCache:

@@ -22,8 +22,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from infra.bootstrap import System
-from infra.settings import Settings
+from adapters.system import System
+from adapters.settings import Settings
 
 
 def public_config(app: Any, settings: Settings) -> uvicorn.Config:

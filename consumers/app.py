@@ -27,9 +27,10 @@ from consumers.status import RELAY_INSTANCE, forget_stopped_relays, report
 from consumers.topology import Topology
 from consumers.waiting import sleep_or_stop
 from eventstore.db import one_connection_per_task
-from infra.bootstrap import System, seed_catalogue
-from infra.redis import deployment_prefix, redis_client
-from infra.settings import Settings
+from adapters.system import System
+from infra.bootstrap import seed_catalogue
+from adapters.redis import deployment_prefix, redis_client
+from adapters.settings import Settings
 from projections.identity.access import AccessCache, AccessInvalidation
 from projections.network.access import NetworkAccessInvalidation
 from projections.registry import all_projections
@@ -129,7 +130,7 @@ class Consumers:
         self._redis = redis_client(settings.redis_url) if settings.redis_url else None
         hooks: dict[str, AccessInvalidation | NetworkAccessInvalidation] = {}
         if self._redis:
-            # The API's keys: under the name of this deployment's database (infra.redis.deployment_prefix).
+            # The API's keys: under the name of this deployment's database (adapters.redis.deployment_prefix).
             cache = AccessCache(self._redis, settings.access_cache_ttl_s,
                                 prefix=f"{deployment_prefix(settings.database_url)}:access")
             hooks = {"identity": AccessInvalidation(cache), "network": NetworkAccessInvalidation(cache, self.system.pool)}

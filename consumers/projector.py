@@ -37,7 +37,7 @@ from eventstore import (
     read_feed,
     save_checkpoint,
 )
-from infra.tracing import span_from
+from adapters.tracing import span_from
 from projections.core import Projection, Sql
 
 log = structlog.get_logger(__name__)

@@ -40,12 +40,12 @@ from eventstore import (
     save_checkpoint,
 )
 from eventstore.db import one_connection_per_task
-from infra.clock import SYSTEM_CLOCK, Clock
-from infra.mail import Mailer
-from infra.payments import Payments
-from infra.settings import Settings
-from infra.storage import Storage
-from infra.tracing import span_from
+from adapters.clock import SYSTEM_CLOCK, Clock
+from adapters.mail import Mailer
+from adapters.payments import Payments
+from adapters.settings import Settings
+from adapters.storage import Storage
+from adapters.tracing import span_from
 
 log = structlog.get_logger(__name__)
 

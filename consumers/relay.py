@@ -21,7 +21,7 @@ from psycopg_pool import AsyncConnectionPool
 from consumers.envelope import encode, routing_key
 from consumers.topology import Topology
 from consumers.waiting import honour_cancellation, sleep_or_stop
-from infra.tracing import SpanKind, span_from
+from adapters.tracing import SpanKind, span_from
 from eventstore import (
     START,
     EventRegistry,

@@ -32,9 +32,9 @@ from commands.privacy.retention import RETAINED_STAGES, RULES, ApplyRetention, R
 from consumers.dead_letter_retention import DeadLetterQueues
 from consumers.scheduler import BATCH, Due, Schedule
 from eventstore import Keyring, advisory_key, stream_id_for
-from infra.bootstrap import System
-from infra.settings import Settings
-from infra.storage import Storage
+from adapters.system import System
+from adapters.settings import Settings
+from adapters.storage import Storage
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ A schedule's command is keyed by what came due (the entity and the deadline it r
 often a run fires it, and whichever of several scheduler processes does, the command is recorded
 once: the key becomes the event ids (see `eventstore.handle`), and the deciders themselves refuse to
 act before the deadline. The read model only proposes candidates; the decider, on the stream's own
-state and the command's `at`, decides. The clock is injected (the system's, infra/clock.py), so tests move
+state and the command's `at`, decides. The clock is injected (the system's, adapters/clock.py), so tests move
 time by hand.
 """
 
@@ -26,7 +26,7 @@ from commands.core import DomainError
 from consumers.waiting import sleep_or_stop
 from eventstore import EventStore, Metadata, advisory_key, handle
 from eventstore.handle import DeciderLike
-from infra.clock import Clock
+from adapters.clock import Clock
 
 log = structlog.get_logger(__name__)
 

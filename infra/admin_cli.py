@@ -21,9 +21,9 @@ from commands.core import DomainError
 from commands.identity import user as users
 from eventstore import EventStore, Metadata, handle, load, stream_id_for
 from infra.bootstrap import System, bootstrap
-from infra.clerk_backend import ClerkBackend, ClerkBackendUnavailable
-from infra.clock import Clock
-from infra.settings import Settings
+from adapters.clerk_backend import ClerkBackend, ClerkBackendUnavailable
+from adapters.clock import Clock
+from adapters.settings import Settings
 
 ROLE = "platform_admin"
 admin_app = typer.Typer(help="Platform admins, as an operator: grant, revoke, list.", no_args_is_help=True)

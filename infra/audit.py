@@ -25,7 +25,7 @@ from commands.audit.events import ExporterRole
 from commands.audit.export import RecordExport, audit_export
 from eventstore import EventStore, Metadata, RecordedEvent, handle
 from eventstore.personal import ERASED, open_fields
-from infra.clock import SYSTEM_CLOCK, Clock
+from adapters.clock import SYSTEM_CLOCK, Clock
 from projections.audit.bundle import MANIFEST, build_bundle
 from projections.audit.parties import trail_parties
 from projections.audit.scope import Viewer, masked, withheld

@@ -4,51 +4,28 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-
-from psycopg_pool import AsyncConnectionPool
 
 from commands.registry import all_event_classes
 from eventstore import EventRegistry, EventStore, Keyring, connect, create_pool, migrate
-from infra.clock import Clock, SystemClock
-from infra.mail import Mailer, mailer_for
-from infra.payments import Payments, payments_for
-from infra.settings import Settings
-from infra.storage import Storage, storage_for
+from adapters.clock import Clock, SystemClock
+from adapters.mail import mailer_for
+from adapters.payments import payments_for
+from adapters.settings import Settings
+from adapters.storage import storage_for
+from adapters.system import Adapters, System
 
 
-@dataclass(frozen=True)
-class Adapters:
-    """Every way out of the process but the database, chosen from the settings once, here: the clock, Stripe (or
-    its stand-in), the mailer, document storage. Routes take them as dependencies (api/deps.py), reactors from
-    their context; a test swaps one with `dataclasses.replace`."""
-
-    clock: Clock
-    payments: Payments
-    mailer: Mailer
-    storage: Storage
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Adapters:
-        clock = SystemClock(settings.splits_clock_offset)
-        return cls(clock=clock, payments=payments_for(settings, clock), mailer=mailer_for(settings),
-                   storage=storage_for(settings))
+def adapters_for(settings: Settings) -> Adapters:
+    """The adapters these settings choose: the one place that decides between Stripe and its stand-in, Resend and
+    the mailbox, a bucket and a folder, and how far the clock is moved."""
+    clock = SystemClock(settings.splits_clock_offset)
+    return Adapters(clock=clock, payments=payments_for(settings, clock), mailer=mailer_for(settings),
+                    storage=storage_for(settings))
 
 
-@dataclass(frozen=True)
-class System:
-    settings: Settings
-    pool: AsyncConnectionPool
-    store: EventStore
-    adapters: Adapters = field(default=None)  # type: ignore[assignment]  # None: chosen from the settings
-
-    def __post_init__(self) -> None:
-        if self.adapters is None:
-            object.__setattr__(self, "adapters", Adapters.from_settings(self.settings))
-
-    @property
-    def clock(self) -> Clock:
-        return self.adapters.clock
+def system_for(settings: Settings, store: EventStore, adapters: Adapters | None = None) -> System:
+    """A System around an event store opened elsewhere (a test's, a tool's), with the settings' adapters."""
+    return System(settings=settings, pool=store.pool, store=store, adapters=adapters or adapters_for(settings))
 
 
 def event_registry() -> EventRegistry:
@@ -70,7 +47,8 @@ async def bootstrap(settings: Settings) -> AsyncIterator[System]:
     await pool.open(wait=True, timeout=30)
     try:
         keyring = Keyring(pool, keks, cache_ttl_s=settings.data_key_cache_s)
-        yield System(settings=settings, pool=pool, store=EventStore(pool, event_registry(), keyring))
+        yield System(settings=settings, pool=pool, store=EventStore(pool, event_registry(), keyring),
+                     adapters=adapters_for(settings))
     finally:
         await pool.close()
 

@@ -17,11 +17,11 @@ import uvicorn
 from pydantic import ValidationError
 
 from infra.bootstrap import System, bootstrap, migrate_all
-from infra.logs import configure_logging
-from infra.sentry import init_sentry
-from infra.tracing import configure_tracing
-from infra.settings import Settings, SettingsProblem, load_settings
-from infra.startup import refusal, simulation_notices
+from adapters.logs import configure_logging
+from adapters.sentry import init_sentry
+from adapters.tracing import configure_tracing
+from adapters.settings import Settings, SettingsProblem, load_settings
+from adapters.startup import refusal, simulation_notices
 
 if TYPE_CHECKING:
     from consumers.status import StatusReport
@@ -65,7 +65,7 @@ def _refuse(message: str) -> NoReturn:
 
 
 def _checked(settings: Settings) -> Settings:
-    """Refuse, in one line, what the process may not start with (infra/startup.py); announce its simulations."""
+    """Refuse, in one line, what the process may not start with (adapters/startup.py); announce its simulations."""
     problem = refusal(settings)
     if problem:
         _refuse(problem)
@@ -126,7 +126,7 @@ def _run(main: Callable[[asyncio.Event], Awaitable[None]]) -> None:
 
 
 async def _serve_api(system: System, stop: asyncio.Event) -> None:
-    from api.app import create_app  # the API is only imported by the commands that serve it
+    from infra.app import create_app  # the API is only imported by the commands that serve it
 
     @contextlib.asynccontextmanager
     async def existing() -> AsyncIterator[System]:
@@ -189,7 +189,7 @@ async def _migrate_and_seed(dsn: str, settings: Settings) -> list[str]:
     """The schemas, then the plan catalogue (recorded once; it holds no personal data, so no key is needed)."""
     from eventstore import EventStore, Keyring, create_pool
     from infra.bootstrap import event_registry, seed_catalogue
-    from infra.clock import SystemClock
+    from adapters.clock import SystemClock
 
     applied = await migrate_all(dsn)
     async with create_pool(dsn, min_size=1, max_size=2) as pool:
@@ -525,7 +525,7 @@ def audit_export(
 
     from eventstore import Metadata
     from infra.audit import export_placement
-    from infra.audit_keys import signing_key
+    from adapters.audit_keys import signing_key
 
     settings = _settings()
     _require_database(settings)
@@ -577,7 +577,7 @@ def audit_keygen() -> None:
     """Print a new signing key for AUDIT_SIGNING_KEY, and its public key."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from infra.audit_keys import encode_key
+    from adapters.audit_keys import encode_key
     from projections.audit.bundle import public_key_hex
 
     key = Ed25519PrivateKey.generate()
@@ -618,7 +618,7 @@ def privacy_export(
 
     from eventstore import Metadata
     from infra.privacy_export import ExportLimits, ExportTooLarge, export_person
-    from infra.storage import storage_for
+    from adapters.storage import storage_for
 
     kind, person_id = _one_person(user, candidate, recruiter)
     settings = _settings()

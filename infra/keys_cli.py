@@ -23,7 +23,7 @@ import typer
 
 from eventstore.personal import DataKeyProblem, generate_kek, kek_fingerprint, parse_keks
 from infra.bootstrap import bootstrap
-from infra.settings import Settings
+from adapters.settings import Settings
 
 keys_app = typer.Typer(help="Keys that protect personal data: generate, rotate, status; seal data stored before.",
                        no_args_is_help=True)
@@ -159,7 +159,7 @@ def seal_existing(
     Stop every process that uses the database first (API, relay, consumers, scheduler): the events are rewritten
     in place and their streams re-chained. See docs/personal-data-migration.md.
     """
-    from infra.audit_keys import signing_key
+    from adapters.audit_keys import signing_key
     from infra.personal_migration import ProcessesRunning, record_file_bytes
     from infra.personal_migration import seal_existing as run
     from eventstore.reseal import ChainBroken, StillWritten

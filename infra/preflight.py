@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import psycopg
 
 from eventstore.migrate import eventstore_migrations
-from infra.settings import Settings
+from adapters.settings import Settings
 
 TIMEOUT_S = 5.0
 

@@ -37,7 +37,7 @@ from commands.privacy.export import RecordDataExport, data_export
 from eventstore import EventStore, Metadata, RecordedEvent, UnknownEventType, handle
 from eventstore.personal import is_sealed, sealed_subjects
 from eventstore.sealed import events_sealed_for
-from infra.storage import ContentNotFound, Storage
+from adapters.storage import ContentNotFound, Storage
 from projections.privacy.holdings import rows_of
 from projections.privacy.subjects import Person, PersonKind, resolve_person
 

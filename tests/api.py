@@ -16,13 +16,13 @@ from uuid import UUID, uuid4
 import httpx
 import uvicorn
 
-from api.app import create_app
+from infra.app import create_app
 from commands.identity import organization as orgs
 from commands.identity import user as users
 from consumers.app import Consumers
 from eventstore import EventStore, Metadata, handle
-from infra.bootstrap import System
-from infra.settings import Settings
+from infra.bootstrap import System, system_for
+from adapters.settings import Settings
 
 SEEDER = Metadata(actor="test-seed", source="test")
 
@@ -76,7 +76,7 @@ async def serving(
     requests count against the address)."""
     if client_ip is None:
         client_ip = "10." + ".".join(str(b) for b in secrets.token_bytes(3))
-    system = System(settings=settings, pool=store.pool, store=store)
+    system = system_for(settings, store)
 
     @contextlib.asynccontextmanager
     async def existing() -> AsyncIterator[System]:
@@ -106,7 +106,7 @@ async def scrape(client: httpx.AsyncClient) -> str:
 async def serving_http(store: EventStore, settings: Settings) -> AsyncIterator[tuple[str, httpx.AsyncClient, System]]:
     """The app on a real socket (127.0.0.1, a free port), for callers that are not in this process: a fake
     Stripe delivering webhooks. Yields its base URL, a client talking to it, and the system."""
-    system = System(settings=settings, pool=store.pool, store=store)
+    system = system_for(settings, store)
 
     @contextlib.asynccontextmanager
     async def existing() -> AsyncIterator[System]:

@@ -16,7 +16,7 @@ import yaml
 from pydantic import SecretStr
 
 from infra.cli import PROCESSES, app
-from infra.settings import Settings, SettingsProblem, load_settings
+from adapters.settings import Settings, SettingsProblem, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SPLITS = str(Path(sys.executable).parent / "splits")

@@ -18,7 +18,7 @@ import jwt
 from jwt import PyJWK, PyJWKClient
 
 if TYPE_CHECKING:
-    from infra.settings import Settings
+    from adapters.settings import Settings
 
 Reason = Literal[
     "expired", "not_yet_valid", "bad_signature", "bad_algorithm", "wrong_issuer",

@@ -63,7 +63,7 @@ from commands.core import Forbidden, Invalid, NotFound, RuleViolation
 from commands.network import firm as firms
 from eventstore import EventStore, Metadata, Position, handle, load, stream_id_for
 from eventstore.handle import handled_before
-from infra.payments import PaymentMethodUnusable, Payments
+from adapters.payments import PaymentMethodUnusable, Payments
 from projections.billing import queries
 from projections.billing.entitlement_queries import entitlements_of
 from projections.identity.access import Access

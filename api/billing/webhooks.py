@@ -40,7 +40,7 @@ from commands.billing.stripe_webhook import MarkStripeWebhookProcessed, RecordSt
 from commands.core import DomainError, Invalid, NotYetRecorded
 from eventstore import EventStore, Metadata, SubjectErased, handle, load, stream_id_for
 from eventstore.handle import DeciderLike
-from infra.payments import PaymentRefused, Payments
+from adapters.payments import PaymentRefused, Payments
 from projections.billing import queries
 
 log = structlog.get_logger(__name__)

@@ -5,7 +5,7 @@ plus its form (413 past that, without reading further), the fields must be valid
 be allowed to change the entity's documents (404/403, api/documents/policy.py), the file must not be
 empty (422), its content and name must agree on an accepted kind (415, api/documents/content.py), it
 must fit that kind's size limit (413) and an image is only ever a profile image (415). Then its text is
-extracted, its content stored (infra/storage.py) and only then the upload recorded: a document event
+extracted, its content stored (adapters/storage.py) and only then the upload recorded: a document event
 always names stored content. A refusal writes nothing, neither an event nor content.
 
 A delete is recorded first and the content removed after; if the removal fails it is retried by
@@ -40,8 +40,8 @@ from commands.core import Forbidden, NotFound
 from commands.documents import document as documents
 from commands.documents.events import DocumentType, EntityType
 from eventstore import EventStore, Metadata, Position, handle, load, stream_id_for
-from infra.bootstrap import System
-from infra.storage import ContentNotFound, Storage, StorageError
+from adapters.system import System
+from adapters.storage import ContentNotFound, Storage, StorageError
 from projections.documents.queries import get_document, list_documents
 from projections.identity.access import Access
 

@@ -20,8 +20,8 @@ from api.auth import AuthUnavailable, VerifiedToken
 from commands.core import Forbidden, RuleViolation
 from commands.identity import user as users
 from eventstore import EventStore, Metadata, handle, load, stream_id_for
-from infra.clerk_backend import ClerkBackend, ClerkBackendUnavailable, ClerkIdentity, secret_setting
-from infra.settings import Settings
+from adapters.clerk_backend import ClerkBackend, ClerkBackendUnavailable, ClerkIdentity, secret_setting
+from adapters.settings import Settings
 
 CLERK_INSTANCES = ("splits", "app")
 

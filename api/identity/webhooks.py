@@ -40,7 +40,7 @@ from commands.identity.clerk_webhook import (
 from commands.identity.events import MembershipRole, SourceInstance
 from eventstore import EventStore, Metadata, SubjectErased, handle, load, stream_id_for
 from eventstore.handle import DeciderLike
-from infra.settings import Settings
+from adapters.settings import Settings
 
 log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/v2/webhooks", tags=["webhooks"])

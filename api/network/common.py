@@ -10,7 +10,7 @@ from fastapi import Depends, HTTPException, Request
 
 from api.errors import not_registered
 from api.consistency import read_after
-from infra.tokens import token_secret
+from adapters.tokens import token_secret
 from commands.core import Forbidden, NotFound
 from commands.network import firm as firms
 from commands.network import recruiter as recruiters

@@ -1,7 +1,7 @@
 """Recruiter–candidate routes (domain §7.4): a recruiter invites a candidate to be represented; the
 candidate consents or declines with the invitation's token; either side ends it.
 
-The token is HMAC-SHA256(secret, invitation id) (`infra.tokens`): nothing stores it, and the email
+The token is HMAC-SHA256(secret, invitation id) (`adapters.tokens`): nothing stores it, and the email
 carrying it to the candidate can be rebuilt; only under `splits dev` does the invite response return it.
 Consenting needs a signed-in user who is the candidate: the account that owns the record, or the owner of
 the invited email as verified by Clerk (a process manager then links a recruiter-managed candidate record
@@ -49,14 +49,14 @@ from api.network.models import (
     RecruiterCandidatePage,
     TokenBody,
 )
-from infra.tokens import invitation_token
+from adapters.tokens import invitation_token
 from api.responses import CommandResponse
 from commands.ats import candidate as candidates
 from commands.core import Forbidden
 from commands.network import recruiter_candidate as rtr
 from commands.network.events import ConsentRefusal, RecruiterCandidateStatus
 from eventstore import CommandResult, EventStore, Metadata, handle, load, stream_id_for
-from infra.bootstrap import System
+from adapters.system import System
 from projections.identity.access import Access
 from projections.network import queries
 from projections.network.queries import RecruiterCandidateScope

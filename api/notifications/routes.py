@@ -27,7 +27,7 @@ from commands.notifications import notification as notifications
 from commands.notifications import preferences as prefs
 from commands.notifications.events import Category
 from eventstore import Position, handle, load, stream_id_for
-from infra.startup import email_to_mailbox
+from adapters.startup import email_to_mailbox
 from projections.notifications import queries
 
 router = APIRouter(tags=["notifications"])

@@ -31,7 +31,7 @@ from commands.privacy.erasure import RequestErasure, erasure
 from commands.privacy.events import PersonKind, SubjectErased, SubjectErasureRequested
 from commands.identity import user as users
 from eventstore import EventStore, Metadata, handle, load, stream_id_for
-from infra.tokens import ConfirmationRefused, check_confirmation, confirmation_token, token_secret
+from adapters.tokens import ConfirmationRefused, check_confirmation, confirmation_token, token_secret
 
 router = APIRouter(tags=["privacy"])
 

@@ -29,9 +29,9 @@ from api.problems import problem
 from api.ratelimit import Decision
 from commands.core import NotFound
 from eventstore import EventStore, Metadata
-from infra.bootstrap import System
+from adapters.system import System
 from infra.privacy_export import ExportLimits, TakenExport, export_person
-from infra.storage import Storage, StorageError
+from adapters.storage import Storage, StorageError
 from projections.privacy.subjects import PersonKind
 
 log = structlog.get_logger(__name__)

@@ -41,7 +41,7 @@ from commands.privacy.erasure import CompleteErasure, erasure
 from commands.privacy.events import PersonKind, SubjectErasureRequested
 from consumers.reactor import PermanentError, Reaction, Reactor
 from eventstore import handle, load, stream_id_for
-from infra.storage import Storage
+from adapters.storage import Storage
 from projections.ats.person_queries import placements_of
 from projections.documents.queries import storage_keys_of
 from projections.network.person_queries import relationships_of

@@ -48,9 +48,9 @@ from commands.ats import job as jobs
 from commands.ats.application_events import ApplicationCreated, ApplicationStageChanged
 from consumers.reactor import Reaction, Reactor
 from eventstore import EventStore, Metadata, handle, load, stream_id_for
-from infra.settings import Settings
-from infra.startup import ai_local
-from infra.tracing import SpanKind, tracer
+from adapters.settings import Settings
+from adapters.startup import ai_local
+from adapters.tracing import SpanKind, tracer
 from projections.documents.queries import cover_letter_text_for, resume_text_for
 
 log = structlog.get_logger(__name__)

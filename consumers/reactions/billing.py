@@ -25,8 +25,8 @@ from commands.billing.events import BillingOwnerKind
 from commands.billing.placement_events import CollectionMethod, InvoiceIssued, InvoiceRequested, PayoutsStarted
 from consumers.reactor import PermanentError, Reaction, Reactor
 from eventstore import EventStore, Metadata, handle, load, stream_id_for
-from infra.clock import Clock
-from infra.payments import InvoiceLine, InvoiceView, PaymentRefused, Payments
+from adapters.clock import Clock
+from adapters.payments import InvoiceLine, InvoiceView, PaymentRefused, Payments
 
 log = structlog.get_logger(__name__)
 

@@ -49,8 +49,8 @@ from commands.notifications.events import Category
 from consumers.reactions.notification_templates import STAGE_LABELS, money, render
 from consumers.reactor import Reaction, Reactor
 from eventstore import EventStore, Metadata, handle, load, stream_id_for
-from infra.mail import Email, MailRefused
-from infra.tokens import invitation_token, token_secret
+from adapters.mail import Email, MailRefused
+from adapters.tokens import invitation_token, token_secret
 from projections.billing.entitlement_queries import entitlements_of
 
 log = structlog.get_logger(__name__)

@@ -32,7 +32,7 @@ from api.ats.applications import placement_id_for
 from commands.identity.user import user_id_for
 from commands.network.recruiter_candidate import recruiter_candidate_id_for
 from commands.network.recruiter_company import recruiter_company_id_for
-from infra.settings import Settings
+from adapters.settings import Settings
 from tests.api import dev_auth, seed_user, serving_http
 from tests.helpers import wait_until
 from tests.integration.test_applications_api import World, all_projected, world_fixture  # noqa: F401  (`world`)

@@ -16,7 +16,7 @@ import httpx
 
 from commands.identity.user import user_id_for
 from eventstore import EventStore
-from infra.settings import Settings
+from adapters.settings import Settings
 from tests.api import dev_auth, running_consumers, seed_organization, seed_user, serving
 from tests.helpers import wait_until
 

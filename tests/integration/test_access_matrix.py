@@ -18,7 +18,7 @@ import pytest
 from commands.ats import job as jobs
 from commands.identity.user import user_id_for
 from eventstore import EventStore, handle
-from infra.settings import Settings
+from adapters.settings import Settings
 from tests.api import SEEDER, bearer, running_consumers, seed_organization, seed_user, serving
 from tests.fakes.clerk import FakeClerk
 from tests.helpers import NOW, settled_head, wait_until

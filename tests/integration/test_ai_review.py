@@ -17,7 +17,7 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 
-from api.app import create_app
+from infra.app import create_app
 from commands.ai import review as reviews
 from commands.ats import application as applications
 from commands.ats import candidate as candidates
@@ -31,10 +31,10 @@ from consumers.reactor import Reaction, ReactorContext, ReactorRunner
 from consumers.scheduler import Scheduler
 from eventstore import EventStore, RecordedEvent, handle, load, stream_id_for
 from eventstore.personal import is_sealed
-from infra.bootstrap import System
-from infra.clock import FixedClock
-from infra.payments import payments_for
-from infra.settings import Settings
+from infra.bootstrap import System, system_for
+from adapters.clock import FixedClock
+from adapters.payments import payments_for
+from adapters.settings import Settings
 from projections.registry import all_projections
 from tests.api import SEEDER, dev_auth, seed_user
 from tests.fakes.openai import FakeOpenAI
@@ -420,9 +420,9 @@ async def test_retries_of_a_stuck_application_stop_after_three(fresh_store: Even
 
 @contextlib.asynccontextmanager
 async def serving_ai(store: EventStore) -> AsyncIterator[httpx.AsyncClient]:
-    """The app with the AI router added (it is wired into api/app.py elsewhere)."""
+    """The app with the AI router added (it is wired into infra/app.py elsewhere)."""
     settings = Settings(database_url=store.pool.conninfo, splits_dev_auth=True, redis_url="redis://127.0.0.1:6379/15")
-    system = System(settings=settings, pool=store.pool, store=store)
+    system = system_for(settings, store)
 
     @contextlib.asynccontextmanager
     async def existing() -> AsyncIterator[System]:

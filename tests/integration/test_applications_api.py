@@ -27,7 +27,7 @@ from commands.network import recruiter as recruiters
 from commands.network import recruiter_candidate as rtr
 from commands.network import recruiter_company as rc
 from eventstore import EventStore, handle, load_checkpoint
-from infra.settings import Settings
+from adapters.settings import Settings
 from tests.api import SEEDER, dev_auth, running_consumers, seed_organization, seed_user, serving
 from tests.helpers import feed_settled, settled_head, wait_until
 

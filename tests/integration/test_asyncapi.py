@@ -14,7 +14,7 @@ from commands.registry import all_event_classes
 from consumers.reactors import all_reactors
 from consumers.topology import Topology
 from infra.asyncapi import document
-from infra.settings import Settings
+from adapters.settings import Settings
 from tests.api import serving
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ from commands.ats import placement as placements
 from consumers.ats_schedules import ats_schedules
 from consumers.scheduler import Scheduler
 from eventstore import EventStore, handle
-from infra.clock import FixedClock
+from adapters.clock import FixedClock
 from tests.api import SEEDER
 from tests.integration.test_scheduler import project, types_on
 from tests.helpers import NOW

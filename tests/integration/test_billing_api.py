@@ -18,7 +18,7 @@ from commands.ats import company as companies
 from commands.ats import placement as placements
 from commands.identity.user import user_id_for
 from eventstore import EventStore, handle
-from infra.settings import Settings
+from adapters.settings import Settings
 from tests.api import SEEDER, dev_auth, running_consumers, seed_organization, seed_user, serving
 from tests.conftest import RABBITMQ_URL
 from tests.helpers import feed_settled, settled_head, wait_until

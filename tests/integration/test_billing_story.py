@@ -32,9 +32,9 @@ from commands.network import firm as firms
 from consumers.scheduler import Scheduler
 from consumers.schedules import all_schedules
 from eventstore import EventStore, handle
-from infra.audit_keys import encode_key
-from infra.clock import FixedClock
-from infra.settings import Settings
+from adapters.audit_keys import encode_key
+from adapters.clock import FixedClock
+from adapters.settings import Settings
 from projections.audit.bundle import public_key_hex, verify_bundle
 from projections.audit.report import money_table
 from tests.api import SEEDER, dev_auth, running_consumers, seed_organization, seed_user, serving_http

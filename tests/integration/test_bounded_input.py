@@ -373,7 +373,7 @@ async def test_an_application_at_the_limits_of_its_schemas_through_to_its_placem
 
 @functools.cache
 def _document() -> dict[str, Any]:
-    from api.app import create_app
+    from infra.app import create_app
     return create_app(None).openapi()  # type: ignore[arg-type]  # the document needs no running system
 
 

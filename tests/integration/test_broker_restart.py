@@ -15,8 +15,8 @@ import pytest
 from commands.ats.job import CreateJob, job
 from consumers.app import Consumers
 from eventstore import EventStore, handle
-from infra.bootstrap import System
-from infra.settings import Settings
+from infra.bootstrap import system_for
+from adapters.settings import Settings
 from tests.conftest import RABBITMQ_URL
 from tests.helpers import NOW, rows, wait_until
 
@@ -38,7 +38,7 @@ async def produce(store: EventStore, stop: asyncio.Event, created: list) -> None
 async def test_broker_restart_under_load_loses_nothing(fresh_store, topology) -> None:
     store = fresh_store
     settings = Settings(database_url=store.pool.conninfo, rabbitmq_url=RABBITMQ_URL, rabbitmq_prefix=topology.prefix)
-    consumers = Consumers(System(settings=settings, pool=store.pool, store=store))
+    consumers = Consumers(system_for(settings, store))
     stop_consumers, stop_producing = asyncio.Event(), asyncio.Event()
     running = asyncio.create_task(consumers.run(stop_consumers))
     created: list = []

@@ -19,7 +19,7 @@ from api.auth.tokens import (
     TokenVerifier,
     clerk_instances,
 )
-from infra.settings import load_settings
+from adapters.settings import load_settings
 
 if TYPE_CHECKING:
     # Imported by pytest as a plugin (below), not here, so pytest can rewrite its asserts.

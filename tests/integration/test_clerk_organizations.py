@@ -19,7 +19,7 @@ from commands.identity import organization as orgs
 from commands.identity.organization import company_id_for
 from commands.identity.user import user_id_for
 from eventstore import EventStore, handle
-from infra.settings import Settings
+from adapters.settings import Settings
 from tests.api import SEEDER, dev_auth, running_consumers, serving
 from tests.conftest import RABBITMQ_URL
 from tests.fakes.clerk_payloads import (

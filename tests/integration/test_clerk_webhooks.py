@@ -12,7 +12,7 @@ import httpx
 import pytest
 import structlog
 
-from api.app import create_app
+from infra.app import create_app
 from api.identity.webhooks import organization_id_for
 from commands.identity.clerk_webhook import RecordClerkWebhook, clerk_webhook
 from commands.identity.organization import company_id_for
@@ -33,8 +33,8 @@ from commands.identity.events import (
 )
 from commands.identity.user import user_id_for
 from eventstore import EventStore, handle
-from infra.bootstrap import System
-from infra.settings import Settings
+from infra.bootstrap import system_for
+from adapters.settings import Settings
 from tests.fakes.clerk_payloads import (
     body_of,
     event,
@@ -83,7 +83,7 @@ class Webhooks:
 @contextlib.asynccontextmanager
 async def serving(store: EventStore, **secrets: str | None) -> AsyncIterator[Webhooks]:
     settings = Settings(database_url=store.pool.conninfo, **secrets)
-    system = System(settings=settings, pool=store.pool, store=store)
+    system = system_for(settings, store)
 
     @contextlib.asynccontextmanager
     async def existing():

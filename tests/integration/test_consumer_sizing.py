@@ -10,7 +10,7 @@ import pytest
 
 from consumers.app import PoolTooSmall, concurrency_of, consumer_settings
 from consumers.reactors import all_reactors
-from infra.settings import Settings
+from adapters.settings import Settings
 from projections.registry import all_projections
 from tests.integration.test_cli import SPLITS
 

@@ -30,8 +30,8 @@ from api.documents.routes import MAX_BODY_BYTES
 from commands.ats import placement as placements
 from commands.documents.document import MAX_DOCUMENT_BYTES, MAX_IMAGE_BYTES
 from eventstore import EventStore
-from infra.settings import Settings
-from infra.storage import ContentNotFound, LocalStorage, S3Storage, UnsafeKey, storage_for
+from adapters.settings import Settings
+from adapters.storage import ContentNotFound, LocalStorage, S3Storage, UnsafeKey, storage_for
 from projections.documents.queries import cover_letter_text_for, resume_text_for
 from tests.api import running_consumers, seed_organization, seed_user, serving
 from tests.fakes.s3 import FakeS3, fake_s3

@@ -15,8 +15,8 @@ import pytest
 
 from commands.identity.user import user_id_for
 from eventstore import EventStore
-from infra.settings import Settings
-from infra.tokens import DEVELOPMENT_SECRET, confirmation_token
+from adapters.settings import Settings
+from adapters.tokens import DEVELOPMENT_SECRET, confirmation_token
 from tests.api import bearer, running_consumers, seed_user, serving
 from tests.fakes.clerk import FakeClerk, FakeClerkBackend
 from tests.helpers import wait_until

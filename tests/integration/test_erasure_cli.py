@@ -11,8 +11,8 @@ from uuid import uuid4
 from consumers.process.privacy import erasures
 from consumers.reactor import ReactorContext, ReactorRunner
 from eventstore import EventStore
-from infra.settings import Settings
-from infra.storage import LocalStorage
+from adapters.settings import Settings
+from adapters.storage import LocalStorage
 from tests.api import seed_user
 from tests.integration.test_cli import splits
 from tests.integration.test_scheduler import project

@@ -20,8 +20,8 @@ from consumers.process.privacy import erasures
 from consumers.reactor import Reaction, ReactorContext, ReactorRunner
 from consumers.replay import replay
 from eventstore import EventStore, SubjectErased, handle, verify_chain
-from infra.settings import Settings
-from infra.storage import LocalStorage, StorageError
+from adapters.settings import Settings
+from adapters.storage import LocalStorage, StorageError
 from projections.registry import all_projections
 from tests.api import SEEDER, seed_user
 from tests.helpers import NOW, dump_schema

@@ -22,7 +22,7 @@ from psycopg import sql
 from consumers.projector import checkpoint_name
 from consumers.replay import replay
 from eventstore import EventStore, load_checkpoint, verify_chain
-from infra.settings import Settings
+from adapters.settings import Settings
 from projections.registry import all_projections
 from tests.api import running_consumers, seed_user, serving
 from tests.helpers import dump_schema, feed_settled, settled_head, wait_until

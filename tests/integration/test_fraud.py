@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 
-from api.app import create_app
+from infra.app import create_app
 from commands.ats.application_events import ApplicationCreated, ApplicationSubmitted, ApplicationWithdrawn
 from commands.automation.fraud import signal_id_for
 from commands.core import Event
@@ -22,8 +22,8 @@ from consumers.projector import Projector
 from consumers.reactions.fraud import fraud_signals
 from consumers.reactor import Reaction, ReactorRunner
 from eventstore import EventStore, RecordedEvent
-from infra.bootstrap import System
-from infra.settings import Settings
+from infra.bootstrap import System, system_for
+from adapters.settings import Settings
 from projections.fraud import fraud
 from tests.api import dev_auth, running_consumers, seed_user
 from tests.helpers import feed_settled, wait_until
@@ -34,7 +34,7 @@ T0 = datetime.now(UTC) - timedelta(hours=2)
 @contextlib.asynccontextmanager
 async def serving(store: EventStore, settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, System]]:
     """The app with the fraud router mounted (the app wires it once this feature is registered)."""
-    system = System(settings=settings, pool=store.pool, store=store)
+    system = system_for(settings, store)
 
     @contextlib.asynccontextmanager
     async def existing() -> AsyncIterator[System]:

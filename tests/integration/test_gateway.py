@@ -15,7 +15,7 @@ import pytest
 from commands.identity import organization as orgs
 from commands.identity.user import user_id_for
 from eventstore import handle
-from infra.settings import Settings
+from adapters.settings import Settings
 from tests.api import SEEDER, bearer, running_consumers, scrape, seed_organization, seed_user, serving
 from tests.fakes.clerk import FakeClerk
 from tests.helpers import wait_until

@@ -29,7 +29,7 @@ from commands.identity import organization as orgs
 from commands.identity import user as users
 from commands.network import firm as firms
 from eventstore import EventStore, handle, stream_id_for
-from infra.settings import Settings
+from adapters.settings import Settings
 from tests.api import SEEDER, bearer, dev_auth, running_consumers, seed_organization, seed_user, serving
 from tests.conftest import RABBITMQ_URL
 from tests.faults import crash_once_at

@@ -12,7 +12,7 @@ import pytest
 
 from commands.identity.user import user_id_for
 from eventstore import EventStore
-from infra.settings import Settings
+from adapters.settings import Settings
 from tests.api import bearer, running_consumers, seed_user, serving
 from tests.fakes.clerk import FakeClerk, FakeClerkBackend
 from tests.helpers import settled_head, wait_until

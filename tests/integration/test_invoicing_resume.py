@@ -26,8 +26,8 @@ from commands.billing.placement_events import ROLES, RoleSnapshot
 from consumers.reactions.billing import invoicing
 from consumers.reactor import ReactorContext, ReactorRunner
 from eventstore import EventStore, RecordedEvent, handle, load, stream_id_for
-from infra.payments import payments_for
-from infra.settings import Settings
+from adapters.payments import payments_for
+from adapters.settings import Settings
 from tests.api import SEEDER
 from tests.faults import crash_once_at
 from tests.fakes import stripe as fake_stripe

@@ -11,7 +11,7 @@ import pytest
 from commands.billing import billing_profile as profiles
 from commands.identity.user import user_id_for
 from eventstore import EventStore, handle
-from infra.settings import Settings
+from adapters.settings import Settings
 from tests.api import SEEDER, dev_auth, running_consumers, scrape, seed_user, serving
 from tests.conftest import RABBITMQ_URL
 from tests.helpers import feed_settled, settled_head, wait_until

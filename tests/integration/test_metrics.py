@@ -24,7 +24,7 @@ import httpx
 import pytest
 from prometheus_client import CollectorRegistry
 
-from api.app import create_app
+from infra.app import create_app
 from api.automation.metrics import export_marketplace_gauges
 from commands.ats import application, job, placement
 from commands.ats.application_events import (
@@ -42,8 +42,8 @@ from commands.core import Event
 from consumers.projector import Projector
 from consumers.replay import replay
 from eventstore import EventStore, stream_id_for
-from infra.bootstrap import System
-from infra.settings import Settings
+from infra.bootstrap import System, system_for
+from adapters.settings import Settings
 from projections.identity import identity
 from projections.metrics import metrics
 from projections.metrics.queries import COUNTS, FIGURES, daily_metrics
@@ -328,8 +328,7 @@ async def test_gauges_show_todays_figures(built) -> None:
 @contextlib.asynccontextmanager
 async def serving_metrics(store: EventStore) -> AsyncIterator[httpx.AsyncClient]:
     """The app with the metrics router mounted, on the test's store."""
-    system = System(settings=Settings(database_url=store.pool.conninfo, splits_dev_auth=True), pool=store.pool,
-                    store=store)
+    system = system_for(Settings(database_url=store.pool.conninfo, splits_dev_auth=True), store)
 
     @contextlib.asynccontextmanager
     async def existing() -> AsyncIterator[System]:

@@ -1,5 +1,5 @@
 """A reactor dates what it records by the system's clock (its context's), not by the machine's: a clock moved by
-SPLITS_CLOCK_OFFSET, or fixed by a test, moves every fact it records (infra/clock.py)."""
+SPLITS_CLOCK_OFFSET, or fixed by a test, moves every fact it records (adapters/clock.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from consumers.reactions.ai_review import ai_review
 from consumers.reactor import ReactorContext, ReactorRunner
 from eventstore import EventStore
-from infra.clock import Clock, FixedClock, SystemClock
-from infra.payments import payments_for
+from adapters.clock import Clock, FixedClock, SystemClock
+from adapters.payments import payments_for
 from tests.integration.test_ai_review import entered_ai_review, seed_application, settings_for
 
 FAR = datetime(2031, 3, 1, 9, 30, tzinfo=UTC)

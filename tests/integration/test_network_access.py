@@ -12,7 +12,7 @@ from commands.network import recruiter as recruiters
 from commands.network import recruiter_company as rco
 from consumers.projector import Projector
 from eventstore import EventStore, handle
-from infra.redis import redis_client
+from adapters.redis import redis_client
 from projections.identity import identity
 from projections.identity.access import Access, AccessCache, resolve_access
 from projections.network import network

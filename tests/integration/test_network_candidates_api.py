@@ -12,12 +12,12 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from infra.tokens import invitation_token
+from adapters.tokens import invitation_token
 from commands.ats import candidate as candidates
 from commands.identity.user import user_id_for
 from commands.network.recruiter import recruiter_id_for
 from eventstore import EventStore, handle, load, stream_id_for
-from infra.settings import Settings
+from adapters.settings import Settings
 from tests.api import SEEDER, bearer, running_consumers, seed_user, serving
 from tests.fakes.clerk import FakeClerk
 from tests.helpers import settled_head, wait_until

@@ -18,7 +18,7 @@ import pytest
 from commands.billing import subscription as subscriptions
 from commands.identity.user import user_id_for
 from eventstore import EventStore, handle, load_checkpoint
-from infra.settings import Settings
+from adapters.settings import Settings
 from tests.api import SEEDER, dev_auth, running_consumers, seed_organization, seed_user, serving
 from tests.helpers import feed_settled, settled_head, wait_until
 

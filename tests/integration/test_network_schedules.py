@@ -14,7 +14,7 @@ from consumers.projector import Projector
 from consumers.scheduler import Scheduler
 from consumers.schedules import all_schedules
 from eventstore import EventStore, handle
-from infra.clock import FixedClock
+from adapters.clock import FixedClock
 from projections.network import network
 from tests.api import SEEDER
 from tests.helpers import NOW, feed_settled

@@ -32,9 +32,9 @@ from consumers.reactions.notifications import notifications_reactor
 from consumers.reactor import Reaction, Reactor, ReactorContext, ReactorRunner
 from consumers.relay import Relay
 from eventstore import EventStore, RecordedEvent, handle, load_checkpoint
-from infra.mail import MailUnavailable, mailer_for
-from infra.payments import payments_for
-from infra.settings import Settings
+from adapters.mail import MailUnavailable, mailer_for
+from adapters.payments import payments_for
+from adapters.settings import Settings
 from tests.api import SEEDER, dev_auth, running_consumers, seed_organization, seed_user, serving
 from tests.conftest import RABBITMQ_URL
 from tests.fakes.resend import FakeResend

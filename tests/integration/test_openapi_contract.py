@@ -13,8 +13,8 @@ from uuid import uuid4
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from api.app import create_app
-from infra.settings import Settings
+from infra.app import create_app
+from adapters.settings import Settings
 from tests.api import bearer, serving
 from tests.fakes.clerk import FakeClerk
 

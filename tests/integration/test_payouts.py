@@ -31,9 +31,9 @@ from consumers.reactions.billing import invoicing, payouts
 from consumers.reactor import ReactorContext, ReactorRunner
 from consumers.scheduler import Scheduler
 from eventstore import EventStore, RecordedEvent, handle, load, stream_id_for
-from infra.clock import FixedClock
-from infra.payments import payments_for
-from infra.settings import Settings
+from adapters.clock import FixedClock
+from adapters.payments import payments_for
+from adapters.settings import Settings
 from projections.registry import all_projections
 from tests.api import SEEDER, dev_auth, seed_organization, seed_user, serving
 from tests.fakes import stripe as fake_stripe

@@ -33,7 +33,7 @@ from eventstore import (
 )
 from eventstore.personal import ERASED, MARKER, DataKeyProblem, generate_kek, kek_fingerprint
 from infra.bootstrap import event_registry
-from infra.settings import Settings
+from adapters.settings import Settings
 
 AT = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 PERSONAL = {

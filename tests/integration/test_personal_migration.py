@@ -26,7 +26,7 @@ from commands.registry import all_event_classes
 from eventstore import ANY_VERSION, EventRegistry, EventStore, advisory_key, handle, verify_chain
 from eventstore.personal import ERASED, MARKER
 from eventstore.reseal import ChainBroken
-from infra.audit_keys import encode_key
+from adapters.audit_keys import encode_key
 from infra.bootstrap import event_registry
 from infra.personal_migration import (
     ProcessesRunning,

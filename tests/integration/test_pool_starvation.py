@@ -20,9 +20,9 @@ from consumers.reactor import ReactorContext, ReactorRunner
 from eventstore import EventStore, Metadata, handle
 from eventstore.db import NestedConnection, create_pool, one_connection_per_task
 from infra.bootstrap import event_registry
-from infra.mail import mailer_for
-from infra.payments import payments_for
-from infra.settings import Settings
+from adapters.mail import mailer_for
+from adapters.payments import payments_for
+from adapters.settings import Settings
 
 SEED = Metadata(actor="test", source="test")
 

@@ -18,8 +18,8 @@ from psycopg_pool import PoolTimeout
 from commands.ats.job import CreateJob, job
 from consumers.app import Consumers
 from eventstore import EventStore, Metadata, handle
-from infra.bootstrap import System
-from infra.settings import Settings
+from infra.bootstrap import system_for
+from adapters.settings import Settings
 from tests.conftest import RABBITMQ_URL
 from tests.helpers import NOW, rows, wait_until
 
@@ -52,7 +52,7 @@ async def produce(store: EventStore, stop: asyncio.Event, created: list, failure
 async def test_postgres_restart_under_load_loses_nothing(fresh_store, topology) -> None:
     store = fresh_store
     settings = Settings(database_url=store.pool.conninfo, rabbitmq_url=RABBITMQ_URL, rabbitmq_prefix=topology.prefix)
-    consumers = Consumers(System(settings=settings, pool=store.pool, store=store), only={"relay", "ats"})
+    consumers = Consumers(system_for(settings, store), only={"relay", "ats"})
     stop_consumers, stop_producing = asyncio.Event(), asyncio.Event()
     running = asyncio.create_task(consumers.run(stop_consumers))
     created: list = []

@@ -65,7 +65,7 @@ def test_a_missing_secret_in_production_is_one_line(fresh_database_url: str, tmp
 
 
 async def test_ready_names_a_schema_behind_the_release_and_redis_down(fresh_store) -> None:
-    from infra.settings import Settings
+    from adapters.settings import Settings
     from tests.api import serving
 
     settings = Settings(database_url=fresh_store.pool.conninfo, redis_url="redis://127.0.0.1:1/0")

@@ -33,7 +33,7 @@ from commands.ats import note as notes
 from commands.identity.user import user_id_for
 from commands.notifications import notification as notifications
 from eventstore import EventStore, handle, load_checkpoint
-from infra.settings import Settings
+from adapters.settings import Settings
 from projections.registry import all_projections
 from tests.api import SEEDER, dev_auth, running_consumers, seed_organization, seed_user, serving
 from tests.helpers import feed_settled, settled_head, wait_until
@@ -285,7 +285,7 @@ def _recruiter_id(world: World) -> UUID:
 async def test_an_export_past_its_bounds_is_refused_and_records_nothing(world: World, tmp_path: Path) -> None:
     from eventstore import Metadata
     from infra.privacy_export import ExportLimits, ExportTooLarge, export_person
-    from infra.storage import LocalStorage
+    from adapters.storage import LocalStorage
 
     user_id, meta = user_id_for(world.ids["cami"]), Metadata(actor="test", source="test")
     for limits, bound in ((ExportLimits(max_events=3), "max_events"), (ExportLimits(max_bytes=2048), "max_bytes")):

@@ -32,8 +32,8 @@ from consumers.retention_schedules import RetentionPeriods, retention_schedules
 from consumers.scheduler import Scheduler
 from consumers.topology import Topology
 from eventstore import EventStore, handle
-from infra.clock import FixedClock
-from infra.storage import LocalStorage
+from adapters.clock import FixedClock
+from adapters.storage import LocalStorage
 from projections.registry import all_projections
 from tests.api import SEEDER
 from tests.conftest import RABBITMQ_URL

@@ -12,7 +12,7 @@ from consumers.projector import Projector
 from consumers.scheduler import Schedule, Scheduler
 from consumers.schedules import all_schedules
 from eventstore import EventStore, handle
-from infra.clock import FixedClock
+from adapters.clock import FixedClock
 from projections.registry import all_projections
 from tests.api import SEEDER
 from tests.helpers import NOW, feed_settled

@@ -7,8 +7,8 @@ import sentry_sdk
 from fastapi import FastAPI
 
 from api.problems import install_problem_handlers
-from infra.sentry import init_sentry
-from infra.settings import Settings
+from adapters.sentry import init_sentry
+from adapters.settings import Settings
 from tests.fakes.sentry import fake_sentry
 
 

@@ -15,8 +15,8 @@ from commands.ats import job as jobs
 from commands.identity.user import user_id_for
 from eventstore import EventStore, create_pool, handle
 from infra.bootstrap import event_registry
-from infra.redis import deployment_prefix
-from infra.settings import Settings
+from adapters.redis import deployment_prefix
+from adapters.settings import Settings
 from tests.api import SEEDER, dev_auth, running_consumers, seed_user, serving
 from tests.conftest import RUN_ID, _admin, database_url_for
 from tests.helpers import NOW, wait_until

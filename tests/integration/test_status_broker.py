@@ -15,8 +15,8 @@ from consumers.reactor import Reaction, Reactor, ReactorRunner
 from consumers.relay import Relay
 from consumers.status import queue_depths, read_status, report
 from eventstore import START
-from infra.bootstrap import System
-from infra.settings import Settings
+from infra.bootstrap import System, system_for
+from adapters.settings import Settings
 from tests.api import running_consumers
 from tests.conftest import RABBITMQ_URL
 from tests.helpers import wait_until
@@ -30,7 +30,7 @@ async def test_two_relay_processes_show_as_leader_and_standby_each_in_its_own_ro
     def process(instance: str) -> System:
         settings = Settings(database_url=store.pool.conninfo, rabbitmq_url=RABBITMQ_URL,
                             rabbitmq_prefix=topology.prefix, instance_id=instance, environment="test")
-        return System(settings=settings, pool=store.pool, store=store)
+        return system_for(settings, store)
 
     async with AsyncExitStack() as stack:
         first = await stack.enter_async_context(running_consumers(process("first"), only={"relay"}))

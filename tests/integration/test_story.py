@@ -18,7 +18,7 @@ import pytest
 
 from consumers.replay import replay
 from eventstore import EventStore
-from infra.settings import Settings
+from adapters.settings import Settings
 from projections.registry import all_projections
 from tests.api import bearer, running_consumers, serving
 from tests.conftest import RABBITMQ_URL

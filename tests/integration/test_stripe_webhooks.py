@@ -28,8 +28,8 @@ from commands.billing import subscription as subscriptions
 from commands.billing.placement_events import ROLES, RoleSnapshot
 from consumers.projector import Projector
 from eventstore import EventStore, handle, load, stream_id_for
-from infra.bootstrap import System
-from infra.settings import Settings
+from adapters.system import System
+from adapters.settings import Settings
 from projections.billing import billing
 from tests.api import SEEDER, running_consumers, serving
 from tests.conftest import RABBITMQ_URL

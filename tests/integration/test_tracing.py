@@ -1,4 +1,4 @@
-"""Tracing (infra/tracing.py): one trace from an HTTP command through its append, the relay's publish and each
+"""Tracing (adapters/tracing.py): one trace from an HTTP command through its append, the relay's publish and each
 projector's and reactor's handling, to the provider call; the trace context travels in the event's metadata
 and the message headers. Spans are collected by the SDK's in-memory exporter, installed for this process."""
 
@@ -13,8 +13,8 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
 from opentelemetry.trace import SpanKind
 
-from infra.settings import Settings
-from infra.tracing import configure_tracing
+from adapters.settings import Settings
+from adapters.tracing import configure_tracing
 from tests.api import dev_auth, running_consumers, seed_user, serving
 from tests.conftest import RABBITMQ_URL
 from tests.helpers import wait_until
@@ -115,11 +115,11 @@ async def test_one_command_is_one_trace_from_the_request_to_the_reactors_and_the
 
 async def test_a_provider_call_is_a_client_span_of_the_command_that_made_it(
         fresh_store, spans: list[ReadableSpan]) -> None:
-    from infra.payments import payments_for
+    from adapters.payments import payments_for
 
     settings = Settings(database_url=fresh_store.pool.conninfo, environment="test")
     payments = payments_for(settings)
-    from infra.tracing import tracer
+    from adapters.tracing import tracer
 
     with tracer().start_as_current_span("POST /v1/connect/account", kind=SpanKind.SERVER):
         account = await payments.create_account(email=None, metadata={}, key=secrets.token_hex(8))

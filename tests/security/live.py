@@ -9,9 +9,9 @@ import socket
 from collections.abc import AsyncIterator
 
 from eventstore import EventStore
-from infra.bootstrap import System
+from infra.bootstrap import system_for
 from infra.cli import _serve_api
-from infra.settings import Settings
+from adapters.settings import Settings
 
 
 def free_port() -> int:
@@ -37,7 +37,7 @@ async def _listening(port: int, task: asyncio.Task) -> None:
 async def splits_api(store: EventStore, **overrides: object) -> AsyncIterator[Settings]:
     """Serve until the block ends; yields the settings (their `port`, and `metrics_port` if given)."""
     settings = Settings(database_url=store.pool.conninfo, host="127.0.0.1", port=free_port(), **overrides)
-    system = System(settings=settings, pool=store.pool, store=store)
+    system = system_for(settings, store)
     stop = asyncio.Event()
     task = asyncio.create_task(_serve_api(system, stop))
     try:

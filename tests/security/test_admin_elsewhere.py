@@ -8,7 +8,7 @@ import secrets
 from uuid import uuid4
 
 from eventstore import EventStore
-from infra.settings import Settings
+from adapters.settings import Settings
 from tests.api import bearer, running_consumers, seed_organization, seed_user, serving
 from tests.fakes.clerk import FakeClerk
 from tests.helpers import wait_until

@@ -38,8 +38,8 @@ from commands.billing.placement_events import RoleSnapshot
 from commands.identity.user import user_id_for
 from commands.notifications import notification as notifications
 from eventstore import EventStore, canonical_json, handle
-from infra.audit_keys import encode_key
-from infra.settings import Settings
+from adapters.audit_keys import encode_key
+from adapters.settings import Settings
 from projections.audit.bundle import MANIFEST, public_key_hex, verify_bundle
 from tests.api import SEEDER, dev_auth, running_consumers, seed_organization, seed_user, serving
 from tests.helpers import feed_settled, wait_until

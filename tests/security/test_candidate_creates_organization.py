@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from eventstore import EventStore
-from infra.settings import Settings
+from adapters.settings import Settings
 from tests.api import bearer, running_consumers, seed_user, serving
 from tests.fakes.clerk import FakeClerk
 from tests.helpers import wait_until

@@ -28,7 +28,7 @@ from commands.identity.user import user_id_for
 from consumers.process.candidates import candidate_accounts, candidate_id_for
 from consumers.reactor import Reaction
 from eventstore import EventStore, load, stream_id_for
-from infra.settings import Settings
+from adapters.settings import Settings
 from tests.api import bearer, running_consumers, seed_organization, seed_user, serving
 from tests.fakes.clerk import FakeClerk, FakeClerkBackend
 from tests.fakes.clerk_payloads import body_of, new_msg_id, new_secret, signed, user_created

@@ -17,7 +17,7 @@ from uuid import uuid4
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
-from api.app import create_app
+from infra.app import create_app
 from api.visibility import (
     APPLICATION,
     CANDIDATE,

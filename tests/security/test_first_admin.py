@@ -24,7 +24,7 @@ import pytest
 from commands.identity.user import user_id_for
 from eventstore import EventStore, Keyring, generate_kek, parse_keks
 from infra.bootstrap import event_registry
-from infra.settings import Settings
+from adapters.settings import Settings
 from tests.api import bearer, running_consumers, seed_user, serving
 from tests.fakes.clerk import FakeClerk, FakeClerkBackend
 from tests.helpers import wait_until

@@ -24,8 +24,8 @@ from commands.ats import job as jobs
 from commands.identity.user import user_id_for
 from commands.network import recruiter_candidate as rtr
 from eventstore import EventStore, handle, stream_id_for
-from infra.settings import Settings
-from infra.tokens import invitation_token
+from adapters.settings import Settings
+from adapters.tokens import invitation_token
 from tests.api import SEEDER, bearer, running_consumers, seed_user, serving
 from tests.fakes.clerk import FakeClerk
 from tests.helpers import feed_settled, wait_until

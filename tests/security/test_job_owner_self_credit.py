@@ -9,7 +9,7 @@ from uuid import uuid4
 
 from commands.ats import job as jobs
 from eventstore import EventStore, handle
-from infra.settings import Settings
+from adapters.settings import Settings
 from tests.api import SEEDER, bearer, running_consumers, seed_organization, seed_user, serving
 from tests.fakes.clerk import FakeClerk
 from tests.helpers import wait_until

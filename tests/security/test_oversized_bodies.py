@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from api.limits import DEFAULT_LIMIT, WEBHOOK_LIMIT
-from infra.settings import Settings
+from adapters.settings import Settings
 from tests.api import serving, serving_http
 
 CHUNK = 64 * 1024

@@ -23,8 +23,8 @@ import pytest
 from commands.ats import company as companies
 from commands.billing import billing_profile as profiles
 from eventstore import EventStore, handle, load, stream_id_for
-from infra.payments import payment_method_problem
-from infra.settings import Settings
+from adapters.payments import payment_method_problem
+from adapters.settings import Settings
 from tests.api import SEEDER, dev_auth, running_consumers, seed_organization, seed_user, serving
 from tests.conftest import RABBITMQ_URL
 from tests.fakes.stripe import FakeStripe

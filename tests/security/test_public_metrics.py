@@ -10,8 +10,8 @@ import asyncio
 
 import httpx
 
-from infra.bootstrap import System
-from infra.settings import Settings
+from infra.bootstrap import system_for
+from adapters.settings import Settings
 from tests.security.live import free_port, splits_api
 
 
@@ -40,7 +40,7 @@ async def test_the_consumers_process_serves_its_gauges_on_the_metrics_port(fresh
     from infra.cli import _serve_metrics
 
     settings = Settings(database_url=fresh_store.pool.conninfo, host="127.0.0.1", metrics_port=free_port())
-    system = System(settings=settings, pool=fresh_store.pool, store=fresh_store)
+    system = system_for(settings, fresh_store)
     stop = asyncio.Event()
     task = asyncio.create_task(_serve_metrics(system, stop))
     try:

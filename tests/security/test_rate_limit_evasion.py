@@ -20,7 +20,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from infra.settings import Settings
+from adapters.settings import Settings
 from tests.api import bearer, serving
 from tests.fakes.clerk import FakeClerk
 from tests.security.live import splits_api

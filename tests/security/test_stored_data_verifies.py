@@ -28,7 +28,7 @@ from eventstore import (
     storable,
     verify_chain,
 )
-from infra.settings import Settings
+from adapters.settings import Settings
 from tests.api import dev_auth, seed_user, serving
 from tests.helpers import feed_settled
 
@@ -143,13 +143,13 @@ async def test_starting_a_relay_writes_no_event_and_migrate_seeds_the_catalogue(
     import sys
     from pathlib import Path
 
-    from infra.bootstrap import System
+    from infra.bootstrap import system_for
     from tests.api import running_consumers
     from tests.conftest import RABBITMQ_URL
 
     settings_ = Settings(database_url=fresh_store.pool.conninfo, rabbitmq_url=RABBITMQ_URL,
                          rabbitmq_prefix=topology.prefix)
-    system = System(settings=settings_, pool=fresh_store.pool, store=fresh_store)
+    system = system_for(settings_, fresh_store)
     async with running_consumers(system, only={"relay"}) as consumers:
         await asyncio.sleep(1.0)
         assert consumers.relay_instance is not None and not consumers.projectors and not consumers.reactors

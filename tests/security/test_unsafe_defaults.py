@@ -24,8 +24,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from eventstore import EventStore
 from eventstore.personal import generate_kek
-from infra.audit_keys import encode_key
-from infra.settings import Settings
+from adapters.audit_keys import encode_key
+from adapters.settings import Settings
 from tests.api import bearer, dev_auth, running_consumers, seed_user, serving
 from tests.fakes.clerk import FakeClerk
 from tests.helpers import wait_until

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from api.app import create_app
+from infra.app import create_app
 from commands.identity import invitation as invitations
 from commands.identity.user import user_id_for
 from commands.network import firm as firms

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.settings import Settings
+from adapters.settings import Settings
 from tests.api import bearer, serving
 
 TOKENS = {

@@ -1,4 +1,4 @@
-"""The one clock (infra/clock.py): moved by SPLITS_CLOCK_OFFSET outside production only, and only forward."""
+"""The one clock (adapters/clock.py): moved by SPLITS_CLOCK_OFFSET outside production only, and only forward."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from infra.clock import FixedClock, SystemClock, today
-from infra.settings import Settings
-from infra.startup import refusal
+from adapters.clock import FixedClock, SystemClock, today
+from adapters.settings import Settings
+from adapters.startup import refusal
 
 P90D = timedelta(days=90)
 

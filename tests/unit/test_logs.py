@@ -11,8 +11,8 @@ import sys
 import pytest
 
 SCRIPT = """
-from infra.logs import configure_logging
-from infra.settings import Settings
+from adapters.logs import configure_logging
+from adapters.settings import Settings
 import structlog
 settings = Settings()
 configure_logging(settings.log_level, settings.logs_as)
@@ -45,8 +45,8 @@ SERVE_AN_ERROR = """
 import asyncio, httpx, uvicorn
 from fastapi import FastAPI
 from api.problems import install_problem_handlers
-from infra.logs import configure_logging
-from infra.settings import Settings
+from adapters.logs import configure_logging
+from adapters.settings import Settings
 
 settings = Settings()
 configure_logging(settings.log_level, settings.logs_as)

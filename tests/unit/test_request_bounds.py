@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from api.app import create_app
+from infra.app import create_app
 from api.ats.application_models import HireBody
 from api.ats.models import ClaimSourcerBody, CreateCandidateBody, CreateJobBody, EditJobBody, UpdateCompanyBody
 from api.billing.account_models import BillingProfileBody, SetRatesBody

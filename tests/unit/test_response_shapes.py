@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from api.app import create_app
+from infra.app import create_app
 from api.responses import ListOf
 
 # Operations that are neither a list nor a command, and why.

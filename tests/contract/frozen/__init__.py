@@ -19,7 +19,7 @@ EVENTS = HERE / "events.json"
 
 
 def openapi_now() -> dict[str, Any]:
-    from api.app import create_app
+    from infra.app import create_app
 
     return create_app(None).openapi()  # type: ignore[arg-type]  # the document needs no running system
 

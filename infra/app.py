@@ -42,7 +42,8 @@ from api.privacy.erasure import router as privacy_erasure_router
 from api.privacy.export import router as privacy_export_router
 from api.privacy.retention import router as privacy_retention_router
 from api.problems import install_problem_handlers
-from infra.bootstrap import System, seed_catalogue
+from adapters.system import System
+from infra.bootstrap import seed_catalogue
 
 
 def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]) -> FastAPI:

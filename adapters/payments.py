@@ -2,7 +2,7 @@
 
 `payments_for(settings)` gives the Stripe-backed `StripePayments` when `STRIPE_SECRET_KEY` is set (pointed
 at `STRIPE_API_BASE` when that is set, as the tests do with their fake Stripe), and otherwise, or when
-`SPLITS_PAYMENTS=simulated` asks for it (the only way production starts without Stripe: infra/startup.py),
+`SPLITS_PAYMENTS=simulated` asks for it (the only way production starts without Stripe: adapters/startup.py),
 `SimulatedPayments`: nothing leaves the machine, every id it hands out starts with `sim_`, so a simulated
 customer, invoice or transfer is labelled as such wherever it is recorded (DESIGN §6, `splits dev`).
 
@@ -23,10 +23,10 @@ from typing import Any, Literal, Protocol
 import stripe
 import structlog
 
-from infra.clock import SYSTEM_CLOCK, Clock
-from infra.settings import Settings
-from infra.startup import payments_simulated
-from infra.tracing import traced
+from adapters.clock import SYSTEM_CLOCK, Clock
+from adapters.settings import Settings
+from adapters.startup import payments_simulated
+from adapters.tracing import traced
 
 log = structlog.get_logger(__name__)
 
@@ -413,7 +413,7 @@ def _stripe_payments(secret_key: str, api_base: str | None) -> StripePayments:
 
 
 def payments_for(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> Payments:
-    """Stripe or the stand-in (on `clock`), each call in a client span when tracing is on (infra/tracing.py)."""
+    """Stripe or the stand-in (on `clock`), each call in a client span when tracing is on (adapters/tracing.py)."""
     if payments_simulated(settings) or settings.stripe_secret_key is None:
         return traced("payments-simulated", SimulatedPayments(clock))
     return traced("stripe", _stripe_payments(settings.stripe_secret_key.get_secret_value(), settings.stripe_api_base))

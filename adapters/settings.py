@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     splits_clerk_secret_key: SecretStr | None = None
     app_clerk_secret_key: SecretStr | None = None
     # Development sign-in: accept `Authorization: Bearer dev:<clerk user id>`. Only under `splits dev`, and
-    # never while a Clerk instance is configured (infra/startup.py refuses the process otherwise).
+    # never while a Clerk instance is configured (adapters/startup.py refuses the process otherwise).
     splits_dev_auth: bool = False
 
     # Stripe, Resend, OpenAI.
@@ -91,7 +91,7 @@ class Settings(BaseSettings):
     # Simulation asked for by name: SPLITS_PAYMENTS=simulated, SPLITS_EMAIL=mailbox, SPLITS_AI=local use the
     # local stand-ins even when a key is set, and let production start without that provider's keys (said
     # loudly at start and in /ready). Unset: the provider when its key is set, else the stand-in, which
-    # production refuses (infra/startup.py).
+    # production refuses (adapters/startup.py).
     splits_payments: Literal["stripe", "simulated"] | None = None
     splits_email: Literal["resend", "mailbox"] | None = None
     splits_ai: Literal["openai", "local"] | None = None
@@ -194,7 +194,7 @@ class Settings(BaseSettings):
     # This process's name in `splits status` (relay instances report each under its own); empty: host:pid.
     instance_id: str = ""
     # Moves every clock of the system forward by this much (an ISO 8601 duration, e.g. P90D or PT36H), to
-    # walk a guarantee period through in staging (infra/clock.py). Refused in production.
+    # walk a guarantee period through in staging (adapters/clock.py). Refused in production.
     splits_clock_offset: timedelta = timedelta(0)
 
 

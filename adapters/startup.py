@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from pydantic import SecretStr
 
-from infra.settings import Settings
+from adapters.settings import Settings
 
 # The names a simulation is asked for by, per provider (also the words `/ready` lists).
 SIMULATION_NAMES = {"payments": "SPLITS_PAYMENTS=simulated", "email": "SPLITS_EMAIL=mailbox", "ai": "SPLITS_AI=local"}

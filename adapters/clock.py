@@ -4,7 +4,7 @@ of day itself, so a test swaps the clock in one place and an operator can move i
 
 Moving it: `SPLITS_CLOCK_OFFSET` (an ISO 8601 duration such as `P90D`, or seconds) shifts every process's clock
 by that much, so a 90-day guarantee can be walked through in staging without back-dating a hire. Every process
-of one deployment must be given the same offset. Production refuses any offset (infra/settings.py). Time only
+of one deployment must be given the same offset. Production refuses any offset (adapters/settings.py). Time only
 moves forward with an offset: set a larger one and restart; a smaller one would make new facts older than
 recorded ones.
 

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Protocol
 
-from infra.settings import Settings
+from adapters.settings import Settings
 
 MAX_KEY_LENGTH = 512
 

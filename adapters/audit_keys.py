@@ -15,7 +15,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
-from infra.settings import Settings
+from adapters.settings import Settings
 
 
 def encode_key(key: Ed25519PrivateKey) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sentry_sdk
 
-from infra.settings import Settings
+from adapters.settings import Settings
 
 
 def init_sentry(settings: Settings) -> bool:

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import httpx
 
-from infra.settings import Settings
+from adapters.settings import Settings
 
 ClerkInstanceName = Literal["splits", "app"]
 _SECRET_SETTINGS = {"splits": "SPLITS_CLERK_SECRET_KEY", "app": "APP_CLERK_SECRET_KEY"}

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 from uuid import UUID
 
-from infra.settings import Settings
+from adapters.settings import Settings
 
 # Stands in when SPLITS_TOKEN_SECRET is not set under `splits dev` (and in tests built in development mode), so
 # they work without configuration. Anyone can read it here: links signed with it are not secret, which is why

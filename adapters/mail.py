@@ -1,5 +1,5 @@
 """Sending email: through Resend when `RESEND_API_KEY` is set, otherwise (or with `SPLITS_EMAIL=mailbox`, the
-only way production starts without Resend: infra/startup.py) into the local mailbox.
+only way production starts without Resend: adapters/startup.py) into the local mailbox.
 
 The mailbox is not a place of its own: every email sent is recorded as an `EmailSent` event with its subject
 and bodies, so the mailbox (`GET /dev/mailbox`) is the read model of the emails whose provider is `mailbox`.
@@ -20,9 +20,9 @@ import httpx
 import resend
 from resend.exceptions import RateLimitError, ResendError
 
-from infra.settings import Settings
-from infra.startup import email_to_mailbox
-from infra.tracing import traced
+from adapters.settings import Settings
+from adapters.startup import email_to_mailbox
+from adapters.tracing import traced
 
 
 class MailRefused(Exception):
@@ -86,7 +86,7 @@ class MailboxMailer:
 
 
 def mailer_for(settings: Settings) -> Mailer:
-    """Resend or the mailbox, each send in a client span when tracing is on (infra/tracing.py)."""
+    """Resend or the mailbox, each send in a client span when tracing is on (adapters/tracing.py)."""
     if email_to_mailbox(settings) or settings.resend_api_key is None:
         return traced("mailbox", MailboxMailer())
     return traced("resend", ResendMailer(settings.resend_api_key.get_secret_value(), settings.resend_api_url))
