@@ -13,7 +13,7 @@ from psycopg_pool import AsyncConnectionPool
 from eventstore.hashing import canonical_json, content_digest, storable
 from eventstore.personal import Keyring, seal_fields
 from eventstore.types import START, AppendResult, Metadata, NewEvent, Position, RecordedEvent, stream_type_of
-from infra.tracing import SpanKind, traced_metadata, tracer
+from adapters.tracing import SpanKind, traced_metadata, tracer
 
 if TYPE_CHECKING:
     from eventstore.registry import EventRegistry

@@ -82,7 +82,7 @@ class Metadata:
     causation_id: str | None = None
     idempotency_key: str | None = None
     source: str | None = None
-    # The W3C trace context of the span that appended (infra/tracing.py); only while tracing is on.
+    # The W3C trace context of the span that appended (adapters/tracing.py); only while tracing is on.
     traceparent: str | None = None
     commands: CommandCount | None = field(default=None, compare=False, repr=False)
 

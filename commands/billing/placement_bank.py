@@ -3,7 +3,7 @@
 Stripe pays a connected account's balance out to its bank in payouts, on its own schedule; one payout may carry
 several of our transfers (and other money), and a failed or canceled payout returns its funds to the balance,
 to be carried again by a later payout. Which transfers a payout carried is told by its balance transactions
-(resolved from Stripe when its webhook arrives: `infra/payments.py`), never guessed from the account. A result
+(resolved from Stripe when its webhook arrives: `adapters/payments.py`), never guessed from the account. A result
 names the transaction, the transfer and the payout, and is decided here, on the placement's own stream:
 
 - It is taken only for the transfer recorded for the transaction: another transfer is a Conflict, and before

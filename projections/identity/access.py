@@ -20,7 +20,7 @@ from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
 from commands.identity.user import user_id_for
-from infra.redis import Breaker
+from adapters.redis import Breaker
 
 _RESOLVE = """
 WITH person AS (
