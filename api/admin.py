@@ -7,10 +7,10 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import PlatformAdmin, SystemDep
-from consumers.app import topology_of
-from consumers.dlq import dead_letter_counts
+from consumers.runtime.app import topology_of
+from consumers.runtime.dlq import dead_letter_counts
 from consumers.reactors import all_reactors
-from consumers.status import queue_depths, read_status
+from consumers.runtime.status import queue_depths, read_status
 
 router = APIRouter(tags=["operations"])
 
@@ -18,7 +18,7 @@ router = APIRouter(tags=["operations"])
 @router.get("/admin/status", responses={401: {}, 403: {}})
 async def consumer_status(system: SystemDep, _: PlatformAdmin) -> dict[str, Any]:
     """Each consumer's position, lag in events and seconds, and state (live, catching up, stopped, error); each
-    relay process; each reactor's queue depth and the age of its oldest message (consumers/status.py)."""
+    relay process; each reactor's queue depth and the age of its oldest message (consumers/runtime/status.py)."""
     report = await read_status(system.pool)
     if system.settings.rabbitmq_url:
         names = [r.name for r in all_reactors()]

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Query, Request
 
 from api.errors import ApiProblem, bad_header
-from consumers.projector import checkpoint_name
+from consumers.runtime.projector import checkpoint_name
 from eventstore import Position, load_checkpoint
 
 TOKEN_HEADER = "X-Consistency-Token"

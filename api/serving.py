@@ -48,7 +48,7 @@ async def exposition(system: System, requests: CollectorRegistry | None) -> byte
     """Prometheus text: the process's request counts and latencies (if any), and the consumer and
     marketplace gauges computed from the database for this scrape."""
     from api.automation.metrics import export_marketplace_gauges
-    from consumers.status import export_metrics, read_status
+    from consumers.runtime.status import export_metrics, read_status
 
     consumers = CollectorRegistry()
     export_metrics(await read_status(system.pool), consumers)

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from consumers.process.billing import billing_readiness, billing_snapshots, connect_payouts, firm_plans
-from consumers.process.candidates import candidate_accounts
-from consumers.process.invitations import invitations
-from consumers.process.network import candidate_consents, recruiter_roles
-from consumers.process.placements import placements_process
-from consumers.process.privacy import erasures
-from consumers.reactions.ai_review import ai_review
-from consumers.reactions.billing import invoicing, payouts
-from consumers.reactions.fraud import fraud_signals
-from consumers.reactions.notifications import notifications_reactor
-from consumers.reactions.reputation import reputation_tiers
-from consumers.reactor import Reactor
+from consumers.billing.process import billing_readiness, billing_snapshots, connect_payouts, firm_plans
+from consumers.ats.candidate_process import candidate_accounts
+from consumers.identity.process import invitations
+from consumers.network.process import candidate_consents, recruiter_roles
+from consumers.ats.process import placements_process
+from consumers.privacy.process import erasures
+from consumers.ai.reactions import ai_review
+from consumers.billing.reactions import invoicing, payouts
+from consumers.automation.fraud import fraud_signals
+from consumers.notifications.reactions import notifications_reactor
+from consumers.automation.reputation import reputation_tiers
+from consumers.runtime.reactor import Reactor
 
 
 def all_reactors() -> list[Reactor]:

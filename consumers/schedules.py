@@ -6,10 +6,10 @@ from commands.ats import job as jobs
 from commands.identity import invitation as invitations
 from commands.network import firm as firms
 from commands.network import recruiter_candidate as rtr
-from consumers.ai_schedules import ai_schedules
-from consumers.ats_schedules import ats_schedules
-from consumers.billing_schedules import billing_schedules
-from consumers.scheduler import Schedule, deadline_schedule
+from consumers.ai.schedules import ai_schedules
+from consumers.ats.schedules import ats_schedules
+from consumers.billing.schedules import billing_schedules
+from consumers.runtime.scheduler import Schedule, deadline_schedule
 
 BY = "scheduler"
 

@@ -96,7 +96,7 @@ def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]
 async def _asyncapi(request: Request) -> JSONResponse:
     """The published events as an AsyncAPI 3.0 document (infra/asyncapi.py), built once per process."""
     from infra.asyncapi import document
-    from consumers.topology import Topology
+    from consumers.runtime.topology import Topology
 
     app = request.app
     if getattr(app.state, "asyncapi", None) is None:

@@ -22,9 +22,9 @@ from pydantic.json_schema import models_json_schema
 
 from commands.core import Event
 from commands.registry import all_event_classes
-from consumers.envelope import routing_key
+from consumers.runtime.envelope import routing_key
 from consumers.reactors import all_reactors
-from consumers.topology import Topology
+from consumers.runtime.topology import Topology
 from eventstore import EventRegistry
 
 ASYNCAPI_VERSION = "3.0.0"

@@ -55,7 +55,7 @@ async def bootstrap(settings: Settings) -> AsyncIterator[System]:
 
 async def migrate_all(dsn: str) -> list[str]:
     """The event store's migrations, then every projection's live schema (so queries find their tables)."""
-    from consumers.projector import create_schema
+    from consumers.runtime.projector import create_schema
     from projections.registry import all_projections
 
     conn = await connect(dsn)

@@ -24,7 +24,7 @@ from adapters.settings import Settings, SettingsProblem, load_settings
 from adapters.startup import refusal, simulation_notices
 
 if TYPE_CHECKING:
-    from consumers.status import StatusReport
+    from consumers.runtime.status import StatusReport
 
 log = structlog.get_logger(__name__)
 
@@ -162,8 +162,8 @@ async def _serve(configs: list[uvicorn.Config], stop: asyncio.Event) -> None:
 
 
 def _sized_for_consumers(settings: Settings, only: set[str] | None, relay: bool, shared: int = 0) -> Settings:
-    """The pool sized from CONSUMER_PREFETCH (consumers/app.py), or a one-line refusal naming the setting."""
-    from consumers.app import PoolTooSmall, consumer_settings
+    """The pool sized from CONSUMER_PREFETCH (consumers/runtime/app.py), or a one-line refusal naming the setting."""
+    from consumers.runtime.app import PoolTooSmall, consumer_settings
 
     try:
         return consumer_settings(settings, only, relay, shared=shared)
@@ -172,7 +172,7 @@ def _sized_for_consumers(settings: Settings, only: set[str] | None, relay: bool,
 
 
 async def _run_consumers(system: System, stop: asyncio.Event, only: set[str] | None, relay: bool) -> None:
-    from consumers.app import Consumers
+    from consumers.runtime.app import Consumers
 
     await Consumers(system, only=only, relay=relay).run(stop)
 
@@ -247,8 +247,8 @@ def consumers(
 
 
 async def _run_scheduler(system: System, stop: asyncio.Event, every_s: float) -> None:
-    from consumers.retention_schedules import retention_schedules_of
-    from consumers.scheduler import Scheduler
+    from consumers.privacy.schedules import retention_schedules_of
+    from consumers.runtime.scheduler import Scheduler
     from consumers.schedules import all_schedules
 
     schedules = [*all_schedules(), *retention_schedules_of(system)]
@@ -350,7 +350,7 @@ def asyncapi(
     """The published events as an AsyncAPI 3.0 document (the same as the API's /asyncapi.json)."""
     import json
 
-    from consumers.topology import Topology
+    from consumers.runtime.topology import Topology
     from infra.asyncapi import document
 
     settings = _settings()
@@ -367,7 +367,7 @@ def status() -> None:
     """Each consumer's position, lag and state, and dead-letter counts."""
     from rich.console import Console
 
-    from consumers.status import read_status, render_table
+    from consumers.runtime.status import read_status, render_table
 
     settings = _settings()
     _require_database(settings)
@@ -385,9 +385,9 @@ def status() -> None:
 async def _with_queue_depths(system: System, report: StatusReport) -> StatusReport:
     if not system.settings.rabbitmq_url:
         return report
-    from consumers.app import topology_of
+    from consumers.runtime.app import topology_of
     from consumers.reactors import all_reactors
-    from consumers.status import queue_depths
+    from consumers.runtime.status import queue_depths
 
     names = [r.name for r in all_reactors()]
     return report.with_queue_depths(await queue_depths(system.settings.rabbitmq_url, topology_of(system), names))
@@ -396,8 +396,8 @@ async def _with_queue_depths(system: System, report: StatusReport) -> StatusRepo
 async def _dead_letter_counts(system: System) -> dict[str, int]:
     if not system.settings.rabbitmq_url:
         return {}
-    from consumers.app import topology_of
-    from consumers.dlq import dead_letter_counts
+    from consumers.runtime.app import topology_of
+    from consumers.runtime.dlq import dead_letter_counts
     from consumers.reactors import all_reactors
 
     names = [r.name for r in all_reactors()]
@@ -410,7 +410,7 @@ def replay(
     all_: Annotated[bool, typer.Option("--all", help="Rebuild every projection.")] = False,
 ) -> None:
     """Rebuild a projection from the event store into a shadow schema, then swap it in atomically."""
-    from consumers.replay import replay_with_progress
+    from consumers.runtime.replay import replay_with_progress
     from projections.registry import all_projections
 
     settings = _settings()
@@ -443,8 +443,8 @@ def dlq_list(reactor: Annotated[str, typer.Argument(help="Reactor name.")]) -> N
     """List a reactor's dead letters (they stay in the queue)."""
     import aio_pika
 
-    from consumers.dlq import list_dead_letters
-    from consumers.topology import Topology
+    from consumers.runtime.dlq import list_dead_letters
+    from consumers.runtime.topology import Topology
 
     settings = _settings()
     url = _dlq_context(settings)
@@ -465,8 +465,8 @@ def dlq_show(reactor: str, event_id: str) -> None:
     import aio_pika
     import orjson
 
-    from consumers.dlq import list_dead_letters
-    from consumers.topology import Topology
+    from consumers.runtime.dlq import list_dead_letters
+    from consumers.runtime.topology import Topology
 
     settings = _settings()
     url = _dlq_context(settings)
@@ -491,8 +491,8 @@ def dlq_requeue(
     """Send dead letters back to the reactor with a fresh retry budget (after fixing the cause)."""
     import aio_pika
 
-    from consumers.dlq import requeue_dead_letters
-    from consumers.topology import Topology
+    from consumers.runtime.dlq import requeue_dead_letters
+    from consumers.runtime.topology import Topology
 
     settings = _settings()
     url = _dlq_context(settings)
@@ -723,8 +723,8 @@ def privacy_retention(
 ) -> None:
     """The retention rules in force and what each has removed; with --run, apply them now first."""
     from commands.privacy.retention import RULES, cutoff
-    from consumers.retention_schedules import retention_schedules_of
-    from consumers.scheduler import Scheduler
+    from consumers.privacy.schedules import retention_schedules_of
+    from consumers.runtime.scheduler import Scheduler
     from projections.privacy.retention_status import list_retention_runs
 
     settings = _settings()

@@ -19,7 +19,7 @@ import uvicorn
 from infra.app import create_app
 from commands.identity import organization as orgs
 from commands.identity import user as users
-from consumers.app import Consumers
+from consumers.runtime.app import Consumers
 from eventstore import EventStore, Metadata, handle
 from infra.bootstrap import System, system_for
 from adapters.settings import Settings

@@ -93,7 +93,7 @@ async def topology() -> AsyncIterator:
     """RabbitMQ names of the test's own, deleted afterwards."""
     import aio_pika
 
-    from consumers.topology import Topology
+    from consumers.runtime.topology import Topology
 
     from consumers.reactors import all_reactors
 

@@ -248,7 +248,7 @@ async def accept_offer(application_id: UUID, store: Store, meta: CommandMetadata
 @router.post("/{application_id}/hire", responses=_REFUSALS)
 async def hire(application_id: UUID, body: HireBody, store: Store, meta: CommandMetadata, user: CurrentUser,
                if_match: ExpectedVersion, now: Now) -> CommandResponse:
-    """The placement follows from the hire (consumers/process/placements.py), under `placement_id_for`.
+    """The placement follows from the hire (consumers/ats/process.py), under `placement_id_for`.
 
     A start date whose guarantee is already over is refused (422 `guarantee_already_over`) unless a platform
     admin sends `confirm_guarantee_over`."""

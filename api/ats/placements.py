@@ -1,6 +1,6 @@
 """Placement routes (domain §4.2, §7.3): the role-scoped list and detail, and the two state changes a company
 makes (the candidate started; the hire did not hold). Placements are created by the hire
-(consumers/process/placements.py) and completed by the guarantee scheduler; none is ever deleted.
+(consumers/ats/process.py) and completed by the guarantee scheduler; none is ever deleted.
 """
 
 from __future__ import annotations

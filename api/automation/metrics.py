@@ -88,7 +88,7 @@ _HELP = {
     "time_to_hire_hours_median": "Median hours from application to hire over today's hires (UTC); NaN without hires.",
 }
 
-# A gauge is registered once per registry: keep them with it (and let them go with it), as consumers.status does.
+# A gauge is registered once per registry: keep them with it (and let them go with it), as consumers.runtime.status does.
 _gauges: weakref.WeakKeyDictionary[CollectorRegistry, dict[str, Gauge]] = weakref.WeakKeyDictionary()
 
 

@@ -2,7 +2,7 @@
 and a person's own request, `DELETE /v1/users/me`, asked twice.
 
 A request is recorded on its own stream (`erasure-<id>`) and answered 202: the erasure process
-(`consumers/process/privacy.py`) does the work and records its completion, which the status route shows.
+(`consumers/privacy/process.py`) does the work and records its completion, which the status route shows.
 The status is read from the erasure's stream itself, never from a read model: it is one short stream, and
 it must tell the truth right after the completion.
 

@@ -1,6 +1,6 @@
 """Retention: how long each kind of data is kept, one rule per row of `RULES`, and the decider that records
 each run of a rule once (pure: the scheduler finds what is due and does the removing, see
-consumers/retention_schedules.py).
+consumers/privacy/schedules.py).
 
 | rule | data | kept for | how it goes |
 |---|---|---|---|

@@ -24,11 +24,11 @@ from commands.ats import candidate as candidates
 from commands.ats import job as jobs
 from commands.documents import document as documents
 from commands.identity.user import user_id_for
-from consumers.ai_schedules import ai_schedules
-from consumers.projector import Projector
-from consumers.reactions.ai_review import ReviewUnavailable, ai_review
-from consumers.reactor import Reaction, ReactorContext, ReactorRunner
-from consumers.scheduler import Scheduler
+from consumers.ai.schedules import ai_schedules
+from consumers.runtime.projector import Projector
+from consumers.ai.reactions import ReviewUnavailable, ai_review
+from consumers.runtime.reactor import Reaction, ReactorContext, ReactorRunner
+from consumers.runtime.scheduler import Scheduler
 from eventstore import EventStore, RecordedEvent, handle, load, stream_id_for
 from eventstore.personal import is_sealed
 from infra.bootstrap import System, system_for

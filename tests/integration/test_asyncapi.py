@@ -12,7 +12,7 @@ import jsonschema_rs
 
 from commands.registry import all_event_classes
 from consumers.reactors import all_reactors
-from consumers.topology import Topology
+from consumers.runtime.topology import Topology
 from infra.asyncapi import document
 from adapters.settings import Settings
 from tests.api import serving

@@ -9,8 +9,8 @@ from uuid import uuid4
 
 from commands.ats import application as applications
 from commands.ats import placement as placements
-from consumers.ats_schedules import ats_schedules
-from consumers.scheduler import Scheduler
+from consumers.ats.schedules import ats_schedules
+from consumers.runtime.scheduler import Scheduler
 from eventstore import EventStore, handle
 from adapters.clock import FixedClock
 from tests.api import SEEDER

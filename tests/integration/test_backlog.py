@@ -23,9 +23,9 @@ import pytest
 from commands.ats import candidate as candidates
 from commands.ats import job as jobs
 from commands.ats.application_events import ApplicationCreated, ApplicationStageChanged, ApplicationSubmitted
-from consumers.dlq import dead_letter_counts
+from consumers.runtime.dlq import dead_letter_counts
 from consumers.reactors import all_reactors
-from consumers.status import queue_depths, read_status
+from consumers.runtime.status import queue_depths, read_status
 from projections.registry import all_projections
 from eventstore import NO_STREAM, EventStore, Metadata, handle
 from eventstore.db import create_pool

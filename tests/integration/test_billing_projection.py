@@ -27,7 +27,7 @@ from commands.billing.splits import (
     transaction_id,
 )
 from commands.core import Event
-from consumers.projector import Projector
+from consumers.runtime.projector import Projector
 from eventstore import EventStore
 from projections.billing import billing
 from projections.billing import queries as q

@@ -29,7 +29,7 @@ from commands.ats import company as companies
 from commands.ats import placement as placements
 from commands.identity.user import user_id_for
 from commands.network import firm as firms
-from consumers.scheduler import Scheduler
+from consumers.runtime.scheduler import Scheduler
 from consumers.schedules import all_schedules
 from eventstore import EventStore, handle
 from adapters.audit_keys import encode_key

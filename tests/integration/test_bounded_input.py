@@ -207,7 +207,7 @@ async def test_every_body_at_the_limits_of_its_schema_is_stored_and_every_projec
     """Each body at the extremes its schema allows (largest numbers, longest texts in several scripts, fullest
     lists) is accepted, and every read model, live and rebuilt from the first event, stores the result."""
     from api.bounds import MAX_COUNT
-    from consumers.projector import Projector
+    from consumers.runtime.projector import Projector
     from projections.registry import all_projections
 
     c, admin = people.client, people.headers("admin")
@@ -310,7 +310,7 @@ async def test_an_application_at_the_limits_of_its_schemas_through_to_its_placem
     """The application routes' bodies at their extremes (the longest cover letter, pitch, note and reasons, the
     largest salary), taken through a hire to a failed placement: every read model, rebuilt, stores them."""
     from api.ats.applications import placement_id_for
-    from consumers.projector import Projector
+    from consumers.runtime.projector import Projector
     from projections.registry import all_projections
 
     sent: set[tuple[str, str]] = set()
@@ -513,7 +513,7 @@ PERMISSIONS = ["can_view_jobs", "can_create_jobs", "can_edit_jobs", "can_advance
 
 async def replay_every_projection(store: EventStore) -> None:
     """Every projection rebuilt from the first event into a schema of its own: none fails on what was stored."""
-    from consumers.projector import Projector
+    from consumers.runtime.projector import Projector
     from projections.registry import all_projections
 
     for name, projection in all_projections().items():

@@ -13,7 +13,7 @@ from uuid import uuid4
 import pytest
 
 from commands.ats.job import CreateJob, job
-from consumers.app import Consumers
+from consumers.runtime.app import Consumers
 from eventstore import EventStore, handle
 from infra.bootstrap import system_for
 from adapters.settings import Settings

@@ -9,9 +9,9 @@ from commands.ats import application as applications
 from commands.ats import candidate as candidates
 from commands.ats import job as jobs
 from commands.identity.user import user_id_for
-from consumers.process.candidates import candidate_accounts, candidate_id_for
-from consumers.reactions.ai_review import ai_review
-from consumers.reactor import Reaction
+from consumers.ats.candidate_process import candidate_accounts, candidate_id_for
+from consumers.ai.reactions import ai_review
+from consumers.runtime.reactor import Reaction
 from eventstore import EventStore, handle, load, stream_id_for
 from tests.api import SEEDER, seed_user
 from tests.helpers import NOW, settled_head

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from consumers.app import PoolTooSmall, concurrency_of, consumer_settings
+from consumers.runtime.app import PoolTooSmall, concurrency_of, consumer_settings
 from consumers.reactors import all_reactors
 from adapters.settings import Settings
 from projections.registry import all_projections

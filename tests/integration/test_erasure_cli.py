@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 from uuid import uuid4
 
-from consumers.process.privacy import erasures
-from consumers.reactor import ReactorContext, ReactorRunner
+from consumers.privacy.process import erasures
+from consumers.runtime.reactor import ReactorContext, ReactorRunner
 from eventstore import EventStore
 from adapters.settings import Settings
 from adapters.storage import LocalStorage

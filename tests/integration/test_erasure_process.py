@@ -16,9 +16,9 @@ from commands.ats import job as jobs
 from commands.documents import document as documents
 from commands.identity import user as users
 from commands.privacy.erasure import RequestErasure, erasure
-from consumers.process.privacy import erasures
-from consumers.reactor import Reaction, ReactorContext, ReactorRunner
-from consumers.replay import replay
+from consumers.privacy.process import erasures
+from consumers.runtime.reactor import Reaction, ReactorContext, ReactorRunner
+from consumers.runtime.replay import replay
 from eventstore import EventStore, SubjectErased, handle, verify_chain
 from adapters.settings import Settings
 from adapters.storage import LocalStorage, StorageError

@@ -19,8 +19,8 @@ import httpx
 import pytest
 from psycopg import sql
 
-from consumers.projector import checkpoint_name
-from consumers.replay import replay
+from consumers.runtime.projector import checkpoint_name
+from consumers.runtime.replay import replay
 from eventstore import EventStore, load_checkpoint, verify_chain
 from adapters.settings import Settings
 from projections.registry import all_projections

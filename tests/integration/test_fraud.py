@@ -18,9 +18,9 @@ from infra.app import create_app
 from commands.ats.application_events import ApplicationCreated, ApplicationSubmitted, ApplicationWithdrawn
 from commands.automation.fraud import signal_id_for
 from commands.core import Event
-from consumers.projector import Projector
-from consumers.reactions.fraud import fraud_signals
-from consumers.reactor import Reaction, ReactorRunner
+from consumers.runtime.projector import Projector
+from consumers.automation.fraud import fraud_signals
+from consumers.runtime.reactor import Reaction, ReactorRunner
 from eventstore import EventStore, RecordedEvent
 from infra.bootstrap import System, system_for
 from adapters.settings import Settings

@@ -8,7 +8,7 @@ from uuid import uuid4
 from psycopg.rows import dict_row
 
 from commands.identity import invitation, organization, user
-from consumers.projector import Projector
+from consumers.runtime.projector import Projector
 from eventstore import handle
 from projections.identity import identity
 from tests.helpers import feed_settled

@@ -8,8 +8,8 @@ from uuid import uuid4
 from commands.identity import invitation as invitations
 from commands.identity import organization as orgs
 from commands.identity.user import user_id_for
-from consumers.process.invitations import invitations as reactor
-from consumers.reactor import Reaction
+from consumers.identity.process import invitations as reactor
+from consumers.runtime.reactor import Reaction
 from eventstore import EventStore, handle, load, stream_id_for
 from tests.api import SEEDER, seed_organization, seed_user
 from tests.helpers import NOW, settled_head

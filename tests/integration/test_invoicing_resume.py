@@ -23,8 +23,8 @@ from commands.ats import placement as placements
 from commands.billing import billing_profile as profiles
 from commands.billing import placement_billing as money
 from commands.billing.placement_events import ROLES, RoleSnapshot
-from consumers.reactions.billing import invoicing
-from consumers.reactor import ReactorContext, ReactorRunner
+from consumers.billing.reactions import invoicing
+from consumers.runtime.reactor import ReactorContext, ReactorRunner
 from eventstore import EventStore, RecordedEvent, handle, load, stream_id_for
 from adapters.payments import payments_for
 from adapters.settings import Settings

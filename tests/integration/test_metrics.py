@@ -39,8 +39,8 @@ from commands.ats.placement_events import PlacementCreated
 from commands.billing import placement_billing
 from commands.billing.placement_events import DisputeOpened, PayoutTransferred
 from commands.core import Event
-from consumers.projector import Projector
-from consumers.replay import replay
+from consumers.runtime.projector import Projector
+from consumers.runtime.replay import replay
 from eventstore import EventStore, stream_id_for
 from infra.bootstrap import System, system_for
 from adapters.settings import Settings

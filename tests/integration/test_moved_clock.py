@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from consumers.reactions.ai_review import ai_review
-from consumers.reactor import ReactorContext, ReactorRunner
+from consumers.ai.reactions import ai_review
+from consumers.runtime.reactor import ReactorContext, ReactorRunner
 from eventstore import EventStore
 from adapters.clock import Clock, FixedClock, SystemClock
 from adapters.payments import payments_for

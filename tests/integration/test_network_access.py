@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 from commands.network import firm as firms
 from commands.network import recruiter as recruiters
 from commands.network import recruiter_company as rco
-from consumers.projector import Projector
+from consumers.runtime.projector import Projector
 from eventstore import EventStore, handle
 from adapters.redis import redis_client
 from projections.identity import identity

@@ -10,8 +10,8 @@ from commands.ats import candidate as candidates
 from commands.identity import user as users
 from commands.network import recruiter as recruiters
 from commands.network import recruiter_candidate as rtr
-from consumers.process.network import candidate_consents, recruiter_roles
-from consumers.reactor import Reaction, Reactor
+from consumers.network.process import candidate_consents, recruiter_roles
+from consumers.runtime.reactor import Reaction, Reactor
 from eventstore import EventStore, handle, load, stream_id_for
 from tests.api import SEEDER, seed_user
 from tests.helpers import NOW, settled_head

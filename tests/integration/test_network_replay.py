@@ -12,8 +12,8 @@ from commands.network import firm as firms
 from commands.network import recruiter as recruiters
 from commands.network import recruiter_candidate as rtr
 from commands.network import recruiter_company as rco
-from consumers.projector import Projector
-from consumers.replay import replay
+from consumers.runtime.projector import Projector
+from consumers.runtime.replay import replay
 from eventstore import EventStore, handle
 from projections.network import network
 from projections.registry import all_projections

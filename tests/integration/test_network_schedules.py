@@ -10,8 +10,8 @@ from uuid import uuid4
 
 from commands.network import firm as firms
 from commands.network import recruiter_candidate as rtr
-from consumers.projector import Projector
-from consumers.scheduler import Scheduler
+from consumers.runtime.projector import Projector
+from consumers.runtime.scheduler import Scheduler
 from consumers.schedules import all_schedules
 from eventstore import EventStore, handle
 from adapters.clock import FixedClock

@@ -27,10 +27,10 @@ from commands.automation import fraud, reputation
 from commands.billing import subscription as subscriptions
 from commands.identity.user import user_id_for
 from commands.notifications import preferences as prefs
-from consumers.dlq import dead_letter_count, list_dead_letters
-from consumers.reactions.notifications import notifications_reactor
-from consumers.reactor import Reaction, Reactor, ReactorContext, ReactorRunner
-from consumers.relay import Relay
+from consumers.runtime.dlq import dead_letter_count, list_dead_letters
+from consumers.notifications.reactions import notifications_reactor
+from consumers.runtime.reactor import Reaction, Reactor, ReactorContext, ReactorRunner
+from consumers.runtime.relay import Relay
 from eventstore import EventStore, RecordedEvent, handle, load_checkpoint
 from adapters.mail import MailUnavailable, mailer_for
 from adapters.payments import payments_for

@@ -25,11 +25,11 @@ from commands.billing import connect_account as connect
 from commands.billing import placement_billing as money
 from commands.billing.placement_events import ROLES, RoleSnapshot
 from commands.billing.splits import transaction_id
-from consumers.billing_schedules import billing_schedules
-from consumers.projector import Projector
-from consumers.reactions.billing import invoicing, payouts
-from consumers.reactor import ReactorContext, ReactorRunner
-from consumers.scheduler import Scheduler
+from consumers.billing.schedules import billing_schedules
+from consumers.runtime.projector import Projector
+from consumers.billing.reactions import invoicing, payouts
+from consumers.runtime.reactor import ReactorContext, ReactorRunner
+from consumers.runtime.scheduler import Scheduler
 from eventstore import EventStore, RecordedEvent, handle, load, stream_id_for
 from adapters.clock import FixedClock
 from adapters.payments import payments_for

@@ -14,8 +14,8 @@ from commands.ats import job as jobs
 from commands.ats import placement as placements
 from commands.ats import sourcer as sourcers
 from commands.network import recruiter as recruiters
-from consumers.process.placements import placements_process as reactor
-from consumers.reactor import PermanentError, Reaction
+from consumers.ats.process import placements_process as reactor
+from consumers.runtime.reactor import PermanentError, Reaction
 from eventstore import EventStore, handle, load, stream_id_for
 from tests.api import SEEDER
 from tests.integration.test_applications_api import stored

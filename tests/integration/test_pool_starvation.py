@@ -15,8 +15,8 @@ import pytest
 from commands.ats import application as applications
 from commands.ats import candidate as candidates
 from commands.ats import job as jobs
-from consumers.reactions.notifications import notifications_reactor
-from consumers.reactor import ReactorContext, ReactorRunner
+from consumers.notifications.reactions import notifications_reactor
+from consumers.runtime.reactor import ReactorContext, ReactorRunner
 from eventstore import EventStore, Metadata, handle
 from eventstore.db import NestedConnection, create_pool, one_connection_per_task
 from infra.bootstrap import event_registry

@@ -16,7 +16,7 @@ import pytest
 from psycopg_pool import PoolTimeout
 
 from commands.ats.job import CreateJob, job
-from consumers.app import Consumers
+from consumers.runtime.app import Consumers
 from eventstore import EventStore, Metadata, handle
 from infra.bootstrap import system_for
 from adapters.settings import Settings

@@ -17,8 +17,8 @@ from pathlib import Path
 from uuid import uuid4
 
 from commands.core import Event
-from consumers.projector import Projector
-from consumers.relay import Relay
+from consumers.runtime.projector import Projector
+from consumers.runtime.relay import Relay
 from eventstore import NO_STREAM, EventRegistry, EventStore, NewEvent
 from projections.core import Projection, Sql
 from tests.conftest import RABBITMQ_URL

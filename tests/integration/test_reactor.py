@@ -10,9 +10,9 @@ from faststream.rabbit import Channel, RabbitBroker
 
 from commands.ats.events import JobCreated
 from commands.ats.job import CreateJob, job
-from consumers.dlq import dead_letter_count, list_dead_letters, requeue_dead_letters
-from consumers.reactor import Reaction, Reactor, ReactorRunner
-from consumers.relay import Relay
+from consumers.runtime.dlq import dead_letter_count, list_dead_letters, requeue_dead_letters
+from consumers.runtime.reactor import Reaction, Reactor, ReactorRunner
+from consumers.runtime.relay import Relay
 from eventstore import START, handle
 from tests.conftest import RABBITMQ_URL
 from tests.helpers import NOW, create_jobs, wait_until

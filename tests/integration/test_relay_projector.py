@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from commands.ats.job import EditJob, PublishJob, job
-from consumers.projector import Projector
-from consumers.relay import Relay
+from consumers.runtime.projector import Projector
+from consumers.runtime.relay import Relay
 from eventstore import Position, handle
 from projections.ats import ats
 from tests.helpers import NOW, bulk_jobs, create_jobs, rows, wait_until

@@ -13,9 +13,9 @@ from rich.console import Console
 
 from commands.ats.events import JobCreated
 from commands.ats.job import CreateJob, EditJob, PublishJob, job
-from consumers.projector import Projector
-from consumers.reactor import Reaction, Reactor, ReactorRunner
-from consumers.replay import ReplayInProgress, replay, replay_with_progress
+from consumers.runtime.projector import Projector
+from consumers.runtime.reactor import Reaction, Reactor, ReactorRunner
+from consumers.runtime.replay import ReplayInProgress, replay, replay_with_progress
 from eventstore import (
     EventStore,
     advisory_key,

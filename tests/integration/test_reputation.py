@@ -22,10 +22,10 @@ from commands.ats import placement_events as pe
 from commands.automation import reputation as rep
 from commands.automation.reputation_events import CompanyTierChanged, RecruiterTierChanged
 from commands.core import Event
-from consumers.projector import Projector
-from consumers.reactions.reputation import on_score_moved, reputation_tiers
-from consumers.reactor import Reaction, ReactorRunner
-from consumers.replay import replay
+from consumers.runtime.projector import Projector
+from consumers.automation.reputation import on_score_moved, reputation_tiers
+from consumers.runtime.reactor import Reaction, ReactorRunner
+from consumers.runtime.replay import replay
 from eventstore import EventStore, read_feed
 from projections.reputation import queries, reputation
 from projections.reputation.schema import company_score_sql, recruiter_score_sql, tier_sql

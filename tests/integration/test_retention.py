@@ -25,12 +25,12 @@ from commands.ats import job as jobs
 from commands.ats import note as notes
 from commands.documents import document as documents
 from commands.notifications import notification as notifications
-from consumers.dead_letter_retention import DeadLetterQueues
+from consumers.runtime.dead_letter_retention import DeadLetterQueues
 from consumers.reactors import all_reactors
-from consumers.replay import replay
-from consumers.retention_schedules import RetentionPeriods, retention_schedules
-from consumers.scheduler import Scheduler
-from consumers.topology import Topology
+from consumers.runtime.replay import replay
+from consumers.privacy.schedules import RetentionPeriods, retention_schedules
+from consumers.runtime.scheduler import Scheduler
+from consumers.runtime.topology import Topology
 from eventstore import EventStore, handle
 from adapters.clock import FixedClock
 from adapters.storage import LocalStorage

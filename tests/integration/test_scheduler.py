@@ -8,8 +8,8 @@ from datetime import timedelta
 from uuid import uuid4
 
 from commands.identity import invitation as invitations
-from consumers.projector import Projector
-from consumers.scheduler import Schedule, Scheduler
+from consumers.runtime.projector import Projector
+from consumers.runtime.scheduler import Schedule, Scheduler
 from consumers.schedules import all_schedules
 from eventstore import EventStore, handle
 from adapters.clock import FixedClock

@@ -8,7 +8,7 @@ from uuid import uuid4
 from prometheus_client import CollectorRegistry
 from rich.console import Console
 
-from consumers.status import LAG_CAP, export_metrics, forget_stopped_relays, read_status, render_table, report
+from consumers.runtime.status import LAG_CAP, export_metrics, forget_stopped_relays, read_status, render_table, report
 from eventstore import NO_STREAM, START, EventStore, RecordedEvent, save_checkpoint
 from tests.helpers import feed_settled, job_created
 

@@ -11,9 +11,9 @@ from contextlib import AsyncExitStack
 from faststream.rabbit import Channel, RabbitBroker
 
 from commands.ats.events import JobCreated
-from consumers.reactor import Reaction, Reactor, ReactorRunner
-from consumers.relay import Relay
-from consumers.status import queue_depths, read_status, report
+from consumers.runtime.reactor import Reaction, Reactor, ReactorRunner
+from consumers.runtime.relay import Relay
+from consumers.runtime.status import queue_depths, read_status, report
 from eventstore import START
 from infra.bootstrap import System, system_for
 from adapters.settings import Settings

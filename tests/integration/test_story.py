@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from consumers.replay import replay
+from consumers.runtime.replay import replay
 from eventstore import EventStore
 from adapters.settings import Settings
 from projections.registry import all_projections

@@ -26,7 +26,7 @@ from commands.billing import connect_account as connect
 from commands.billing import placement_billing as money
 from commands.billing import subscription as subscriptions
 from commands.billing.placement_events import ROLES, RoleSnapshot
-from consumers.projector import Projector
+from consumers.runtime.projector import Projector
 from eventstore import EventStore, handle, load, stream_id_for
 from adapters.system import System
 from adapters.settings import Settings

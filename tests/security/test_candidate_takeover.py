@@ -25,8 +25,8 @@ import pytest
 
 from commands.ats import candidate as candidates
 from commands.identity.user import user_id_for
-from consumers.process.candidates import candidate_accounts, candidate_id_for
-from consumers.reactor import Reaction
+from consumers.ats.candidate_process import candidate_accounts, candidate_id_for
+from consumers.runtime.reactor import Reaction
 from eventstore import EventStore, load, stream_id_for
 from adapters.settings import Settings
 from tests.api import bearer, running_consumers, seed_organization, seed_user, serving

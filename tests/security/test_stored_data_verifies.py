@@ -174,8 +174,8 @@ async def test_starting_a_relay_writes_no_event_and_migrate_seeds_the_catalogue(
 async def test_the_relay_publishes_the_log_in_feed_order(fresh_store: EventStore, topology, amqp, broker) -> None:
     """Events of many streams appended concurrently reach the log stream exactly in feed order, each naming the
     one published before it: the relay's order is explicit, so a reorder would show here."""
-    from consumers.envelope import decode
-    from consumers.relay import Relay
+    from consumers.runtime.envelope import decode
+    from consumers.runtime.relay import Relay
 
     store = fresh_store
     streams = [f"probe-{uuid4()}" for _ in range(40)]

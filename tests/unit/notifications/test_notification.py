@@ -19,7 +19,7 @@ from commands.notifications.events import (
     NotificationPreferenceSet,
     NotificationRead,
 )
-from consumers.reactions.notification_templates import money, render
+from consumers.notifications.templates import money, render
 from tests.unit.dsl import given
 
 AT = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)

@@ -1,0 +1,1 @@
+"""The automation context's consumers: fraud signals and reputation tiers."""

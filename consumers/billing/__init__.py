@@ -1,0 +1,1 @@
+"""The billing context's consumers: its process managers, its side effects in Stripe, and its deadlines."""

@@ -1,0 +1,1 @@
+"""The privacy context's consumers: the erasure process and the retention schedules."""

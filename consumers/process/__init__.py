@@ -1,1 +1,0 @@
-"""Process managers: reactors whose side effect is a command on another stream."""

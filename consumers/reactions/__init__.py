@@ -1,1 +1,0 @@
-"""Reactors whose side effect leaves the system (AI reviews, and later emails and payouts)."""

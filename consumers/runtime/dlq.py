@@ -1,0 +1,114 @@
+"""Dead letters: see what a reactor gave up on, and send it back once the cause is fixed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
+
+from consumers.runtime.envelope import decode
+from consumers.runtime.reactor import ATTEMPT_HEADER
+from consumers.runtime.topology import Topology
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    reactor: str
+    event_id: str
+    type: str
+    stream_id: str
+    position: str
+    reason: str
+    deaths: int
+    body: bytes
+
+    def summary(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "body"}
+
+
+def _dead_letter(reactor: str, message: AbstractIncomingMessage) -> DeadLetter:
+    event = decode(message.body)
+    deaths = (message.headers or {}).get("x-death") or []
+    reason = str(deaths[0].get("reason", "")) if deaths else ""
+    count = sum(int(d.get("count", 1)) for d in deaths) if deaths else 0
+    return DeadLetter(reactor, str(event.event_id), event.type, event.stream_id, str(event.position), reason, count, message.body)
+
+
+async def _drain(channel: AbstractChannel, queue_name: str) -> list[AbstractIncomingMessage]:
+    """Take every message currently in the queue without acknowledging any."""
+    queue = await channel.get_queue(queue_name, ensure=False)
+    taken: list[AbstractIncomingMessage] = []
+    while (message := await queue.get(no_ack=False, fail=False)) is not None:
+        taken.append(message)
+    return taken
+
+
+async def list_dead_letters(connection: aio_pika.abc.AbstractConnection, topology: Topology, reactor: str) -> list[DeadLetter]:
+    """The reactor's dead letters, oldest first; they stay in the queue."""
+    channel = await connection.channel()
+    try:
+        taken = await _drain(channel, topology.dead_letter_queue(reactor))
+        letters = [_dead_letter(reactor, m) for m in taken]
+        for message in taken:
+            await message.nack(requeue=True)
+        return letters
+    finally:
+        await channel.close()
+
+
+async def requeue_dead_letters(
+    connection: aio_pika.abc.AbstractConnection, topology: Topology, reactor: str, event_id: str | None = None
+) -> int:
+    """Send dead letters (all, or the one of `event_id`) back to the reactor with a fresh retry budget."""
+    channel = await connection.channel(publisher_confirms=True)
+    moved = 0
+    try:
+        taken = await _drain(channel, topology.dead_letter_queue(reactor))
+        for message in taken:
+            letter = _dead_letter(reactor, message)
+            if event_id is not None and letter.event_id != event_id:
+                await message.nack(requeue=True)
+                continue
+            # A fresh retry budget: drop our attempt count and the broker's death records.
+            headers = {
+                k: v for k, v in (message.headers or {}).items()
+                if k != ATTEMPT_HEADER and not k.startswith(("x-death", "x-first-death", "x-last-death"))
+            }
+            await channel.default_exchange.publish(
+                aio_pika.Message(
+                    message.body,
+                    headers=headers,
+                    message_id=message.message_id,
+                    content_type=message.content_type,
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                ),
+                routing_key=topology.reactor_queue(reactor),
+            )
+            await message.ack()
+            moved += 1
+        return moved
+    finally:
+        await channel.close()
+
+
+async def dead_letter_count(connection: aio_pika.abc.AbstractConnection, topology: Topology, reactor: str) -> int:
+    channel = await connection.channel()
+    try:
+        queue = await channel.declare_queue(topology.dead_letter_queue(reactor), passive=True)
+        return queue.declaration_result.message_count or 0
+    finally:
+        await channel.close()
+
+
+async def dead_letter_counts(url: str, topology: Topology, reactors: list[str]) -> dict[str, int]:
+    """Dead letters per reactor (0 for a reactor whose queues were never declared)."""
+    counts: dict[str, int] = {}
+    async with await aio_pika.connect(url) as connection:
+        for reactor in reactors:
+            try:
+                counts[reactor] = await dead_letter_count(connection, topology, reactor)
+            except aio_pika.exceptions.ChannelClosed:
+                counts[reactor] = 0
+    return counts
