@@ -4,7 +4,7 @@ Cases (each reports `events_per_s`; run one with `--only NAME`):
 
 - ``latency``: the real path at a steady offered rate (default 200 events/s for 20 s). Writer tasks
   append JobCreated events to new job streams (``EventStore.append`` with ``NO_STREAM``) while a
-  ``Relay`` (publishing through FastStream, ``consumers.app.broker_for``) and a ``Projector`` of the
+  ``Relay`` (publishing through FastStream, ``consumers.runtime.app.broker_for``) and a ``Projector`` of the
   ats projection following the log (``run_from_log``) run as tasks of this same process. Latency is
   per event, from the append's return to its row being visible in ats.jobs: a poller reads the
   projector's checkpoint (``projection:ats``) every `--poll-ms` and stamps every appended event at or
@@ -24,7 +24,7 @@ Cases (each reports `events_per_s`; run one with `--only NAME`):
 - ``relay_publish``: `--events` events pre-appended, then ``Relay.publish_batch`` looped from the
   start until caught up (batches of `--batch-size`, each read from the feed, published with confirms,
   then the relay checkpoint saved), beside plain aio-pika publishing of the same messages (bodies and
-  headers from ``consumers.envelope.encode``, encoded inside the timed loop; persistent, mandatory,
+  headers from ``consumers.runtime.envelope.encode``, encoded inside the timed loop; persistent, mandatory,
   publisher confirms, same exchange and routing keys, batches of the same size, all confirms awaited
   per batch; the events are read from the store before the timing). Interleaved over
   `--publish-rounds` rounds.
@@ -65,11 +65,11 @@ import psycopg
 from psycopg import sql
 
 from bench.common import _machine_busy_s, fmt_ms, fmt_rate, fmt_ratio, percentile, ratio
-from consumers.app import broker_for
-from consumers.envelope import encode, routing_key
-from consumers.projector import Projector
-from consumers.relay import Relay
-from consumers.topology import Topology
+from consumers.runtime.app import broker_for
+from consumers.runtime.envelope import encode, routing_key
+from consumers.runtime.projector import Projector
+from consumers.runtime.relay import Relay
+from consumers.runtime.topology import Topology
 from eventstore import (
     NO_STREAM,
     START,

@@ -7,7 +7,7 @@ events table and a CHECKPOINT, as an old, settled store would be.
 
 Timed, one after the other on the same data (a CHECKPOINT before each):
 
-- ``replay``: ``consumers.replay.replay(pool, ats, registry, batch_size=--batch-size)``: reads the
+- ``replay``: ``consumers.runtime.replay.replay(pool, ats, registry, batch_size=--batch-size)``: reads the
   feed in chunks, decodes each event through the registry (pydantic), builds the handler's SQL, runs
   it with the projector's executemany-in-a-pipeline, one transaction per chunk with its checkpoint,
   then swaps the shadow schema in. `seconds` is the whole call.
@@ -58,8 +58,8 @@ import psycopg
 from bench.common import _machine_busy_s, fmt_rate, fmt_ratio, ratio, registry_declaring
 from commands.core import Personal
 from commands.registry import all_event_classes
-from consumers.projector import Projector, _set_search_path, create_schema
-from consumers.replay import replay
+from consumers.runtime.projector import Projector, _set_search_path, create_schema
+from consumers.runtime.replay import replay
 from eventstore import (
     NO_STREAM,
     START,
@@ -267,7 +267,7 @@ _ORDER = ("ORDER BY tx_id, position", "ORDER BY events.tx_id, events.position")
 @contextmanager
 def ordered_feed() -> Iterator[bool]:
     """Patch the feed and chunk-end queries to order by the table's xid8 column; yields whether a patch applied."""
-    import consumers.replay as replay_module
+    import consumers.runtime.replay as replay_module
     import eventstore.store as store_module
 
     saved = (store_module._FEED, replay_module._CHUNK_END)
