@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from math import ceil
 from typing import Annotated, Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 
@@ -60,20 +60,16 @@ from projections.ats.application_queries import (
     stage_history,
 )
 from projections.identity.access import Access
+from commands.ats.application import application_id_for
+from commands.ats.placement import placement_id_for
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
 FreshAts = Annotated[Position | None, Depends(read_after("ats"))]
 _REFUSALS: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 404: {}, 409: {}, 422: {}}
 
 
-def application_id_for(job_id: UUID, candidate_id: UUID) -> UUID:
-    """One application per candidate and job: applying twice, by whoever, meets the first on its stream."""
-    return uuid5(NAMESPACE_URL, f"splits:application:{job_id}:{candidate_id}")
 
 
-def placement_id_for(application_id: UUID) -> UUID:
-    """The placement a hire creates: derived, so a retried hire names the same placement."""
-    return uuid5(NAMESPACE_URL, f"splits:placement:{application_id}")
 
 
 class JobNotOpen(RuleViolation):

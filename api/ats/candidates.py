@@ -61,7 +61,7 @@ from api.visibility import CANDIDATE, viewer_of_candidate
 from commands.ats import candidate as candidates
 from commands.ats import sourcer as sourcers
 from commands.core import Conflict, Forbidden, NotFound
-from consumers.ats.candidate_process import candidate_id_for
+from commands.ats.candidate import candidate_id_for
 from eventstore import EventStore, Metadata, Position, handle, load, stream_id_for
 from projections.ats.candidate_queries import (
     CandidateFilter,

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, NoReturn
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 import structlog
 from fastapi import APIRouter, Request
@@ -41,17 +41,14 @@ from commands.identity.events import MembershipRole, SourceInstance
 from eventstore import EventStore, Metadata, SubjectErased, handle, load, stream_id_for
 from eventstore.handle import DeciderLike
 from adapters.settings import Settings
+from commands.identity.organization import organization_id_for
 
 log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/v2/webhooks", tags=["webhooks"])
 
-_ORGANIZATION_NAMESPACE = uuid5(NAMESPACE_URL, "splits:organization:clerk")
 _ADMIN_ROLES = {"org:admin", "admin"}  # "admin" is the role key of Clerk instances older than org:-prefixed roles
 
 
-def organization_id_for(clerk_org_id: str) -> UUID:
-    """The organization id derived from the Clerk organization id, so every writer finds the same stream."""
-    return uuid5(_ORGANIZATION_NAMESPACE, clerk_org_id)
 
 
 class InvalidSignature(Invalid):

@@ -35,7 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Literal
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from commands.ats.application_commands import (
     AcceptOffer,
@@ -444,3 +444,8 @@ application: Decider[ApplicationCommand, ApplicationEvent, Application] = Decide
         ApplicationExpired, ApplicationExpiryWarned, ApplicationReactivated,
     ),
 )
+
+
+def application_id_for(job_id: UUID, candidate_id: UUID) -> UUID:
+    """One application per candidate and job: applying twice, by whoever, meets the first on its stream."""
+    return uuid5(NAMESPACE_URL, f"splits:application:{job_id}:{candidate_id}")

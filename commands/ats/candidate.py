@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Annotated, Any, Self, get_args
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, model_validator
 
@@ -344,3 +344,8 @@ candidate: Decider[CandidateCommand, CandidateEvent, Candidate] = Decider(
     events=(CandidateCreated, CandidateProfileUpdated, CandidatePrivacyChanged, CandidateMarketplaceVisibilityChanged,
             CandidateVerificationStatusChanged, CandidateUserLinked, CandidateArchived, CandidateRestored),
 )
+
+
+def candidate_id_for(user_id: UUID) -> UUID:
+    """The candidate record of a user who signed up as a candidate."""
+    return uuid5(NAMESPACE_URL, f"splits:candidate-of:{user_id}")

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Self
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
@@ -234,3 +234,8 @@ placement: Decider[PlacementCommand, PlacementEvent, Placement] = Decider(
     "placement", initial_state, evolve, decide,
     events=(PlacementCreated, PlacementStateChanged, PlacementReplacementLinked),
 )
+
+
+def placement_id_for(application_id: UUID) -> UUID:
+    """The placement a hire creates: derived, so a retried hire names the same placement."""
+    return uuid5(NAMESPACE_URL, f"splits:placement:{application_id}")

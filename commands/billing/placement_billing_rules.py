@@ -54,3 +54,7 @@ class InvoiceNotRecorded(NotYetRecorded):
     """A Stripe invoice webhook ahead of our record of the invoice: answered 5xx so that Stripe retries."""
 
     code = "invoice_not_recorded"
+
+
+def invoice_id_for(placement_id: UUID) -> UUID:
+    return uuid5(NAMESPACE_URL, f"splits:placement-invoice:{placement_id}")

@@ -240,3 +240,11 @@ organization: Decider[OrganizationCommand, OrganizationEvent, Organization] = De
     events=(OrganizationCreated, OrganizationRenamed, OrganizationDeleted, OrganizationCompanyAttached, MembershipAdded,
             MembershipRoleChanged, MembershipRemoved),
 )
+
+
+_ORGANIZATION_NAMESPACE = uuid5(NAMESPACE_URL, "splits:organization:clerk")
+
+
+def organization_id_for(clerk_org_id: str) -> UUID:
+    """The organization id derived from the Clerk organization id, so every writer finds the same stream."""
+    return uuid5(_ORGANIZATION_NAMESPACE, clerk_org_id)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from commands.ats import candidate as candidates
 from commands.ats.candidate_events import CandidateCreated, CandidateUserLinked
@@ -25,11 +25,9 @@ from commands.identity import user as users
 from commands.identity.events import UserProfileUpdated, UserRegistered
 from consumers.runtime.reactor import Reaction, Reactor
 from eventstore import handle, load, stream_id_for
+from commands.ats.candidate import candidate_id_for
 
 
-def candidate_id_for(user_id: UUID) -> UUID:
-    """The candidate record of a user who signed up as a candidate."""
-    return uuid5(NAMESPACE_URL, f"splits:candidate-of:{user_id}")
 
 
 async def _recruiter_managed_record(reaction: Reaction, email: str) -> UUID | None:

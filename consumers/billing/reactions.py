@@ -11,7 +11,7 @@ transfer when the event comes back: Stripe answers the first one again, and that
 from __future__ import annotations
 
 from dataclasses import replace
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 import structlog
 
@@ -27,6 +27,7 @@ from consumers.runtime.reactor import PermanentError, Reaction, Reactor
 from eventstore import EventStore, Metadata, handle, load, stream_id_for
 from adapters.clock import Clock
 from adapters.payments import InvoiceLine, InvoiceView, PaymentRefused, Payments
+from commands.billing.placement_billing_rules import invoice_id_for
 
 log = structlog.get_logger(__name__)
 
@@ -37,8 +38,6 @@ class NotInvoiceable(Exception):
     """The placement cannot be invoiced yet: why, for a person to fix."""
 
 
-def invoice_id_for(placement_id: UUID) -> UUID:
-    return uuid5(NAMESPACE_URL, f"splits:placement-invoice:{placement_id}")
 
 
 async def _billed_party(store: EventStore, placement: placements.Placement) -> tuple[BillingOwnerKind, UUID]:

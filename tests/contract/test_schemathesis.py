@@ -28,7 +28,7 @@ from uuid import UUID
 import httpx
 import pytest
 
-from api.ats.applications import placement_id_for
+from commands.ats.placement import placement_id_for
 from commands.identity.user import user_id_for
 from commands.network.recruiter_candidate import recruiter_candidate_id_for
 from commands.network.recruiter_company import recruiter_company_id_for

@@ -309,7 +309,7 @@ async def test_an_application_at_the_limits_of_its_schemas_through_to_its_placem
         world: World, fresh_store: EventStore) -> None:
     """The application routes' bodies at their extremes (the longest cover letter, pitch, note and reasons, the
     largest salary), taken through a hire to a failed placement: every read model, rebuilt, stores them."""
-    from api.ats.applications import placement_id_for
+    from commands.ats.placement import placement_id_for
     from consumers.runtime.projector import Projector
     from projections.registry import all_projections
 

@@ -9,7 +9,8 @@ from commands.ats import application as applications
 from commands.ats import candidate as candidates
 from commands.ats import job as jobs
 from commands.identity.user import user_id_for
-from consumers.ats.candidate_process import candidate_accounts, candidate_id_for
+from commands.ats.candidate import candidate_id_for
+from consumers.ats.candidate_process import candidate_accounts
 from consumers.ai.reactions import ai_review
 from consumers.runtime.reactor import Reaction
 from eventstore import EventStore, handle, load, stream_id_for

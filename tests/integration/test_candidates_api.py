@@ -10,7 +10,7 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from consumers.ats.candidate_process import candidate_id_for
+from commands.ats.candidate import candidate_id_for
 from eventstore import EventStore
 from tests.integration.ats_people import (
     CALLERS,

@@ -14,7 +14,7 @@ from uuid import UUID
 import httpx
 import pytest
 
-from api.identity.webhooks import organization_id_for
+from commands.identity.organization import organization_id_for
 from commands.identity import organization as orgs
 from commands.identity.organization import company_id_for
 from commands.identity.user import user_id_for

@@ -13,7 +13,7 @@ import pytest
 import structlog
 
 from infra.app import create_app
-from api.identity.webhooks import organization_id_for
+from commands.identity.organization import organization_id_for
 from commands.identity.clerk_webhook import RecordClerkWebhook, clerk_webhook
 from commands.identity.organization import company_id_for
 from commands.identity.events import (

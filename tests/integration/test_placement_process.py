@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from api.ats.applications import placement_id_for
+from commands.ats.placement import placement_id_for
 from commands.ats import application as applications
 from commands.ats import job as jobs
 from commands.ats import placement as placements

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import UUID
 
-from api.ats.applications import placement_id_for
+from commands.ats.placement import placement_id_for
 from commands.ats import sourcer as sourcers
 from tests.helpers import wait_until
 from tests.integration.test_applications_api import (

@@ -25,7 +25,8 @@ import pytest
 
 from commands.ats import candidate as candidates
 from commands.identity.user import user_id_for
-from consumers.ats.candidate_process import candidate_accounts, candidate_id_for
+from commands.ats.candidate import candidate_id_for
+from consumers.ats.candidate_process import candidate_accounts
 from consumers.runtime.reactor import Reaction
 from eventstore import EventStore, load, stream_id_for
 from adapters.settings import Settings
