@@ -198,19 +198,6 @@ class Settings(BaseSettings):
     splits_clock_offset: timedelta = timedelta(0)
 
 
-    def data_keys(self) -> list[tuple[str, bytes]] | None:
-        """The configured key-encryption keys (current first), or None when neither setting is given."""
-        from eventstore.personal import DataKeyProblem, parse_keks
-
-        if self.splits_data_key is not None:
-            return parse_keks(self.splits_data_key.get_secret_value())
-        if self.splits_data_key_file is not None:
-            try:
-                text = self.splits_data_key_file.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise DataKeyProblem(f"SPLITS_DATA_KEY_FILE: cannot read {self.splits_data_key_file} ({exc.strerror})") from None
-            return parse_keks(text)
-        return None
 
     @property
     def development(self) -> bool:

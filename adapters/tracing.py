@@ -16,7 +16,6 @@ spans as children of it. The chain of one command:
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import inspect
 import os
@@ -27,7 +26,7 @@ from typing import Any, TypeVar
 from opentelemetry import context, propagate, trace
 from opentelemetry.trace import Span, SpanKind
 
-__all__ = ["SpanKind", "configure_tracing", "span_from", "traced", "traced_metadata", "tracer"]
+__all__ = ["SpanKind", "configure_tracing", "span_from", "traced", "tracer", "current_context"]
 
 TRACER = "splits"
 ENDPOINT = "OTEL_EXPORTER_OTLP_ENDPOINT"
@@ -70,19 +69,6 @@ def tracer() -> trace.Tracer:
 def carried(metadata: Mapping[str, Any]) -> dict[str, str]:
     """The trace context an event's metadata (or a message's headers) carries, if any."""
     return {k: str(metadata[k]) for k in CARRIED if metadata.get(k)}
-
-
-def traced_metadata(metadata: Any) -> Any:
-    """`metadata` (an `eventstore.Metadata` or None) carrying the current span's `traceparent`, when tracing is on
-    and it carries none yet; else unchanged."""
-    here = current_context().get("traceparent")
-    if here is None or (metadata is not None and metadata.traceparent):
-        return metadata
-    if metadata is None:
-        from eventstore.types import Metadata
-
-        return Metadata(traceparent=here)
-    return dataclasses.replace(metadata, traceparent=here)
 
 
 def current_context() -> dict[str, str]:

@@ -4,24 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from api.deps import PlatformAdmin, SystemDep
-from consumers.runtime.app import topology_of
+from consumers.runtime.topology import topology_of
 from consumers.runtime.dlq import dead_letter_counts
-from consumers.reactors import all_reactors
 from consumers.runtime.status import queue_depths, read_status
 
 router = APIRouter(tags=["operations"])
 
 
 @router.get("/admin/status", responses={401: {}, 403: {}})
-async def consumer_status(system: SystemDep, _: PlatformAdmin) -> dict[str, Any]:
+async def consumer_status(request: Request, system: SystemDep, _: PlatformAdmin) -> dict[str, Any]:
     """Each consumer's position, lag in events and seconds, and state (live, catching up, stopped, error); each
     relay process; each reactor's queue depth and the age of its oldest message (consumers/runtime/status.py)."""
     report = await read_status(system.pool)
     if system.settings.rabbitmq_url:
-        names = [r.name for r in all_reactors()]
+        names = request.app.state.reactor_names  # given by the app factory (infra/app.py)
         report.dead_letters = await dead_letter_counts(system.settings.rabbitmq_url, topology_of(system), names)
         report = report.with_queue_depths(await queue_depths(system.settings.rabbitmq_url, topology_of(system), names))
     return report.as_dict()

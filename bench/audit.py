@@ -19,7 +19,7 @@ Timed, one after the other in each of `--rounds` rounds (after one untimed round
 median and min over the rounds; a ``gc.collect()`` before each timed call (untimed: the garbage of the
 previous call is not charged to the next; the collector stays on during the call):
 
-- ``export``: ``infra.audit.export_placement(store, placement_id, "bench", "platform_admin", key, meta)``,
+- ``export``: ``api.audit.bundles.export_placement(store, placement_id, "bench", "platform_admin", key, meta)``,
   the whole call: the feed head, reading the trail (``money_trail``), building the bundle (events.jsonl,
   timeline.csv, report.html, manifest, Ed25519 signature, zip) and recording the export as an event. Each
   export records one more event on ``auditexport-<id>``, which the next export's trail holds: round k
@@ -83,7 +83,7 @@ import orjson
 import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-import infra.audit as audit_module
+import api.audit.bundles as audit_module
 import projections.audit.bundle as bundle_module
 import projections.audit.report as report_module
 from bench.common import fmt_rate, fmt_ratio, ratio, registry_declaring
@@ -105,7 +105,7 @@ from commands.billing.placement_events import RoleSnapshot
 from commands.core import Personal
 from commands.registry import all_event_classes
 from eventstore import EventStore, Metadata, NewEvent, create_pool, handle, load, verify_chain
-from infra.audit import export_placement
+from api.audit.bundles import export_placement
 from infra.bootstrap import event_registry, migrate_all
 from projections.audit.bundle import EVENTS, public_key_hex, verify_bundle
 

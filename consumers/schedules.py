@@ -9,7 +9,12 @@ from commands.network import recruiter_candidate as rtr
 from consumers.ai.schedules import ai_schedules
 from consumers.ats.schedules import ats_schedules
 from consumers.billing.schedules import billing_schedules
+from adapters.system import System
+from consumers.privacy.schedules import RetentionPeriods, retention_schedules
+from consumers.reactors import all_reactors
+from consumers.runtime.dead_letter_retention import DeadLetterQueues
 from consumers.runtime.scheduler import Schedule, deadline_schedule
+from consumers.runtime.topology import topology_of
 
 BY = "scheduler"
 
@@ -64,3 +69,13 @@ def all_schedules() -> list[Schedule]:
         *billing_schedules(),
         *ai_schedules(),
     ]
+
+
+def retention_schedules_of(system: System) -> list[Schedule]:
+    """The retention schedules of a running system, from its settings (the scheduler process's)."""
+    settings = system.settings
+    dead_letters = None
+    if settings.rabbitmq_url:
+        dead_letters = DeadLetterQueues(settings.rabbitmq_url, topology_of(system), [r.name for r in all_reactors()])
+    return retention_schedules(RetentionPeriods.from_settings(settings), system.store.keyring, system.adapters.storage,
+                               dead_letters)

@@ -72,6 +72,17 @@ async def load(store: EventStore, decider: DeciderLike, stream_id: str) -> tuple
         return state, 0, None
     return state, recorded[-1].version, recorded[-1].position
 
+async def state_as_of(store: EventStore, decider: DeciderLike, entity_id: UUID, before: Position, *,
+                 including: bool = False) -> Any:
+    """The entity's state from the events recorded before `before` in the feed (or up to it, `including`)."""
+    assert store.registry is not None
+    state = decider.initial_state()
+    for event in await store.read_stream(stream_id_for(decider, entity_id)):
+        if event.position > before or (event.position == before and not including):
+            continue
+        state = decider.evolve(state, store.registry.decode(event))
+    return state
+
 
 async def handled_before(store: EventStore, decider: DeciderLike, entity_id: UUID | str, command_type: type,
                          metadata: Metadata, position: int = 0) -> CommandResult | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -13,7 +15,7 @@ from psycopg_pool import AsyncConnectionPool
 from eventstore.hashing import canonical_json, content_digest, storable
 from eventstore.personal import Keyring, seal_fields
 from eventstore.types import START, AppendResult, Metadata, NewEvent, Position, RecordedEvent, stream_type_of
-from adapters.tracing import SpanKind, traced_metadata, tracer
+from adapters.tracing import SpanKind, current_context, tracer
 
 if TYPE_CHECKING:
     from eventstore.registry import EventRegistry
@@ -181,7 +183,7 @@ class EventStore:
         chain covers what is stored); `SubjectErased` is raised when a subject's data has been erased.
         """
         with tracer().start_as_current_span(f"append {stream_type_of(stream_id)}", kind=SpanKind.INTERNAL):
-            return await self._append(stream_id, events, expected_version, traced_metadata(metadata))
+            return await self._append(stream_id, events, expected_version, _traced(metadata))
 
     async def _append(
         self, stream_id: str, events: Sequence[NewEvent], expected_version: int | None, metadata: Metadata | None,
@@ -338,3 +340,12 @@ class EventStore:
         """The last position the feed can hand out now."""
         async with self.pool.connection() as conn:
             return await read_head(conn)
+
+
+def _traced(metadata: Metadata | None) -> Metadata | None:
+    """`metadata` carrying the current span's `traceparent` when tracing is on and it carries none yet; else
+    unchanged (adapters/tracing.py)."""
+    here = current_context().get("traceparent")
+    if here is None or (metadata is not None and metadata.traceparent):
+        return metadata
+    return dataclasses.replace(metadata or Metadata(), traceparent=here)

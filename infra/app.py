@@ -43,7 +43,8 @@ from api.privacy.export import router as privacy_export_router
 from api.privacy.retention import router as privacy_retention_router
 from api.problems import install_problem_handlers
 from adapters.system import System
-from infra.bootstrap import seed_catalogue
+from consumers.reactors import all_reactors
+from consumers.billing.catalogue import seed_catalogue
 
 
 def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]) -> FastAPI:
@@ -59,6 +60,7 @@ def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]
 
     app = FastAPI(title="Splits", version="0.1.0", lifespan=lifespan, dependencies=[Depends(rate_limit)])
     app.state.metrics = CollectorRegistry()
+    app.state.reactor_names = [reactor.name for reactor in all_reactors()]  # for /admin/status
     app.add_middleware(BodyLimit)  # inside RequestContext: a refused body still has its id and its count
     app.add_middleware(RequestContext, metrics=RequestMetrics(app.state.metrics))
     install_problem_handlers(app)

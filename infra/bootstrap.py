@@ -7,12 +7,27 @@ from contextlib import asynccontextmanager
 
 from commands.registry import all_event_classes
 from eventstore import EventRegistry, EventStore, Keyring, connect, create_pool, migrate
-from adapters.clock import Clock, SystemClock
+from eventstore.personal import DataKeyProblem, parse_keks
+from adapters.clock import SystemClock
 from adapters.mail import mailer_for
 from adapters.payments import payments_for
 from adapters.settings import Settings
 from adapters.storage import storage_for
 from adapters.system import Adapters, System
+
+
+def data_keys_of(settings: Settings) -> list[tuple[str, bytes]] | None:
+    """The configured key-encryption keys (current first), or None when neither setting is given."""
+    if settings.splits_data_key is not None:
+        return parse_keks(settings.splits_data_key.get_secret_value())
+    if settings.splits_data_key_file is not None:
+        try:
+            text = settings.splits_data_key_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise DataKeyProblem(f"SPLITS_DATA_KEY_FILE: cannot read {settings.splits_data_key_file}"
+                                 f" ({exc.strerror})") from None
+        return parse_keks(text)
+    return None
 
 
 def adapters_for(settings: Settings) -> Adapters:
@@ -37,7 +52,7 @@ async def bootstrap(settings: Settings) -> AsyncIterator[System]:
     """Open the database pool and the event store for the lifetime of a process."""
     if not settings.database_url:
         raise RuntimeError("DATABASE_URL is not set (`splits dev` starts a local database when it is missing)")
-    keks = settings.data_keys()
+    keks = data_keys_of(settings)
     if keks is None and settings.environment == "production":
         raise RuntimeError(
             "SPLITS_DATA_KEY (or SPLITS_DATA_KEY_FILE) is not set: production needs the key that protects "
@@ -66,13 +81,3 @@ async def migrate_all(dsn: str) -> list[str]:
         return applied
     finally:
         await conn.close()
-
-
-async def seed_catalogue(store: EventStore, clock: Clock) -> None:
-    """The plans and their first split rates, as events: recorded once, then left to the platform admins."""
-    from commands.billing.catalogue import SEED_ACTOR, seed_commands
-    from commands.billing.plan import plan
-    from eventstore import Metadata, handle
-
-    for tier, command in seed_commands(clock.now()):
-        await handle(store, plan, tier, command, Metadata(actor=SEED_ACTOR, source="seed"))

@@ -188,12 +188,13 @@ def migrate() -> None:
 async def _migrate_and_seed(dsn: str, settings: Settings) -> list[str]:
     """The schemas, then the plan catalogue (recorded once; it holds no personal data, so no key is needed)."""
     from eventstore import EventStore, Keyring, create_pool
-    from infra.bootstrap import event_registry, seed_catalogue
+    from consumers.billing.catalogue import seed_catalogue
+    from infra.bootstrap import data_keys_of, event_registry
     from adapters.clock import SystemClock
 
     applied = await migrate_all(dsn)
     async with create_pool(dsn, min_size=1, max_size=2) as pool:
-        await seed_catalogue(EventStore(pool, event_registry(), Keyring(pool, settings.data_keys())),
+        await seed_catalogue(EventStore(pool, event_registry(), Keyring(pool, data_keys_of(settings))),
                              SystemClock(settings.splits_clock_offset))
     return applied
 
@@ -247,7 +248,7 @@ def consumers(
 
 
 async def _run_scheduler(system: System, stop: asyncio.Event, every_s: float) -> None:
-    from consumers.privacy.schedules import retention_schedules_of
+    from consumers.schedules import retention_schedules_of
     from consumers.runtime.scheduler import Scheduler
     from consumers.schedules import all_schedules
 
@@ -385,7 +386,7 @@ def status() -> None:
 async def _with_queue_depths(system: System, report: StatusReport) -> StatusReport:
     if not system.settings.rabbitmq_url:
         return report
-    from consumers.runtime.app import topology_of
+    from consumers.runtime.topology import topology_of
     from consumers.reactors import all_reactors
     from consumers.runtime.status import queue_depths
 
@@ -396,7 +397,7 @@ async def _with_queue_depths(system: System, report: StatusReport) -> StatusRepo
 async def _dead_letter_counts(system: System) -> dict[str, int]:
     if not system.settings.rabbitmq_url:
         return {}
-    from consumers.runtime.app import topology_of
+    from consumers.runtime.topology import topology_of
     from consumers.runtime.dlq import dead_letter_counts
     from consumers.reactors import all_reactors
 
@@ -524,7 +525,7 @@ def audit_export(
     from uuid import UUID
 
     from eventstore import Metadata
-    from infra.audit import export_placement
+    from api.audit.bundles import export_placement
     from adapters.audit_keys import signing_key
 
     settings = _settings()
@@ -617,8 +618,7 @@ def privacy_export(
     import shutil
 
     from eventstore import Metadata
-    from infra.privacy_export import ExportLimits, ExportTooLarge, export_person
-    from adapters.storage import storage_for
+    from api.privacy.archive import ExportLimits, ExportTooLarge, export_person
 
     kind, person_id = _one_person(user, candidate, recruiter)
     settings = _settings()
@@ -629,7 +629,7 @@ def privacy_export(
     async def main() -> None:
         async with bootstrap(settings) as system:
             try:
-                taken = await export_person(system.store, storage_for(settings), kind, person_id, exporter,  # type: ignore[arg-type]
+                taken = await export_person(system.store, system.adapters.storage, kind, person_id, exporter,  # type: ignore[arg-type]
                                             system.clock.now(), Metadata(actor=exporter, source="cli"), limits)
             except ExportTooLarge as exc:
                 typer.echo(f"{exc.message} (raise PRIVACY_EXPORT_MAX_EVENTS / PRIVACY_EXPORT_MAX_BYTES)", err=True)
@@ -723,7 +723,7 @@ def privacy_retention(
 ) -> None:
     """The retention rules in force and what each has removed; with --run, apply them now first."""
     from commands.privacy.retention import RULES, cutoff
-    from consumers.privacy.schedules import retention_schedules_of
+    from consumers.schedules import retention_schedules_of
     from consumers.runtime.scheduler import Scheduler
     from projections.privacy.retention_status import list_retention_runs
 

@@ -22,7 +22,7 @@ import orjson
 import typer
 
 from eventstore.personal import DataKeyProblem, generate_kek, kek_fingerprint, parse_keks
-from infra.bootstrap import bootstrap
+from infra.bootstrap import bootstrap, data_keys_of
 from adapters.settings import Settings
 
 keys_app = typer.Typer(help="Keys that protect personal data: generate, rotate, status; seal data stored before.",
@@ -44,7 +44,7 @@ def _settings() -> Settings:
 
 def _keks(settings: Settings) -> list[tuple[str, bytes]] | None:
     try:
-        return settings.data_keys()
+        return data_keys_of(settings)
     except DataKeyProblem as exc:
         raise _refuse(str(exc)) from None
 

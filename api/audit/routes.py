@@ -26,7 +26,7 @@ from api.ratelimit import Decision
 from commands.billing import placement_billing as money
 from commands.core import NotFound
 from eventstore import load, stream_id_for
-from infra.audit import export_placement
+from api.audit.bundles import export_placement
 from adapters.audit_keys import signing_key
 from projections.audit.bundle import public_key_hex
 from projections.audit.scope import Viewer

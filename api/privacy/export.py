@@ -2,7 +2,7 @@
 `GET /v1/admin/subjects/{id}/export?kind=user|candidate|recruiter` (platform admins, for a request that
 reached them another way).
 
-The answer is the zip `infra/privacy_export.py` builds (`data.json` and the person's files), streamed from
+The answer is the zip `api/privacy/archive.py` builds (`data.json` and the person's files), streamed from
 a temporary file, with the export's id and SHA-256 in headers; every export is recorded as a
 `PersonalDataExported` event. An export is heavy, so beyond the gateway's limit for every route each caller
 may take `PRIVACY_EXPORT_PER_HOUR` of them an hour (counted in Redis with the gateway's limiter; without
@@ -30,7 +30,7 @@ from api.ratelimit import Decision
 from commands.core import NotFound
 from eventstore import EventStore, Metadata
 from adapters.system import System
-from infra.privacy_export import ExportLimits, TakenExport, export_person
+from api.privacy.archive import ExportLimits, TakenExport, export_person
 from adapters.storage import Storage, StorageError
 from projections.privacy.subjects import PersonKind
 

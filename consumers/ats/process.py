@@ -25,21 +25,12 @@ from commands.ats.application_events import ApplicationHired
 from commands.core import DomainError
 from commands.network import recruiter as recruiters
 from consumers.runtime.reactor import PermanentError, Reaction, Reactor
-from eventstore import EventStore, Position, handle, stream_id_for
+from eventstore.handle import state_as_of
+from eventstore import EventStore, Position, handle
 
 log = structlog.get_logger(__name__)
 
 
-async def state_as_of(store: EventStore, decider: Any, entity_id: UUID, before: Position, *,
-                 including: bool = False) -> Any:
-    """The entity's state from the events recorded before `before` in the feed (or up to it, `including`)."""
-    assert store.registry is not None
-    state = decider.initial_state()
-    for event in await store.read_stream(stream_id_for(decider, entity_id)):
-        if event.position > before or (event.position == before and not including):
-            continue
-        state = decider.evolve(state, store.registry.decode(event))
-    return state
 
 
 async def _credited_sourcer(store: EventStore, decider: Any, subject_id: UUID | None, hire: Position,

@@ -39,7 +39,7 @@ from commands.billing.placement_events import ROLES, Role, RoleSnapshot
 from commands.core import DomainError
 from commands.network import firm as firms
 from commands.network import recruiter as recruiters
-from consumers.ats.process import state_as_of
+from eventstore.handle import state_as_of
 from consumers.runtime.reactor import PermanentError, Reaction, Reactor
 from eventstore import EventStore, Position, handle, load, stream_id_for
 from projections.billing.entitlement_queries import entitlements_of

@@ -32,7 +32,6 @@ from commands.privacy.retention import RETAINED_STAGES, RULES, ApplyRetention, R
 from consumers.runtime.dead_letter_retention import DeadLetterQueues
 from consumers.runtime.scheduler import BATCH, Due, Schedule
 from eventstore import Keyring, advisory_key, stream_id_for
-from adapters.system import System
 from adapters.settings import Settings
 from adapters.storage import Storage
 
@@ -172,14 +171,3 @@ def _daily(rule: RetentionRule, before: datetime, removed: int, now: datetime) -
     return Due(retention, rule.name, command, before.isoformat())
 
 
-def retention_schedules_of(system: System) -> list[Schedule]:
-    """The retention schedules of a running system, from its settings (the scheduler process's)."""
-    from consumers.runtime.app import topology_of
-    from consumers.reactors import all_reactors
-
-    settings = system.settings
-    dead_letters = None
-    if settings.rabbitmq_url:
-        dead_letters = DeadLetterQueues(settings.rabbitmq_url, topology_of(system), [r.name for r in all_reactors()])
-    return retention_schedules(RetentionPeriods.from_settings(settings), system.store.keyring, system.adapters.storage,
-                               dead_letters)

@@ -24,11 +24,11 @@ from consumers.runtime.reactor import ReactorContext, ReactorRunner
 from consumers.reactors import all_reactors
 from consumers.runtime.relay import Relay
 from consumers.runtime.status import RELAY_INSTANCE, forget_stopped_relays, report
-from consumers.runtime.topology import Topology
+from consumers.runtime.topology import topology_of
 from consumers.runtime.waiting import sleep_or_stop
 from eventstore.db import one_connection_per_task
 from adapters.system import System
-from infra.bootstrap import seed_catalogue
+from consumers.billing.catalogue import seed_catalogue
 from adapters.redis import deployment_prefix, redis_client
 from adapters.settings import Settings
 from projections.identity.access import AccessCache, AccessInvalidation
@@ -36,10 +36,6 @@ from projections.network.access import NetworkAccessInvalidation
 from projections.registry import all_projections
 
 log = structlog.get_logger(__name__)
-
-
-def topology_of(system: System) -> Topology:
-    return Topology(prefix=system.settings.rabbitmq_prefix, log_max_age=system.settings.events_log_max_age)
 
 
 def broker_for(url: str) -> RabbitBroker:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
+from adapters.system import System
 
 
 @dataclass(frozen=True)
@@ -94,3 +95,8 @@ class Topology:
         await channel.queue_delete(self.log)
         await channel.exchange_delete(self.exchange)
         await channel.exchange_delete(self.dead_letter_exchange)
+
+
+def topology_of(system: System) -> Topology:
+    """The names of a running system's exchanges and queues, from its settings."""
+    return Topology(prefix=system.settings.rabbitmq_prefix, log_max_age=system.settings.events_log_max_age)

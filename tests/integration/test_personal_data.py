@@ -32,7 +32,7 @@ from eventstore import (
     verify_chain,
 )
 from eventstore.personal import ERASED, MARKER, DataKeyProblem, generate_kek, kek_fingerprint
-from infra.bootstrap import event_registry
+from infra.bootstrap import data_keys_of, event_registry
 from adapters.settings import Settings
 
 AT = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -328,7 +328,7 @@ def _b64(n: int) -> str:
 ])
 def test_a_malformed_data_key_setting_gives_one_line_naming_it(value: str, words: str) -> None:
     with pytest.raises(DataKeyProblem) as bad:
-        Settings(splits_data_key=value, _env_file=None).data_keys()  # type: ignore[call-arg]
+        data_keys_of(Settings(splits_data_key=value, _env_file=None))  # type: ignore[call-arg]
     message = str(bad.value)
     assert message.startswith("SPLITS_DATA_KEY") and words in message and "\n" not in message
     assert value.strip(" ,\n") == "" or value not in message  # the secret itself is never echoed
@@ -337,19 +337,19 @@ def test_a_malformed_data_key_setting_gives_one_line_naming_it(value: str, words
 def test_an_unreadable_data_key_file_names_the_setting_and_the_path(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-key"
     with pytest.raises(DataKeyProblem) as bad:
-        Settings(splits_data_key_file=missing, _env_file=None).data_keys()  # type: ignore[call-arg]
+        data_keys_of(Settings(splits_data_key_file=missing, _env_file=None))  # type: ignore[call-arg]
     assert str(bad.value).startswith("SPLITS_DATA_KEY_FILE: cannot read") and str(missing) in str(bad.value)
     assert "\n" not in str(bad.value)
 
 
 def test_the_data_key_setting_takes_named_keys_current_first_and_a_file_the_same(tmp_path: Path) -> None:
     first, second = generate_kek(), generate_kek()
-    keks = Settings(splits_data_key=f"2026:{first}, {second}\n", _env_file=None).data_keys()  # type: ignore[call-arg]
+    keks = data_keys_of(Settings(splits_data_key=f"2026:{first}, {second}\n", _env_file=None))  # type: ignore[call-arg]
     one, two = base64.b64decode(first), base64.b64decode(second)
     assert keks == [("2026", one), (kek_fingerprint(two), two)]
     path = tmp_path / "kek"
     path.write_text(f"2026:{first}\n{second}\n")
-    assert Settings(splits_data_key_file=path, _env_file=None).data_keys() == keks  # type: ignore[call-arg]
+    assert data_keys_of(Settings(splits_data_key_file=path, _env_file=None)) == keks  # type: ignore[call-arg]
     assert parse_keks(first) == [(kek_fingerprint(one), one)]  # unnamed: named by its fingerprint
 
 

@@ -284,7 +284,7 @@ def _recruiter_id(world: World) -> UUID:
 
 async def test_an_export_past_its_bounds_is_refused_and_records_nothing(world: World, tmp_path: Path) -> None:
     from eventstore import Metadata
-    from infra.privacy_export import ExportLimits, ExportTooLarge, export_person
+    from api.privacy.archive import ExportLimits, ExportTooLarge, export_person
     from adapters.storage import LocalStorage
 
     user_id, meta = user_id_for(world.ids["cami"]), Metadata(actor="test", source="test")
