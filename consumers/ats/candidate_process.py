@@ -26,6 +26,7 @@ from commands.identity.events import UserProfileUpdated, UserRegistered
 from consumers.runtime.reactor import Reaction, Reactor
 from eventstore import handle, load, stream_id_for
 from commands.ats.candidate import candidate_id_for
+from projections.ats.candidate_queries import candidate_of_user, recruiter_managed_with_email
 
 
 
@@ -33,17 +34,13 @@ from commands.ats.candidate import candidate_id_for
 async def _recruiter_managed_record(reaction: Reaction, email: str) -> UUID | None:
     """A candidate record a recruiter made for this email and nobody has claimed yet, oldest first."""
     async with reaction.store.pool.connection() as conn:
-        cur = await conn.execute(
-            "SELECT id FROM ats.candidates WHERE lower(email) = lower(%s) AND user_id IS NULL AND archived_at IS NULL"
-            " ORDER BY created_at, id LIMIT 1", (email,))
-        row = await cur.fetchone()
-    return row[0] if row else None
+        row = await recruiter_managed_with_email(conn, email)
+    return row["id"] if row else None
 
 
 async def _has_record(reaction: Reaction, user_id: UUID) -> bool:
     async with reaction.store.pool.connection() as conn:
-        cur = await conn.execute("SELECT 1 FROM ats.candidates WHERE user_id = %s LIMIT 1", (user_id,))
-        return await cur.fetchone() is not None
+        return await candidate_of_user(conn, user_id) is not None
 
 
 async def _on_verified(reaction: Reaction) -> None:

@@ -15,7 +15,7 @@ from uuid import UUID
 import psycopg
 from psycopg.rows import dict_row
 
-from commands.ats.application_rules import COMPANY_VISIBLE
+from commands.ats.application_rules import COMPANY_VISIBLE, IDLE_LIMITS, WARNING_LEAD
 from projections.reads import fetch_page
 
 ApplicationSort = Literal["created_at", "-created_at", "updated_at", "-updated_at", "last_activity_at",
@@ -246,3 +246,34 @@ async def get_placement(
         await cur.execute(f"SELECT p.* FROM ats.placements p WHERE p.id = %s AND {condition}",
                           (placement_id, *params))
         return await cur.fetchone()
+
+
+# --- the scheduler's deadline queries (consumers/runtime/scheduler.py `deadline_schedule`): rows (id, deadline)
+# due at %(now)s, at most %(limit)s -------------------------------------------------------------------------------
+
+# The expiry instant of each stage that expires: last activity + the stage's idle limit.
+_DEADLINE = "CASE stage " + " ".join(
+    f"WHEN '{stage}' THEN last_activity_at + interval '{int(limit.total_seconds())} seconds'"
+    for stage, limit in IDLE_LIMITS.items()
+) + " END"
+_LEAD = f"interval '{int(WARNING_LEAD.total_seconds())} seconds'"
+_EXPIRING = "(" + ", ".join(f"'{stage}'" for stage in IDLE_LIMITS) + ")"
+
+APPLICATIONS_TO_WARN = (
+    f"SELECT id, deadline FROM (SELECT id, expiry_warned_at, last_activity_at, {_DEADLINE} AS deadline"
+    f"  FROM ats.applications WHERE stage IN {_EXPIRING}) a"
+    f" WHERE deadline - {_LEAD} <= %(now)s AND deadline > %(now)s"
+    "  AND (expiry_warned_at IS NULL OR expiry_warned_at < last_activity_at)"
+    " ORDER BY deadline LIMIT %(limit)s")
+APPLICATIONS_EXPIRED = (
+    f"SELECT id, deadline FROM (SELECT id, {_DEADLINE} AS deadline FROM ats.applications"
+    f"  WHERE stage IN {_EXPIRING}) a WHERE deadline <= %(now)s ORDER BY deadline LIMIT %(limit)s")
+PLACEMENT_GUARANTEES_ENDED = (
+    "SELECT id, guarantee_expires_at FROM ats.placements WHERE state IN ('hired', 'active')"
+    " AND guarantee_expires_at <= %(now)s ORDER BY guarantee_expires_at LIMIT %(limit)s")
+
+
+async def placement_company(conn: psycopg.AsyncConnection, placement_id: UUID) -> UUID | None:
+    cur = await conn.execute("SELECT company_id FROM ats.placements WHERE id = %s", (placement_id,))
+    row = await cur.fetchone()
+    return row[0] if row else None
