@@ -15,6 +15,9 @@ from consumers.reactors import all_reactors
 from consumers.runtime.dead_letter_retention import DeadLetterQueues
 from consumers.runtime.scheduler import Schedule, deadline_schedule
 from consumers.runtime.topology import topology_of
+from projections.ats import queries as ats_queries
+from projections.identity import queries as identity_queries
+from projections.network import queries as network_queries
 
 BY = "scheduler"
 
@@ -23,45 +26,37 @@ def all_schedules() -> list[Schedule]:
     return [
         deadline_schedule(
             "invitation-expiry",
-            "SELECT id, expires_at FROM identity.invitations WHERE status = 'pending' AND expires_at <= %(now)s"
-            " ORDER BY expires_at LIMIT %(limit)s",
+            identity_queries.INVITATIONS_DUE,
             invitations.invitation,
             lambda row, now: invitations.ExpireInvitation(invitation_id=row[0], by=BY, at=now),
         ),
         deadline_schedule(
             "recruiter-candidate-invitation-expiry",
-            "SELECT id, invitation_expires_at FROM network.recruiter_candidates"
-            " WHERE status = 'pending' AND invitation_expires_at <= %(now)s"
-            " ORDER BY invitation_expires_at LIMIT %(limit)s",
+            network_queries.CANDIDATE_INVITATIONS_DUE,
             rtr.recruiter_candidate,
             lambda row, now: rtr.ExpireCandidateInvitation(relationship_id=row[0], by=BY, at=now),
         ),
         deadline_schedule(
             "recruiter-candidate-expiry",
-            "SELECT id, relationship_end_date FROM network.recruiter_candidates"
-            " WHERE status = 'active' AND relationship_end_date <= %(now)s"
-            " ORDER BY relationship_end_date LIMIT %(limit)s",
+            network_queries.RECRUITER_CANDIDATES_ENDING,
             rtr.recruiter_candidate,
             lambda row, now: rtr.ExpireRecruiterCandidate(relationship_id=row[0], by=BY, at=now),
         ),
         deadline_schedule(
             "firm-invitation-expiry",
-            "SELECT firm_id, expires_at, id FROM network.firm_invitations"
-            " WHERE status = 'pending' AND expires_at <= %(now)s ORDER BY expires_at LIMIT %(limit)s",
+            network_queries.FIRM_INVITATIONS_DUE,
             firms.firm,
             lambda row, now: firms.ExpireFirmInvitation(firm_id=row[0], invitation_id=row[2], by=BY, at=now),
         ),
         deadline_schedule(
             "job-early-access",
-            "SELECT id, activates_at FROM ats.jobs WHERE is_early_access AND activates_at <= %(now)s"
-            " ORDER BY activates_at LIMIT %(limit)s",
+            ats_queries.JOBS_LEAVING_EARLY_ACCESS,
             jobs.job,
             lambda row, now: jobs.EndJobEarlyAccess(job_id=row[0], by=BY, at=now),
         ),
         deadline_schedule(
             "job-closing",
-            "SELECT id, closes_at FROM ats.jobs WHERE status IN ('active', 'paused') AND closes_at <= %(now)s"
-            " ORDER BY closes_at LIMIT %(limit)s",
+            ats_queries.JOBS_PAST_CLOSING,
             jobs.job,
             lambda row, now: jobs.CloseJobPastClosingDate(job_id=row[0], by=BY, at=now),
         ),

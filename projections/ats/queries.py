@@ -102,3 +102,18 @@ async def company_billing_ready(conn: psycopg.AsyncConnection, company_id: UUID 
     cur = await conn.execute("SELECT billing_ready FROM ats.company_billing WHERE company_id = %s", (company_id,))
     row = await cur.fetchone()
     return bool(row and row[0])
+
+
+# The scheduler's deadline queries of jobs (consumers/runtime/scheduler.py `deadline_schedule`): rows (id, deadline)
+# due at %(now)s, at most %(limit)s.
+JOBS_LEAVING_EARLY_ACCESS = ("SELECT id, activates_at FROM ats.jobs WHERE is_early_access AND activates_at <= %(now)s"
+                             " ORDER BY activates_at LIMIT %(limit)s")
+JOBS_PAST_CLOSING = ("SELECT id, closes_at FROM ats.jobs WHERE status IN ('active', 'paused') AND closes_at <= %(now)s"
+                     " ORDER BY closes_at LIMIT %(limit)s")
+
+
+async def open_jobs_of(conn: psycopg.AsyncConnection, company_id: UUID) -> list[UUID]:
+    """The company's jobs not yet closed: pending, active or paused."""
+    cur = await conn.execute("SELECT id FROM ats.jobs WHERE company_id = %s AND status IN ('pending', 'active',"
+                             " 'paused') ORDER BY id", (company_id,))
+    return [row[0] for row in await cur.fetchall()]

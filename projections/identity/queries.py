@@ -60,3 +60,29 @@ async def invitation_preview(conn: psycopg.AsyncConnection, invitation_id: UUID)
 
 async def consent_of(conn: psycopg.AsyncConnection, user_id: UUID) -> dict[str, Any] | None:
     return await fetch_one(conn, "SELECT * FROM identity.consents WHERE user_id = %s", (user_id,))
+
+
+# The scheduler's deadline query (consumers/runtime/scheduler.py `deadline_schedule`): rows (id, deadline) due at
+# %(now)s, at most %(limit)s.
+INVITATIONS_DUE = ("SELECT id, expires_at FROM identity.invitations WHERE status = 'pending' AND expires_at <= %(now)s"
+                   " ORDER BY expires_at LIMIT %(limit)s")
+
+
+async def user_contact(conn: psycopg.AsyncConnection, user_id: UUID) -> tuple[str, str | None] | None:
+    """The user's email and name (a deleted user's too: their row keeps what erasure has not scrubbed)."""
+    cur = await conn.execute("SELECT email, name FROM identity.users WHERE id = %s", (user_id,))
+    row = await cur.fetchone()
+    return (row[0], row[1]) if row else None
+
+
+async def platform_admin_contacts(conn: psycopg.AsyncConnection) -> list[tuple[UUID, str, str | None]]:
+    """Every platform admin: (user id, email, name)."""
+    cur = await conn.execute("SELECT DISTINCT u.id, u.email, u.name FROM identity.user_roles r JOIN identity.users u"
+                             " ON u.id = r.user_id WHERE r.role = 'platform_admin' ORDER BY u.id")
+    return [(row[0], row[1], row[2]) for row in await cur.fetchall()]
+
+
+async def organization_name(conn: psycopg.AsyncConnection, organization_id: UUID) -> str | None:
+    cur = await conn.execute("SELECT name FROM identity.organizations WHERE id = %s", (organization_id,))
+    row = await cur.fetchone()
+    return row[0] if row else None

@@ -264,3 +264,49 @@ async def holds_role(conn: psycopg.AsyncConnection, user_id: UUID, roles: tuple[
     """Whether the user's identity roles include any of `roles`."""
     return await fetch_one(conn, "SELECT 1 FROM identity.user_roles WHERE user_id = %s AND role = ANY(%s)",
                       (user_id, list(roles))) is not None
+
+
+# The scheduler's deadline queries (consumers/runtime/scheduler.py `deadline_schedule`): rows (id, deadline, ...)
+# due at %(now)s, at most %(limit)s.
+CANDIDATE_INVITATIONS_DUE = ("SELECT id, invitation_expires_at FROM network.recruiter_candidates"
+                             " WHERE status = 'pending' AND invitation_expires_at <= %(now)s"
+                             " ORDER BY invitation_expires_at LIMIT %(limit)s")
+RECRUITER_CANDIDATES_ENDING = ("SELECT id, relationship_end_date FROM network.recruiter_candidates"
+                               " WHERE status = 'active' AND relationship_end_date <= %(now)s"
+                               " ORDER BY relationship_end_date LIMIT %(limit)s")
+FIRM_INVITATIONS_DUE = ("SELECT firm_id, expires_at, id FROM network.firm_invitations"
+                        " WHERE status = 'pending' AND expires_at <= %(now)s ORDER BY expires_at LIMIT %(limit)s")
+
+
+async def firms_of_member(conn: psycopg.AsyncConnection, user_id: UUID, recruiter_id: UUID) -> list[UUID]:
+    """The firms the user (or their recruiter profile) is a member of, the earliest joined first."""
+    rows = await fetch_all(conn, "SELECT firm_id FROM network.firm_members WHERE user_id = %s OR recruiter_id = %s"
+                                 " ORDER BY joined_at", (user_id, recruiter_id))
+    return [row["firm_id"] for row in rows]
+
+
+async def firms_administered_by(conn: psycopg.AsyncConnection, user_id: UUID) -> tuple[UUID, ...]:
+    """The firms where the user is the owner or an admin."""
+    rows = await fetch_all(conn, "SELECT firm_id FROM network.firm_members WHERE user_id = %s"
+                                 " AND role IN ('owner', 'admin') ORDER BY firm_id", (user_id,))
+    return tuple(row["firm_id"] for row in rows)
+
+
+async def firms_owned_by(conn: psycopg.AsyncConnection, user_id: UUID) -> list[tuple[UUID, str, str | None]]:
+    """The firms the user owns: (id, status, suspended reason)."""
+    rows = await fetch_all(conn, "SELECT id, status, suspended_reason FROM network.firms WHERE owner_user_id = %s"
+                                 " ORDER BY id", (user_id,))
+    return [(row["id"], row["status"], row["suspended_reason"]) for row in rows]
+
+
+async def firm_name(conn: psycopg.AsyncConnection, firm_id: UUID) -> str | None:
+    row = await fetch_one(conn, "SELECT name FROM network.firms WHERE id = %s", (firm_id,))
+    return row["name"] if row else None
+
+
+async def recruiter_contact(conn: psycopg.AsyncConnection, recruiter_id: UUID) -> tuple[UUID, str, str | None] | None:
+    """The recruiter's user: (user id, email, name)."""
+    cur = await conn.execute("SELECT u.id, u.email, u.name FROM network.recruiters r JOIN identity.users u"
+                             " ON u.id = r.user_id WHERE r.id = %s", (recruiter_id,))
+    row = await cur.fetchone()
+    return (row[0], row[1], row[2]) if row else None
