@@ -13,6 +13,7 @@ from commands.billing.placement_billing import PlacementBilling
 from commands.core import Forbidden, NotFound
 from projections.billing.queries import BillingVisibility
 from projections.identity.access import Access
+from projections.network.queries import firms_administered_by
 
 Party = Literal["platform_admin", "company_admin", "recruiter", "firm_admin"]
 
@@ -22,9 +23,7 @@ async def billing_visibility(db: AsyncConnection, user: Access) -> BillingVisibi
         return BillingVisibility(everything=True)
     firm_ids: tuple[UUID, ...] = ()
     if user.firm_ids and user.user_id is not None:
-        cur = await db.execute("SELECT firm_id FROM network.firm_members WHERE user_id = %s"
-                               " AND role IN ('owner', 'admin') ORDER BY firm_id", (user.user_id,))
-        firm_ids = tuple(row[0] for row in await cur.fetchall())
+        firm_ids = await firms_administered_by(db, user.user_id)
     company_ids = tuple(sorted(user.admin_company_ids))  # company_admin of that company, not anywhere
     return BillingVisibility(company_ids=company_ids, recruiter_id=user.recruiter_id, firm_ids=firm_ids)
 

@@ -42,8 +42,10 @@ from commands.network import recruiter as recruiters
 from eventstore.handle import state_as_of
 from consumers.runtime.reactor import PermanentError, Reaction, Reactor
 from eventstore import EventStore, Position, handle, load, stream_id_for
+from projections.ats.queries import open_jobs_of
 from projections.billing.entitlement_queries import entitlements_of
 from projections.billing.queries import placements_waiting_for_connect
+from projections.network.queries import firms_of_member, firms_owned_by
 
 log = structlog.get_logger(__name__)
 
@@ -59,9 +61,7 @@ _HOLDERS: dict[Role, str] = {
 async def _firm_of(store: EventStore, user_id: UUID, recruiter_id: UUID, before: Position) -> tuple[UUID, int] | None:
     """The firm the recruiter belonged to at `before` (the earliest joined), and its take on their splits."""
     async with store.pool.connection() as db:
-        cur = await db.execute("SELECT firm_id FROM network.firm_members WHERE user_id = %s OR recruiter_id = %s"
-                               " ORDER BY joined_at", (user_id, recruiter_id))
-        candidates = [row[0] for row in await cur.fetchall()]
+        candidates = await firms_of_member(db, user_id, recruiter_id)
     for firm_id in candidates:
         firm = await state_as_of(store, firms.firm, firm_id, before)
         role = firm.members.get(user_id) if firm.exists else None
@@ -118,9 +118,7 @@ async def on_readiness_changed(reaction: Reaction) -> None:
     if e.ready:
         return
     async with store.pool.connection() as db:
-        cur = await db.execute("SELECT id FROM ats.jobs WHERE company_id = %s AND status IN ('pending', 'active',"
-                               " 'paused') ORDER BY id", (e.owner_id,))
-        job_ids = [row[0] for row in await cur.fetchall()]
+        job_ids = await open_jobs_of(db, e.owner_id)
     reason = "billing profile incomplete: " + ", ".join(e.missing)
     for job_id in job_ids:
         back = jobs.ReturnJobToDraft(job_id=job_id, reason=reason, by=by, at=e.at)
@@ -148,9 +146,7 @@ async def on_subscription_changed(reaction: Reaction) -> None:
     store, by = reaction.store, f"reactor:{reaction.reactor}"
     entitled = (await entitlements_of(store, e.user_id, e.at)).allows("firm_creation")
     async with store.pool.connection() as db:
-        cur = await db.execute("SELECT id, status, suspended_reason FROM network.firms WHERE owner_user_id = %s"
-                               " ORDER BY id", (e.user_id,))
-        owned = await cur.fetchall()
+        owned = await firms_owned_by(db, e.user_id)
     for firm_id, status, reason in owned:
         command: firms.FirmCommand
         if not entitled and status == "active":

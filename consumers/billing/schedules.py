@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from commands.billing import placement_billing as money
 from consumers.runtime.scheduler import Schedule, deadline_schedule
+from projections.billing.deadlines import ESCROW_HOLDS_TO_RELEASE, PAYOUT_SCHEDULES_DUE
 
 BY = "scheduler"
 
@@ -14,21 +15,14 @@ def billing_schedules() -> list[Schedule]:
     return [
         deadline_schedule(
             "payout-schedules",
-            "SELECT s.placement_id, s.scheduled_for, s.id, s.trigger FROM billing.payout_schedules s"
-            " WHERE s.status = 'scheduled' AND s.scheduled_for <= %(now)s"
-            "  AND NOT EXISTS (SELECT 1 FROM billing.escrow_holds h WHERE h.placement_id = s.placement_id"
-            "                  AND h.status = 'active')"
-            "  AND NOT EXISTS (SELECT 1 FROM billing.disputes d WHERE d.placement_id = s.placement_id"
-            "                  AND d.status IN ('open', 'under_review'))"
-            " ORDER BY s.scheduled_for LIMIT %(limit)s",
+            PAYOUT_SCHEDULES_DUE,
             money.placement_billing,
             lambda row, now: money.StartPayouts(placement_id=row[0], schedule_id=row[2], trigger=row[3], by=BY,
                                                 at=now),
         ),
         deadline_schedule(
             "escrow-auto-release",
-            "SELECT placement_id, release_on, id FROM billing.escrow_holds"
-            " WHERE status = 'active' AND release_on <= %(now)s ORDER BY release_on LIMIT %(limit)s",
+            ESCROW_HOLDS_TO_RELEASE,
             money.placement_billing,
             lambda row, now: money.ReleaseEscrowHold(placement_id=row[0], hold_id=row[2], automatic=True, by=BY,
                                                      at=now),
