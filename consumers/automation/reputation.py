@@ -53,19 +53,8 @@ async def _subjects(store: EventStore, event: Any) -> tuple[list[UUID], list[UUI
     """The recruiters and companies whose scores the event may have moved, from the read model."""
     async with store.pool.connection() as db:
         if isinstance(event, PlacementCreated | PlacementStateChanged):
-            cur = await db.execute("SELECT recruiter_ids, company_id FROM reputation.placements WHERE id = %s",
-                                   (event.placement_id,))
-            row = await cur.fetchone()
-            return (list(row[0]), [row[1]] if row[1] else []) if row else ([], [])
-        cur = await db.execute(
-            "SELECT candidate_recruiter_id, company_id, ARRAY(SELECT DISTINCT subject_id FROM reputation.waits"
-            " WHERE application_id = a.id AND party = 'recruiter') FROM reputation.applications a WHERE id = %s",
-            (event.application_id,))
-        row = await cur.fetchone()
-    if row is None:
-        return [], []
-    recruiters = sorted({r for r in (row[0], *row[2]) if r is not None}, key=str)
-    return recruiters, [row[1]] if row[1] else []
+            return await queries.placement_subjects(db, event.placement_id)
+        return await queries.application_subjects(db, event.application_id)
 
 
 async def _score(store: EventStore, kind: rep.SubjectKind, subject_id: UUID) -> float:

@@ -76,3 +76,24 @@ async def list_company_reputations(db: psycopg.AsyncConnection, tier: str | None
     rows, total = await fetch_page(db, "reputation.companies", condition, params, "score DESC, company_id",
                                    page, limit)
     return [_company(row) for row in rows], total
+
+
+async def placement_subjects(db: psycopg.AsyncConnection, placement_id: UUID) -> tuple[list[UUID], list[UUID]]:
+    """The recruiters credited on the placement and its company, as the reputation read model has them."""
+    cur = await db.execute("SELECT recruiter_ids, company_id FROM reputation.placements WHERE id = %s",
+                           (placement_id,))
+    row = await cur.fetchone()
+    return (list(row[0]), [row[1]] if row[1] else []) if row else ([], [])
+
+
+async def application_subjects(db: psycopg.AsyncConnection, application_id: UUID) -> tuple[list[UUID], list[UUID]]:
+    """The application's candidate recruiter and every recruiter it waited on, and its company."""
+    cur = await db.execute(
+        "SELECT candidate_recruiter_id, company_id, ARRAY(SELECT DISTINCT subject_id FROM reputation.waits"
+        " WHERE application_id = a.id AND party = 'recruiter') FROM reputation.applications a WHERE id = %s",
+        (application_id,))
+    row = await cur.fetchone()
+    if row is None:
+        return [], []
+    recruiters = sorted({r for r in (row[0], *row[2]) if r is not None}, key=str)
+    return recruiters, [row[1]] if row[1] else []
