@@ -46,6 +46,7 @@ from projections.ats.person_queries import placements_of
 from projections.documents.queries import storage_keys_of
 from projections.network.person_queries import relationships_of
 from projections.notifications.queries import notifications_about
+from projections.privacy.queries import event_ids_of_streams
 from projections.privacy.subjects import Person, ats_of, contact_emails_of, documents_of, resolve_person
 
 log = structlog.get_logger(__name__)
@@ -89,8 +90,7 @@ async def resolve(pool: AsyncConnectionPool, kind: PersonKind, person_id: UUID) 
             *(f"recruiter_candidate-{i}" for i in with_candidates),
             *(f"recruiter_company-{i}" for i in with_companies),
         ]
-        cur = await conn.execute("SELECT event_id FROM eventstore.events WHERE stream_id = ANY(%s)", (streams,))
-        source_events = [row[0] for row in await cur.fetchall()]
+        source_events = await event_ids_of_streams(conn, streams)
         notifications = await notifications_about(conn, source_events, user_ids)
         keys = await storage_keys_of(conn, list(person.document_ids))
     return Erasable(person, tuple(notifications), tuple(keys))

@@ -21,7 +21,7 @@ letters to drop.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -31,9 +31,12 @@ import psycopg
 from commands.privacy.retention import RETAINED_STAGES, RULES, ApplyRetention, RetentionRule, cutoff, retention
 from consumers.runtime.dead_letter_retention import DeadLetterQueues
 from consumers.runtime.scheduler import BATCH, Due, Schedule
-from eventstore import Keyring, advisory_key, stream_id_for
+from eventstore import Keyring, stream_id_for
 from adapters.settings import Settings
 from adapters.storage import Storage
+from projections.documents.queries import files_of_applications
+from projections.notifications.queries import inbox_older_than, mailbox_older_than
+from projections.privacy.deadlines import applications_due, claim_dead_letter_sweep, latest_retention_cutoff
 
 
 @dataclass(frozen=True)
@@ -56,24 +59,14 @@ class RetentionPeriods:
 
 _RULE = {rule.name: rule for rule in RULES}
 
-_DUE_APPLICATIONS = """
-    SELECT a.id, a.updated_at FROM ats.applications a
-     WHERE a.stage = ANY(%(stages)s) AND a.updated_at < %(cutoff)s
-       AND NOT EXISTS (SELECT 1 FROM eventstore.streams s WHERE s.stream_id = 'retention-application-' || a.id::text)
-     ORDER BY a.updated_at, a.id LIMIT %(limit)s"""
-
-_DOCUMENTS_OF = """
-    SELECT entity_id, id, storage_key FROM documents.documents
-     WHERE entity_type = 'application' AND entity_id = ANY(%s) ORDER BY entity_id, id"""
-
 
 def retention_schedules(periods: RetentionPeriods, keyring: Keyring, storage: Storage,
                         dead_letters: DeadLetterQueues | None = None) -> list[Schedule]:
     """The schedules of the rules that are on."""
     schedules = [
         _applications(periods.applications, keyring, storage),
-        _older_rows("notifications", periods.notifications, "notifications.inbox", "created_at"),
-        _older_rows("mailbox", periods.mailbox, "notifications.emails", "at", "provider = 'mailbox'"),
+        _older_rows("notifications", periods.notifications, inbox_older_than),
+        _older_rows("mailbox", periods.mailbox, mailbox_older_than),
         _dead_letters(periods.dead_letters, dead_letters) if dead_letters is not None else None,
     ]
     return [s for s in schedules if s is not None]
@@ -87,12 +80,9 @@ def _applications(period: int, keyring: Keyring, storage: Storage) -> Schedule |
     async def find(conn: psycopg.AsyncConnection, now: datetime) -> Sequence[Due]:
         before = cutoff(rule, period, now)
         assert before is not None
-        cur = await conn.execute(_DUE_APPLICATIONS, {"stages": sorted(RETAINED_STAGES), "cutoff": before,
-                                                     "limit": BATCH})
-        due = await cur.fetchall()
-        cur = await conn.execute(_DOCUMENTS_OF, ([row[0] for row in due],))
+        due = await applications_due(conn, RETAINED_STAGES, before, BATCH)
         documents: dict[UUID, list[tuple[UUID, str]]] = {}
-        for application_id, document_id, key in await cur.fetchall():
+        for application_id, document_id, key in await files_of_applications(conn, [row[0] for row in due]):
             documents.setdefault(application_id, []).append((document_id, key))
         return [_application_due(application_id, changed, documents.get(application_id, []), before, now,
                                  keyring, storage) for application_id, changed in due]
@@ -115,20 +105,20 @@ def _application_due(application_id: UUID, changed: datetime, documents: list[tu
                effect=remove)
 
 
-def _older_rows(name: str, period: int, table: str, column: str, condition: str = "true") -> Schedule | None:
-    """A rule over a read table whose projection removes the rows older than the recorded cutoff."""
+def _older_rows(name: str, period: int,
+                count: Callable[[psycopg.AsyncConnection, datetime], Awaitable[int]]) -> Schedule | None:
+    """A rule over a read table whose projection removes the rows older than the recorded cutoff; `count` tells
+    how many rows are older than a cutoff."""
     rule = _RULE[name]  # type: ignore[index]
     if period <= 0:
         return None
-    count = f"SELECT count(*) FROM {table} WHERE {condition} AND {column} < %s"
 
     async def find(conn: psycopg.AsyncConnection, now: datetime) -> Sequence[Due]:
         before = cutoff(rule, period, now)
         assert before is not None
         if await _ran(conn, rule, before):
             return []
-        row = await (await conn.execute(count, (before,))).fetchone()
-        return [_daily(rule, before, row[0] if row else 0, now)]
+        return [_daily(rule, before, await count(conn, before), now)]
 
     return Schedule(f"retention-{name}", find)
 
@@ -147,9 +137,7 @@ def _dead_letters(period: int, queues: DeadLetterQueues) -> Schedule | None:
         # sees the messages another holds as gone, so two at once would each count part of them), and the
         # run is recorded after. A crash in between loses the record of a sweep, never a letter past its time.
         async with conn.transaction():
-            locked = await (await conn.execute("SELECT pg_try_advisory_xact_lock(%s)",
-                                               (advisory_key("retention-dead-letters"),))).fetchone()
-            if not (locked and locked[0]):
+            if not await claim_dead_letter_sweep(conn):
                 return []
             removed = await queues.drop_before(before)
         return [_daily(rule, before, removed, now)]
@@ -159,11 +147,8 @@ def _dead_letters(period: int, queues: DeadLetterQueues) -> Schedule | None:
 
 async def _ran(conn: psycopg.AsyncConnection, rule: RetentionRule, before: datetime) -> bool:
     """Whether the rule's run for this cutoff (or a later one) is recorded: read from its stream, not a read model."""
-    cur = await conn.execute(
-        "SELECT max((data->>'cutoff')::timestamptz) FROM eventstore.events"
-        " WHERE stream_id = %s AND type = 'RetentionApplied'", (stream_id_for(retention, rule.name),))
-    row = await cur.fetchone()
-    return row is not None and row[0] is not None and row[0] >= before
+    latest = await latest_retention_cutoff(conn, stream_id_for(retention, rule.name))
+    return latest is not None and latest >= before
 
 
 def _daily(rule: RetentionRule, before: datetime, removed: int, now: datetime) -> Due:

@@ -67,3 +67,12 @@ async def storage_keys_of(conn: psycopg.AsyncConnection, document_ids: list[UUID
     rows = await fetch_all(conn, "SELECT DISTINCT storage_key FROM documents.documents WHERE id = ANY(%s)"
                                  " ORDER BY storage_key", (document_ids,))
     return [r["storage_key"] for r in rows]
+
+
+async def files_of_applications(conn: psycopg.AsyncConnection,
+                                application_ids: list[UUID]) -> list[tuple[UUID, UUID, str]]:
+    """The documents attached to these applications, deleted or not: (application id, document id, storage key)."""
+    cur = await conn.execute("""
+        SELECT entity_id, id, storage_key FROM documents.documents
+         WHERE entity_type = 'application' AND entity_id = ANY(%s) ORDER BY entity_id, id""", (application_ids,))
+    return [(row[0], row[1], row[2]) for row in await cur.fetchall()]

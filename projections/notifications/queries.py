@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -52,3 +53,18 @@ async def notifications_about(db: psycopg.AsyncConnection, source_event_ids: lis
         " WHERE source_event_id = ANY(%(events)s) OR user_id = ANY(%(users)s)"
         " ORDER BY 1", {"events": source_event_ids, "users": user_ids})
     return [row[0] for row in await cur.fetchall()]
+
+
+async def inbox_older_than(db: psycopg.AsyncConnection, before: datetime) -> int:
+    """How many inbox notifications were created before `before` (what notifications retention removes)."""
+    cur = await db.execute("SELECT count(*) FROM notifications.inbox WHERE created_at < %s", (before,))
+    row = await cur.fetchone()
+    return row[0] if row else 0
+
+
+async def mailbox_older_than(db: psycopg.AsyncConnection, before: datetime) -> int:
+    """How many development-mailbox emails were sent before `before` (what mailbox retention removes)."""
+    cur = await db.execute("SELECT count(*) FROM notifications.emails WHERE provider = 'mailbox' AND at < %s",
+                           (before,))
+    row = await cur.fetchone()
+    return row[0] if row else 0
