@@ -24,9 +24,10 @@ refusal records `EmailFailed` and the other recipients are still told.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import structlog
@@ -51,9 +52,15 @@ from consumers.runtime.reactor import Reaction, Reactor
 from eventstore import EventStore, Metadata, handle, load, stream_id_for
 from adapters.mail import Email, MailRefused
 from adapters.tokens import invitation_token, token_secret
+from projections.ats.application_queries import placement_company
+from projections.ats.company_queries import company_admin_contacts
 from projections.billing.entitlement_queries import entitlements_of
+from projections.billing.invoice_queries import invoice_company_and_number, transaction_payee
+from projections.identity.queries import organization_name, platform_admin_contacts, user_contact
+from projections.network.queries import firm_name, recruiter_contact
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -77,19 +84,6 @@ class Notice:
 
 # --- the read models ---------------------------------------------------------------------------------------
 
-class Rows:
-    """A query's rows, read before its connection went back to the pool."""
-
-    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
-        self._rows = rows
-
-    async def fetchone(self) -> tuple[Any, ...] | None:
-        return self._rows[0] if self._rows else None
-
-    async def fetchall(self) -> list[tuple[Any, ...]]:
-        return self._rows
-
-
 class Reads:
     """Read-model queries for the planners, each on a pool connection held for that query alone.
 
@@ -101,10 +95,10 @@ class Reads:
     def __init__(self, pool: AsyncConnectionPool) -> None:
         self._pool = pool
 
-    async def execute(self, query: str, params: tuple[Any, ...] = ()) -> Rows:
+    async def read(self, query: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """`query(conn, *args)`: a query function of the read models' (projections/<ctx>/*queries.py)."""
         async with self._pool.connection() as conn:
-            cur = await conn.execute(query, params)  # type: ignore[arg-type]
-            return Rows(await cur.fetchall())
+            return await query(conn, *args)
 
 
 # --- the people ----------------------------------------------------------------------------------------------
@@ -112,17 +106,14 @@ class Reads:
 async def _user(db: Reads, user_id: UUID | None, **kind: bool) -> Person | None:
     if user_id is None:
         return None
-    cur = await db.execute("SELECT email, name FROM identity.users WHERE id = %s", (user_id,))
-    row = await cur.fetchone()
+    row = await db.read(user_contact, user_id)
     return Person(email=row[0], user_id=user_id, name=row[1], **kind) if row else None
 
 
 async def _recruiter(db: Reads, recruiter_id: UUID | None) -> Person | None:
     if recruiter_id is None:
         return None
-    cur = await db.execute("SELECT u.id, u.email, u.name FROM network.recruiters r JOIN identity.users u"
-                           " ON u.id = r.user_id WHERE r.id = %s", (recruiter_id,))
-    row = await cur.fetchone()
+    row = await db.read(recruiter_contact, recruiter_id)
     return Person(email=row[1], user_id=row[0], name=row[2], is_recruiter=True) if row else None
 
 
@@ -138,12 +129,7 @@ async def _candidate(store: EventStore, db: Reads, candidate_id: UUID | None) ->
 async def _company_admins(db: Reads, company_id: UUID | None) -> list[Person]:
     if company_id is None:
         return []
-    cur = await db.execute(
-        "SELECT DISTINCT u.id, u.email, u.name FROM ats.companies c"
-        " JOIN identity.memberships m ON m.organization_id = c.identity_organization_id"
-        "  AND m.role = 'company_admin' AND (m.company_id IS NULL OR m.company_id = c.id)"
-        " JOIN identity.users u ON u.id = m.user_id WHERE c.id = %s ORDER BY u.id", (company_id,))
-    return [Person(email=r[1], user_id=r[0], name=r[2]) for r in await cur.fetchall()]
+    return [Person(email=r[1], user_id=r[0], name=r[2]) for r in await db.read(company_admin_contacts, company_id)]
 
 
 # --- what each event asks for ------------------------------------------------------------------------------
@@ -234,20 +220,18 @@ async def _consented(reaction: Reaction, db: Reads, portal: str, candidate_app: 
 
 async def _org_invitation(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
     e: InvitationCreated = reaction.event
-    cur = await db.execute("SELECT name FROM identity.organizations WHERE id = %s", (e.organization_id,))
-    row = await cur.fetchone()
+    name = await db.read(organization_name, e.organization_id)
     return [Notice(Person(email=e.email), "organization_invitation", "invitations",
-                   {"organization_name": row[0] if row else "an organization", "role": e.role.replace("_", " "),
+                   {"organization_name": name if name is not None else "an organization", "role": e.role.replace("_", " "),
                     "expires_on": e.expires_at.date().isoformat()},
                    f"{portal}/invitations/{e.invitation_id}", "invitee")]
 
 
 async def _firm_invitation(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
     e: FirmInvitationCreated = reaction.event
-    cur = await db.execute("SELECT name FROM network.firms WHERE id = %s", (e.firm_id,))
-    row = await cur.fetchone()
+    name = await db.read(firm_name, e.firm_id)
     return [Notice(Person(email=e.email), "firm_invitation", "invitations",
-                   {"firm_name": row[0] if row else "a firm", "role": e.role,
+                   {"firm_name": name if name is not None else "a firm", "role": e.role,
                     "expires_on": e.expires_at.date().isoformat()},
                    f"{portal}/firms/{e.firm_id}/invitations/{e.invitation_id}", "invitee")]
 
@@ -275,13 +259,10 @@ async def _placement(reaction: Reaction, db: Reads, portal: str, candidate_app: 
 
 async def _invoice_paid(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
     e: InvoicePaid = reaction.event
-    cur = await db.execute("SELECT company_id, number FROM billing.invoices WHERE id = %s", (e.invoice_id,))
-    row = await cur.fetchone()
+    row = await db.read(invoice_company_and_number, e.invoice_id)
     company_id = row[0] if row else None
     if company_id is None:
-        cur = await db.execute("SELECT company_id FROM ats.placements WHERE id = %s", (e.placement_id,))
-        found = await cur.fetchone()
-        company_id = found[0] if found else None
+        company_id = await db.read(placement_company, e.placement_id)
     context = {"amount": money(e.amount_paid_cents), "number": (row[1] if row else None) or str(e.invoice_id),
                "placement_id": str(e.placement_id)}
     return [Notice(p, "invoice_paid", "billing", context, f"{portal}/placements/{e.placement_id}", _COMPANY)
@@ -296,9 +277,7 @@ async def _payout(reaction: Reaction, db: Reads, portal: str, candidate_app: str
         return [Notice(person, "connect_required", "billing",
                        {"amount": money(e.amount_cents), "placement_id": str(e.placement_id)},
                        f"{portal}/billing/connect", _RECRUITER)]
-    cur = await db.execute("SELECT payee_kind, payee_id FROM billing.payout_transactions WHERE id = %s",
-                           (e.transaction_id,))
-    row = await cur.fetchone()
+    row = await db.read(transaction_payee, e.transaction_id)
     if row is None or row[0] != "recruiter" or (person := await _recruiter(db, row[1])) is None:
         return []
     return [Notice(person, "payout_sent", "billing", {"amount": money(e.amount_cents),
@@ -323,12 +302,11 @@ async def _ai_reviewed(reaction: Reaction, db: Reads, portal: str, candidate_app
 
 async def _fraud_alert(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
     e: FraudSignalRaised = reaction.event
-    cur = await db.execute("SELECT DISTINCT u.id, u.email, u.name FROM identity.user_roles r JOIN identity.users u"
-                           " ON u.id = r.user_id WHERE r.role = 'platform_admin' ORDER BY u.id")
+    admins = await db.read(platform_admin_contacts)
     context = {"signal_type": e.signal_type.replace("_", " "), "severity": e.severity,
                "confidence": e.confidence_score, "recruiter_id": str(e.recruiter_id) if e.recruiter_id else "—"}
     return [Notice(Person(email=row[1], user_id=row[0], name=row[2]), "fraud_alert", "security", context,
-                   f"{portal}/admin/fraud-signals/{e.signal_id}", "admin") for row in await cur.fetchall()]
+                   f"{portal}/admin/fraud-signals/{e.signal_id}", "admin") for row in admins]
 
 
 _TIER_ORDER = ("new", "active", "pro", "elite")

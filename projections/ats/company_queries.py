@@ -96,3 +96,13 @@ async def slug_taken(conn: psycopg.AsyncConnection, slug: str, by_other_than: UU
 
 async def get_company_sourcer(conn: psycopg.AsyncConnection, company_id: UUID) -> dict[str, Any] | None:
     return await fetch_one(conn, "SELECT * FROM ats.company_sourcers WHERE company_id = %s", (company_id,))
+
+
+async def company_admin_contacts(conn: psycopg.AsyncConnection, company_id: UUID) -> list[tuple[UUID, str, str | None]]:
+    """The company's admins (of its organization, for every company or this one): (user id, email, name)."""
+    cur = await conn.execute(
+        "SELECT DISTINCT u.id, u.email, u.name FROM ats.companies c"
+        " JOIN identity.memberships m ON m.organization_id = c.identity_organization_id"
+        "  AND m.role = 'company_admin' AND (m.company_id IS NULL OR m.company_id = c.id)"
+        " JOIN identity.users u ON u.id = m.user_id WHERE c.id = %s ORDER BY u.id", (company_id,))
+    return [(row[0], row[1], row[2]) for row in await cur.fetchall()]
