@@ -12,10 +12,9 @@ from fastapi import Depends, Header, Query, Request
 from api.errors import ApiProblem, bad_header
 from consumers.runtime.projector import checkpoint_name
 from eventstore import Position, load_checkpoint
+from eventstore.probes import next_transaction_id
 
 TOKEN_HEADER = "X-Consistency-Token"
-# The first transaction id not yet handed out: every token's tx (an xid8 that wrote events) is below it.
-_NEXT_XID = "SELECT pg_snapshot_xmax(pg_current_snapshot())::text"
 
 
 # What `str(Position)` prints. The document says it (so a client, or a fuzzer, tells a token from any text);
@@ -74,9 +73,7 @@ async def wait_for_projection(request: Request, projection: str, token: Position
             checkpoint = await load_checkpoint(conn, name)
             if not issued and (checkpoint is None or checkpoint.position < token):
                 # A token past every transaction PostgreSQL has begun was never handed out: no wait can pass it.
-                cur = await conn.execute(_NEXT_XID)
-                row = await cur.fetchone()
-                if row is not None and token.tx >= int(row[0]):
+                if token.tx >= await next_transaction_id(conn):
                     raise ApiProblem(422, "unknown_consistency_token",
                                      f"{token} is not a consistency token this service has handed out")
                 issued = True

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from eventstore.migrate import eventstore_migrations
+from eventstore.probes import applied_migrations
 
 from api.deps import SystemDep
 from adapters.startup import simulations
@@ -40,8 +41,7 @@ async def ready(system: SystemDep, request: Request) -> JSONResponse:
     body = Readiness(status="ok", database="ok", schema_="ok", simulated=simulations(system.settings))
     try:
         async with system.pool.connection(timeout=2) as conn:
-            cur = await conn.execute("SELECT name FROM eventstore.migrations")
-            done = {row[0] for row in await cur.fetchall()}
+            done = await applied_migrations(conn)
         missing = [m.name for m in eventstore_migrations() if m.name not in done]
         if missing:
             body.schema_ = f"behind this release by {len(missing)} migration(s): run `splits migrate`"
