@@ -10,6 +10,7 @@ from consumers.ats.process import placements_process
 from consumers.privacy.process import erasures
 from consumers.ai.reactions import ai_review
 from consumers.billing.reactions import invoicing, payouts
+from consumers.billing.stripe_webhooks import stripe_webhooks
 from consumers.automation.fraud import fraud_signals
 from consumers.notifications.reactions import notifications_reactor
 from consumers.automation.reputation import reputation_tiers
@@ -30,6 +31,7 @@ def all_reactors() -> list[Reactor]:
         firm_plans,
         invoicing,
         payouts,
+        stripe_webhooks,
         notifications_reactor,
         fraud_signals,
         reputation_tiers,

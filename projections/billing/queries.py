@@ -77,6 +77,24 @@ async def find_payee_by_account(db: psycopg.AsyncConnection, stripe_account_id: 
 # --- lookups for webhooks and reactors ----------------------------------------------------------------------------
 
 
+async def find_subscriber(db: psycopg.AsyncConnection, stripe_subscription_id: str | None,
+                          stripe_customer_id: str | None) -> UUID | None:
+    """The user whose subscription (or Stripe customer) this is."""
+    row = await fetch_one(db, "SELECT user_id FROM billing.subscriptions WHERE stripe_subscription_id = %s"
+                              " OR stripe_customer_id = %s LIMIT 1", (stripe_subscription_id, stripe_customer_id))
+    return row["user_id"] if row else None
+
+
+async def find_billing_owner_by_payment_method(
+    db: psycopg.AsyncConnection, payment_method_id: str, stripe_customer_id: str | None
+) -> tuple[str, UUID] | None:
+    """The billing profile whose default is this payment method, or whose Stripe customer held it."""
+    row = await fetch_one(db, "SELECT owner_kind, owner_id FROM billing.billing_profiles"
+                              " WHERE default_payment_method_id = %s OR stripe_customer_id = %s LIMIT 1",
+                          (payment_method_id, stripe_customer_id))
+    return (row["owner_kind"], row["owner_id"]) if row else None
+
+
 async def find_placement_by_stripe_invoice(db: psycopg.AsyncConnection, stripe_invoice_id: str) -> UUID | None:
     row = await fetch_one(db, "SELECT placement_id FROM billing.invoices WHERE stripe_invoice_id = %s",
                           (stripe_invoice_id,))

@@ -1,7 +1,8 @@
 """A transaction's bank outcome through the real webhook route: the transfers made by our payout reactor with the
 real `stripe` SDK against the fake Stripe, the connected account's payouts made by the fake (which carry what
 is on the account's balance, as Stripe's automatic payouts do), and Stripe's `transfer.*` / `payout.*` events
-delivered signed to `POST /webhooks/stripe` — in order, out of order, and more than once.
+delivered signed to `POST /webhooks/stripe` — in order, out of order, and more than once — each applied by the
+`stripe-webhooks` reactor once the route has recorded it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 
+from adapters.payments import PaymentsUnavailable
+from consumers.runtime.reactor import ReactorContext
 from tests.api import serving
+from tests.integration.test_stripe_webhooks import process_webhook
 from tests.integration.test_payouts import Money, onboard, seed_placement, start_by_hand, stripe_fake, world
 
 __all__ = ["stripe_fake", "world"]  # the fixtures these tests use, from test_payouts
@@ -33,8 +37,18 @@ class Bank:
     account: str
     recruiter: UUID
 
-    async def deliver(self, event: dict[str, Any]) -> httpx.Response:
-        """The event as Stripe sends it: JSON, signed now with the endpoint's secret."""
+    async def deliver(self, event: dict[str, Any]) -> Any:
+        """The event as Stripe sends it (JSON, signed now with the endpoint's secret), then applied by the reactor:
+        the webhook's outcome."""
+        await self.post(event)
+        return await process_webhook(self.w.store, self.context(), event)
+
+    def context(self) -> ReactorContext:
+        context = self.w.runner().context
+        assert context is not None
+        return context
+
+    async def post(self, event: dict[str, Any]) -> httpx.Response:
         body = json.dumps(event, indent=2).encode()
         assert self.w.settings.stripe_webhook_secret is not None
         secret = self.w.settings.stripe_webhook_secret.get_secret_value()
@@ -80,8 +94,8 @@ async def test_a_failed_payout_of_the_same_account_leaves_a_settled_transaction_
     await bank.w.project()  # the billing read model knows both transfers, neither payout
 
     paid, failed = (next(e for e in bank.events() if e["data"]["object"]["id"] == po["id"]) for po in (po_x, po_y))
-    assert (await bank.deliver(paid)).json()["status"] == "processed"
-    assert (await bank.deliver(failed)).json()["status"] == "processed"
+    assert (await bank.deliver(paid)).outcome == "processed"
+    assert (await bank.deliver(failed)).outcome == "processed"
 
     assert await bank.outcome(p1, t1) == ("paid", po_x["id"], None)
     assert await bank.outcome(p2, t2) == ("failed", po_y["id"], CLOSED)
@@ -135,21 +149,20 @@ async def test_any_order_and_repetition_of_transfer_and_payout_events_ends_in_th
                                    (t3, "paid", po_3["id"]), (t4, "paid", po_3["id"])])
 
 
-async def test_a_payout_stripe_cannot_describe_now_is_answered_503_and_recorded_when_it_comes_back(
+async def test_a_payout_stripe_cannot_describe_now_is_retried_and_recorded_when_stripe_answers(
         bank: Bank) -> None:
-    """Which transfers the payout carried is asked of Stripe while the webhook is handled: when Stripe cannot
-    answer, nothing is decided and the delivery answers 503, so that Stripe sends it again."""
+    """Which transfers the payout carried is asked of Stripe while the recorded webhook is applied: when Stripe
+    cannot answer, nothing is decided and the reactor fails, so that the runtime tries it again later."""
     p1, t1, _ = await bank.paid_placement()
     po = bank.w.fake.payout(bank.account, status="failed", failure_message=CLOSED)
     [event] = [e for e in bank.events() if e["type"] == "payout.failed"]
     bank.w.fake.fail_next("GET", "/v1/balance_transactions", status=500, times=3)  # the SDK's retries too
-    body = json.dumps(event).encode()
-    assert bank.w.settings.stripe_webhook_secret is not None
-    signature = bank.w.fake.sign(body, bank.w.settings.stripe_webhook_secret.get_secret_value())
-    answer = await bank.client.post("/webhooks/stripe", content=body, headers={
-        "Content-Type": "application/json", "Stripe-Signature": signature})
-    assert answer.status_code == 503, answer.text
+    assert (await bank.post(event)).json()["status"] == "recorded"
+    with pytest.raises(PaymentsUnavailable):
+        await process_webhook(bank.w.store, bank.context(), event)
     assert await bank.outcome(p1, t1) == ("paid", None, None)
+    assert [e.type for e in await bank.w.store.read_stream(f"stripewebhook-{event['id']}")] == [
+        "StripeWebhookReceived"]
 
-    assert (await bank.deliver(event)).json()["status"] == "processed"
+    assert (await process_webhook(bank.w.store, bank.context(), event)).outcome == "processed"  # the retry
     assert await bank.outcome(p1, t1) == ("failed", po["id"], CLOSED)

@@ -248,9 +248,10 @@ async def test_a_placement_fee_from_hire_to_the_last_transfer(world: World) -> N
     assert totals["pending_cents"] == 0
     assert final["invoice"]["amount_paid_cents"] == fee + 90_000
     assert [s["status"] for s in final["schedules"]] == ["processed"]
-    # Stripe's transfer webhooks came back and were taken as confirmations, changing nothing.
-    events = await w.call("root", "GET", "/v1/stripe/webhook-events", params={"event_type": "transfer.created"})
-    assert {e["status"] for e in events["data"]} == {"processed"} and events["pagination"]["total"] == 3
+    # Stripe's transfer webhooks came back and were taken as confirmations (by the `stripe-webhooks` reactor, once
+    # recorded), changing nothing.
+    await w.eventually("root", "/v1/stripe/webhook-events?event_type=transfer.created", lambda b: (
+        {e["status"] for e in b["data"]} == {"processed"} and b["pagination"]["total"] == 3))
 
     # The dispute-ready record: the audit bundle verifies, and its money table is the read model's, to the cent.
     bundle = await w.client.get(f"/v1/audit/placements/{placement_id}/export", headers=dev_auth(w.clerk_id("cora")))

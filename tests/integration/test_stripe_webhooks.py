@@ -1,7 +1,8 @@
 """Stripe webhooks through HTTP on the real PostgreSQL: signed like Stripe signs (the real `stripe` SDK verifies
 them), shaped like Stripe's events (built by the fake Stripe, or from its objects), delivered to
-`POST /webhooks/stripe` in-process. What each delivery records is read back from the streams and, where the
-webhook path depends on it, from the billing read model the projector builds.
+`POST /webhooks/stripe` in-process, which records them; the `stripe-webhooks` reactor then applies them (run
+here event by event, or by the consumers where a test follows the retries). What each delivery records is read
+back from the streams and, where the webhook path depends on it, from the billing read model the projector builds.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from commands.billing import connect_account as connect
 from commands.billing import placement_billing as money
 from commands.billing import subscription as subscriptions
 from commands.billing.placement_events import ROLES, RoleSnapshot
+from consumers.billing.stripe_webhooks import stripe_webhooks
 from consumers.runtime.projector import Projector
+from consumers.runtime.reactor import ReactorContext, ReactorRunner
 from eventstore import EventStore, handle, load, stream_id_for
 from adapters.system import System
 from adapters.settings import Settings
@@ -70,6 +73,20 @@ class Hooks:
         body = json.dumps(event, indent=2).encode()
         return await self.post(body, {"Stripe-Signature": self.fake.sign(body, SECRET)})
 
+    async def process(self, event: dict[str, Any]) -> Any:
+        """What the `stripe-webhooks` reactor does with the recorded event (the consumers do not run here); the
+        webhook's outcome (StripeWebhookProcessed)."""
+        return await process_webhook(self.store, ReactorContext(
+            settings=self.system.settings, payments=self.system.adapters.payments, clock=self.system.adapters.clock),
+            event)
+
+    async def applied(self, event: dict[str, Any], reason: str | None = None) -> Any:
+        """Deliver `event` (a first delivery: "recorded"), run the reactor on it, and check its outcome."""
+        ok(await self.deliver(event))
+        done = await self.process(event)
+        assert (done.outcome, done.reason) == ("ignored" if reason else "processed", reason), done
+        return done
+
     async def types(self, stream_id: str) -> list[str]:
         return [e.type for e in await self.store.read_stream(stream_id)]
 
@@ -96,7 +113,7 @@ async def hooks(fresh_store: EventStore, stripe_fake: FakeStripe) -> AsyncIterat
         yield Hooks(client, system, fresh_store, stripe_fake)
 
 
-def ok(answer: httpx.Response, status: str = "processed") -> dict[str, Any]:
+def ok(answer: httpx.Response, status: str = "recorded") -> dict[str, Any]:
     assert answer.status_code == 200, answer.text
     assert answer.json()["status"] == status, answer.text
     return answer.json()
@@ -104,6 +121,17 @@ def ok(answer: httpx.Response, status: str = "processed") -> dict[str, Any]:
 
 def webhook_stream(event: dict[str, Any]) -> str:
     return f"stripewebhook-{event['id']}"
+
+
+async def process_webhook(store: EventStore, context: ReactorContext, event: dict[str, Any]) -> Any:
+    """Run the `stripe-webhooks` reactor on the recorded `event`, as the consumers would; its outcome
+    (StripeWebhookProcessed)."""
+    runner = ReactorRunner(stripe_webhooks, store.pool, store, store.registry, context)
+    for recorded in await store.read_stream(webhook_stream(event)):
+        await runner.react(recorded)
+    *_, done = [store.registry.decode(e) for e in await store.read_stream(webhook_stream(event))]
+    assert type(done).__name__ == "StripeWebhookProcessed", done
+    return done
 
 
 # --- seeding the money state (not what these tests are about) -------------------------------------------------
@@ -182,7 +210,8 @@ async def test_unverifiable_deliveries_answer_400_and_write_nothing(hooks: Hooks
     assert await hooks.types(webhook_stream(event)) == []
 
     # The same body, signed now with the endpoint's secret, is taken: the refusals above were the signatures'.
-    ok(await hooks.post(body, {"Stripe-Signature": hooks.fake.sign(body, SECRET)}), "ignored")
+    ok(await hooks.post(body, {"Stripe-Signature": hooks.fake.sign(body, SECRET)}))
+    assert (await hooks.process(event)).outcome == "ignored"  # not a type we act on
     assert await hooks.types(webhook_stream(event)) == ["StripeWebhookReceived", "StripeWebhookProcessed"]
 
 
@@ -202,10 +231,12 @@ async def test_a_redelivered_payment_is_a_duplicate_with_no_second_effect(hooks:
     [succeeded] = hooks.fake.events("invoice.payment_succeeded")
 
     first = ok(await hooks.deliver(succeeded))
+    await hooks.process(succeeded)
     await feed_settled(hooks.store)
     head = await settled_head(hooks.store)
     again = ok(await hooks.deliver(succeeded), "duplicate")
     assert again == {"status": "duplicate", "stripe_event_id": succeeded["id"]} != first
+    await hooks.process(succeeded)  # the reactor's redelivery of the recorded event: nothing more
 
     await feed_settled(hooks.store)
     assert await settled_head(hooks.store) == head
@@ -228,7 +259,8 @@ async def test_one_event_delivered_several_times_at_once_has_one_effect(hooks: H
 
     answers = await asyncio.gather(*(hooks.deliver(paid) for _ in range(4)))
     assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
-    assert {a.json()["status"] for a in answers} <= {"processed", "duplicate"}
+    assert sorted(a.json()["status"] for a in answers) == ["duplicate"] * 3 + ["recorded"]
+    await hooks.process(paid)
     types = await hooks.types(f"placementbilling-{placement_id}")
     assert (types.count("InvoicePaid"), types.count("PayoutScheduled")) == (1, 1), types
     assert await hooks.types(webhook_stream(paid)) == ["StripeWebhookReceived", "StripeWebhookProcessed"]
@@ -248,8 +280,8 @@ async def test_a_late_finalized_invoice_fills_in_its_details_and_never_moves_pay
                                                                         paid_at=now - 30, finalized_at=now - 60))
     finalized = older(finalized, 60)
 
-    ok(await hooks.deliver(paid))
-    ok(await hooks.deliver(finalized))
+    await hooks.applied(paid)
+    await hooks.applied(finalized)
 
     state, _, _ = await load(hooks.store, money.placement_billing,
                              stream_id_for(money.placement_billing, placement_id))
@@ -278,8 +310,8 @@ async def test_subscription_views_delivered_newest_first_leave_the_newest_standi
     [updated] = hooks.fake.events("customer.subscription.updated")
     stale = older(hooks.fake.event("customer.subscription.created", created.to_dict()), 60)
 
-    ok(await hooks.deliver(updated))
-    ok(await hooks.deliver(stale))
+    await hooks.applied(updated)
+    await hooks.applied(stale)
 
     state, _, _ = await load(hooks.store, subscriptions.subscription,
                              stream_id_for(subscriptions.subscription, user_id))
@@ -304,8 +336,8 @@ async def test_connect_account_views_delivered_newest_first_leave_it_onboarded(h
     not_yet = older(hooks.fake.event("account.updated", account.to_dict()), 60)
     assert not_yet["data"]["object"]["charges_enabled"] is False
 
-    ok(await hooks.deliver(onboarded))
-    ok(await hooks.deliver(not_yet))
+    await hooks.applied(onboarded)
+    await hooks.applied(not_yet)
 
     state, _, _ = await load(hooks.store, connect.connect_account, stream_id_for(
         connect.connect_account, connect.connect_account_key("recruiter", recruiter_id)))
@@ -316,38 +348,49 @@ async def test_connect_account_views_delivered_newest_first_leave_it_onboarded(h
 
 # --- 4. ahead of our record -----------------------------------------------------------------------------------------
 
-async def test_an_invoice_webhook_ahead_of_our_record_answers_503_until_it_is_recorded(hooks: Hooks) -> None:
+async def test_an_invoice_webhook_ahead_of_our_record_is_recorded_and_applied_once_the_invoice_is(
+        hooks: Hooks) -> None:
+    """It used to answer 503 for Stripe to bring it back; now it is taken, and our reactor retries it."""
     placement_id = await seed_placement(hooks.store)
     stripe_id = f"in_{secrets.token_hex(7)}"
     now = int(datetime.now(UTC).timestamp())
-    paid = hooks.fake.event("invoice.payment_succeeded", invoice_object(
+    paid = hooks.fake.event("invoice.paid", invoice_object(
         stripe_id, placement_id, "paid", number="INV-0007", paid_at=now, finalized_at=now))
 
-    early = await hooks.deliver(paid)
-    assert early.status_code == 503, early.text
-    assert early.headers["content-type"] == "application/problem+json"
-    assert int(early.headers["retry-after"]) > 0
-    assert await hooks.types(webhook_stream(paid)) == ["StripeWebhookReceived"]  # received, not processed
-    assert "InvoicePaid" not in await hooks.types(f"placementbilling-{placement_id}")
+    async with running_consumers(hooks.system, only={"stripe-webhooks"}) as consumers:
+        [runner] = consumers.reactors
+        ok(await hooks.deliver(paid))
 
-    await record_invoice(hooks.store, placement_id, stripe_id, "open", "INV-0007")
-    ok(await hooks.deliver(paid))  # Stripe's retry: the same event
-    assert await hooks.types(webhook_stream(paid)) == ["StripeWebhookReceived", "StripeWebhookProcessed"]
+        async def tried() -> bool:
+            return "not recorded yet" in (runner.stats.last_error or "")  # InvoiceNotRecorded, a NotYetRecorded
+
+        await wait_until(tried)
+        assert await hooks.types(webhook_stream(paid)) == ["StripeWebhookReceived"]  # received, not processed
+        assert "InvoicePaid" not in await hooks.types(f"placementbilling-{placement_id}")
+
+        await record_invoice(hooks.store, placement_id, stripe_id, "open", "INV-0007")
+
+        async def processed() -> bool:
+            return await hooks.types(webhook_stream(paid)) == ["StripeWebhookReceived", "StripeWebhookProcessed"]
+
+        await wait_until(processed, timeout=30)
     *_, done = await hooks.events(webhook_stream(paid))
     assert (done.outcome, done.reason) == ("processed", None)
     types = await hooks.types(f"placementbilling-{placement_id}")
     assert (types.count("InvoicePaid"), types.count("PayoutScheduled")) == (1, 1), types
+    assert runner.stats.dead_lettered == 0
 
 
 # --- 5. unhandled types ---------------------------------------------------------------------------------------------
 
 async def test_an_unhandled_event_type_is_ignored_and_recorded(hooks: Hooks) -> None:
     event = hooks.fake.event("charge.refunded", {"id": "ch_unhandled", "object": "charge", "amount": 500})
-    answer = ok(await hooks.deliver(event), "ignored")
-    assert answer["stripe_event_id"] == event["id"] and "charge.refunded" in answer["reason"]
+    answer = ok(await hooks.deliver(event))
+    assert answer == {"status": "recorded", "stripe_event_id": event["id"]}
+    await hooks.process(event)
     received, processed = await hooks.events(webhook_stream(event))
     assert (received.event_type, received.payload) == ("charge.refunded", event)
-    assert (processed.outcome, processed.reason) == ("ignored", answer["reason"])
+    assert (processed.outcome, processed.reason) == ("ignored", "event type charge.refunded is not handled")
 
 
 # --- 6. a detached payment method takes the company's jobs back to draft ------------------------------------------
@@ -426,7 +469,8 @@ async def _equals(read: Any, expected: Any) -> bool:
 async def test_an_event_about_an_erased_customer_is_ignored_and_its_redelivery_is_a_duplicate(hooks: Hooks) -> None:
     customer = {"id": "cus_gone", "object": "customer", "email": "gone@example.com", "name": "Gone Person"}
     first = hooks.fake.event("customer.updated", customer)
-    ok(await hooks.deliver(first), "ignored")  # not a type we act on, recorded all the same
+    ok(await hooks.deliver(first))
+    assert (await hooks.process(first)).outcome == "ignored"  # not a type we act on, recorded all the same
     await hooks.store.keyring.erase(["stripe:cus_gone"])
 
     # Stripe redelivering it: the recorded payload reads as erased, and it is still the same delivery.
