@@ -23,7 +23,10 @@ from api.ats.job_details import router as job_details_router
 from api.ats.jobs import router as jobs_router
 from api.ats.notes import router as notes_router
 from api.ats.placements import router as placements_router
-from api.billing.accounts import router as billing_accounts_router
+from api.billing.connect import router as billing_connect_router
+from api.billing.plans import router as billing_plans_router
+from api.billing.profiles import router as billing_profiles_router
+from api.billing.subscriptions import router as billing_subscriptions_router
 from api.billing.money import router as billing_money_router
 from api.billing.webhooks import router as stripe_webhooks_router
 from api.deps import rate_limit
@@ -66,7 +69,10 @@ def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]
     install_problem_handlers(app)
     app.include_router(health_router)
     app.include_router(admin_router)
-    app.include_router(billing_accounts_router)  # before the companies and firms routers: /{id}/billing-…
+    app.include_router(billing_plans_router)
+    app.include_router(billing_subscriptions_router)
+    app.include_router(billing_profiles_router)  # before the companies and firms routers: /{id}/billing-…
+    app.include_router(billing_connect_router)
     app.include_router(billing_money_router)
     app.include_router(job_details_router)  # before jobs_router: /v1/jobs/{id}/owner is not a status move
     app.include_router(jobs_router)
