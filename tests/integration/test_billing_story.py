@@ -86,6 +86,7 @@ class World:
 
     async def recruiter(self, name: str) -> UUID:
         await seed_user(self.store, self.clerk_id(name))
+        await self.eventually(name, "/v1/users/me", lambda b: True)  # the identity projection has them
         created = await self.call(name, "POST", "/v1/recruiters", 201, json={})
         await self.eventually(name, "/v1/users/me", lambda b: "recruiter" in b["data"]["roles"])
         return UUID(created["id"])
@@ -131,6 +132,7 @@ async def test_a_placement_fee_from_hire_to_the_last_transfer(world: World) -> N
     # The people: a platform admin; the company's admin; Rex (Partner) represents the candidate; Sam (Starter)
     # works for the company and belongs to Olga's firm, which takes 10% of its members' splits.
     await seed_user(store, w.clerk_id("root"), roles=[("platform_admin", None)])
+    await w.eventually("root", "/v1/users/me", lambda b: "platform_admin" in b["data"]["roles"])
     rex = await w.recruiter("rex")
     sam = await w.recruiter("sam")
     await w.recruiter("olga")
