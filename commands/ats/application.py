@@ -35,9 +35,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Literal
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from commands.ats.application_commands import (
+    application_id_for,
     AcceptOffer,
     AcceptProposal,
     ActorCommand,
@@ -105,7 +106,7 @@ __all__ = [
     "ALLOWED", "COMPANY_VISIBLE", "IDLE_LIMITS", "RESPONSIBLE_PARTY", "TERMINAL", "WARNING_LEAD",
     "AcceptOffer", "AcceptProposal", "ActionNotPermitted", "Application", "ApplicationCommand", "ApplicationEvent",
     "ApplicationIsExpired", "CreateApplication", "DeclineProposal", "ExpireApplication", "GuaranteeAlreadyOver",
-    "HireCandidate",
+    "HireCandidate", "application_id_for",
     "MoveStage", "NoPendingProposal", "NotExpired", "OfferNotAccepted", "OfferNotOpen", "ProposeApplication",
     "ReactivateApplication", "RecordAIReviewCompleted", "RecordAIReviewFailed", "RecordExpiryWarning",
     "RequestPrescreen", "ReturnToDraft", "StageTransitionNotAllowed", "SubmitApplication", "TriggerAIReview",
@@ -444,8 +445,3 @@ application: Decider[ApplicationCommand, ApplicationEvent, Application] = Decide
         ApplicationExpired, ApplicationExpiryWarned, ApplicationReactivated,
     ),
 )
-
-
-def application_id_for(job_id: UUID, candidate_id: UUID) -> UUID:
-    """One application per candidate and job: applying twice, by whoever, meets the first on its stream."""
-    return uuid5(NAMESPACE_URL, f"splits:application:{job_id}:{candidate_id}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Literal, Self
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
@@ -170,3 +170,7 @@ ApplicationCommand = (
     | MoveStage | AcceptOffer | HireCandidate | WithdrawApplication | ReactivateApplication | ExpireApplication
     | RecordExpiryWarning
 )
+
+def application_id_for(job_id: UUID, candidate_id: UUID) -> UUID:
+    """One application per candidate and job: applying twice, by whoever, meets the first on its stream."""
+    return uuid5(NAMESPACE_URL, f"splits:application:{job_id}:{candidate_id}")
