@@ -17,15 +17,14 @@ from api.consistency import read_after
 from commands.core import Forbidden, NotFound
 from commands.network import firm as firms
 from eventstore import EventStore, Position, load, stream_id_for
+from projections.identity import queries as identity_queries
 from projections.identity.access import Access
 
 FreshBilling = Annotated[Position | None, Depends(read_after("billing"))]
 
 
 async def _email_of(db: AsyncConnection, user_id: UUID) -> str | None:
-    cur = await db.execute("SELECT email FROM identity.users WHERE id = %s", (user_id,))
-    row = await cur.fetchone()
-    return row[0] if row else None
+    return await identity_queries.email_of(db, user_id)
 
 
 def _token(position: Position | None) -> str | None:

@@ -68,6 +68,12 @@ INVITATIONS_DUE = ("SELECT id, expires_at FROM identity.invitations WHERE status
                    " ORDER BY expires_at LIMIT %(limit)s")
 
 
+async def email_of(conn: psycopg.AsyncConnection, user_id: UUID) -> str | None:
+    """The user's email as the identity read model holds it (None for an unknown user)."""
+    contact = await user_contact(conn, user_id)
+    return contact[0] if contact else None
+
+
 async def user_contact(conn: psycopg.AsyncConnection, user_id: UUID) -> tuple[str, str | None] | None:
     """The user's email and name (a deleted user's too: their row keeps what erasure has not scrubbed)."""
     cur = await conn.execute("SELECT email, name FROM identity.users WHERE id = %s", (user_id,))
