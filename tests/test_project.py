@@ -33,7 +33,7 @@ def test_readme_opens_with_two_commands_and_ci_runs_the_test_one() -> None:
 
 def test_the_tests_that_restart_a_shared_service_are_refused_beside_other_workers() -> None:
     """Under `-n` a test that stops PostgreSQL, RabbitMQ or Redis would fail the other workers' tests."""
-    gateway = "tests/integration/test_gateway.py"
+    gateway = "tests/integration/platform/test_gateway.py"
     refused = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "1", "-rf", "-k",
                               "redis_stopped or development_sign_in_cannot", gateway], cwd=ROOT, capture_output=True, text=True,
                              timeout=180)

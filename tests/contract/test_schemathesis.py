@@ -35,7 +35,7 @@ from commands.network.recruiter_company import recruiter_company_id_for
 from adapters.settings import Settings
 from tests.api import dev_auth, seed_user, serving_http
 from tests.helpers import wait_until
-from tests.integration.test_applications_api import World, all_projected, world_fixture  # noqa: F401  (`world`)
+from tests.integration.ats.test_applications_api import World, all_projected, world_fixture  # noqa: F401  (`world`)
 
 pytestmark = pytest.mark.slow
 

@@ -43,7 +43,7 @@ from adapters.settings import Settings
 from projections.audit.bundle import MANIFEST, public_key_hex, verify_bundle
 from tests.api import SEEDER, dev_auth, running_consumers, seed_organization, seed_user, serving
 from tests.helpers import feed_settled, wait_until
-from tests.integration.test_audit import KEY, _known
+from tests.integration.audit.test_audit import KEY, _known
 
 TRUSTED = public_key_hex(KEY.public_key())
 

@@ -34,8 +34,8 @@ from tests.api import bearer, running_consumers, seed_organization, seed_user, s
 from tests.fakes.clerk import FakeClerk, FakeClerkBackend
 from tests.fakes.clerk_payloads import body_of, new_msg_id, new_secret, signed, user_created
 from tests.helpers import NOW, settled_head, wait_until
-from tests.integration.test_network_firms_api import firm_of
-from tests.integration.test_network_fixtures import Net, net, problem
+from tests.integration.network.test_network_firms_api import firm_of
+from tests.integration.network.test_network_fixtures import Net, net, problem
 
 __all__ = ["net"]
 
@@ -198,7 +198,7 @@ async def test_the_sign_up_links_once_clerk_verifies_the_address(fresh_store: Ev
     from commands.identity import user as users
     from eventstore import handle
     from tests.api import SEEDER
-    from tests.integration.test_scheduler import project
+    from tests.integration.runtime.test_scheduler import project
 
     made = uuid4()
     await handle(fresh_store, candidates.candidate, made, candidates.CreateCandidate(

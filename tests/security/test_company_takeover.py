@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from eventstore import EventStore
 from tests.helpers import feed_settled
-from tests.integration.test_story import People, people, placement_story  # noqa: F401  (the fixture)
+from tests.integration.ats.test_story import People, people, placement_story  # noqa: F401  (the fixture)
 
 
 async def test_naming_another_company_gives_no_right_over_it(people: People, fresh_store: EventStore) -> None:

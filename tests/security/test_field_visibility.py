@@ -4,7 +4,7 @@ caller (api/visibility.py); and the two leaks found by hand, reproduced.
 
 Callers: anonymous; the placed candidate; a recruiter with no part in the placement; the recruiter who brought
 the candidate (credited with a split); the company's admin and a hiring manager; a platform admin. The world is
-that of tests/integration/test_applications_api.py, taken to a hire by tests/integration/test_placements_api.py.
+that of tests/integration/ats/test_applications_api.py, taken to a hire by tests/integration/ats/test_placements_api.py.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ from api.visibility import (
 )
 from commands.identity.user import user_id_for
 from commands.network.recruiter_candidate import recruiter_candidate_id_for
-from tests.integration.test_applications_api import World, world_fixture  # noqa: F401  (the `world` fixture)
-from tests.integration.test_placements_api import _hired
+from tests.integration.ats.test_applications_api import World, world_fixture  # noqa: F401  (the `world` fixture)
+from tests.integration.ats.test_placements_api import _hired
 
-# The caller of each role in the world of tests/integration/test_applications_api.py, after a hire.
+# The caller of each role in the world of tests/integration/ats/test_applications_api.py, after a hire.
 WHO = {"anonymous": "anonymous", "candidate": "cand", "recruiter": "stranger", "split_recruiter": "rtr",
        "company_admin": "a_admin", "hiring_manager": "a_manager", "platform_admin": "admin"}
 ROLES = tuple(WHO)

@@ -3,7 +3,7 @@ route with an id in its path, called by a caller with no tie to the world's enti
 id exactly what it answers for an id nobody has used (404, or the same refusal of the caller's role). Only a
 caller who may see the resource (its own GET answers them 200) may be told 403 for a change they may not make.
 
-The world is that of tests/integration/test_applications_api.py taken to a hire (tests/security/
+The world is that of tests/integration/ats/test_applications_api.py taken to a hire (tests/security/
 test_field_visibility.py), plus a firm, a firm invitation and an organization invitation. The callers: the
 world's recruiter with no ties, a registered user with no role at all, the admin of the other company, and a
 candidate with no part in anything.
@@ -23,7 +23,7 @@ from commands.network import firm as firms
 from commands.network.recruiter_candidate import recruiter_candidate_id_for
 from commands.network.recruiter_company import recruiter_company_id_for
 from tests.api import seed_user
-from tests.integration.test_applications_api import World, world_fixture  # noqa: F401  (the `world` fixture)
+from tests.integration.ats.test_applications_api import World, world_fixture  # noqa: F401  (the `world` fixture)
 from tests.helpers import wait_until
 from tests.security.test_field_visibility import _placed
 
@@ -32,10 +32,10 @@ from tests.security.test_field_visibility import _placed
 UNSEEDED = {
     "signal_id": "fraud signals are raised by a reactor; the routes are for platform admins only",
     "erasure_id": "an erasure request is a platform admin's; the route is for platform admins only",
-    "dispute_id": "billing money routes: tests/integration/test_billing_api.py",
-    "hold_id": "billing money routes: tests/integration/test_billing_api.py",
-    "schedule_id": "billing money routes: tests/integration/test_billing_api.py",
-    "transaction_id": "billing money routes: tests/integration/test_billing_api.py",
+    "dispute_id": "billing money routes: tests/integration/billing/test_billing_api.py",
+    "hold_id": "billing money routes: tests/integration/billing/test_billing_api.py",
+    "schedule_id": "billing money routes: tests/integration/billing/test_billing_api.py",
+    "transaction_id": "billing money routes: tests/integration/billing/test_billing_api.py",
     "token": "an invitation token reaches only its candidate (by email)",
 }
 # Path parameters that name no entity: the same value in both calls.

@@ -1,6 +1,6 @@
 """A placement's money trail as `events.jsonl` lines, for the audit report's tests (unit and integration).
 
-The billing story's numbers (tests/integration/test_billing_story.py): a $30,000.00 fee; Rex (partner, 40%)
+The billing story's numbers (tests/integration/billing/test_billing_story.py): a $30,000.00 fee; Rex (partner, 40%)
 closed the candidate: $12,000.00; Sam (starter, 10%) facilitated for the company: $3,000.00, of which his firm
 takes 10% ($300.00); the platform keeps $15,000.00. The company is invoiced $30,900.00 (3% processing fee) and
 pays; the payouts run; Sam onboards to Connect late and is paid after.
