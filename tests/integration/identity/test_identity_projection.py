@@ -73,6 +73,7 @@ async def test_access_context_combines_roles_organizations_and_companies(fresh_s
     await handle(store, organization.organization, org_id, organization.AddMember(
         organization_id=org_id, user_id=ids[manager_clerk], company_id=other_company, role="hiring_manager", by="clerk", at=AT))
     projector = Projector(store.pool, identity, store.registry)
+    await feed_settled(store)  # every event written above, not only those no other run's transaction holds back
     await projector.catch_up()
 
     async with store.pool.connection() as conn:
