@@ -129,31 +129,12 @@ async def serving_http(store: EventStore, settings: Settings) -> AsyncIterator[t
         await asyncio.wait([task], timeout=10)
 
 
-async def _projected_what_was_seeded(consumers: Consumers, task: asyncio.Task, timeout_s: float = 5) -> None:
-    """A test seeds events, then starts the consumers and calls the API at once: until the projectors have read
-    what was there when they started, the API does not know the seeded callers (a platform admin gets a 403, a job
-    for a company a 404). So the test starts once they have read the feed's head as it is now, or after
-    `timeout_s` (a test of a projector that cannot catch up still runs, and asserts what it means to), or at once
-    if the consumers stopped. The head is not waited for: another worker's open transaction can hold it back for
-    as long as it runs, and a test that needs its own last event waits for that event's token."""
-    if not consumers.projectors:
-        return
-    head = await consumers.system.store.head()
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while not task.done() and asyncio.get_running_loop().time() < deadline:
-        positions = [(await projector.position())[0] for projector in consumers.projectors]
-        if all(not position < head for position in positions):
-            return
-        await asyncio.sleep(0.02)
-
-
 @contextlib.asynccontextmanager
 async def running_consumers(system: System, only: set[str] | None = None) -> AsyncIterator[Consumers]:
     stop = asyncio.Event()
     consumers = Consumers(system, only=only)
     task = asyncio.create_task(consumers.run(stop))
     try:
-        await _projected_what_was_seeded(consumers, task)
         yield consumers
     finally:
         stop.set()
