@@ -16,8 +16,12 @@ from contextvars import ContextVar
 
 import orjson
 import psycopg
+import structlog
+from psycopg import pq
 from psycopg.types.json import set_json_dumps, set_json_loads
 from psycopg_pool import AsyncConnectionPool
+
+log = structlog.get_logger(__name__)
 
 # Keep write transactions short: an open one delays every feed reader (never makes it skip).
 SESSION_OPTIONS = "-c idle_in_transaction_session_timeout=60000 -c application_name=splits"
@@ -61,9 +65,31 @@ class Pool(AsyncConnectionPool):
         token = _held.set(held | {id(self)})
         try:
             async with super().connection(timeout) as conn:
-                yield conn
+                try:
+                    yield conn
+                finally:
+                    if conn.pgconn.pipeline_status != pq.PipelineStatus.OFF:
+                        await _discard(conn)
         finally:
             _held.reset(token)
+
+
+async def _discard(conn: psycopg.AsyncConnection) -> None:
+    """Close a connection a cancelled pipeline left in libpq's pipeline mode.
+
+    psycopg ignores a failure to leave pipeline mode while a cancellation unwinds, and the connection
+    then looks idle: handed on, the next task's autocommit statements would run without a sync inside a
+    transaction nobody commits. Closed, it is dropped by the pool and its transaction rolls back.
+    """
+    log.warning("closing a pool connection left in pipeline mode", pid=conn.pgconn.backend_pid)
+    await conn.close()
+
+
+async def _check(conn: psycopg.AsyncConnection) -> None:
+    """The pool's check as a connection leaves it: never in pipeline mode, and alive."""
+    if conn.pgconn.pipeline_status != pq.PipelineStatus.OFF:
+        raise psycopg.OperationalError("connection in pipeline mode")
+    await AsyncConnectionPool.check_connection(conn)
 
 
 def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10, name: str = "splits") -> Pool:
@@ -76,8 +102,8 @@ def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10, name: str = 
         open=False,
         configure=_configure,
         # A connection is checked as it leaves the pool: after a PostgreSQL restart the dead ones are
-        # replaced quietly instead of failing one request each.
-        check=AsyncConnectionPool.check_connection,
+        # replaced quietly instead of failing one request each, as is one left in pipeline mode.
+        check=_check,
         kwargs={"autocommit": True, "options": SESSION_OPTIONS},
     )
 

@@ -43,10 +43,6 @@ from projections.core import Projection, Sql
 log = structlog.get_logger(__name__)
 
 
-class LogStalled(RuntimeError):
-    """The log stopped delivering while the relay moved on; the projector must re-attach."""
-
-
 def checkpoint_name(projection: str) -> str:
     return f"projection:{projection}"
 
@@ -57,6 +53,7 @@ class ProjectorStats:
     skipped: int = 0
     bad_events: int = 0
     caught_up_from_store: int = 0
+    reattached: int = 0
     batches: int = 0
     mode: str = "starting"
     last_error: str | None = None
@@ -207,47 +204,76 @@ class Projector:
         linger_s: float = 0.002,
         stall_s: float = 5.0,
     ) -> None:
-        """Consume the log stream from the checkpoint's offset until `stop`; errors propagate (stop)."""
+        """Consume the log stream from the checkpoint's offset until `stop`; errors propagate (stop).
+
+        Whatever the log holds, the store is read first: a new projection, a long stop or a log that was
+        purged or recreated all come down to that. When the log stops delivering while the relay moves
+        on (the stream was deleted under the consumer, the server cancelled it, or events the first
+        catch-up could not see yet went out on a log the consumer is not reading), the projector catches
+        up from the store again and re-attaches at its checkpoint.
+        """
         await self.ensure_schema()
-        # Whatever the log holds, first take what the store already has: a new projection, a long
-        # stop or a log that was purged or recreated all come down to this.
-        self.stats.mode = "catching up"
-        await self.catch_up(batch_size=5000, stop=stop)
+        reattaching = False
+        while not stop.is_set():
+            self.stats.mode = "catching up"
+            await self.catch_up(batch_size=5000, stop=stop)
+            if stop.is_set():
+                return
+            await self._follow_log(stop, connection, topology, prefetch=prefetch, linger_s=linger_s, stall_s=stall_s,
+                                   from_next=reattaching)
+            reattaching = True
+
+    async def _follow_log(
+        self, stop: asyncio.Event, connection: AbstractRobustConnection, topology: Topology, *,
+        prefetch: int, linger_s: float, stall_s: float, from_next: bool,
+    ) -> None:
+        """Follow the log from the checkpoint's offset until `stop`, or until it stalls (then return).
+
+        After a stall the stored offset may belong to a log that is gone: `from_next` starts at the log's
+        next message instead, and a gap before it is read from the store as any other gap is.
+        """
         position, offset = await self.position()
         self.stats.position = position
-        start_at: Any = offset + 1 if offset is not None else "next"
+        start_at: Any = offset + 1 if offset is not None and not from_next else "next"
         channel = await connection.channel()
-        await channel.set_qos(prefetch_count=prefetch)
-        await topology.declare_events(channel)
-        queue = await channel.get_queue(topology.log, ensure=False)
-        inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
-        tag = await queue.consume(inbox.put, arguments={"x-stream-offset": start_at})
-        self.stats.mode = "live"
-        log.info("projector following the log", projection=self.projection.name, offset=start_at, position=str(position))
-        idle_since = asyncio.get_running_loop().time()
         try:
-            while not stop.is_set():
-                honour_cancellation()
-                batch = await _collect(inbox, stop, max_size=self.batch_size, linger_s=linger_s)
-                now = asyncio.get_running_loop().time()
-                if batch:
-                    await self._apply_messages(batch)
-                    idle_since = now
-                elif now - idle_since > stall_s:
-                    await self._check_not_stalled()
-                    idle_since = now
+            await channel.set_qos(prefetch_count=prefetch)
+            await topology.declare_events(channel)
+            queue = await channel.get_queue(topology.log, ensure=False)
+            inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+            tag = await queue.consume(inbox.put, arguments={"x-stream-offset": start_at})
+            self.stats.mode = "live"
+            log.info("projector following the log", projection=self.projection.name, offset=start_at,
+                     position=str(position))
+            try:
+                idle_since = asyncio.get_running_loop().time()
+                while not stop.is_set():
+                    honour_cancellation()
+                    batch = await _collect(inbox, stop, max_size=self.batch_size, linger_s=linger_s)
+                    now = asyncio.get_running_loop().time()
+                    if batch:
+                        await self._apply_messages(batch)
+                        idle_since = now
+                    elif now - idle_since > stall_s:
+                        behind = await self._behind_the_relay()
+                        if behind is not None:
+                            self.stats.reattached += 1
+                            log.warning("projector's log stalled behind the relay; catching up from the store"
+                                        " and re-attaching", projection=self.projection.name, relay=str(behind),
+                                        checkpoint=str(self.stats.position))
+                            return
+                        idle_since = now
+            finally:
+                await queue.cancel(tag)
         finally:
-            await queue.cancel(tag)
             await channel.close()
 
-    async def _check_not_stalled(self) -> None:
-        """Nothing arrived for a while: if the relay has published past us, our log consumer is broken
-        (the stream was deleted under it, the server cancelled it) and a restart re-attaches it."""
+    async def _behind_the_relay(self) -> Position | None:
+        """The relay's position when it has published past this projector's checkpoint, else None."""
         async with self.pool.connection() as conn:
             relay = await load_checkpoint(conn, RELAY_CHECKPOINT)
         position, _ = await self.position()
-        if relay is not None and relay.position > position:
-            raise LogStalled(f"the relay is at {relay.position} but projection {self.projection.name} is stuck at {position}")
+        return relay.position if relay is not None and relay.position > position else None
 
     async def _apply_messages(self, messages: list[AbstractIncomingMessage]) -> None:
         # The checkpoint as this projector last committed it: apply() checks it again inside its

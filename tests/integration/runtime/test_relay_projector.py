@@ -184,3 +184,34 @@ async def _skipped(projector: Projector, n: int) -> bool:
 
 async def _leader(relay: Relay) -> bool:
     return relay.stats.is_leader
+
+
+async def test_projector_whose_log_is_deleted_under_it_catches_up_and_reattaches(
+    fresh_store, broker, amqp, topology, running
+) -> None:
+    """The log stops delivering while the relay moves on: the projector reads the store and follows again."""
+    store = fresh_store
+    channel = await amqp.channel()
+    await topology.declare_events(channel)
+    relay = Relay(store.pool, broker, topology, store.registry)
+    projector = Projector(store.pool, ats, store.registry)
+    running.start(projector.run_from_log(running.stop, amqp, topology, stall_s=0.3))
+    await wait_until(lambda: _is_live(projector))
+    await create_jobs(store, 4)
+    while await relay.publish_batch(await _relay_position(relay)):
+        pass
+    await wait_until(lambda: _applied(projector, 4))
+
+    await channel.queue_delete(topology.log)  # the consumer goes with it
+    await topology.declare_events(channel)
+    await create_jobs(store, 3)
+    while await relay.publish_batch(await _relay_position(relay)):
+        pass
+    await wait_until(lambda: _applied(projector, 7))
+    assert projector.stats.reattached >= 1
+
+    await create_jobs(store, 2)  # and once re-attached, the log delivers again
+    while await relay.publish_batch(await _relay_position(relay)):
+        pass
+    await wait_until(lambda: _applied(projector, 9))
+    assert len(await rows(store)) == 9
