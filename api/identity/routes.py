@@ -367,18 +367,18 @@ async def invite(body: InvitationBody, user: CurrentUser, store: Store, meta: Co
 
 @router.get("/organizations/{organization_id}/invitations", responses={401: {}, 403: {}, 404: {}})
 async def list_invitations(
-    organization_id: UUID, _: FreshIdentity, user: CurrentUser, store: Store, db: Db, page: PageNumber = 1,
+    organization_id: UUID, _: FreshIdentity, user: CurrentUser, store: Store, db: Db, now: Now, page: PageNumber = 1,
     limit: PageSize = 25,
 ) -> ListOf[InvitationOut]:
     await _managed(store, user, organization_id)
-    rows = [InvitationOut(**r) for r in await queries.invitations_of(db, organization_id)]
+    rows = [InvitationOut(**r) for r in await queries.invitations_of(db, organization_id, now)]
     return ListOf[InvitationOut].sliced(rows, page, limit)
 
 
 @router.get("/invitations/{invitation_id}/preview", responses={404: {}})
-async def preview_invitation(invitation_id: UUID, _: FreshIdentity, db: Db) -> dict[str, InvitationPreview]:
+async def preview_invitation(invitation_id: UUID, _: FreshIdentity, db: Db, now: Now) -> dict[str, InvitationPreview]:
     """Public: what an invitee sees before signing in (the link in the invitation email)."""
-    row = await queries.invitation_preview(db, invitation_id)
+    row = await queries.invitation_preview(db, invitation_id, now)
     if row is None:
         raise HTTPException(404, f"invitation {invitation_id} not found")
     return {"data": InvitationPreview(**row)}

@@ -165,13 +165,13 @@ async def invite(firm_id: UUID, body: FirmInvitationBody, user: CurrentUser, sto
 
 
 @router.get("/firms/{firm_id}/invitations", responses={401: {}, 403: {}, 404: {}})
-async def list_invitations(firm_id: UUID, _: FreshNetwork, user: CurrentUser, store: Store, db: Db,
+async def list_invitations(firm_id: UUID, _: FreshNetwork, user: CurrentUser, store: Store, db: Db, now: Now,
                            page: PageNumber = 1, limit: PageSize = 25) -> ListOf[FirmInvitationOut]:
     """For the firm's owner and admins (and platform admins)."""
     state = await member_firm(store, user, firm_id)
     if not user.is_platform_admin and state.members.get(known(user)) not in firms.TAKE_RATE_SETTERS:
         raise Forbidden("only the firm's owner and admins see its invitations", firm_id=str(firm_id))
-    rows = [FirmInvitationOut(**r) for r in await queries.firm_invitations(db, firm_id)]
+    rows = [FirmInvitationOut(**r) for r in await queries.firm_invitations(db, firm_id, now)]
     return ListOf[FirmInvitationOut].sliced(rows, page, limit)
 
 
@@ -207,10 +207,10 @@ async def accept_invitation(firm_id: UUID, invitation_id: UUID, user: CurrentUse
 
 
 @router.get("/firm-invitations", responses={401: {}})
-async def my_invitations(_: FreshNetwork, user: CurrentUser, store: Store, db: Db, page: PageNumber = 1,
+async def my_invitations(_: FreshNetwork, user: CurrentUser, store: Store, db: Db, now: Now, page: PageNumber = 1,
                          limit: PageSize = 25) -> ListOf[MyFirmInvitation]:
     """The pending firm invitations sent to the caller's email, once Clerk has verified that address."""
     me, _, _ = await load(store, users.user, stream_id_for(users.user, known(user)))
     rows = [] if not me.exists or me.deleted or me.email is None or not me.email_verified else [
-        MyFirmInvitation(**r) for r in await queries.firm_invitations_for(db, me.email.lower())]
+        MyFirmInvitation(**r) for r in await queries.firm_invitations_for(db, me.email.lower(), now)]
     return ListOf[MyFirmInvitation].sliced(rows, page, limit)

@@ -135,12 +135,13 @@ async def list_relationships(
     _: FreshNetwork,
     user: CurrentUser,
     db: Db,
+    now: Now,
     status: RecruiterCandidateStatus | None = None,
     page: Page = 1,
     limit: Limit = 25,
 ) -> RecruiterCandidatePage:
     """Recruiters see their own relationships, candidates theirs, platform admins all."""
-    rows, total = await queries.list_recruiter_candidates(db, _scope(user), status, page, limit)
+    rows, total = await queries.list_recruiter_candidates(db, _scope(user), status, page, limit, now)
     return RecruiterCandidatePage(data=[RecruiterCandidateOut(**r) for r in rows],
                                   pagination=Pagination(total=total, page=page, limit=limit,
                                                         total_pages=ceil(total / limit) if total else 0))
@@ -158,8 +159,8 @@ async def preview_invitation(token: Annotated[str, Path(min_length=32, max_lengt
 
 @router.get("/{relationship_id}", responses={401: {}, 404: {}})
 async def get_relationship(relationship_id: UUID, _: FreshNetwork, user: CurrentUser,
-                           db: Db) -> dict[str, RecruiterCandidateOut]:
-    row = await queries.get_recruiter_candidate(db, relationship_id, _scope(user))
+                           db: Db, now: Now) -> dict[str, RecruiterCandidateOut]:
+    row = await queries.get_recruiter_candidate(db, relationship_id, _scope(user), now)
     if row is None:
         raise HTTPException(404, f"relationship {relationship_id} not found")
     return {"data": RecruiterCandidateOut(**row)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from datetime import datetime
 from uuid import UUID
 
 import psycopg
@@ -42,20 +43,21 @@ async def members_of(conn: psycopg.AsyncConnection, organization_id: UUID) -> li
          WHERE m.organization_id = %s ORDER BY m.added_at, m.user_id""", (organization_id,))
 
 
-# A pending invitation past its date reads as expired before the scheduler records the expiry.
-_STATUS = "CASE WHEN i.status = 'pending' AND i.expires_at <= now() THEN 'expired' ELSE i.status END AS status"
+# A pending invitation past its date reads as expired before the scheduler records the expiry. `now` is the
+# caller's clock (the first parameter), not the database's: a moved clock moves what reads as expired too.
+_STATUS = "CASE WHEN i.status = 'pending' AND i.expires_at <= %s THEN 'expired' ELSE i.status END AS status"
 
 
-async def invitations_of(conn: psycopg.AsyncConnection, organization_id: UUID) -> list[dict[str, Any]]:
+async def invitations_of(conn: psycopg.AsyncConnection, organization_id: UUID, now: datetime) -> list[dict[str, Any]]:
     return await fetch_all(conn, f"SELECT i.*, {_STATUS} FROM identity.invitations i WHERE i.organization_id = %s"
-                            " ORDER BY i.created_at DESC", (organization_id,))
+                            " ORDER BY i.created_at DESC", (now, organization_id))
 
 
-async def invitation_preview(conn: psycopg.AsyncConnection, invitation_id: UUID) -> dict[str, Any] | None:
+async def invitation_preview(conn: psycopg.AsyncConnection, invitation_id: UUID, now: datetime) -> dict[str, Any] | None:
     return await fetch_one(conn, f"""
         SELECT i.id, o.name AS organization_name, i.role, {_STATUS}, i.expires_at
           FROM identity.invitations i JOIN identity.organizations o ON o.id = i.organization_id
-         WHERE i.id = %s""", (invitation_id,))
+         WHERE i.id = %s""", (now, invitation_id))
 
 
 async def consent_of(conn: psycopg.AsyncConnection, user_id: UUID) -> dict[str, Any] | None:

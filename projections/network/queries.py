@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Literal
+from datetime import datetime
 from uuid import UUID
 
 import psycopg
@@ -85,9 +86,9 @@ async def recruiter_slug_taken(conn: psycopg.AsyncConnection, slug: str, other_t
 # --- recruiter ↔ candidate ----------------------------------------------------------------------------
 
 # A pending invitation past its date, or an active relationship past its end, reads as what the
-# scheduler will record, before it does.
-_RC_STATUS = """CASE WHEN rc.status = 'pending' AND rc.invitation_expires_at <= now() THEN 'invitation_expired'
-                     WHEN rc.status = 'active' AND rc.relationship_end_date <= now() THEN 'expired'
+# scheduler will record, before it does. `now` is the caller's clock, given twice as the first two parameters.
+_RC_STATUS = """CASE WHEN rc.status = 'pending' AND rc.invitation_expires_at <= %s THEN 'invitation_expired'
+                     WHEN rc.status = 'active' AND rc.relationship_end_date <= %s THEN 'expired'
                      ELSE rc.status END AS status"""
 _RC = f"""
     SELECT rc.id, rc.recruiter_id, u.name AS recruiter_name, rc.candidate_id, {_RC_STATUS}, rc.invited_at,
@@ -126,10 +127,11 @@ class RecruiterCandidateScope:
 
 
 async def list_recruiter_candidates(conn: psycopg.AsyncConnection, scope: RecruiterCandidateScope,
-                                    status: str | None, page: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+                                    status: str | None, page: int, limit: int,
+                                    now: datetime) -> tuple[list[dict[str, Any]], int]:
     condition, params = scope.clause()
     query = f"SELECT * FROM ({_RC} WHERE {condition}) x WHERE (%s::text IS NULL OR x.status = %s)"
-    params = [*params, status, status]
+    params = [now, now, *params, status, status]
     rows = await fetch_all(conn, f"{query} ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %s",
                       [*params, limit, (page - 1) * limit])
     total = await fetch_one(conn, f"SELECT count(*) AS n FROM ({query}) y", params)
@@ -137,9 +139,9 @@ async def list_recruiter_candidates(conn: psycopg.AsyncConnection, scope: Recrui
 
 
 async def get_recruiter_candidate(conn: psycopg.AsyncConnection, relationship_id: UUID,
-                                  scope: RecruiterCandidateScope) -> dict[str, Any] | None:
+                                  scope: RecruiterCandidateScope, now: datetime) -> dict[str, Any] | None:
     condition, params = scope.clause()
-    return await fetch_one(conn, f"{_RC} WHERE rc.id = %s AND {condition}", [relationship_id, *params])
+    return await fetch_one(conn, f"{_RC} WHERE rc.id = %s AND {condition}", [now, now, relationship_id, *params])
 
 
 async def candidate_invitation_by_digest(conn: psycopg.AsyncConnection, digest: str) -> dict[str, Any] | None:
@@ -241,23 +243,24 @@ async def firm_members(conn: psycopg.AsyncConnection, firm_id: UUID) -> list[dic
                       (firm_id,))
 
 
-_FI_STATUS = "CASE WHEN i.status = 'pending' AND i.expires_at <= now() THEN 'expired' ELSE i.status END AS status"
+# As _STATUS in projections/identity/queries.py: the caller's `now` is the first parameter.
+_FI_STATUS = "CASE WHEN i.status = 'pending' AND i.expires_at <= %s THEN 'expired' ELSE i.status END AS status"
 
 
-async def firm_invitations(conn: psycopg.AsyncConnection, firm_id: UUID) -> list[dict[str, Any]]:
+async def firm_invitations(conn: psycopg.AsyncConnection, firm_id: UUID, now: datetime) -> list[dict[str, Any]]:
     return await fetch_all(conn, f"""
         SELECT i.id, i.firm_id, i.email, i.role, {_FI_STATUS}, i.invited_by_user_id, i.expires_at, i.accepted_by,
                i.accepted_at, i.created_at
-          FROM network.firm_invitations i WHERE i.firm_id = %s ORDER BY i.created_at DESC, i.id""", (firm_id,))
+          FROM network.firm_invitations i WHERE i.firm_id = %s ORDER BY i.created_at DESC, i.id""", (now, firm_id))
 
 
-async def firm_invitations_for(conn: psycopg.AsyncConnection, email: str) -> list[dict[str, Any]]:
+async def firm_invitations_for(conn: psycopg.AsyncConnection, email: str, now: datetime) -> list[dict[str, Any]]:
     """The invitations sent to this email that can still be accepted."""
     return await fetch_all(conn, """
         SELECT i.id, i.firm_id, f.name AS firm_name, i.role, i.status, i.expires_at
           FROM network.firm_invitations i JOIN network.firms f ON f.id = i.firm_id
-         WHERE i.email = %s AND i.status = 'pending' AND i.expires_at > now()
-         ORDER BY i.created_at DESC, i.id""", (email,))
+         WHERE i.email = %s AND i.status = 'pending' AND i.expires_at > %s
+         ORDER BY i.created_at DESC, i.id""", (email, now))
 
 
 async def holds_role(conn: psycopg.AsyncConnection, user_id: UUID, roles: tuple[str, ...]) -> bool:

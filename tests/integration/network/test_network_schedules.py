@@ -15,7 +15,7 @@ from consumers.runtime.scheduler import Scheduler
 from consumers.schedules import all_schedules
 from eventstore import EventStore, handle
 from adapters.clock import FixedClock
-from projections.network import network
+from projections.network import network, queries
 from tests.api import SEEDER
 from tests.helpers import NOW, feed_settled
 
@@ -128,3 +128,19 @@ async def test_a_firm_invitation_lapses_once_unless_it_was_answered(fresh_store:
     assert (await scheduler.run_once()).sent == {}
     expired = [e for e in await fresh_store.read_stream(f"firm-{firm_id}") if e.type == "FirmInvitationExpired"]
     assert [e.data["invitation_id"] for e in expired] == [str(lapsing)]
+
+
+async def test_a_lapsed_invitation_reads_as_lapsed_by_the_callers_clock_before_the_schedule_records_it(
+    fresh_store: EventStore,
+) -> None:
+    """The read applies the deadline with the clock it is given (a moved clock in staging), not the database's."""
+    invited = await invite(fresh_store)
+    await project(fresh_store)
+    scope = queries.RecruiterCandidateScope(everything=True)
+    async with fresh_store.pool.connection() as conn:
+        before = await queries.get_recruiter_candidate(conn, invited.relationship_id, scope, NOW + timedelta(days=6))
+        after = await queries.get_recruiter_candidate(conn, invited.relationship_id, scope, NOW + timedelta(days=7))
+        listed, total = await queries.list_recruiter_candidates(conn, scope, "invitation_expired", 1, 10,
+                                                                NOW + timedelta(days=7))
+    assert (before["status"], after["status"]) == ("pending", "invitation_expired")
+    assert ([r["id"] for r in listed], total) == ([invited.relationship_id], 1)
