@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any
 from uuid import uuid4
 
 from commands.ats.events import JobCreated
@@ -90,3 +91,11 @@ async def dump_schema(store: EventStore, schema: str) -> dict[str, list[str]]:
             query = sql.SQL("SELECT to_jsonb(t)::text FROM {}.{} t").format(sql.Identifier(schema), sql.Identifier(name))
             dump[name] = sorted(r[0] for r in await (await conn.execute(query)).fetchall())
         return dump
+
+
+async def publish_settled(store: EventStore, relay: Any) -> None:
+    """Publish every stored event to the log, as a running relay would: the feed first settles (it holds back
+    events behind other runs' open transactions, and a relay run before that publishes nothing of them)."""
+    await feed_settled(store)
+    while await relay.publish_batch(await relay._checkpoint()):
+        pass

@@ -22,7 +22,7 @@ from consumers.runtime.relay import Relay
 from eventstore import NO_STREAM, EventRegistry, EventStore, NewEvent
 from projections.core import Projection, Sql
 from tests.conftest import RABBITMQ_URL
-from tests.helpers import create_jobs, rows, settled_head, wait_until
+from tests.helpers import create_jobs, publish_settled, rows, settled_head, wait_until
 
 
 class Ticked(Event):
@@ -111,8 +111,7 @@ async def test_consumers_process_killed_and_restarted_keeps_every_row_once(fresh
     }
     splits = str(Path(sys.executable).parent / "splits")
     ids = await create_jobs(store, 300)
-    while await relay.publish_batch(await relay._checkpoint()):
-        pass
+    await publish_settled(store, relay)
 
     proc = subprocess.Popen([splits, "consumers", "--only", "ats"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -120,8 +119,7 @@ async def test_consumers_process_killed_and_restarted_keeps_every_row_once(fresh
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         more = await create_jobs(store, 200)
-        while await relay.publish_batch(await relay._checkpoint()):
-            pass
+        await publish_settled(store, relay)
         proc = subprocess.Popen([splits, "consumers", "--only", "ats"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         await wait_until(lambda: _row_count(store, 500), timeout=60)
     finally:

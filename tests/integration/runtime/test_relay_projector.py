@@ -11,7 +11,7 @@ from consumers.runtime.projector import Projector
 from consumers.runtime.relay import Relay
 from eventstore import Position, handle
 from projections.ats import ats
-from tests.helpers import NOW, bulk_jobs, create_jobs, rows, wait_until
+from tests.helpers import NOW, bulk_jobs, create_jobs, publish_settled, rows, wait_until
 
 
 class Running:
@@ -83,8 +83,7 @@ async def test_republished_events_leave_the_read_model_unchanged(fresh_store, br
     await wait_until(lambda: _is_live(projector))
     ids = await create_jobs(store, 30)
     await handle(store, job, ids[3], EditJob(job_id=ids[3], title="Edited once", by="u", at=NOW))
-    while await relay.publish_batch(await _relay_position(relay)):
-        pass
+    await publish_settled(store, relay)
     await wait_until(lambda: _applied(projector, 31))
     before = await rows(store)
 
@@ -125,8 +124,7 @@ async def test_projector_finds_a_purged_log_and_catches_up_from_the_store(fresh_
     task = asyncio.create_task(projector.run_from_log(stop_projector, amqp, topology))
     await wait_until(lambda: _is_live(projector))
     await create_jobs(store, 10)
-    while await relay.publish_batch(await _relay_position(relay)):
-        pass
+    await publish_settled(store, relay)
     await wait_until(lambda: _applied(projector, 10))
     stop_projector.set()
     await task
@@ -134,11 +132,9 @@ async def test_projector_finds_a_purged_log_and_catches_up_from_the_store(fresh_
     await channel.queue_delete(topology.log)  # retention, an operator, a lost node: the log is gone
     await topology.declare_events(channel)
     await create_jobs(store, 7)
-    while await relay.publish_batch(await _relay_position(relay)):
-        pass
+    await publish_settled(store, relay)
     await create_jobs(store, 3)
-    while await relay.publish_batch(await _relay_position(relay)):
-        pass
+    await publish_settled(store, relay)
 
     running.start(projector.run_from_log(running.stop, amqp, topology))
     await wait_until(lambda: _applied(projector, 20))
@@ -198,20 +194,17 @@ async def test_projector_whose_log_is_deleted_under_it_catches_up_and_reattaches
     running.start(projector.run_from_log(running.stop, amqp, topology, stall_s=0.3))
     await wait_until(lambda: _is_live(projector))
     await create_jobs(store, 4)
-    while await relay.publish_batch(await _relay_position(relay)):
-        pass
+    await publish_settled(store, relay)
     await wait_until(lambda: _applied(projector, 4))
 
     await channel.queue_delete(topology.log)  # the consumer goes with it
     await topology.declare_events(channel)
     await create_jobs(store, 3)
-    while await relay.publish_batch(await _relay_position(relay)):
-        pass
+    await publish_settled(store, relay)
     await wait_until(lambda: _applied(projector, 7))
     assert projector.stats.reattached >= 1
 
     await create_jobs(store, 2)  # and once re-attached, the log delivers again
-    while await relay.publish_batch(await _relay_position(relay)):
-        pass
+    await publish_settled(store, relay)
     await wait_until(lambda: _applied(projector, 9))
     assert len(await rows(store)) == 9
