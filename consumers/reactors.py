@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from consumers.billing.process import billing_readiness, billing_snapshots, connect_payouts, firm_plans
 from consumers.ats.candidate_process import candidate_accounts
+from consumers.identity.clerk_webhooks import clerk_webhooks
 from consumers.identity.process import invitations
 from consumers.network.process import candidate_consents, recruiter_roles
 from consumers.ats.process import placements_process
@@ -19,6 +20,7 @@ from consumers.runtime.reactor import Reactor
 
 def all_reactors() -> list[Reactor]:
     return [
+        clerk_webhooks,
         invitations,
         recruiter_roles,
         candidate_consents,

@@ -106,6 +106,9 @@ class Reactor:
     handler: Callable[[Reaction], Awaitable[None]]
     max_attempts: int = 5
     retry_base_ms: int = 1000
+    # One event at a time, in the order they were recorded (a prefetch of one): for a reactor whose events
+    # build on each other, as a sender's webhooks do (an organization before its memberships).
+    in_order: bool = False
 
     def retry_delays_ms(self) -> list[int]:
         return [self.retry_base_ms * 4**n for n in range(self.max_attempts - 1)]

@@ -183,9 +183,14 @@ async def test_a_candidate_app_sign_up_with_an_unverified_address_links_nothing(
     payload = user_created(world.clerk_id("mallory"), world.victim_email, at=NOW)
     payload["data"]["email_addresses"][-1]["verification"]["status"] = "unverified"
     body = body_of(payload)
-    delivered = await world.client.post("/v2/webhooks/clerk", content=body,
-                                        headers=signed(body, world.webhook_secret, new_msg_id()))
-    assert delivered.status_code == 200 and delivered.json()["status"] == "processed", delivered.text
+    msg_id = new_msg_id()
+    delivered = await world.client.post("/v2/webhooks/clerk", content=body, headers=signed(body, world.webhook_secret, msg_id))
+    assert delivered.status_code == 200 and delivered.json()["status"] == "recorded", delivered.text
+
+    async def applied() -> bool:  # by the running `clerk-webhooks` reactor
+        return "ClerkWebhookProcessed" in [e.type for e in await world.store.read_stream(f"clerkwebhook-{msg_id}")]
+
+    await wait_until(applied)
     await _react_to_user(world.store, world.clerk_id("mallory"))  # as the consumers do, awaited here
     await world.recruiter_keeps_access(candidate_id)
     mallory = user_id_for(world.clerk_id("mallory"))

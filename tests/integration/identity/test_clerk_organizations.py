@@ -46,9 +46,18 @@ class Portal:
         return f"user_{name}_{self.run}"
 
     async def deliver(self, payload: dict[str, Any]) -> None:
-        body = body_of(payload)
-        answer = await self.client.post("/v2/webhooks/clerk", content=body, headers=signed(body, PORTAL, new_msg_id()))
-        assert answer.status_code == 200 and answer.json()["status"] == "processed", answer.text
+        """Recorded by the route, then applied by the running `clerk-webhooks` reactor."""
+        body, msg_id = body_of(payload), new_msg_id()
+        answer = await self.client.post("/v2/webhooks/clerk", content=body, headers=signed(body, PORTAL, msg_id))
+        assert answer.status_code == 200 and answer.json()["status"] == "recorded", answer.text
+
+        async def processed() -> bool:
+            types = [e.type for e in await self.store.read_stream(f"clerkwebhook-{msg_id}")]
+            return "ClerkWebhookProcessed" in types
+
+        await wait_until(processed)
+        *_, done = await self.store.read_stream(f"clerkwebhook-{msg_id}")
+        assert done.data["outcome"] == "processed", done.data
 
     async def signs_up(self, name: str) -> None:
         """Clerk's user.created, then the user is known to the API."""
@@ -89,7 +98,7 @@ async def portal(fresh_store: EventStore, topology) -> AsyncIterator[Portal]:
                         rabbitmq_prefix=topology.prefix, splits_dev_auth=True, splits_clerk_webhook_secret=PORTAL,
                         consistency_wait_s=10)
     async with serving(fresh_store, settings) as (client, system), running_consumers(
-            system, only={"relay", "identity"}):
+            system, only={"relay", "identity", "clerk-webhooks"}):
         yield Portal(client, fresh_store, secrets.token_hex(4))
 
 

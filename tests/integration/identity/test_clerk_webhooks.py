@@ -1,4 +1,8 @@
-"""Clerk webhooks through HTTP on a real PostgreSQL: signed the way Svix signs, in the shape Clerk sends."""
+"""Clerk webhooks through HTTP on a real PostgreSQL: signed the way Svix signs, in the shape Clerk sends.
+
+The route records a delivery and answers `recorded`; the `clerk-webhooks` reactor applies it. `Webhooks.deliver`
+does both, as the consumers would (they do not run here), and answers with the delivery's outcome.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ import httpx
 import pytest
 import structlog
 
+from consumers.identity.clerk_webhooks import clerk_webhooks
+from consumers.runtime.reactor import ReactorRunner
 from infra.app import create_app
 from commands.identity.organization import organization_id_for
 from commands.identity.clerk_webhook import RecordClerkWebhook, clerk_webhook
@@ -31,8 +37,9 @@ from commands.identity.events import (
     UserRoleGranted,
     UserSignedIn,
 )
+from commands.identity import user as users
 from commands.identity.user import user_id_for
-from eventstore import EventStore, handle
+from eventstore import EventStore, Metadata, handle
 from infra.bootstrap import system_for
 from adapters.settings import Settings
 from tests.fakes.clerk_payloads import (
@@ -58,16 +65,58 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @dataclass
+class Delivered:
+    """The route's answer; for a delivery it recorded, the outcome of the reactor's run in its place."""
+
+    http: httpx.Response
+    answer: dict[str, Any] | None = None
+
+    @property
+    def status_code(self) -> int:
+        return self.http.status_code
+
+    @property
+    def text(self) -> str:
+        return f"{self.http.text} then {self.answer}" if self.answer else self.http.text
+
+    @property
+    def headers(self) -> httpx.Headers:
+        return self.http.headers
+
+    def json(self) -> Any:
+        return self.answer if self.answer is not None else self.http.json()
+
+
+@dataclass
 class Webhooks:
     client: httpx.AsyncClient
     store: EventStore
 
-    async def deliver(
+    async def post(
         self, payload: dict[str, Any] | str, secret: str = PORTAL, msg_id: str | None = None,
         timestamp: datetime | None = None,
     ) -> httpx.Response:
         body = body_of(payload) if isinstance(payload, dict) else payload
         return await self.client.post(URL, content=body, headers=signed(body, secret, msg_id or new_msg_id(), timestamp))
+
+    async def deliver(
+        self, payload: dict[str, Any] | str, secret: str = PORTAL, msg_id: str | None = None,
+        timestamp: datetime | None = None,
+    ) -> Delivered:
+        """POST the delivery; when the route recorded it, run the `clerk-webhooks` reactor on it."""
+        return await self.applied(await self.post(payload, secret, msg_id, timestamp))
+
+    async def applied(self, http: httpx.Response) -> Delivered:
+        if http.status_code != 200 or http.json()["status"] != "recorded":
+            return Delivered(http)
+        svix_id = http.json()["svix_id"]
+        runner = ReactorRunner(clerk_webhooks, self.store.pool, self.store, self.store.registry)
+        for recorded in await self.store.read_stream(f"clerkwebhook-{svix_id}"):
+            await runner.react(recorded)
+        *_, done = await self.events(f"clerkwebhook-{svix_id}")
+        assert isinstance(done, ClerkWebhookProcessed), done
+        answer = {"status": done.outcome, "svix_id": svix_id}
+        return Delivered(http, answer if done.reason is None else {**answer, "reason": done.reason})
 
     async def events(self, stream_id: str) -> list[Any]:
         return [self.store.registry.decode(e) for e in await self.store.read_stream(stream_id)]
@@ -101,7 +150,7 @@ async def hooks(fresh_store) -> AsyncIterator[Webhooks]:
         yield h
 
 
-def ok(answer: httpx.Response, status: str = "processed") -> dict[str, Any]:
+def ok(answer: Delivered | httpx.Response, status: str = "processed") -> dict[str, Any]:
     assert answer.status_code == 200, answer.text
     assert answer.json()["status"] == status, answer.text
     return answer.json()
@@ -154,7 +203,7 @@ async def test_candidate_delivery_registers_a_candidate(hooks: Webhooks) -> None
 async def test_standard_webhook_header_names_are_accepted(hooks: Webhooks) -> None:
     body = body_of(user_created("user_2std", "std@example.com", at=T0))
     answer = await hooks.client.post(URL, content=body, headers=signed(body, PORTAL, "msg_std", prefix="webhook"))
-    assert ok(answer)["svix_id"] == "msg_std"
+    assert ok(await hooks.applied(answer))["svix_id"] == "msg_std"
     assert [type(e) for e in await hooks.events(user_stream("user_2std"))] == [UserRegistered]
 
 
@@ -273,7 +322,7 @@ async def test_another_payload_under_a_known_svix_id_is_acknowledged_but_not_app
     ok(await hooks.deliver(first, msg_id=msg_id))
     before = await hooks.count()
     with structlog.testing.capture_logs() as logs:
-        answer = await hooks.deliver(user_created("user_2two", "two@example.com", at=T0), msg_id=msg_id)
+        answer = await hooks.post(user_created("user_2two", "two@example.com", at=T0), msg_id=msg_id)
     assert ok(answer, "ignored")["reason"].startswith("another payload was received under this svix id first")
     assert await hooks.count() == before
     assert await hooks.events(user_stream("user_2two")) == []
@@ -358,17 +407,37 @@ async def test_candidate_secret_alone_still_verifies(fresh_store) -> None:
         assert refused.status_code == 400
 
 
-async def test_redelivery_of_a_delivery_that_failed_half_way_finishes_it(hooks: Webhooks) -> None:
-    """The first attempt recorded the payload and died before its commands ran: the retry runs them."""
+async def test_a_delivery_whose_processing_died_half_way_is_finished_by_the_reactor_once(hooks: Webhooks) -> None:
+    """Recorded, and its first command ran before the process died: Svix's redelivery is only a duplicate (the
+    route records, and only records), and the reactor's retry runs the rest, not the first again."""
     payload, msg_id = user_created("user_2half", "half@example.com", at=T0), new_msg_id()
     await handle(hooks.store, clerk_webhook, msg_id, RecordClerkWebhook(
-        svix_id=msg_id, instance="portal", event_type="user.created", payload=payload, received_at=T0))
-    assert await hooks.events(user_stream("user_2half")) == []
+        svix_id=msg_id, instance="candidate", event_type="user.created", payload=payload, received_at=T0))
+    uid = user_id_for("user_2half")
+    await handle(hooks.store, users.user, uid, users.RegisterUser(
+        user_id=uid, clerk_user_id="user_2half", email="half@example.com", email_verified=True, name="Ada Lovelace",
+        image_url=payload["data"]["image_url"], source="candidate", by="clerk:candidate", at=T0),
+        Metadata(actor="clerk:candidate", idempotency_key=f"clerk:{msg_id}:0"))
 
-    assert ok(await hooks.deliver(payload, PORTAL, msg_id)) == {"status": "processed", "svix_id": msg_id}
-    [registered] = await hooks.events(user_stream("user_2half"))
-    assert isinstance(registered, UserRegistered) and registered.email == "half@example.com"
-    assert ok(await hooks.deliver(payload, PORTAL, msg_id), "duplicate")["status"] == "duplicate"
+    assert ok(await hooks.post(payload, CANDIDATE, msg_id), "duplicate") == {"status": "duplicate", "svix_id": msg_id}
+    assert [type(e) for e in await hooks.events(user_stream("user_2half"))] == [UserRegistered]
+
+    runner = ReactorRunner(clerk_webhooks, hooks.store.pool, hooks.store, hooks.store.registry)
+    [received] = await hooks.store.read_stream(f"clerkwebhook-{msg_id}")
+    await runner.react(received)
+    assert [type(e) for e in await hooks.events(user_stream("user_2half"))] == [UserRegistered, UserRoleGranted]
+    assert [type(e) for e in await hooks.events(f"clerkwebhook-{msg_id}")] == [ClerkWebhookReceived,
+                                                                               ClerkWebhookProcessed]
+
+
+async def test_the_route_records_and_answers_before_anything_is_applied(hooks: Webhooks) -> None:
+    msg_id = new_msg_id()
+    answer = await hooks.post(user_created("user_2later", "later@example.com", at=T0), PORTAL, msg_id)
+    assert answer.status_code == 200 and answer.json() == {"status": "recorded", "svix_id": msg_id}
+    assert [type(e) for e in await hooks.events(f"clerkwebhook-{msg_id}")] == [ClerkWebhookReceived]
+    assert await hooks.events(user_stream("user_2later")) == []
+    assert ok(await hooks.applied(answer))["status"] == "processed"
+    assert [type(e) for e in await hooks.events(user_stream("user_2later"))] == [UserRegistered]
 
 
 # --- about a person whose data was erased ---------------------------------------------------------------
@@ -381,7 +450,7 @@ async def test_delivery_about_an_erased_person_is_ignored_and_records_nothing(ho
     before = await hooks.count()
 
     later = user_updated("user_2gone", "back@example.com", created_at=T0, at=T0 + timedelta(days=1))
-    answer = ok(await hooks.deliver(later, PORTAL), "ignored")
+    answer = ok(await hooks.post(later, PORTAL), "ignored")
     assert "erased" in answer["reason"]
     assert await hooks.count() == before  # neither the payload nor a profile change is recorded
 
