@@ -134,3 +134,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("restarts") and os.environ.get("PYTEST_XDIST_WORKER") is not None:
         pytest.fail("this test stops a service the other workers use: run `-n N -m 'not restarts'`, then"
                     " `-m restarts` on its own", pytrace=False)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The tests marked `slow` first, in their order, then the rest in theirs: a parallel run lasts as long as
+    its busiest worker, and a long test handed out last runs on alone while the other workers idle."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -149,9 +149,9 @@ async def list_relationships(
 
 @router.get("/invitations/{token}", responses={404: {}})
 async def preview_invitation(token: Annotated[str, Path(min_length=32, max_length=256, pattern=NO_NUL)], _: FreshNetwork,
-                             db: Db) -> dict[str, CandidateInvitationPreview]:
+                             db: Db, now: Now) -> dict[str, CandidateInvitationPreview]:
     """Public: what the holder of an invitation link sees (looked up by the token's digest)."""
-    row = await queries.candidate_invitation_by_digest(db, rtr.token_digest(token))
+    row = await queries.candidate_invitation_by_digest(db, rtr.token_digest(token), now)
     if row is None:
         raise HTTPException(404, "no invitation has this token")
     return {"data": CandidateInvitationPreview(**row)}

@@ -191,8 +191,7 @@ class Consumers:
             await topology.declare_reactor(
                 channel, runner.reactor.name, runner.reactor.routing_keys(registry), runner.reactor.retry_delays_ms()
             )
-            runner.subscribe(broker, topology,
-                             prefetch=1 if runner.reactor.in_order else self.system.settings.consumer_prefetch)
+            runner.subscribe(broker, topology, prefetch=self.system.settings.consumer_prefetch)
         await channel.close()
         await broker.start()
         stack.push_async_callback(broker.stop)

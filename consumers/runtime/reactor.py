@@ -198,8 +198,11 @@ class ReactorRunner:
         self.stats.handled += 1
 
     def subscribe(self, broker: RabbitBroker, topology: Topology, prefetch: int = 20) -> None:
-        """Register the reactor's queue consumer on `broker` (before the broker starts)."""
+        """Register the reactor's queue consumer on `broker` (before the broker starts); an `in_order` reactor takes
+        one message at a time whatever `prefetch` says."""
         queue = RabbitQueue(topology.reactor_queue(self.reactor.name), declare=False)
+        if self.reactor.in_order:
+            prefetch = 1
         delays = self.reactor.retry_delays_ms()
 
         @broker.subscriber(queue, channel=Channel(prefetch_count=prefetch), ack_policy=AckPolicy.MANUAL)

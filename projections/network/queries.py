@@ -144,8 +144,9 @@ async def get_recruiter_candidate(conn: psycopg.AsyncConnection, relationship_id
     return await fetch_one(conn, f"{_RC} WHERE rc.id = %s AND {condition}", [now, now, relationship_id, *params])
 
 
-async def candidate_invitation_by_digest(conn: psycopg.AsyncConnection, digest: str) -> dict[str, Any] | None:
-    return await fetch_one(conn, f"{_RC} WHERE rc.token_digest = %s", (digest,))
+async def candidate_invitation_by_digest(conn: psycopg.AsyncConnection, digest: str,
+                                        now: datetime) -> dict[str, Any] | None:
+    return await fetch_one(conn, f"{_RC} WHERE rc.token_digest = %s", (now, now, digest))
 
 
 # --- recruiter ↔ company ------------------------------------------------------------------------------

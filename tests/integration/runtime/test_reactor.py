@@ -6,6 +6,7 @@ import asyncio
 import logging
 from uuid import uuid4
 
+import pytest
 from faststream.rabbit import Channel, RabbitBroker
 
 from commands.ats.events import JobCreated
@@ -15,7 +16,7 @@ from consumers.runtime.reactor import Reaction, Reactor, ReactorRunner
 from consumers.runtime.relay import Relay
 from eventstore import START, handle
 from tests.conftest import RABBITMQ_URL
-from tests.helpers import NOW, create_jobs, wait_until
+from tests.helpers import NOW, create_jobs, publish_settled, wait_until
 
 
 class SideEffects:
@@ -124,3 +125,47 @@ async def test_an_outcome_about_an_erased_person_is_skipped_not_retried(fresh_st
     assert calls == ["t"] and runner.stats.skipped_erased == 1 and runner.stats.handled == 1
     assert [e.type for e in await store.read_stream(f"user-{user_id}")] == ["UserRegistered"]
     assert UserProfileUpdated.type_name() not in [e.type for e in await store.read_stream(f"user-{user_id}")]
+
+
+class Overlap:
+    """A side effect that takes a while and notes how many of its calls ran at once, and in which order."""
+
+    def __init__(self) -> None:
+        self.running = self.most = 0
+        self.titles: list[str] = []
+
+    async def __call__(self, reaction: Reaction) -> None:
+        self.running += 1
+        self.most = max(self.most, self.running)
+        self.titles.append(reaction.event.title)
+        await asyncio.sleep(0.02)
+        self.running -= 1
+
+
+@pytest.mark.parametrize("in_order", [True, False])
+async def test_an_in_order_reactor_handles_one_event_at_a_time_in_the_order_recorded(
+    fresh_store, amqp, topology, in_order: bool
+) -> None:
+    store, effects = fresh_store, Overlap()
+    reactor = Reactor("audit", [JobCreated], effects, in_order=in_order)
+    runner = ReactorRunner(reactor, store.pool, store, store.registry)
+    channel = await amqp.channel()
+    await topology.declare_reactor(channel, "audit", reactor.routing_keys(store.registry), reactor.retry_delays_ms())
+    broker = RabbitBroker(RABBITMQ_URL, default_channel=Channel(on_return_raises=True), log_level=logging.DEBUG)
+    runner.subscribe(broker, topology, prefetch=20)
+    await broker.start()
+    relay = Relay(store.pool, broker, topology, store.registry)
+    try:
+        for n in range(12):  # one at a time: each its own transaction, in this order in the feed
+            job_id = uuid4()
+            await handle(store, job, job_id, CreateJob(job_id=job_id, company_id=uuid4(), title=f"job {n:02}",
+                                                       fee_bps=1000, by="u", at=NOW))
+        await publish_settled(store, relay)
+        await wait_until(lambda: _handled(runner, 12))
+    finally:
+        await broker.stop()
+        await topology.delete_all(channel, {"audit": reactor.retry_delays_ms()})
+    if in_order:
+        assert (effects.most, effects.titles) == (1, [f"job {n:02}" for n in range(12)])
+    else:
+        assert effects.most > 1  # the default: up to the prefetch at once
