@@ -16,6 +16,7 @@ from bench.__main__ import SUITES, _parse
 from bench.common import round_floats
 
 
+@pytest.mark.slow
 async def test_the_audit_suite_reports_export_verify_and_their_baselines(fresh_database_url: str) -> None:
     progress: list[str] = []
     report = await audit.run(fresh_database_url, seconds=0, warmup=0.1, rounds=2, only=None, say=progress.append,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import os
 import re
 import shutil
@@ -31,6 +32,7 @@ def test_readme_opens_with_two_commands_and_ci_runs_the_test_one() -> None:
     assert test in (ROOT / ".ci" / "run").read_text().splitlines()
 
 
+@pytest.mark.slow
 def test_the_tests_that_restart_a_shared_service_are_refused_beside_other_workers() -> None:
     """Under `-n` a test that stops PostgreSQL, RabbitMQ or Redis would fail the other workers' tests."""
     gateway = "tests/integration/platform/test_gateway.py"

@@ -134,6 +134,7 @@ def _bomb(path: Path, entries: dict[str, int], declared: int | None = None) -> N
         path.write_bytes(bytes(raw))
 
 
+@pytest.mark.slow
 def test_a_zip_bomb_is_refused_from_its_index(tmp_path: Path) -> None:
     path = tmp_path / "bomb.zip"
     files = _bundle()

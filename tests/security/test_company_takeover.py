@@ -4,11 +4,13 @@ the company's placement, its money, audit bundle, billing profile, applications,
 
 from __future__ import annotations
 
+import pytest
 from eventstore import EventStore
 from tests.helpers import feed_settled
 from tests.integration.ats.test_story import People, people, placement_story  # noqa: F401  (the fixture)
 
 
+@pytest.mark.slow
 async def test_naming_another_company_gives_no_right_over_it(people: People, fresh_store: EventStore) -> None:
     p = people
     story = await placement_story(p)

@@ -9,6 +9,7 @@ that of tests/integration/ats/test_applications_api.py, taken to a hire by tests
 
 from __future__ import annotations
 
+import pytest
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any, get_args, get_origin
@@ -152,6 +153,7 @@ async def _placed(world: World) -> dict[str, Any]:
     return {"application_id": application_id, "placement_id": placement_id, "note_id": noted.json()["id"]}
 
 
+@pytest.mark.slow
 async def test_every_get_route_answers_each_role_only_its_declared_fields(world: World) -> None:
     ids = await _placed(world)
     leaks: list[str] = []

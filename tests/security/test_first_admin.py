@@ -61,6 +61,7 @@ def production(store: EventStore, clerk: FakeClerk) -> Settings:
                     clerk_authorized_parties=clerk.azp, consistency_wait_s=10)
 
 
+@pytest.mark.slow
 async def test_an_operator_makes_the_first_admin_who_can_then_use_admin_routes(
         deployment: Deployment, clerk: FakeClerk, clerk_backend: FakeClerkBackend) -> None:
     d, root = deployment, f"user_root_{secrets.token_hex(4)}"

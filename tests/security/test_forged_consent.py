@@ -112,6 +112,7 @@ async def _refusals(store: EventStore, relationship_id: str) -> list[dict[str, A
     return [e.data for e in events if e.type == "RecruiterCandidateConsentRefused"]
 
 
+@pytest.mark.slow
 async def test_one_candidate_cannot_consent_to_another_persons_invitation(world: World) -> None:
     w = world
     victoria = f"victoria.{w.run}@victim.example"

@@ -11,6 +11,7 @@ candidate with no part in anything.
 
 from __future__ import annotations
 
+import pytest
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -171,6 +172,7 @@ async def _call(world: World, caller: str, method: str, path: str, body: Any) ->
     return answer.status_code, code
 
 
+@pytest.mark.slow
 async def test_an_existing_resource_a_caller_may_not_see_answers_like_an_unknown_one(world: World) -> None:
     document = create_app(None).openapi()  # type: ignore[arg-type]
     ids = await _seed_ids(world)

@@ -182,6 +182,7 @@ async def placement_story(p: People) -> Story:
                  application, placement["id"])
 
 
+@pytest.mark.slow
 async def test_from_a_posted_job_to_a_placement(people: People, fresh_store: EventStore) -> None:
     p = people
     story = await placement_story(p)

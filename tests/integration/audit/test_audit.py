@@ -259,6 +259,7 @@ async def test_every_kind_of_tampering_is_found_with_its_own_message(audit: Audi
 
 # --- the CLI -----------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 async def test_the_cli_exports_and_verifies_and_exits_nonzero_on_a_tampered_bundle(audit: Audit,
                                                                                     tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": audit.store.pool.conninfo, "AUDIT_SIGNING_KEY": encode_key(KEY),

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import pytest
 import secrets
 from datetime import UTC, datetime
 from typing import Any
@@ -135,6 +136,7 @@ async def test_an_open_dispute_counts_as_money_on_hold(billing: Billing) -> None
     assert after["on_hold_cents"] == 0
 
 
+@pytest.mark.slow
 async def test_strangers_to_a_placements_money_are_told_404_everywhere(billing: Billing) -> None:
     b = billing
     acme, other, rex = await b.company("cora"), await b.company("olaf"), await b.recruiter("rex")

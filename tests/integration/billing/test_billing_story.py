@@ -126,6 +126,7 @@ async def world(fresh_store: EventStore, topology) -> AsyncIterator[World]:
         stripe.stop()
 
 
+@pytest.mark.slow
 async def test_a_placement_fee_from_hire_to_the_last_transfer(world: World) -> None:
     w, store, now = world, world.store, datetime.now(UTC)
 

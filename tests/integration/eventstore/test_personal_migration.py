@@ -244,6 +244,7 @@ async def test_a_running_relay_or_a_broken_chain_stops_the_migration_before_anyt
         k: v for k, v in before_rows.items() if v[0] != candidate_stream}
 
 
+@pytest.mark.slow
 async def test_the_cli_seals_writes_the_record_and_verifies_it(fresh_store: EventStore, tmp_path: Path) -> None:
     store, run = fresh_store, uuid4().hex[:6]
     h = await history(store, run)

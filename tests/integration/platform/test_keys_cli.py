@@ -3,6 +3,7 @@ a second rotation to a new key, every event readable throughout, erased keys cou
 
 from __future__ import annotations
 
+import pytest
 import asyncio
 import os
 import subprocess
@@ -69,6 +70,7 @@ async def status(url: str, data_key: str | None) -> dict:
     return orjson.loads(answer.stdout)
 
 
+@pytest.mark.slow
 async def test_rotation_moves_every_key_off_the_development_key_then_to_a_new_key(fresh_store: EventStore) -> None:
     url, pool = fresh_store.pool.conninfo, fresh_store.pool
     first, second = generated("k1"), generated("k2")
@@ -110,6 +112,7 @@ async def test_rotation_moves_every_key_off_the_development_key_then_to_a_new_ke
     assert "wrapped by k2: 2 (current)" in shown.stdout and "development key: not in use (still stored" in shown.stdout
 
 
+@pytest.mark.slow
 async def test_a_key_the_database_does_not_know_and_a_malformed_key_are_refused_in_one_line(fresh_store: EventStore) -> None:
     url = fresh_store.pool.conninfo
     await register(fresh_store, "user_keys_lost")

@@ -3,6 +3,7 @@ followed to its completion."""
 
 from __future__ import annotations
 
+import pytest
 import getpass
 import json
 from pathlib import Path
@@ -18,6 +19,7 @@ from tests.integration.platform.test_cli import splits
 from tests.integration.runtime.test_scheduler import project
 
 
+@pytest.mark.slow
 async def test_an_operator_erases_a_user_and_follows_the_erasure(fresh_store: EventStore, tmp_path: Path) -> None:
     url = fresh_store.pool.conninfo
     user_id = await seed_user(fresh_store, "user_erased_by_cli")
@@ -38,6 +40,7 @@ async def test_an_operator_erases_a_user_and_follows_the_erasure(fresh_store: Ev
     assert done["status"] == "erased" and done["counts"]["users"] == 1 and done["person_id"] == str(user_id)
 
 
+@pytest.mark.slow
 async def test_the_person_is_named_once_and_must_exist(fresh_store: EventStore) -> None:
     url = fresh_store.pool.conninfo
     assert splits("privacy", "erase", url=url).returncode == 2

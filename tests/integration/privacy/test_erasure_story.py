@@ -114,6 +114,7 @@ async def projections_caught_up(store: EventStore) -> None:
     await wait_until(all_there, timeout=60)
 
 
+@pytest.mark.slow
 async def test_erasing_a_candidate_who_went_through_the_whole_story(
     people: People, fresh_store: EventStore, tmp_path: Path
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import asyncio
 import os
 import subprocess
@@ -21,6 +22,7 @@ def splits(*args: str, url: str, **extra: str) -> subprocess.CompletedProcess[st
     return subprocess.run([SPLITS, *args], env=env, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 async def test_platform_admins_see_each_rule_and_what_its_runs_removed(api: Api) -> None:
     root = await api.admin()
     await api.register("rita")

@@ -95,6 +95,7 @@ async def test_republished_events_leave_the_read_model_unchanged(fresh_store, br
     assert projector.stats.applied == 31
 
 
+@pytest.mark.slow
 async def test_new_projection_catches_up_from_the_store_then_follows_the_log(fresh_store, broker, amqp, topology, running) -> None:
     store = fresh_store
     channel = await amqp.channel()

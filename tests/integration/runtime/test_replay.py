@@ -126,6 +126,7 @@ async def test_replay_when_the_live_projector_moved_ahead_catches_the_shadow_up_
     assert (await checkpoint_of(store, "projection:ats")).position == await store.head()
 
 
+@pytest.mark.slow
 async def test_replay_under_live_traffic_matches_a_from_scratch_build_and_reads_never_fail(fresh_store) -> None:
     store = fresh_store
     await bulk_jobs(store, 5000)
