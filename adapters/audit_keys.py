@@ -12,7 +12,7 @@ import base64
 import os
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from adapters.settings import Settings
@@ -46,3 +46,34 @@ def signing_key(settings: Settings) -> Ed25519PrivateKey:
     with os.fdopen(fd, "w") as out:
         out.write(encode_key(key))
     return key
+
+
+class AuditSigner:
+    """The key audit bundles are signed with, as the settings name it (`audit_signer_for`; the composition root
+    makes one a process).
+
+    Found when first asked for, then kept: a process that signs nothing starts without one (and writes no
+    development key), and production's missing key is refused where a bundle is signed, as by `signing_key`.
+    `AuditSigner.of(key)` is a signer with a key given outright.
+    """
+
+    def __init__(self, settings: Settings | None, key: Ed25519PrivateKey | None = None) -> None:
+        self._settings = settings
+        self._key = key
+
+    @classmethod
+    def of(cls, key: Ed25519PrivateKey) -> AuditSigner:
+        return cls(None, key)
+
+    def private_key(self) -> Ed25519PrivateKey:
+        if self._key is None:
+            assert self._settings is not None
+            self._key = signing_key(self._settings)
+        return self._key
+
+    def public_key(self) -> Ed25519PublicKey:
+        return self.private_key().public_key()
+
+
+def audit_signer_for(settings: Settings) -> AuditSigner:
+    return AuditSigner(settings)

@@ -1,4 +1,5 @@
-"""One Redis client for the API's caches and rate limits, and a breaker that keeps a Redis outage cheap.
+"""Redis for the API's caches and rate limits (`Cache`: where it is, and the clients made from it), and a
+breaker that keeps a Redis outage cheap.
 
 Redis here only ever makes things faster or fairer, never correct: every caller has a way to go on
 without it. The breaker makes that way cheap: after a failure Redis is left alone for a few seconds,
@@ -13,12 +14,15 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 import structlog
 from psycopg.conninfo import conninfo_to_dict
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+
+from adapters.settings import Settings
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -46,6 +50,29 @@ def deployment_prefix(database_url: str | None) -> str:
 def redis_client(url: str) -> Redis:
     # Short timeouts: a cache that answers slowly is worse than none.
     return Redis.from_url(url, socket_connect_timeout=0.25, socket_timeout=0.5, health_check_interval=30)
+
+
+@dataclass(frozen=True)
+class Cache:
+    """Where the caches and rate limits live (`REDIS_URL`, none without it) and the prefix of this deployment's
+    keys there: what `cache_for` reads from the settings, once, in the composition root.
+
+    A configuration rather than a client: a Redis client's connections belong to the event loop they were opened
+    in, and the client is closed by whoever opened it when it stops (the API's lifespan, api/gateway.py; the
+    consumers' run, consumers/runtime/app.py). Each of them takes its own from `client()`, so one System may serve
+    several apps, one after another or on other loops, as the tests do.
+    """
+
+    url: str | None
+    prefix: str = "splits"
+
+    def client(self) -> Redis | None:
+        """A new client (the caller closes it), or None when no Redis is configured."""
+        return redis_client(self.url) if self.url else None
+
+
+def cache_for(settings: Settings) -> Cache:
+    return Cache(settings.redis_url or None, deployment_prefix(settings.database_url))
 
 
 class Breaker:

@@ -9,11 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from adapters.audit_keys import AuditSigner
 from adapters.clock import Clock
 from adapters.mail import Mailer
 from adapters.payments import Payments
+from adapters.redis import Cache
+from adapters.reviewer import Reviewer
 from adapters.settings import Settings
 from adapters.storage import Storage
+from adapters.tokens import TokenSigner
 
 if TYPE_CHECKING:  # the layers above: named for the type checker only
     from psycopg_pool import AsyncConnectionPool
@@ -24,13 +28,18 @@ if TYPE_CHECKING:  # the layers above: named for the type checker only
 @dataclass(frozen=True)
 class Adapters:
     """Every way out of the process but the database: the clock, Stripe (or its stand-in), the mailer, document
-    storage. Routes take them as dependencies (api/deps.py), reactors from their context; a test swaps one with
-    `dataclasses.replace`."""
+    storage, the AI reviewer (OpenAI or the local scorer), the audit bundles' signing key, the token secret, and
+    where the caches live (Redis). Routes take them as dependencies (api/deps.py), reactors from their context;
+    a test swaps one with `dataclasses.replace`."""
 
     clock: Clock
     payments: Payments
     mailer: Mailer
     storage: Storage
+    reviewer: Reviewer
+    audit: AuditSigner
+    tokens: TokenSigner
+    cache: Cache
 
 
 @dataclass(frozen=True)

@@ -22,14 +22,46 @@ from adapters.settings import Settings
 DEVELOPMENT_SECRET = b"splits-development-invitation-secret-never-for-production"
 
 
-def token_secret(settings: Settings) -> bytes:
-    """The secret invitation tokens are signed with. Only development mode (`splits dev`) may do without one."""
-    if settings.splits_token_secret is not None and settings.splits_token_secret.get_secret_value():
-        return settings.splits_token_secret.get_secret_value().encode()
-    if not settings.development:
-        raise RuntimeError(f"SPLITS_TOKEN_SECRET is required (ENVIRONMENT={settings.environment}): it signs "
-                           "candidate invitation links; the fixed development secret is for `splits dev` only")
-    return DEVELOPMENT_SECRET
+class TokenSigner:
+    """The token secret, as the settings give it (`token_signer_for`; the composition root makes one a process).
+
+    The secret is looked at when first asked for, not when the signer is made: a process that signs nothing
+    starts without one, and a mode that may not use the development secret is refused where a token is signed
+    (and by the API at start, api/gateway.py). `TokenSigner.of(secret)` is a signer with a secret given outright.
+    """
+
+    def __init__(self, configured: bytes | None, development: bool, environment: str) -> None:
+        self._configured = configured
+        self._development = development
+        self._environment = environment
+
+    @classmethod
+    def of(cls, secret: bytes) -> TokenSigner:
+        return cls(secret, development=False, environment="given")
+
+    @property
+    def uses_development_secret(self) -> bool:
+        """No secret was given: the fixed development secret stands in (allowed under `splits dev` only)."""
+        return self._configured is None
+
+    @property
+    def secret(self) -> bytes:
+        """The secret tokens are signed with. Only development mode (`splits dev`) may do without one."""
+        if self._configured is not None:
+            return self._configured
+        if not self._development:
+            raise RuntimeError(f"SPLITS_TOKEN_SECRET is required (ENVIRONMENT={self._environment}): it signs "
+                               "candidate invitation links; the fixed development secret is for `splits dev` only")
+        return DEVELOPMENT_SECRET
+
+    def invitation_token(self, invitation_id: UUID) -> str:
+        return invitation_token(self.secret, invitation_id)
+
+
+def token_signer_for(settings: Settings) -> TokenSigner:
+    """The signer of the settings' `SPLITS_TOKEN_SECRET` (an empty one is none)."""
+    given = settings.splits_token_secret.get_secret_value() if settings.splits_token_secret is not None else ""
+    return TokenSigner(given.encode() if given else None, settings.development, settings.environment)
 
 
 def invitation_token(secret: bytes, invitation_id: UUID) -> str:

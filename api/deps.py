@@ -20,6 +20,7 @@ from commands.core import Forbidden
 from eventstore import EventStore, Metadata
 from eventstore.types import CommandCount
 from adapters.system import System
+from adapters.audit_keys import AuditSigner
 from adapters.clock import Clock
 from adapters.payments import Payments
 from adapters.storage import Storage
@@ -56,11 +57,23 @@ def _storage(request: Request) -> Storage:
     return request.app.state.system.adapters.storage
 
 
+def _audit_signer(request: Request) -> AuditSigner:
+    return request.app.state.system.adapters.audit
+
+
+def _token_secret(request: Request) -> bytes:
+    return request.app.state.system.adapters.tokens.secret
+
+
 ClockDep = Annotated[Clock, Depends(_clock)]
 # The request's moment, read once from the system's clock: every fact a request records carries this time.
 Now = Annotated[datetime, Depends(_now)]
 PaymentsDep = Annotated[Payments, Depends(_payments)]
 StorageDep = Annotated[Storage, Depends(_storage)]
+# The key audit bundles are signed with.
+AuditSignerDep = Annotated[AuditSigner, Depends(_audit_signer)]
+# The secret invitation and confirmation tokens are signed with.
+TokenSecret = Annotated[bytes, Depends(_token_secret)]
 
 
 def _gateway(request: Request) -> Gateway:

@@ -28,7 +28,7 @@ from api.auth import InvalidToken, TokenVerifier, VerifiedToken, clerk_instances
 from api.ratelimit import Decision, RateLimiter
 from api.response_cache import ResponseCache
 from adapters.system import System
-from adapters.redis import Breaker, deployment_prefix, redis_client
+from adapters.redis import Breaker
 from adapters.settings import Settings
 from projections.identity.access import AccessCache, AccessResolver
 
@@ -155,21 +155,20 @@ class Gateway:
 
 @asynccontextmanager
 async def open_gateway(system: System, metrics: CollectorRegistry) -> AsyncIterator[Gateway]:
-    settings = system.settings
+    settings, adapters = system.settings, system.adapters
     # Production refuses to serve without its own secret for invitation links; elsewhere the fallback is said.
-    from adapters.tokens import token_secret  # the network routes import this module
-
-    token_secret(settings)
-    if settings.splits_token_secret is None:
+    _ = adapters.tokens.secret  # raises when this mode may not do without a secret of its own
+    if adapters.tokens.uses_development_secret:
         log.warning("SPLITS_TOKEN_SECRET is not set: candidate invitation links are signed with the fixed "
                     "development secret (only under `splits dev`)")
-    redis = redis_client(settings.redis_url) if settings.redis_url else None
+    # This app's own client, closed when it stops (adapters/redis.py `Cache` says why it is not shared).
+    redis = adapters.cache.client()
     if redis is None:
         log.warning("REDIS_URL is not set: no rate limits, access contexts and catalogue reads are not cached")
     breaker = Breaker()
-    # Every key under the database's name: another deployment sharing the Redis has its own catalogue, users and
-    # callers (the consumers evict access contexts under the same name).
-    prefix = deployment_prefix(settings.database_url)
+    # Every key under the database's name (`Cache.prefix`): another deployment sharing the Redis has its own
+    # catalogue, users and callers (the consumers evict access contexts under the same name).
+    prefix = adapters.cache.prefix
     cache = AccessCache(redis, settings.access_cache_ttl_s, prefix=f"{prefix}:access", breaker=breaker) if redis else None
     gateway = Gateway(
         verifier=build_verifier(settings),

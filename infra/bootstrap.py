@@ -8,11 +8,15 @@ from contextlib import asynccontextmanager
 from commands.registry import all_event_classes
 from eventstore import EventRegistry, EventStore, Keyring, connect, create_pool, migrate
 from eventstore.personal import DataKeyProblem, parse_keks
+from adapters.audit_keys import audit_signer_for
 from adapters.clock import SystemClock
 from adapters.mail import mailer_for
 from adapters.payments import payments_for
+from adapters.redis import cache_for
+from adapters.reviewer import reviewer_for
 from adapters.settings import Settings
 from adapters.storage import storage_for
+from adapters.tokens import token_signer_for
 from adapters.system import Adapters, System
 
 
@@ -32,10 +36,13 @@ def data_keys_of(settings: Settings) -> list[tuple[str, bytes]] | None:
 
 def adapters_for(settings: Settings) -> Adapters:
     """The adapters these settings choose: the one place that decides between Stripe and its stand-in, Resend and
-    the mailbox, a bucket and a folder, and how far the clock is moved."""
+    the mailbox, a bucket and a folder, OpenAI and the local scorer, how far the clock is moved, which keys sign
+    audit bundles and tokens, and where the caches live. Nothing is opened or checked here: the keys are found
+    when first used, the Redis clients made by whoever runs (adapters/redis.py says why)."""
     clock = SystemClock(settings.splits_clock_offset)
     return Adapters(clock=clock, payments=payments_for(settings, clock), mailer=mailer_for(settings),
-                    storage=storage_for(settings))
+                    storage=storage_for(settings), reviewer=reviewer_for(settings),
+                    audit=audit_signer_for(settings), tokens=token_signer_for(settings), cache=cache_for(settings))
 
 
 def system_for(settings: Settings, store: EventStore, adapters: Adapters | None = None) -> System:
@@ -48,8 +55,9 @@ def event_registry() -> EventRegistry:
 
 
 @asynccontextmanager
-async def bootstrap(settings: Settings) -> AsyncIterator[System]:
-    """Open the database pool and the event store for the lifetime of a process."""
+async def bootstrap(settings: Settings, adapters: Adapters | None = None) -> AsyncIterator[System]:
+    """Open the database pool and the event store for the lifetime of a process; the adapters are the settings'
+    (`adapters_for`) unless the caller made them already."""
     if not settings.database_url:
         raise RuntimeError("DATABASE_URL is not set (`splits dev` starts a local database when it is missing)")
     keks = data_keys_of(settings)
@@ -63,7 +71,7 @@ async def bootstrap(settings: Settings) -> AsyncIterator[System]:
     try:
         keyring = Keyring(pool, keks, cache_ttl_s=settings.data_key_cache_s)
         yield System(settings=settings, pool=pool, store=EventStore(pool, event_registry(), keyring),
-                     adapters=adapters_for(settings))
+                     adapters=adapters or adapters_for(settings))
     finally:
         await pool.close()
 

@@ -10,7 +10,7 @@ from uuid import UUID
 
 import typer
 
-from infra.bootstrap import bootstrap
+from infra.bootstrap import adapters_for, bootstrap
 from infra.cli_common import _require_database, _settings
 
 audit_app = typer.Typer(help="Audit bundles of a placement's money trail, for billing disputes.", no_args_is_help=True)
@@ -27,7 +27,6 @@ def audit_export(
 
     from eventstore import Metadata
     from api.audit.bundles import export_placement
-    from adapters.audit_keys import signing_key
 
     settings = _settings()
     _require_database(settings)
@@ -36,11 +35,12 @@ def audit_export(
     except ValueError:
         typer.echo(f"not a placement id: {placement!r}", err=True)
         raise typer.Exit(2) from None
-    key = signing_key(settings)
+    adapters = adapters_for(settings)
+    key = adapters.audit.private_key()
     exporter = f"cli:{getpass.getuser()}"
 
     async def main() -> None:
-        async with bootstrap(settings) as system:
+        async with bootstrap(settings, adapters) as system:
             taken = await export_placement(system.store, placement_id, exporter, "platform_admin", key,
                                            Metadata(actor=exporter, source="cli"), clock=system.clock)
         if taken is None:

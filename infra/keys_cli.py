@@ -22,7 +22,7 @@ import orjson
 import typer
 
 from eventstore.personal import DataKeyProblem, generate_kek, kek_fingerprint, parse_keks
-from infra.bootstrap import bootstrap, data_keys_of
+from infra.bootstrap import adapters_for, bootstrap, data_keys_of
 from adapters.settings import Settings
 
 keys_app = typer.Typer(help="Keys that protect personal data: generate, rotate, status; seal data stored before.",
@@ -159,7 +159,6 @@ def seal_existing(
     Stop every process that uses the database first (API, relay, consumers, scheduler): the events are rewritten
     in place and their streams re-chained. See docs/personal-data-migration.md.
     """
-    from adapters.audit_keys import signing_key
     from infra.personal_migration import ProcessesRunning, record_file_bytes
     from infra.personal_migration import seal_existing as run
     from eventstore.reseal import ChainBroken, StillWritten
@@ -167,14 +166,15 @@ def seal_existing(
     settings = _settings()
     _keks(settings)
     try:
-        key = signing_key(settings)
+        adapters = adapters_for(settings)
+        key = adapters.audit.private_key()
     except (RuntimeError, ValueError) as exc:
         raise _refuse(str(exc)) from None
     operator = f"cli:{getpass.getuser()}"
     typer.echo("this rewrites stored events: every Splits process using this database must be stopped", err=True)
 
     async def main():  # noqa: ANN202
-        async with bootstrap(settings) as system:
+        async with bootstrap(settings, adapters) as system:
             return await run(system.store, key, by=operator, now=system.clock.now, dry_run=dry_run,
                              say=lambda line: typer.echo(line, err=True))
 

@@ -22,6 +22,7 @@ from commands.identity import user as users
 from consumers.runtime.app import Consumers
 from eventstore import EventStore, Metadata, handle
 from infra.bootstrap import System, system_for
+from adapters.system import Adapters
 from adapters.settings import Settings
 
 SEEDER = Metadata(actor="test-seed", source="test")
@@ -69,14 +70,14 @@ async def seed_organization(
 
 @contextlib.asynccontextmanager
 async def serving(
-    store: EventStore, settings: Settings, client_ip: str | None = None
+    store: EventStore, settings: Settings, client_ip: str | None = None, adapters: Adapters | None = None
 ) -> AsyncIterator[tuple[httpx.AsyncClient, System]]:
     """The app on the test's store, its lifespan run, and a client talking to it in-process from `client_ip`
     (by default an address of its own: the per-address limits in Redis outlive a test, and anonymous and refused
-    requests count against the address)."""
+    requests count against the address); with the settings' adapters unless `adapters` are given."""
     if client_ip is None:
         client_ip = "10." + ".".join(str(b) for b in secrets.token_bytes(3))
-    system = system_for(settings, store)
+    system = system_for(settings, store, adapters)
 
     @contextlib.asynccontextmanager
     async def existing() -> AsyncIterator[System]:

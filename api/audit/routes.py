@@ -21,13 +21,12 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 
 from api.billing.policy import billing_visibility, party_of
-from api.deps import CommandMetadata, CurrentUser, Db, RateLimited, Store, SystemDep
+from api.deps import AuditSignerDep, CommandMetadata, CurrentUser, Db, RateLimited, Store, SystemDep
 from api.ratelimit import Decision
 from commands.billing import placement_billing as money
 from commands.core import NotFound
 from eventstore import load, stream_id_for
 from api.audit.bundles import export_placement
-from adapters.audit_keys import signing_key
 from projections.audit.bundle import public_key_hex
 from projections.audit.scope import Viewer
 
@@ -40,9 +39,9 @@ class PublicKey(BaseModel):
 
 
 @router.get("/public-key", response_model=PublicKey)
-async def public_key(system: SystemDep) -> PublicKey:
+async def public_key(signer: AuditSignerDep) -> PublicKey:
     """Public: the key audit bundles are signed with (hex of the raw 32 bytes)."""
-    return PublicKey(public_key=public_key_hex(signing_key(system.settings).public_key()))
+    return PublicKey(public_key=public_key_hex(signer.public_key()))
 
 
 class ExportsRateLimited(RateLimited):
@@ -74,7 +73,7 @@ def _not_found(placement_id: UUID) -> NotFound:
                                                              404: {}, 429: {}},
             dependencies=[Depends(_export_limit)])
 async def export(placement_id: UUID, user: CurrentUser, store: Store, db: Db, system: SystemDep,
-                 meta: CommandMetadata) -> Response:
+                 signer: AuditSignerDep, meta: CommandMetadata) -> Response:
     state, _, _ = await load(store, money.placement_billing, stream_id_for(money.placement_billing, placement_id))
     visibility = await billing_visibility(db, user)
     party = party_of(user, state, visibility)
@@ -84,7 +83,7 @@ async def export(placement_id: UUID, user: CurrentUser, store: Store, db: Db, sy
                     recruiter_id=str(user.recruiter_id) if user.recruiter_id else None,
                     firm_ids=frozenset(map(str, visibility.firm_ids)))
     taken = await export_placement(store, placement_id, meta.actor or "unknown", party,
-                                   signing_key(system.settings), meta, viewer, clock=system.clock)
+                                   signer.private_key(), meta, viewer, clock=system.clock)
     if taken is None:
         raise _not_found(placement_id)
     return Response(taken.bundle, media_type="application/zip", headers={

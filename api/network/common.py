@@ -6,11 +6,11 @@ from decimal import Decimal
 from typing import Annotated
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException
 
+from api.deps import TokenSecret as TokenSecret  # the invitation routes take it from here
 from api.errors import not_registered
 from api.consistency import read_after
-from adapters.tokens import token_secret
 from commands.core import Forbidden, NotFound
 from commands.network import firm as firms
 from commands.network import recruiter as recruiters
@@ -19,13 +19,6 @@ from projections.identity.access import Access
 
 # Waits for the command's consistency token (if given) before a connection is taken for the query.
 FreshNetwork = Annotated[Position | None, Depends(read_after("network"))]
-
-
-def _token_secret(request: Request) -> bytes:
-    return token_secret(request.app.state.system.settings)
-
-
-TokenSecret = Annotated[bytes, Depends(_token_secret)]
 
 
 def known(user: Access) -> UUID:

@@ -18,11 +18,11 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field, StringConstraints
 
 from api.bounds import NO_NUL, Line
-from api.deps import CommandMetadata, CurrentUser, Now, PlatformAdmin, Store
+from api.deps import CommandMetadata, CurrentUser, Now, PlatformAdmin, Store, TokenSecret
 from api.network.common import known
 from api.problems import problem
 from api.responses import CommandResponse
@@ -31,7 +31,7 @@ from commands.privacy.erasure import RequestErasure, erasure
 from commands.privacy.events import PersonKind, SubjectErased, SubjectErasureRequested
 from commands.identity import user as users
 from eventstore import EventStore, Metadata, handle, load, stream_id_for
-from adapters.tokens import ConfirmationRefused, check_confirmation, confirmation_token, token_secret
+from adapters.tokens import ConfirmationRefused, check_confirmation, confirmation_token
 
 router = APIRouter(tags=["privacy"])
 
@@ -144,15 +144,11 @@ async def status_of(store: EventStore, erasure_id: UUID) -> ErasureStatus | None
             documents_deleted=done.documents_deleted))
 
 
-def _secret(request: Request) -> bytes:
-    return token_secret(request.app.state.system.settings)
-
-
 @router.delete("/v1/users/me", status_code=202, response_model=ErasureAnswer,
                responses={202: {"description": "A confirmation token (first call) or the recorded request "
                                                "(second call)"}, 401: {}, 403: {}, 422: {}})
 async def erase_me(user: CurrentUser, store: Store, meta: CommandMetadata, now: Now,
-                   secret: Annotated[bytes, Depends(_secret)],
+                   secret: TokenSecret,
                    body: Annotated[ConfirmBody | None, Body()] = None) -> Any:
     """Erase your own account and everything held about you. Call once for a confirmation token, then again
     with it within ten minutes: the second call records the request."""

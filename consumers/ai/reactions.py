@@ -7,33 +7,30 @@ call happen once per review however often the triggering event arrives:
 2. `StartAIReview` records an attempt holding a lease; when it records nothing, another delivery holds the
    review (it will finish it: return) or the review is over (send its outcome to the application again, an
    idempotent command, and return);
-3. the inputs are gathered and the review runs: OpenAI with a structured output when `OPENAI_API_KEY` is set,
-   otherwise, or with `SPLITS_AI=local`, the transparent local scorer (model `local/keyword-overlap`);
+3. the inputs are gathered and the review runs on the reviewer of the reactor's context (adapters/reviewer.py,
+   chosen by infra/bootstrap.py): OpenAI with a structured output when `OPENAI_API_KEY` is set, otherwise, or
+   with `SPLITS_AI=local`, the transparent local scorer (model `local/keyword-overlap`; also what a handler run
+   without a context uses);
 4. the outcome is recorded on the ai stream, then sent to the application.
 Anything that goes wrong after the Start gives the lease back (`InterruptAIReview`) and raises, so the
 runtime's retry of this same event starts the next attempt and calls the model again at once. A process
 killed mid-call keeps its lease for `LEASE` (2 minutes, longer than the slowest call: 3 tries of at most
-`CALL_TIMEOUT_S`); a delivery after that takes over. A duplicate that found the lease held and returned may
-mark the event done while the holder later fails: the stuck-review schedule (consumers/ai/schedules.py)
-retries such an application after 10 minutes.
+`adapters.reviewer.CALL_TIMEOUT_S`); a delivery after that takes over. A duplicate that found the lease held and
+returned may mark the event done while the holder later fails: the stuck-review schedule
+(consumers/ai/schedules.py) retries such an application after 10 minutes.
 
 OpenAI answers sort three ways: a valid review completes it; an answer that is malformed, out of range, of a
 bad enum, inconsistent with the score bands, cut off or refused, and a request OpenAI refuses (4xx), fail it
 (→ ai_failed) with the reason; an unreachable provider, a 5xx, 408/409 or a rate limit raise
-`ReviewUnavailable` (after the SDK's own two retries) for the reactor runtime to retry with backoff.
+`adapters.reviewer.ReviewUnavailable` (after the SDK's own two retries) for the reactor runtime to retry with backoff.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
-from weakref import WeakKeyDictionary
 
-import openai
-import pydantic
 import structlog
 
 from commands.ai import local_scorer
@@ -48,119 +45,26 @@ from commands.ats import job as jobs
 from commands.ats.application_events import ApplicationCreated, ApplicationStageChanged
 from consumers.runtime.reactor import Reaction, Reactor
 from eventstore import EventStore, Metadata, handle, load, stream_id_for
-from adapters.settings import Settings
-from adapters.startup import ai_local
-from adapters.tracing import SpanKind, tracer
+from adapters.reviewer import LOCAL_REVIEWER, ReviewRequest
 from projections.documents.queries import cover_letter_text_for, resume_text_for
 
 log = structlog.get_logger(__name__)
 
 BY = "reactor:ai-review"
-CALL_TIMEOUT_S = 30.0
 TEMPERATURE = 0.3
 MAX_TOKENS = 2000
-
-
-class ReviewUnavailable(Exception):
-    """The reviewer could not be reached or asked us to come back later: retrying the event may succeed."""
 
 
 class FitReviewOut(FitReview):
     """The structured output asked of the model: a fit review, its ranges and enums in the JSON schema."""
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What one run of a reviewer gave: a review, or the reason there is none; with what it cost."""
-
-    model: str | None
-    review: FitReview | None = None
-    failure: str | None = None
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    duration_ms: int = 0
-
-
-# --- the OpenAI client, one per settings (and event loop: its connection pool belongs to one) ---------------
-
-_clients: WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str | None], openai.AsyncOpenAI]] = (
-    WeakKeyDictionary())
-
-
-def openai_client(settings: Settings) -> openai.AsyncOpenAI:
-    """The cached client for these settings' key and base URL (a cache, filled on first use, not at import)."""
-    assert settings.openai_api_key is not None
-    key = (settings.openai_api_key.get_secret_value(), settings.openai_base_url or None)
-    per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
-    if key not in per_loop:
-        per_loop[key] = openai.AsyncOpenAI(api_key=key[0], base_url=key[1], max_retries=2, timeout=CALL_TIMEOUT_S)
-    return per_loop[key]
-
-
-def _validation_problems(exc: pydantic.ValidationError) -> str:
-    problems = [f"{'.'.join(str(p) for p in e['loc']) or 'answer'}: {e['msg']}" for e in exc.errors()[:5]]
-    return "; ".join(problems)
-
-
-def _usage(raw: Any) -> tuple[int, int]:
-    try:
-        usage = raw.http_response.json().get("usage") or {}
-        return int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
-    except (ValueError, AttributeError, TypeError):
-        return 0, 0
-
-
-async def openai_review(settings: Settings, inputs: ReviewInputs) -> Outcome:
-    """Ask OpenAI for a structured fit review of `inputs`; raises `ReviewUnavailable` when worth retrying."""
-    model = f"openai/{settings.openai_model}"
-    messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user_message(inputs)}]
-    started = time.monotonic()
-    tokens = (0, 0)
-
-    def outcome(review: FitReview | None = None, failure: str | None = None) -> Outcome:
-        return Outcome(model, review=review, failure=failure and failure[: reviews.MAX_REASON_CHARS],
-                       prompt_tokens=tokens[0], completion_tokens=tokens[1],
-                       duration_ms=round((time.monotonic() - started) * 1000))
-
-    def failed(reason: str) -> Outcome:
-        return outcome(failure=reason)
-
-    try:
-        with tracer().start_as_current_span("openai.review", kind=SpanKind.CLIENT,
-                                            attributes={"peer.service": "openai", "gen_ai.request.model": model}):
-            raw = await openai_client(settings).chat.completions.with_raw_response.parse(
-                model=settings.openai_model, messages=messages, response_format=FitReviewOut,
-                temperature=TEMPERATURE, max_tokens=MAX_TOKENS)
-        tokens = _usage(raw)
-        completion = raw.parse()
-    except (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError) as exc:
-        raise ReviewUnavailable(f"OpenAI is unavailable: {exc!r}") from exc
-    except openai.APIStatusError as exc:
-        if exc.status_code in (408, 409) or exc.status_code >= 500:
-            raise ReviewUnavailable(f"OpenAI answered {exc.status_code}: {exc.message}") from exc
-        return failed(f"OpenAI refused the request ({exc.status_code}): {exc.message}")
-    except pydantic.ValidationError as exc:
-        return failed(f"the model's answer is not a valid fit review: {_validation_problems(exc)}")
-    except openai.LengthFinishReasonError:
-        return failed(f"the model's answer was cut off at the {MAX_TOKENS}-token limit")
-    except openai.ContentFilterFinishReasonError:
-        return failed("the model's answer was withheld by OpenAI's content filter")
-    except openai.OpenAIError as exc:
-        return failed(f"the model's answer could not be used: {exc}")
-    message = completion.choices[0].message if completion.choices else None
-    if message is None or message.parsed is None:
-        refusal = message.refusal if message is not None else None
-        return failed(f"the model declined to review: {refusal}" if refusal else "the model gave no review")
-    usage = completion.usage
-    if usage is not None:
-        tokens = (usage.prompt_tokens, usage.completion_tokens)
-    return outcome(review=message.parsed)
-
-
-def local_review(inputs: ReviewInputs) -> Outcome:
-    started = time.monotonic()
-    review = local_scorer.local_review(inputs)
-    return Outcome(local_scorer.MODEL, review=review, duration_ms=round((time.monotonic() - started) * 1000))
+def review_request(inputs: ReviewInputs) -> ReviewRequest[FitReview]:
+    """What the reviewer is asked for `inputs`: §9's prompt, sampling and structured output, and the local
+    scorer's review of the same inputs."""
+    return ReviewRequest(system=SYSTEM, user=user_message(inputs), answer=FitReviewOut, temperature=TEMPERATURE,
+                         max_tokens=MAX_TOKENS, local_model=local_scorer.MODEL,
+                         local=lambda: local_scorer.local_review(inputs))
 
 
 # --- gathering the inputs -----------------------------------------------------------------------------------
@@ -263,11 +167,10 @@ async def _run(reaction: Reaction, meta: Metadata, application: applications.App
     candidate, _, _ = await load(store, candidates.candidate,
                                  stream_id_for(candidates.candidate, application.candidate_id))
     inputs = await gather_inputs(store, application, cover_letter, job, candidate)
-    settings = reaction.context.settings if reaction.context is not None else None
-    if settings is not None and not ai_local(settings) and settings.openai_api_key is not None:
-        outcome = await openai_review(settings, inputs)
-    else:
-        outcome = local_review(inputs)
+    reviewer = reaction.context.reviewer if reaction.context is not None else LOCAL_REVIEWER
+    outcome = await reviewer.review(review_request(inputs))
+    if outcome.failure is not None:
+        outcome = replace(outcome, failure=outcome.failure[: reviews.MAX_REASON_CHARS])
     counts = {"prompt_tokens": outcome.prompt_tokens, "completion_tokens": outcome.completion_tokens,
               "duration_ms": outcome.duration_ms}
     command: reviews.CompleteAIReview | reviews.FailAIReview

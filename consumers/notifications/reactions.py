@@ -51,7 +51,6 @@ from consumers.notifications.templates import STAGE_LABELS, money, render
 from consumers.runtime.reactor import Reaction, Reactor
 from eventstore import EventStore, Metadata, handle, load, stream_id_for
 from adapters.mail import Email, MailRefused
-from adapters.tokens import invitation_token, token_secret
 from projections.ats.application_queries import placement_company
 from projections.ats.company_queries import company_admin_contacts
 from projections.billing.entitlement_queries import entitlements_of
@@ -199,8 +198,8 @@ async def _invited(reaction: Reaction, db: Reads, portal: str, candidate_app: st
     recruiter = await _recruiter(db, e.recruiter_id)
     if candidate is None:
         return []
-    assert reaction.context is not None
-    token = invitation_token(token_secret(reaction.context.settings), e.invitation_id)
+    assert reaction.context is not None and reaction.context.tokens is not None
+    token = reaction.context.tokens.invitation_token(e.invitation_id)
     return [Notice(candidate, "candidate_invitation", "invitations",
                    {"recruiter_name": recruiter.name if recruiter else "A recruiter",
                     "expires_on": e.invitation_expires_at.date().isoformat()},

@@ -29,7 +29,6 @@ from consumers.runtime.waiting import sleep_or_stop
 from eventstore.db import one_connection_per_task
 from adapters.system import System
 from consumers.billing.catalogue import seed_catalogue
-from adapters.redis import deployment_prefix, redis_client
 from adapters.settings import Settings
 from projections.identity.access import AccessCache, AccessInvalidation
 from projections.network.access import NetworkAccessInvalidation
@@ -123,12 +122,13 @@ class Consumers:
         settings = self.system.settings
         # The API caches access contexts in Redis; the identity and network projectors evict what their
         # events change.
-        self._redis = redis_client(settings.redis_url) if settings.redis_url else None
+        # The process's own client, closed when it stops (adapters/redis.py `Cache` says why it is not shared).
+        self._redis = self.system.adapters.cache.client()
         hooks: dict[str, AccessInvalidation | NetworkAccessInvalidation] = {}
         if self._redis:
             # The API's keys: under the name of this deployment's database (adapters.redis.deployment_prefix).
             cache = AccessCache(self._redis, settings.access_cache_ttl_s,
-                                prefix=f"{deployment_prefix(settings.database_url)}:access")
+                                prefix=f"{self.system.adapters.cache.prefix}:access")
             hooks = {"identity": AccessInvalidation(cache), "network": NetworkAccessInvalidation(cache, self.system.pool)}
         self.projectors = [
             Projector(self.system.pool, p, registry, on_applied=hooks.get(name))
@@ -136,7 +136,7 @@ class Consumers:
         ]
         a = self.system.adapters
         context = ReactorContext(settings=settings, payments=a.payments, mailer=a.mailer, storage=a.storage,
-                                 clock=a.clock)
+                                 clock=a.clock, reviewer=a.reviewer, tokens=a.tokens)
         self.reactors = [
             ReactorRunner(r, self.system.pool, self.system.store, registry, context)
             for r in all_reactors() if self._wanted(r.name)

@@ -43,8 +43,10 @@ from eventstore.db import one_connection_per_task
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.mail import Mailer
 from adapters.payments import Payments
+from adapters.reviewer import LOCAL_REVIEWER, Reviewer
 from adapters.settings import Settings
 from adapters.storage import Storage
+from adapters.tokens import TokenSigner
 from adapters.tracing import span_from
 
 log = structlog.get_logger(__name__)
@@ -59,13 +61,16 @@ class PermanentError(Exception):
 @dataclass(frozen=True)
 class ReactorContext:
     """What side effects need beyond the store: the settings, the payment provider, the mailer, where
-    documents are stored and the clock (the system's adapters, infra/bootstrap.py)."""
+    documents are stored, the clock, the AI reviewer and the token signer (the system's adapters,
+    infra/bootstrap.py)."""
 
     settings: Settings
     payments: Payments
     mailer: Mailer | None = None
     storage: Storage | None = None
     clock: Clock = SYSTEM_CLOCK
+    reviewer: Reviewer = LOCAL_REVIEWER
+    tokens: TokenSigner | None = None
 
 
 @dataclass(frozen=True)

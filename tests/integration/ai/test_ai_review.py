@@ -26,14 +26,14 @@ from commands.documents import document as documents
 from commands.identity.user import user_id_for
 from consumers.ai.schedules import ai_schedules
 from consumers.runtime.projector import Projector
-from consumers.ai.reactions import ReviewUnavailable, ai_review
+from consumers.ai.reactions import ai_review
 from consumers.runtime.reactor import Reaction, ReactorContext, ReactorRunner
 from consumers.runtime.scheduler import Scheduler
 from eventstore import EventStore, RecordedEvent, handle, load, stream_id_for
 from eventstore.personal import is_sealed
-from infra.bootstrap import System, system_for
+from infra.bootstrap import System, adapters_for, system_for
 from adapters.clock import FixedClock
-from adapters.payments import payments_for
+from adapters.reviewer import ReviewUnavailable
 from adapters.settings import Settings
 from projections.registry import all_projections
 from tests.api import SEEDER, dev_auth, seed_user
@@ -70,9 +70,14 @@ def settings_for(fake: FakeOpenAI | None) -> Settings:
     return Settings(openai_api_key="sk-test", openai_base_url=fake.base_url, openai_model="gpt-4o-mini")
 
 
+def context_for(settings: Settings) -> ReactorContext:
+    """A reactor context with the reviewer these settings choose (OpenAI at the fake, or the local scorer)."""
+    adapters = adapters_for(settings)
+    return ReactorContext(settings=settings, payments=adapters.payments, reviewer=adapters.reviewer)
+
+
 def runner_for(store: EventStore, settings: Settings) -> ReactorRunner:
-    return ReactorRunner(ai_review, store.pool, store, store.registry,
-                         ReactorContext(settings=settings, payments=payments_for(settings)))
+    return ReactorRunner(ai_review, store.pool, store, store.registry, context_for(settings))
 
 
 async def project(store: EventStore) -> None:
@@ -318,7 +323,7 @@ async def test_the_same_event_delivered_five_times_in_a_row_makes_one_call(fresh
     fake.default(_slow_good)
     event = await entered_ai_review(fresh_store, application_id)
     settings = settings_for(fake)
-    context = ReactorContext(settings=settings, payments=payments_for(settings))
+    context = context_for(settings)
     reaction = Reaction(fresh_store.registry.decode(event), event, ai_review.name, fresh_store, context)
     for _ in range(5):  # straight to the handler: no inbox in between
         await ai_review.handler(reaction)
