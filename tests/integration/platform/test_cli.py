@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.helpers import create_jobs
+from tests.helpers import create_jobs, feed_settled
 
 SPLITS = str(Path(sys.executable).parent / "splits")
 
@@ -21,6 +21,7 @@ def splits(*args: str, url: str) -> subprocess.CompletedProcess[str]:
 async def test_replay_rebuilds_the_named_projection_and_status_shows_it(fresh_store) -> None:
     url = fresh_store.pool.conninfo
     await create_jobs(fresh_store, 25)
+    await feed_settled(fresh_store)  # a replay reads the feed, which another run's open transaction holds back
 
     rebuilt = splits("replay", "ats", url=url)
     assert rebuilt.returncode == 0, rebuilt.stderr
