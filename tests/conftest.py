@@ -188,7 +188,23 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
                     " `-m restarts` on its own", pytrace=False)
 
 
+@pytest.hookimpl(trylast=True)  # after `-m` has deselected: the order is of what runs
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The tests marked `slow` first, in their order, then the rest in theirs: a parallel run lasts as long as
-    its busiest worker, and a long test handed out last runs on alone while the other workers idle."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """The tests marked `slow` start first, spread over the workers: a parallel run lasts as long as its busiest
+    worker, and a long test started late runs on alone while the others idle.
+
+    xdist's `worksteal` gives each of its N workers one of N consecutive slices of this list to start with (the
+    k-th takes what remains // (N - k)); idle workers then steal from the end of the busiest one's queue. So each
+    slice opens with its share of the slow tests.
+    """
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    rest = iter([item for item in items if not item.get_closest_marker("slow")])
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    ordered: list[pytest.Item] = []
+    remaining = len(items)
+    for k in range(workers):
+        share = slow[k::workers]
+        size = remaining // (workers - k)
+        remaining -= size
+        ordered += share + [item for _, item in zip(range(size - len(share)), rest)]
+    items[:] = ordered + list(rest)
