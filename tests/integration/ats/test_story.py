@@ -46,7 +46,10 @@ class People:
     async def register(self, who: str, name: str) -> Any:
         """Sign up at Clerk (a verified `email(who)`), then register: the email is read from Clerk."""
         self.backend.put(f"user_{who}_{self.run}", self.email(who))
-        return await self.call(who, "POST", "/v1/users/register", json={"name": name})
+        registered = await self.call(who, "POST", "/v1/users/register", json={"name": name})
+        # Known to the API before they act: under load the identity projection can lag the registration.
+        await self.eventually(who, "/v1/users/me", lambda _: True)
+        return registered
 
     async def call(self, who: str | None, method: str, path: str, expect: int = 200, **kwargs: Any) -> Any:
         headers = self.as_(who) if who else {}
