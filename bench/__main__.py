@@ -33,7 +33,7 @@ from bench.common import (
 #   add_arguments(group)  its own options; `run` then also gets `options=` (the parsed namespace)
 #   describe(args)        the first progress line instead of the generic one
 #   cleanup()             called after the run, also on failure or Ctrl-C (e.g. broker queues left behind)
-SUITES = {"append": "bench.append", "audit": "bench.audit", "delivery": "bench.delivery", "replay": "bench.replay"}
+SUITES = {"append": "bench.append", "audit": "bench.audit", "delivery": "bench.delivery", "http": "bench.http", "replay": "bench.replay"}
 
 
 def _base_parser() -> argparse.ArgumentParser:
