@@ -21,6 +21,26 @@ And, beside ``ours`` (its baseline, `ratio_sealed_vs_ours`), the cost of persona
   three fields with AES-256-GCM; a new stream is a new person, so its key is made, wrapped and committed first.
 
 Each writer owns its streams, so no append conflicts: the check is made but never fails.
+
+Reads, beside a raw SELECT of the same rows on a connection of its own (configured as the pool's: jsonb through
+orjson), the rows kept as tuples (its baseline, `ratio_vs_raw`):
+
+- ``read_stream/50ev``: ``EventStore.read_stream`` of a 50-event stream, one task, reads one after another over
+  `PROBE_STREAMS` such streams in turn (p50/p99 µs per read). With ``--preload`` they are the preload's probe
+  streams, deep in the history with their events spread over ~100k others; on an empty store they are appended
+  first, one event per append in turn over the streams, so their rows lie apart as a live store's do;
+- ``read_feed/1000``: ``read_feed`` batches of 1000 on a pool connection, one after another, from a point deep
+  in the history (the middle of the preload), events/s; the raw SELECT reads the same rows by position alone
+  (no snapshot bound, no RecordedEvent). On an empty store `FEED_EVENTS` events are appended first and read from the
+  start; a reader that reaches the head starts again from its starting point (`wraps`).
+
+Each read case also reports this process's CPU per read (`client_cpu_us_per_read`, what decoding costs however busy
+the machine is) and the execution time PostgreSQL gives for the statements (`server_p50_us`, EXPLAIN ANALYZE):
+on a shared machine the wall-clock figures drift with the load, these much less.
+
+``--preload N`` COPYs N events of history into the event store first (bench/common.py: `preload`); the report
+then holds `preload`, `table_sizes` and `index_sizes`. Only the event store is preloaded: the raw and
+eventsourcing tables stay empty, so across two runs their figures show how the machine itself drifted.
 """
 
 from __future__ import annotations
@@ -29,8 +49,10 @@ import asyncio
 import hashlib
 import os
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from time import perf_counter
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -39,15 +61,23 @@ import psycopg
 
 import eventstore
 from bench.common import (
+    PROBE_LENGTH,
     Measured,
+    Preloaded,
+    add_preload_argument,
     conn_params,
     drive_tasks,
     drive_threads,
     fmt_ms,
     fmt_rate,
     fmt_ratio,
+    history_data,
+    percentile,
+    preload,
     ratio,
     registry_declaring,
+    store_sizes,
+    verify_probe,
 )
 from commands.core import Personal
 
@@ -458,6 +488,234 @@ async def _drive(impl: Implementation, seconds: float) -> Measured:
     return await drive_tasks(writers, seconds)
 
 
+# --- reads on a store with (or without) history ----------------------------------------------------------
+
+READ_CASES = ("read_stream/50ev", "read_feed/1000")
+PROBE_STREAMS = 20  # 50-event streams read in turn by read_stream/50ev
+FEED_BATCH = 1000
+FEED_EVENTS = 20_000  # appended for read_feed/1000 when there is no preloaded history to read
+
+_READ_COLUMNS = (
+    "position, tx_id::text AS tx, event_id, stream_id, stream_type, version, type, schema_version,"
+    " data, metadata, recorded_at, hash"
+)
+_RAW_STREAM = f"SELECT {_READ_COLUMNS} FROM eventstore.events WHERE stream_id = %s AND version >= 1 ORDER BY version"
+# read_feed's statement (eventstore/store.py), for EXPLAIN ANALYZE only: the timed reads call read_feed itself.
+_FEED_SQL = (
+    f"SELECT {_READ_COLUMNS} FROM eventstore.events WHERE (tx_id, position) > (%s::text::xid8, %s)"
+    f" AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY tx_id, position LIMIT {FEED_BATCH}"
+)
+_RAW_FEED = f"SELECT {_READ_COLUMNS} FROM eventstore.events WHERE position > %s ORDER BY position LIMIT {FEED_BATCH}"
+
+
+def add_arguments(group: Any) -> None:
+    add_preload_argument(group)
+
+
+@dataclass
+class _Reads:
+    """One reader's timed reads: seconds per read and rows read."""
+
+    latencies: list[float]
+    rows: int
+    elapsed: float
+    cpu_s: float = 0.0  # this process's CPU time meanwhile: what the reader costs the client, however busy the machine
+
+    @staticmethod
+    def combine(parts: list[_Reads]) -> _Reads:
+        return _Reads([x for p in parts for x in p.latencies], sum(p.rows for p in parts),
+                      sum(p.elapsed for p in parts), sum(p.cpu_s for p in parts))
+
+    def side(self, prefix: str = "") -> dict[str, Any]:
+        p50, p99 = percentile(self.latencies, 50), percentile(self.latencies, 99)
+        return {
+            f"{prefix}p50_us": None if p50 is None else p50 * 1e6,
+            f"{prefix}p99_us": None if p99 is None else p99 * 1e6,
+            f"{prefix}reads_per_s": len(self.latencies) / self.elapsed if self.elapsed else None,
+            f"{prefix}events_per_s": self.rows / self.elapsed if self.elapsed else None,
+            f"{prefix}reads": len(self.latencies),
+            f"{prefix}client_cpu_us_per_read": self.cpu_s / len(self.latencies) * 1e6 if self.latencies else None,
+        }
+
+
+async def _timed(read: Callable[[], Awaitable[int]], seconds: float) -> _Reads:
+    """Call `read` (returning the rows it read) one after another for `seconds`."""
+    latencies: list[float] = []
+    rows = 0
+    cpu0 = time.process_time()
+    start = perf_counter()
+    deadline = start + seconds
+    while perf_counter() < deadline:
+        t0 = perf_counter()
+        rows += await read()
+        latencies.append(perf_counter() - t0)
+    return _Reads(latencies, rows, perf_counter() - start, time.process_time() - cpu0)
+
+
+async def _server_us(conn: psycopg.AsyncConnection, query: str, params: list[tuple[Any, ...]]) -> float | None:
+    """Median execution time (µs) PostgreSQL reports for `query` over `params` (EXPLAIN ANALYZE, timing off):
+    the database's share of a read, apart from the client's decoding and the machine's scheduling."""
+    times = []
+    for values in params:
+        cur = await conn.execute(f"EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) {query}", values)
+        plan = (await cur.fetchone())[0]  # type: ignore[index]
+        plan = orjson.loads(plan) if isinstance(plan, str | bytes) else plan
+        times.append(plan[0]["Execution Time"] * 1000.0)
+    return percentile(times, 50)
+
+
+async def _interleaved(readers: dict[str, Callable[[], Awaitable[int]]], seconds: float, warmup: float,
+                       rounds: int) -> dict[str, _Reads]:
+    """Time each reader for `seconds` in `rounds` slices, alternating which goes first (as `measure_case`)."""
+    names = list(readers)
+    slices: dict[str, list[_Reads]] = {n: [] for n in names}
+    for r in range(rounds):
+        k = r % len(names)
+        for name in names[k:] + names[:k]:
+            if warmup > 0:
+                await _timed(readers[name], warmup)
+            slices[name].append(await _timed(readers[name], seconds / rounds))
+    return {n: _Reads.combine(parts) for n, parts in slices.items()}
+
+
+async def _probe_streams(store: eventstore.EventStore, history: Preloaded | None) -> tuple[list[str], str]:
+    """The 50-event streams to read: the preload's, or appended now one event per append in turn."""
+    if history is not None and len(history.probe_streams) >= PROBE_STREAMS:
+        return history.probe_streams[:PROBE_STREAMS], "preloaded, deep in the history"
+    streams = [new_stream_id() for _ in range(PROBE_STREAMS)]
+    meta = eventstore.Metadata(actor=ACTOR)
+    for version in range(PROBE_LENGTH):
+        for sid in streams:
+            stream_type, _, entity = sid.partition("-")
+            event_type, data = history_data("job", entity, "2026-11-27T10:15:00Z")
+            await store.append(sid, [eventstore.NewEvent(event_type, data, uuid4())], version, meta)
+    return streams, "appended now, one event per append in turn over the streams"
+
+
+async def read_stream_case(dsn: str, history: Preloaded | None, seconds: float, warmup: float,
+                           rounds: int) -> dict[str, Any]:
+    async with eventstore.create_pool(dsn, min_size=1, max_size=1, name="bench-read") as pool:
+        store = eventstore.EventStore(pool)
+        streams, origin = await _probe_streams(store, history)
+        # Configured as the pool's connections are (orjson for jsonb), so only the store's own work differs.
+        async with await eventstore.connect(dsn) as conn:
+            turn = [0, 0]
+
+            async def ours() -> int:
+                turn[0] += 1
+                return len(await store.read_stream(streams[turn[0] % len(streams)]))
+
+            async def raw() -> int:
+                turn[1] += 1
+                cur = await conn.execute(_RAW_STREAM, (streams[turn[1] % len(streams)],), binary=True)
+                return len(await cur.fetchall())
+
+            await _checkpoint(dsn)
+            measured = await _interleaved({"ours": ours, "raw": raw}, seconds, warmup, rounds)
+            server = await _server_us(conn, _RAW_STREAM, [(sid,) for sid in streams])
+    o, r = measured["ours"], measured["raw"]
+    return {
+        "name": "read_stream/50ev", "kind": "read",
+        "server_p50_us": server,  # the SELECT both sides send, as PostgreSQL executes it
+        "what": "EventStore.read_stream of a 50-event stream, one task, streams in turn; raw: the same SELECT on a"
+                " connection of its own (configured as the pool's), rows kept as tuples",
+        "streams": len(streams), "events_per_read": o.rows / len(o.latencies) if o.latencies else None,
+        "streams_from": origin,
+        **o.side(), **r.side("raw_"),
+        "ratio_p50_vs_raw": ratio(percentile(o.latencies, 50), percentile(r.latencies, 50)),
+        "ratio_client_cpu_vs_raw": ratio(o.cpu_s / len(o.latencies) if o.latencies else None,
+                                         r.cpu_s / len(r.latencies) if r.latencies else None),
+    }
+
+
+async def _feed_start(store: eventstore.EventStore, history: Preloaded | None) -> tuple[eventstore.Position, str]:
+    """Where the feed readers start: the middle of the preload, or the start of FEED_EVENTS appended now."""
+    if history is not None and history.middle is not None and history.events >= 10 * FEED_BATCH:
+        return eventstore.Position(*history.middle), f"the middle of the preload (event {history.events // 2:,})"
+    start = await store.head()
+    meta = eventstore.Metadata(actor=ACTOR)
+    for _ in range(FEED_EVENTS // 10):  # ten events per append, one new stream each
+        sid = new_stream_id()
+        event_type, data = history_data("job", sid.partition("-")[2], "2026-11-27T10:15:00Z")
+        await store.append(sid, [eventstore.NewEvent(event_type, data, uuid4()) for _ in range(10)], 0, meta)
+    return start, f"{FEED_EVENTS:,} events appended now (ten per append), read from their start"
+
+
+async def read_feed_case(dsn: str, history: Preloaded | None, seconds: float, warmup: float,
+                         rounds: int) -> dict[str, Any]:
+    async with eventstore.create_pool(dsn, min_size=1, max_size=1, name="bench-feed") as pool:
+        store = eventstore.EventStore(pool)
+        start, origin = await _feed_start(store, history)
+        # Configured as the pool's connections are (orjson for jsonb), so only the store's own work differs.
+        async with await eventstore.connect(dsn) as conn:
+            cur = await conn.execute(
+                "SELECT position FROM eventstore.events WHERE (tx_id, position) <= (%s::text::xid8, %s)"
+                " ORDER BY tx_id DESC, position DESC LIMIT 1", (str(start.tx), start.pos))
+            row = await cur.fetchone()
+            raw_start = 0 if row is None else row[0]
+            at: dict[str, Any] = {"ours": start, "raw": raw_start}
+            wraps = {"ours": 0, "raw": 0}
+
+            async def ours() -> int:
+                async with pool.connection() as c:
+                    events = await eventstore.read_feed(c, at["ours"], FEED_BATCH)
+                if len(events) < FEED_BATCH:
+                    at["ours"], wraps["ours"] = start, wraps["ours"] + 1
+                else:
+                    at["ours"] = events[-1].position
+                return len(events)
+
+            async def raw() -> int:
+                cur = await conn.execute(_RAW_FEED, (at["raw"],), binary=True)
+                rows = await cur.fetchall()
+                if len(rows) < FEED_BATCH:
+                    at["raw"], wraps["raw"] = raw_start, wraps["raw"] + 1
+                else:
+                    at["raw"] = rows[-1][0]
+                return len(rows)
+
+            await _checkpoint(dsn)
+            measured = await _interleaved({"ours": ours, "raw": raw}, seconds, warmup, rounds)
+            cur = await conn.execute(
+                "SELECT tx_id::text, position FROM (SELECT tx_id, position, row_number() OVER (ORDER BY tx_id, position) AS n"
+                " FROM eventstore.events WHERE (tx_id, position) > (%s::text::xid8, %s) ORDER BY tx_id, position"
+                f" LIMIT {20 * FEED_BATCH}) AS s WHERE n %% {FEED_BATCH} = 1", (str(start.tx), start.pos))
+            points = [(tx, pos - 1) for tx, pos in await cur.fetchall()]
+            server = await _server_us(conn, _FEED_SQL, points)
+            raw_server = await _server_us(conn, _RAW_FEED, [(pos,) for _, pos in points])
+    o, r = measured["ours"], measured["raw"]
+    return {
+        "name": "read_feed/1000", "kind": "read",
+        # the feed's and the raw SELECT as PostgreSQL executes them, over the 20 batches from the start
+        "server_p50_us": server, "raw_server_p50_us": raw_server,
+        "what": "read_feed batches of 1000 on a pool connection, one after another; raw: SELECT … WHERE position > $1"
+                " ORDER BY position LIMIT 1000 on a connection of its own (configured as the pool's), rows kept as tuples",
+        "batch": FEED_BATCH, "start": str(start), "start_from": origin,
+        "wraps": wraps,  # times a reader reached the head and started again (the warm-ups included)
+        "ratio_client_cpu_vs_raw": ratio(o.cpu_s / o.rows if o.rows else None, r.cpu_s / r.rows if r.rows else None),
+        **o.side(), **r.side("raw_"),
+        "ratio_vs_raw": ratio(o.rows / o.elapsed if o.elapsed else None, r.rows / r.elapsed if r.elapsed else None),
+    }
+
+
+READERS = {"read_stream/50ev": read_stream_case, "read_feed/1000": read_feed_case}
+
+
+def read_progress_line(c: dict[str, Any]) -> str:
+    cpu = f"client CPU {fmt_ratio(c['ratio_client_cpu_vs_raw'])} raw"
+    if c["name"].startswith("read_stream"):
+        return (f"{c['name']:<20} ours p50 {_us(c['p50_us'])} µs p99 {_us(c['p99_us'])} µs"
+                f" | raw p50 {_us(c['raw_p50_us'])} µs p99 {_us(c['raw_p99_us'])} µs | {fmt_ratio(c['ratio_p50_vs_raw'])} raw"
+                f" | {cpu} | server {_us(c['server_p50_us'])} µs")
+    return (f"{c['name']:<20} ours {fmt_rate(c['events_per_s']):>8} ev/s | raw {fmt_rate(c['raw_events_per_s']):>8} ev/s"
+            f" | {fmt_ratio(c['ratio_vs_raw'])} raw | {cpu} | server {_us(c['server_p50_us'])} µs,"
+            f" raw {_us(c['raw_server_p50_us'])} µs per batch (from {c['start_from']})")
+
+
+def _us(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f}"
+
+
 def _side(m: Measured) -> dict[str, Any]:
     return {
         "events_per_s": m.events_per_s,
@@ -574,12 +832,54 @@ def table(report: dict[str, Any]):  # noqa: ANN201
     failed = [c for c in report["cases"] if "failed" in c]
     if failed:
         t.caption += "".join(f"\n{c['name']} failed: {c['failed']}" for c in failed)
+    if not report.get("read_cases"):
+        return t
+    from rich.console import Group
+
+    return Group(t, _reads_table(report))
+
+
+def _reads_table(report: dict[str, Any]):  # noqa: ANN202
+    from rich.table import Table
+
+    sizes = report.get("table_sizes", {}).get("events")
+    t = Table(title=f"reads — {report.get('preload', 0):,} events preloaded"
+                    + (f" (eventstore.events {sizes['pretty']})" if sizes else ""),
+              caption="read_stream: µs per read of a 50-event stream; read_feed: events/s in batches of 1000;"
+                      " ratio = ours ÷ raw (latency for read_stream, rate for read_feed)")
+    for col in ("case", "ours", "p50 µs", "p99 µs", "raw", "p50 µs", "p99 µs", "ratio", "from"):
+        t.add_column(col, justify="left" if col in ("case", "from") else "right")
+    for c in report["read_cases"]:
+        if "failed" in c:
+            t.add_row(c["name"], "[red]failed[/]", "", "", "", "", "", "", c["failed"])
+            continue
+        stream = c["name"].startswith("read_stream")
+        t.add_row(
+            c["name"],
+            f"{fmt_rate(c['reads_per_s'])} reads/s" if stream else f"{fmt_rate(c['events_per_s'])} ev/s",
+            _us(c["p50_us"]), _us(c["p99_us"]),
+            f"{fmt_rate(c['raw_reads_per_s'])} reads/s" if stream else f"{fmt_rate(c['raw_events_per_s'])} ev/s",
+            _us(c["raw_p50_us"]), _us(c["raw_p99_us"]),
+            fmt_ratio(c["ratio_p50_vs_raw"] if stream else c["ratio_vs_raw"]),
+            c["streams_from"] if stream else c["start_from"],
+        )
     return t
 
 
-async def run(dsn: str, *, seconds: float, warmup: float, rounds: int = 3, only: list[str] | None, say: Callable[[str], None]) -> dict[str, Any]:
+async def run(dsn: str, *, seconds: float, warmup: float, rounds: int = 3, only: list[str] | None, say: Callable[[str], None],
+              options: Any = None) -> dict[str, Any]:
     """Run every case (or those whose name contains one of `only`) and return the report."""
     await setup_schemas(dsn)
+    n = getattr(options, "preload", 0) or 0
+    history: Preloaded | None = None
+    sizes: dict[str, Any] = {}
+    if n > 0:
+        history = await asyncio.to_thread(preload, dsn, n, say)
+        await verify_probe(dsn, history)
+        sizes = await asyncio.to_thread(store_sizes, dsn)
+        say(f"  preload: probe stream chain verified: {history.chain_verified}; events"
+            f" {sizes['table_sizes']['events']['pretty']}, indexes "
+            + ", ".join(f"{k} {v['pretty']}" for k, v in sizes["index_sizes"].items() if v["table"] == "events"))
     implementations: list[Implementation] = [Raw(dsn), Ours(dsn), Sealed(dsn), EventSourcing(dsn)]
     cases = [c for c in CASES if not only or any(o in c.name for o in only)]
     results: list[dict[str, Any]] = []
@@ -597,6 +897,22 @@ async def run(dsn: str, *, seconds: float, warmup: float, rounds: int = 3, only:
         say(progress_line(result))
         if "errors" in result:
             say(f"  errors: {result['errors']}")
+    reads: list[dict[str, Any]] = []
+    for name, reader in READERS.items():
+        if only and not any(o in name for o in only):
+            continue
+        try:
+            result = await reader(dsn, history, seconds, warmup, rounds)
+        except Exception as exc:
+            result = {"name": name, "kind": "read", "failed": f"{type(exc).__name__}: {exc}"}
+            say(f"{name:<20} [red]failed[/]: {result['failed']}")
+        else:
+            say(read_progress_line(result))
+        reads.append(result)
+    if n > 0:
+        sizes["sizes_after_cases"] = await asyncio.to_thread(store_sizes, dsn)
+    elif reads or results:
+        sizes = await asyncio.to_thread(store_sizes, dsn)
     return {
         "suite": "append",
         "seconds_per_case": seconds,
@@ -604,7 +920,13 @@ async def run(dsn: str, *, seconds: float, warmup: float, rounds: int = 3, only:
         "rounds": rounds,
         "payload_bytes": len(orjson.dumps(PAYLOAD)),
         "sealed_fields": list(SEALED_FIELDS),
+        "preload": n,
+        "preload_detail": None if history is None else history.as_report(),
+        "table_sizes": sizes.get("table_sizes", {}),
+        "index_sizes": sizes.get("index_sizes", {}),
+        "sizes_after_cases": sizes.get("sizes_after_cases"),
         "cases": results,
+        "read_cases": reads,
         "targets": check_targets(results),
         "pid": os.getpid(),
     }

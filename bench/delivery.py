@@ -37,6 +37,12 @@ Cases (each reports `events_per_s`; run one with `--only NAME`):
   so every event comes through the log; its `caught_up_from_store` is reported and should be 0.
   Timed from the consumer being attached ("live") until every event is applied.
 
+With ``--preload N`` the event store first gets N events of history by COPY (bench/common.py: `preload`), and
+every case runs on top of it: `reset` then keeps the events and streams, empties the rest, and starts the relay's
+and the projectors' checkpoints at the head, so nothing of the history is published or projected (the history's
+event types are not the registry's); each case's events are read from that head (`Bench.base`). The events of
+earlier cases stay in the store too.
+
 Everything runs in this one Python process (2 cores shared with PostgreSQL and RabbitMQ on the
 benchmark machine), so the sustained rate includes the writers' own CPU.
 
@@ -64,10 +70,22 @@ import aio_pika
 import psycopg
 from psycopg import sql
 
-from bench.common import _machine_busy_s, fmt_ms, fmt_rate, fmt_ratio, percentile, ratio
+from bench.common import (
+    Preloaded,
+    _machine_busy_s,
+    add_preload_argument,
+    fmt_ms,
+    fmt_rate,
+    fmt_ratio,
+    percentile,
+    preload,
+    ratio,
+    store_sizes,
+)
 from consumers.runtime.app import broker_for
 from consumers.runtime.envelope import encode, routing_key
-from consumers.runtime.projector import Projector
+from consumers.runtime.projector import Projector, checkpoint_name
+from consumers.runtime.relay import CHECKPOINT as RELAY_CHECKPOINT
 from consumers.runtime.relay import Relay
 from consumers.runtime.topology import Topology
 from eventstore import (
@@ -78,6 +96,7 @@ from eventstore import (
     Position,
     create_pool,
     read_feed,
+    read_head,
     save_checkpoint,
 )
 from infra.bootstrap import event_registry, migrate_all
@@ -109,12 +128,14 @@ def add_arguments(group: Any) -> None:
     group.add_argument("--events", type=int, default=20_000, help="relay_publish / projector_apply: events (default 20000)")
     group.add_argument("--batch-size", type=int, default=500, help="relay_publish: relay and aio-pika batch size (default 500, the relay's)")
     group.add_argument("--publish-rounds", type=int, default=2, help="relay_publish: interleaved rounds per implementation (default 2)")
+    add_preload_argument(group)
 
 
 def describe(args: Any) -> str:
     return (
         f"latency {args.rate:g} ev/s for {args.latency_seconds:g} s, sustained steps {args.sustain_rates} ev/s of"
         f" {args.sustain_seconds:g} s each, relay/projector {args.events} events (--seconds/--rounds unused)"
+        + (f", on {args.preload:,} preloaded events" if args.preload else "")
     )
 
 
@@ -160,7 +181,9 @@ class Bench:
     registry: Any
     factory: EventFactory
     say: Callable[[str], None]
-    loaded: int | None = None  # events in the store as appended by `load` (None: unknown or mixed)
+    loaded: int | None = None  # events after `base` as appended by `load` (None: unknown or mixed)
+    history: Preloaded | None = None  # the preloaded history, kept by `reset`
+    base: Position = START  # where the events of the current case begin: the head at the last `reset`
 
     async def topology(self, case: str) -> Topology:
         topo = Topology(prefix=f"splits_bench_{os.getpid()}_{case}")
@@ -171,15 +194,23 @@ class Bench:
         return topo
 
     async def reset(self) -> None:
-        """Empty the store, the checkpoints and the read models (a throwaway database: fast and exact)."""
+        """Empty the store, the checkpoints and the read models (a throwaway database: fast and exact).
+
+        With a preloaded history the events and streams stay, and the relay's and the ats projector's
+        checkpoints start at the head instead: a case then publishes and projects only its own events.
+        """
         async with self.pool.connection() as conn:
             cur = await conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'bench\\_%'")
             for (schema,) in await cur.fetchall():
                 await conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+            kept = "" if self.history is not None else "eventstore.events, eventstore.streams, "
             await conn.execute(
-                "TRUNCATE eventstore.events, eventstore.streams, eventstore.checkpoints, eventstore.inbox,"
-                " eventstore.consumer_status, ats.jobs"
+                f"TRUNCATE {kept}eventstore.checkpoints, eventstore.inbox, eventstore.consumer_status, ats.jobs"
             )
+            self.base = START if self.history is None else await read_head(conn)
+            if self.base != START:
+                for name in (RELAY_CHECKPOINT, checkpoint_name(ats.name)):
+                    await save_checkpoint(conn, name, self.base)
         self.loaded = 0
         await pg_checkpoint(self.pool)
 
@@ -733,15 +764,16 @@ async def case_sustained(bench: Bench, pipeline: Pipeline, opts: Any) -> dict[st
 async def _relay_publish_all(bench: Bench, broker: Any, topology: Topology, name: str, batch: int) -> tuple[float, int]:
     relay = Relay(bench.pool, broker, topology, bench.registry, name=name, batch_size=batch)
     t0 = perf_counter()
-    position = START
+    position = bench.base
     while (published := await relay.publish_batch(position)) is not None:
         position = published
     return perf_counter() - t0, relay.stats.published
 
 
-async def _aio_pika_publish_all(exchange: Any, registry: Any, events: list[Any], batch: int) -> tuple[float, int]:
+async def _aio_pika_publish_all(exchange: Any, registry: Any, events: list[Any], batch: int,
+                                start: Position = START) -> tuple[float, int]:
     t0 = perf_counter()
-    previous = START
+    previous = start
     for i in range(0, len(events), batch):
         chunk = events[i:i + batch]
         publishes = []
@@ -765,7 +797,7 @@ async def _aio_pika_publish_all(exchange: Any, registry: Any, events: list[Any],
 
 async def _read_all(bench: Bench, batch: int = 5000) -> list[Any]:
     events: list[Any] = []
-    position = START
+    position = bench.base
     async with bench.pool.connection() as conn:
         while chunk := await read_feed(conn, position, batch):
             events.extend(chunk)
@@ -788,8 +820,8 @@ async def case_relay_publish(bench: Bench, opts: Any, warmup: float) -> dict[str
         exchange = await channel.get_exchange(topology.exchange, ensure=True)
         # Warm-up (untimed): one batch each.
         warm = Relay(bench.pool, broker, topology, bench.registry, name="bench_relay_warmup", batch_size=batch)
-        await warm.publish_batch(START)
-        await _aio_pika_publish_all(exchange, bench.registry, events[:batch], batch)
+        await warm.publish_batch(bench.base)
+        await _aio_pika_publish_all(exchange, bench.registry, events[:batch], batch, bench.base)
         times: dict[str, list[float]] = {"relay": [], "aio_pika": []}
         counts: dict[str, int] = {"relay": 0, "aio_pika": 0}
         usage: dict[str, list[dict[str, Any]]] = {"relay": [], "aio_pika": []}
@@ -801,14 +833,14 @@ async def case_relay_publish(bench: Bench, opts: Any, warmup: float) -> dict[str
                 if impl == "relay":
                     seconds, count = await _relay_publish_all(bench, broker, topology, f"bench_relay_{r}", batch)
                 else:
-                    seconds, count = await _aio_pika_publish_all(exchange, bench.registry, events, batch)
+                    seconds, count = await _aio_pika_publish_all(exchange, bench.registry, events, batch, bench.base)
                 usage[impl].append(cpu.close())
                 times[impl].append(seconds)
                 counts[impl] += count
                 bench.say(f"  relay_publish round {r + 1}: {impl} {count / seconds:,.0f} ev/s")
         # Diagnostic: what the relay's own database work (feed reads + checkpoint saves) costs alone.
         t0 = perf_counter()
-        position = START
+        position = bench.base
         async with bench.pool.connection() as conn:
             while chunk := await read_feed(conn, position, batch):
                 position = chunk[-1].position
@@ -875,6 +907,9 @@ async def case_projector_apply(bench: Bench, opts: Any) -> dict[str, Any]:
     # (1) straight from the event store: what run_from_log does at startup.
     from_store = Projector(bench.pool, ats, bench.registry, schema="bench_from_store", checkpoint="projection:bench_from_store")
     await from_store.ensure_schema()
+    if bench.base != START:  # start after the preloaded history
+        async with bench.pool.connection() as conn:
+            await save_checkpoint(conn, from_store.checkpoint, bench.base)
     await pg_checkpoint(bench.pool)
     cpu = CpuWindow()
     t0 = perf_counter()
@@ -887,7 +922,7 @@ async def case_projector_apply(bench: Bench, opts: Any) -> dict[str, Any]:
     from_log = _LogOnlyProjector(bench.pool, ats, bench.registry, schema="bench_from_log", checkpoint="projection:bench_from_log")
     await from_log.ensure_schema()
     async with bench.pool.connection() as conn:
-        await save_checkpoint(conn, from_log.checkpoint, START, -1)  # consume from stream offset 0
+        await save_checkpoint(conn, from_log.checkpoint, bench.base, -1)  # consume from stream offset 0
     await pg_checkpoint(bench.pool)
     amqp = await aio_pika.connect_robust(bench.url)
     stop = asyncio.Event()
@@ -1029,10 +1064,16 @@ async def run(dsn: str, *, seconds: float, warmup: float, rounds: int = 3, only:
     _URL[0] = opts.rabbitmq_url
     wanted = [c for c in CASES if not only or any(o in c for o in only)]
     await migrate_all(dsn)
+    history: Preloaded | None = None
+    sizes: dict[str, Any] = {}
+    if opts.preload > 0:
+        history = await asyncio.to_thread(preload, dsn, opts.preload, say)
+        sizes = await asyncio.to_thread(store_sizes, dsn)
     registry = event_registry()
     pool = create_pool(dsn, min_size=4, max_size=max(24, opts.sustain_writers + 8), name="bench-delivery")
     await pool.open(wait=True, timeout=30)
-    bench = Bench(dsn, opts.rabbitmq_url, pool, EventStore(pool, registry), registry, EventFactory(registry), say)
+    bench = Bench(dsn, opts.rabbitmq_url, pool, EventStore(pool, registry), registry, EventFactory(registry), say,
+                  history=history)
     results: list[dict[str, Any]] = []
     started = perf_counter()
     warm = max(warmup, 1.0)
@@ -1088,6 +1129,10 @@ async def run(dsn: str, *, seconds: float, warmup: float, rounds: int = 3, only:
     return {
         "suite": "delivery",
         "rabbitmq": opts.rabbitmq_url.rsplit("@", 1)[-1],
+        "preload": opts.preload,
+        "preload_detail": None if history is None else history.as_report(),
+        "table_sizes": sizes.get("table_sizes", {}),
+        "index_sizes": sizes.get("index_sizes", {}),
         "cases": results,
         "targets": check_targets(results),
         "total_seconds": perf_counter() - started,
