@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from opentelemetry import context, propagate, trace
 from opentelemetry.trace import Span, SpanKind
 
-__all__ = ["SpanKind", "configure_tracing", "span_from", "traced", "tracer", "current_context"]
+__all__ = ["SpanKind", "configure_tracing", "span", "span_from", "traced", "tracer", "current_context"]
 
 TRACER = "splits"
 ENDPOINT = "OTEL_EXPORTER_OTLP_ENDPOINT"
@@ -74,7 +74,7 @@ def carried(metadata: Mapping[str, Any]) -> dict[str, str]:
 def current_context() -> dict[str, str]:
     """The current span's context as W3C headers; empty when no span records (tracing off, or a span the
     sampler dropped: what follows from it downstream is not traced either)."""
-    if not trace.get_current_span().is_recording():
+    if not _configured or not trace.get_current_span().is_recording():
         return {}
     found: dict[str, str] = {}
     propagate.inject(found)
@@ -82,9 +82,24 @@ def current_context() -> dict[str, str]:
 
 
 @contextmanager
+def span(name: str, kind: SpanKind = SpanKind.INTERNAL) -> Iterator[Span]:
+    """A span current while the block runs; with tracing off, nothing at all (no context is attached: the
+    API's no-op span still costs tens of microseconds, which an append or a projected event should not pay)."""
+    if not _configured:
+        yield trace.INVALID_SPAN
+        return
+    with tracer().start_as_current_span(name, kind=kind) as current:
+        yield current
+
+
+@contextmanager
 def span_from(name: str, metadata: Mapping[str, Any], kind: SpanKind = SpanKind.CONSUMER,
               **attributes: Any) -> Iterator[Span]:
-    """A span whose parent is the context an event (or message) carries, current while the block runs."""
+    """A span whose parent is the context an event (or message) carries, current while the block runs
+    (nothing with tracing off, as `span`)."""
+    if not _configured:
+        yield trace.INVALID_SPAN
+        return
     parent = propagate.extract(carried(metadata)) if carried(metadata) else context.get_current()
     with tracer().start_as_current_span(name, context=parent, kind=kind,
                                         attributes={k: v for k, v in attributes.items() if v is not None}) as span:

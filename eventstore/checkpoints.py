@@ -37,7 +37,15 @@ async def save_checkpoint(
     A checkpoint only moves forward: saving a position behind the stored one raises
     `CheckpointMovedBack`, which should roll the caller's transaction back.
     """
-    cur = await conn.execute(
+    checked(name, position, await send_checkpoint(conn, name, position, stream_offset))
+
+
+async def send_checkpoint(
+    conn: psycopg.AsyncConnection, name: str, position: Position, stream_offset: int | None = None
+) -> psycopg.AsyncCursor:
+    """The statement of `save_checkpoint`, without the check: in a pipeline, pass its cursor to `checked`
+    once the pipeline has synced (until then its row count is not known)."""
+    return await conn.execute(
         "INSERT INTO eventstore.checkpoints AS c (name, tx_id, position, stream_offset)"
         " VALUES (%s, %s::text::xid8, %s, %s)"
         " ON CONFLICT (name) DO UPDATE SET tx_id = EXCLUDED.tx_id, position = EXCLUDED.position,"
@@ -45,7 +53,11 @@ async def save_checkpoint(
         " WHERE (c.tx_id, c.position) <= (EXCLUDED.tx_id, EXCLUDED.position)",
         (name, str(position.tx), position.pos, stream_offset),
     )
-    if cur.rowcount == 0:
+
+
+def checked(name: str, position: Position, cursor: psycopg.AsyncCursor) -> None:
+    """Raise `CheckpointMovedBack` when the checkpoint statement of `cursor` saved nothing."""
+    if cursor.rowcount == 0:
         raise CheckpointMovedBack(f"checkpoint {name!r} is already past {position}")
 
 

@@ -10,6 +10,7 @@ handler runs there) asking for a second raises `NestedConnection` at once instea
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
@@ -53,7 +54,29 @@ def one_connection_per_task() -> Iterator[None]:
 
 
 class Pool(AsyncConnectionPool):
-    """An async pool that knows which task holds which of its connections (see the module's docstring)."""
+    """An async pool that knows which task holds which of its connections (see the module's docstring).
+
+    Beside its connections it keeps one of its own, opened when first asked for and closed with the pool, for
+    statements that must never wait for a pooled connection nor take one from the tasks that need it: the
+    feed's after-commit wake-ups (eventstore/wakeups.py).
+    """
+
+    _side: psycopg.AsyncConnection | None = None
+
+    async def side_connection(self) -> psycopg.AsyncConnection:
+        """The pool's own extra connection (autocommit), reopened if it was lost."""
+        if self.closed:
+            raise psycopg.OperationalError(f"the pool {self.name!r} is closed")
+        if self._side is None or self._side.closed:
+            self._side = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True,
+                                                               options=SESSION_OPTIONS)
+        return self._side
+
+    async def close(self, timeout: float = 5.0) -> None:
+        side, self._side = self._side, None
+        if side is not None:
+            await side.close()
+        await super().close(timeout)
 
     @asynccontextmanager
     async def connection(self, timeout: float | None = None) -> AsyncIterator[psycopg.AsyncConnection]:
@@ -70,6 +93,8 @@ class Pool(AsyncConnectionPool):
                 finally:
                     if conn.pgconn.pipeline_status != pq.PipelineStatus.OFF:
                         await _discard(conn)
+                    else:
+                        conn._splits_returned_at = time.monotonic()  # type: ignore[attr-defined]
         finally:
             _held.reset(token)
 
@@ -85,10 +110,24 @@ async def _discard(conn: psycopg.AsyncConnection) -> None:
     await conn.close()
 
 
+# A connection that went back to the pool this recently, healthy, is handed on without a round trip to prove it.
+_PROVEN_FOR_S = 1.0
+
+
 async def _check(conn: psycopg.AsyncConnection) -> None:
-    """The pool's check as a connection leaves it: never in pipeline mode, and alive."""
+    """The pool's check as a connection leaves it: never in pipeline mode, and alive.
+
+    Alive is proven by a round trip only for a connection idle for `_PROVEN_FOR_S` or more (or never returned
+    through `connection()`): one just used is fine but for a server that died in the last second, and a round
+    trip on every checkout cost a busy API several per request.
+    """
     if conn.pgconn.pipeline_status != pq.PipelineStatus.OFF:
         raise psycopg.OperationalError("connection in pipeline mode")
+    if conn.closed or conn.pgconn.status != pq.ConnStatus.OK:
+        raise psycopg.OperationalError("connection closed")
+    returned = getattr(conn, "_splits_returned_at", None)
+    if returned is not None and time.monotonic() - returned < _PROVEN_FOR_S:
+        return
     await AsyncConnectionPool.check_connection(conn)
 
 

@@ -15,7 +15,8 @@ from psycopg_pool import AsyncConnectionPool
 from eventstore.hashing import canonical_json, content_digest, storable
 from eventstore.personal import Keyring, seal_fields
 from eventstore.types import START, AppendResult, Metadata, NewEvent, Position, RecordedEvent, stream_type_of
-from adapters.tracing import SpanKind, current_context, tracer
+from eventstore.wakeups import AppendSignal
+from adapters.tracing import current_context, span
 
 if TYPE_CHECKING:
     from eventstore.registry import EventRegistry
@@ -156,9 +157,16 @@ class EventStore:
     """Append-only storage of event streams, with a gap-safe global feed. Safe for concurrent use."""
 
     def __init__(
-        self, pool: AsyncConnectionPool, registry: EventRegistry | None = None, keyring: Keyring | None = None
+        self,
+        pool: AsyncConnectionPool,
+        registry: EventRegistry | None = None,
+        keyring: Keyring | None = None,
+        *,
+        wake_readers: bool = True,
     ) -> None:
         self.pool = pool
+        # After each committed append the feed's readers are woken (eventstore/wakeups.py); off, they poll.
+        self.signal = AppendSignal(pool) if wake_readers else None
         self.registry = registry
         # Seals the personal fields the registry's event types declare; opens them on decode.
         self.keyring = keyring or Keyring(pool)
@@ -182,7 +190,7 @@ class EventStore:
         Fields an event type declares personal are sealed with their subject's data key first (the
         chain covers what is stored); `SubjectErased` is raised when a subject's data has been erased.
         """
-        with tracer().start_as_current_span(f"append {stream_type_of(stream_id)}", kind=SpanKind.INTERNAL):
+        with span(f"append {stream_type_of(stream_id)}"):
             return await self._append(stream_id, events, expected_version, _traced(metadata))
 
     async def _append(
@@ -193,7 +201,9 @@ class EventStore:
         for _ in range(_XID_RETRIES):
             try:
                 async with self.pool.connection() as conn:
-                    return await self.append_in(conn, stream_id, events, expected_version, metadata, statement=statement)
+                    result = await self.append_in(conn, stream_id, events, expected_version, metadata, statement=statement)
+                self.appended(result.position)
+                return result
             except errors.SerializationFailure:
                 continue
             except AppendRaced:
@@ -243,6 +253,12 @@ class EventStore:
         if version is None:
             raise EventIdReused(f"event ids {list(event_ids)} are already stored in another stream")
         return AppendResult(stream_id, version, Position(int(tx), position), duplicate=status == "duplicate", event_ids=event_ids)
+
+    def appended(self, position: Position) -> None:
+        """Wake the feed's readers: call with the result's position after committing a transaction that
+        used `append_in`."""
+        if self.signal is not None:
+            self.signal.appended(position)
 
     async def seal(self, events: Sequence[NewEvent]) -> list[NewEvent]:
         """`events` with their declared personal fields sealed (unchanged when they declare none)."""

@@ -114,8 +114,9 @@ async def seal_existing(
         cur = await conn.execute("SELECT current_database()")
         database = (await cur.fetchone())[0]  # type: ignore[index]
         event = _signed(signing_key, migration_id, database, rewritten, len(found.subjects), len(erased), by, now())
-        await store.append_in(conn, f"{STREAM_PREFIX}-{migration_id}", [registry.encode(event)], NO_STREAM,
-                              Metadata(actor=by, source="cli"))
+        recorded = await store.append_in(conn, f"{STREAM_PREFIX}-{migration_id}", [registry.encode(event)],
+                                         NO_STREAM, Metadata(actor=by, source="cli"))
+    store.appended(recorded.position)  # committed: wake the feed's readers
     return Outcome(found, event.model_dump(mode="json"))
 
 

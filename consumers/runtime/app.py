@@ -25,7 +25,7 @@ from consumers.reactors import all_reactors
 from consumers.runtime.relay import Relay
 from consumers.runtime.status import RELAY_INSTANCE, forget_stopped_relays, report
 from consumers.runtime.topology import topology_of
-from consumers.runtime.waiting import sleep_or_stop
+from consumers.runtime.waiting import FeedWakeups, sleep_or_stop
 from eventstore.db import one_connection_per_task
 from adapters.system import System
 from consumers.billing.catalogue import seed_catalogue
@@ -207,12 +207,15 @@ class Consumers:
         return tasks
 
     async def _from_feed(self, stop: asyncio.Event) -> list[Awaitable[None]]:
-        tasks: list[Awaitable[None]] = []
+        wakeups = FeedWakeups(self.system.pool.conninfo)
+        tasks: list[Awaitable[None]] = [wakeups.run(stop)]
         for projector in self.projectors:
-            tasks.append(self._supervise(projector.checkpoint, "projection", lambda p=projector: p.run_from_feed(stop), stop))
+            tasks.append(self._supervise(
+                projector.checkpoint, "projection", lambda p=projector: p.run_from_feed(stop, wakeups), stop
+            ))
         for runner in self.reactors:
             name = f"reactor:{runner.reactor.name}"
-            tasks.append(self._supervise(name, "reactor", lambda r=runner: r.run_from_feed(stop), stop))
+            tasks.append(self._supervise(name, "reactor", lambda r=runner: r.run_from_feed(stop, wakeups), stop))
         return tasks
 
     async def _supervise(self, name: str, kind: str, run: Callable[[], Awaitable[None]], stop: asyncio.Event) -> None:

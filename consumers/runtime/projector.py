@@ -24,7 +24,7 @@ from psycopg_pool import AsyncConnectionPool
 from consumers.runtime.envelope import decode
 from consumers.runtime.relay import CHECKPOINT as RELAY_CHECKPOINT
 from consumers.runtime.topology import Topology
-from consumers.runtime.waiting import at_most, honour_cancellation, sleep_or_stop
+from consumers.runtime.waiting import FeedWakeups, at_most, honour_cancellation, sleep_or_stop
 from eventstore import (
     Keyring,
     START,
@@ -35,8 +35,8 @@ from eventstore import (
     advisory_key,
     load_checkpoint,
     read_feed,
-    save_checkpoint,
 )
+from eventstore.checkpoints import checked, send_checkpoint
 from adapters.tracing import span_from
 from projections.core import Projection, Sql
 
@@ -106,7 +106,9 @@ class Projector:
 
         Events at or before the checkpoint are skipped. Returns the checkpoint after the batch.
         """
-        async with self.pool.connection() as conn, conn.transaction():
+        # One pipeline: BEGIN, the lock and the checkpoint read go out together, then the rows and the new
+        # checkpoint, then COMMIT: three round trips for the batch, whatever it holds.
+        async with self.pool.connection() as conn, conn.pipeline() as pipeline, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(%s)", (advisory_key(self.checkpoint),))
             checkpoint = await load_checkpoint(conn, self.checkpoint)
             current = START if checkpoint is None else checkpoint.position
@@ -119,7 +121,9 @@ class Projector:
                 await self._execute(conn, [s for e in fresh for s in self._sql(e)])
                 current = fresh[-1].position
             if fresh or stream_offset is not None:
-                await save_checkpoint(conn, self.checkpoint, current, stream_offset)
+                saved = await send_checkpoint(conn, self.checkpoint, current, stream_offset)
+                await pipeline.sync()
+                checked(self.checkpoint, current, saved)
         self.stats.applied += len(fresh)
         self.stats.batches += 1
         self.stats.position = current
@@ -146,8 +150,9 @@ class Projector:
 
     @staticmethod
     async def _execute(conn: psycopg.AsyncConnection, statements: list[Sql]) -> None:
-        # Consecutive statements with the same text go out as one executemany, all in one pipeline.
-        async with conn.pipeline(), conn.cursor() as cur:
+        """Send the statements on the connection's pipeline: consecutive ones with the same text as one
+        executemany. Their errors arrive when the pipeline next syncs."""
+        async with conn.cursor() as cur:
             i = 0
             while i < len(statements):
                 j = i + 1
@@ -183,14 +188,24 @@ class Projector:
         self.stats.caught_up_from_store += read
         return read
 
-    async def run_from_feed(self, stop: asyncio.Event, idle_poll_s: float = 0.01) -> None:
-        """Follow the event store's feed directly (no broker): `splits dev` without RabbitMQ."""
+    async def run_from_feed(
+        self, stop: asyncio.Event, wakeups: FeedWakeups | None = None, idle_poll_s: float = 0.25
+    ) -> None:
+        """Follow the event store's feed directly (no broker): `splits dev` without RabbitMQ.
+
+        Between reads it waits for the appenders' wake-up (`wakeups`), or `idle_poll_s` at most.
+        """
         await self.ensure_schema()
         self.stats.mode = "live"
+        self.stats.position, _ = await self.position()
         while not stop.is_set():
             honour_cancellation()
+            wake = None if wakeups is None else wakeups.next()
             if not await self.catch_up(batch_size=self.batch_size, stop=stop):
-                await sleep_or_stop(stop, idle_poll_s)
+                if wakeups is None:
+                    await sleep_or_stop(stop, 0.01)
+                else:
+                    await wakeups.wait(wake, self.stats.position, stop, idle_poll_s)
 
     # -- from the broker's log -----------------------------------------------------------------
 
@@ -201,7 +216,7 @@ class Projector:
         topology: Topology,
         *,
         prefetch: int = 1000,
-        linger_s: float = 0.002,
+        linger_s: float = 0.0,
         stall_s: float = 5.0,
     ) -> None:
         """Consume the log stream from the checkpoint's offset until `stop`; errors propagate (stop).

@@ -27,7 +27,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from consumers.runtime.envelope import decode, routing_key
 from consumers.runtime.topology import Topology
-from consumers.runtime.waiting import sleep_or_stop
+from consumers.runtime.waiting import FeedWakeups, sleep_or_stop
 from eventstore import (
     START,
     EventRegistry,
@@ -251,13 +251,17 @@ class ReactorRunner:
 
         self._subscriber = on_message
 
-    async def run_from_feed(self, stop: asyncio.Event, idle_poll_s: float = 0.05) -> None:
-        """Without a broker (`splits dev`): follow the feed from this reactor's checkpoint."""
+    async def run_from_feed(
+        self, stop: asyncio.Event, wakeups: FeedWakeups | None = None, idle_poll_s: float = 0.25
+    ) -> None:
+        """Without a broker (`splits dev`): follow the feed from this reactor's checkpoint, waiting between reads
+        for the appenders' wake-up (`wakeups`; polling every 50 ms without one) or `idle_poll_s` at most."""
         name = f"reactor:{self.reactor.name}"
         async with self.pool.connection() as conn:
             checkpoint = await load_checkpoint(conn, name)
         position = START if checkpoint is None else checkpoint.position
         while not stop.is_set():
+            wake = None if wakeups is None else wakeups.next()
             async with self.pool.connection() as conn:
                 events = await read_feed(conn, position, 100)
             for event in events:
@@ -266,7 +270,10 @@ class ReactorRunner:
                 async with self.pool.connection() as conn:
                     await save_checkpoint(conn, name, position)
             if not events:
-                await sleep_or_stop(stop, idle_poll_s)
+                if wakeups is None:
+                    await sleep_or_stop(stop, 0.05)
+                else:
+                    await wakeups.wait(wake, position, stop, idle_poll_s)
 
     async def _react_with_retries(self, event: RecordedEvent, stop: asyncio.Event) -> None:
         delays = self.reactor.retry_delays_ms()

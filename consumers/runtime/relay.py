@@ -4,6 +4,11 @@ Leadership is a PostgreSQL session advisory lock held on a connection of its own
 process or connection dies the lock is released and a standby, polling for it, takes over. The
 checkpoint advances only after the broker has confirmed every message up to it, so a crash can
 republish (consumers skip what they have) but never lose an event.
+
+The leader does not poll an idle feed: the same connection listens for the appenders' after-commit
+wake-ups (eventstore/wakeups.py), with a slow poll as the safety net. While a wake-up names a position the
+feed does not show yet (an older transaction is still open, so it is above the snapshot's xmin) the feed
+is read again after 2 ms, doubling.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from psycopg_pool import AsyncConnectionPool
 from consumers.runtime.envelope import encode, routing_key
 from consumers.runtime.topology import Topology
 from consumers.runtime.waiting import honour_cancellation, sleep_or_stop
+from eventstore.wakeups import listen, woken
 from adapters.tracing import SpanKind, span_from
 from eventstore import (
     START,
@@ -55,9 +61,12 @@ class Relay:
         *,
         name: str = CHECKPOINT,
         batch_size: int = 500,
-        idle_poll_s: float = 0.01,
+        idle_poll_s: float = 0.25,
+        recheck_s: float = 0.002,
         standby_poll_s: float = 0.5,
     ) -> None:
+        """`idle_poll_s`: the safety-net poll of an idle feed between wake-ups; `recheck_s`: the first of the
+        re-reads (doubling up to `idle_poll_s`) while a wake-up names events the feed does not show yet."""
         self.pool = pool
         self.broker = broker
         self.topology = topology
@@ -65,6 +74,7 @@ class Relay:
         self.name = name
         self.batch_size = batch_size
         self.idle_poll_s = idle_poll_s
+        self.recheck_s = recheck_s
         self.standby_poll_s = standby_poll_s
         self.stats = RelayStats()
         self._exchange = RabbitExchange(topology.exchange, type=ExchangeType.TOPIC, durable=True, declare=False)
@@ -94,12 +104,16 @@ class Relay:
     async def _lead(self, lock: psycopg.AsyncConnection, stop: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
         last_lock_check = loop.time()
+        await listen(lock)
         position = await self._checkpoint()
+        wanted = position  # the highest position a wake-up named
+        delay = self.recheck_s
         while not stop.is_set():
             honour_cancellation()
             if loop.time() - last_lock_check > 1.0:
                 await lock.execute("SELECT 1")  # raises if the lock's session is gone
                 last_lock_check = loop.time()
+            wanted = max(wanted, await woken(lock, 0) or START)  # wake-ups already here: the read covers them
             try:
                 published = await self.publish_batch(position)
             except (psycopg.OperationalError, asyncio.CancelledError):
@@ -109,10 +123,16 @@ class Relay:
                 await sleep_or_stop(stop, 1.0)
                 position = await self._checkpoint()
                 continue
-            if published is None:
-                await sleep_or_stop(stop, self.idle_poll_s)
-            else:
+            if published is not None:
                 position = published
+                delay = self.recheck_s
+            elif wanted > position:
+                # Committed, yet not in the feed: an older transaction is still open. Read again soon.
+                await sleep_or_stop(stop, delay)
+                delay = min(delay * 2, self.idle_poll_s)
+            else:
+                wanted = max(wanted, await woken(lock, self.idle_poll_s) or START)
+                delay = self.recheck_s
 
     async def _checkpoint(self) -> Position:
         async with self.pool.connection() as conn:

@@ -11,6 +11,14 @@ import asyncio
 from collections.abc import Awaitable
 from typing import TypeVar
 
+import psycopg
+import structlog
+
+from eventstore.types import START, Position
+from eventstore.wakeups import listen, woken
+
+log = structlog.get_logger(__name__)
+
 T = TypeVar("T")
 
 
@@ -39,3 +47,66 @@ def honour_cancellation() -> None:
     task = asyncio.current_task()
     if task is not None and task.cancelling():
         raise asyncio.CancelledError
+
+
+class FeedWakeups:
+    """One listening connection per process, shared by every reader in it.
+
+    A reader takes `next()` before it reads the feed and, when the read found nothing, `wait`s on that
+    event: a wake-up arriving between the read and the wait is not lost.
+    """
+
+    def __init__(self, conninfo: str, *, reconnect_s: float = 1.0) -> None:
+        self.conninfo = conninfo
+        self.reconnect_s = reconnect_s
+        self._event = asyncio.Event()
+        self.received = 0
+        self.highest = START  # the highest position a wake-up named
+
+    async def wait(self, wake: asyncio.Event, position: Position, stop: asyncio.Event, idle_s: float) -> None:
+        """After a read that found nothing from `position`: wait for `wake` (taken before the read), `stop`,
+        or `idle_s`. When a wake-up already named events past `position` the feed does not show them yet (an
+        older transaction is still open): only a short pause then, before reading again."""
+        if self.highest > position:
+            await sleep_or_stop(stop, 0.005)
+        else:
+            await wake_or_stop(wake, stop, idle_s)
+
+    def next(self) -> asyncio.Event:
+        """The event the next wake-up sets."""
+        return self._event
+
+    def _fire(self) -> None:
+        event, self._event = self._event, asyncio.Event()
+        event.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Listen until `stop`; while the database is away, wake every reader now and then instead."""
+        while not stop.is_set():
+            try:
+                conn = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
+                try:
+                    await listen(conn)
+                    self._fire()  # anything appended before the LISTEN took hold is read now
+                    while not stop.is_set():
+                        hint = await woken(conn, 0.25)
+                        if hint is not None:
+                            self.received += 1
+                            self.highest = max(self.highest, hint)
+                            self._fire()
+                finally:
+                    await conn.close()
+            except (psycopg.OperationalError, OSError) as exc:
+                log.warning("feed wake-ups lost their connection; readers fall back to polling", error=str(exc))
+                self._fire()
+                await sleep_or_stop(stop, self.reconnect_s)
+
+
+async def wake_or_stop(wake: asyncio.Event, stop: asyncio.Event, seconds: float) -> None:
+    """Wait until `wake` or `stop` is set, or `seconds` pass."""
+    waits = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())]
+    try:
+        await at_most(asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED), seconds)
+    finally:
+        for waiting in waits:
+            waiting.cancel()
