@@ -33,7 +33,7 @@ def _parse(raw: str) -> Position:
                          "a consistency token from a command response ('<tx>.<pos>'), as is ?after=") from None
 
 
-def consistency_token(
+async def consistency_token(
     after: Annotated[str, Query(description="Consistency token from a command response ('<tx>.<pos>')",
                                 json_schema_extra=_TOKEN)] = None,  # type: ignore[assignment]
     header: Annotated[str, Header(alias=TOKEN_HEADER, json_schema_extra=_TOKEN)] = None,  # type: ignore[assignment]

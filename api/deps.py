@@ -27,11 +27,11 @@ from adapters.storage import Storage
 from projections.identity.access import ANONYMOUS, Access
 
 
-def _system(request: Request) -> System:
+async def _system(request: Request) -> System:
     return request.app.state.system
 
 
-def _store(request: Request) -> EventStore:
+async def _store(request: Request) -> EventStore:
     return request.app.state.system.store
 
 
@@ -41,27 +41,27 @@ Store = Annotated[EventStore, Depends(_store)]
 
 # --- the adapters the composition root chose (infra/bootstrap.py) -----------------------------------------------
 
-def _clock(request: Request) -> Clock:
+async def _clock(request: Request) -> Clock:
     return request.app.state.system.adapters.clock
 
 
-def _now(request: Request) -> datetime:
+async def _now(request: Request) -> datetime:
     return request.app.state.system.adapters.clock.now()
 
 
-def _payments(request: Request) -> Payments:
+async def _payments(request: Request) -> Payments:
     return request.app.state.system.adapters.payments
 
 
-def _storage(request: Request) -> Storage:
+async def _storage(request: Request) -> Storage:
     return request.app.state.system.adapters.storage
 
 
-def _audit_signer(request: Request) -> AuditSigner:
+async def _audit_signer(request: Request) -> AuditSigner:
     return request.app.state.system.adapters.audit
 
 
-def _token_secret(request: Request) -> bytes:
+async def _token_secret(request: Request) -> bytes:
     return request.app.state.system.adapters.tokens.secret
 
 
@@ -264,7 +264,7 @@ async def rate_limit(request: Request) -> None:
         request.state.response_headers = decision.headers()
 
 
-def _actor(access: Annotated[Access, Depends(_maybe_user)]) -> str:
+async def _actor(access: Annotated[Access, Depends(_maybe_user)]) -> str:
     return access.actor
 
 
@@ -278,7 +278,7 @@ def request_metadata(request: Request, actor: str, idempotency_key: str | None) 
                     source="api", commands=CommandCount())
 
 
-def _metadata(request: Request, actor: Annotated[str, Depends(_actor)], idempotency_key: IdempotencyKey = None) -> Metadata:
+async def _metadata(request: Request, actor: Annotated[str, Depends(_actor)], idempotency_key: IdempotencyKey = None) -> Metadata:
     return request_metadata(request, actor, idempotency_key)
 
 
@@ -287,7 +287,7 @@ def _metadata(request: Request, actor: Annotated[str, Depends(_actor)], idempote
 _VERSION = {"pattern": r'^(W/)?"?[0-9]{1,18}"?$'}
 
 
-def _if_match(if_match: Annotated[str, Header(alias="If-Match", max_length=40,
+async def _if_match(if_match: Annotated[str, Header(alias="If-Match", max_length=40,
                                               json_schema_extra=_VERSION)] = None) -> int | None:  # type: ignore[assignment]
     """`If-Match: <version>` (quoted or not): act only if the entity is still at that version."""
     if if_match is None:

@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.tracing import SpanKind, span_from
+from eventstore import loads_reused
 
 CORRELATION_HEADER = "x-correlation-id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -31,7 +32,8 @@ class RequestMetrics:
 
 class RequestContext:
     """ASGI middleware: a correlation id for every request (the caller's if it sent a sane one, else new),
-    bound to every log line and echoed in the response; and the request's route, status and duration."""
+    bound to every log line and echoed in the response; and the request's route, status and duration.
+    Also the request's scope for `loads_reused` (a command decides on the state its route loaded)."""
 
     def __init__(self, app: ASGIApp, metrics: RequestMetrics) -> None:
         self.app = app
@@ -63,7 +65,7 @@ class RequestContext:
 
         incoming = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]
                     if k in (b"traceparent", b"tracestate")}
-        with structlog.contextvars.bound_contextvars(correlation_id=correlation_id), \
+        with structlog.contextvars.bound_contextvars(correlation_id=correlation_id), loads_reused(), \
                 span_from(scope["method"], incoming, SpanKind.SERVER, **{"splits.correlation_id": correlation_id}) as span:
             try:
                 await self.app(scope, receive, send_with_id)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -61,16 +63,51 @@ def idempotent_event_id(stream_id: str, metadata: Metadata, command: str, index:
                  f"{stream_id}\n{metadata.actor}\n{metadata.idempotency_key}\n{command}\n{index}")
 
 
-async def load(store: EventStore, decider: DeciderLike, stream_id: str) -> tuple[Any, int, Position | None]:
+Loaded = tuple[Any, int, Position | None]
+
+# Streams loaded in this scope and not yet commanded: (decider, stream id) → what `load` folded.
+_loaded: ContextVar[dict[tuple[int, str], Loaded] | None] = ContextVar("splits_loaded_streams", default=None)
+
+
+@contextmanager
+def loads_reused() -> Iterator[None]:
+    """Within this block (one API request) a command decides on the state its route already loaded.
+
+    A route loads the entity to check the caller's rights on it, then `handle` would read the same stream
+    again to decide. Here `load` remembers what it folded, and the first attempt of the next `handle` on
+    that stream decides on it and appends with its version: a write in between is a version conflict, and
+    the retry reads the stream afresh. The check and the decision then see the same state, one read apart
+    from none. Each remembered load serves one command.
+    """
+    token = _loaded.set({})
+    try:
+        yield
+    finally:
+        _loaded.reset(token)
+
+
+async def load(store: EventStore, decider: DeciderLike, stream_id: str) -> Loaded:
     """Fold the stream into the decider's state: (state, version, position of its last event)."""
     registry = _registry(store, decider)
     state = decider.initial_state()
     recorded = await store.read_stream(stream_id)
     for event in recorded:
         state = decider.evolve(state, registry.decode(event))
-    if not recorded:
-        return state, 0, None
-    return state, recorded[-1].version, recorded[-1].position
+    loaded: Loaded = (state, 0, None) if not recorded else (state, recorded[-1].version, recorded[-1].position)
+    remembered = _loaded.get()
+    if remembered is not None:
+        remembered[(id(decider), stream_id)] = loaded
+    return loaded
+
+
+def _reuse(decider: DeciderLike, stream_id: str) -> Loaded | None:
+    remembered = _loaded.get()
+    return None if remembered is None else remembered.pop((id(decider), stream_id), None)
+
+
+def new_stream(decider: DeciderLike) -> Loaded:
+    """What `load` gives for a stream that does not exist: for `handle(..., loaded=)` on an id just minted."""
+    return decider.initial_state(), 0, None
 
 async def state_as_of(store: EventStore, decider: DeciderLike, entity_id: UUID, before: Position, *,
                  including: bool = False) -> Any:
@@ -105,6 +142,7 @@ async def handle(
     *,
     expected_version: int | None = None,
     max_attempts: int = 5,
+    loaded: Loaded | None = None,
 ) -> CommandResult:
     """Run `command` against the entity's stream: load → decide → append with the loaded version.
 
@@ -118,6 +156,9 @@ async def handle(
 
     `expected_version` is the version the caller based its command on (e.g. an HTTP `If-Match`): when
     the stream has moved past it, `Conflict` is raised at once instead of deciding on newer state.
+
+    `loaded` (or, inside `loads_reused`, the route's own `load` of the stream) is the state the first attempt
+    decides on instead of reading the stream; `new_stream(decider)` for an id the caller just minted.
     """
     metadata = metadata or Metadata()
     stream_id = stream_id_for(decider, entity_id)
@@ -130,8 +171,14 @@ async def handle(
             return CommandResult(stream_id, first.version, first.position, duplicate=True)
 
     conflict: Conflict | None = None
+    reused = _reuse(decider, stream_id)
+    loaded = loaded or reused
     for _ in range(max_attempts):
-        state, version, position = await load(store, decider, stream_id)
+        if loaded is not None:
+            (state, version, position), loaded = loaded, None
+        else:
+            state, version, position = await load(store, decider, stream_id)
+            _reuse(decider, stream_id)  # this load is the command's own
         if expected_version is not None and version != expected_version:
             raise Conflict(stream_id, expected_version, version)
         events = list(decider.decide(command, state))

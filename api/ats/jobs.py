@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from math import ceil
 from typing import Annotated, Any, Literal
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
+import orjson
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from api.ats.models import (
@@ -31,7 +31,7 @@ from commands.ats import job as jobs
 from commands.ats.events import JobStatus
 from commands.billing import billing_profile as profiles
 from commands.core import NotFound, RuleViolation
-from eventstore import EventStore, Position, handle, load, stream_id_for
+from eventstore import EventStore, Position, handle, load, new_stream, stream_id_for
 from projections.ats.queries import (
     JobFilter,
     JobSort,
@@ -79,7 +79,9 @@ async def create_job(
         # Off-platform firm jobs have no owner: the firm's recruiters earn through the other roles.
         fields["job_owner_recruiter_id"] = user.recruiter_id
     command = jobs.CreateJob(job_id=job_id, fee_bps=fee_bps, by=meta.actor, at=now, **fields)
-    return CommandResponse.of(job_id, await handle(store, jobs.job, job_id, command, meta))
+    # A minted id names no stream yet: nothing to read before deciding (a keyed retry reads it).
+    loaded = None if meta.idempotency_key else new_stream(jobs.job)
+    return CommandResponse.of(job_id, await handle(store, jobs.job, job_id, command, meta, loaded=loaded))
 
 
 async def _changeable(store: EventStore, user: Access, job_id: UUID) -> jobs.Job:
@@ -190,7 +192,7 @@ async def list_all(
                                                                                search=search), sort, page, limit)
         pages = ceil(total / limit) if total else 0
         pagination = Pagination(total=total, page=page, limit=limit, total_pages=pages)
-        return json.dumps({"data": [_shown(user, r) for r in rows], "pagination": pagination.model_dump()}).encode()
+        return orjson.dumps({"data": [_shown(user, r) for r in rows], "pagination": pagination.model_dump()})
 
     return await _catalogue(request, user, token, query)
 
@@ -202,6 +204,6 @@ async def get_one(job_id: UUID, request: Request, token: FreshAts, user: MaybeUs
             row = await get_job(db, job_id, job_visibility(user))
         if row is None:
             raise HTTPException(404, f"job {job_id} not found")
-        return json.dumps({"data": _shown(user, row)}).encode()
+        return orjson.dumps({"data": _shown(user, row)})
 
     return await _catalogue(request, user, token, query)

@@ -95,6 +95,16 @@ class _Keys:
         # wait for one fetch instead of each starting their own.
         self._lock = threading.Lock()
 
+    def cached_key(self, kid: str) -> PyJWK | None:
+        """Non-blocking: the key with this kid when the cached JWKS is fresh and holds it, else None (then
+        `signing_key`, off the event loop). A request need not hop to a thread for a key already known."""
+        cache = self._client.jwk_set_cache
+        jwk_set = cache.get() if cache is not None else None
+        if jwk_set is None:
+            return None
+        usable = [k for k in jwk_set.keys if k.public_key_use in ("sig", None) and k.key_id]
+        return self._match(usable, kid)
+
     def signing_key(self, kid: str) -> PyJWK:
         """Blocking: the key with this kid, refetching the JWKS at most once per interval."""
         with self._lock:
@@ -194,8 +204,8 @@ class TokenVerifier:
         if keys is None:
             raise InvalidToken("wrong_issuer", f"iss {iss!r}")
 
-        # PyJWKClient does blocking HTTP; keep it off the event loop.
-        key = await asyncio.to_thread(keys.signing_key, kid)
+        # PyJWKClient does blocking HTTP; a lookup that may fetch is kept off the event loop.
+        key = keys.cached_key(kid) or await asyncio.to_thread(keys.signing_key, kid)
         try:
             claims = jwt.decode(
                 token, key.key, algorithms=[ALGORITHM], issuer=keys.instance.issuer,

@@ -17,7 +17,7 @@ from commands.ats.job import (
     SubmitJobForApproval,
     job,
 )
-from eventstore import EventStore, Metadata, Position, handle, load, stream_id_for
+from eventstore import EventStore, Metadata, Position, handle, load, loads_reused, new_stream, stream_id_for
 from eventstore.types import CommandCount
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -112,3 +112,51 @@ async def test_each_command_of_one_keyed_request_is_recorded_and_a_retry_repeats
     again = await request()
     assert all(r.duplicate for r in again) and [r.version for r in again] == [1, 2, 3]
     assert await store.stream_version(stream_id_for(job, job_id)) == 3
+
+
+class CountingStore(EventStore):
+    """The real store, counting its stream reads (what `loads_reused` saves)."""
+
+    reads = 0
+
+    async def read_stream(self, stream_id: str, from_version: int = 1):
+        self.reads += 1
+        return await super().read_stream(stream_id, from_version)
+
+
+async def test_a_command_decides_on_the_state_its_route_loaded(store: EventStore) -> None:
+    counting = CountingStore(store.pool, store.registry)
+    job_id = uuid4()
+    await handle(counting, job, job_id, create(job_id))
+    counting.reads = 0
+    with loads_reused():
+        state, version, _ = await load(counting, job, stream_id_for(job, job_id))  # the route's access check
+        result = await handle(counting, job, job_id, EditJob(job_id=job_id, title="Renamed", by="u", at=NOW))
+        assert (version, result.version, counting.reads) == (1, 2, 1)
+        again = await handle(counting, job, job_id, EditJob(job_id=job_id, title="Twice", by="u", at=NOW))
+        assert (again.version, counting.reads) == (3, 2)  # a remembered load serves one command
+    counting.reads = 0
+    await load(counting, job, stream_id_for(job, job_id))
+    await handle(counting, job, job_id, EditJob(job_id=job_id, title="Outside", by="u", at=NOW))
+    assert counting.reads == 2  # outside a request's scope every command reads its stream
+
+
+async def test_a_write_between_the_routes_load_and_the_command_is_a_conflict_retried(store: EventStore) -> None:
+    counting = CountingStore(store.pool, store.registry)
+    job_id = uuid4()
+    await handle(counting, job, job_id, create(job_id))
+    with loads_reused():
+        await load(counting, job, stream_id_for(job, job_id))
+        await handle(store, job, job_id, EditJob(job_id=job_id, title="Meanwhile", by="other", at=NOW))
+        counting.reads = 0
+        result = await handle(counting, job, job_id, EditJob(job_id=job_id, title="Final", by="u", at=NOW))
+        assert counting.reads == 1  # the remembered state lost the race; the retry read the stream
+    state, version, _ = await load(store, job, stream_id_for(job, job_id))
+    assert (result.version, version, state.title) == (3, 3, "Final")
+
+
+async def test_a_minted_stream_is_created_without_reading_it(store: EventStore) -> None:
+    counting = CountingStore(store.pool, store.registry)
+    job_id = uuid4()
+    result = await handle(counting, job, job_id, create(job_id), loaded=new_stream(job))
+    assert (result.version, counting.reads) == (1, 0)
