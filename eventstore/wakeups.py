@@ -8,7 +8,9 @@ checkpoint, so a lost, late or spurious one changes when it reads, never what.
 The notify is not part of the append's transaction: PostgreSQL serialises the commits of transactions that
 notify (a global lock on the notification queue), which would put every append in one line. Each process
 has at most one notify in flight: appends that commit while one is on its way are covered by one more sent
-after it, so a burst of appends costs two notifies, not one each. The payload is the highest position
+after it, so a burst of appends costs two notifies, not one each; and notifies are at least `spacing_s` (2 ms)
+apart, so a process appending one event after another (each notify would otherwise go out alone) sends at
+most 500 a second, while a reader waits at most those 2 ms longer. The payload is the highest position
 appended so far: a reader already past it knows the hint is stale, and one not past it that reads
 nothing knows the events are there but not yet in the feed (an older transaction is still open).
 """
@@ -33,8 +35,10 @@ CHANNEL = "splits_feed"
 class AppendSignal:
     """Sends the after-commit hint for one process's appends: coalesced, one in flight at a time."""
 
-    def __init__(self, pool: AsyncConnectionPool) -> None:
+    def __init__(self, pool: AsyncConnectionPool, *, spacing_s: float = 0.002) -> None:
         self._pool = pool
+        self.spacing_s = spacing_s
+        self._last_sent = float("-inf")
         self._pending = False
         self._highest = START
         self._sender: asyncio.Task[None] | None = None
@@ -48,8 +52,13 @@ class AppendSignal:
             self._sender = asyncio.get_running_loop().create_task(self._send(), context=contextvars.Context())
 
     async def _send(self) -> None:
+        loop = asyncio.get_running_loop()
         while self._pending and not self._pool.closed:
+            early = self._last_sent + self.spacing_s - loop.time()
+            if early > 0:
+                await asyncio.sleep(early)
             self._pending = False
+            self._last_sent = loop.time()
             try:
                 if isinstance(self._pool, Pool):  # never waits for, nor takes, a connection the appenders use
                     conn = await self._pool.side_connection()
