@@ -155,6 +155,10 @@ def _reason_of(exc: jwt.PyJWTError) -> Reason:
     return next((r for cls, r in _REASONS if isinstance(exc, cls)), "malformed")
 
 
+# Verified tokens kept in memory per process (see `TokenVerifier.verify`): a few MB at most.
+VERIFIED_KEPT = 10_000
+
+
 class TokenVerifier:
     """Verifies Clerk session tokens of several instances; built once by the composition root."""
 
@@ -186,9 +190,32 @@ class TokenVerifier:
         }
         self._authorized_parties = frozenset(authorized_parties)
         self._leeway_s = leeway_s
+        # Tokens verified lately → (what they said, the wall-clock second they stop being valid, the key that
+        # vouched). A client sends one session token with every request of the minute it lives: its signature
+        # is checked once, while the key stays in the instance's current set.
+        self._verified: dict[str, tuple[VerifiedToken, float, _Keys, str]] = {}
 
     async def verify(self, token: str) -> VerifiedToken:
-        """Verify a session token; raise `InvalidToken(reason)` if it is refused, `AuthUnavailable` if Clerk is down."""
+        """Verify a session token; raise `InvalidToken(reason)` if it is refused, `AuthUnavailable` if Clerk is down.
+
+        A token verified before is taken from memory until its `exp` (with the leeway) passes, as long as the
+        key that signed it is still in its instance's current key set (a withdrawn key's tokens are refused as
+        soon as the new set is fetched); only accepted tokens are kept, at most `VERIFIED_KEPT`, the oldest
+        dropped first.
+        """
+        known = self._verified.get(token)
+        if known is not None:
+            verified, until, keys, kid = known
+            if time.time() < until and keys.cached_key(kid) is not None:
+                return verified
+            del self._verified[token]
+        verified, keys, kid = await self._verify(token)
+        if len(self._verified) >= VERIFIED_KEPT:
+            del self._verified[next(iter(self._verified))]
+        self._verified[token] = (verified, float(verified.claims["exp"]) + self._leeway_s, keys, kid)
+        return verified
+
+    async def _verify(self, token: str) -> tuple[VerifiedToken, _Keys, str]:
         header, unverified = _peek(token)
         if header.get("alg") != ALGORITHM:
             raise InvalidToken("bad_algorithm", f"alg {header.get('alg')!r}")
@@ -213,7 +240,7 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as e:
             raise InvalidToken(_reason_of(e), str(e)) from e
-        return self._accept(keys.instance, claims)
+        return self._accept(keys.instance, claims), keys, kid
 
     def _accept(self, instance: ClerkInstance, claims: dict[str, Any]) -> VerifiedToken:
         if self._authorized_parties:

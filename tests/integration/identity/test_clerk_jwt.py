@@ -291,3 +291,13 @@ def test_settings_with_portal_only_one_instance_built() -> None:
     assert clerk_instances(settings) == [
         ClerkInstance("splits", "https://clerk.splits.example/.well-known/jwks.json", "https://clerk.splits.example"),
     ]
+
+
+async def test_a_token_verified_before_is_refused_once_it_expires(clerk: FakeClerk) -> None:
+    """Verified tokens are remembered (one signature check per token), never past their `exp` and leeway."""
+    v = verifier(clerk, leeway_s=0)
+    now = int(time.time())
+    token = clerk.mint(iat=now, nbf=now, exp=now + 2)
+    assert (await v.verify(token)).user_id == (await v.verify(token)).user_id
+    await asyncio.sleep(now + 2.1 - time.time())
+    assert await refused(v, token) == "expired"
