@@ -68,8 +68,11 @@ class Pool(AsyncConnectionPool):
         if self.closed:
             raise psycopg.OperationalError(f"the pool {self.name!r} is closed")
         if self._side is None or self._side.closed:
-            self._side = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True,
-                                                               options=SESSION_OPTIONS)
+            side = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True, options=SESSION_OPTIONS)
+            if self.closed:  # closed while connecting: the pool's close could not see this one
+                await side.close()
+                raise psycopg.OperationalError(f"the pool {self.name!r} is closed")
+            self._side = side
         return self._side
 
     async def close(self, timeout: float = 5.0) -> None:

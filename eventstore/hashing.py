@@ -67,13 +67,29 @@ def storable(value: Any) -> Any:
             return int(value)
         return value
     if isinstance(value, dict):
-        for key in value:
-            if "\x00" in key:
-                raise Unstorable("a key holds a NUL character (\\u0000), which cannot be stored")
-        return {key: storable(item) for key, item in value.items()}
+        return _storable_object(value)
     if isinstance(value, list | tuple):
         return [storable(item) for item in value]
     return value
+
+
+def _storable_object(value: dict[str, Any]) -> dict[str, Any]:
+    """`storable` of a JSON object, its plain members (exactly str, int, bool, None) checked here instead of by a
+    call each: an event's data is mostly those, and the call per member was most of an append's encoding."""
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if "\x00" in key:
+            raise Unstorable("a key holds a NUL character (\\u0000), which cannot be stored")
+        kind = type(item)
+        if kind is str:
+            if "\x00" in item:
+                raise Unstorable("a text holds a NUL character (\\u0000), which cannot be stored")
+            out[key] = item
+        elif item is None or kind is bool or (kind is int and _INT_MIN <= item <= _INT_MAX):
+            out[key] = item
+        else:
+            out[key] = storable(item)
+    return out
 
 
 def content_digest(
