@@ -32,27 +32,18 @@ from rich.progress import (
 from rich.text import Text
 
 from consumers.runtime.projector import Projector, checkpoint_name
+from consumers.runtime.shadow_build import build
 from eventstore import (
     START,
     EventRegistry,
-    Position,
     advisory_key,
     delete_checkpoint,
     load_checkpoint,
-    read_head,
     save_checkpoint,
 )
 from projections.core import Projection
 
 ProgressCallback = Callable[[int, int], None]
-
-# The next chunk's last event: an index-only walk of the feed index, much cheaper than reading the events.
-_CHUNK_END = (
-    "SELECT tx_id::text AS tx, position FROM eventstore.events"
-    " WHERE (tx_id, position) > (%s::text::xid8, %s)"
-    " AND tx_id < pg_snapshot_xmin(pg_current_snapshot())"
-    " ORDER BY tx_id, position OFFSET %s LIMIT 1"
-)
 
 
 class ReplayInProgress(RuntimeError):
@@ -117,32 +108,12 @@ async def replay(
             if progress is not None:
                 progress(done, max(total, done))
 
-        await _build(pool, projector, batch_size, advanced)
+        await build(pool, projector, batch_size, advanced)
         advanced(await _swap(pool, projector, name))
         # Outside the swap, so that readers still inside the old tables never hold the swap up.
         async with pool.connection() as conn:
             await conn.execute(_drop(retired_schema(name)))
     return ReplayResult(name, done, time.perf_counter() - started)
-
-
-async def _build(pool: AsyncConnectionPool, projector: Projector, size: int, advanced: Callable[[int], None]) -> None:
-    """Bring the shadow near the feed's head, one chunk of `size` events at a time.
-
-    Once less than a chunk remains, the rest up to the head as of then is taken and the build stops:
-    under steady traffic, chasing a head that never stands still may never end. What arrives after
-    is caught up at the swap, under the live lock.
-    """
-    position, _ = await projector.position()
-    while True:
-        async with pool.connection() as conn:
-            cur = await conn.execute(_CHUNK_END, (str(position.tx), position.pos, size - 1))
-            row = await cur.fetchone()
-            end = Position(int(row[0]), row[1]) if row is not None else await read_head(conn)
-        if end > position:
-            advanced(await projector.catch_up(until=end, batch_size=size))
-        if row is None:
-            return
-        position = end
 
 
 async def _swap(pool: AsyncConnectionPool, projector: Projector, name: str) -> int:
