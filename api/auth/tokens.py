@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import jwt
 from jwt import PyJWK, PyJWKClient
 
+from adapters.clock import SystemClock
+
 if TYPE_CHECKING:
     from adapters.settings import Settings
 
@@ -155,6 +157,9 @@ def _reason_of(exc: jwt.PyJWTError) -> Reason:
     return next((r for cls, r in _REASONS if isinstance(exc, cls)), "malformed")
 
 
+# Token times are the wall clock's, as PyJWT reads them (no offset).
+_WALL = SystemClock()
+
 # Verified tokens kept in memory per process (see `TokenVerifier.verify`): a few MB at most.
 VERIFIED_KEPT = 10_000
 
@@ -206,7 +211,7 @@ class TokenVerifier:
         known = self._verified.get(token)
         if known is not None:
             verified, until, keys, kid = known
-            if time.time() < until and keys.cached_key(kid) is not None:
+            if _WALL.now().timestamp() < until and keys.cached_key(kid) is not None:
                 return verified
             del self._verified[token]
         verified, keys, kid = await self._verify(token)
