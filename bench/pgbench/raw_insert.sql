@@ -1,0 +1,2 @@
+-- The same row INSERTed into a table shaped like eventstore.events: no stream row, no xid guard, no chain (run.sh).
+INSERT INTO bench_raw.events (event_id, stream_id, stream_type, version, type, schema_version, data, metadata, hash) VALUES (gen_random_uuid(), 'job-' || :client_id || '-' || :r, 'job', :v + 1, 'JobCreated', 1, :data::jsonb, :meta::jsonb, :digest::bytea) RETURNING version AS v \gset
