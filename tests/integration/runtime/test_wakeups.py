@@ -4,6 +4,8 @@ relay and feed-driven consumers waking on it (with a safety poll far longer than
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 
 import psycopg
 
@@ -64,8 +66,9 @@ async def test_a_store_that_does_not_wake_sends_nothing(fresh_database_url) -> N
             await listener.close()
 
 
-async def test_the_relay_publishes_on_a_wake_up_not_at_its_poll(fresh_store, broker, amqp, topology) -> None:
-    store = fresh_store
+@contextlib.asynccontextmanager
+async def waiting_relay(store, broker, amqp, topology) -> AsyncIterator[Relay]:
+    """A leading relay whose first read found the feed empty and which now waits, its safety poll far away."""
     channel = await amqp.channel()
     await topology.declare_events(channel)
     relay = Relay(store.pool, broker, topology, store.registry, idle_poll_s=SAFETY_POLL_S)
@@ -73,16 +76,19 @@ async def test_the_relay_publishes_on_a_wake_up_not_at_its_poll(fresh_store, bro
     task = asyncio.create_task(relay.run(stop))
     try:
         await wait_until(_leader(relay))
-        await asyncio.sleep(0.3)  # the relay's first read found the feed empty: it now waits
-        assert relay.stats.published == 0
-        started = asyncio.get_running_loop().time()
-        await create_jobs(store, 3)
-        await wait_until(_published(relay, 3), timeout=5)
-        assert asyncio.get_running_loop().time() - started < 5
+        await asyncio.sleep(0.3)
+        yield relay
     finally:
         stop.set()
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_the_relay_publishes_on_a_wake_up_not_at_its_poll(fresh_store, broker, amqp, topology) -> None:
+    async with waiting_relay(fresh_store, broker, amqp, topology) as relay:
+        assert relay.stats.published == 0
+        await create_jobs(fresh_store, 3)
+        await wait_until(_published(relay, 3), timeout=5)
 
 
 async def test_the_relay_rereads_while_an_older_transaction_holds_the_woken_events_back(
@@ -90,27 +96,17 @@ async def test_the_relay_rereads_while_an_older_transaction_holds_the_woken_even
 ) -> None:
     """The hint arrives while an older transaction is open, so the feed does not show the event yet; the relay
     reads again soon after and publishes it once that transaction ends, long before its safety poll."""
-    store = fresh_store
-    channel = await amqp.channel()
-    await topology.declare_events(channel)
-    relay = Relay(store.pool, broker, topology, store.registry, idle_poll_s=SAFETY_POLL_S)
-    stop = asyncio.Event()
-    task = asyncio.create_task(relay.run(stop))
-    older = await psycopg.AsyncConnection.connect(store.pool.conninfo)
+    older = await psycopg.AsyncConnection.connect(fresh_store.pool.conninfo)
     try:
-        await wait_until(_leader(relay))
-        await asyncio.sleep(0.3)
-        await older.execute("SELECT pg_current_xact_id()")  # takes an xid: the feed's xmin stays below it
-        await create_jobs(store, 1)
-        await asyncio.sleep(0.5)
-        assert relay.stats.published == 0  # held back, as the feed must
-        await older.commit()
-        await wait_until(_published(relay, 1), timeout=5)
+        async with waiting_relay(fresh_store, broker, amqp, topology) as relay:
+            await older.execute("SELECT pg_current_xact_id()")  # takes an xid: the feed's xmin stays below it
+            await create_jobs(fresh_store, 1)
+            await asyncio.sleep(0.5)
+            assert relay.stats.published == 0  # held back, as the feed must
+            await older.commit()
+            await wait_until(_published(relay, 1), timeout=5)
     finally:
         await older.close()
-        stop.set()
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
 
 
 async def test_a_feed_driven_projector_wakes_on_appends(fresh_store) -> None:
