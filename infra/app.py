@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -62,10 +61,6 @@ def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]
             app.state.system = system
             app.state.gateway = gateway
             await seed_catalogue(system.store, system.clock)
-            # What starting made (the routes, the models, the adapters) lives as long as the process: out of
-            # the collector's sight, a full collection walks only what requests made since, instead of
-            # pausing a request for the whole heap (they were the API's slowest percent).
-            gc.freeze()
             yield
 
     app = FastAPI(title="Splits", version="0.1.0", lifespan=lifespan, dependencies=[Depends(rate_limit)])
