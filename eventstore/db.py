@@ -9,6 +9,8 @@ handler runs there) asking for a second raises `NestedConnection` at once instea
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -78,7 +80,7 @@ class Pool(AsyncConnectionPool):
     async def close(self, timeout: float = 5.0) -> None:
         side, self._side = self._side, None
         if side is not None:
-            await side.close()
+            await _close_when_idle(side, timeout)
         await super().close(timeout)
 
     @asynccontextmanager
@@ -160,3 +162,26 @@ async def connect(dsn: str) -> psycopg.AsyncConnection:
 def advisory_key(name: str) -> int:
     """A PostgreSQL advisory lock key for a name (e.g. a checkpoint's), the same in every process."""
     return int.from_bytes(hashlib.sha256(f"splits:{name}".encode()).digest()[:8], "big", signed=True)
+
+
+async def _close_when_idle(conn: psycopg.AsyncConnection, timeout: float) -> None:
+    """Close a connection another task may be running a statement on, once that statement has ended.
+
+    Closing the socket under a statement in flight leaves the event loop watching a descriptor that no longer
+    exists; the next connection the system hands the same number then fails with "connection socket closed".
+    A statement still running after `timeout` is cancelled on the server, which ends it promptly.
+    """
+    try:
+        async with asyncio.timeout(timeout):
+            async with conn.lock:
+                await conn.close()
+                return
+    except TimeoutError:
+        pass
+    with contextlib.suppress(psycopg.Error):
+        await conn.cancel_safe(timeout=timeout)
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(timeout):
+            await conn.lock.acquire()
+            conn.lock.release()
+    await conn.close()

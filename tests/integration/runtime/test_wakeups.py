@@ -159,3 +159,33 @@ def _applied(projector: Projector, n: int):
     async def check() -> bool:
         return projector.stats.applied >= n and projector.stats.position > START
     return check
+
+
+async def test_closing_the_pool_while_a_wake_up_is_in_flight_leaves_the_event_loop_clean(fresh_database_url) -> None:
+    """The pool's close waits for the wake-up being sent on its side connection. Closing the socket under it
+    left the event loop watching a closed descriptor, and the next connection given the same number failed
+    to connect ("connection socket closed"), in whichever test or process ran next on that loop."""
+    from eventstore import EventStore, create_pool
+    from infra.bootstrap import event_registry
+
+    async with create_pool(fresh_database_url, min_size=1, max_size=2) as pool:
+        store = EventStore(pool, event_registry())
+        await create_jobs(store, 1)
+        await store.signal.flushed()  # the side connection is open
+        side_fd = pool._side.fileno()
+        await create_jobs(store, 1)
+        for _ in range(10_000):  # until the wake-up's statement is on the wire
+            if pool._side.lock.locked():
+                break
+            await asyncio.sleep(0)
+        assert pool._side.lock.locked()
+    # The descriptor numbers just freed are handed out again, lowest first: one of these gets the side's.
+    opened: list[psycopg.AsyncConnection] = []
+    try:
+        while side_fd not in [conn.fileno() for conn in opened] and len(opened) < 8:
+            opened.append(conn := await psycopg.AsyncConnection.connect(fresh_database_url, autocommit=True))
+            assert (await (await conn.execute("SELECT 1")).fetchone()) == (1,)
+        assert side_fd in [conn.fileno() for conn in opened]
+    finally:
+        for conn in opened:
+            await conn.close()
