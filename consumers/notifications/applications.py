@@ -1,13 +1,29 @@
-"""Notices about applications: a move of stage, a proposal, an AI review's result."""
+"""Notices about applications: a move of stage, a proposal, an AI review's result, an expiry coming, an offer
+accepted, a pre-screen asked for, a note added.
+
+An expiry warning goes to everyone the application's stage concerns (the company only once it has reached the
+company), and tells each whether the application is waiting on them. A note is announced only to those who
+read its visibility (the rule of the notes' own reads, `visible_note_visibilities`), never to its author, and
+the notice does not carry the note's text: the link leads to it, behind the reads' access checks."""
 
 from __future__ import annotations
 
 from commands.ai.events import AIReviewCompleted
 from commands.ats import job as jobs
-from commands.ats.application_events import STAGE_EVENTS, ApplicationProposed
+from commands.ats.application_events import (
+    STAGE_EVENTS,
+    ApplicationExpiryWarned,
+    ApplicationOfferAccepted,
+    ApplicationPrescreenRequested,
+    ApplicationProposed,
+)
+from commands.ats.application_rules import COMPANY_VISIBLE
+from commands.ats.note import visible_note_visibilities
+from commands.ats.note_events import ApplicationNoteAdded
 from commands.notifications.events import Category
 from consumers.notifications.people import (
-    CANDIDATE, COMPANY, RECRUITER, Notice, Planner, Reads, application_people, find_candidate, find_recruiter,
+    CANDIDATE, COMPANY, RECRUITER, Notice, Person, Planner, Reads, application_people, company_admins, find_candidate,
+    find_recruiter,
 )
 from consumers.notifications.templates import STAGE_LABELS
 from consumers.runtime.reactor import Reaction
@@ -73,8 +89,76 @@ async def _ai_reviewed(reaction: Reaction, db: Reads, portal: str, candidate_app
     return notices
 
 
+async def _expiry_warned(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
+    e: ApplicationExpiryWarned = reaction.event
+    app, job, people = await application_people(reaction.store, db, e.application_id)
+    if not app.exists:
+        return []
+    candidate_name = people[CANDIDATE][0].name if people[CANDIDATE] else "The candidate"
+    context = {"job_title": job.title or "a job", "candidate_name": candidate_name,
+               "stage_label": STAGE_LABELS[e.stage], "expires_on": e.expires_at.date().isoformat(),
+               "responsible_party": e.responsible_party}
+    audiences = (CANDIDATE, RECRUITER, COMPANY) if e.stage in COMPANY_VISIBLE else (CANDIDATE, RECRUITER)
+    return [Notice(person, "expiry_warning", "applications", context | {"audience": audience},
+                   f"{candidate_app if audience == CANDIDATE else portal}/applications/{e.application_id}", audience)
+            for audience in audiences for person in people[audience]]
+
+
+async def _offer_accepted(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
+    e: ApplicationOfferAccepted = reaction.event
+    app, job, people = await application_people(reaction.store, db, e.application_id)
+    candidate_name = people[CANDIDATE][0].name if people[CANDIDATE] else "The candidate"
+    context = {"job_title": job.title or "a job", "candidate_name": candidate_name}
+    url = f"{portal}/applications/{e.application_id}"
+    return [Notice(person, "offer_accepted", "offers_hires", context | {"audience": audience}, url, audience)
+            for audience in (RECRUITER, COMPANY) for person in people[audience]]
+
+
+async def _prescreen_requested(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
+    e: ApplicationPrescreenRequested = reaction.event
+    recruiter = await find_recruiter(db, e.company_recruiter_id)
+    app, job, people = await application_people(reaction.store, db, e.application_id)
+    if recruiter is None:
+        return []
+    return [Notice(recruiter, "prescreen_requested", "applications",
+                   {"job_title": job.title or "a job",
+                    "candidate_name": people[CANDIDATE][0].name if people[CANDIDATE] else "A candidate",
+                    "message": e.message}, f"{portal}/applications/{e.application_id}", RECRUITER)]
+
+
+async def _note_added(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
+    e: ApplicationNoteAdded = reaction.event
+    app, job, people = await application_people(reaction.store, db, e.application_id)
+    if not app.exists:
+        return []
+    candidate = people[CANDIDATE][0] if people[CANDIDATE] else None
+    readers: list[tuple[str, Person | None]] = [
+        ("candidate", candidate),
+        ("candidate_recruiter", await find_recruiter(db, app.candidate_recruiter_id)),
+        ("company_recruiter", await find_recruiter(db, app.company_recruiter_id)),
+        *(("company_user", admin) for admin in (await company_admins(db, app.company_id)
+                                                 if app.stage in COMPANY_VISIBLE else [])),
+    ]
+    context = {"job_title": job.title or "a job", "candidate_name": candidate.name if candidate else "A candidate"}
+    told: set[object] = {e.created_by_user_id}
+    notices = []
+    for kind, person in readers:  # candidate side first: someone on both sides is told as the candidate side
+        if person is None or person.user_id in told or e.visibility not in visible_note_visibilities(kind):
+            continue
+        told.add(person.user_id)
+        audience = CANDIDATE if kind == "candidate" else RECRUITER if kind.endswith("recruiter") else COMPANY
+        base = candidate_app if audience == CANDIDATE else portal
+        notices.append(Notice(person, "note_added", "applications", context | {"audience": audience},
+                              f"{base}/applications/{e.application_id}", audience))
+    return notices
+
+
 PLANNERS: dict[type, Planner] = {
     **dict.fromkeys(STAGE_EVENTS, _stage),
     ApplicationProposed: _proposed,
     AIReviewCompleted: _ai_reviewed,
+    ApplicationExpiryWarned: _expiry_warned,
+    ApplicationOfferAccepted: _offer_accepted,
+    ApplicationPrescreenRequested: _prescreen_requested,
+    ApplicationNoteAdded: _note_added,
 }

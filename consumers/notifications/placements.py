@@ -1,13 +1,26 @@
-"""Notices about placements and their money: a hire recorded, an invoice paid, a payout sent or waiting for
-the recruiter's Connect account."""
+"""Notices about placements and their money: a hire recorded, a placement's state moving (active, completed,
+failed), an invoice paid, a payout sent, failed for good or waiting for the recruiter's Connect account, that
+account enabled or disabled, a subscription cancelled.
+
+A transfer that failed but will be tried again is not announced (`final` false): only one that needs the
+recruiter to act. A firm's payouts and Connect account concern its admins, who are told through the firm's
+own pages; these notices go to recruiters."""
 
 from __future__ import annotations
 
 from commands.ats import job as jobs
-from commands.ats.placement_events import PlacementCreated
-from commands.billing.placement_events import InvoicePaid, PayoutConnectRequired, PayoutTransferred
+from commands.ats import placement as placements
+from commands.ats.placement_events import PlacementCreated, PlacementStateChanged
+from commands.billing.events import ConnectAccountDisabled, ConnectAccountOnboarded, SubscriptionCanceled
+from commands.billing.placement_events import (
+    InvoicePaid,
+    PayoutBankFailed,
+    PayoutConnectRequired,
+    PayoutTransferFailed,
+    PayoutTransferred,
+)
 from consumers.notifications.people import (
-    CANDIDATE, COMPANY, RECRUITER, Notice, Planner, Reads, company_admins, find_candidate, find_recruiter,
+    CANDIDATE, COMPANY, RECRUITER, Notice, Planner, Reads, company_admins, find_candidate, find_recruiter, find_user,
 )
 from consumers.notifications.templates import money
 from consumers.runtime.reactor import Reaction
@@ -65,9 +78,65 @@ async def _payout(reaction: Reaction, db: Reads, portal: str, candidate_app: str
                    f"{portal}/placements/{e.placement_id}", RECRUITER)]
 
 
+async def _placement_state(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
+    e: PlacementStateChanged = reaction.event
+    p, _, _ = await load(reaction.store, placements.placement, stream_id_for(placements.placement, e.placement_id))
+    if not p.exists:
+        return []
+    job, _, _ = await load(reaction.store, jobs.job, stream_id_for(jobs.job, p.job_id))
+    candidate = await find_candidate(reaction.store, db, p.candidate_id)
+    context = {"job_title": job.title or "a job", "candidate_name": candidate.name if candidate else "The candidate",
+               "to_state": e.to_state, "reason": e.reason}
+    url = f"{portal}/placements/{e.placement_id}"
+    notices = [Notice(person, "placement_state", "placements", context | {"audience": COMPANY}, url, COMPANY)
+               for person in await company_admins(db, p.company_id)]
+    credited = {r for r in (p.candidate_recruiter_id, p.company_recruiter_id, p.job_owner_recruiter_id,
+                            p.candidate_sourcer_recruiter_id, p.company_sourcer_recruiter_id) if r}
+    for recruiter_id in sorted(credited):
+        if person := await find_recruiter(db, recruiter_id):
+            notices.append(Notice(person, "placement_state", "placements", context | {"audience": RECRUITER}, url,
+                                  RECRUITER))
+    return notices
+
+
+async def _payout_failed(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
+    e = reaction.event
+    if isinstance(e, PayoutTransferFailed) and not e.final:
+        return []
+    row = await db.read(transaction_payee, e.transaction_id)
+    if row is None or row[0] != "recruiter" or (person := await find_recruiter(db, row[1])) is None:
+        return []
+    return [Notice(person, "payout_failed", "billing", {"placement_id": str(e.placement_id), "reason": e.reason},
+                   f"{portal}/billing/connect", RECRUITER)]
+
+
+async def _connect_account(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
+    e = reaction.event
+    if e.payee_kind != "recruiter" or (person := await find_recruiter(db, e.payee_id)) is None:
+        return []
+    enabled = isinstance(e, ConnectAccountOnboarded)
+    return [Notice(person, "connect_account", "billing",
+                   {"enabled": enabled, "reason": None if enabled else e.reason}, f"{portal}/billing/connect",
+                   RECRUITER)]
+
+
+async def _subscription_canceled(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
+    e: SubscriptionCanceled = reaction.event
+    person = await find_user(db, e.user_id)
+    return [Notice(person, "subscription_canceled", "billing",
+                   {"ends_on": e.cancel_at.date().isoformat() if e.cancel_at else None},
+                   f"{portal}/billing/subscription", "user")] if person else []
+
+
 PLANNERS: dict[type, Planner] = {
     PlacementCreated: _placement,
     InvoicePaid: _invoice_paid,
     PayoutTransferred: _payout,
     PayoutConnectRequired: _payout,
+    PlacementStateChanged: _placement_state,
+    PayoutTransferFailed: _payout_failed,
+    PayoutBankFailed: _payout_failed,
+    ConnectAccountOnboarded: _connect_account,
+    ConnectAccountDisabled: _connect_account,
+    SubscriptionCanceled: _subscription_canceled,
 }

@@ -28,6 +28,29 @@ STAGE_LABELS = {
 
 # name → (subject, text, html body); each sees the context passed to `render`.
 _TEMPLATES: dict[str, tuple[str, str, str]] = {
+    "relationship_ended": (
+        "{% if audience == 'recruiter' %}{% if pair == 'company' %}{{ company_name }}{% else %}{{ candidate_name }}"
+        "{% endif %}{% else %}{{ recruiter_name }}{% endif %} ended your relationship on Splits",
+        "{% if audience == 'recruiter' %}{% if pair == 'company' %}{{ company_name }} ended your work with them"
+        "{% else %}{{ candidate_name }} ended your representation{% endif %}{% elif audience == 'candidate' %}"
+        "{{ recruiter_name }} no longer represents you{% else %}{{ recruiter_name }} no longer works with your company"
+        "{% endif %}.\nReason: {{ reason }}",
+        "<p>{% if audience == 'recruiter' %}{% if pair == 'company' %}<strong>{{ company_name }}</strong> ended your"
+        " work with them{% else %}<strong>{{ candidate_name }}</strong> ended your representation{% endif %}"
+        "{% elif audience == 'candidate' %}<strong>{{ recruiter_name }}</strong> no longer represents you{% else %}"
+        "<strong>{{ recruiter_name }}</strong> no longer works with your company{% endif %}.</p>"
+        "<p>Reason: {{ reason }}</p>",
+    ),
+    "relationship_ending_decided": (
+        "What changes now that {% if pair == 'company' %}the work with {{ company_name }}{% else %}the"
+        " representation{% endif %} ended",
+        "{% if withdrawn %}Applications withdrawn: {{ withdrawn | join(', ') }}.\n{% endif %}"
+        "{% if paused %}Jobs paused: {{ paused | join(', ') }}.\n{% endif %}"
+        "{% if closed %}Jobs closed: {{ closed | join(', ') }}.\n{% endif %}Everything else stays as it is.",
+        "{% if withdrawn %}<p>Applications withdrawn: {{ withdrawn | join(', ') }}.</p>{% endif %}"
+        "{% if paused %}<p>Jobs paused: {{ paused | join(', ') }}.</p>{% endif %}"
+        "{% if closed %}<p>Jobs closed: {{ closed | join(', ') }}.</p>{% endif %}<p>Everything else stays as it is.</p>",
+    ),
     "application_stage": (
         "{{ candidate_name }} · {{ job_title }}: {{ stage_label }}",
         "{% if audience == 'candidate' %}Your application for {{ job_title }} moved to {{ stage_label }}."
@@ -117,12 +140,96 @@ _TEMPLATES: dict[str, tuple[str, str, str]] = {
         "<p>{% if audience == 'company' %}Your company's{% else %}Your{% endif %} reputation moved from"
         " {{ from_tier }} to <strong>{{ to_tier }}</strong> (score {{ score }}).</p>",
     ),
+    "expiry_warning": (
+        "Expiring on {{ expires_on }}: {{ candidate_name }} · {{ job_title }}",
+        "{% if audience == 'candidate' %}Your application for {{ job_title }}{% else %}{{ candidate_name }}'s "
+        "application for {{ job_title }}{% endif %} has been at {{ stage_label }} without a move and expires on "
+        "{{ expires_on }}. {% if audience == responsible_party %}It is waiting on you.{% else %}It is waiting on "
+        "the {{ responsible_party }}.{% endif %}",
+        "<p>{% if audience == 'candidate' %}Your application for <strong>{{ job_title }}</strong>{% else %}"
+        "<strong>{{ candidate_name }}</strong>'s application for <strong>{{ job_title }}</strong>{% endif %} has been"
+        " at {{ stage_label }} without a move and expires on <strong>{{ expires_on }}</strong>.</p>"
+        "<p>{% if audience == responsible_party %}It is waiting on you.{% else %}It is waiting on the"
+        " {{ responsible_party }}.{% endif %}</p>",
+    ),
+    "offer_accepted": (
+        "Offer accepted: {{ candidate_name }} · {{ job_title }}",
+        "{{ candidate_name }} accepted the offer for {{ job_title }}.",
+        "<p><strong>{{ candidate_name }}</strong> accepted the offer for <strong>{{ job_title }}</strong>.</p>",
+    ),
+    "prescreen_requested": (
+        "Pre-screen requested: {{ candidate_name }} · {{ job_title }}",
+        "You are asked to pre-screen {{ candidate_name }} for {{ job_title }}.{% if message %}\n{{ message }}"
+        "{% endif %}",
+        "<p>You are asked to pre-screen <strong>{{ candidate_name }}</strong> for <strong>{{ job_title }}</strong>."
+        "</p>{% if message %}<blockquote>{{ message }}</blockquote>{% endif %}",
+    ),
+    "note_added": (
+        "New note: {{ candidate_name }} · {{ job_title }}",
+        "{% if audience == 'candidate' %}There is a new note on your application for {{ job_title }}.{% else %}"
+        "There is a new note on {{ candidate_name }}'s application for {{ job_title }}.{% endif %}",
+        "<p>{% if audience == 'candidate' %}There is a new note on your application for <strong>{{ job_title }}"
+        "</strong>.{% else %}There is a new note on <strong>{{ candidate_name }}</strong>'s application for "
+        "<strong>{{ job_title }}</strong>.{% endif %}</p>",
+    ),
+    "placement_state": (
+        "Placement {{ to_state }}: {{ candidate_name }} · {{ job_title }}",
+        "The placement of {{ candidate_name }} for {{ job_title }} is now {{ to_state }}."
+        "{% if reason %}\nReason: {{ reason }}{% endif %}",
+        "<p>The placement of <strong>{{ candidate_name }}</strong> for <strong>{{ job_title }}</strong> is now "
+        "<strong>{{ to_state }}</strong>.</p>{% if reason %}<p>Reason: {{ reason }}</p>{% endif %}",
+    ),
+    "payout_failed": (
+        "A payout could not be made",
+        "A payout for placement {{ placement_id }} failed: {{ reason }}. Check your Stripe account.",
+        "<p>A payout for placement {{ placement_id }} failed: {{ reason }}.</p><p>Check your Stripe account.</p>",
+    ),
+    "connect_account": (
+        "{% if enabled %}Payouts are enabled{% else %}Payouts are paused{% endif %} for your Stripe account",
+        "{% if enabled %}Your Stripe account can receive payouts.{% else %}Your Stripe account cannot receive "
+        "payouts{% if reason %} ({{ reason }}){% endif %}. Payouts wait until it is fixed.{% endif %}",
+        "<p>{% if enabled %}Your Stripe account can receive payouts.{% else %}Your Stripe account cannot receive "
+        "payouts{% if reason %} ({{ reason }}){% endif %}. Payouts wait until it is fixed.{% endif %}</p>",
+    ),
+    "subscription_canceled": (
+        "Your subscription is cancelled",
+        "Your Splits subscription is cancelled{% if ends_on %} and ends on {{ ends_on }}{% endif %}.",
+        "<p>Your Splits subscription is cancelled{% if ends_on %} and ends on <strong>{{ ends_on }}</strong>"
+        "{% endif %}.</p>",
+    ),
+    "consent_declined": (
+        "{{ candidate_name }} declined your representation",
+        "{{ candidate_name }} declined to be represented by you.{% if reason %}\nReason: {{ reason }}{% endif %}",
+        "<p><strong>{{ candidate_name }}</strong> declined to be represented by you.</p>"
+        "{% if reason %}<p>Reason: {{ reason }}</p>{% endif %}",
+    ),
+    "representation_invitation_cancelled": (
+        "{{ recruiter_name }} withdrew their invitation",
+        "{{ recruiter_name }} withdrew the invitation to represent you. Nothing else changes.",
+        "<p><strong>{{ recruiter_name }}</strong> withdrew the invitation to represent you.</p>",
+    ),
+    "recruiter_company": (
+        "{% if step == 'invited' %}{{ company_name }} invites you to recruit for it{% elif step == 'requested' %}"
+        "{{ recruiter_name }} asks to work with {{ company_name }}{% else %}"
+        "Working together: {% if audience == 'company' %}{{ recruiter_name }}{% else %}{{ company_name }}{% endif %}"
+        " {{ step }}{% endif %}",
+        "{% if step == 'invited' %}{{ company_name }} invites you to recruit for it.{% elif step == 'requested' %}"
+        "{{ recruiter_name }} asks to work with {{ company_name }}.{% else %}{% if audience == 'company' %}"
+        "{{ recruiter_name }}{% else %}{{ company_name }}{% endif %} {{ step }} the request to work together."
+        "{% endif %}{% if message %}\n{{ message }}{% endif %}{% if reason %}\nReason: {{ reason }}{% endif %}",
+        "<p>{% if step == 'invited' %}<strong>{{ company_name }}</strong> invites you to recruit for it."
+        "{% elif step == 'requested' %}<strong>{{ recruiter_name }}</strong> asks to work with <strong>"
+        "{{ company_name }}</strong>.{% else %}<strong>{% if audience == 'company' %}{{ recruiter_name }}{% else %}"
+        "{{ company_name }}{% endif %}</strong> {{ step }} the request to work together.{% endif %}</p>"
+        "{% if message %}<blockquote>{{ message }}</blockquote>{% endif %}{% if reason %}<p>Reason: {{ reason }}"
+        "</p>{% endif %}",
+    ),
 }
 
 ACTION_LABELS = {
     "candidate_invitation": "Review the invitation", "organization_invitation": "Accept the invitation",
     "firm_invitation": "Accept the invitation", "connect_required": "Set up payouts",
-    "fraud_alert": "Review the signal",
+    "fraud_alert": "Review the signal", "payout_failed": "Check your account", "connect_account": "Open payouts",
 }
 
 

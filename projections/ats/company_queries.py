@@ -106,3 +106,9 @@ async def company_admin_contacts(conn: psycopg.AsyncConnection, company_id: UUID
         "  AND m.role = 'company_admin' AND (m.company_id IS NULL OR m.company_id = c.id)"
         " JOIN identity.users u ON u.id = m.user_id WHERE c.id = %s ORDER BY u.id", (company_id,))
     return [(row[0], row[1], row[2]) for row in await cur.fetchall()]
+
+
+async def company_name(conn: psycopg.AsyncConnection, company_id: UUID) -> str | None:
+    cur = await conn.execute("SELECT name FROM ats.companies WHERE id = %s", (company_id,))
+    row = await cur.fetchone()
+    return row[0] if row else None
