@@ -13,9 +13,10 @@ that viewer sees. The declarations are data, so a test can walk every route and 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 from api.ats.application_policy import Parties, actor_role
 from api.ats.policy import PRIVATE_FIELDS, controls_candidate
@@ -208,10 +209,15 @@ _CANDIDATE_ALL = frozenset({
     "marketplace_visibility", "verification_status", "show_email", "show_phone", "show_location",
     "show_current_company", "show_salary_expectations", "archived_at", "created_at", "updated_at",
 })
+# What a hire unlocks for the hiring company's users, whatever the candidate's flags say (docs/decisions.md).
+HIRE_UNLOCKS = frozenset({"email", "phone"})
+
+
 def _privacy_flags(viewer: str, row: Mapping[str, Any]) -> frozenset[str]:
     if viewer in ("controller", "platform_admin"):
         return frozenset()
-    return frozenset(f for flag, fields in PRIVATE_FIELDS.items() if not row.get(flag) for f in fields)
+    withheld = frozenset(f for flag, fields in PRIVATE_FIELDS.items() if not row.get(flag) for f in fields)
+    return withheld - HIRE_UNLOCKS if viewer == "hiring_company" else withheld
 
 
 # Recruiters and company users browsing the marketplace do not learn which user account holds a record.
@@ -220,14 +226,19 @@ CANDIDATE = ReadModel("candidate", {
     "platform_admin": _CANDIDATE_ALL,
     "recruiter": _CANDIDATE_ALL - {"user_id", "created_by_user_id"},
     "company": _CANDIDATE_ALL - {"user_id", "created_by_user_id"},
+    "hiring_company": _CANDIDATE_ALL - {"user_id", "created_by_user_id"},
 }, _privacy_flags)
 
 
-def viewer_of_candidate(access: Access, row: Mapping[str, Any]) -> str:
+def viewer_of_candidate(access: Access, row: Mapping[str, Any], *, hired_by: Collection[UUID] = ()) -> str:
+    """`hired_by`: the companies that hired this candidate (of those the caller is staff of, or more); a user of
+    one of them is the hiring company, whose contact fields the candidate's flags no longer hold back."""
     if access.is_platform_admin:
         return "platform_admin"
     if controls_candidate(access, user_id=row.get("user_id"), created_by_user_id=row.get("created_by_user_id")):
         return "controller"
+    if access.is_company_user and not access.company_ids.isdisjoint(hired_by):
+        return "hiring_company"
     return "recruiter" if access.is_recruiter else "company"
 
 
@@ -278,6 +289,33 @@ RECRUITER_COMPANY = ReadModel("recruiter_company", {
     "recruiter": _RECRUITER_COMPANY, "company": _RECRUITER_COMPANY, "platform_admin": _RECRUITER_COMPANY,
 })
 
+# --- activity and job notes -------------------------------------------------------------------------------
+# Which rows of a job's or an application's activity a caller reads is decided by their audience and the notes'
+# visibilities (api/ats/activity.py); of a row, the job's parties see who did it, an application's parties the
+# actor's role (as in its stage history), platform admins both.
+
+_JOB_ACTIVITY = frozenset({"seq", "action", "summary", "at"})
+JOB_ACTIVITY = ReadModel("job_activity", {
+    "public": _JOB_ACTIVITY,
+    "recruiter": _JOB_ACTIVITY,
+    "party": _JOB_ACTIVITY | {"actor", "audience", "note_id", "visibility"},
+    "platform_admin": _JOB_ACTIVITY | {"actor", "audience", "note_id", "visibility"},
+})
+_APPLICATION_ACTIVITY = frozenset({"seq", "action", "actor_role", "note_id", "visibility", "summary", "at"})
+APPLICATION_ACTIVITY = ReadModel("application_activity", {
+    "party": _APPLICATION_ACTIVITY,
+    "platform_admin": _APPLICATION_ACTIVITY | {"actor"},
+})
+# A job note, like an application note: the author's user id only for the author and platform admins.
+_JOB_NOTE_ALL = frozenset({"id", "job_id", "created_by_user_id", "created_by_type", "visibility", "message",
+                           "created_at", "updated_at", "edited_at"})
+JOB_NOTE = ReadModel("job_note", {
+    "reader": _JOB_NOTE_ALL - {"created_by_user_id"},
+    "author": _JOB_NOTE_ALL,
+    "platform_admin": _JOB_NOTE_ALL,
+})
+
 READ_MODELS: dict[str, ReadModel] = {m.name: m for m in (
-    JOB, APPLICATION, NOTE, PLACEMENT, CANDIDATE, RECRUITER, RECRUITER_CANDIDATE, RECRUITER_COMPANY)}
+    JOB, APPLICATION, NOTE, PLACEMENT, CANDIDATE, RECRUITER, RECRUITER_CANDIDATE, RECRUITER_COMPANY,
+    JOB_ACTIVITY, APPLICATION_ACTIVITY, JOB_NOTE)}
 

@@ -18,10 +18,12 @@ from api.audit import router as audit_router
 from api.automation.fraud import router as fraud_router
 from api.automation.metrics import router as metrics_router
 from api.automation.reputation import router as reputation_router
+from api.ats.activity import router as activity_router
 from api.ats.applications import router as applications_router
 from api.ats.candidates import router as candidates_router
 from api.ats.companies import router as companies_router
 from api.ats.job_details import router as job_details_router
+from api.ats.job_notes import router as job_notes_router
 from api.ats.jobs import router as jobs_router
 from api.ats.notes import router as notes_router
 from api.ats.placements import router as placements_router
@@ -85,6 +87,8 @@ _ROUTERS = (
     billing_connect_router,
     billing_money_router,
     job_details_router,  # before jobs_router: /v1/jobs/{id}/owner is not a status move
+    job_notes_router,  # before jobs_router: /v1/jobs/{id}/notes is not a status move
+    activity_router,
     jobs_router,
     companies_router,
     candidates_router,

@@ -33,15 +33,32 @@ class Projection:
     ddl: list[str]
     handlers: dict[str, Callable[[Any], HandlerResult]] = field(default_factory=dict)
     event_classes: dict[str, type] = field(default_factory=dict)
+    also: dict[str, list[Callable[[Any], HandlerResult]]] = field(default_factory=dict)
 
     def handles(self, event_class: type) -> Callable[[Callable[[Any], HandlerResult]], Callable[[Any], HandlerResult]]:
         """Register the handler of one event type: `@projection.handles(JobCreated)`."""
 
         def register(handler: Callable[[Any], HandlerResult]) -> Callable[[Any], HandlerResult]:
             name = event_class.type_name()  # type: ignore[attr-defined]
-            if name in self.handlers:
+            if self.handlers.get(name, _nothing) is not _nothing:
                 raise ValueError(f"projection {self.name} already handles {name}")
             self.handlers[name] = handler
+            self.event_classes[name] = event_class
+            return handler
+
+        return register
+
+    def also_handles(
+        self, event_class: type
+    ) -> Callable[[Callable[[Any], HandlerResult]], Callable[[Any], HandlerResult]]:
+        """Register a second reader of an event type another module of this projection already handles (or
+        may handle): a log kept beside the tables, such as an activity feed. Its statements run after the main
+        handler's, in the order the readers were registered; `handles` stays one per type."""
+
+        def register(handler: Callable[[Any], HandlerResult]) -> Callable[[Any], HandlerResult]:
+            name = event_class.type_name()  # type: ignore[attr-defined]
+            self.also.setdefault(name, []).append(handler)
+            self.handlers.setdefault(name, _nothing)
             self.event_classes[name] = event_class
             return handler
 
@@ -51,7 +68,14 @@ class Projection:
         handler = self.handlers.get(type_name)
         if handler is None:
             return []
-        result = handler(event)
-        if result is None:
-            return []
-        return [result] if isinstance(result, Sql) else list(result)
+        statements: list[Sql] = []
+        for each in (handler, *self.also.get(type_name, ())):
+            result = each(event)
+            if result is not None:
+                statements += [result] if isinstance(result, Sql) else list(result)
+        return statements
+
+
+def _nothing(_event: Any) -> HandlerResult:
+    """The main handler of a type only `also_handles` reads, until (if ever) a module `handles` it."""
+    return None

@@ -73,6 +73,7 @@ from projections.ats.candidate_queries import (
     list_candidates,
     recruiter_managed_with_email,
 )
+from projections.ats.hire_queries import companies_that_hired
 from projections.identity.access import Access
 
 router = APIRouter(prefix="/v1/candidates", tags=["candidates"])
@@ -117,9 +118,17 @@ async def _check_email(db: AsyncConnection, email: str | None, candidate_id: UUI
                        "POST /v1/candidates/claim")
 
 
-def _shown(user: Access, row: dict[str, Any]) -> dict[str, Any]:
-    """The record as this caller sees it (api/visibility.py): its privacy flags, and whose account it is."""
-    return CANDIDATE.project(viewer_of_candidate(user, row), Out.shown(row, frozenset()))
+def _shown(user: Access, row: dict[str, Any], hired_by: frozenset[UUID] = frozenset()) -> dict[str, Any]:
+    """The record as this caller sees it (api/visibility.py): its privacy flags, whose account it is, and
+    whether the caller's company hired them (`hired_by`: the caller's companies that did)."""
+    return CANDIDATE.project(viewer_of_candidate(user, row, hired_by=hired_by), Out.shown(row, frozenset()))
+
+
+async def _hires(db: AsyncConnection, user: Access, rows: list[dict[str, Any]]) -> dict[UUID, frozenset[UUID]]:
+    """Which of the caller's companies hired each of these candidates (a company user's question only)."""
+    if not user.is_company_user or not rows:
+        return {}
+    return await companies_that_hired(db, [r["id"] for r in rows], user.company_ids)
 
 
 @router.post("", status_code=201, responses={401: {}, 403: {}, 409: {}, 422: {}})
@@ -198,7 +207,9 @@ async def list_all(
                             represented_by=user.recruiter_id if creator else None, archived=archived)
     rows, total = await list_candidates(db, visible, where, sort, page, limit)
     pagination = Pagination(total=total, page=page, limit=limit, total_pages=ceil(total / limit) if total else 0)
-    return {"data": [_shown(user, r) for r in rows], "pagination": pagination.model_dump()}
+    hires = await _hires(db, user, rows)
+    return {"data": [_shown(user, r, hires.get(r["id"], frozenset())) for r in rows],
+            "pagination": pagination.model_dump()}
 
 
 @router.get("/{candidate_id}", response_model=CandidateEnvelope, response_model_exclude_unset=True,
@@ -207,7 +218,8 @@ async def get_one(candidate_id: UUID, _: FreshAts, user: CurrentUser, db: Db) ->
     row = await get_candidate(db, candidate_id, candidate_visibility(user))
     if row is None:
         raise _not_found(candidate_id)
-    return {"data": _shown(user, row)}
+    hires = await _hires(db, user, [row])
+    return {"data": _shown(user, row, hires.get(candidate_id, frozenset()))}
 
 
 @router.patch("/{candidate_id}", responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})

@@ -142,13 +142,16 @@ PRIVATE_FIELDS: dict[str, tuple[str, ...]] = {
 def candidate_visibility(access: Access) -> CandidateVisibility:
     """The candidates this caller may read (domain §2.3): platform admins all; recruiters and company
     users the marketplace (hidden and archived left out) and, for recruiters, the records they manage;
+    company users also the candidates their companies hired, whatever their visibility (docs/decisions.md);
     anyone their own record."""
     if access.is_platform_admin:
         return CandidateVisibility(everything=True)
+    hired_by = access.company_ids if access.is_company_user else frozenset()
     if access.is_recruiter:
-        return CandidateVisibility(browse=True, own_user_id=access.user_id, managed_by_user_id=access.user_id)
+        return CandidateVisibility(browse=True, own_user_id=access.user_id, managed_by_user_id=access.user_id,
+                                   hired_by_company_ids=hired_by)
     if access.is_company_user:
-        return CandidateVisibility(browse=True, own_user_id=access.user_id)
+        return CandidateVisibility(browse=True, own_user_id=access.user_id, hired_by_company_ids=hired_by)
     return CandidateVisibility(own_user_id=access.user_id)
 
 

@@ -8,6 +8,7 @@ from uuid import UUID
 
 import psycopg
 
+from projections.ats.hire_queries import HIRED_BY_COMPANIES
 from projections.reads import fetch_one, fetch_page
 
 CandidateSort = Literal["created_at", "-created_at", "full_name", "-full_name", "updated_at", "-updated_at"]
@@ -28,13 +29,17 @@ class CandidateVisibility:
 
     `browse`: candidates on the marketplace (not hidden, not archived); `own_user_id`: the candidate
     record of that user account; `managed_by_user_id`: the recruiter-managed records that user created
-    (whatever their visibility); `everything`: all candidates.
+    (whatever their visibility); `hired_by_company_ids`: the candidates these companies hired (whatever
+    their visibility: a hire unlocks its record for the company, docs/decisions.md); `everything`: all
+    candidates. `admits` judges a record from its stream, which knows nothing of hires: it serves the commands,
+    and no command is a company's because of a hire.
     """
 
     everything: bool = False
     browse: bool = False
     own_user_id: UUID | None = None
     managed_by_user_id: UUID | None = None
+    hired_by_company_ids: frozenset[UUID] = frozenset()
 
     def clause(self) -> tuple[str, list[Any]]:
         if self.everything:
@@ -49,6 +54,9 @@ class CandidateVisibility:
         if self.managed_by_user_id is not None:
             parts.append("(user_id IS NULL AND created_by_user_id = %s)")
             params.append(self.managed_by_user_id)
+        if self.hired_by_company_ids:
+            parts.append(HIRED_BY_COMPANIES)
+            params.append(list(self.hired_by_company_ids))
         return ("(" + " OR ".join(parts) + ")") if parts else "FALSE", params
 
     def admits(self, *, user_id: UUID | None, created_by_user_id: UUID | None, marketplace_visibility: str,

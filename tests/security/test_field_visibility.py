@@ -53,6 +53,7 @@ ROUTE_MODELS = {
     "/v1/recruiter-candidates": "recruiter_candidate",
     "/v1/recruiter-candidates/{relationship_id}": "recruiter_candidate",
     "/v1/recruiter-companies": "recruiter_company", "/v1/recruiter-companies/{relationship_id}": "recruiter_company",
+    "/v1/jobs/{job_id}/activity": "job_activity", "/v1/applications/{application_id}/activity": "application_activity",
 }
 VIEWERS: dict[str, dict[str, str]] = {
     "job": {"anonymous": "anonymous", "candidate": "candidate", "recruiter": "recruiter",
@@ -65,9 +66,17 @@ VIEWERS: dict[str, dict[str, str]] = {
     # The one note was written by the company's recruiter, none of these callers.
     "note": {"candidate": "reader", "split_recruiter": "reader", "company_admin": "reader",
              "hiring_manager": "reader", "platform_admin": "platform_admin"},
-    # Every candidate of the world has an account of their own: only they control their record.
+    # Every candidate of the world has an account of their own: only they control their record. The company
+    # hired the placed candidate (what a hire unlocks: docs/decisions.md).
     "candidate": {"candidate": "controller", "recruiter": "recruiter", "split_recruiter": "recruiter",
-                  "company_admin": "company", "hiring_manager": "company", "platform_admin": "platform_admin"},
+                  "company_admin": "hiring_company", "hiring_manager": "hiring_company",
+                  "platform_admin": "platform_admin"},
+    # The job is company A's: its staff are its parties; a candidate and the recruiters with no tie to it read
+    # what the marketplace shows of it.
+    "job_activity": {"candidate": "public", "recruiter": "recruiter", "split_recruiter": "recruiter",
+                     "company_admin": "party", "hiring_manager": "party", "platform_admin": "platform_admin"},
+    "application_activity": {"candidate": "party", "split_recruiter": "party", "company_admin": "party",
+                             "hiring_manager": "party", "platform_admin": "platform_admin"},
     # The world's recruiters are not on the marketplace: only they and platform admins read their profiles.
     "recruiter": {"recruiter": "self", "split_recruiter": "self", "platform_admin": "platform_admin"},
     "recruiter_candidate": {"candidate": "candidate", "split_recruiter": "recruiter",
