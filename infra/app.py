@@ -27,6 +27,7 @@ from api.ats.job_notes import router as job_notes_router
 from api.ats.jobs import router as jobs_router
 from api.ats.notes import router as notes_router
 from api.ats.placements import router as placements_router
+from api.ats.saved import router as saved_router
 from api.billing.connect import router as billing_connect_router
 from api.billing.plans import router as billing_plans_router
 from api.billing.profiles import router as billing_profiles_router
@@ -95,6 +96,7 @@ _ROUTERS = (
     applications_router,
     notes_router,
     placements_router,
+    saved_router,
     clerk_webhooks_router,
     stripe_webhooks_router,
     privacy_export_router,

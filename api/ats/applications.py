@@ -15,7 +15,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 
-from api.ats import policy as job_policy
+from api.ats.entitlements import may_see_job
 from api.ats.application_models import (
     ApplicationDetail,
     ApplicationEnvelope,
@@ -78,9 +78,10 @@ class JobNotOpen(RuleViolation):
                          job_status=status)
 
 
-async def _open_job(store: EventStore, user: Access, job_id: UUID) -> jobs.Job:
+async def _open_job(store: EventStore, user: Access, job_id: UUID, now: datetime) -> jobs.Job:
+    """The job, if the caller sees it (a Pro or Partner recruiter an early-access job too) and it is active."""
     job, _, _ = await load(store, jobs.job, stream_id_for(jobs.job, job_id))
-    if not job.exists or not job_policy.may_see(user, job):
+    if not job.exists or not await may_see_job(store, user, job, now):
         raise NotFound(f"job {job_id} not found", job_id=str(job_id))
     if job.status != "active":
         raise JobNotOpen(job_id, job.status)
@@ -114,7 +115,7 @@ async def create_application(
 ) -> CommandResponse:
     """A candidate applies for themself; a recruiter working with the job's company submits as its recruiter
     (with can_submit_candidates); any other recruiter needs the candidate's active consent (domain §2.4)."""
-    job = await _open_job(store, user, body.job_id)
+    job = await _open_job(store, user, body.job_id, now)
     recruiters: dict[str, Any] = {}
     if user.candidate_id is not None and body.candidate_id in (None, user.candidate_id):
         candidate_id = user.candidate_id
@@ -146,7 +147,7 @@ async def propose_application(
     body: ProposeApplicationBody, store: Store, meta: CommandMetadata, user: CurrentUser, db: Db, now: Now,
 ) -> CommandResponse:
     """The candidate's recruiter (with their active consent) proposes a job; the candidate answers."""
-    job = await _open_job(store, user, body.job_id)
+    job = await _open_job(store, user, body.job_id, now)
     if not (user.is_recruiter and await recruiter_represents(db, user.recruiter_id, body.candidate_id, now)):
         raise Forbidden("only a recruiter the candidate has consented to proposes jobs to them",
                         candidate_id=str(body.candidate_id))

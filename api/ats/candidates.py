@@ -62,6 +62,7 @@ from commands.ats import candidate as candidates
 from commands.ats import sourcer as sourcers
 from commands.core import Conflict, Forbidden, NotFound
 from commands.ats.candidate import candidate_id_for
+from commands.ats.saved_items import OnlyRecruitersSaveCandidates
 from eventstore import EventStore, Metadata, Position, handle, load, stream_id_for
 from projections.ats.candidate_queries import (
     CandidateFilter,
@@ -184,7 +185,7 @@ async def my_record(_: FreshAts, user: CurrentUser, db: Db) -> dict[str, dict[st
     return {"data": _shown(user, row)}
 
 
-@router.get("", response_model=CandidatePage, response_model_exclude_unset=True, responses={401: {}})
+@router.get("", response_model=CandidatePage, response_model_exclude_unset=True, responses={401: {}, 403: {}})
 async def list_all(
     _: FreshAts,
     user: CurrentUser,
@@ -199,12 +200,18 @@ async def list_all(
     limit: Limit = 25,
 ) -> dict[str, Any]:
     """Role-scoped (domain §2.3): platform admins all (hidden too); recruiters and company users browse
-    the marketplace, recruiters' `scope=mine` the candidates they created or represent; candidates their
-    own record."""
+    the marketplace, recruiters' `scope=mine` the candidates they created or represent, `scope=saved` those they
+    saved (and still may see); candidates their own record."""
     visible, creator = candidate_listing(user, scope)
+    saved_by = None
+    if scope == "saved":
+        if user.recruiter_id is None:
+            raise OnlyRecruitersSaveCandidates("candidate" if user.candidate_id else "caller")
+        saved_by = user.recruiter_id
     where = CandidateFilter(search=search, verification_status=verification_status,
                             marketplace_visibility=marketplace_visibility, created_by_user_id=creator,
-                            represented_by=user.recruiter_id if creator else None, archived=archived)
+                            represented_by=user.recruiter_id if creator else None, archived=archived,
+                            saved_by_recruiter_id=saved_by)
     rows, total = await list_candidates(db, visible, where, sort, page, limit)
     pagination = Pagination(total=total, page=page, limit=limit, total_pages=ceil(total / limit) if total else 0)
     hires = await _hires(db, user, rows)

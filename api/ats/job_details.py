@@ -16,9 +16,10 @@ from api.ats.models import (
     RequirementsBody,
     SkillsBody,
 )
-from api.ats.policy import check_may_change, job_visibility, may_see
+from api.ats.entitlements import VisibleJobs
+from api.ats.policy import check_may_change, may_see
 from api.consistency import read_after
-from api.deps import CommandMetadata, CurrentUser, Db, ExpectedVersion, MaybeUser, Now, Store
+from api.deps import CommandMetadata, CurrentUser, Db, ExpectedVersion, Now, Store
 from api.responses import CommandResponse
 from commands.ats import job as jobs
 from commands.core import Forbidden, NotFound
@@ -102,8 +103,8 @@ async def change_owner(
 
 
 @router.get("/{job_id}/details", response_model=JobDetailsEnvelope, responses={404: {}})
-async def get_details(job_id: UUID, _: FreshAts, user: MaybeUser, db: Db) -> JobDetailsEnvelope:
-    """Whoever may see the job (anonymous callers: marketplace jobs)."""
-    if await get_job(db, job_id, job_visibility(user)) is None:
+async def get_details(job_id: UUID, _: FreshAts, visible: VisibleJobs, db: Db) -> JobDetailsEnvelope:
+    """Whoever may see the job (anonymous callers: marketplace jobs; early-access ones as `GET /v1/jobs/{id}`)."""
+    if await get_job(db, job_id, visible) is None:
         raise NotFound(f"job {job_id} not found", job_id=str(job_id))
     return JobDetailsEnvelope(data=JobDetailsOut(job_id=job_id, **await get_job_details(db, job_id)))

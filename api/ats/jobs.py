@@ -20,11 +20,12 @@ from api.ats.models import (
     StatusBody,
     percentage_to_bps,
 )
-from api.ats.policy import check_may_change, check_may_create, job_visibility, may_see
+from api.ats.entitlements import visible_jobs
+from api.ats.policy import check_may_change, check_may_create, may_see, saver_of
 from api.bounds import Limit, Page, SearchText
 from api.visibility import JOB, viewer_of_job
 from api.consistency import read_after
-from api.deps import CommandMetadata, CurrentUser, ExpectedVersion, MaybeUser, Now, Store
+from api.deps import CommandMetadata, CurrentUser, ExpectedVersion, MaybeUser, NotAuthenticated, Now, Store
 from api.network.common import member_firm
 from api.responses import CommandResponse
 from commands.ats import job as jobs
@@ -172,11 +173,17 @@ async def _catalogue(request: Request, user: Access, token: Position | None,
     return Response(await cache.get_or_compute(key, query), media_type="application/json")
 
 
-@router.get("", response_model=JobPage)
+JobScope = Literal["all", "saved"]
+
+
+@router.get("", response_model=JobPage, responses={401: {}, 403: {}})
 async def list_all(
     request: Request,
     token: FreshAts,
     user: MaybeUser,
+    store: Store,
+    now: Now,
+    scope: JobScope = "all",
     status: Annotated[list[JobStatus] | None, Query(max_length=6)] = None,
     company_id: UUID | None = None,
     search: SearchText = None,
@@ -184,12 +191,20 @@ async def list_all(
     page: Page = 1,
     limit: Limit = 25,
 ) -> Response:
-    """Jobs the caller may see (anonymous callers: the public marketplace), filtered, sorted and paginated."""
+    """Jobs the caller may see (anonymous callers: the public marketplace), filtered, sorted and paginated.
+    Early-access jobs are in the marketplace for recruiters whose plan grants `early_access_roles`, for others
+    from their `activates_at`. `scope=saved`: only the jobs the caller (a recruiter or a candidate) saved."""
+    saved_by = None
+    if scope == "saved":
+        if user.is_anonymous:
+            raise NotAuthenticated()
+        saved_by = saver_of(user)
+    visible = await visible_jobs(store, user, now)
+    where = JobFilter(status=status, company_id=company_id, search=search, saved_by=saved_by)
 
     async def query() -> bytes:
         async with request.app.state.system.pool.connection() as db:
-            rows, total = await list_jobs(db, job_visibility(user), JobFilter(status=status, company_id=company_id,
-                                                                               search=search), sort, page, limit)
+            rows, total = await list_jobs(db, visible, where, sort, page, limit)
         pages = ceil(total / limit) if total else 0
         pagination = Pagination(total=total, page=page, limit=limit, total_pages=pages)
         return orjson.dumps({"data": [_shown(user, r) for r in rows], "pagination": pagination.model_dump()})
@@ -198,10 +213,13 @@ async def list_all(
 
 
 @router.get("/{job_id}", response_model=JobEnvelope, responses={404: {}})
-async def get_one(job_id: UUID, request: Request, token: FreshAts, user: MaybeUser) -> Response:
+async def get_one(job_id: UUID, request: Request, token: FreshAts, user: MaybeUser, store: Store,
+                  now: Now) -> Response:
+    visible = await visible_jobs(store, user, now)
+
     async def query() -> bytes:
         async with request.app.state.system.pool.connection() as db:
-            row = await get_job(db, job_id, job_visibility(user))
+            row = await get_job(db, job_id, visible)
         if row is None:
             raise HTTPException(404, f"job {job_id} not found")
         return orjson.dumps({"data": _shown(user, row)})

@@ -8,12 +8,14 @@ entity's own stream before the command runs.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
 from commands.ats.candidate import Candidate
 from commands.ats.company import Company
 from commands.ats.job import Job
+from commands.ats.saved_item_events import SaverKind
 from commands.core import Forbidden
 from commands.identity.organization import Organization
 from projections.ats.candidate_queries import CandidateVisibility
@@ -25,15 +27,20 @@ from projections.identity.access import Access
 FIRM_JOB_MIN_FEE_BPS = 500
 
 
-def job_visibility(access: Access) -> JobVisibility:
-    """The jobs this caller may read. Recruiter scoping wins over company scoping (domain §2.3)."""
+def job_visibility(access: Access, *, early_access: bool = False, now: datetime | None = None) -> JobVisibility:
+    """The jobs this caller may read. Recruiter scoping wins over company scoping (domain §2.3).
+
+    Early-access jobs (domain §3, §13) stay out of the marketplace until their `activates_at` (`now`), except for
+    a recruiter whose plan grants `early_access_roles` (`early_access`, looked up by the caller:
+    api/ats/entitlements.py). A company's staff see its own jobs whatever their state, and no other company's."""
     if access.is_platform_admin:
         return JobVisibility(everything=True)
     if access.is_recruiter:
-        return JobVisibility(marketplace=True, owner_recruiter_id=access.recruiter_id, firm_ids=access.firm_ids)
+        return JobVisibility(marketplace=True, early_access=early_access, now=now,
+                             owner_recruiter_id=access.recruiter_id, firm_ids=access.firm_ids)
     if access.is_company_user:
         return JobVisibility(company_ids=access.company_ids)
-    return JobVisibility(marketplace=True)
+    return JobVisibility(marketplace=True, now=now)
 
 
 def check_may_create(access: Access, company_id: UUID | None, source_firm_id: UUID | None, fee_bps: int) -> None:
@@ -63,11 +70,12 @@ def check_may_change(access: Access, job: Job) -> None:
     raise Forbidden("you may not change this job", job_id=str(job.id))
 
 
-def may_see(access: Access, job: Job) -> bool:
+def may_see(access: Access, job: Job, *, early_access: bool = False, now: datetime | None = None) -> bool:
     """The same rule as `job_visibility`, for one job loaded from its stream."""
-    return job_visibility(access).admits(
+    return job_visibility(access, early_access=early_access, now=now).admits(
         company_id=job.company_id, source_firm_id=job.source_firm_id, status=job.status,
         is_early_access=job.is_early_access, job_owner_recruiter_id=job.job_owner_recruiter_id,
+        activates_at=job.activates_at,
     )
 
 
@@ -127,7 +135,7 @@ def check_may_claim_company_sourcer(access: Access, company_id: UUID, sourcer_re
 
 # --- candidates ------------------------------------------------------------------------------------
 
-CandidateScope = Literal["mine", "browse"]
+CandidateScope = Literal["mine", "browse", "saved"]
 
 # The fields each privacy flag guards: left out of what others see unless the candidate shows them.
 PRIVATE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -164,7 +172,7 @@ def candidate_listing(access: Access, scope: CandidateScope) -> tuple[CandidateV
     it lists only their own record, if they have one.
     """
     visible = candidate_visibility(access)
-    if scope == "browse" or access.is_platform_admin:
+    if scope in ("browse", "saved") or access.is_platform_admin:  # saved: the route keeps to the saver's list
         return visible, None
     if access.is_recruiter:
         return visible, access.user_id
@@ -213,3 +221,22 @@ def check_may_claim_candidate_sourcer(access: Access, candidate: Candidate, sour
     if access.user_id is None or candidate.created_by_user_id != access.user_id:
         raise Forbidden("a recruiter may claim only a candidate whose record they created",
                         candidate_id=str(candidate.id))
+
+
+# --- saved items -----------------------------------------------------------------------------------
+
+class NotASaver(Forbidden):
+    code = "not_a_saver"
+
+    def __init__(self) -> None:
+        super().__init__("recruiters save jobs and candidates, and candidates (with their record) save jobs")
+
+
+def saver_of(access: Access) -> tuple[SaverKind, UUID]:
+    """Whose saved items the caller keeps: their recruiter's, else their candidate record's (a caller who is both
+    saves as a recruiter, as they create candidates as one). Anyone else saves nothing."""
+    if access.recruiter_id is not None:
+        return "recruiter", access.recruiter_id
+    if access.candidate_id is not None:
+        return "candidate", access.candidate_id
+    raise NotASaver()

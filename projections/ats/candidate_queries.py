@@ -82,6 +82,8 @@ class CandidateFilter:
     # recruiter–candidate relationship in the network read schema).
     represented_by: UUID | None = None
     archived: bool = False
+    # `scope=saved`: only the candidates this recruiter has saved.
+    saved_by_recruiter_id: UUID | None = None
 
 
 async def get_candidate(
@@ -114,6 +116,10 @@ async def list_candidates(
     elif where.created_by_user_id:
         clauses.append("created_by_user_id = %s")
         params.append(where.created_by_user_id)
+    if where.saved_by_recruiter_id:
+        clauses.append("id IN (SELECT item_id FROM ats.saved_items WHERE saver_kind = 'recruiter' AND saver_id = %s"
+                       " AND item_kind = 'candidate')")
+        params.append(where.saved_by_recruiter_id)
     return await fetch_page(conn, "ats.candidates", " AND ".join(clauses), params, _ORDER[sort], page, limit)
 
 

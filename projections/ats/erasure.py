@@ -40,4 +40,5 @@ declare_erasure(ats, {
     "companies": Keep("a company's profile is the business's"),
     "company_billing": Keep("a company's billing readiness"),
     "company_sourcers": Keep("who brought a company: ids, dates and the recruiter's business note"),
+    "saved_items": Keep("ids only: which saver keeps which job or candidate"),
 })

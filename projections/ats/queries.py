@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
@@ -27,6 +28,8 @@ class JobFilter:
     status: list[str] | None = None
     company_id: UUID | None = None
     search: str | None = None
+    # `scope=saved`: only the jobs this saver (kind, id) has saved.
+    saved_by: tuple[str, UUID] | None = None
 
 
 @dataclass(frozen=True)
@@ -36,10 +39,16 @@ class JobVisibility:
     `marketplace`: active jobs not in early access; `owner_recruiter_id`: jobs that recruiter owns, any
     status; `firm_ids`: those firms' off-platform jobs, any status; `company_ids`: those companies' jobs,
     any status; `everything`: all jobs.
+
+    `early_access`: the marketplace includes the active jobs in early access (the caller's plan grants
+    `early_access_roles`, domain §13). `now`: an early-access job whose `activates_at` has come is a marketplace
+    job like any other, before the scheduler clears its flag (domain §4: the cron runs every few minutes).
     """
 
     everything: bool = False
     marketplace: bool = False
+    early_access: bool = False
+    now: datetime | None = None
     owner_recruiter_id: UUID | None = None
     firm_ids: frozenset[UUID] = field(default_factory=frozenset)
     company_ids: frozenset[UUID] = field(default_factory=frozenset)
@@ -49,7 +58,12 @@ class JobVisibility:
             return "TRUE", []
         parts: list[str] = []
         params: list[Any] = []
-        if self.marketplace:
+        if self.marketplace and self.early_access:
+            parts.append("status = 'active'")
+        elif self.marketplace and self.now is not None:
+            parts.append("(status = 'active' AND (NOT is_early_access OR activates_at <= %s))")
+            params.append(self.now)
+        elif self.marketplace:
             parts.append("(status = 'active' AND NOT is_early_access)")
         if self.owner_recruiter_id is not None:
             parts.append("job_owner_recruiter_id = %s")
@@ -63,10 +77,12 @@ class JobVisibility:
         return ("(" + " OR ".join(parts) + ")") if parts else "FALSE", params
 
     def admits(self, *, company_id: UUID | None, source_firm_id: UUID | None, status: str, is_early_access: bool,
-               job_owner_recruiter_id: UUID | None) -> bool:
+               job_owner_recruiter_id: UUID | None, activates_at: datetime | None = None) -> bool:
+        released = (not is_early_access or self.early_access
+                    or (self.now is not None and activates_at is not None and activates_at <= self.now))
         return (
             self.everything
-            or (self.marketplace and status == "active" and not is_early_access)
+            or (self.marketplace and status == "active" and released)
             or (self.owner_recruiter_id is not None and job_owner_recruiter_id == self.owner_recruiter_id)
             or (source_firm_id is not None and source_firm_id in self.firm_ids)
             or (company_id is not None and company_id in self.company_ids)
@@ -93,6 +109,10 @@ async def list_jobs(
     if where.search:
         clauses.append("title ILIKE %s")
         params.append(f"%{where.search}%")
+    if where.saved_by:
+        clauses.append("id IN (SELECT item_id FROM ats.saved_items WHERE saver_kind = %s AND saver_id = %s"
+                       " AND item_kind = 'job')")
+        params += list(where.saved_by)
     return await fetch_page(conn, "ats.jobs", " AND ".join(clauses), params, _ORDER[sort], page, limit)
 
 
