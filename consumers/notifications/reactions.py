@@ -30,7 +30,7 @@ import structlog
 
 from commands.notifications import notification as notifications
 from commands.notifications import preferences as prefs
-from consumers.notifications import applications, placements, platform, relationships
+from consumers.notifications import applications, endings, jobs, placements, platform, referrals, relationships
 from consumers.notifications.people import Notice, Person, Planner, Reads
 from consumers.notifications.templates import render
 from consumers.runtime.reactor import Reaction, Reactor
@@ -42,6 +42,7 @@ log = structlog.get_logger(__name__)
 
 _PLANNERS: dict[type, Planner] = {
     **applications.PLANNERS, **relationships.PLANNERS, **placements.PLANNERS, **platform.PLANNERS,
+    **endings.PLANNERS, **referrals.PLANNERS, **jobs.PLANNERS,
 }
 
 

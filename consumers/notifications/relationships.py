@@ -1,11 +1,13 @@
 """Notices about relationships and invitations: a recruiter's invitation to represent a candidate, the answer
 and its cancellation; a company and a recruiter asking to work together and the answer (told to the side that
-did not act); invitations to an organization and to a firm."""
+did not act); invitations to an organization and to a firm, and the new member joining (told to the
+organization's admins, or the firm's owner and admins, the new member aside)."""
 
 from __future__ import annotations
 
-from commands.identity.events import InvitationCreated
+from commands.identity.events import InvitationAccepted, InvitationCreated
 from commands.network.events import (
+    FirmInvitationAccepted,
     FirmInvitationCreated,
     RecruiterCandidateConsentDeclined,
     RecruiterCandidateConsentGiven,
@@ -18,11 +20,12 @@ from commands.network.events import (
 )
 from consumers.notifications.people import (
     CANDIDATE, COMPANY, RECRUITER, Notice, Person, Planner, Reads, company_admins, find_candidate, find_recruiter,
+    find_user,
 )
 from consumers.runtime.reactor import Reaction
 from projections.ats.company_queries import company_name
-from projections.identity.queries import organization_name
-from projections.network.queries import firm_name
+from projections.identity.queries import members_of, organization_name
+from projections.network.queries import firm_members, firm_name
 
 
 async def _invited(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
@@ -105,6 +108,24 @@ async def _recruiter_company(reaction: Reaction, db: Reads, portal: str, candida
                    f"{portal}/recruiters/{e.recruiter_id}", COMPANY) for person in await company_admins(db, e.company_id)]
 
 
+async def _member_joined(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
+    e = reaction.event
+    if isinstance(e, InvitationAccepted):
+        name, url = await db.read(organization_name, e.organization_id), f"{portal}/organizations/{e.organization_id}"
+        admins = [r for r in await db.read(members_of, e.organization_id) if r["role"] == "company_admin"]
+        people = [Person(email=r["email"], user_id=r["user_id"], name=r["name"]) for r in admins if r["email"]]
+    else:
+        name, url = await db.read(firm_name, e.firm_id), f"{portal}/firms/{e.firm_id}"
+        admins = [r for r in await db.read(firm_members, e.firm_id) if r["role"] in ("owner", "admin")]
+        people = [Person(email=r["email"], user_id=r["user_id"], name=r["name"], is_recruiter=True)
+                  for r in admins if r["email"]]
+    member = await find_user(db, e.user_id)
+    context = {"member_name": (member.name if member else None) or e.email, "group_name": name or "your team",
+               "role": e.role.replace("_", " ")}
+    return [Notice(person, "member_joined", "invitations", context, url, "admin")
+            for person in people if person.user_id != e.user_id]
+
+
 PLANNERS: dict[type, Planner] = {
     RecruiterCandidateInvited: _invited,
     RecruiterCandidateConsentGiven: _consented,
@@ -116,4 +137,6 @@ PLANNERS: dict[type, Planner] = {
     RecruiterCompanyConnectionRequested: _recruiter_company,
     RecruiterCompanyAccepted: _recruiter_company,
     RecruiterCompanyDeclined: _recruiter_company,
+    InvitationAccepted: _member_joined,
+    FirmInvitationAccepted: _member_joined,
 }

@@ -66,6 +66,22 @@ _TEMPLATES: dict[str, tuple[str, str, str]] = {
         "<p><strong>{{ recruiter_name }}</strong> proposes you for <strong>{{ job_title }}</strong>.</p>"
         "<blockquote>{{ pitch }}</blockquote><p>Accept or decline it in Splits.</p>",
     ),
+    "referral_redeemed": (
+        "{{ user_name }} signed up with your referral code",
+        "{{ user_name }} registered on Splits with your code {{ code }}. What they bring to Splits (their candidate"
+        " profile, or the company they set up) is sourced by you for {{ protection_days }} days.",
+        "<p><strong>{{ user_name }}</strong> registered on Splits with your code <strong>{{ code }}</strong>.</p>"
+        "<p>What they bring to Splits (their candidate profile, or the company they set up) is sourced by you for"
+        " {{ protection_days }} days.</p>",
+    ),
+    "company_platform_invitation": (
+        "{{ recruiter_name }} invites {{ company_name }} to Splits",
+        "{{ recruiter_name }} invites {{ company_name }} to hire through Splits (invite code {{ invite_code }})."
+        "{% if message %}\n{{ message }}{% endif %}\nThe invitation is open until {{ expires_on }}: {{ action_url }}",
+        "<p><strong>{{ recruiter_name }}</strong> invites {{ company_name }} to hire through Splits (invite code"
+        " <strong>{{ invite_code }}</strong>).</p>{% if message %}<blockquote>{{ message }}</blockquote>{% endif %}"
+        "<p>The invitation is open until {{ expires_on }}.</p>",
+    ),
     "candidate_invitation": (
         "{{ recruiter_name }} would like to represent you",
         "{{ recruiter_name }} invites you to be represented on Splits. Accept before {{ expires_on }}:"
@@ -224,11 +240,25 @@ _TEMPLATES: dict[str, tuple[str, str, str]] = {
         "{% if message %}<blockquote>{{ message }}</blockquote>{% endif %}{% if reason %}<p>Reason: {{ reason }}"
         "</p>{% endif %}",
     ),
+    "job_status": (
+        "{{ job_title }} is now {{ to_status }}",
+        "The job {{ job_title }} moved from {{ from_status }} to {{ to_status }}.{% if reason %}\nReason: {{ reason }}"
+        "{% endif %}",
+        "<p>The job <strong>{{ job_title }}</strong> moved from {{ from_status }} to <strong>{{ to_status }}</strong>."
+        "</p>{% if reason %}<p>Reason: {{ reason }}</p>{% endif %}",
+    ),
+    "member_joined": (
+        "{{ member_name }} joined {{ group_name }}",
+        "{{ member_name }} accepted the invitation and joined {{ group_name }} as {{ role }}.",
+        "<p><strong>{{ member_name }}</strong> accepted the invitation and joined <strong>{{ group_name }}</strong>"
+        " as {{ role }}.</p>",
+    ),
 }
 
 ACTION_LABELS = {
     "candidate_invitation": "Review the invitation", "organization_invitation": "Accept the invitation",
     "firm_invitation": "Accept the invitation", "connect_required": "Set up payouts",
+    "company_platform_invitation": "Accept the invitation", "referral_redeemed": "See your referrals",
     "fraud_alert": "Review the signal", "payout_failed": "Check your account", "connect_account": "Open payouts",
 }
 

@@ -10,13 +10,19 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from commands.ats import application as applications
+from commands.ats import company as companies
+from commands.ats import job as jobs
 from commands.ats import placement as placements
 from commands.ats.application_events import ApplicationStageChanged
+from commands.ats.events import JobStatusChanged
 from commands.ats.note_events import ApplicationNoteAdded
 from commands.billing.events import ConnectAccountDisabled, ConnectAccountOnboarded, SubscriptionCanceled
 from commands.billing.placement_events import PayoutTransaction, PayoutTransferFailed, PlacementSplitsComputed
+from commands.identity.events import InvitationAccepted
 from commands.identity.user import user_id_for
+from commands.network import firm as firms
 from commands.network.events import (
+    FirmInvitationAccepted,
     RecruiterCandidateConsentDeclined,
     RecruiterCandidateInvitationCancelled,
     RecruiterCompanyAccepted,
@@ -208,3 +214,36 @@ async def test_a_company_and_a_recruiter_are_told_of_each_others_steps(world: Wo
     await _react(w, await _recorded(w, f"rc-{relationship_id}", accepted))
     assert _subjects(w, "rex") == ["Working together: Acme accepted"]
     assert len(w.resend.sent_to(w.email("cora"))) == 1  # who accepted is not told again
+
+
+async def test_a_job_moving_is_told_to_the_company_admins_but_not_to_whoever_moved_it(world: World) -> None:
+    w = world
+    for by, expected in ((w.clerk_id("sam"), 1), (w.clerk_id("cora"), 1)):
+        moved = JobStatusChanged(job_id=w.job_id, from_status="draft", to_status="closed", reason="budget frozen",
+                                 by=by, at=datetime.now(UTC))
+        await _react(w, await _recorded(w, stream_id_for(jobs.job, w.job_id), moved))
+        assert len(w.resend.sent_to(w.email("cora"))) == expected  # the second move was hers: no second email
+    assert _subjects(w, "cora") == ["Staff Engineer is now closed"]
+    assert "budget frozen" in w.resend.sent_to(w.email("cora"))[0]["text"]
+
+
+async def test_a_new_member_is_announced_to_the_organizations_admins_and_the_firms_owner(world: World) -> None:
+    w = world
+    company, _, _ = await load(w.store, companies.company, stream_id_for(companies.company, w.company_id))
+    sam = user_id_for(w.clerk_id("sam"))
+    joined = InvitationAccepted(invitation_id=uuid4(), organization_id=company.identity_organization_id,
+                                company_id=None, email=w.email("sam"), role="hiring_manager", user_id=sam,
+                                by=w.clerk_id("sam"), at=datetime.now(UTC))
+    await _react(w, await _recorded(w, f"invitation-{joined.invitation_id}", joined))
+    [subject] = _subjects(w, "cora")
+    assert subject.startswith(f"{w.clerk_id('sam')} joined Org ")  # the seeded organization's name
+    assert w.resend.sent_to(w.email("sam")) == []
+
+    firm_id, rex = uuid4(), user_id_for(w.clerk_id("rex"))
+    await handle(w.store, firms.firm, firm_id, firms.CreateFirm(
+        firm_id=firm_id, name="Rex & Co", slug=f"rex-co-{w.run}", by_user_id=rex, may_create_firms=True, by="rex",
+        at=datetime.now(UTC)), SEEDER)
+    member = FirmInvitationAccepted(invitation_id=uuid4(), firm_id=firm_id, email=w.email("sam"), role="member",
+                                    user_id=sam, by=w.clerk_id("sam"), at=datetime.now(UTC))
+    await _react(w, await _recorded(w, f"firminvitation-{member.invitation_id}", member))
+    assert _subjects(w, "rex") == [f"{w.clerk_id('sam')} joined Rex & Co"]
