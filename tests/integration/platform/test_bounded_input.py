@@ -332,6 +332,10 @@ async def test_an_application_at_the_limits_of_its_schemas_through_to_its_placem
         "visibility": "shared", "message": big(10_000)}))
     await ok(await world.patch("a_admin", f"/v1/applications/{application_id}/notes/{note.json()['id']}",
                                {"message": big(10_000, "e")}))
+    job_note = await ok(await world.post("a_admin", f"/v1/jobs/{world.jobs['a2']}/notes", {
+        "visibility": "company_only", "message": big(10_000, "j")}))
+    await ok(await world.patch("a_admin", f"/v1/jobs/{world.jobs['a2']}/notes/{job_note.json()['id']}",
+                               {"message": big(10_000, "k")}))
     for to in ("company_review", "offer"):
         await ok(await world.post("a_admin", f"/v1/applications/{application_id}/stage",
                                   {"to": to, "reason": big(2000, to)}))
@@ -436,6 +440,7 @@ EXTREMES: dict[str, set[tuple[str, str]]] = {
         ("POST", "/v1/applications/{application_id}/decline-proposal"),
         ("POST", "/v1/applications/{application_id}/notes"),
         ("PATCH", "/v1/applications/{application_id}/notes/{note_id}"),
+        ("POST", "/v1/jobs/{job_id}/notes"), ("PATCH", "/v1/jobs/{job_id}/notes/{note_id}"),
         ("POST", "/v1/applications/{application_id}/stage"), ("POST", "/v1/applications/{application_id}/hire"),
         ("POST", "/v1/placements/{placement_id}/fail"), ("POST", "/v1/applications/{application_id}/return-to-draft"),
         ("POST", "/v1/applications/{application_id}/request-prescreen"),
