@@ -110,7 +110,7 @@ _APPLICATION_ALL = frozenset({
     "company_recruiter_id", "stage", "stage_before_expiry", "proposal", "pitch", "proposal_notes", "cover_letter",
     "submitted_at", "ai_review_id", "ai_reviewed", "needs_improvement", "accepted_by_candidate", "offer_accepted_at",
     "placement_id", "salary_cents", "start_date", "hired_at", "expiry_warned_at", "expires_at", "last_activity_at",
-    "created_by", "created_at", "updated_at", "stage_history",
+    "created_by", "created_at", "updated_at", "stage_history", "pre_screen_answers",
 })
 _APPLICATION_PARTY = _APPLICATION_ALL - {"created_by"}
 # Who moved an application is told by role; the mover's user id only to platform admins.
@@ -118,6 +118,17 @@ _STAGE_MOVE = frozenset({"event_type", "from_stage", "to_stage", "by_role", "rea
 # The company side does not read what the candidate's recruiter wrote to the candidate to propose the job.
 _APPLICATION_COMPANY = _APPLICATION_PARTY - {"pitch", "proposal_notes"}
 
+# Every party of an application reads its pre-screen answers (the company decides on them); who gave them by
+# side, the user id only to platform admins.
+_PRE_SCREEN_ANSWER = frozenset({"question_id", "question", "question_type", "answer", "answered_by_role",
+                                "answered_at"})
+PRE_SCREEN_ANSWER = ReadModel("pre_screen_answer", {
+    "candidate": _PRE_SCREEN_ANSWER,
+    "candidate_recruiter": _PRE_SCREEN_ANSWER,
+    "company_recruiter": _PRE_SCREEN_ANSWER,
+    "company": _PRE_SCREEN_ANSWER,
+    "platform_admin": _PRE_SCREEN_ANSWER | {"answered_by"},
+})
 STAGE_MOVE = ReadModel("stage_move", {
     "candidate": _STAGE_MOVE,
     "candidate_recruiter": _STAGE_MOVE,
@@ -131,7 +142,7 @@ APPLICATION = ReadModel("application", {
     "company_recruiter": _APPLICATION_COMPANY,
     "company": _APPLICATION_COMPANY,
     "platform_admin": _APPLICATION_ALL,
-}, nested={"stage_history": STAGE_MOVE})
+}, nested={"stage_history": STAGE_MOVE, "pre_screen_answers": PRE_SCREEN_ANSWER})
 
 
 def viewer_of_application(access: Access, row: Mapping[str, Any]) -> str:

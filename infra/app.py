@@ -18,6 +18,7 @@ from api.audit import router as audit_router
 from api.automation.fraud import router as fraud_router
 from api.automation.metrics import router as metrics_router
 from api.automation.reputation import router as reputation_router
+from api.ats.application_prescreen import router as application_prescreen_router
 from api.ats.activity import router as activity_router
 from api.ats.applications import router as applications_router
 from api.ats.candidates import router as candidates_router
@@ -100,6 +101,7 @@ _ROUTERS = (
     clerk_webhooks_router,
     stripe_webhooks_router,
     privacy_export_router,
+    application_prescreen_router,
     privacy_retention_router,
     privacy_erasure_router,  # before identity_router: /v1/users/me is not a user id
     identity_router,

@@ -4,16 +4,17 @@ events and commands."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from api.ats.models import Pagination
 from api.bounds import Day, Reason, text
 from api.responses import ListOf
 from commands.ats.application_commands import MovableStage
 from commands.ats.application_events import ActorRole, ApplicationSource, ApplicationStage
+from commands.ats.events import PreScreenQuestionType
 from commands.ats.note_events import NoteAuthorType, NoteType, NoteVisibility
 from commands.ats.placement_events import PlacementState
 
@@ -66,6 +67,38 @@ class HireBody(_Body):
         default=False, strict=True,
         description="Hire although start_date plus the job's guarantee days is already past. Platform admins "
                     "only: from anyone else the hire is refused (403).")
+
+
+MAX_PRE_SCREEN_ANSWERS = 25  # a job asks at most this many (commands/ats/job_rules.py)
+AnswerText = text(5000)
+ChosenOption = text(200)
+
+
+class PreScreenAnswerIn(_Body):
+    """`answer` by the question's type: text a string, yes_no true or false, select one of the question's
+    options, multi_select a list of them."""
+
+    question_id: UUID
+    answer: StrictBool | AnswerText | Annotated[list[ChosenOption], Field(min_length=1, max_length=50)]
+
+
+class AnswerPreScreenBody(_Body):
+    """Answers to some or all of the job's pre-screen questions; each replaces an earlier answer to its question."""
+
+    answers: list[PreScreenAnswerIn] = Field(min_length=1, max_length=MAX_PRE_SCREEN_ANSWERS)
+
+
+class PreScreenAnswerOut(BaseModel):
+    """One answer with the question as it was asked; `answered_by` (a user id) only for platform admins
+    (api/visibility.py)."""
+
+    question_id: UUID
+    question: str
+    question_type: PreScreenQuestionType
+    answer: bool | str | list[str]
+    answered_by: str | None = None
+    answered_by_role: ActorRole
+    answered_at: datetime
 
 
 class StageMove(BaseModel):
@@ -122,6 +155,7 @@ class ApplicationOut(BaseModel):
 
 class ApplicationDetail(ApplicationOut):
     stage_history: list[StageMove]
+    pre_screen_answers: list[PreScreenAnswerOut]
 
 
 class ApplicationPage(BaseModel):

@@ -48,6 +48,7 @@ from commands.ats import application as applications
 from commands.ats import candidate as candidates
 from commands.ats import job as jobs
 from commands.ats.application_events import ActorRole, ApplicationStage
+from commands.ats.events import PreScreenQuestionItem
 from commands.core import Forbidden, Invalid, NotFound, RuleViolation
 from eventstore import EventStore, Metadata, Position, handle, load, stream_id_for
 from projections.ats.application_queries import (
@@ -59,6 +60,7 @@ from projections.ats.application_queries import (
     recruiter_works_with,
     stage_history,
 )
+from projections.ats.pre_screen_queries import pre_screen_answers
 from projections.identity.access import Access
 from commands.ats.application import application_id_for
 from commands.ats.placement import placement_id_for
@@ -207,8 +209,11 @@ async def return_to_draft(application_id: UUID, store: Store, meta: CommandMetad
 @router.post("/{application_id}/submit", responses=_REFUSALS)
 async def submit(application_id: UUID, store: Store, meta: CommandMetadata, user: CurrentUser,
                  if_match: ExpectedVersion, now: Now) -> CommandResponse:
+    """To the company only once the job's required pre-screen questions are answered, as they stand now (422
+    `pre_screen_answers_missing`, naming them); to the candidate's recruiter before that."""
+    questions = await job_questions(store, application_id)
     return await _act(store, user, meta, now, if_match, application_id,
-                      lambda c, _r, _p: applications.SubmitApplication(**c))
+                      lambda c, _r, _p: applications.SubmitApplication(**c, pre_screen_questions=questions))
 
 
 @router.post("/{application_id}/request-prescreen", responses=_REFUSALS)
@@ -253,6 +258,16 @@ async def hire(application_id: UUID, body: HireBody, store: Store, meta: Command
     return await _act(store, user, meta, now, if_match, application_id, lambda c, _r, _p: applications.HireCandidate(
         **c, placement_id=placement_id_for(application_id), salary_cents=body.salary_cents,
         start_date=body.start_date, guarantee_days=guarantee_days, confirm_guarantee_over=body.confirm_guarantee_over))
+
+
+async def job_questions(store: EventStore, application_id: UUID) -> list[PreScreenQuestionItem]:
+    """The pre-screen questions of the application's job as they stand, from the job's stream (none for an
+    unknown application: `_act` answers 404 for it)."""
+    app, _, _ = await load(store, applications.application, stream_id_for(applications.application, application_id))
+    if not app.exists:
+        return []
+    job, _, _ = await load(store, jobs.job, stream_id_for(jobs.job, app.job_id))
+    return list(job.pre_screen_questions)
 
 
 async def _guarantee_days(store: EventStore, application_id: UUID) -> int:
@@ -310,7 +325,9 @@ async def get_one(application_id: UUID, token: FreshAts, user: CurrentUser, db: 
     if row is None:
         raise NotFound(f"application {application_id} not found", application_id=str(application_id))
     history = await stage_history(db, application_id)
-    return ApplicationEnvelope(data=ApplicationDetail.model_validate(_shown(user, {**row, "stage_history": history})))
+    answers = await pre_screen_answers(db, application_id)
+    return ApplicationEnvelope(data=ApplicationDetail.model_validate(
+        _shown(user, {**row, "stage_history": history, "pre_screen_answers": answers})))
 
 
 def _shown(user: Access, row: dict[str, Any]) -> dict[str, Any]:

@@ -8,8 +8,14 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class PreScreenAnswer:
+    """An answer of the application to a pre-screen question of the job, as the review reads it: `answer` as
+    text (a yes/no question's "yes" or "no", a multi-select's options joined by commas); `is_required` as the
+    job asks the question now (False for a question since removed)."""
+
     question: str
     answer: str
+    question_type: str = "text"
+    is_required: bool = False
 
 
 @dataclass(frozen=True)

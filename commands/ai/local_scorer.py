@@ -8,7 +8,8 @@ rules it applies and is tested like a decider.
 
 Weights: a required skill counts 3, a mandatory requirement 2, a preferred skill, a preferred
 requirement and a word of the job title 1 each. A requirement is met when at least 60% of its words
-appear. With nothing on the job to compare, the score is 50 (fair fit, no concerns).
+appear. With nothing on the job to compare, the score is 50 (fair fit, no concerns). Each required yes/no
+pre-screen question answered "no" then takes 15 points off (not below 0) and is named first among the concerns.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ MODEL = "local/keyword-overlap"
 REQUIRED_SKILL, MANDATORY_REQUIREMENT, PREFERRED, TITLE_WORD = 3, 2, 1, 1
 REQUIREMENT_SHARE = 0.6
 NOTHING_TO_COMPARE = 50
+DECLINED_REQUIRED = 15  # points off for each required yes/no pre-screen question answered "no"
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9+#.]*")
 _YEARS = re.compile(r"(\d{1,2})\s*\+?\s*(?:years?|yrs?)\b")
@@ -134,6 +136,13 @@ def local_review(inputs: ReviewInputs) -> FitReview:
         "Keyword overlap, not an AI model: the job lists no skills, requirements or title words to compare,"
         f" so the score is a neutral {NOTHING_TO_COMPARE}/100."
     )
+    declined = [a.question for a in inputs.pre_screen_answers
+                if a.is_required and a.question_type == "yes_no" and a.answer == "no"]
+    if declined:  # the job's must-haves the candidate said no to
+        fit_score = max(0, fit_score - DECLINED_REQUIRED * len(declined))
+        concerns = [f"Answered no to the required pre-screen question: {q}" for q in declined] + concerns
+        summary += (f" {len(declined)} required yes/no pre-screen question(s) answered no, {DECLINED_REQUIRED}"
+                    f" points off each: {fit_score}/100.")
     return FitReview(
         fit_score=fit_score,
         recommendation=recommendation_for(fit_score),

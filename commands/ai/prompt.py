@@ -63,7 +63,8 @@ def user_message(inputs: ReviewInputs) -> str:
         _listed("Preferred requirements", inputs.preferred_requirements),
         f"Description:\n{_clip(inputs.job_description, MAX_TEXT_CHARS)}" if inputs.job_description else "",
     ])
-    answers = [f"Q: {a.question}\nA: {_clip(a.answer, MAX_TEXT_CHARS)}" for a in inputs.pre_screen_answers]
+    answers = [f"Q: {a.question}" + (" (required by the job)" if a.is_required else "")
+               + f"\nA: {_clip(a.answer, MAX_TEXT_CHARS)}" for a in inputs.pre_screen_answers]
     candidate = _section("Candidate", [
         f"Current title: {inputs.candidate_title}" if inputs.candidate_title else "",
         f"Current company: {inputs.candidate_company}" if inputs.candidate_company else "",

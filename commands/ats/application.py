@@ -28,6 +28,8 @@ Decisions where domain.md is silent or inconsistent:
 - gpt_review is not a stage: an application made through the Custom GPT is AI-reviewed like any other.
 - An AI review outcome arriving when the application is no longer in ai_review is a no-op, so a withdrawal
   during the review never leaves the reactor holding a message it cannot deliver.
+- Pre-screen answers, and why a submission to the company needs the job's required questions answered:
+  commands/ats/application_prescreen.py.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from commands.ats.application_commands import (
     AcceptOffer,
     AcceptProposal,
     ActorCommand,
+    AnswerPreScreen,
     ApplicationCommand,
     CreateApplication,
     DeclineProposal,
@@ -60,24 +63,11 @@ from commands.ats.application_commands import (
     WithdrawApplication,
 )
 from commands.ats.application_events import (
-    ActorRole,
-    ApplicationAIReviewed,
-    ApplicationAIReviewFailed,
-    ApplicationCreated,
-    ApplicationExpired,
-    ApplicationExpiryWarned,
-    ApplicationHired,
-    ApplicationOfferAccepted,
-    ApplicationPrescreenRequested,
-    ApplicationProposalAccepted,
-    ApplicationProposalDeclined,
-    ApplicationProposed,
-    ApplicationReactivated,
-    ApplicationSource,
-    ApplicationStage,
-    ApplicationStageChanged,
-    ApplicationSubmitted,
-    ApplicationWithdrawn,
+    ActorRole, ApplicationAIReviewed, ApplicationAIReviewFailed, ApplicationCreated, ApplicationExpired,
+    ApplicationExpiryWarned, ApplicationHired, ApplicationOfferAccepted, ApplicationPreScreenAnswered,
+    ApplicationPrescreenRequested, ApplicationProposalAccepted, ApplicationProposalDeclined, ApplicationProposed,
+    ApplicationReactivated, ApplicationSource, ApplicationStage, ApplicationStageChanged, ApplicationSubmitted,
+    ApplicationWithdrawn, PreScreenAnswerItem,
 )
 from commands.ats.application_rules import (
     ALLOWED,
@@ -99,14 +89,15 @@ from commands.ats.application_rules import (
     OfferNotOpen,
     StageTransitionNotAllowed,
 )
+from commands.ats.application_prescreen import answer_prescreen, check_answered, with_answers
 from commands.ats.placement import guarantee_expires_at
 from commands.core import Conflict, Decider, NotFound
 
 __all__ = [
     "ALLOWED", "COMPANY_VISIBLE", "IDLE_LIMITS", "RESPONSIBLE_PARTY", "TERMINAL", "WARNING_LEAD",
-    "AcceptOffer", "AcceptProposal", "ActionNotPermitted", "Application", "ApplicationCommand", "ApplicationEvent",
-    "ApplicationIsExpired", "CreateApplication", "DeclineProposal", "ExpireApplication", "GuaranteeAlreadyOver",
-    "HireCandidate", "application_id_for",
+    "AcceptOffer", "AcceptProposal", "ActionNotPermitted", "AnswerPreScreen", "Application", "ApplicationCommand",
+    "ApplicationEvent", "ApplicationIsExpired", "CreateApplication", "DeclineProposal", "ExpireApplication",
+    "GuaranteeAlreadyOver", "HireCandidate", "application_id_for",
     "MoveStage", "NoPendingProposal", "NotExpired", "OfferNotAccepted", "OfferNotOpen", "ProposeApplication",
     "ReactivateApplication", "RecordAIReviewCompleted", "RecordAIReviewFailed", "RecordExpiryWarning",
     "RequestPrescreen", "ReturnToDraft", "StageTransitionNotAllowed", "SubmitApplication", "TriggerAIReview",
@@ -118,7 +109,7 @@ ApplicationEvent = (
     ApplicationCreated | ApplicationProposed | ApplicationProposalAccepted | ApplicationProposalDeclined
     | ApplicationStageChanged | ApplicationAIReviewed | ApplicationAIReviewFailed | ApplicationSubmitted
     | ApplicationPrescreenRequested | ApplicationOfferAccepted | ApplicationHired | ApplicationWithdrawn
-    | ApplicationExpired | ApplicationExpiryWarned | ApplicationReactivated
+    | ApplicationExpired | ApplicationExpiryWarned | ApplicationReactivated | ApplicationPreScreenAnswered
 )
 
 
@@ -146,6 +137,7 @@ class Application:
     salary_cents: int | None = None
     start_date: date | None = None
     hired_at: datetime | None = None
+    pre_screen_answers: tuple[PreScreenAnswerItem, ...] = ()  # the latest answer to each question
 
     @property
     def firm_job(self) -> bool:
@@ -172,6 +164,8 @@ def evolve(s: Application, e: ApplicationEvent) -> Application:
             )
         case ApplicationOfferAccepted():
             return replace(s, accepted_by_candidate=True, last_activity_at=e.at)
+        case ApplicationPreScreenAnswered():
+            return replace(s, pre_screen_answers=with_answers(s.pre_screen_answers, e.answers), last_activity_at=e.at)
         case ApplicationExpiryWarned():
             return replace(s, warned_idle_since=e.idle_since)  # the scheduler's own event is no activity
         case ApplicationExpired():
@@ -252,6 +246,8 @@ def decide(cmd: ApplicationCommand, s: Application) -> list[ApplicationEvent]:
             return [_changed(cmd, s, "draft", cmd.reason)]
         case SubmitApplication():
             return _submit(cmd, s)
+        case AnswerPreScreen():
+            return answer_prescreen(cmd, s)
         case RequestPrescreen():
             return _request_prescreen(cmd, s)
         case MoveStage():
@@ -315,6 +311,8 @@ def _submit(cmd: SubmitApplication, s: Application) -> list[ApplicationEvent]:
         raise ActionNotPermitted(role, "submit an application", "the recruiter who screens it submits it")
     represented = s.candidate_recruiter_id is not None and role != "candidate_recruiter"
     to = _checked(s, "recruiter_review" if s.stage == "ai_reviewed" and represented else "submitted")
+    if to == "submitted":
+        check_answered(s, cmd.pre_screen_questions)
     return [ApplicationSubmitted(application_id=cmd.application_id, from_stage=s.stage, to_stage=to,
                                  submitted_at=s.submitted_at or cmd.at, by=cmd.by, by_role=role, at=cmd.at)]
 
@@ -442,6 +440,6 @@ application: Decider[ApplicationCommand, ApplicationEvent, Application] = Decide
         ApplicationCreated, ApplicationProposed, ApplicationProposalAccepted, ApplicationProposalDeclined,
         ApplicationStageChanged, ApplicationAIReviewed, ApplicationAIReviewFailed, ApplicationSubmitted,
         ApplicationPrescreenRequested, ApplicationOfferAccepted, ApplicationHired, ApplicationWithdrawn,
-        ApplicationExpired, ApplicationExpiryWarned, ApplicationReactivated,
+        ApplicationExpired, ApplicationExpiryWarned, ApplicationReactivated, ApplicationPreScreenAnswered,
     ),
 )

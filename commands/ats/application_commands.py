@@ -10,15 +10,20 @@ from datetime import date
 from typing import Annotated, Literal, Self
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StringConstraints, model_validator
 
 from commands.ats.application_events import ActorRole, ApplicationSource
+from commands.ats.events import PreScreenQuestionItem
 from commands.ats.job import GuaranteeDays
+from commands.ats.job_commands import Option
+from commands.ats.job_rules import MAX_OPTIONS, MAX_QUESTIONS
 from commands.core import Command
 
 Actor = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 PositiveCents = Annotated[int, Field(gt=0)]
+MAX_ANSWER_CHARS = 5000
+AnswerText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ANSWER_CHARS)]
 # The stages MoveStage reaches; every other stage has its own command, which records what it needs.
 MovableStage = Literal["company_review", "company_feedback", "interview", "offer", "recruiter_request", "rejected"]
 
@@ -102,7 +107,36 @@ class ReturnToDraft(ActorCommand):
 
 
 class SubmitApplication(ActorCommand):
-    """ai_reviewed → recruiter_review (represented) or submitted; recruiter_review or screen → submitted."""
+    """ai_reviewed → recruiter_review (represented) or submitted; recruiter_review or screen → submitted.
+
+    `pre_screen_questions` are the job's questions as they stand, looked up by the caller and passed in: a
+    submission to the company needs each required one answered (commands/ats/application_prescreen.py)."""
+
+    pre_screen_questions: Annotated[list[PreScreenQuestionItem], Field(max_length=MAX_QUESTIONS)] = []
+
+
+class PreScreenAnswerInput(BaseModel):
+    """One answer: a string (text, select), a boolean (yes_no) or a list of options (multi_select)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    question_id: UUID
+    answer: StrictBool | AnswerText | Annotated[list[Option], Field(min_length=1, max_length=MAX_OPTIONS)]
+
+
+class AnswerPreScreen(ActorCommand):
+    """The candidate side answers some of the job's pre-screen questions. `questions` are the job's questions
+    as they stand, looked up by the caller and passed in (the decider stays pure)."""
+
+    questions: Annotated[list[PreScreenQuestionItem], Field(max_length=MAX_QUESTIONS)]
+    answers: Annotated[list[PreScreenAnswerInput], Field(min_length=1, max_length=MAX_QUESTIONS)]
+
+    @model_validator(mode="after")
+    def _one_answer_per_question(self) -> Self:
+        ids = [a.question_id for a in self.answers]
+        if len(set(ids)) != len(ids):
+            raise ValueError("each question is answered at most once per request")
+        return self
 
 
 class RequestPrescreen(ActorCommand):
@@ -168,7 +202,7 @@ ApplicationCommand = (
     CreateApplication | ProposeApplication | AcceptProposal | DeclineProposal | TriggerAIReview
     | RecordAIReviewCompleted | RecordAIReviewFailed | ReturnToDraft | SubmitApplication | RequestPrescreen
     | MoveStage | AcceptOffer | HireCandidate | WithdrawApplication | ReactivateApplication | ExpireApplication
-    | RecordExpiryWarning
+    | RecordExpiryWarning | AnswerPreScreen
 )
 
 def application_id_for(job_id: UUID, candidate_id: UUID) -> UUID:

@@ -12,6 +12,9 @@ from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
+from pydantic import BaseModel, ConfigDict
+
+from commands.ats.events import PreScreenQuestionType
 from commands.core import Event, Personal
 
 ApplicationStage = Literal[
@@ -162,6 +165,32 @@ class ApplicationPrescreenRequested(Event):
     at: datetime
 
     personal = Personal(("message",), kind="application", key="application_id")
+
+
+class PreScreenAnswerItem(BaseModel):
+    """One answer to a pre-screen question of the job, with the question as it was asked. `answer` by the
+    question's type: text a string, yes_no a boolean, select one option, multi_select a list of options."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    question_id: UUID
+    question: str
+    question_type: PreScreenQuestionType
+    answer: bool | str | list[str]
+
+
+class ApplicationPreScreenAnswered(Event):
+    """The candidate side answered some of the job's pre-screen questions at `stage` (not a move); each
+    answer replaces an earlier one to the same question (commands/ats/application_prescreen.py)."""
+
+    application_id: UUID
+    stage: ApplicationStage
+    answers: list[PreScreenAnswerItem]
+    by: str
+    by_role: ActorRole
+    at: datetime
+
+    personal = Personal(("answers",), kind="application", key="application_id")
 
 
 class ApplicationOfferAccepted(Event):

@@ -25,7 +25,7 @@ from commands.ats.application_events import (
     ApplicationStage,
     ResponsibleParty,
 )
-from commands.core import Forbidden, RuleViolation
+from commands.core import Forbidden, Invalid, RuleViolation
 
 # Domain §4.1 with the decisions in commands/ats/application.py. The command that makes each move:
 # → withdrawn WithdrawApplication; → expired ExpireApplication; expired → ReactivateApplication (only back to
@@ -145,3 +145,34 @@ class OfferNotAccepted(RuleViolation):
     def __init__(self, application_id: UUID | None) -> None:
         super().__init__(f"application {application_id}: the candidate has not accepted the offer; "
                          "record their acceptance before the hire", application_id=str(application_id))
+
+
+class PreScreenAnswerInvalid(Invalid):
+    """An answer that does not fit its question: an unknown question, the wrong type, an option not offered."""
+
+    code = "pre_screen_answer_invalid"
+
+    def __init__(self, question_id: UUID, why: str) -> None:
+        super().__init__(f"pre-screen question {question_id}: {why}", question_id=str(question_id))
+
+
+class PreScreenAnswersClosed(RuleViolation):
+    """Answers are given while the candidate side prepares the application; what the company received stays."""
+
+    code = "pre_screen_answers_closed"
+
+    def __init__(self, application_id: UUID | None, stage: ApplicationStage) -> None:
+        super().__init__(f"application {application_id} is at {stage}: pre-screen answers are given before it is "
+                         "submitted to the company, and not while its AI review runs",
+                         application_id=str(application_id), stage=stage)
+
+
+class PreScreenAnswersMissing(RuleViolation):
+    """The job asks required pre-screen questions the application has not answered (as they stand now)."""
+
+    code = "pre_screen_answers_missing"
+
+    def __init__(self, application_id: UUID | None, question_ids: list[UUID]) -> None:
+        super().__init__(f"application {application_id} cannot go to the company before the job's required "
+                         f"pre-screen questions are answered ({len(question_ids)} unanswered)",
+                         application_id=str(application_id), question_ids=[str(q) for q in question_ids])

@@ -88,17 +88,15 @@ def _names(items: Any) -> tuple[str, ...]:
 
 
 def _answers(application: applications.Application, job: jobs.Job) -> tuple[PreScreenAnswer, ...]:
-    """Pre-screen answers, when the application state keeps them (by question, or by the job's question id)."""
-    questions = {q.question_id: q.question for q in job.pre_screen_questions}
-    found = []
-    for item in getattr(application, "pre_screen_answers", None) or ():
-        answer = getattr(item, "answer", None)
-        if isinstance(answer, list | tuple):
-            answer = ", ".join(str(a) for a in answer)
-        question = getattr(item, "question", None) or questions.get(getattr(item, "question_id", None))
-        if answer not in (None, "") and question:
-            found.append(PreScreenAnswer(question, str(answer)))
-    return tuple(found)
+    """The application's pre-screen answers, each with its question as it was asked; whether the question is
+    required is the job's word now (commands/ats/application_prescreen.py)."""
+    required = {q.question_id for q in job.pre_screen_questions if q.is_required}
+    shown = {True: "yes", False: "no"}
+    return tuple(
+        PreScreenAnswer(question=a.question, question_type=a.question_type, is_required=a.question_id in required,
+                        answer=shown[a.answer] if isinstance(a.answer, bool)
+                        else ", ".join(a.answer) if isinstance(a.answer, list) else a.answer)
+        for a in application.pre_screen_answers)
 
 
 async def gather_inputs(store: EventStore, application: applications.Application, cover_letter: str | None,

@@ -22,6 +22,7 @@ from commands.ats.application_events import (
     ApplicationCreated,
     ApplicationExpiryWarned,
     ApplicationOfferAccepted,
+    ApplicationPreScreenAnswered,
     ApplicationProposed,
 )
 from commands.ats.note_events import ApplicationNoteAdded, ApplicationNoteDeleted, ApplicationNoteEdited
@@ -85,6 +86,12 @@ def _(e: ApplicationProposed) -> Sql:
 @ats.also_handles(ApplicationOfferAccepted)
 def _(e: ApplicationOfferAccepted) -> Sql:
     return _entry(e.application_id, "offer_accepted", e.by, e.by_role, e.at)
+
+
+@ats.also_handles(ApplicationPreScreenAnswered)
+def _(e: ApplicationPreScreenAnswered) -> Sql:
+    # The answers are sealed whole: after an erasure a replay reads none, so the summary names only the stage.
+    return _entry(e.application_id, "pre_screen_answered", e.by, e.by_role, e.at, {"stage": e.stage})
 
 
 @ats.also_handles(ApplicationExpiryWarned)

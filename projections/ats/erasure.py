@@ -27,6 +27,7 @@ declare_erasure(ats, {
         "cover_letter": NULL, "pitch": if_set(ERASED), "proposal_notes": NULL, "salary_cents": if_set(ZERO),
     }),
     "application_stage_history": Scrub(_OF_APPLICATIONS, {"reason": NULL}),
+    "application_pre_screen_answers": Scrub(_OF_APPLICATIONS, delete=True),  # sealed whole: a replay has none
     "application_notes": Scrub(_OF_APPLICATIONS, {"message": ERASED}),
     "placements": Scrub("candidate_id = ANY(%(candidate_ids)s)", {"salary_cents": ZERO}),
     "candidate_sourcers": Scrub("candidate_id = ANY(%(candidate_ids)s)", {"notes": NULL}),
