@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from commands.network import recruiter_candidate as rtr
 from consumers.runtime.replay import replay
 from projections.registry import all_projections
 from tests.helpers import dump_schema
@@ -18,6 +19,7 @@ from tests.integration.ats.test_applications_api import (  # noqa: F401  (the `w
     World,
     all_projected,
     assert_refused,
+    now,
     stored,
     world_fixture,
 )
@@ -158,3 +160,20 @@ async def test_a_job_without_questions_submits_as_before(world: World) -> None:
     await world.submitted("cand2", app)  # asserts the 200
     detail = (await world.get("a_admin", f"/v1/applications/{app}")).json()["data"]
     assert detail["stage"] == "submitted" and detail["pre_screen_answers"] == []
+
+
+async def test_a_recruiter_whose_consent_ended_no_longer_answers(world: World) -> None:
+    q = await _questions(world)
+    app = await world.apply("rtr", "a2", "cand")
+    relationship_id = rtr.recruiter_candidate_id_for(world.recruiter["rtr"], world.candidate["cand"])
+    await world.command(rtr.recruiter_candidate, relationship_id, rtr.TerminateRecruiterCandidate(
+        relationship_id=relationship_id, side="candidate", party_id=world.candidate["cand"], reason="moved on",
+        by="test", at=now()))
+    await all_projected(world.store)
+    head = await stored(world.store)
+    refused = await world.post("rtr", f"/v1/applications/{app}/pre-screen-answers", _answers(q, auth=True))
+    await assert_refused(refused, 403)
+    assert await stored(world.store) == head
+    # The candidate still answers for themself.
+    assert (await world.post("cand", f"/v1/applications/{app}/pre-screen-answers", _answers(q, auth=True))
+            ).status_code == 200
