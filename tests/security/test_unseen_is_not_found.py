@@ -153,8 +153,10 @@ def _value(path: str, name: str, ids: dict[str, Any], schema: dict[str, Any]) ->
 
 
 # Where the read of a resource is not at its own path: an organization invitation is read, by whoever holds its
-# link (the id is in it), through its public preview.
-ROOTS = {"/v1/invitations/{invitation_id}": "/v1/invitations/{invitation_id}/preview"}
+# link (the id is in it), through its public preview; a saved job or candidate is the job or candidate.
+ROOTS = {"/v1/invitations/{invitation_id}": "/v1/invitations/{invitation_id}/preview",
+         "/v1/saved/jobs/{job_id}": "/v1/jobs/{job_id}",
+         "/v1/saved/candidates/{candidate_id}": "/v1/candidates/{candidate_id}"}
 
 
 def _root(path: str) -> str:
