@@ -22,11 +22,12 @@ from math import ceil
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 
 from api.ats.policy import may_see_candidate
 from api.auth import VerifiedToken
 from api.bounds import NO_NUL, Limit, Page
+from api.consistency import read_after
 from api.deps import Caller, CommandMetadata, CurrentUser, Db, MaybeUser, Now, Store, SystemDep
 from api.identity.users_verified import EmailNotVerified, verified_email
 from api.network.common import (
@@ -37,6 +38,7 @@ from api.network.common import (
     new_id,
     own_recruiter,
 )
+from api.network.endings import CandidateTerminationImpact, TerminateCandidateBody, affected, decided
 from api.network.models import (
     CandidateInvitationPreview,
     CandidateInvitationResponse,
@@ -44,7 +46,6 @@ from api.network.models import (
     DeclineCandidateBody,
     InviteCandidateBody,
     Pagination,
-    ReasonBody,
     RecruiterCandidateOut,
     RecruiterCandidatePage,
     TokenBody,
@@ -54,14 +55,17 @@ from api.responses import CommandResponse
 from commands.ats import candidate as candidates
 from commands.core import Forbidden
 from commands.network import recruiter_candidate as rtr
-from commands.network.events import ConsentRefusal, RecruiterCandidateStatus
-from eventstore import CommandResult, EventStore, Metadata, handle, load, stream_id_for
+from commands.network.events import ApplicationEndingItem, ConsentRefusal, RecruiterCandidateStatus
+from eventstore import CommandResult, EventStore, Metadata, Position, handle, load, stream_id_for
 from adapters.system import System
+from projections.ats import ending_queries
 from projections.identity.access import Access
 from projections.network import queries
 from projections.network.queries import RecruiterCandidateScope
 
 router = APIRouter(prefix="/recruiter-candidates", tags=["recruiter-candidates"])
+# The termination impact reads the ats schema: a caller's own write there is waited for.
+FreshAts = Annotated[Position | None, Depends(read_after("ats"))]
 
 Party = Literal["recruiter", "candidate", "admin"]
 
@@ -270,15 +274,35 @@ async def decline(relationship_id: UUID, body: DeclineCandidateBody, store: Stor
     return CommandResponse.of(relationship_id, await handle(store, rtr.recruiter_candidate, relationship_id, command, meta))
 
 
+async def _covered(store: EventStore, s: rtr.RecruiterCandidate) -> list[dict]:
+    assert s.recruiter_id is not None and s.candidate_id is not None
+    return await affected(store, ending_queries.applications_covered, s.recruiter_id, s.candidate_id)
+
+
+@router.get("/{relationship_id}/termination-impact", responses={401: {}, 404: {}, 422: {}})
+async def termination_impact(relationship_id: UUID, _: FreshAts, user: CurrentUser,
+                             store: Store) -> dict[str, CandidateTerminationImpact]:
+    """The open applications the recruiter made for the candidate, which ending the relationship decides on
+    (keep or withdraw; api/network/endings.py). Seen by whoever sees the relationship."""
+    s, _party = await _relationship(store, user, relationship_id)
+    return {"data": CandidateTerminationImpact(relationship_id=relationship_id, applications=await _covered(store, s))}
+
+
 @router.post("/{relationship_id}/terminate", responses={401: {}, 403: {}, 404: {}, 422: {}})
-async def terminate(relationship_id: UUID, body: ReasonBody, user: CurrentUser, store: Store,
+async def terminate(relationship_id: UUID, body: TerminateCandidateBody, user: CurrentUser, store: Store,
                     meta: CommandMetadata, now: Now) -> CommandResponse:
-    """Either party ends an active relationship."""
+    """Either party ends an active relationship, deciding for each open application it covers: keep (the
+    default) or withdraw. A process then withdraws those to withdraw."""
     s, party = await _relationship(store, user, relationship_id)
     if party == "admin":
         raise Forbidden("only the recruiter or the candidate can end this relationship", relationship_id=str(s.id))
     party_id = s.recruiter_id if party == "recruiter" else s.candidate_id
     assert party_id is not None
+    decisions = []
+    if s.status != "terminated":  # a retried termination records nothing, whatever the process did since
+        covered = [row["application_id"] for row in await _covered(store, s)]
+        decisions = [ApplicationEndingItem(application_id=application_id, decision=decision)
+                     for application_id, decision in decided(covered, body.applications, "application")]
     command = rtr.TerminateRecruiterCandidate(relationship_id=relationship_id, side=party, party_id=party_id,
-                                              reason=body.reason, by=meta.actor, at=now)
+                                              reason=body.reason, applications=decisions, by=meta.actor, at=now)
     return CommandResponse.of(relationship_id, await handle(store, rtr.recruiter_candidate, relationship_id, command, meta))

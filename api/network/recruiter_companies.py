@@ -11,18 +11,21 @@ from __future__ import annotations
 from math import ceil
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
 
 from api.bounds import Limit, Page
+from api.consistency import read_after
 from api.deps import CommandMetadata, CurrentUser, Db, Now, Store
 from api.network.common import FreshNetwork, my_recruiter_id, own_recruiter
+from api.network.endings import CompanyTerminationImpact, TerminateCompanyBody, affected, decided
 from api.network.models import (
     AcceptRelationshipBody,
     InviteRecruiterBody,
     OptionalReasonBody,
     Pagination,
     PermissionsBody,
-    ReasonBody,
     RecruiterCompanyOut,
     RecruiterCompanyPage,
     RequestConnectionBody,
@@ -31,13 +34,16 @@ from api.responses import CommandResponse
 from commands.core import Conflict, Forbidden, RuleViolation
 from commands.network import recruiter as recruiters
 from commands.network import recruiter_company as rco
-from commands.network.events import RecruiterCompanySide, RecruiterCompanyStatus
-from eventstore import EventStore, Metadata, handle, load, stream_id_for
+from commands.network.events import JobEndingItem, RecruiterCompanySide, RecruiterCompanyStatus
+from eventstore import EventStore, Metadata, Position, handle, load, stream_id_for
+from projections.ats import ending_queries
 from projections.identity.access import Access
 from projections.network import queries
 from projections.network.queries import RecruiterCompanyScope
 
 router = APIRouter(prefix="/recruiter-companies", tags=["recruiter-companies"])
+# The termination impact reads the ats schema: a caller's own write there is waited for.
+FreshAts = Annotated[Position | None, Depends(read_after("ats"))]
 
 
 def _scope(user: Access) -> RecruiterCompanyScope:
@@ -178,10 +184,25 @@ async def decline(relationship_id: UUID, user: CurrentUser, store: Store, meta: 
     return await _run(store, relationship_id, command, meta)
 
 
+async def _owned(store: EventStore, s: rco.RecruiterCompany) -> list[dict]:
+    assert s.recruiter_id is not None and s.company_id is not None
+    return await affected(store, ending_queries.jobs_owned, s.recruiter_id, s.company_id)
+
+
+@router.get("/{relationship_id}/termination-impact", responses={401: {}, 404: {}, 422: {}})
+async def termination_impact(relationship_id: UUID, _: FreshAts, user: CurrentUser,
+                             store: Store) -> dict[str, CompanyTerminationImpact]:
+    """The open jobs the recruiter owns at the company, which ending the relationship decides on (keep, pause or
+    close; api/network/endings.py). Seen by whoever sees the relationship."""
+    s, _sides = await _relationship(store, user, relationship_id)
+    return {"data": CompanyTerminationImpact(relationship_id=relationship_id, jobs=await _owned(store, s))}
+
+
 @router.post("/{relationship_id}/terminate", responses={401: {}, 403: {}, 404: {}, 422: {}})
-async def terminate(relationship_id: UUID, body: ReasonBody, user: CurrentUser, store: Store,
+async def terminate(relationship_id: UUID, body: TerminateCompanyBody, user: CurrentUser, store: Store,
                     meta: CommandMetadata, now: Now) -> CommandResponse:
-    """Either side ends an active relationship; while pending, the side that started it withdraws it."""
+    """Either side ends an active relationship; while pending, the side that started it withdraws it. Each open
+    job the recruiter owns at the company is kept (the default), paused or closed; a process then does it."""
     s, sides = await _relationship(store, user, relationship_id)
     if not sides:
         raise Forbidden("only the recruiter or the company's admins can end this relationship",
@@ -191,8 +212,13 @@ async def terminate(relationship_id: UUID, body: ReasonBody, user: CurrentUser, 
         side = s.started_by
     else:
         side = "recruiter" if "recruiter" in sides else "company"
+    decisions = []
+    if s.status != "terminated":  # a retried termination records nothing, whatever the process did since
+        owned = [row["job_id"] for row in await _owned(store, s)]
+        decisions = [JobEndingItem(job_id=job_id, decision=decision)
+                     for job_id, decision in decided(owned, body.jobs, "job")]
     command = rco.TerminateRecruiterCompany(relationship_id=relationship_id, side=side, party_id=_party(s, side),
-                                            reason=body.reason, by=meta.actor, at=now)
+                                            reason=body.reason, jobs=decisions, by=meta.actor, at=now)
     return await _run(store, relationship_id, command, meta)
 
 

@@ -28,6 +28,8 @@ from commands.network.recruiter_events import (
     RecruiterStatusChanged,
 )
 from commands.network.recruiter_candidate_events import (
+    ApplicationEnding,
+    ApplicationEndingItem,
     ConsentRefusal,
     RecruiterCandidateConsentDeclined,
     RecruiterCandidateConsentGiven,
@@ -40,8 +42,11 @@ from commands.network.recruiter_candidate_events import (
     RecruiterCandidateSide,
     RecruiterCandidateStatus,
     RecruiterCandidateTerminated,
+    RecruiterCandidateTerminationDecided,
 )
 from commands.network.recruiter_company_events import (
+    JobEnding,
+    JobEndingItem,
     RecruiterCompanyAccepted,
     RecruiterCompanyConnectionRequested,
     RecruiterCompanyDeclined,
@@ -51,6 +56,7 @@ from commands.network.recruiter_company_events import (
     RecruiterCompanySide,
     RecruiterCompanyStatus,
     RecruiterCompanyTerminated,
+    RecruiterCompanyTerminationDecided,
     RecruiterCompanyType,
 )
 from commands.network.firm_events import (
@@ -73,6 +79,8 @@ from commands.network.firm_events import (
 )
 
 __all__ = [
+    "ApplicationEnding",
+    "ApplicationEndingItem",
     "ConsentRefusal",
     "FirmAdminTakeRateSet",
     "FirmCreated",
@@ -90,6 +98,8 @@ __all__ = [
     "FirmRole",
     "FirmStatus",
     "FirmSuspended",
+    "JobEnding",
+    "JobEndingItem",
     "MarketplaceVisibility",
     "ProfileValue",
     "RecruiterCandidateConsentDeclined",
@@ -103,6 +113,7 @@ __all__ = [
     "RecruiterCandidateSide",
     "RecruiterCandidateStatus",
     "RecruiterCandidateTerminated",
+    "RecruiterCandidateTerminationDecided",
     "RecruiterCompanyAccepted",
     "RecruiterCompanyConnectionRequested",
     "RecruiterCompanyDeclined",
@@ -112,6 +123,7 @@ __all__ = [
     "RecruiterCompanySide",
     "RecruiterCompanyStatus",
     "RecruiterCompanyTerminated",
+    "RecruiterCompanyTerminationDecided",
     "RecruiterCompanyType",
     "RecruiterCreated",
     "RecruiterProfileField",

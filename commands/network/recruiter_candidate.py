@@ -24,14 +24,15 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from pydantic import AwareDatetime, StringConstraints, model_validator
+from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
 from commands.core import Command, Conflict, Decider, Forbidden, NotFound, RuleViolation
 from commands.identity.fields import Actor, Text
 from commands.network.events import (
+    ApplicationEndingItem,
     ConsentRefusal,
     RecruiterCandidateConsentDeclined,
     RecruiterCandidateConsentGiven,
@@ -44,6 +45,7 @@ from commands.network.events import (
     RecruiterCandidateSide,
     RecruiterCandidateStatus,
     RecruiterCandidateTerminated,
+    RecruiterCandidateTerminationDecided,
 )
 
 INVITATION_VALID_FOR = timedelta(days=7)
@@ -51,6 +53,9 @@ AWAITING_ANSWER: frozenset[RecruiterCandidateStatus] = frozenset({"pending", "in
 # A relationship in one of these has ended: the pair may be invited again.
 ENDED: frozenset[RecruiterCandidateStatus] = frozenset({"declined", "cancelled", "terminated", "expired"})
 _PAIR_NAMESPACE = uuid5(NAMESPACE_URL, "splits:recruiter_candidate")
+
+# The most items one termination decides (applications covered, or jobs owned); the impact reads list as many.
+MAX_ENDINGS = 500
 
 # At least 128 bits of randomness as hex; the original used 64 hex characters.
 Token = Annotated[str, StringConstraints(min_length=32, max_length=256)]
@@ -172,12 +177,27 @@ class DeclineConsent(_RelationshipCommand):
     reason: str | None = None
 
 
+def once_each(ids: list[UUID], kind: str) -> None:
+    """A termination decides each item once: the same one twice is refused, not resolved by order."""
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"each {kind} is decided once")
+
+
 class TerminateRecruiterCandidate(_RelationshipCommand):
-    """`party_id` is the recruiter id when `side` is recruiter, the candidate id when it is candidate."""
+    """`party_id` is the recruiter id when `side` is recruiter, the candidate id when it is candidate.
+
+    `applications` is the decision for each open application the relationship covers, every one of them (the
+    caller lists them and fills in `keep` for those the party did not decide); recorded with the termination."""
 
     side: RecruiterCandidateSide
     party_id: UUID
     reason: Text
+    applications: Annotated[list[ApplicationEndingItem], Field(max_length=MAX_ENDINGS)] = []
+
+    @model_validator(mode="after")
+    def _decided_once(self) -> Self:
+        once_each([item.application_id for item in self.applications], "application")
+        return self
 
 
 class ExpireCandidateInvitation(_RelationshipCommand):
@@ -196,6 +216,7 @@ RecruiterCandidateEvent = (
     RecruiterCandidateInvited | RecruiterCandidateInvitationResent | RecruiterCandidateInvitationCancelled
     | RecruiterCandidateInvitationExpired | RecruiterCandidateConsentGiven | RecruiterCandidateConsentDeclined
     | RecruiterCandidateConsentRefused | RecruiterCandidateTerminated | RecruiterCandidateExpired
+    | RecruiterCandidateTerminationDecided
 )
 
 
@@ -355,8 +376,12 @@ def _terminate(cmd: TerminateRecruiterCandidate, s: RecruiterCandidate) -> list[
     _require(s, frozenset({"active"}), "terminated")
     if cmd.at >= _end(s):
         raise RelationshipAlreadyEnded(s.id, s.relationship_end_date)
-    return [RecruiterCandidateTerminated(**_pair(s), terminated_by=cmd.side, reason=cmd.reason,
-                                         by=cmd.by, at=cmd.at)]
+    ended: list[RecruiterCandidateEvent] = [RecruiterCandidateTerminated(
+        **_pair(s), terminated_by=cmd.side, reason=cmd.reason, by=cmd.by, at=cmd.at)]
+    if cmd.applications:
+        ended.append(RecruiterCandidateTerminationDecided(**_pair(s), decided_by=cmd.side,
+                                                          applications=cmd.applications, by=cmd.by, at=cmd.at))
+    return ended
 
 
 def _pair(s: RecruiterCandidate) -> dict[str, UUID]:
@@ -397,5 +422,6 @@ recruiter_candidate: Decider[RecruiterCandidateCommand, RecruiterCandidateEvent,
     decide,
     events=(RecruiterCandidateInvited, RecruiterCandidateInvitationResent, RecruiterCandidateInvitationCancelled,
             RecruiterCandidateInvitationExpired, RecruiterCandidateConsentGiven, RecruiterCandidateConsentDeclined,
-            RecruiterCandidateConsentRefused, RecruiterCandidateTerminated, RecruiterCandidateExpired),
+            RecruiterCandidateConsentRefused, RecruiterCandidateTerminated, RecruiterCandidateExpired,
+            RecruiterCandidateTerminationDecided),
 )

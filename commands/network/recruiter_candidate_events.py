@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from pydantic import BaseModel, ConfigDict
+
 from commands.core import Event, Personal
 
 # The closed set of a relationship's statuses (domain §15 item 6: the original wrote statuses outside
@@ -144,5 +146,32 @@ class RecruiterCandidateExpired(Event):
     recruiter_id: UUID
     candidate_id: UUID
     relationship_end_date: datetime
+    by: str
+    at: datetime
+
+
+# What becomes of an open application the recruiter made for the candidate when their relationship ends
+# (domain §4.4, the original's termination decisions): it goes on, or it is withdrawn.
+ApplicationEnding = Literal["keep", "withdraw"]
+
+
+class ApplicationEndingItem(BaseModel):
+    """One application covered by an ended relationship and what the party ending it decided for it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    application_id: UUID
+    decision: ApplicationEnding
+
+
+class RecruiterCandidateTerminationDecided(Event):
+    """Recorded with the termination when it covered open applications: the decision for each of them (every one
+    covered, `keep` where the party ending it chose nothing). The relationship-endings process carries it out."""
+
+    relationship_id: UUID
+    recruiter_id: UUID
+    candidate_id: UUID
+    decided_by: RecruiterCandidateSide
+    applications: list[ApplicationEndingItem]
     by: str
     at: datetime

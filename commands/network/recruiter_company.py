@@ -17,14 +17,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, get_args
+from typing import Annotated, Any, Self, get_args
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from pydantic import AwareDatetime, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
 from commands.core import Command, Conflict, Decider, Forbidden, NotFound, RuleViolation
 from commands.identity.fields import Actor, Text
 from commands.network.events import (
+    JobEndingItem,
     RecruiterCompanyAccepted,
     RecruiterCompanyConnectionRequested,
     RecruiterCompanyDeclined,
@@ -34,9 +35,10 @@ from commands.network.events import (
     RecruiterCompanySide,
     RecruiterCompanyStatus,
     RecruiterCompanyTerminated,
+    RecruiterCompanyTerminationDecided,
     RecruiterCompanyType,
 )
-from commands.network.recruiter_candidate import NotAPartyToRelationship
+from commands.network.recruiter_candidate import MAX_ENDINGS, NotAPartyToRelationship, once_each
 
 RECRUITER_COMPANY_PERMISSIONS: tuple[RecruiterCompanyPermission, ...] = get_args(RecruiterCompanyPermission)
 # What a company grants when it accepts without choosing: see the work, propose candidates, follow them.
@@ -142,9 +144,18 @@ class DeclineRecruiterCompany(_PartyCommand):
 
 
 class TerminateRecruiterCompany(_PartyCommand):
-    """Either side ends an active relationship; while pending, the side that started it withdraws it."""
+    """Either side ends an active relationship; while pending, the side that started it withdraws it.
+
+    `jobs` is the decision for each open job the recruiter owns at the company, every one of them (the caller
+    lists them and fills in `keep` for those the party did not decide); recorded with the termination."""
 
     reason: Text
+    jobs: Annotated[list[JobEndingItem], Field(max_length=MAX_ENDINGS)] = []
+
+    @model_validator(mode="after")
+    def _decided_once(self) -> Self:
+        once_each([item.job_id for item in self.jobs], "job")
+        return self
 
 
 class ChangeRecruiterCompanyPermissions(_RelationshipCommand):
@@ -159,6 +170,7 @@ RecruiterCompanyCommand = (
 RecruiterCompanyEvent = (
     RecruiterCompanyInvited | RecruiterCompanyConnectionRequested | RecruiterCompanyAccepted
     | RecruiterCompanyDeclined | RecruiterCompanyTerminated | RecruiterCompanyPermissionsChanged
+    | RecruiterCompanyTerminationDecided
 )
 
 
@@ -320,7 +332,12 @@ def _terminate(cmd: TerminateRecruiterCompany, s: RecruiterCompany) -> list[Recr
     if s.status == "pending" and cmd.side != s.started_by:
         raise RuleViolation(f"the {cmd.side} did not start relationship {s.id}: decline it instead",
                             relationship_id=str(s.id), side=cmd.side)
-    return [RecruiterCompanyTerminated(**_pair(s), terminated_by=cmd.side, reason=cmd.reason, by=cmd.by, at=cmd.at)]
+    ended: list[RecruiterCompanyEvent] = [RecruiterCompanyTerminated(
+        **_pair(s), terminated_by=cmd.side, reason=cmd.reason, by=cmd.by, at=cmd.at)]
+    if cmd.jobs:
+        ended.append(RecruiterCompanyTerminationDecided(**_pair(s), decided_by=cmd.side, jobs=cmd.jobs,
+                                                        by=cmd.by, at=cmd.at))
+    return ended
 
 
 def _change_permissions(cmd: ChangeRecruiterCompanyPermissions, s: RecruiterCompany) -> list[RecruiterCompanyEvent]:
@@ -348,5 +365,6 @@ recruiter_company: Decider[RecruiterCompanyCommand, RecruiterCompanyEvent, Recru
     evolve,
     decide,
     events=(RecruiterCompanyInvited, RecruiterCompanyConnectionRequested, RecruiterCompanyAccepted,
-            RecruiterCompanyDeclined, RecruiterCompanyTerminated, RecruiterCompanyPermissionsChanged),
+            RecruiterCompanyDeclined, RecruiterCompanyTerminated, RecruiterCompanyPermissionsChanged,
+            RecruiterCompanyTerminationDecided),
 )

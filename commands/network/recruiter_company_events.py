@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from pydantic import BaseModel, ConfigDict
+
 from commands.core import Event, Personal
 
 RecruiterCompanyStatus = Literal["pending", "active", "declined", "terminated"]
@@ -104,5 +106,33 @@ class RecruiterCompanyPermissionsChanged(Event):
     company_id: UUID
     from_permissions: list[RecruiterCompanyPermission]
     to_permissions: list[RecruiterCompanyPermission]
+    by: str
+    at: datetime
+
+
+# What becomes of a job the recruiter owns at the company when their relationship ends (domain §4.3): it stays as
+# it is, it is paused, or it is closed.
+JobEnding = Literal["keep", "pause", "close"]
+
+
+class JobEndingItem(BaseModel):
+    """One job owned by the recruiter at the company and what the party ending the relationship decided for it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    job_id: UUID
+    decision: JobEnding
+
+
+class RecruiterCompanyTerminationDecided(Event):
+    """Recorded with the termination when the recruiter owned open jobs at the company: the decision for each of
+    them (every one, `keep` where the party ending it chose nothing). The relationship-endings process carries it
+    out."""
+
+    relationship_id: UUID
+    recruiter_id: UUID
+    company_id: UUID
+    decided_by: RecruiterCompanySide
+    jobs: list[JobEndingItem]
     by: str
     at: datetime

@@ -5,7 +5,8 @@ Who (the matrix of §10, stage by stage):
 - an application moves: the candidate, their recruiter(s) and the company's admins, as the stage warrants
   (`_STAGE_AUDIENCES`): company admins only once the application has reached the company;
 - a proposal: the candidate; a representation invitation: the candidate (by email even before they have an
-  account); consent given: the recruiter; organization and firm invitations: the invited address;
+  account); consent given: the recruiter; organization and firm invitations: the invited address; a
+  recruiter relationship ended, and what its ending withdrew, paused or closed: the party that did not end it;
 - a placement: the company's admins, the credited recruiters and the candidate; an invoice paid: the
   company's admins; a payout sent, or waiting for a Connect account: the recruiter it is for; an AI review's
   result: the candidate and their recruiter (the move to `ai_reviewed` itself is not announced); a fraud
