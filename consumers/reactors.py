@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from consumers.billing.process import billing_readiness, billing_snapshots, connect_payouts, firm_plans
 from consumers.ats.candidate_process import candidate_accounts
+from consumers.ats.referral_process import referral_sourcing
+from consumers.network.company_invitation_process import company_invitation_relationships
 from consumers.identity.clerk_webhooks import clerk_webhooks
 from consumers.identity.process import invitations
-from consumers.network.process import candidate_consents, recruiter_roles
-from consumers.ats.process import placements_process
+from consumers.network.process import candidate_consents, recruiter_roles, relationship_endings
+from consumers.ats.process import placement_replacements, placements_process
 from consumers.privacy.process import erasures
 from consumers.ai.reactions import ai_review
 from consumers.billing.reactions import invoicing, payouts
@@ -24,9 +26,13 @@ def all_reactors() -> list[Reactor]:
         invitations,
         recruiter_roles,
         candidate_consents,
+        relationship_endings,
         candidate_accounts,
+        referral_sourcing,
+        company_invitation_relationships,
         ai_review,
         placements_process,
+        placement_replacements,
         billing_snapshots,
         billing_readiness,
         connect_payouts,

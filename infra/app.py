@@ -21,6 +21,7 @@ from api.automation.reputation import router as reputation_router
 from api.ats.application_prescreen import router as application_prescreen_router
 from api.ats.activity import router as activity_router
 from api.ats.applications import router as applications_router
+from api.ats.candidate_profiles import router as candidate_profiles_router
 from api.ats.candidates import router as candidates_router
 from api.ats.companies import router as companies_router
 from api.ats.job_details import router as job_details_router
@@ -29,6 +30,8 @@ from api.ats.jobs import router as jobs_router
 from api.ats.notes import router as notes_router
 from api.ats.placements import router as placements_router
 from api.ats.saved import router as saved_router
+from api.ats.skills import router as skills_router
+from api.ats.sourcer_protection import router as sourcer_protection_router
 from api.billing.connect import router as billing_connect_router
 from api.billing.plans import router as billing_plans_router
 from api.billing.profiles import router as billing_profiles_router
@@ -94,14 +97,17 @@ _ROUTERS = (
     jobs_router,
     companies_router,
     candidates_router,
+    sourcer_protection_router,
+    candidate_profiles_router,
+    skills_router,
     applications_router,
+    application_prescreen_router,
     notes_router,
     placements_router,
     saved_router,
     clerk_webhooks_router,
     stripe_webhooks_router,
     privacy_export_router,
-    application_prescreen_router,
     privacy_retention_router,
     privacy_erasure_router,  # before identity_router: /v1/users/me is not a user id
     identity_router,

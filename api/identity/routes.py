@@ -48,6 +48,8 @@ from api.identity.models import (
     RoleBody,
 )
 from api.identity.users_verified import register_identity, verified_email
+from api.network.recruiter_codes import redeem_at_registration, usable_code
+from api.network.referral_models import RecCode
 from api.privacy.erasure import request_erasure
 from api.responses import CommandResponse, ListOf, PageNumber, PageSize
 from commands.core import Forbidden, NotFound, RuleViolation
@@ -83,17 +85,25 @@ def _new_id(meta: Metadata, kind: str) -> UUID:
 
 # --- the caller ------------------------------------------------------------------------------------------
 
-@router.post("/users/register", responses={401: {}, 403: {}, 422: {}, 503: {}})
+@router.post("/users/register", responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}, 503: {}})
 async def register(body: RegisterBody, caller: Caller, store: Store, system: SystemDep, request: Request, now: Now,
-                   idempotency_key: IdempotencyKey = None) -> CommandResponse:
+                   db: Db, idempotency_key: IdempotencyKey = None, rec_code: RecCode = None) -> CommandResponse:
     """Idempotent: registering again returns the same user and only updates the profile fields given. The
-    email and its verification are Clerk's (read now), never the body's (`register_identity`)."""
+    email and its verification are Clerk's (read now), never the body's (`register_identity`).
+
+    With `rec_code`, the code's recruiter refers the user (api/network/recruiter_codes.py): an unknown or
+    deactivated code, or a second code, is refused before anything is written."""
     user_id, at = users.user_id_for(caller.user_id), now
     # The caller is not resolved here: before this, they are by definition not known.
     meta = request_metadata(request, str(user_id), idempotency_key)
     source = "candidate" if caller.instance == "app" else "portal"
     given = body.model_dump(exclude_unset=True)
+    used_code = await usable_code(store, db, rec_code) if rec_code is not None else None
     identity = await register_identity(system.settings, caller, given)
+    if used_code is not None:
+        # Recorded before the user, so that whatever the registration leads to (a candidate record, an
+        # organization's company) finds the referral already there.
+        await redeem_at_registration(store, used_code, user_id, meta, at)
     command = users.RegisterUser(user_id=user_id, clerk_user_id=caller.user_id, source=source, by=str(user_id), at=at,
                                  **given | identity)
     result = await handle(store, users.user, user_id, command, meta)

@@ -25,6 +25,9 @@ declare_erasure(network, {
         "message": NULL, "decline_reason": NULL, "termination_reason": NULL,
     }),
     "firm_invitations": Scrub("id = ANY(%(invitation_ids)s)", {"email": ERASED}),
+    "recruiter_codes": Scrub("recruiter_id = ANY(%(recruiter_ids)s)", {"label": NULL}),
+    "referrals": Keep("ids and a code: who signed up through which recruiter (sourcer attribution rests on it)"),
+    "company_invitations": Scrub("id = ANY(%(invitation_ids)s)", {"invited_email": ERASED, "personal_message": NULL}),
     "firms": Keep("a firm's name and standing are the business's"),
     "firm_members": Keep("ids and roles: who belonged to a firm"),
 })

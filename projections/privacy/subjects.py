@@ -136,12 +136,15 @@ async def documents_of(conn: psycopg.AsyncConnection, candidate_ids: list[UUID],
 
 
 async def invitations_of(conn: psycopg.AsyncConnection, user_ids: list[UUID], emails: list[str]) -> list[UUID]:
-    """Organization and firm invitations to the users' own (verified) addresses, or accepted by them."""
+    """Organization, firm and company platform invitations to the users' own (verified) addresses, or accepted by them."""
     return await _column(conn, """
         SELECT id FROM identity.invitations WHERE lower(email) = ANY(%s) OR accepted_by = ANY(%s)
         UNION
-        SELECT id FROM network.firm_invitations WHERE lower(email) = ANY(%s) OR accepted_by = ANY(%s)""",
-        (emails, user_ids, emails, user_ids))
+        SELECT id FROM network.firm_invitations WHERE lower(email) = ANY(%s) OR accepted_by = ANY(%s)
+        UNION
+        SELECT id FROM network.company_invitations WHERE lower(invited_email) = ANY(%s)
+            OR accepted_by_user_id = ANY(%s)""",
+        (emails, user_ids, emails, user_ids, emails, user_ids))
 
 
 async def contact_emails_of(conn: psycopg.AsyncConnection, emails: list[str]) -> list[UUID]:

@@ -1,0 +1,62 @@
+"""Queries on referral codes, referrals and company platform invitations (projections/network/referrals.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+
+from projections.reads import fetch_all, fetch_one
+
+_CODE = """
+    SELECT id, recruiter_id, code, label, is_default, status, redemptions, created_at, deactivated_at
+      FROM network.recruiter_codes"""
+
+
+async def list_recruiter_codes(conn: psycopg.AsyncConnection, recruiter_id: UUID) -> list[dict[str, Any]]:
+    return await fetch_all(conn, f"{_CODE} WHERE recruiter_id = %s ORDER BY created_at, id", (recruiter_id,))
+
+
+async def recruiter_code_by_code(conn: psycopg.AsyncConnection, code: str) -> dict[str, Any] | None:
+    """The code (the first made, were a code ever made twice) with what a public visitor may see of its
+    recruiter: their slug, and their name when their marketplace profile is public."""
+    return await fetch_one(conn, """
+        SELECT c.id, c.recruiter_id, c.code, c.status, r.status AS recruiter_status, r.slug AS recruiter_slug,
+               CASE WHEN r.marketplace_enabled AND r.marketplace_visibility = 'public' THEN u.name END
+                   AS recruiter_name
+          FROM network.recruiter_codes c
+          LEFT JOIN network.recruiters r ON r.id = c.recruiter_id
+          LEFT JOIN identity.users u ON u.id = r.user_id
+         WHERE c.code = %s ORDER BY c.created_at, c.id LIMIT 1""", (code,))
+
+
+async def referral_of(conn: psycopg.AsyncConnection, user_id: UUID) -> dict[str, Any] | None:
+    return await fetch_one(conn, "SELECT * FROM network.referrals WHERE user_id = %s", (user_id,))
+
+
+_INVITATION = """
+    SELECT id, recruiter_id, invite_code, invited_email, company_name_hint, personal_message,
+           CASE WHEN status = 'pending' AND expires_at <= %s THEN 'expired' ELSE status END AS status,
+           expires_at, accepted_by_user_id, organization_id, company_id, created_at, updated_at
+      FROM network.company_invitations"""
+
+
+async def list_company_invitations(conn: psycopg.AsyncConnection, recruiter_id: UUID | None,
+                                   now: datetime) -> list[dict[str, Any]]:
+    """A recruiter's invitations, newest first; all of them for `recruiter_id` None (a platform admin)."""
+    if recruiter_id is None:
+        return await fetch_all(conn, f"{_INVITATION} ORDER BY created_at DESC, id", (now,))
+    return await fetch_all(conn, f"{_INVITATION} WHERE recruiter_id = %s ORDER BY created_at DESC, id",
+                           (now, recruiter_id))
+
+
+async def get_company_invitation(conn: psycopg.AsyncConnection, invitation_id: UUID,
+                                 now: datetime) -> dict[str, Any] | None:
+    return await fetch_one(conn, f"{_INVITATION} WHERE id = %s", (now, invitation_id))
+
+
+async def company_invitation_by_digest(conn: psycopg.AsyncConnection, digest: str,
+                                       now: datetime) -> dict[str, Any] | None:
+    return await fetch_one(conn, f"{_INVITATION} WHERE token_digest = %s", (now, digest))
