@@ -188,6 +188,7 @@ _PLACEMENT_CANDIDATE = frozenset({
 })
 _PLACEMENT_ALL = _PLACEMENT_CANDIDATE | _ATTRIBUTION | {
     "fee_bps", "fee_cents", "guarantee_days", "guarantee_expires_at", "failure_reason", "replacement_placement_id",
+    "replaces_placement_id",
 }
 
 PLACEMENT = ReadModel("placement", {
@@ -251,6 +252,44 @@ def viewer_of_candidate(access: Access, row: Mapping[str, Any], *, hired_by: Col
     if access.is_company_user and not access.company_ids.isdisjoint(hired_by):
         return "hiring_company"
     return "recruiter" if access.is_recruiter else "company"
+
+
+# --- a candidate's skills and résumé profile ---------------------------------------------------------------
+# The candidate, whoever manages or represents them, and platform admins read all of it. Recruiters and company
+# users who may read the candidate see it too, since matching candidates to jobs is what it is for; but the
+# employers of a candidate who keeps their current company private are left out of each position.
+
+_SKILL = frozenset({"slug", "name", "source", "years", "proficiency"})
+_POSITION = frozenset({"title", "company", "start_month", "end_month", "description"})
+_SCHOOL = frozenset({"institution", "degree", "field_of_study", "start_year", "end_year"})
+_CERTIFICATE = frozenset({"name", "issuer", "year"})
+_PROFILE = frozenset({"candidate_id", "years_experience", "skills", "experience", "education", "certifications",
+                      "updated_at"})
+_PROFILE_VIEWERS = ("controller", "representative", "platform_admin", "marketplace", "marketplace_private")
+
+
+def _same_for_all(name: str, fields: frozenset[str]) -> ReadModel:
+    return ReadModel(name, dict.fromkeys(_PROFILE_VIEWERS, fields))
+
+
+CANDIDATE_PROFILE = ReadModel("candidate_profile", dict.fromkeys(_PROFILE_VIEWERS, _PROFILE), nested={
+    "skills": _same_for_all("candidate_skill", _SKILL),
+    "experience": ReadModel("candidate_position", {**dict.fromkeys(_PROFILE_VIEWERS, _POSITION),
+                                                   "marketplace_private": _POSITION - {"company"}}),
+    "education": _same_for_all("candidate_school", _SCHOOL),
+    "certifications": _same_for_all("candidate_certificate", _CERTIFICATE),
+})
+
+
+def viewer_of_candidate_profile(access: Access, candidate: Mapping[str, Any], *, represents: bool) -> str:
+    """`candidate`: the candidate's row (owner and privacy flags); `represents`: the caller is a recruiter with
+    an active, consented relationship with the candidate."""
+    viewer = viewer_of_candidate(access, candidate)
+    if viewer in ("platform_admin", "controller"):
+        return viewer
+    if represents:
+        return "representative"
+    return "marketplace" if candidate.get("show_current_company") else "marketplace_private"
 
 
 # --- the network: recruiters and their relationships -------------------------------------------------------
@@ -328,5 +367,5 @@ JOB_NOTE = ReadModel("job_note", {
 
 READ_MODELS: dict[str, ReadModel] = {m.name: m for m in (
     JOB, APPLICATION, NOTE, PLACEMENT, CANDIDATE, RECRUITER, RECRUITER_CANDIDATE, RECRUITER_COMPANY,
-    JOB_ACTIVITY, APPLICATION_ACTIVITY, JOB_NOTE)}
+    CANDIDATE_PROFILE, JOB_ACTIVITY, APPLICATION_ACTIVITY, JOB_NOTE)}
 

@@ -206,6 +206,11 @@ class FailPlacementBody(_Body):
     reason: Reason
 
 
+class ReplacementBody(_Body):
+    replacement_placement_id: UUID = Field(description="The placement (a hire for the same job) that replaces this"
+                                                       " failed one")
+
+
 class PlacementOut(BaseModel):
     """A placement as one party sees it (api/visibility.py): the candidate does not see the fee, the guarantee
     terms or who earns from it; those fields are then left out."""
@@ -233,6 +238,7 @@ class PlacementOut(BaseModel):
     failed_at: datetime | None
     failure_reason: str | None = None
     replacement_placement_id: UUID | None = None
+    replaces_placement_id: UUID | None = None
     created_at: datetime
     updated_at: datetime
 

@@ -1,6 +1,14 @@
-"""Placement routes (domain §4.2, §7.3): the role-scoped list and detail, and the two state changes a company
-makes (the candidate started; the hire did not hold). Placements are created by the hire
-(consumers/ats/process.py) and completed by the guarantee scheduler; none is ever deleted.
+"""Placement routes (domain §4.2, §7.3): the role-scoped list and detail, the two state changes a company
+makes (the candidate started; the hire did not hold) and the link from a failed placement to the one that
+replaces it. Placements are created by the hire (consumers/ats/process.py) and completed by the guarantee
+scheduler; none is ever deleted.
+
+What we decided for replacements where the domain is silent: the company's admins or a platform admin link
+them (as for the other changes); the replacement must be a placement the caller sees, for the same job (so the
+same company), not failed itself, not the failed one, and replacing no other placement; the failed one names
+one replacement. The link is recorded on the failed placement, then on the replacement by the
+placement-replacements process: the reads show `replacement_placement_id` on the one and
+`replaces_placement_id` on the other.
 """
 
 from __future__ import annotations
@@ -11,7 +19,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 
-from api.ats.application_models import FailPlacementBody, PlacementEnvelope, PlacementOut, PlacementPage
+from api.ats.application_models import (
+    FailPlacementBody,
+    PlacementEnvelope,
+    PlacementOut,
+    PlacementPage,
+    ReplacementBody,
+)
 from api.ats.application_policy import check_may_manage_placement, may_see_placement, placement_visibility
 from api.ats.models import Pagination
 from api.bounds import Limit, Page
@@ -30,12 +44,13 @@ router = APIRouter(prefix="/v1/placements", tags=["placements"])
 FreshAts = Annotated[Position | None, Depends(read_after("ats"))]
 
 
-async def _manageable(store: EventStore, user: Access, placement_id: UUID) -> None:
+async def _manageable(store: EventStore, user: Access, placement_id: UUID) -> placements.Placement:
     """404 if the caller may not see the placement, 403 if they see it but may not change it."""
     state, _, _ = await load(store, placements.placement, stream_id_for(placements.placement, placement_id))
     if not may_see_placement(user, state):
         raise NotFound(f"placement {placement_id} not found", placement_id=str(placement_id))
     check_may_manage_placement(user, state)
+    return state
 
 
 def _shown(user: Access, row: dict) -> PlacementOut:
@@ -60,6 +75,22 @@ async def fail(placement_id: UUID, body: FailPlacementBody, store: Store, meta: 
     await _manageable(store, user, placement_id)
     command = placements.FailPlacement(placement_id=placement_id, reason=body.reason, by=meta.actor,
                                        at=now)
+    result = await handle(store, placements.placement, placement_id, command, meta, expected_version=if_match)
+    return CommandResponse.of(placement_id, result)
+
+
+@router.post("/{placement_id}/replacement", responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
+async def link_replacement(placement_id: UUID, body: ReplacementBody, store: Store, meta: CommandMetadata,
+                           user: CurrentUser, if_match: ExpectedVersion, now: Now) -> CommandResponse:
+    """A failed placement names the placement that replaces it (a hire for the same job)."""
+    original = await _manageable(store, user, placement_id)
+    replacement_id = body.replacement_placement_id
+    replacement, _, _ = await load(store, placements.placement, stream_id_for(placements.placement, replacement_id))
+    if not may_see_placement(user, replacement):
+        raise placements.ReplacementNotFound(replacement_id)
+    placements.check_replacement(original, replacement)
+    command = placements.LinkReplacement(placement_id=placement_id, replacement_placement_id=replacement_id,
+                                         by=meta.actor, at=now)
     result = await handle(store, placements.placement, placement_id, command, meta, expected_version=if_match)
     return CommandResponse.of(placement_id, result)
 

@@ -16,6 +16,10 @@ Decisions where domain.md is silent or inconsistent:
   state records nothing; completion sent before the guarantee runs out, or after a failure, records nothing.
 - Creating a placement again for the same application records nothing, so the process that turns a hire into
   a placement can be retried; the same placement id for another application is a conflict.
+- A failed placement names one replacement, and a placement replaces one failed placement at most: the link
+  is recorded on the failed one (`LinkReplacement`), then on the replacement (`MarkAsReplacement`, by the
+  placement-replacements process). Which placement may replace which (the same job) is the caller's check
+  (api/ats/placements.py): it needs both streams.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 from commands.ats.job import Actor, FeeBps, GuaranteeDays
 from commands.ats.placement_events import (
     PlacementCreated,
+    PlacementMarkedAsReplacement,
     PlacementReplacementLinked,
     PlacementState,
     PlacementStateChanged,
@@ -67,9 +72,75 @@ class PlacementTransitionNotAllowed(RuleViolation):
 
 
 class PlacementNotFailed(RuleViolation):
+    code = "placement_not_failed"
+
     def __init__(self, placement_id: UUID | None, state: PlacementState) -> None:
         super().__init__(f"placement {placement_id} is {state}: only a failed placement is replaced",
                          placement_id=str(placement_id), placement_state=state)
+
+
+class PlacementAlreadyReplaced(Conflict):
+    code = "placement_already_replaced"
+
+    def __init__(self, placement_id: UUID | None, replacement_placement_id: UUID | None) -> None:
+        super().__init__(f"placement {placement_id} is already replaced by {replacement_placement_id}",
+                         placement_id=str(placement_id), replacement_placement_id=str(replacement_placement_id))
+
+
+class ReplacementAlreadyLinked(Conflict):
+    code = "replacement_already_linked"
+
+    def __init__(self, placement_id: UUID | None, replaces_placement_id: UUID | None) -> None:
+        super().__init__(f"placement {placement_id} already replaces placement {replaces_placement_id}",
+                         placement_id=str(placement_id), replaces_placement_id=str(replaces_placement_id))
+
+
+class ReplacementNotFound(NotFound):
+    code = "replacement_not_found"
+
+    def __init__(self, replacement_placement_id: UUID) -> None:
+        super().__init__(f"placement {replacement_placement_id} not found",
+                         replacement_placement_id=str(replacement_placement_id))
+
+
+class ReplacementNotForSameJob(RuleViolation):
+    code = "replacement_not_same_job"
+
+    def __init__(self, placement_id: UUID | None, replacement_placement_id: UUID | None) -> None:
+        super().__init__(f"placement {replacement_placement_id} is not a hire for the job of placement {placement_id}:"
+                         " a replacement fills the same job", placement_id=str(placement_id),
+                         replacement_placement_id=str(replacement_placement_id))
+
+
+class ReplacementHasFailed(RuleViolation):
+    code = "replacement_failed"
+
+    def __init__(self, replacement_placement_id: UUID | None) -> None:
+        super().__init__(f"placement {replacement_placement_id} has failed itself: it replaces nothing",
+                         replacement_placement_id=str(replacement_placement_id))
+
+
+class ReplacementIsItself(RuleViolation):
+    code = "replacement_is_itself"
+
+    def __init__(self, placement_id: UUID | None) -> None:
+        super().__init__(f"placement {placement_id} cannot replace itself", placement_id=str(placement_id))
+
+
+def check_replacement(original: Placement, replacement: Placement) -> None:
+    """What only both streams together tell (the caller loads them): a failed placement is replaced by another hire
+    for the same job (so the same company), still standing, and replacing no other placement. The link itself
+    is decided again on the failed placement's stream (`LinkReplacement`), the mark on the replacement's."""
+    if original.state != "failed":
+        raise PlacementNotFailed(original.id, original.state)
+    if replacement.id == original.id:
+        raise ReplacementIsItself(original.id)
+    if replacement.job_id != original.job_id or replacement.company_id != original.company_id:
+        raise ReplacementNotForSameJob(original.id, replacement.id)
+    if replacement.state == "failed":
+        raise ReplacementHasFailed(replacement.id)
+    if replacement.replaces_placement_id not in (None, original.id):
+        raise ReplacementAlreadyLinked(replacement.id, replacement.replaces_placement_id)
 
 
 class _PlacementCommand(Command):
@@ -121,8 +192,23 @@ class LinkReplacement(_PlacementCommand):
         return self
 
 
-PlacementCommand = CreatePlacement | ActivatePlacement | CompletePlacementGuarantee | FailPlacement | LinkReplacement
-PlacementEvent = PlacementCreated | PlacementStateChanged | PlacementReplacementLinked
+class MarkAsReplacement(_PlacementCommand):
+    """The placement replaces the failed `replaces_placement_id` (which already names it)."""
+
+    replaces_placement_id: UUID
+
+    @model_validator(mode="after")
+    def _not_itself(self) -> Self:
+        if self.replaces_placement_id == self.placement_id:
+            raise ValueError("a placement cannot replace itself")
+        return self
+
+
+PlacementCommand = (
+    CreatePlacement | ActivatePlacement | CompletePlacementGuarantee | FailPlacement | LinkReplacement
+    | MarkAsReplacement
+)
+PlacementEvent = PlacementCreated | PlacementStateChanged | PlacementReplacementLinked | PlacementMarkedAsReplacement
 
 
 @dataclass(frozen=True)
@@ -150,6 +236,7 @@ class Placement:
     failed_at: datetime | None = None
     completed_at: datetime | None = None
     replacement_placement_id: UUID | None = None
+    replaces_placement_id: UUID | None = None
 
 
 def initial_state() -> Placement:
@@ -169,6 +256,8 @@ def evolve(s: Placement, e: PlacementEvent) -> Placement:
             return replace(s, state=e.to_state)
         case PlacementReplacementLinked():
             return replace(s, replacement_placement_id=e.replacement_placement_id)
+        case PlacementMarkedAsReplacement():
+            return replace(s, replaces_placement_id=e.replaces_placement_id)
         case _:
             return s
 
@@ -203,12 +292,19 @@ def decide(cmd: PlacementCommand, s: Placement) -> list[PlacementEvent]:
         case LinkReplacement() if s.replacement_placement_id == cmd.replacement_placement_id:
             return []
         case LinkReplacement() if s.replacement_placement_id is not None:
-            raise Conflict(f"placement {s.id} is already replaced by {s.replacement_placement_id}",
-                           placement_id=str(s.id), replacement_placement_id=str(s.replacement_placement_id))
+            raise PlacementAlreadyReplaced(s.id, s.replacement_placement_id)
         case LinkReplacement():
             return [PlacementReplacementLinked(placement_id=cmd.placement_id,
                                                replacement_placement_id=cmd.replacement_placement_id,
                                                by=cmd.by, at=cmd.at)]
+        case MarkAsReplacement() if s.replaces_placement_id == cmd.replaces_placement_id:
+            return []
+        case MarkAsReplacement() if s.replaces_placement_id is not None:
+            raise ReplacementAlreadyLinked(s.id, s.replaces_placement_id)
+        case MarkAsReplacement():
+            return [PlacementMarkedAsReplacement(placement_id=cmd.placement_id,
+                                                 replaces_placement_id=cmd.replaces_placement_id,
+                                                 by=cmd.by, at=cmd.at)]
         case _:
             raise TypeError(f"the placement decider has no case for {type(cmd).__name__}")
 
@@ -232,7 +328,7 @@ def _changed(cmd: _PlacementCommand, s: Placement, to: PlacementState, reason: s
 
 placement: Decider[PlacementCommand, PlacementEvent, Placement] = Decider(
     "placement", initial_state, evolve, decide,
-    events=(PlacementCreated, PlacementStateChanged, PlacementReplacementLinked),
+    events=(PlacementCreated, PlacementStateChanged, PlacementReplacementLinked, PlacementMarkedAsReplacement),
 )
 
 

@@ -64,3 +64,13 @@ class PlacementReplacementLinked(Event):
     replacement_placement_id: UUID
     by: str
     at: datetime
+
+
+class PlacementMarkedAsReplacement(Event):
+    """The placement replaces a failed one: the other side of `PlacementReplacementLinked`, recorded on the
+    replacement's own stream so that it replaces one placement at most."""
+
+    placement_id: UUID
+    replaces_placement_id: UUID
+    by: str
+    at: datetime

@@ -8,10 +8,16 @@ while their protection lasts at the hire time and only if their recruiter accoun
 or company nobody has claimed has no sourcer. The command carries an idempotency key derived from the
 event, and the decider records nothing for a placement that already exists for the application, so a
 redelivered hire changes nothing.
+
+A failed placement linked to its replacement (`PlacementReplacementLinked`) is then marked on the replacement's
+own stream (`MarkAsReplacement`), keyed by the link: the replacement then shows what it replaces. A replacement
+already marked for another placement (two links raced past the route's check) cannot be repaired by a retry:
+it is a permanent error, for a person to look at.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
@@ -22,6 +28,7 @@ from commands.ats import job as jobs
 from commands.ats import placement as placements
 from commands.ats import sourcer as sourcers
 from commands.ats.application_events import ApplicationHired
+from commands.ats.placement_events import PlacementReplacementLinked
 from commands.core import DomainError
 from commands.network import recruiter as recruiters
 from consumers.runtime.reactor import PermanentError, Reaction, Reactor
@@ -74,3 +81,19 @@ async def on_application_hired(reaction: Reaction) -> None:
 
 
 placements_process = Reactor("placements", [ApplicationHired], on_application_hired)
+
+
+async def on_replacement_linked(reaction: Reaction) -> None:
+    e: PlacementReplacementLinked = reaction.event
+    meta = reaction.metadata()
+    command = placements.MarkAsReplacement(placement_id=e.replacement_placement_id,
+                                           replaces_placement_id=e.placement_id, by=meta.actor, at=e.at)
+    try:
+        await handle(reaction.store, placements.placement, e.replacement_placement_id, command,
+                     replace(meta, idempotency_key=f"{reaction.idempotency_key}:mark"))
+    except DomainError as exc:
+        raise PermanentError(f"placement {e.replacement_placement_id} could not be marked as replacing placement "
+                             f"{e.placement_id}: {exc.message}") from exc
+
+
+placement_replacements = Reactor("placement-replacements", [PlacementReplacementLinked], on_replacement_linked)

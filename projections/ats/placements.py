@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from commands.ats.placement_events import (
     PlacementCreated,
+    PlacementMarkedAsReplacement,
     PlacementReplacementLinked,
     PlacementStateChanged,
 )
@@ -37,6 +38,7 @@ ats.ddl.append(
         failed_at                      timestamptz,
         failure_reason                 text,
         replacement_placement_id       uuid,
+        replaces_placement_id          uuid,
         created_by                     text NOT NULL,
         created_at                     timestamptz NOT NULL,
         updated_at                     timestamptz NOT NULL
@@ -44,6 +46,7 @@ ats.ddl.append(
     CREATE INDEX IF NOT EXISTS placements_company_idx ON placements (company_id, created_at DESC);
     CREATE INDEX IF NOT EXISTS placements_candidate_idx ON placements (candidate_id);
     CREATE INDEX IF NOT EXISTS placements_application_idx ON placements (application_id);
+    ALTER TABLE placements ADD COLUMN IF NOT EXISTS replaces_placement_id uuid;
     """
 )
 
@@ -76,3 +79,9 @@ def _(e: PlacementStateChanged) -> Sql:
 def _(e: PlacementReplacementLinked) -> Sql:
     return Sql("UPDATE placements SET replacement_placement_id = %s, updated_at = %s WHERE id = %s",
                (e.replacement_placement_id, e.at, e.placement_id))
+
+
+@ats.handles(PlacementMarkedAsReplacement)
+def _(e: PlacementMarkedAsReplacement) -> Sql:
+    return Sql("UPDATE placements SET replaces_placement_id = %s, updated_at = %s WHERE id = %s",
+               (e.replaces_placement_id, e.at, e.placement_id))
