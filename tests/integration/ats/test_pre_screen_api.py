@@ -15,6 +15,7 @@ from commands.network import recruiter_candidate as rtr
 from consumers.runtime.replay import replay
 from projections.registry import all_projections
 from tests.helpers import dump_schema
+from tests.integration.platform.test_bounded_input import EXTREMES, big, replay_every_projection, template_of
 from tests.integration.ats.test_applications_api import (  # noqa: F401  (the `world` fixture)
     World,
     all_projected,
@@ -177,3 +178,33 @@ async def test_a_recruiter_whose_consent_ended_no_longer_answers(world: World) -
     # The candidate still answers for themself.
     assert (await world.post("cand", f"/v1/applications/{app}/pre-screen-answers", _answers(q, auth=True))
             ).status_code == 200
+
+
+EXTREMES_TEST = "test_pre_screen_answers_at_the_limits_of_their_schema_are_stored_and_replayed"
+
+
+async def test_pre_screen_answers_at_the_limits_of_their_schema_are_stored_and_replayed(world: World) -> None:
+    """The most questions a job asks (25), each answered: the longest text, every one of 50 options of 200
+    characters, yes and no. Accepted, shown as given, and every read model rebuilt from the first event stores it."""
+    options = [big(200, salt=f"{i:02d}") for i in range(50)]
+    questions = [{"question": big(2000, salt="text"), "question_type": "text", "is_required": True},
+                 {"question": big(2000, salt="many"), "question_type": "multi_select", "options": options},
+                 *({"question": big(2000, salt=f"yes{i:02d}"), "question_type": "yes_no"} for i in range(23))]
+    job_id = world.jobs["a2"]
+    put = await world.client.put(f"/v1/jobs/{job_id}/pre-screen-questions", json={"questions": questions},
+                                 headers=world.headers("a_admin"))
+    assert put.status_code == 200, put.text
+    world.token = put.json()["consistency_token"]
+    ids = [q["question_id"] for q in (await world.get("cand2", f"/v1/jobs/{job_id}/details")).json()["data"][
+        "pre_screen_questions"]]
+    app = await world.apply("cand2", "a2")
+    values: list[Any] = [big(5000), options, *(i % 2 == 0 for i in range(23))]
+    sent = await world.post("cand2", f"/v1/applications/{app}/pre-screen-answers",
+                            {"answers": [{"question_id": i, "answer": v} for i, v in zip(ids, values, strict=True)]})
+    assert sent.status_code == 200, sent.text
+    assert {template_of(sent.request.method, sent.request.url.path)} == EXTREMES[EXTREMES_TEST]
+    shown = {a["question_id"]: a["answer"] for a in
+             (await world.get("cand2", f"/v1/applications/{app}")).json()["data"]["pre_screen_answers"]}
+    assert shown == dict(zip(ids, values, strict=True))
+    await all_projected(world.store)
+    await replay_every_projection(world.store)

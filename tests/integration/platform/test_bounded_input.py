@@ -449,6 +449,10 @@ EXTREMES: dict[str, set[tuple[str, str]]] = {
     "test_a_registration_at_the_limits_of_its_schema_is_stored_and_replayed": {
         ("POST", "/v1/users/register"),
     },
+    # tests/integration/ats/test_pre_screen_api.py
+    "test_pre_screen_answers_at_the_limits_of_their_schema_are_stored_and_replayed": {
+        ("POST", "/v1/applications/{application_id}/pre-screen-answers"),
+    },
     # tests/integration/network/test_referral_sourcing_api.py
     "test_referral_codes_and_company_invitations_at_the_limits_of_their_schemas_are_stored_and_replayed": {
         ("POST", "/v1/recruiter-codes"), ("POST", "/v1/company-invitations"),
