@@ -28,12 +28,19 @@ from commands.ats.candidate_events import (
     CandidateProfileField,
     CandidateProfileUpdated,
     CandidateRestored,
+    CandidateResumeProfileReplaced,
+    CandidateSkillItem,
+    CandidateSkillsReplaced,
     CandidateUserLinked,
+    CertificationEntry,
+    EducationEntry,
+    ExperienceEntry,
     CandidateVerificationStatusChanged,
     MarketplaceVisibility,
     PrivacyFlag,
     VerificationStatus,
 )
+from commands.ats.candidate_profile import ReplaceCandidateSkills, SetCandidateResumeProfile, decide_profile
 from commands.ats.company import Actor, LongText, Name, WebUrl
 from commands.ats.events import EmploymentType
 from commands.core import Command, Conflict, Decider, NotFound, RuleViolation
@@ -208,10 +215,12 @@ class RestoreCandidate(_CandidateCommand):
 CandidateCommand = (
     CreateCandidate | UpdateCandidateProfile | SetCandidatePrivacy | SetCandidateMarketplaceVisibility
     | ChangeCandidateVerification | LinkCandidateUser | ArchiveCandidate | RestoreCandidate
+    | ReplaceCandidateSkills | SetCandidateResumeProfile
 )
 CandidateEvent = (
     CandidateCreated | CandidateProfileUpdated | CandidatePrivacyChanged | CandidateMarketplaceVisibilityChanged
     | CandidateVerificationStatusChanged | CandidateUserLinked | CandidateArchived | CandidateRestored
+    | CandidateSkillsReplaced | CandidateResumeProfileReplaced
 )
 
 
@@ -246,6 +255,12 @@ class Candidate:
     open_to_remote: bool = False
     open_to_relocation: bool = False
     availability: str | None = None
+    # Skills and the structured résumé (commands/ats/candidate_profile.py), read by the AI review too.
+    skills: tuple[CandidateSkillItem, ...] = ()
+    years_experience: int | None = None
+    experience: tuple[ExperienceEntry, ...] = ()
+    education: tuple[EducationEntry, ...] = ()
+    certifications: tuple[CertificationEntry, ...] = ()
 
     @property
     def recruiter_managed(self) -> bool:
@@ -272,6 +287,11 @@ def evolve(s: Candidate, e: CandidateEvent) -> Candidate:
             return replace(s, archived=True)
         case CandidateRestored():
             return replace(s, archived=False)
+        case CandidateSkillsReplaced(skills=skills):
+            return replace(s, skills=tuple(skills))
+        case CandidateResumeProfileReplaced():
+            return replace(s, years_experience=e.years_experience, experience=tuple(e.experience),
+                           education=tuple(e.education), certifications=tuple(e.certifications))
         case _:
             return s
 
@@ -319,6 +339,8 @@ def decide(cmd: CandidateCommand, s: Candidate) -> list[CandidateEvent]:
             raise CandidateAlreadyLinked(s.id, s.user_id)
         case LinkCandidateUser(user_id=user_id):
             return [CandidateUserLinked(candidate_id=cmd.candidate_id, user_id=user_id, by=cmd.by, at=cmd.at)]
+        case ReplaceCandidateSkills() | SetCandidateResumeProfile():
+            return decide_profile(cmd, s)
         case ArchiveCandidate():
             return [CandidateArchived(candidate_id=cmd.candidate_id, reason=cmd.reason, by=cmd.by, at=cmd.at)]
         case _:
@@ -342,7 +364,8 @@ candidate: Decider[CandidateCommand, CandidateEvent, Candidate] = Decider(
     evolve,
     decide,
     events=(CandidateCreated, CandidateProfileUpdated, CandidatePrivacyChanged, CandidateMarketplaceVisibilityChanged,
-            CandidateVerificationStatusChanged, CandidateUserLinked, CandidateArchived, CandidateRestored),
+            CandidateVerificationStatusChanged, CandidateUserLinked, CandidateArchived, CandidateRestored,
+            CandidateSkillsReplaced, CandidateResumeProfileReplaced),
 )
 
 

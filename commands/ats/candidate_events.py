@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from commands.ats.events import EmploymentType
+from commands.ats.events import EmploymentType, _Item
 from commands.core import Event, Personal
 
 MarketplaceVisibility = Literal["public", "limited", "hidden"]
@@ -145,3 +145,70 @@ class CandidateRestored(Event):
     candidate_id: UUID
     by: str
     at: datetime
+
+
+# --- skills and the résumé profile (commands/ats/candidate_profile.py) ------------------------------------
+
+SkillSource = Literal["manual", "resume_extraction"]
+Proficiency = Literal["beginner", "intermediate", "advanced", "expert"]
+
+
+class CandidateSkillItem(_Item):
+    """One skill of the candidate, named as the catalogue names it (`slug` keys the catalogue entry)."""
+
+    slug: str
+    name: str
+    source: SkillSource
+    years: int | None
+    proficiency: Proficiency | None
+
+
+class ExperienceEntry(_Item):
+    """A past or current position; months are `YYYY-MM`, `end_month` None while it lasts."""
+
+    title: str
+    company: str | None
+    start_month: str
+    end_month: str | None
+    description: str | None
+
+
+class EducationEntry(_Item):
+    institution: str
+    degree: str | None
+    field_of_study: str | None
+    start_year: int | None
+    end_year: int | None
+
+
+class CertificationEntry(_Item):
+    name: str
+    issuer: str | None
+    year: int | None
+
+
+class CandidateSkillsReplaced(Event):
+    """The candidate's whole list of skills, replacing the one before."""
+
+    candidate_id: UUID
+    skills: list[CandidateSkillItem]
+    by: str
+    at: datetime
+
+    personal = Personal(("skills",), kind="candidate", key="candidate_id")
+
+
+class CandidateResumeProfileReplaced(Event):
+    """The candidate's structured résumé, replacing the one before: total years of experience, positions,
+    education and certifications."""
+
+    candidate_id: UUID
+    years_experience: int | None
+    experience: list[ExperienceEntry]
+    education: list[EducationEntry]
+    certifications: list[CertificationEntry]
+    by: str
+    at: datetime
+
+    personal = Personal(("years_experience", "experience", "education", "certifications"), kind="candidate",
+                        key="candidate_id")
