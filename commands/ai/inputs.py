@@ -19,6 +19,20 @@ class PreScreenAnswer:
 
 
 @dataclass(frozen=True)
+class SkillClaim:
+    """A skill on the candidate's profile (the catalogue's name and slug) with the years and proficiency they give."""
+
+    name: str
+    slug: str
+    years: int | None = None
+    proficiency: str | None = None
+
+    def __str__(self) -> str:
+        said = [f"{self.years} years" if self.years is not None else "", self.proficiency or ""]
+        return self.name + (f" ({', '.join(s for s in said if s)})" if any(said) else "")
+
+
+@dataclass(frozen=True)
 class ReviewInputs:
     """The job and the candidate as the review sees them. Empty text is None, empty lists are ()."""
 
@@ -36,6 +50,12 @@ class ReviewInputs:
     candidate_company: str | None = None
     candidate_bio: str | None = None
     candidate_skills: tuple[str, ...] = ()
+    # The structured profile (commands/ai/profile.py): skills as claimed, and one line per position, school and
+    # certification. The résumé text of the documents stays beside it, for what the profile does not hold.
+    candidate_skill_claims: tuple[SkillClaim, ...] = ()
+    candidate_experience: tuple[str, ...] = ()
+    candidate_education: tuple[str, ...] = ()
+    candidate_certifications: tuple[str, ...] = ()
     candidate_location: str | None = None
     candidate_years: int | None = None
     candidate_open_to_remote: bool = False

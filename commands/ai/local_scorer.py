@@ -10,6 +10,13 @@ Weights: a required skill counts 3, a mandatory requirement 2, a preferred skill
 requirement and a word of the job title 1 each. A requirement is met when at least 60% of its words
 appear. With nothing on the job to compare, the score is 50 (fair fit, no concerns). Each required yes/no
 pre-screen question answered "no" then takes 15 points off (not below 0) and is named first among the concerns.
+
+The candidate's structured profile counts first: a job skill is matched by a skill on the profile with the
+same slug (its reason names the years and proficiency given), else by a mention in what they wrote, which
+includes the profile's positions, education and certifications. Years: when the mandatory requirements
+name none, the job's level sets the years expected (`LEVEL_YEARS`: entry 0, mid 2, senior 5, lead 7,
+manager 5, director 8, vp 10, c_suite 12), which count 2 and are found when the candidate's stated total
+years reach them; years a requirement names are weighed with that requirement.
 """
 
 from __future__ import annotations
@@ -18,10 +25,12 @@ import re
 from collections.abc import Iterable
 
 from commands.ai.fit import MAX_ITEM_CHARS, MAX_YEARS, FitReview, recommendation_for
-from commands.ai.inputs import ReviewInputs
+from commands.ai.inputs import ReviewInputs, SkillClaim
+from commands.ats.job_commands import skill_slug
 
 MODEL = "local/keyword-overlap"
-REQUIRED_SKILL, MANDATORY_REQUIREMENT, PREFERRED, TITLE_WORD = 3, 2, 1, 1
+REQUIRED_SKILL, MANDATORY_REQUIREMENT, PREFERRED, TITLE_WORD, EXPERIENCE = 3, 2, 1, 1, 2
+LEVEL_YEARS = {"entry": 0, "mid": 2, "senior": 5, "lead": 7, "manager": 5, "director": 8, "vp": 10, "c_suite": 12}
 REQUIREMENT_SHARE = 0.6
 NOTHING_TO_COMPARE = 50
 DECLINED_REQUIRED = 15  # points off for each required yes/no pre-screen question answered "no"
@@ -65,6 +74,7 @@ def required_years(requirements: Iterable[str]) -> int | None:
 
 def _candidate_text(inputs: ReviewInputs) -> str:
     parts = [inputs.candidate_title, inputs.candidate_company, inputs.candidate_bio, " ".join(inputs.candidate_skills),
+             *inputs.candidate_experience, *inputs.candidate_education, *inputs.candidate_certifications,
              inputs.resume_text, inputs.cover_letter,
              *(f"{a.question} {a.answer}" for a in inputs.pre_screen_answers)]
     return " ".join(" ".join(p.lower().split()) for p in parts if p)
@@ -85,11 +95,23 @@ def _location(inputs: ReviewInputs) -> str:
     return "mismatch"
 
 
+def _claims(inputs: ReviewInputs) -> dict[str, SkillClaim]:
+    return {c.slug: c for c in inputs.candidate_skill_claims}
+
+
+def _level_years(inputs: ReviewInputs) -> int | None:
+    """The years the job's level expects, when no mandatory requirement names years (and the level expects any)."""
+    if required_years(inputs.mandatory_requirements) is not None or not inputs.job_level:
+        return None
+    return LEVEL_YEARS.get(inputs.job_level) or None
+
+
 def local_review(inputs: ReviewInputs) -> FitReview:
     """Review `inputs` by keyword overlap (see the module docstring for the weights)."""
     text = _candidate_text(inputs)
-    matched_required = [s for s in inputs.required_skills if _mentions(text, s)]
-    matched_preferred = [s for s in inputs.preferred_skills if _mentions(text, s)]
+    claims = _claims(inputs)
+    matched_required = [s for s in inputs.required_skills if skill_slug(s) in claims or _mentions(text, s)]
+    matched_preferred = [s for s in inputs.preferred_skills if skill_slug(s) in claims or _mentions(text, s)]
     missing_skills = [s for s in inputs.skills if s not in matched_required and s not in matched_preferred]
     title_words = sorted(set(_words(inputs.job_title)))
     title_found = [w for w in title_words if _mentions(text, w)]
@@ -98,21 +120,30 @@ def local_review(inputs: ReviewInputs) -> FitReview:
     missing_mandatory = [r for r in inputs.mandatory_requirements if r not in met_mandatory]
     missing_requirements = missing_mandatory + [r for r in inputs.preferred_requirements if r not in met_preferred]
 
+    level_years = _level_years(inputs)
+    level_met = level_years is not None and inputs.candidate_years is not None and inputs.candidate_years >= level_years
     total = (REQUIRED_SKILL * len(inputs.required_skills) + PREFERRED * len(inputs.preferred_skills)
              + TITLE_WORD * len(title_words) + MANDATORY_REQUIREMENT * len(inputs.mandatory_requirements)
-             + PREFERRED * len(inputs.preferred_requirements))
+             + PREFERRED * len(inputs.preferred_requirements) + (EXPERIENCE if level_years is not None else 0))
     found = (REQUIRED_SKILL * len(matched_required) + PREFERRED * len(matched_preferred)
              + TITLE_WORD * len(title_found) + MANDATORY_REQUIREMENT * len(met_mandatory)
-             + PREFERRED * len(met_preferred))
+             + PREFERRED * len(met_preferred) + (EXPERIENCE if level_met else 0))
     fit_score = round(100 * found / total) if total else NOTHING_TO_COMPARE
     skills_share = round(100 * (len(matched_required) + len(matched_preferred)) / len(inputs.skills)) \
         if inputs.skills else 100
-    years_wanted = required_years(inputs.mandatory_requirements)
+    years_wanted = required_years(inputs.mandatory_requirements) or level_years
     years = inputs.candidate_years
     meets_years = years_wanted is None or (years is not None and years >= years_wanted)
 
-    strengths = [f"Mentions the required skill {s}" for s in matched_required]
-    strengths += [f"Mentions the preferred skill {s}" for s in matched_preferred]
+    def said(kind: str, skill: str) -> str:
+        claim = claims.get(skill_slug(skill))
+        return f"Lists the {kind} skill {claim}" if claim else f"Mentions the {kind} skill {skill}"
+
+    strengths = [said("required", s) for s in matched_required]
+    strengths += [said("preferred", s) for s in matched_preferred]
+    if level_met:
+        strengths.append(f"{inputs.candidate_years} years of experience reach the {level_years} a"
+                         f" {inputs.job_level} role expects")
     strengths += [f"Meets: {r}" for r in met_mandatory + met_preferred]
     if inputs.resume_text:
         strengths.append("A resume is attached")
@@ -122,16 +153,20 @@ def local_review(inputs: ReviewInputs) -> FitReview:
     concerns = [f"No mention of the required skill {s}" for s in inputs.required_skills if s not in matched_required]
     concerns += [f"No evidence of: {r}" for r in missing_mandatory]
     if not meets_years:
-        concerns.append(f"The job asks for {years_wanted}+ years; the profile states "
+        concerns.append(f"The job {'level expects' if level_years else 'asks for'} {years_wanted}+ years;"
+                        " the profile states "
                         + ("none" if inputs.candidate_years is None else str(inputs.candidate_years)))
     if total and not inputs.resume_text:
         concerns.append("No resume text: only the profile was compared")
 
-    read = "profile, resume" if inputs.resume_text else "profile"
+    read = ("profile with its skills and résumé" if inputs.candidate_skill_claims or inputs.candidate_experience
+            else "profile") + (", resume" if inputs.resume_text else "")
     summary = (
         f"Keyword overlap, not an AI model: {found} of {total} weighted job terms were found in the candidate's"
         f" {read} and application (required skills count 3, mandatory requirements 2, preferred skills,"
-        f" preferred requirements and title words 1), giving {fit_score}/100."
+        f" preferred requirements and title words 1"
+        + (f", the {level_years} years a {inputs.job_level} role expects 2" if level_years else "")
+        + f"), giving {fit_score}/100."
         if total else
         "Keyword overlap, not an AI model: the job lists no skills, requirements or title words to compare,"
         f" so the score is a neutral {NOTHING_TO_COMPARE}/100."
@@ -146,7 +181,8 @@ def local_review(inputs: ReviewInputs) -> FitReview:
     return FitReview(
         fit_score=fit_score,
         recommendation=recommendation_for(fit_score),
-        confidence_level=min(60, 20 + (20 if inputs.resume_text else 0) + (10 if inputs.skills else 0)),
+        confidence_level=min(60, 20 + (20 if inputs.resume_text else 0) + (10 if inputs.skills else 0)
+                             + (10 if inputs.candidate_skill_claims or inputs.candidate_experience else 0)),
         strengths=[_clip(s) for s in strengths[:5]],
         concerns=[_clip(c) for c in concerns[:5]],
         matched_skills=matched_required + matched_preferred,

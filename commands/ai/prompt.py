@@ -13,6 +13,7 @@ from commands.ai.inputs import ReviewInputs
 MAX_RESUME_CHARS = 15_000
 MAX_LETTER_CHARS = 5_000
 MAX_TEXT_CHARS = 4_000
+MAX_PROFILE_CHARS = 8_000  # each of the structured résumé's lists, all its lines together
 
 _BANDS = ", ".join(
     f"{name} {low}–{high}" for (name, low), high in zip(BANDS, (100, *(low - 1 for _, low in BANDS[:-1])), strict=True)
@@ -50,6 +51,11 @@ def _listed(label: str, items: tuple[str, ...]) -> str:
     return f"{label}: " + ("; ".join(items) if items else "none listed")
 
 
+def _lines(title: str, items: tuple[str, ...]) -> str:
+    """A list of the structured résumé, one item a line, clipped as a whole."""
+    return f"{title}:\n" + (_clip("\n".join(f"- {item}" for item in items), MAX_PROFILE_CHARS) or "") if items else ""
+
+
 def user_message(inputs: ReviewInputs) -> str:
     """The job, then the candidate (fenced), as the model reads them."""
     job = _section("Job", [
@@ -72,7 +78,11 @@ def user_message(inputs: ReviewInputs) -> str:
         "Open to remote work" if inputs.candidate_open_to_remote else "",
         "Open to relocation" if inputs.candidate_open_to_relocation else "",
         f"Years of experience: {inputs.candidate_years}" if inputs.candidate_years is not None else "",
-        _listed("Skills", inputs.candidate_skills) if inputs.candidate_skills else "",
+        _listed("Skills", tuple(str(c) for c in inputs.candidate_skill_claims) or inputs.candidate_skills)
+        if inputs.candidate_skills or inputs.candidate_skill_claims else "",
+        _lines("Experience", inputs.candidate_experience),
+        _lines("Education", inputs.candidate_education),
+        _lines("Certifications", inputs.candidate_certifications),
         f"Bio:\n{_clip(inputs.candidate_bio, MAX_TEXT_CHARS)}" if inputs.candidate_bio else "",
         f"Resume:\n{_clip(inputs.resume_text, MAX_RESUME_CHARS)}" if inputs.resume_text else "No resume text.",
         f"Cover letter:\n{_clip(inputs.cover_letter, MAX_LETTER_CHARS)}" if inputs.cover_letter else "",

@@ -36,8 +36,9 @@ import structlog
 from commands.ai import local_scorer
 from commands.ai import review as reviews
 from commands.ai.events import AIReviewRetryRequested, AIReviewStarted
-from commands.ai.fit import MAX_YEARS, FitReview
+from commands.ai.fit import FitReview
 from commands.ai.inputs import PreScreenAnswer, ReviewInputs
+from commands.ai.profile import profile_inputs
 from commands.ai.prompt import SYSTEM, user_message
 from commands.ats import application as applications
 from commands.ats import candidate as candidates
@@ -101,13 +102,13 @@ def _answers(application: applications.Application, job: jobs.Job) -> tuple[PreS
 
 async def gather_inputs(store: EventStore, application: applications.Application, cover_letter: str | None,
                         job: jobs.Job, candidate: candidates.Candidate) -> ReviewInputs:
-    """Everything §9 lists that this system holds: the job, the candidate's profile, the application's cover
-    letter and answers, and the text of the resume and cover-letter documents."""
+    """Everything §9 lists that this system holds: the job, the candidate's profile with their skills and
+    structured résumé, the application's cover letter and answers, and the text of the resume and cover-letter
+    documents (beside the structured résumé, for what it does not hold)."""
     assert application.id is not None and application.candidate_id is not None
     async with store.pool.connection() as db:
         resume = await resume_text_for(db, application.candidate_id, application.id)
         letter_document = await cover_letter_text_for(db, application.id)
-    years = getattr(candidate, "years_experience", None)
     letters = [text for text in (cover_letter, letter_document) if text and text.strip()]
     return ReviewInputs(
         job_title=job.title,
@@ -123,14 +124,13 @@ async def gather_inputs(store: EventStore, application: applications.Application
         candidate_title=candidate.current_title,
         candidate_company=candidate.current_company,
         candidate_bio=candidate.bio,
-        candidate_skills=_names(getattr(candidate, "skills", ())),
         candidate_location=candidate.location,
-        candidate_years=None if not isinstance(years, int) else max(0, min(MAX_YEARS, years)),
         candidate_open_to_remote=candidate.open_to_remote,
         candidate_open_to_relocation=candidate.open_to_relocation,
         resume_text=resume,
         cover_letter="\n\n".join(dict.fromkeys(letters)) or None,
         pre_screen_answers=_answers(application, job),
+        **profile_inputs(candidate),  # skills, years, positions, education, certifications
     )
 
 

@@ -63,7 +63,8 @@ def test_approving_a_missing_skill_is_refused() -> None:
 
 
 def test_a_name_without_letters_or_an_id_not_of_its_slug_is_refused() -> None:
-    given(skill).when(add("!!!", approved=True, skill_id=skill_id_for(""))).then_raises(RuleViolation, match="letter or digit")
+    given(skill).when(add("!!!", approved=True, skill_id=skill_id_for(""))) \
+        .then_raises(RuleViolation, match="letter or digit")
     given(skill).when(add("Rust", approved=True)).then_raises(RuleViolation, match="id is the one of its slug")
 
 
