@@ -241,3 +241,45 @@ async def test_a_replay_rebuilds_the_profile_and_catalogue_tables_equal(people: 
     assert live["candidate_skills"] and live["candidate_resume_profiles"] and live["skills"]
     await replay(fresh_store.pool, all_projections()["ats"], fresh_store.registry)
     assert await dump_schema(fresh_store, "ats") == live
+
+
+EXTREMES_TEST = "test_skills_and_resume_profiles_at_the_limits_of_their_schemas_are_stored_and_replayed"
+
+
+async def test_skills_and_resume_profiles_at_the_limits_of_their_schemas_are_stored_and_replayed(
+        people: People) -> None:
+    """50 catalogue skills of 100 characters on one profile with 70 years each, and the largest résumé (70 years,
+    30 positions, 10 schools, 20 certifications at every length limit): taken, shown as given, and every read
+    model rebuilt from the first event stores them."""
+    from tests.integration.platform.test_bounded_input import EXTREMES, big, replay_every_projection, template_of
+
+    sent = []
+    for i in range(50):
+        added = await call(people, "admin", "POST", "/v1/skills", json={"name": big(100, salt=f"s{i:02d}")})
+        assert added.status_code == 201, added.text
+        sent.append(added)
+    candidate_id = await represented_candidate(people)
+    catalogue_rows = (await call(people, "admin", "GET", "/v1/skills", params={"limit": 100, **token(added)})
+                      ).json()["data"]
+    skills = {"skills": [{"slug": s["slug"], "source": "resume_extraction", "years": 70, "proficiency": "expert"}
+                         for s in catalogue_rows]}
+    assert len(skills["skills"]) == 50
+    resume = {
+        "years_experience": 70,
+        "experience": [{"title": big(200, salt=f"t{i}"), "company": big(200), "start_month": "1900-01",
+                        "end_month": "2099-12", "description": big(2000)} for i in range(30)],
+        "education": [{"institution": big(200, salt=f"i{i}"), "degree": big(200), "field_of_study": big(200),
+                       "start_year": 1900, "end_year": 2100} for i in range(10)],
+        "certifications": [{"name": big(200, salt=f"c{i}"), "issuer": big(200), "year": 2100} for i in range(20)],
+    }
+    sent.append(await call(people, "candidate", "PUT", f"/v1/candidates/{candidate_id}/skills", json=skills))
+    sent.append(await call(people, "candidate", "PUT", f"/v1/candidates/{candidate_id}/resume-profile", json=resume))
+    assert all(a.status_code in (200, 201) for a in sent), [a.text for a in sent if a.status_code >= 300]
+    assert {template_of(a.request.method, a.request.url.path) for a in sent} == EXTREMES[EXTREMES_TEST]
+    shown = (await call(people, "candidate", "GET", f"/v1/candidates/{candidate_id}/profile",
+                        params=token(sent[-1]))).json()["data"]
+    assert [s["slug"] for s in shown["skills"]] == [s["slug"] for s in skills["skills"]]
+    assert {k: shown[k] for k in resume} == resume
+    await feed_settled(people.store)
+    await wait_until(lambda: _count(people.store, "ats.candidate_resume_profiles"))
+    await replay_every_projection(people.store)

@@ -458,6 +458,11 @@ EXTREMES: dict[str, set[tuple[str, str]]] = {
         ("POST", "/v1/recruiter-codes"), ("POST", "/v1/company-invitations"),
         ("POST", "/v1/company-invitations/accept"),
     },
+    # tests/integration/ats/test_candidate_profiles_api.py
+    "test_skills_and_resume_profiles_at_the_limits_of_their_schemas_are_stored_and_replayed": {
+        ("POST", "/v1/skills"), ("PUT", "/v1/candidates/{candidate_id}/skills"),
+        ("PUT", "/v1/candidates/{candidate_id}/resume-profile"),
+    },
     "test_every_other_write_at_the_limits_of_its_schema_is_stored_and_every_projection_replays_it": {
         # identity
         ("PATCH", "/v1/users/me"), ("POST", "/v1/consent"), ("POST", "/v1/users/{user_id}/roles"),
