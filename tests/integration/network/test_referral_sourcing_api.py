@@ -188,6 +188,15 @@ async def test_a_candidate_who_signs_up_with_a_referral_code_earns_its_recruiter
     assert sourced["sourced_at"] == referral["at"]
     assert (await w.get("stranger", "/v1/recruiter-codes")).json()["data"][0]["redemptions"] == 1
 
+    async def told() -> bool:  # the recruiter is told in the app (their plan has no email notifications)
+        listed = (await w.get("stranger", "/v1/notifications")).json()["data"]
+        return any(n["template"] == "referral_redeemed" for n in listed)
+
+    await wait_until(told, timeout=40)
+    [notice] = [n for n in (await w.get("stranger", "/v1/notifications")).json()["data"]
+                if n["template"] == "referral_redeemed"]
+    assert notice["title"] == "Nora signed up with your referral code" and code in notice["body"]
+
     # Her recruiter learns she is protected, not by whom; the sourcer sees it is theirs.
     await represent(w.store, w.recruiter["rtr"], candidate_id)
     await all_projected(w.store)
