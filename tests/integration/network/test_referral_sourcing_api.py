@@ -230,6 +230,18 @@ async def test_a_company_invited_to_the_platform_earns_its_recruiter_the_company
     # The link reaches the address by email; only a development deployment (these tests') shows it.
     assert w.system.settings.environment == "development" and sent.json()["data"]["invitation_token"] == token
 
+    invited = f"founder.{w.run}@example.com"
+
+    async def emailed() -> list[Any]:  # the link reaches the invited address (here: the local mailbox)
+        async with w.store.pool.connection() as conn:
+            cur = await conn.execute("SELECT subject, text FROM notifications.emails WHERE recipient_email = %s"
+                                     " AND template = 'company_platform_invitation'", (invited,))
+            return await cur.fetchall()
+
+    await wait_until(emailed, timeout=40)
+    [(subject, text)] = await emailed()
+    assert subject.endswith("invites Acme to Splits") and invite_code in text and token in text
+
     preview = (await w.get("anonymous", f"/v1/company-invitations/preview/{token}")).json()["data"]
     assert (preview["invite_code"], preview["status"], preview["company_name_hint"]) == (invite_code, "pending", "Acme")
 
