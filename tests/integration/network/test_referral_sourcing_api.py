@@ -412,3 +412,16 @@ async def test_referral_codes_and_company_invitations_at_the_limits_of_their_sch
     assert (invitation["invited_email"], invitation["company_name_hint"], invitation["personal_message"]) == (
         address(), big(255), big(2000))
     await replay_every_projection(w.store)
+
+
+async def test_the_public_lookup_is_rate_limited_per_address_like_other_anonymous_reads(fresh_store: EventStore) -> None:
+    """Five a minute for one address: twelve lookups of made-up codes (guessing) meet a 429 whatever minute
+    boundary they straddle."""
+    settings = Settings(database_url=fresh_store.pool.conninfo, redis_url="redis://127.0.0.1:6379/15",
+                        rate_limit_per_ip=5)
+    async with serving(fresh_store, settings) as (client, _):
+        guesses = ["GUESS" + "".join("ABCDEFGHJK"[int(d)] for d in f"{n:03d}") for n in range(12)]
+        answers = [await client.get(f"/v1/recruiter-codes/lookup/{code}") for code in guesses]
+    assert {a.status_code for a in answers} == {404, 429}
+    refused = next(a for a in answers if a.status_code == 429)
+    assert refused.headers["content-type"] == "application/problem+json" and refused.json()["code"] == "rate_limited"
