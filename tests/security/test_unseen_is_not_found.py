@@ -21,6 +21,8 @@ from infra.app import create_app
 from commands.identity import invitation as invitations
 from commands.identity.user import user_id_for
 from commands.network import firm as firms
+from commands.network import company_invitation as company_invitations
+from commands.network import recruiter_code as codes
 from commands.network.recruiter_candidate import recruiter_candidate_id_for
 from commands.network.recruiter_company import recruiter_company_id_for
 from tests.api import seed_user
@@ -122,6 +124,14 @@ async def _seed_ids(world: World) -> dict[str, Any]:
     await world.command(invitations.invitation, org_invitation, invitations.CreateInvitation(
         invitation_id=org_invitation, email="joiner@example.com", organization_id=organization_id,
         role="hiring_manager", by="test", at=now))
+    code_id, company_invitation = uuid4(), uuid4()  # a referral code and a company invitation of the recruiter
+    await world.command(codes.recruiter_codes, world.recruiter["rtr"], codes.CreateRecruiterCode(
+        recruiter_id=world.recruiter["rtr"], code_id=code_id, code="RTRCDE23", by="test", at=now))
+    await world.command(company_invitations.company_invitation, company_invitation,
+                        company_invitations.InviteCompanyToPlatform(
+                            invitation_id=company_invitation, recruiter_id=world.recruiter["rtr"],
+                            invite_code="SPLITS-RTR234", token="r" * 64, invited_email="boss@example.com",
+                            by="test", at=now))
     return {
         "job_id": world.jobs["a_draft"], "company_id": world.company_a, "owner_id": world.company_a,
         "candidate_id": world.candidate["cand"], "recruiter_id": world.recruiter["rtr"],
@@ -131,7 +141,8 @@ async def _seed_ids(world: World) -> dict[str, Any]:
         "/v1/recruiter-candidates": recruiter_candidate_id_for(world.recruiter["rtr"], world.candidate["cand"]),
         "/v1/recruiter-companies": recruiter_company_id_for(world.recruiter["co"], world.company_a),
         "/v1/firms": firm_invitation, "/v1/invitations": org_invitation, "notification_id": notices[0]["id"],
-        "document_id": document.json()["id"],
+        "document_id": document.json()["id"], "code_id": code_id, "code": "RTRCDE23",
+        "/v1/company-invitations": company_invitation,
     }
 
 
