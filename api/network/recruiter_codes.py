@@ -26,14 +26,20 @@ from fastapi import APIRouter
 
 from api.deps import CommandMetadata, CurrentUser, Db, Now, Store
 from api.network.common import FreshNetwork, known, new_id, own_recruiter
-from api.network.referral_models import CodePath, RecruiterCodeBody, RecruiterCodeLookup, RecruiterCodeOut
+from api.network.referral_models import (
+    CodePath,
+    RecruiterCodeBody,
+    RecruiterCodeLookup,
+    RecruiterCodeOut,
+    ReferralOut,
+)
 from api.responses import CommandResponse, ListOf, PageNumber, PageSize
 from commands.core import NotFound, RuleViolation
 from commands.network import recruiter_code as codes
 from commands.network import referral as referrals
 from eventstore import EventStore, Metadata, handle, load, stream_id_for
 from projections.billing.entitlement_queries import entitlements_of
-from projections.network.referral_queries import list_recruiter_codes, recruiter_code_by_code
+from projections.network.referral_queries import list_recruiter_codes, list_referrals, recruiter_code_by_code
 
 router = APIRouter(prefix="/recruiter-codes", tags=["recruiter-codes"])
 
@@ -78,6 +84,18 @@ async def list_codes(_: FreshNetwork, user: CurrentUser, store: Store, db: Db, m
         state = await _codes(store, recruiter.id)
     counts = {r["id"]: r["redemptions"] for r in await list_recruiter_codes(db, recruiter.id)}
     return ListOf[RecruiterCodeOut].sliced(_out(state, counts), page, limit)
+
+
+@router.get("/referrals", responses={401: {}, 403: {}})
+async def list_my_referrals(_: FreshNetwork, user: CurrentUser, store: Store, db: Db, page: PageNumber = 1,
+                            limit: PageSize = 25) -> ListOf[ReferralOut]:
+    """The users who registered with the caller's codes, newest first: their candidate record or company the
+    caller sources, or `pending` while they have brought neither."""
+    recruiter = await own_recruiter(store, user)
+    assert recruiter.id is not None
+    rows = [ReferralOut(**r, pending=r["sourced_candidate_id"] is None and not r["sourced_company_ids"])
+            for r in await list_referrals(db, recruiter.id)]
+    return ListOf[ReferralOut].sliced(rows, page, limit)
 
 
 @router.post("", status_code=201, responses={401: {}, 403: {}, 409: {}, 422: {}})

@@ -47,6 +47,19 @@ class RecruiterCodeOut(BaseModel):
     deactivated_at: datetime | None
 
 
+class ReferralOut(BaseModel):
+    """A user who registered with one of the recruiter's codes, and what the recruiter sources of theirs now.
+    `pending`: nothing yet (a business whose company is not made, a candidate whose record is not)."""
+
+    user_id: UUID
+    user_name: str | None
+    code: str
+    redeemed_at: datetime
+    sourced_candidate_id: UUID | None
+    sourced_company_ids: list[UUID]
+    pending: bool
+
+
 class RecruiterCodeLookup(BaseModel):
     code: str
     active: bool = Field(description="whether registering with this code makes its recruiter your sourcer")

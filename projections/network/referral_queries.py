@@ -36,6 +36,26 @@ async def referral_of(conn: psycopg.AsyncConnection, user_id: UUID) -> dict[str,
     return await fetch_one(conn, "SELECT * FROM network.referrals WHERE user_id = %s", (user_id,))
 
 
+async def list_referrals(conn: psycopg.AsyncConnection, recruiter_id: UUID) -> list[dict[str, Any]]:
+    """The users who registered with the recruiter's codes, newest first, each with what they brought that the
+    recruiter sources now: their candidate record, the companies of their organizations (none yet: pending)."""
+    return await fetch_all(conn, """
+        SELECT r.user_id, u.name AS user_name, r.code, r.redeemed_at,
+               (SELECT cs.candidate_id FROM ats.candidates c
+                  JOIN ats.candidate_sourcers cs ON cs.candidate_id = c.id
+                 WHERE c.user_id = r.user_id AND cs.sourcer_recruiter_id = r.recruiter_id
+                 ORDER BY c.created_at, c.id LIMIT 1) AS sourced_candidate_id,
+               coalesce(ARRAY(SELECT DISTINCT co.company_id FROM identity.memberships m
+                                JOIN ats.companies a ON a.identity_organization_id = m.organization_id
+                                JOIN ats.company_sourcers co ON co.company_id = a.id
+                               WHERE m.user_id = r.user_id AND co.sourcer_recruiter_id = r.recruiter_id
+                               ORDER BY co.company_id), '{}') AS sourced_company_ids
+          FROM network.referrals r
+          LEFT JOIN identity.users u ON u.id = r.user_id
+         WHERE r.recruiter_id = %s
+         ORDER BY r.redeemed_at DESC, r.user_id""", (recruiter_id,))
+
+
 _INVITATION = """
     SELECT id, recruiter_id, invite_code, invited_email, company_name_hint, personal_message,
            CASE WHEN status = 'pending' AND expires_at <= %s THEN 'expired' ELSE status END AS status,

@@ -209,6 +209,14 @@ async def test_a_candidate_who_signs_up_with_a_referral_code_earns_its_recruiter
                 if n["template"] == "referral_redeemed"]
     assert notice["title"] == "Nora signed up with your referral code" and code in notice["body"]
 
+    async def listed_as_sourced() -> bool:
+        rows = (await w.get("stranger", "/v1/recruiter-codes/referrals")).json()["data"]
+        return [(r["user_id"], r["sourced_candidate_id"], r["pending"]) for r in rows] == [
+            (str(user_id), str(candidate_id), False)]
+
+    await wait_until(listed_as_sourced, timeout=40)
+    assert (await w.get("rtr", "/v1/recruiter-codes/referrals")).json()["data"] == []  # only the referrer's
+
     # Her recruiter learns she is protected, not by whom; the sourcer sees it is theirs.
     await represent(w.store, w.recruiter["rtr"], candidate_id)
     await all_projected(w.store)
@@ -370,6 +378,10 @@ async def test_a_business_that_signs_up_with_a_code_makes_its_recruiter_the_sour
     code = await _default_code(w, "stranger")
     w.newcomer("bea")
     assert (await w.register("bea", code)).status_code == 200
+    await all_projected(w.store)
+    [waiting] = (await w.get("stranger", "/v1/recruiter-codes/referrals")).json()["data"]
+    assert (waiting["user_name"], waiting["code"], waiting["pending"], waiting["sourced_company_ids"]) == (
+        "Bea", code, True, [])  # a business whose company is not made yet
     made = await w.post("bea", "/v1/organizations", {"name": "Bea Co", "slug": f"bea-{w.run}"})
     assert made.status_code == 201, made.text
     organization_id = made.json()["id"]
@@ -380,6 +392,13 @@ async def test_a_business_that_signs_up_with_a_code_makes_its_recruiter_the_sour
     company_id = company.json()["id"]
     sourced = await _recorded(w.store, f"company_sourcer-{company_id}", "CompanySourced")
     assert (sourced["sourcer_recruiter_id"], sourced["source_method"]) == (str(referrer), "referral_code")
+
+    async def listed_as_sourced() -> bool:
+        [row] = (await w.get("stranger", "/v1/recruiter-codes/referrals")).json()["data"]
+        return row["sourced_company_ids"] == [company_id] and row["pending"] is False
+
+    await wait_until(listed_as_sourced, timeout=40)
+    await assert_refused(await w.get("cand", "/v1/recruiter-codes/referrals"), 403)  # no recruiter account
     sourced_at = datetime.fromisoformat(sourced["sourced_at"])
     assert datetime.fromisoformat(sourced["protection_expires_at"]) == sourced_at + timedelta(days=365)
     referral = await _recorded(w.store, f"referral-{user_id_for(w.ids['bea'])}", "RecruiterCodeRedeemed")
