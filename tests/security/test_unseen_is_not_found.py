@@ -40,6 +40,7 @@ UNSEEDED = {
     "schedule_id": "billing money routes: tests/integration/billing/test_billing_api.py",
     "transaction_id": "billing money routes: tests/integration/billing/test_billing_api.py",
     "token": "an invitation token reaches only its candidate (by email)",
+    "skill_id": "the catalogue's approved skills are public; approving one is a platform admin's",
 }
 # Path parameters that name no entity: the same value in both calls.
 NOT_IDS = {"tier": "starter", "category": "application_updates"}
