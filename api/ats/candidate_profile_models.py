@@ -4,10 +4,10 @@ commands' (commands/ats/candidate_profile.py, commands/ats/skill.py)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints
 
 from api.ats.base_models import _Body
 from api.bounds import Slug, text, whole
@@ -78,14 +78,6 @@ class ResumeProfileBody(_Body):
     education: Annotated[list[EducationBody], Field(max_length=MAX_EDUCATION)] = []
     certifications: Annotated[list[CertificationBody], Field(max_length=MAX_CERTIFICATIONS)] = []
 
-    @model_validator(mode="after")
-    def _in_order(self) -> Self:
-        if any(e.end_month is not None and e.end_month < e.start_month for e in self.experience):
-            raise ValueError("a position's end_month must not be before its start_month")
-        if any(e.start_year and e.end_year and e.end_year < e.start_year for e in self.education):
-            raise ValueError("a school's end_year must not be before its start_year")
-        return self
-
 
 class CandidateSkillOut(BaseModel):
     slug: str | None = None
@@ -140,7 +132,7 @@ class ProposeSkillBody(_Body):
     name: SkillNameIn
 
 
-class SkillOut(BaseModel):
+class CatalogueSkillOut(BaseModel):
     id: UUID
     slug: str
     name: str
@@ -151,5 +143,5 @@ class SkillOut(BaseModel):
 
 
 class SkillPage(BaseModel):
-    data: list[SkillOut]
+    data: list[CatalogueSkillOut]
     pagination: Pagination

@@ -76,12 +76,6 @@ class ExperienceInput(_Part):
     end_month: Month | None = None
     description: Description | None = None
 
-    @model_validator(mode="after")
-    def _in_order(self) -> Self:
-        if self.end_month is not None and self.end_month < self.start_month:
-            raise ValueError("a position's end_month must not be before its start_month")
-        return self
-
 
 class EducationInput(_Part):
     institution: Short
@@ -89,12 +83,6 @@ class EducationInput(_Part):
     field_of_study: Short | None = None
     start_year: Year | None = None
     end_year: Year | None = None
-
-    @model_validator(mode="after")
-    def _in_order(self) -> Self:
-        if self.start_year is not None and self.end_year is not None and self.end_year < self.start_year:
-            raise ValueError("a school's end_year must not be before its start_year")
-        return self
 
 
 class CertificationInput(_Part):
@@ -128,6 +116,16 @@ class SetCandidateResumeProfile(_ProfileCommand):
     experience: Annotated[list[ExperienceInput], Field(max_length=MAX_EXPERIENCE)] = []
     education: Annotated[list[EducationInput], Field(max_length=MAX_EDUCATION)] = []
     certifications: Annotated[list[CertificationInput], Field(max_length=MAX_CERTIFICATIONS)] = []
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Self:
+        # A rule between fields, checked on the whole command: the problem names no field a schema could.
+        if late := [i for i, e in enumerate(self.experience) if e.end_month is not None and e.end_month < e.start_month]:
+            raise ValueError(f"a position's end_month must not be before its start_month (positions {late})")
+        if late := [i for i, e in enumerate(self.education)
+                    if e.start_year is not None and e.end_year is not None and e.end_year < e.start_year]:
+            raise ValueError(f"a school's end_year must not be before its start_year (schools {late})")
+        return self
 
     def entries(self) -> tuple[list[ExperienceEntry], list[EducationEntry], list[CertificationEntry]]:
         return ([ExperienceEntry(**e.model_dump()) for e in self.experience],
