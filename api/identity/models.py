@@ -36,7 +36,8 @@ class RegisterBody(_Body):
     email: Email | None = Field(default=None, description="development sign-in only: the email comes from Clerk")
     name: PersonName | None = None
     image_url: ImageUrl | None = None
-    referred_by_recruiter_id: UUID | None = None
+    # No `referred_by_recruiter_id`: who referred a user is the recruiter of the code they registered with
+    # (`?rec_code=`), never a recruiter id the user typed.
 
 
 class ProfileBody(_Body):

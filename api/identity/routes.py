@@ -104,8 +104,9 @@ async def register(body: RegisterBody, caller: Caller, store: Store, system: Sys
         # Recorded before the user, so that whatever the registration leads to (a candidate record, an
         # organization's company) finds the referral already there.
         await redeem_at_registration(store, used_code, user_id, meta, at)
+    referral = {"referred_by_recruiter_id": used_code[0]} if used_code is not None else {}
     command = users.RegisterUser(user_id=user_id, clerk_user_id=caller.user_id, source=source, by=str(user_id), at=at,
-                                 **given | identity)
+                                 **given | identity | referral)
     result = await handle(store, users.user, user_id, command, meta)
     if source == "candidate":
         # A user first seen through the candidate app is a candidate (as through its webhook).

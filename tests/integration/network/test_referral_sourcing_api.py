@@ -191,6 +191,9 @@ async def test_a_candidate_who_signs_up_with_a_referral_code_earns_its_recruiter
     assert registered.status_code == 200, registered.text
     referral = await _recorded(w.store, f"referral-{user_id}", "RecruiterCodeRedeemed")
     assert (referral["recruiter_id"], referral["code"]) == (str(referrer), code)
+    # The user's own record names the code's recruiter as the referrer, the only way one gets there.
+    user = await _recorded(w.store, f"user-{user_id}", "UserRegistered")
+    assert user["referred_by_recruiter_id"] == str(referrer)
 
     # The candidate app's sign-up makes her candidate record; the referral makes its recruiter her sourcer.
     candidate_id = candidate_id_for(user_id)
@@ -320,6 +323,9 @@ async def test_refused_codes_and_invitations_write_nothing(cworld: ClerkWorld) -
     await assert_refused(await w.register("uma", "bad-code!"), 422)
     await assert_refused(await w.get("anonymous", "/v1/recruiter-codes/lookup/ZZZZZZZZ"), 404)
     await assert_refused(await w.get("anonymous", "/v1/recruiter-codes/lookup/" + "A" * 33), 422)
+    # A referrer typed into the body is not taken: a user could name any recruiter (or themselves) so.
+    typed = await w.post("uma", "/v1/users/register", {"name": "Uma", "referred_by_recruiter_id": str(w.recruiter["rtr"])})
+    await assert_refused(typed, 422)
     assert await stored(w.store) == before
 
     # The recruiter's own code does not refer them.

@@ -773,7 +773,7 @@ async def test_a_registration_at_the_limits_of_its_schema_is_stored_and_replayed
     an address may be. The body's `email` is never taken (the email is Clerk's), so it is left out."""
     api.backend.put(api.clerk_id("longest"), address(salt="l"))
     registered = await api.client.post("/v1/users/register", headers=api.as_("longest"), json={
-        "name": big(200), "image_url": url(2000), "referred_by_recruiter_id": str(uuid4())})
+        "name": big(200), "image_url": url(2000)})
     assert registered.status_code in (200, 201), registered.text
     assert template_of("POST", registered.request.url.path) in EXTREMES[
         "test_a_registration_at_the_limits_of_its_schema_is_stored_and_replayed"]
