@@ -106,11 +106,12 @@ async def test_new_projection_catches_up_from_the_store_then_follows_the_log(fre
 
     late = Projector(store.pool, ats, store.registry, schema="ats_late", checkpoint="projection:ats_late")
     running.start(late.run_from_log(running.stop, amqp, topology))
-    await wait_until(lambda: _is_live(late), timeout=60)
+    # Liveness bounds, not speed: each job is two rows now (the job and its activity), on a loaded CI worker.
+    await wait_until(lambda: _is_live(late), timeout=150)
     assert late.stats.caught_up_from_store == 10_000
 
     await create_jobs(store, 5)
-    await wait_until(lambda: _applied(late, 10_005), timeout=60)  # behind the relay publishing 10,000 to the log
+    await wait_until(lambda: _applied(late, 10_005), timeout=150)  # behind the relay publishing 10,000 to the log
     assert late.stats.caught_up_from_store == 10_000  # the five new ones came through the log
     assert len(await rows(store, "ats_late")) == 10_005
 
