@@ -54,6 +54,10 @@ from projections.network.referral_queries import (
 router = APIRouter(prefix="/company-invitations", tags=["company-invitations"])
 
 
+class InvitationAlreadyUsed(Conflict):
+    code = "invitation_already_used"
+
+
 def new_invite_code() -> str:
     return "SPLITS-" + "".join(secrets.choice(codes.CODE_ALPHABET) for _ in range(6))
 
@@ -145,6 +149,8 @@ async def accept(body: AcceptCompanyInvitationBody, _: FreshNetwork, user: Curre
                                          organization_id=organization_id, company_id=company_id, by=meta.actor,
                                          at=now)
     ci.decide(command, state)  # refused here, before anything below is written
+    if state.recorded_status == "accepted":
+        await _check_retry(store, user_id, organization_id)
     company_name = body.company_name or body.organization_name
     if await slug_taken(db, body.organization_slug, company_id):
         raise Conflict(f"another company already uses the slug {body.organization_slug!r}",
@@ -157,6 +163,16 @@ async def accept(body: AcceptCompanyInvitationBody, _: FreshNetwork, user: Curre
     await _organization_and_company(store, meta, user_id, organization_id, company_id, body, company_name, now)
     return AcceptCompanyInvitationResponse.with_data(invitation_id, result, CompanyInvitationAccepted(
         organization_id=organization_id, company_id=company_id))
+
+
+async def _check_retry(store: EventStore, user_id: UUID, organization_id: UUID) -> None:
+    """A retried acceptance finishes what a failed one began; once the organization has its members, it is the
+    organization's to decide who they are: a user it removed (or made anything but an organization-wide admin)
+    does not become its admin again by sending the acceptance again (409, nothing written)."""
+    organization, _, _ = await load(store, orgs.organization, stream_id_for(orgs.organization, organization_id))
+    if organization.deleted or (organization.members and organization.members.get((user_id, None)) != "company_admin"):
+        raise InvitationAlreadyUsed("this invitation was accepted; its organization now decides who its members are",
+                                    organization_id=str(organization_id))
 
 
 async def _organization_and_company(store: EventStore, meta: Metadata, user_id: UUID, organization_id: UUID,
