@@ -1,9 +1,10 @@
 """The skills catalogue (commands/ats/skill.py): approved skills searchable by prefix, a proposal of a missing
 one, and its approval by a platform admin.
 
-A proposal is bounded per user: at most `MAX_OPEN_PROPOSALS` waiting for approval (409
-`too_many_skill_proposals`), counted in the read model before the command is sent. Only candidates,
-recruiters and platform admins add skills: they are the ones who put skills on profiles.
+A proposal is bounded per user: at most `MAX_OPEN_PROPOSALS` waiting for approval (422
+`too_many_skill_proposals`, a limit reached like the saved items' and the referral codes'), counted in the read
+model before the command is sent. Only candidates, recruiters and platform admins add skills: they are the ones
+who put skills on profiles.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from api.deps import CommandMetadata, CurrentUser, Db, Now, PlatformAdmin, Store
 from api.responses import CommandResponse, Pagination
 from commands.ats import skill as skills
 from commands.ats.job_commands import skill_slug
-from commands.core import Conflict, Forbidden, RuleViolation
+from commands.core import Forbidden, RuleViolation
 from eventstore import Position, handle
 from projections.ats.skill_queries import list_skills, open_proposals_of, skills_with_slugs
 
@@ -29,7 +30,7 @@ router = APIRouter(prefix="/v1/skills", tags=["skills"])
 FreshAts = Annotated[Position | None, Depends(read_after("ats"))]
 
 
-class TooManySkillProposals(Conflict):
+class TooManySkillProposals(RuleViolation):
     code = "too_many_skill_proposals"
 
 
