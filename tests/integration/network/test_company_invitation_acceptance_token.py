@@ -1,0 +1,39 @@
+"""Accepting a company invitation writes several streams (the invitation, the company's sourcer, the organization
+and its first admin, the company) and answers one consistency token: the one a client passes to read what the
+acceptance made. It must cover every one of those writes, as POST /v1/organizations' token covers the admin it
+adds: a client reading its new organization or company with it must never be told they do not exist."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from commands.ats import sourcer as sourcers
+from commands.identity import organization as orgs
+from eventstore import Position, stream_id_for
+from tests.integration.network.test_referral_sourcing_api import ClerkWorld, clerk_world_fixture  # noqa: F401
+
+
+async def test_the_acceptance_answers_a_token_past_the_organization_and_company_it_made(cworld: ClerkWorld) -> None:
+    w = cworld
+    sent = await w.post("stranger", "/v1/company-invitations", {"invited_email": f"founder.{w.run}@example.com"})
+    assert sent.status_code == 201, sent.text
+    token = sent.json()["data"]["invitation_token"]  # shown in development only, as here
+    w.newcomer("founder")
+    assert (await w.register("founder")).status_code == 200
+    accepted = await w.client.post("/v1/company-invitations/accept", headers=w.headers("founder"), json={
+        "token": token, "organization_name": "Acme", "organization_slug": f"acme-{w.run}"})
+    assert accepted.status_code == 200, accepted.text
+    answer = accepted.json()
+    organization_id, company_id = UUID(answer["data"]["organization_id"]), UUID(answer["data"]["company_id"])
+    written = [e for stream in (stream_id_for(orgs.organization, organization_id),
+                                f"company-{company_id}",
+                                stream_id_for(sourcers.company_sourcer, company_id))
+               for e in await w.store.read_stream(stream)]
+    assert {e.type for e in written} >= {"OrganizationCreated", "MembershipAdded", "CompanyCreated", "CompanySourced"}
+    given = Position.parse(answer["consistency_token"])
+    assert [e.type for e in written if e.position > given] == []
+
+    # What a client does next: read what it made, with the token it was given.
+    for path in (f"/v1/organizations/{organization_id}", f"/v1/companies/{company_id}"):
+        read = await w.client.get(path, params={"after": answer["consistency_token"]}, headers=w.headers("founder"))
+        assert read.status_code == 200, (path, read.text)
