@@ -6,8 +6,8 @@ scheduler; none is ever deleted.
 What we decided for replacements where the domain is silent: the company's admins or a platform admin link
 them (as for the other changes); the replacement must be a placement the caller sees, for the same job (so the
 same company), not failed itself, not the failed one, and replacing no other placement; the failed one names
-one replacement. The link is recorded on the failed placement, then on the replacement by the
-placement-replacements process: the reads show `replacement_placement_id` on the one and
+one replacement. The route marks the replacement on its own stream, then records the link on the failed
+placement (the placement-replacements process marks it again, which records nothing): the reads show `replacement_placement_id` on the one and
 `replaces_placement_id` on the other.
 """
 
@@ -36,7 +36,7 @@ from api.responses import CommandResponse
 from commands.ats import placement as placements
 from commands.ats.placement_events import PlacementState
 from commands.core import NotFound
-from eventstore import EventStore, Position, handle, load, stream_id_for
+from eventstore import Conflict, EventStore, Position, handle, load, stream_id_for
 from projections.ats.application_queries import PlacementFilter, PlacementSort, get_placement, list_placements
 from projections.identity.access import Access
 
@@ -82,7 +82,9 @@ async def fail(placement_id: UUID, body: FailPlacementBody, store: Store, meta: 
 @router.post("/{placement_id}/replacement", responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
 async def link_replacement(placement_id: UUID, body: ReplacementBody, store: Store, meta: CommandMetadata,
                            user: CurrentUser, if_match: ExpectedVersion, now: Now) -> CommandResponse:
-    """A failed placement names the placement that replaces it (a hire for the same job)."""
+    """A failed placement names the placement that replaces it (a hire for the same job). The replacement is
+    marked first, on its own stream, so that two failed placements never both name it (the second is refused
+    409 `replacement_already_linked`); the link is checked before, so a refused one marks nothing."""
     original = await _manageable(store, user, placement_id)
     replacement_id = body.replacement_placement_id
     replacement, _, _ = await load(store, placements.placement, stream_id_for(placements.placement, replacement_id))
@@ -91,6 +93,12 @@ async def link_replacement(placement_id: UUID, body: ReplacementBody, store: Sto
     placements.check_replacement(original, replacement)
     command = placements.LinkReplacement(placement_id=placement_id, replacement_placement_id=replacement_id,
                                          by=meta.actor, at=now)
+    _, version, _ = await load(store, placements.placement, stream_id_for(placements.placement, placement_id))
+    if if_match is not None and version != if_match:
+        raise Conflict(stream_id_for(placements.placement, placement_id), if_match, version)
+    placements.decide(command, original)  # refused here, before the replacement is marked
+    await handle(store, placements.placement, replacement_id, placements.MarkAsReplacement(
+        placement_id=replacement_id, replaces_placement_id=placement_id, by=meta.actor, at=now), meta)
     result = await handle(store, placements.placement, placement_id, command, meta, expected_version=if_match)
     return CommandResponse.of(placement_id, result)
 

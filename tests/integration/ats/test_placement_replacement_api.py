@@ -123,3 +123,20 @@ async def test_refusals_give_a_stable_code_and_write_nothing(people: People) -> 
     anonymous = await link(p, "anonymous", failed, replacement)
     assert anonymous["status"] == 401
     assert await versions(p, *everything) == before
+
+
+async def test_two_failed_placements_cannot_both_name_one_replacement_before_the_process_marks_it(
+        people: People) -> None:
+    """The replacement is reserved on its own stream when it is linked, not later by the process: a second failed
+    placement naming it right after the first (before any process ran) is refused, and its stream does not move."""
+    p = people
+    job = uuid4()
+    first, second = await hire(p, job, p.company_a, failed=True), await hire(p, job, p.company_a, failed=True)
+    replacement = await hire(p, job, p.company_a)
+    linked = await link(p, "admin", first, replacement)
+    assert linked["status"] == 200, linked
+    assert await versions(p, replacement) == [2]  # marked with the link, whatever the process does later
+    before = await versions(p, second)
+    refused = await link(p, "admin", second, replacement)
+    assert (refused["status"], refused["body"].get("code")) == (409, "replacement_already_linked"), refused
+    assert await versions(p, second) == before
