@@ -7,8 +7,8 @@ What we decided for replacements where the domain is silent: the company's admin
 them (as for the other changes); the replacement must be a placement the caller sees, for the same job (so the
 same company), not failed itself, not the failed one, and replacing no other placement; the failed one names
 one replacement. The route marks the replacement on its own stream, then records the link on the failed
-placement (the placement-replacements process marks it again, which records nothing): the reads show `replacement_placement_id` on the one and
-`replaces_placement_id` on the other.
+placement (the placement-replacements process marks it again, which records nothing): the reads show
+`replacement_placement_id` on the one and `replaces_placement_id` on the other.
 """
 
 from __future__ import annotations
