@@ -43,7 +43,7 @@ from commands.core import Conflict, Forbidden
 from commands.identity import organization as orgs
 from commands.network import company_invitation as ci
 from commands.network import recruiter_code as codes
-from eventstore import EventStore, Metadata, handle, load, stream_id_for
+from eventstore import EventStore, Metadata, Position, handle, load, stream_id_for
 from projections.ats.company_queries import slug_taken
 from projections.network.queries import recruiter_contact
 from projections.network.referral_queries import (
@@ -157,12 +157,16 @@ async def accept(body: AcceptCompanyInvitationBody, _: FreshNetwork, user: Curre
                        slug=body.organization_slug)
     result = await handle(store, ci.company_invitation, invitation_id, command, meta)
     assert state.recruiter_id is not None
-    await handle(store, sourcers.company_sourcer, company_id, sourcers.ClaimCompanySourcer(
+    sourced = await handle(store, sourcers.company_sourcer, company_id, sourcers.ClaimCompanySourcer(
         company_id=company_id, sourcer_recruiter_id=state.recruiter_id, source_method="platform_invitation",
         by=meta.actor, at=now), meta)
-    await _organization_and_company(store, meta, user_id, organization_id, company_id, body, company_name, now)
-    return AcceptCompanyInvitationResponse.with_data(invitation_id, result, CompanyInvitationAccepted(
-        organization_id=organization_id, company_id=company_id))
+    made = await _organization_and_company(store, meta, user_id, organization_id, company_id, body, company_name,
+                                           now)
+    # The token to read all of it with: the latest of the writes (the invitation's alone comes before the rest).
+    latest = max((p for p in (result.position, sourced.position, *made) if p is not None), default=None)
+    return AcceptCompanyInvitationResponse(
+        id=invitation_id, version=result.version, consistency_token=None if latest is None else str(latest),
+        data=CompanyInvitationAccepted(organization_id=organization_id, company_id=company_id))
 
 
 async def _check_retry(store: EventStore, user_id: UUID, organization_id: UUID) -> None:
@@ -177,17 +181,19 @@ async def _check_retry(store: EventStore, user_id: UUID, organization_id: UUID) 
 
 async def _organization_and_company(store: EventStore, meta: Metadata, user_id: UUID, organization_id: UUID,
                                     company_id: UUID, body: AcceptCompanyInvitationBody, company_name: str,
-                                    now: datetime) -> None:
-    """What POST /v1/organizations and POST /v1/companies record, each step skipped once done."""
+                                    now: datetime) -> list[Position | None]:
+    """What POST /v1/organizations and POST /v1/companies record, each step skipped once done; the position of
+    each stream's latest event (a step done before included)."""
     organization, _, _ = await load(store, orgs.organization, stream_id_for(orgs.organization, organization_id))
     if not organization.exists:
         await handle(store, orgs.organization, organization_id, orgs.CreateOrganization(
             organization_id=organization_id, name=body.organization_name, slug=body.organization_slug,
             company_id=company_id, by=meta.actor, at=now), meta)
-    await handle(store, orgs.organization, organization_id, orgs.AddMember(
+    member = await handle(store, orgs.organization, organization_id, orgs.AddMember(
         organization_id=organization_id, user_id=user_id, role="company_admin", by=meta.actor, at=now), meta)
-    company, _, _ = await load(store, companies.company, stream_id_for(companies.company, company_id))
+    company, _, company_at = await load(store, companies.company, stream_id_for(companies.company, company_id))
     if not company.exists:
-        await handle(store, companies.company, company_id, companies.CreateCompany(
+        company_at = (await handle(store, companies.company, company_id, companies.CreateCompany(
             company_id=company_id, identity_organization_id=organization_id, name=company_name,
-            slug=body.organization_slug, by=meta.actor, at=now), meta)
+            slug=body.organization_slug, by=meta.actor, at=now), meta)).position
+    return [member.position, company_at]
