@@ -349,6 +349,8 @@ JOB_ACTIVITY = ReadModel("job_activity", {
     "public": _JOB_ACTIVITY,
     "recruiter": _JOB_ACTIVITY,
     "party": _JOB_ACTIVITY | {"actor", "audience", "note_id", "visibility"},
+    # A note's rows to the job's parties other than its author: who wrote it stays the author's (`JOB_NOTE`).
+    "note_reader": _JOB_ACTIVITY | {"audience", "note_id", "visibility"},
     "platform_admin": _JOB_ACTIVITY | {"actor", "audience", "note_id", "visibility"},
 })
 _APPLICATION_ACTIVITY = frozenset({"seq", "action", "actor_role", "note_id", "visibility", "summary", "at"})

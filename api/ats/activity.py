@@ -40,6 +40,7 @@ from eventstore import Position
 from projections.ats.activity_queries import list_application_activity, list_job_activity
 from projections.ats.application_queries import get_application
 from projections.ats.queries import get_job
+from projections.identity.access import Access
 
 router = APIRouter(tags=["activity"])
 FreshAts = Annotated[Position | None, Depends(read_after("ats"))]
@@ -58,6 +59,14 @@ def _narrowed(entry: dict[str, Any], seen_fields: frozenset[str] | None) -> dict
     named = [_READ_NAME.get(f, f) for f in fields]
     kept = named if seen_fields is None else [f for f in named if f in seen_fields]
     return entry | {"summary": entry["summary"] | {"fields": kept}}
+
+
+def _row_viewer(viewer: str, user: Access, row: dict[str, Any]) -> str:
+    """A note's rows name who acted only to that user and platform admins, as the note names its author
+    (api/visibility.py `JOB_NOTE`); the job's other parties read them as a note's reader."""
+    if viewer == "party" and row["note_id"] is not None and row["actor"] != user.actor:
+        return "note_reader"
+    return viewer
 
 
 @router.get("/v1/jobs/{job_id}/activity", response_model=JobActivityList, response_model_exclude_unset=True,
@@ -79,7 +88,8 @@ async def job_activity(job_id: UUID, _: FreshAts, user: CurrentUser, store: Stor
         seen_fields = JOB.sees(job_viewer) - JOB.refine(job_viewer, row)
     rows, total = await list_job_activity(db, job_id, _AUDIENCES[viewer], visible_job_note_visibilities(kind),
                                           page, limit)
-    shown = [JobActivityOut.model_validate(JOB_ACTIVITY.project(viewer, _narrowed(r, seen_fields))) for r in rows]
+    shown = [JobActivityOut.model_validate(JOB_ACTIVITY.project(_row_viewer(viewer, user, r),
+                                                                _narrowed(r, seen_fields))) for r in rows]
     return JobActivityList(data=shown, pagination=Pagination.of(total, page, limit))
 
 
