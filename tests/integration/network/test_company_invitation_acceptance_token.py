@@ -5,6 +5,7 @@ adds: a client reading its new organization or company with it must never be tol
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from commands.ats import sourcer as sourcers
@@ -13,8 +14,8 @@ from eventstore import Position, stream_id_for
 from tests.integration.network.test_referral_sourcing_api import ClerkWorld, clerk_world_fixture  # noqa: F401
 
 
-async def test_the_acceptance_answers_a_token_past_the_organization_and_company_it_made(cworld: ClerkWorld) -> None:
-    w = cworld
+async def _accepted(w: ClerkWorld) -> Any:
+    """The world's unattached recruiter ("stranger") invites a founder's company, and the founder accepts."""
     sent = await w.post("stranger", "/v1/company-invitations", {"invited_email": f"founder.{w.run}@example.com"})
     assert sent.status_code == 201, sent.text
     token = sent.json()["data"]["invitation_token"]  # shown in development only, as here
@@ -23,7 +24,12 @@ async def test_the_acceptance_answers_a_token_past_the_organization_and_company_
     accepted = await w.client.post("/v1/company-invitations/accept", headers=w.headers("founder"), json={
         "token": token, "organization_name": "Acme", "organization_slug": f"acme-{w.run}"})
     assert accepted.status_code == 200, accepted.text
-    answer = accepted.json()
+    return accepted.json()
+
+
+async def test_the_acceptance_answers_a_token_past_the_organization_and_company_it_made(cworld: ClerkWorld) -> None:
+    w = cworld
+    answer = await _accepted(w)
     organization_id, company_id = UUID(answer["data"]["organization_id"]), UUID(answer["data"]["company_id"])
     written = [e for stream in (stream_id_for(orgs.organization, organization_id),
                                 f"company-{company_id}",
@@ -37,3 +43,18 @@ async def test_the_acceptance_answers_a_token_past_the_organization_and_company_
     for path in (f"/v1/organizations/{organization_id}", f"/v1/companies/{company_id}"):
         read = await w.client.get(path, params={"after": answer["consistency_token"]}, headers=w.headers("founder"))
         assert read.status_code == 200, (path, read.text)
+
+
+async def test_a_protection_check_leaves_out_the_sourcer_a_caller_may_not_see(cworld: ClerkWorld) -> None:
+    """A field a reader does not see is left out, not sent as null (README, "The contract"): `null` would say the
+    company has no sourcer, when it has one the caller may not know."""
+    w = cworld
+    answer = await _accepted(w)
+    path = f"/v1/companies/{answer['data']['company_id']}/sourcer/check-protection"
+    after = {"after": answer["consistency_token"]}
+    founder = (await w.client.get(path, params=after, headers=w.headers("founder"))).json()["data"]
+    assert (founder["protected"], founder["yours"]) == (True, False)
+    assert {"sourcer_recruiter_id", "sourced_at"} & set(founder) == set(), founder
+    sourcer = (await w.client.get(path, params=after, headers=w.headers("stranger"))).json()["data"]
+    assert (sourcer["yours"], sourcer["sourcer_recruiter_id"]) == (True, str(w.recruiter["stranger"]))
+    assert sourcer["sourced_at"] is not None
