@@ -48,7 +48,7 @@ from api.identity.models import (
     RoleBody,
 )
 from api.identity.users_verified import register_identity, verified_email
-from api.network.recruiter_codes import redeem_at_registration, usable_code
+from api.network.recruiter_codes import check_at_sign_up, redeem_at_registration, usable_code
 from api.network.referral_models import RecCode
 from api.privacy.erasure import request_erasure
 from api.responses import CommandResponse, ListOf, PageNumber, PageSize
@@ -99,6 +99,8 @@ async def register(body: RegisterBody, caller: Caller, store: Store, system: Sys
     source = "candidate" if caller.instance == "app" else "portal"
     given = body.model_dump(exclude_unset=True)
     used_code = await usable_code(store, db, rec_code) if rec_code is not None else None
+    if used_code is not None:
+        await check_at_sign_up(store, user_id, at)
     identity = await register_identity(system.settings, caller, given)
     if used_code is not None:
         # Recorded before the user, so that whatever the registration leads to (a candidate record, an

@@ -10,6 +10,10 @@ What we decided where the domain is silent:
 - a registration with an unknown code is refused (404 `referral_code_not_found`), with a deactivated one too
   (422 `referral_code_inactive`), and nothing is written: the sign-up page can then say so and offer to go on
   without it. A user already referred by another code gets 409 `already_referred` (the first code stays);
+- a code is taken at sign-up only: within `REFERRAL_WINDOW` of the user's first registration (Clerk's webhook
+  often registers them a moment before the sign-up page does). A user registered longer ago is refused (422
+  `referral_code_too_late`, nothing written): else anyone could name a sourcer for themself at any time, say
+  just before their hire, and that recruiter would take a share of the fee;
 - the lookup is public (a visitor holding a code sees whose it is before signing up) and shows only the
   recruiter's slug, their name when their marketplace profile is public, and whether the code can be used
   (its recruiter active, the code active). It is rate-limited per address like every anonymous request.
@@ -19,7 +23,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from fastapi import APIRouter
@@ -35,6 +39,7 @@ from api.network.referral_models import (
 )
 from api.responses import CommandResponse, ListOf, PageNumber, PageSize
 from commands.core import NotFound, RuleViolation
+from commands.identity import user as users
 from commands.network import recruiter_code as codes
 from commands.network import referral as referrals
 from eventstore import EventStore, Metadata, handle, load, stream_id_for
@@ -50,6 +55,13 @@ class ReferralCodeNotFound(NotFound):
 
 class ReferralCodeInactive(RuleViolation):
     code = "referral_code_inactive"
+
+
+class ReferralCodeTooLate(RuleViolation):
+    code = "referral_code_too_late"
+
+
+REFERRAL_WINDOW = timedelta(days=1)
 
 
 def new_code(length: int = 8) -> str:
@@ -149,6 +161,18 @@ async def usable_code(store: EventStore, db: Db, code: str) -> tuple[UUID, UUID,
     if found is None or not found.active or row["recruiter_status"] != "active":
         raise ReferralCodeInactive("this referral code is no longer in use", referral_code=row["code"])
     return row["recruiter_id"], row["id"], row["code"]
+
+
+async def check_at_sign_up(store: EventStore, user_id: UUID, at: datetime) -> None:
+    """A code is redeemed at sign-up: not by a user registered more than `REFERRAL_WINDOW` ago who has not been
+    referred yet (a user already referred is the referral decider's: the same code again, or a second one)."""
+    user, _, _ = await load(store, users.user, stream_id_for(users.user, user_id))
+    if not user.exists or user.registered_at is None or at - user.registered_at <= REFERRAL_WINDOW:
+        return
+    referral, _, _ = await load(store, referrals.referral, stream_id_for(referrals.referral, user_id))
+    if not referral.exists:
+        raise ReferralCodeTooLate("a referral code is used when signing up; you registered before",
+                                  registered_at=user.registered_at.isoformat())
 
 
 async def redeem_at_registration(store: EventStore, used: tuple[UUID, UUID, str], user_id: UUID, meta: Metadata,

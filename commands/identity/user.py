@@ -146,6 +146,7 @@ class User:
     email: str | None = None
     email_verified: bool = False
     source: SourceInstance | None = None  # where the user first registered
+    registered_at: datetime | None = None
     name: str | None = None
     image_url: str | None = None
     last_active_at: datetime | None = None
@@ -165,7 +166,8 @@ def evolve(s: User, e: UserEvent) -> User:
     match e:
         case UserRegistered():
             return User(exists=True, id=e.user_id, clerk_user_id=e.clerk_user_id, email=e.email,
-                        email_verified=e.email_verified, source=e.source, name=e.name, image_url=e.image_url)
+                        email_verified=e.email_verified, source=e.source, name=e.name, image_url=e.image_url,
+                        registered_at=e.at)
         case UserProfileUpdated(changes=changes, email_verified=verified):
             # A new address without a word on its verification is not taken as verified.
             if verified is None and "email" in changes:
