@@ -35,13 +35,16 @@ async def _protection(store: EventStore, decider: Any, subject_id: UUID, user: A
     s, _, _ = await load(store, decider, stream_id_for(decider, subject_id))
     protected = s.protected_at(now)
     yours = protected and s.sourcer_recruiter_id is not None and s.sourcer_recruiter_id == user.recruiter_id
-    shown = user.is_platform_admin or yours
-    return ProtectionOut(
-        protected=protected, protection_expires_at=s.protection_expires_at if s.exists else None, yours=yours,
-        sourcer_recruiter_id=s.sourcer_recruiter_id if shown else None, sourced_at=s.sourced_at if shown else None)
+    expires_at = s.protection_expires_at if s.exists else None
+    if user.is_platform_admin or yours:
+        return ProtectionOut(protected=protected, protection_expires_at=expires_at, yours=yours,
+                             sourcer_recruiter_id=s.sourcer_recruiter_id, sourced_at=s.sourced_at)
+    # Who the sourcer is and since when: left out for anyone else, not sent as null (which would say "none").
+    return ProtectionOut(protected=protected, protection_expires_at=expires_at, yours=yours)
 
 
 @router.get("/candidates/{candidate_id}/sourcer/check-protection", response_model=ProtectionEnvelope,
+            response_model_exclude_unset=True,
             responses={401: {}, 404: {}})
 async def candidate_protection(candidate_id: UUID, _: FreshAts, user: CurrentUser, store: Store, db: Db,
                                now: Now) -> ProtectionEnvelope:
@@ -51,6 +54,7 @@ async def candidate_protection(candidate_id: UUID, _: FreshAts, user: CurrentUse
 
 
 @router.get("/companies/{company_id}/sourcer/check-protection", response_model=ProtectionEnvelope,
+            response_model_exclude_unset=True,
             responses={401: {}, 404: {}})
 async def company_protection(company_id: UUID, _: FreshAts, user: CurrentUser, store: Store, db: Db,
                              now: Now) -> ProtectionEnvelope:
