@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 class ProtectionOut(BaseModel):
     """Whether a candidate or company is protected by a sourcer now (their sourcer would earn the sourcer share
     of a placement made now). Who the sourcer is, and since when, is shown to that sourcer and to platform
-    admins only (left out for anyone else, who learns that the protection exists and until when)."""
+    admins only: anyone else learns that the protection exists and until when."""
 
     protected: bool
     protection_expires_at: datetime | None
