@@ -39,9 +39,10 @@ from api.network.referral_models import (
 from api.responses import CommandResponse, ListOf, PageNumber, PageSize
 from commands.ats import company as companies
 from commands.ats import sourcer as sourcers
-from commands.core import Conflict, Forbidden
+from commands.core import Conflict, Forbidden, RuleViolation
 from commands.identity import organization as orgs
 from commands.network import company_invitation as ci
+from commands.network import recruiter as recruiters
 from commands.network import recruiter_code as codes
 from eventstore import EventStore, Metadata, Position, handle, load, stream_id_for
 from projections.ats.company_queries import slug_taken
@@ -56,6 +57,10 @@ router = APIRouter(prefix="/company-invitations", tags=["company-invitations"])
 
 class InvitationAlreadyUsed(Conflict):
     code = "invitation_already_used"
+
+
+class InvitationRecruiterInactive(RuleViolation):
+    code = "invitation_recruiter_inactive"
 
 
 def new_invite_code() -> str:
@@ -134,7 +139,8 @@ async def preview(token: TokenPath, _: FreshNetwork, db: Db, now: Now) -> dict[s
 async def accept(body: AcceptCompanyInvitationBody, _: FreshNetwork, user: CurrentUser, caller: Caller, store: Store,
                  db: Db, meta: CommandMetadata, now: Now) -> AcceptCompanyInvitationResponse:
     """The signed-in user accepts the invitation whose link token they hold: their organization and its company
-    are made, and the inviting recruiter becomes the company's sourcer."""
+    are made, and the inviting recruiter becomes the company's sourcer (while they are active: 422
+    `invitation_recruiter_inactive` otherwise)."""
     user_id = known(user)
     if caller.instance == "app" or "candidate" in user.roles:
         raise Forbidden("a candidate account cannot accept a company invitation: it runs no company")
@@ -151,6 +157,8 @@ async def accept(body: AcceptCompanyInvitationBody, _: FreshNetwork, user: Curre
     ci.decide(command, state)  # refused here, before anything below is written
     if state.recorded_status == "accepted":
         await _check_retry(store, user_id, organization_id)
+    else:
+        await _check_recruiter_active(store, state)
     company_name = body.company_name or body.organization_name
     if await slug_taken(db, body.organization_slug, company_id):
         raise Conflict(f"another company already uses the slug {body.organization_slug!r}",
@@ -167,6 +175,16 @@ async def accept(body: AcceptCompanyInvitationBody, _: FreshNetwork, user: Curre
     return AcceptCompanyInvitationResponse(
         id=invitation_id, version=result.version, consistency_token=None if latest is None else str(latest),
         data=CompanyInvitationAccepted(organization_id=organization_id, company_id=company_id))
+
+
+async def _check_recruiter_active(store: EventStore, state: ci.CompanyInvitation) -> None:
+    """A company's sourcer is an active recruiter (domain §5.2): the link of one suspended or gone inactive since
+    they sent it makes no one the sourcer (422, nothing written)."""
+    assert state.recruiter_id is not None
+    recruiter, _, _ = await load(store, recruiters.recruiter, stream_id_for(recruiters.recruiter, state.recruiter_id))
+    if recruiter.status != "active":
+        raise InvitationRecruiterInactive("the recruiter who sent this invitation is no longer active on Splits",
+                                          invitation_id=str(state.id), recruiter_status=recruiter.status)
 
 
 async def _check_retry(store: EventStore, user_id: UUID, organization_id: UUID) -> None:
