@@ -36,7 +36,7 @@ from api.network.referral_models import (
     CompanyInvitationSent,
     TokenPath,
 )
-from api.responses import CommandResponse, ListOf, PageNumber, PageSize
+from api.responses import CommandResponse, ListOf, PageNumber, PageSize, Pagination
 from commands.ats import company as companies
 from commands.ats import sourcer as sourcers
 from commands.core import Conflict, Forbidden, RuleViolation
@@ -102,12 +102,13 @@ async def invite(body: CompanyInvitationBody, request: Request, user: CurrentUse
 async def list_invitations(_: FreshNetwork, user: CurrentUser, store: Store, db: Db, now: Now, page: PageNumber = 1,
                            limit: PageSize = 25) -> ListOf[CompanyInvitationOut]:
     """A recruiter's own invitations, newest first; platform admins see every one."""
-    if user.is_platform_admin:
-        rows = await list_company_invitations(db, None, now)
-    else:
-        recruiter = await own_recruiter(store, user)
-        rows = await list_company_invitations(db, recruiter.id, now)
-    return ListOf[CompanyInvitationOut].sliced([CompanyInvitationOut(**r) for r in rows], page, limit)
+    recruiter_id = None
+    if not user.is_platform_admin:
+        recruiter_id = (await own_recruiter(store, user)).id
+        assert recruiter_id is not None  # a recruiter that exists has its id: never everyone's invitations
+    rows, total = await list_company_invitations(db, recruiter_id, now, page, limit)
+    return ListOf[CompanyInvitationOut](data=[CompanyInvitationOut(**r) for r in rows],
+                                        pagination=Pagination.of(total, page, limit))
 
 
 @router.post("/{invitation_id}/revoke", responses={401: {}, 403: {}, 404: {}, 422: {}})

@@ -37,7 +37,7 @@ from api.network.referral_models import (
     RecruiterCodeOut,
     ReferralOut,
 )
-from api.responses import CommandResponse, ListOf, PageNumber, PageSize
+from api.responses import CommandResponse, ListOf, PageNumber, PageSize, Pagination
 from commands.core import NotFound, RuleViolation
 from commands.identity import user as users
 from commands.network import recruiter_code as codes
@@ -105,9 +105,10 @@ async def list_my_referrals(_: FreshNetwork, user: CurrentUser, store: Store, db
     caller sources, or `pending` while they have brought neither."""
     recruiter = await own_recruiter(store, user)
     assert recruiter.id is not None
-    rows = [ReferralOut(**r, pending=r["sourced_candidate_id"] is None and not r["sourced_company_ids"])
-            for r in await list_referrals(db, recruiter.id)]
-    return ListOf[ReferralOut].sliced(rows, page, limit)
+    rows, total = await list_referrals(db, recruiter.id, page, limit)
+    return ListOf[ReferralOut](data=[ReferralOut(**r, pending=r["sourced_candidate_id"] is None
+                                                 and not r["sourced_company_ids"]) for r in rows],
+                               pagination=Pagination.of(total, page, limit))
 
 
 @router.post("", status_code=201, responses={401: {}, 403: {}, 409: {}, 422: {}})

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import psycopg
 
-from projections.reads import fetch_all, fetch_one
+from projections.reads import fetch_all, fetch_one, fetch_page
 
 _CODE = """
     SELECT id, recruiter_id, code, label, is_default, status, redemptions, created_at, deactivated_at
@@ -36,11 +36,7 @@ async def referral_of(conn: psycopg.AsyncConnection, user_id: UUID) -> dict[str,
     return await fetch_one(conn, "SELECT * FROM network.referrals WHERE user_id = %s", (user_id,))
 
 
-async def list_referrals(conn: psycopg.AsyncConnection, recruiter_id: UUID) -> list[dict[str, Any]]:
-    """The users who registered with the recruiter's codes, newest first, each with what they brought that the
-    recruiter sources now: their candidate record, the companies of their organizations (none yet: pending)."""
-    return await fetch_all(conn, """
-        SELECT r.user_id, u.name AS user_name, r.code, r.redeemed_at,
+_REFERRAL = """r.user_id, u.name AS user_name, r.code, r.redeemed_at,
                (SELECT cs.candidate_id FROM ats.candidates c
                   JOIN ats.candidate_sourcers cs ON cs.candidate_id = c.id
                  WHERE c.user_id = r.user_id AND cs.sourcer_recruiter_id = r.recruiter_id
@@ -49,11 +45,17 @@ async def list_referrals(conn: psycopg.AsyncConnection, recruiter_id: UUID) -> l
                                 JOIN ats.companies a ON a.identity_organization_id = m.organization_id
                                 JOIN ats.company_sourcers co ON co.company_id = a.id
                                WHERE m.user_id = r.user_id AND co.sourcer_recruiter_id = r.recruiter_id
-                               ORDER BY co.company_id), '{}') AS sourced_company_ids
-          FROM network.referrals r
-          LEFT JOIN identity.users u ON u.id = r.user_id
-         WHERE r.recruiter_id = %s
-         ORDER BY r.redeemed_at DESC, r.user_id""", (recruiter_id,))
+                               ORDER BY co.company_id), '{}') AS sourced_company_ids"""
+
+
+async def list_referrals(conn: psycopg.AsyncConnection, recruiter_id: UUID, page: int,
+                         limit: int) -> tuple[list[dict[str, Any]], int]:
+    """One page of the users who registered with the recruiter's codes, newest first, each with what they brought
+    that the recruiter sources now: their candidate record, the companies of their organizations (none yet:
+    pending); and their total."""
+    return await fetch_page(conn, "network.referrals r LEFT JOIN identity.users u ON u.id = r.user_id",
+                            "r.recruiter_id = %s", [recruiter_id], "r.redeemed_at DESC, r.user_id", page, limit,
+                            columns=_REFERRAL)
 
 
 _INVITATION = """
@@ -63,13 +65,20 @@ _INVITATION = """
       FROM network.company_invitations"""
 
 
-async def list_company_invitations(conn: psycopg.AsyncConnection, recruiter_id: UUID | None,
-                                   now: datetime) -> list[dict[str, Any]]:
-    """A recruiter's invitations, newest first; all of them for `recruiter_id` None (a platform admin)."""
-    if recruiter_id is None:
-        return await fetch_all(conn, f"{_INVITATION} ORDER BY created_at DESC, id", (now,))
-    return await fetch_all(conn, f"{_INVITATION} WHERE recruiter_id = %s ORDER BY created_at DESC, id",
-                           (now, recruiter_id))
+_INVITATION_COLUMNS = """id, recruiter_id, invite_code, invited_email, company_name_hint, personal_message, status,
+    expires_at, accepted_by_user_id, organization_id, company_id, created_at, updated_at"""
+
+
+async def list_company_invitations(conn: psycopg.AsyncConnection, recruiter_id: UUID | None, now: datetime,
+                                   page: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """One page of a recruiter's invitations, newest first (of all of them for `recruiter_id` None: a platform
+    admin), a pending one past its `expires_at` shown `expired`; and their total."""
+    condition: str = "TRUE" if recruiter_id is None else "recruiter_id = %s"
+    params: list[Any] = [] if recruiter_id is None else [recruiter_id]
+    rows, total = await fetch_page(conn, "network.company_invitations", condition, params, "created_at DESC, id",
+                                   page, limit, columns=_INVITATION_COLUMNS)
+    return [r | {"status": "expired"} if r["status"] == "pending" and r["expires_at"] <= now else r
+            for r in rows], total
 
 
 async def get_company_invitation(conn: psycopg.AsyncConnection, invitation_id: UUID,
