@@ -267,14 +267,21 @@ def test_the_declarations_cover_the_response_models() -> None:
     from api.ats.application_models import ApplicationDetail, NoteOut, PlacementOut, StageMove
     from api.ats.models import CandidateOut, JobOut
     from api.network.models import RecruiterCandidateOut, RecruiterCompanyOut, RecruiterOut, RecruiterPublic
+    from api.ats.activity_models import ApplicationActivityOut, JobActivityOut, JobNoteOut
+    from api.ats.candidate_profile_models import CandidateProfileOut
 
     # A recruiter's profile has a schema per view: the marketplace's and the whole one.
     assert RECRUITER.sees("public") == frozenset(RecruiterPublic.model_fields)
     assert RECRUITER.sees("self") == RECRUITER.sees("platform_admin") == frozenset(RecruiterOut.model_fields)
-    for model, schema in ((JOB, JobOut), (APPLICATION, ApplicationDetail), (PLACEMENT, PlacementOut),
-                          (CANDIDATE, CandidateOut), (STAGE_MOVE, StageMove), (NOTE, NoteOut),
-                          (RECRUITER_CANDIDATE, RecruiterCandidateOut),
-                          (RECRUITER_COMPANY, RecruiterCompanyOut)):
+    pairs = ((JOB, JobOut), (APPLICATION, ApplicationDetail), (PLACEMENT, PlacementOut),
+             (CANDIDATE, CandidateOut), (STAGE_MOVE, StageMove), (NOTE, NoteOut),
+             (RECRUITER_CANDIDATE, RecruiterCandidateOut), (RECRUITER_COMPANY, RecruiterCompanyOut),
+             (READ_MODELS["candidate_profile"], CandidateProfileOut), (READ_MODELS["job_activity"], JobActivityOut),
+             (READ_MODELS["application_activity"], ApplicationActivityOut), (READ_MODELS["job_note"], JobNoteOut))
+    # Every read model is held to its schema here (the recruiter's, with two schemas, above): a new one joins.
+    assert set(READ_MODELS) <= {model.name for model, _ in pairs} | {RECRUITER.name}, \
+        sorted(set(READ_MODELS) - {model.name for model, _ in pairs} - {RECRUITER.name})
+    for model, schema in pairs:
         declared = frozenset.union(*model.fields.values())
         assert declared == frozenset(schema.model_fields), (model.name, declared ^ frozenset(schema.model_fields))
         required = {name for name, f in schema.model_fields.items() if f.is_required()}
