@@ -10,7 +10,6 @@ ties ("stranger"), on the Starter plan (candidate and company sourcer 6%).
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -42,6 +41,7 @@ from tests.integration.ats.test_applications_api import (
     seed_candidate,
     seed_job,
     seed_recruiter,
+    settled,
     stored,
     work_with,
 )
@@ -122,17 +122,6 @@ async def _recorded(store: EventStore, stream: str, event_type: str) -> dict[str
 
     await wait_until(there, timeout=40)
     return next(e.data for e in await _events(store, stream) if e.type == event_type)
-
-
-async def settled(store: EventStore) -> int:
-    """How many events are stored once the processes reacting to earlier writes (the seeding's included) have
-    stopped writing: a count taken while they still write would blame a refused request for their events."""
-    last, still = await stored(store), 0
-    while still < 3:
-        await asyncio.sleep(0.3)
-        now = await stored(store)
-        last, still = now, (still + 1 if now == last else 0)
-    return last
 
 
 async def _default_code(w: ClerkWorld, recruiter: str) -> str:
