@@ -11,9 +11,10 @@ import asyncio
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from typing import Any
 
 import aio_pika
 import structlog
@@ -176,9 +177,13 @@ class Consumers:
                 stack.push_async_callback(self._redis.aclose)
             tasks = await (self._with_broker(url, stop, stack) if url else self._from_feed(stop))
             tasks.append(self._heartbeat(stop))
-            await asyncio.gather(*tasks)
+            # A task group, not gather: should one of them fail after all, the others are cancelled before the
+            # stack closes the broker under them (a relay left running on a stopped broker publishes nothing).
+            async with asyncio.TaskGroup() as group:
+                for task in tasks:
+                    group.create_task(task)
 
-    async def _with_broker(self, url: str, stop: asyncio.Event, stack: AsyncExitStack) -> list[Awaitable[None]]:
+    async def _with_broker(self, url: str, stop: asyncio.Event, stack: AsyncExitStack) -> list[Coroutine[Any, Any, None]]:
         topology = topology_of(self.system)
         registry = self.system.store.registry
         assert registry is not None
@@ -195,7 +200,7 @@ class Consumers:
         await channel.close()
         await broker.start()
         stack.push_async_callback(broker.stop)
-        tasks: list[Awaitable[None]] = []
+        tasks: list[Coroutine[Any, Any, None]] = []
         if self.relay and self._wanted("relay"):
             self.relay_instance = Relay(self.system.pool, broker, topology, registry)
             relay = self.relay_instance
@@ -206,9 +211,9 @@ class Consumers:
             ))
         return tasks
 
-    async def _from_feed(self, stop: asyncio.Event) -> list[Awaitable[None]]:
+    async def _from_feed(self, stop: asyncio.Event) -> list[Coroutine[Any, Any, None]]:
         wakeups = FeedWakeups(self.system.pool.conninfo)
-        tasks: list[Awaitable[None]] = [wakeups.run(stop)]
+        tasks: list[Coroutine[Any, Any, None]] = [wakeups.run(stop)]
         for projector in self.projectors:
             tasks.append(self._supervise(
                 projector.checkpoint, "projection", lambda p=projector: p.run_from_feed(stop, wakeups), stop
@@ -230,7 +235,10 @@ class Consumers:
                 raise
             except Exception as exc:
                 log.error("consumer stopped on an error; restarting", consumer=name, error=repr(exc), retry_in_s=backoff)
-                await report(self.system.pool, name, kind, "error", repr(exc))
+                try:  # the error is often the database going away: telling `splits status` must not end the retries
+                    await report(self.system.pool, name, kind, "error", repr(exc))
+                except Exception as unreported:
+                    log.warning("could not report consumer status", consumer=name, error=repr(unreported))
                 await sleep_or_stop(stop, backoff)
                 backoff = min(backoff * 2, 30.0)
 

@@ -67,7 +67,7 @@ async def test_postgres_restart_under_load_loses_nothing(fresh_store, topology) 
         await producing
 
         head = await store.head()
-        await wait_until(lambda: _at(consumers.projectors[0], head), timeout=90)
+        await wait_until(lambda: _at(consumers.projectors[0], head, running), timeout=90)
     finally:
         stop_producing.set()
         stop_consumers.set()
@@ -97,5 +97,8 @@ async def _rows_at_least(store: EventStore, n: int) -> bool:
     return len(await rows(store)) >= n
 
 
-async def _at(projector, head) -> bool:
+async def _at(projector, head, running: asyncio.Task) -> bool:
+    if running.done():  # the consumers process gave up: say why rather than wait for a projector that is gone
+        running.result()
+        raise AssertionError("the consumers stopped before the projector caught up")
     return (await projector.position())[0] >= head
