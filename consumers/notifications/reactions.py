@@ -31,7 +31,9 @@ import structlog
 
 from commands.notifications import notification as notifications
 from commands.notifications import preferences as prefs
-from consumers.notifications import applications, endings, jobs, placements, platform, referrals, relationships
+from consumers.notifications import (
+    applications, catalogue, endings, jobs, placements, platform, referrals, relationships,
+)
 from consumers.notifications.people import Notice, Person, Planner, Reads
 from consumers.notifications.templates import render
 from consumers.runtime.reactor import Reaction, Reactor
@@ -105,6 +107,8 @@ async def on_event(reaction: Reaction) -> None:
     settings = reaction.context.settings
     notices = await planner(reaction, Reads(reaction.store.pool), settings.portal_url.rstrip("/"),
                             settings.candidate_app_url.rstrip("/"))
+    for notice in notices:
+        catalogue.check(type(reaction.event).__name__, notice.audience, notice.template, notice.category)
     seen: set[tuple[str, str]] = set()
     for notice in notices:  # one email a person, even when they hold two parts (recruiter and company admin)
         if (notice.to.email.lower(), notice.template) in seen:
