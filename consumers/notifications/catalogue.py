@@ -83,6 +83,15 @@ ROWS: tuple[Row, ...] = (
 )
 
 
+# The original's notices that Splits does not send, and why (most concern a feature Splits does not have).
+OMITTED: tuple[tuple[str, str], ...] = (
+    ("callConfirmation, callCancellation, callReschedule, callReminder, instantCall, callRecordingReady",
+     "Splits has no calls or video"),
+    ("jobRecommendation, recruiterInvite, inviteDenied, candidate match digest", "Splits has no matching service"),
+    ("badge, level and streak notices", "Splits has no gamification"),
+)
+
+
 class UnlistedNotice(RuntimeError):
     """A planner produced a notice the catalogue does not list: a programming error, caught by the tests."""
 
@@ -113,6 +122,8 @@ def markdown() -> str:
         merged.setdefault((row.event, row.audiences, row.template, row.when), []).append(row.category)
     for (event, audiences, template, when), categories in merged.items():
         lines.append(f"| `{event}` | {', '.join(audiences)} | `{template}` | {', '.join(categories)} | {when} |")
+    lines += ["", "## Not sent", "", "| the original's notices | why not |", "|---|---|"]
+    lines += [f"| {names} | {why} |" for names, why in OMITTED]
     return "\n".join(lines) + "\n"
 
 
