@@ -1,0 +1,84 @@
+"""What the conversation routes share: the conversation as its stream has it and the caller's part in it, the
+moderation checks (blocks, sanctions; projections/conversations/moderation_queries.py) and read-your-writes.
+
+A conversation is visible to its two participants; a platform admin reads one that has a report (not dismissed),
+and changes nothing in it through these routes. To anyone else it does not exist (404).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import Depends
+from psycopg_pool import AsyncConnectionPool
+
+from api.consistency import read_after
+from api.errors import not_registered
+from commands.conversations import conversation as conversations
+from commands.conversations.conversation_rules import ConversationNotFound
+from commands.core import Forbidden
+from eventstore import EventStore, Position, load, stream_id_for
+from projections.conversations.moderation_queries import blocked_between, is_reported, messaging_sanction
+from projections.identity.access import Access
+
+FreshConversations = Annotated[Position | None, Depends(read_after("conversations"))]
+Part = Literal["participant", "moderator"]
+
+
+class ConversationBlocked(Forbidden):
+    code = "conversation_blocked"
+
+    def __init__(self) -> None:
+        super().__init__("one of you blocked the other: no conversation can be started or continued")
+
+
+class MessagingRestricted(Forbidden):
+    code = "messaging_restricted"
+
+    def __init__(self, restriction: str) -> None:
+        super().__init__(f"your messaging is restricted ({restriction}) by the platform's moderation",
+                         restriction=restriction)
+
+
+def me(user: Access) -> UUID:
+    """The caller's user id; a signed-in caller not registered yet must register first."""
+    if user.user_id is None:
+        raise not_registered()
+    return user.user_id
+
+
+async def conversation_of(store: EventStore, pool: AsyncConnectionPool, user: Access, conversation_id: UUID,
+                          ) -> tuple[conversations.Conversation, Part]:
+    """The conversation from its stream and the caller's part in it; 404 for anyone who may not read it."""
+    state, _, _ = await load(store, conversations.conversation,
+                             stream_id_for(conversations.conversation, conversation_id))
+    if state.exists:
+        if user.user_id is not None and user.user_id in state.participants:
+            return state, "participant"
+        if user.is_platform_admin:
+            async with pool.connection() as conn:
+                if await is_reported(conn, conversation_id):
+                    return state, "moderator"
+    raise ConversationNotFound(conversation_id)
+
+
+async def participant_in(store: EventStore, pool: AsyncConnectionPool, user: Access,
+                         conversation_id: UUID) -> conversations.Conversation:
+    """The conversation, for a command of one of its participants (a moderator changes nothing here: 403)."""
+    state, part = await conversation_of(store, pool, user, conversation_id)
+    if part != "participant":
+        raise Forbidden("platform admins read a reported conversation; they do not take part in it",
+                        conversation_id=str(conversation_id))
+    return state
+
+
+async def check_may_message(pool: AsyncConnectionPool, sender: UUID, other: UUID, at: datetime) -> None:
+    """Refuse a message (or a start) between two people one of whom blocked the other, or from a sender whose
+    messaging a moderator restricted."""
+    async with pool.connection() as conn:
+        if await blocked_between(conn, sender, other):
+            raise ConversationBlocked()
+        if (restriction := await messaging_sanction(conn, sender, at)) is not None:
+            raise MessagingRestricted(restriction)
