@@ -123,7 +123,7 @@ class ReportClosed(RuleViolation):
     code = "report_closed"
 
     def __init__(self, report_id: UUID, status: ReportStatus) -> None:
-        super().__init__(f"report {report_id} is {status}", report_id=str(report_id), status=status)
+        super().__init__(f"report {report_id} is {status}", report_id=str(report_id), report_status=status)
 
 
 @dataclass(frozen=True)

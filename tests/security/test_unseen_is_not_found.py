@@ -41,6 +41,8 @@ UNSEEDED = {
     "transaction_id": "billing money routes: tests/integration/billing/test_billing_api.py",
     "token": "an invitation token reaches only its candidate (by email)",
     "skill_id": "the catalogue's approved skills are public; approving one is a platform admin's",
+    "report_id": "a conversation report is worked by platform admins only: tests/integration/conversations/"
+                 "test_moderation.py",
 }
 # Path parameters that name no entity: the same value in both calls.
 NOT_IDS = {"tier": "starter", "category": "application_updates"}

@@ -458,6 +458,14 @@ EXTREMES: dict[str, set[tuple[str, str]]] = {
         ("POST", "/v1/recruiter-codes"), ("POST", "/v1/company-invitations"),
         ("POST", "/v1/company-invitations/accept"),
     },
+    # tests/integration/conversations/test_moderation.py
+    "test_moderation_writes_at_the_limits_of_their_schemas_are_stored_and_replayed": {
+        ("POST", "/v1/conversation-blocks"), ("POST", "/v1/conversations/{conversation_id}/reports"),
+        ("POST", "/v1/admin/conversation-reports/{report_id}/resolve"),
+        ("POST", "/v1/admin/conversation-reports/{report_id}/dismiss"),
+        ("POST", "/v1/admin/users/{user_id}/messaging-sanctions"),
+        ("POST", "/v1/admin/users/{user_id}/messaging-sanctions/lift"),
+    },
     # tests/integration/ats/test_candidate_profiles_api.py
     "test_skills_and_resume_profiles_at_the_limits_of_their_schemas_are_stored_and_replayed": {
         ("POST", "/v1/skills"), ("PUT", "/v1/candidates/{candidate_id}/skills"),
