@@ -378,3 +378,54 @@ async def test_an_erasure_takes_the_reporters_and_the_reported_users_words_and_a
     live = await dump_schema(w.store, "conversations")
     await replay(w.store.pool, conversations, w.store.registry)
     assert await dump_schema(w.store, "conversations") == live
+
+
+# --- the conversation routes' moderation checks (api/conversations/common.py reads the tables above) ---------------
+
+async def send(w: World, who: str, client_message_id: str) -> httpx.Response:
+    await w.project()  # the checks read the moderation tables: brought up to date, as the projector keeps them
+    return await w.post(who, f"/v1/conversations/{w.conversation_id}/messages",
+                        {"body": f"{who} says hi", "client_message_id": client_message_id})
+
+
+async def test_a_blocked_pair_cannot_message_either_way_until_the_block_is_lifted(world: World) -> None:
+    w = world
+    ok(await w.post("bob", "/v1/conversation-blocks", {"user_id": str(w.ids["ann"])}))
+    before = await settled_head(w.store)
+    refused(await send(w, "ann", "m1"), 403, "conversation_blocked")
+    refused(await send(w, "bob", "m2"), 403, "conversation_blocked")
+    assert await settled_head(w.store) == before
+    ok(await w.client.delete(f"/v1/conversation-blocks/{w.ids['ann']}", headers=w.auth("bob")))
+    ok(await send(w, "ann", "m1"), 201)
+
+
+async def test_a_muted_or_suspended_user_cannot_send_and_the_other_participant_still_can(world: World) -> None:
+    w = world
+    ok(await w.post("root", f"/v1/admin/users/{w.ids['bob']}/messaging-sanctions",
+                    {"action": "warn", "reason": "a warning restricts nothing"}), 201)
+    ok(await send(w, "bob", "w1"), 201)
+    for action in ({"action": "mute", "mute_hours": 1}, {"action": "suspend_messaging"}):
+        ok(await w.post("root", f"/v1/admin/users/{w.ids['bob']}/messaging-sanctions", {**action, "reason": "x"}),
+           201)
+        before = await settled_head(w.store)
+        refused(await send(w, "bob", f"b-{action['action']}"), 403, "messaging_restricted")
+        assert await settled_head(w.store) == before
+        ok(await send(w, "ann", f"a-{action['action']}"), 201)
+    ok(await w.post("root", f"/v1/admin/users/{w.ids['bob']}/messaging-sanctions/lift", {"reason": "appeal"}))
+    ok(await send(w, "bob", "after-lift"), 201)
+
+
+async def test_an_admin_reads_a_conversation_while_it_is_reported_and_takes_no_part_in_it(world: World) -> None:
+    w = world
+    path = f"/v1/conversations/{w.conversation_id}"
+    refused(await w.get("root", path), 404, "conversation_not_found")
+    refused(await w.get("root", f"{path}/messages"), 404, "conversation_not_found")
+    report_id = await report(w, category="fraud")
+    assert ok(await w.get("root", path))["id"] == str(w.conversation_id)
+    bodies = [m["body"] for m in ok(await w.get("root", f"{path}/messages"))["data"]]
+    assert bodies == ["hello", "go away, or else"]
+    refused(await w.post("root", f"{path}/messages", {"body": "admin here", "client_message_id": "r1"}), 403)
+    refused(await w.get("eve", path), 404, "conversation_not_found")  # a report opens it to admins only
+    ok(await w.post("root", f"/v1/admin/conversation-reports/{report_id}/review"))
+    ok(await w.post("root", f"/v1/admin/conversation-reports/{report_id}/dismiss", {"reason": "nothing wrong"}))
+    refused(await w.get("root", path), 404, "conversation_not_found")
