@@ -9,7 +9,9 @@
   company's recruiter or the job's owner, the company's users once the company sees it);
 - company: read and changed by the company's users (`Access.company_ids`) and platform admins;
 - placement: read and changed by whoever may see the placement, its parties (the candidate, the five
-  credited recruiters, the company's users) and platform admins.
+  credited recruiters, the company's users) and platform admins;
+- conversation (a message's attachments): read and changed by its two participants; read by a platform admin
+  while the conversation is reported (api/conversations/common.py), as its messages are.
 
 An entity that does not exist, or that the caller may not see, answers 404; one the caller sees but whose
 documents they may not read, or may not change, answers 403. A company exists when its ats stream does
@@ -32,6 +34,7 @@ from commands.ats import candidate as candidates
 from commands.ats import company as companies
 from commands.ats import job as jobs
 from commands.ats import placement as placements
+from api.conversations.common import conversation_of
 from commands.core import Forbidden, NotFound
 from commands.documents.events import EntityType
 from eventstore import EventStore, load, stream_id_for
@@ -89,6 +92,8 @@ async def entity_access(store: EventStore, pool: AsyncConnectionPool, user: Acce
             return await _company(store, pool, user, entity_id)
         case "placement":
             return await _placement(store, user, entity_id)
+        case "conversation":
+            return await _conversation(store, pool, user, entity_id)
     raise ValueError(f"documents are not attached to {entity_type}")
 
 
@@ -152,3 +157,12 @@ async def _placement(store: EventStore, user: Access, placement_id: UUID) -> Ent
         return EntityAccess("placement", placement_id)
     party = applications_policy.may_see_placement(user, state)
     return _access("placement", placement_id, sees=party, reads=party, changes=party)
+
+
+async def _conversation(store: EventStore, pool: AsyncConnectionPool, user: Access,
+                        conversation_id: UUID) -> EntityAccess:
+    try:
+        _, part = await conversation_of(store, pool, user, conversation_id)
+    except NotFound:
+        return EntityAccess("conversation", conversation_id)
+    return _access("conversation", conversation_id, sees=True, reads=True, changes=part == "participant")

@@ -20,7 +20,7 @@ from commands.core import Event, Personal
 # The most text kept per document: a long resume is ~20k characters, a book ~500k.
 MAX_TEXT_CHARS = 200_000
 
-EntityType = Literal["candidate", "job", "application", "company", "placement"]
+EntityType = Literal["candidate", "job", "application", "company", "placement", "conversation"]
 DocumentType = Literal[
     "resume",
     "cover_letter",

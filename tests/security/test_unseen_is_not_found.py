@@ -18,6 +18,8 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from infra.app import create_app
+from commands.conversations import conversation as conversations
+from commands.conversations.conversation_commands import FirstMessage
 from commands.identity import invitation as invitations
 from commands.identity.user import user_id_for
 from commands.network import firm as firms
@@ -135,7 +137,13 @@ async def _seed_ids(world: World) -> dict[str, Any]:
                             invitation_id=company_invitation, recruiter_id=world.recruiter["rtr"],
                             invite_code="SPLITS-RTR234", token="r" * 64, invited_email="boss@example.com",
                             by="test", at=now))
+    talker, listener = user_id_for(world.ids["rtr"]), user_id_for(world.ids["cand"])  # a conversation of theirs
+    conversation_id = conversations.conversation_id_for(talker, listener, "none", None)
+    await world.command(conversations.conversation, conversation_id, conversations.StartConversation(
+        conversation_id=conversation_id, started_by_user_id=talker, recipient_user_id=listener, context_type="none",
+        context_id=None, first_message=FirstMessage(body="Hello", client_message_id="m1"), by="test", at=now))
     return {
+        "conversation_id": conversation_id, "message_id": conversations.message_id_for(conversation_id, talker, "m1"),
         "job_id": world.jobs["a_draft"], "company_id": world.company_a, "owner_id": world.company_a,
         "candidate_id": world.candidate["cand"], "recruiter_id": world.recruiter["rtr"],
         "application_id": placed["application_id"], "placement_id": placed["placement_id"],

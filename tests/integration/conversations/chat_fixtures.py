@@ -20,7 +20,7 @@ from tests.helpers import feed_settled, settled_head, wait_until
 from tests.integration.network.test_network_fixtures import CONSUMERS as NETWORK_CONSUMERS
 from tests.integration.network.test_network_fixtures import Net
 
-CONSUMERS = NETWORK_CONSUMERS | {"conversations", "ats"}
+CONSUMERS = NETWORK_CONSUMERS | {"conversations", "ats", "documents"}
 
 
 class Chat(Net):
@@ -76,10 +76,16 @@ class Chat(Net):
     async def patch(self, path: str, who: str, body: Any) -> httpx.Response:
         return await self.client.patch(path, json=body, headers=self.as_(who))
 
+    async def attach(self, who: str, conversation_id: str, content: bytes = b"Notes for our call.\n") -> httpx.Response:
+        """Upload a file on the conversation, as a message's attachment."""
+        return await self.client.post("/v1/documents", headers=self.as_(who), data={
+            "entity_type": "conversation", "entity_id": conversation_id, "document_type": "other"},
+            files={"file": ("notes.txt", content, "text/plain")})
+
 
 @pytest.fixture
-async def chat(fresh_store: EventStore):
+async def chat(fresh_store: EventStore, tmp_path):
     settings = Settings(database_url=fresh_store.pool.conninfo, splits_dev_auth=True,
-                        redis_url="redis://127.0.0.1:6379/15", consistency_wait_s=10)
+                        redis_url="redis://127.0.0.1:6379/15", consistency_wait_s=10, documents_dir=str(tmp_path))
     async with serving(fresh_store, settings) as (client, system), running_consumers(system, only=CONSUMERS):
         yield Chat(client, fresh_store, secrets.token_hex(4))
