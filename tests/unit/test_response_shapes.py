@@ -25,6 +25,11 @@ NOT_A_LIST = {
     ("get", "/v1/admin/metrics/daily"): "a series with one entry per day of `from`..`to` (at most 366): the range "
                                         "is the page, and a chart needs every day of it",
     ("get", "/v1/payout-schedules/stats"): "an operator's summary (counts and sums by status), not a collection",
+    ("get", "/v1/conversations/{conversation_id}/messages"): "a conversation's messages by number (`after_seq`, "
+                                                            "`before_seq`): a cursor that holds still while messages "
+                                                            "arrive, where a page number would shift under the reader",
+    ("get", "/v1/notification-preferences/unsubscribe"): "an HTML page for the browser an email's unsubscribe link "
+                                                         "opens: what the link turns off, and the button that does it",
 }
 _STRIPE_SESSION = ("a link handed to the browser for Stripe's onboarding page, which writes nothing: what the page "
                    "collects comes back as a webhook or a later command, which answer the command shape")
