@@ -5,7 +5,7 @@ template for every audience listed here, and `python -m consumers.notifications.
 docs/notifications.md (a test keeps that file current). Audiences: `candidate`, `recruiter` (the candidate's or
 the job's recruiter, or the recruiter an event concerns), `company` (the company's admins), `admin` (platform
 admins, or a group's admins where `when` says so), `invitee` (an address with no account yet), `user` (the
-account an event concerns).
+account an event concerns), `billing` (a company's or a firm's billing email).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
-from commands.ats.application_events import STAGE_EVENTS
 from commands.notifications.events import Category
 
 C, R, CO, ADMIN, INVITEE, USER = "candidate", "recruiter", "company", "admin", "invitee", "user"
+BILLING = "billing"  # a billing profile's billing email, which need not be anyone's account
 
 
 @dataclass(frozen=True)
@@ -28,28 +28,69 @@ class Row:
     when: str = ""
 
 
-_STAGE_EVENTS = tuple(event.__name__ for event in STAGE_EVENTS)
-
 ROWS: tuple[Row, ...] = (
-    # applications
-    *(Row(event, (C, R, CO), "application_stage", category, "the new stage's audience (domain §10): the company once"
-          " the application has reached it; a move to `ai_reviewed` is told by the review's own notice")
-      for event in _STAGE_EVENTS for category in ("applications", "interviews", "offers_hires")),
+    # applications (consumers/notifications/stages.py): the company's admins and recruiter only once the application
+    # has reached the company; nobody of their own move (the candidate is, of a submission)
+    Row("ApplicationCreated", (C, R), "application_created", "applications",
+        "the candidate (applied directly, or by their recruiter); their recruiter when the candidate applied"),
+    *(Row("ApplicationStageChanged", audiences, template, category, when) for audiences, template, category, when in (
+        ((C,), "application_changes_requested", "applications", "to `recruiter_request`"),
+        ((C, R, CO), "application_company_review", "applications", "to `company_review`"),
+        ((C, R, CO), "application_company_feedback", "applications", "to `company_feedback`"),
+        ((C, R, CO), "application_interview", "interviews", "to `interview`: the candidate's invitation"),
+        ((C, R, CO), "application_offer", "offers_hires", "to `offer`: received (candidate), extended (others)"),
+        ((C, R, CO), "application_rejected", "applications",
+         "to `rejected`: the company only if it had seen the application"))),
+    Row("ApplicationSubmitted", (C, R, CO), "application_submitted", "applications",
+        "to `submitted`: the candidate (direct or through their recruiter), the recruiters, the company (received)"),
+    Row("ApplicationSubmitted", (C, R), "application_recruiter_review", "applications",
+        "to `recruiter_review`: the candidate's recruiter reviews it"),
+    Row("ApplicationPrescreenRequested", (C, R), "application_screen", "applications",
+        "the candidate and their recruiter (the screening recruiter has `prescreen_requested`)"),
+    Row("ApplicationHired", (C, R, CO), "application_hired", "offers_hires", "never the fee"),
+    Row("ApplicationWithdrawn", (R, CO), "application_withdrawn", "applications",
+        "the company only if it had seen the application"),
+    Row("ApplicationExpired", (C, R, CO), "application_expired", "applications",
+        "the company only if it had seen the application; an unanswered proposal: opportunity expired"),
+    Row("ApplicationReactivated", (C, R, CO), "application_stage", "applications",
+        "the stage it is back at: its audience"),
+    Row("ApplicationProposalAccepted", (R,), "proposal_answered", "applications", "the recruiter who proposed it"),
+    Row("ApplicationProposalDeclined", (R,), "proposal_answered", "applications", "the recruiter who proposed it"),
+    Row("ApplicationAIReviewFailed", (C, R), "ai_review_failed", "applications", "never the model's reason"),
     Row("ApplicationProposed", (C,), "application_proposed", "applications"),
     Row("AIReviewCompleted", (C, R), "ai_review_completed", "applications"),
     Row("ApplicationExpiryWarned", (C, R, CO), "expiry_warning", "applications",
         "the company once the application has reached it"),
     Row("ApplicationOfferAccepted", (R, CO), "offer_accepted", "offers_hires"),
-    Row("ApplicationPrescreenRequested", (R,), "prescreen_requested", "applications"),
+    Row("ApplicationPrescreenRequested", (R,), "prescreen_requested", "applications", "the screening recruiter"),
+    Row("ApplicationPrescreenRequested", (CO,), "prescreen_confirmation", "applications",
+        "the company admin who asked"),
     Row("ApplicationNoteAdded", (C, R, CO), "note_added", "applications",
         "those who read the note's visibility, never its author"),
     # jobs
     Row("JobStatusChanged", (R, CO), "job_status", "jobs_matches", "not the person who changed it"),
+    Row("JobStatusChanged", (R, CO), "job_expired", "jobs_matches", "closed by the scheduler: its closing date passed"),
+    Row("JobCreated", (R, CO), "job_created", "jobs_matches",
+        "the company's admins and the job's owner recruiter; the company's first job told as that milestone"),
+    Row("JobEdited", (R,), "job_updated", "jobs_matches",
+        "a field recruiters work from changed: the recruiters with an open application on it, not the editor"),
+    # onboarding
+    Row("UserRegistered", (C, USER), "welcome", "engagement", "the candidate app's sign-up: a candidate's welcome"),
+    Row("RecruiterCreated", (R,), "welcome", "engagement", "the recruiter's onboarding"),
+    Row("CompanyCreated", (CO,), "welcome", "engagement", "the organization's admin who created it"),
     # candidates, representation, invitations, relationships
     Row("RecruiterCandidateInvited", (C,), "candidate_invitation", "invitations"),
     Row("RecruiterCandidateConsentGiven", (R,), "consent_given", "candidates"),
     Row("RecruiterCandidateConsentDeclined", (R,), "consent_declined", "candidates"),
     Row("RecruiterCandidateInvitationCancelled", (C,), "representation_invitation_cancelled", "invitations"),
+    Row("CandidateSourced", (C, R), "candidate_sourced", "candidates",
+        "the sourcer (confirmation) and the candidate (added to a network); not by referral code"),
+    Row("DocumentTextExtracted", (C, R), "resume_processed", "candidates",
+        "a candidate's résumé: whoever uploaded it, the candidate or their recruiter"),
+    *(Row(event, (INVITEE,), "invitation_revoked", "invitations", "the invited address")
+      for event in ("InvitationRevoked", "FirmInvitationRevoked", "CompanyPlatformInvitationRevoked")),
+    Row("CompanyPlatformInvitationAccepted", (R,), "company_invitation_accepted", "invitations",
+        "the recruiter who invited the company"),
     Row("InvitationCreated", (INVITEE,), "organization_invitation", "invitations"),
     Row("FirmInvitationCreated", (INVITEE,), "firm_invitation", "invitations"),
     Row("InvitationAccepted", (ADMIN,), "member_joined", "invitations", "the organization's admins"),
@@ -64,10 +105,20 @@ ROWS: tuple[Row, ...] = (
     Row("RecruiterCompanyTerminationDecided", (R, CO), "relationship_ending_decided", "engagement",
         "the side that did not end it"),
     Row("RecruiterCodeRedeemed", (R,), "referral_redeemed", "engagement"),
+    # conversations
+    Row("ConversationMessageSent", (USER,), "chat_message", "messaging",
+        "each other participant with no live stream open who has not muted the conversation: once per conversation"
+        " per quiet period (CHAT_EMAIL_QUIET_S), not once per message"),
     Row("CompanyPlatformInvitationCreated", (INVITEE,), "company_platform_invitation", "invitations"),
     # placements and money
-    Row("PlacementCreated", (C, R, CO), "placement_created", "placements", "the credited recruiters"),
-    Row("PlacementStateChanged", (R, CO), "placement_state", "placements"),
+    Row("PlacementCreated", (C, R, CO), "placement_created", "placements",
+        "the credited recruiters; never the fee to the candidate"),
+    Row("PlacementCreated", (R, CO), "first_placement", "placements",
+        "instead of `placement_created`, to the company or a credited recruiter with no placement before it"),
+    Row("PlacementStateChanged", (R, CO), "placement_activated", "placements", "to `active`; the credited recruiters"),
+    Row("PlacementStateChanged", (R, CO), "placement_completed", "placements",
+        "to `completed` (the guarantee is over); the credited recruiters"),
+    Row("PlacementStateChanged", (R, CO), "placement_failed", "placements", "to `failed`; the credited recruiters"),
     Row("InvoicePaid", (CO,), "invoice_paid", "billing"),
     Row("PayoutTransferred", (R,), "payout_sent", "billing"),
     Row("PayoutConnectRequired", (R,), "connect_required", "billing"),
@@ -76,10 +127,41 @@ ROWS: tuple[Row, ...] = (
     Row("ConnectAccountOnboarded", (R,), "connect_account", "billing"),
     Row("ConnectAccountDisabled", (R,), "connect_account", "billing"),
     Row("SubscriptionCanceled", (USER,), "subscription_canceled", "billing", "the subscriber"),
+    Row("InvoiceIssued", (CO, ADMIN, BILLING), "invoice_issued", "billing",
+        "on net terms only (`send_invoice`): the company's admins, or a firm's owners and admins, and the billing"
+        " email"),
+    Row("BillingReadinessChanged", (CO, ADMIN), "billing_setup_complete", "billing",
+        "when it becomes ready: the company's admins, or a firm's owners and admins"),
+    Row("EscrowHoldPlaced", (R,), "payout_held", "billing",
+        "every recruiter with a payout of the placement not transferred yet: their own amount"),
+    *(Row(event, (R,), "escrow_released", "billing",
+          "every recruiter whose payout the hold held: their own amount, and whether something else still holds it")
+      for event in ("EscrowHoldReleased", "EscrowHoldCancelled")),
+    Row("DisputeOpened", (R, CO, ADMIN), "dispute_opened", "billing",
+        "the company's admins, every recruiter whose payout it holds (their own amount) and every platform admin;"
+        " not whoever opened it"),
+    Row("DisputeUnderReview", (R, CO), "dispute_under_review", "billing",
+        "the company's admins and every recruiter whose payout it holds (their own amount)"),
+    Row("DisputeClosed", (R, CO), "dispute_closed", "billing",
+        "resolved or dismissed: the company's admins and every recruiter whose payout it held (their own amount)"),
     # platform
     Row("FraudSignalRaised", (ADMIN,), "fraud_alert", "security", "every platform admin"),
-    Row("RecruiterTierChanged", (R,), "tier_changed", "engagement"),
-    Row("CompanyTierChanged", (CO,), "tier_changed", "engagement"),
+    Row("RecruiterTierChanged", (R,), "tier_promotion", "engagement", "to a higher tier"),
+    Row("RecruiterTierChanged", (R,), "tier_demotion", "engagement", "to a lower tier"),
+    Row("CompanyTierChanged", (CO,), "tier_promotion", "engagement", "to a higher tier"),
+    Row("CompanyTierChanged", (CO,), "tier_demotion", "engagement", "to a lower tier"),
+    # scheduled engagement mail (consumers/notifications/schedules.py): by email only, with an unsubscribe link
+    Row("EngagementMailDue", (R, CO), "weekly_digest", "engagement",
+        "Monday 08:00 UTC: recruiters and company users whose applications were made or moved in the week before"),
+    Row("EngagementMailDue", (CO,), "monthly_hiring_report", "engagement",
+        "the 1st, 09:00 UTC: company admins whose company submitted, interviewed, hired or placed in the month before"),
+    Row("EngagementMailDue", (C,), "candidate_reminder", "engagement",
+        "Wednesday 10:00 UTC: candidates with a proposal, changes, pre-screen questions or an invitation waiting"),
+    Row("EngagementMailDue", (R,), "recruiter_inactivity", "engagement",
+        "Thursday 09:00 UTC: active recruiters not signed in for 14 days"),
+    Row("EngagementMailDue", (C, R, CO), "aftercare", "engagement",
+        "daily 08:00 UTC, day 3, 14, 30 and 90 after a hire and 7 days before the guarantee ends: the company's"
+        " admins and the credited recruiters; the candidate on day 3, 30 and 90"),
 )
 
 
@@ -89,6 +171,25 @@ OMITTED: tuple[tuple[str, str], ...] = (
      "Splits has no calls or video"),
     ("jobRecommendation, recruiterInvite, inviteDenied, candidate match digest", "Splits has no matching service"),
     ("badge, level and streak notices", "Splits has no gamification"),
+    ("jobDeleted", "Splits never deletes a job: it is closed, and that is told by `job_status` (or `job_expired`"
+     " when its closing date passed)"),
+    ("collaboratorAdded", "Splits has no application collaborators: an application's people are its candidate, the"
+     " candidate's recruiter and the company's recruiter and admins"),
+    ("ownershipConflict, ownershipConflictRejection", "a second claim to a candidate's sourcer is refused (409"
+     " `SourcerAlreadySet`) to the recruiter who made it and nothing is recorded: there is no event to tell of"),
+    ("candidateDirectInvite, candidateRepresentedInvite", "Splits invites a candidate one way, to representation by a"
+     " recruiter (`candidate_invitation`); a candidate otherwise joins by signing up (`welcome`)"),
+    ("recruiterJobProposal, candidateAIReview (review started)", "the recruiter who proposes a job is the one who"
+     " acted: the candidate gets `application_proposed` and the recruiter hears the answer (`proposal_answered`); a"
+     " review's start is not announced, its result (`ai_review_completed`) or failure (`ai_review_failed`) is"),
+    ("applicationCreated (the company's copy at creation)", "an application is created as a draft the company does"
+     " not see; the company is told when it is submitted (`application_submitted`)"),
+    ("securityReplayAlert", "Splits records no replayed or forged webhook to alert on: a delivery whose signature"
+     " or timestamp does not verify is answered 400 and nothing is written, and a redelivery of a recorded event is"
+     " answered `duplicate` and changes nothing (api/billing/webhooks.py, api/identity/webhooks.py)"),
+    ("serviceUnhealthy, serviceRecovered", "Splits records no health events: a process's health is its probes"
+     " (/health, /ready, watched by Kubernetes) and the consumers' status (consumers/runtime/status.py, read by"
+     " platform admins through the admin API), not an event anyone is told of"),
 )
 
 

@@ -1,6 +1,7 @@
-"""Notices about placements and their money: a hire recorded, a placement's state moving (active, completed,
-failed), an invoice paid, a payout sent, failed for good or waiting for the recruiter's Connect account, that
-account enabled or disabled, a subscription cancelled.
+"""Notices about placements and their money: a hire recorded (or, for the company or a credited recruiter whose
+first it is, their first placement), a placement's state moving (activated, completed, failed: a notice each),
+an invoice paid, a payout sent, failed for good or waiting for the recruiter's Connect account, that account
+enabled or disabled, a subscription cancelled. The fee is never in a candidate's notice.
 
 A transfer that failed but will be tried again is not announced (`final` false): only one that needs the
 recruiter to act. A firm's payouts and Connect account concern its admins, who are told through the firm's
@@ -26,6 +27,7 @@ from consumers.notifications.templates import money
 from consumers.runtime.reactor import Reaction
 from eventstore import load, stream_id_for
 from projections.ats.application_queries import placement_company
+from projections.ats.first_placement_queries import placed_before
 from projections.billing.invoice_queries import invoice_company_and_number, transaction_payee
 
 
@@ -33,19 +35,22 @@ async def _placement(reaction: Reaction, db: Reads, portal: str, candidate_app: 
     e: PlacementCreated = reaction.event
     job, _, _ = await load(reaction.store, jobs.job, stream_id_for(jobs.job, e.job_id))
     candidate = await find_candidate(reaction.store, db, e.candidate_id)
-    credited = {r for r in (e.candidate_recruiter_id, e.company_recruiter_id, e.job_owner_recruiter_id,
-                            e.candidate_sourcer_recruiter_id, e.company_sourcer_recruiter_id) if r}
-    context = {"job_title": job.title or "a job", "candidate_name": candidate.name if candidate else "The candidate",
-               "start_date": e.start_date.isoformat(), "fee": money(e.fee_cents)}
+    credited = sorted({r for r in (e.candidate_recruiter_id, e.company_recruiter_id, e.job_owner_recruiter_id,
+                                   e.candidate_sourcer_recruiter_id, e.company_sourcer_recruiter_id) if r})
+    company_before, recruiters_before = await db.read(placed_before, e.placement_id, e.at, e.company_id, credited)
+    told = {"job_title": job.title or "a job", "candidate_name": candidate.name if candidate else "The candidate",
+            "start_date": e.start_date.isoformat()}
+    context = told | {"fee": money(e.fee_cents)}
     url = f"{portal}/placements/{e.placement_id}"
-    notices = [Notice(p, "placement_created", "placements", context | {"audience": COMPANY}, url, COMPANY)
+    company_template = "placement_created" if company_before else "first_placement"
+    notices = [Notice(p, company_template, "placements", context | {"audience": COMPANY}, url, COMPANY)
                for p in await company_admins(db, e.company_id)]
-    for recruiter_id in sorted(credited):
+    for recruiter_id in credited:
         if person := await find_recruiter(db, recruiter_id):
-            notices.append(Notice(person, "placement_created", "placements", context | {"audience": RECRUITER},
-                                  url, RECRUITER))
-    if candidate is not None:
-        notices.append(Notice(candidate, "placement_created", "placements", context | {"audience": CANDIDATE},
+            template = "placement_created" if recruiter_id in recruiters_before else "first_placement"
+            notices.append(Notice(person, template, "placements", context | {"audience": RECRUITER}, url, RECRUITER))
+    if candidate is not None:  # no fee: what the company pays the recruiters is not the candidate's to read
+        notices.append(Notice(candidate, "placement_created", "placements", told | {"audience": CANDIDATE},
                               None, CANDIDATE))
     return notices
 
@@ -78,24 +83,28 @@ async def _payout(reaction: Reaction, db: Reads, portal: str, candidate_app: str
                    f"{portal}/placements/{e.placement_id}", RECRUITER)]
 
 
+_STATE_TEMPLATES = {"active": "placement_activated", "completed": "placement_completed", "failed": "placement_failed"}
+
+
 async def _placement_state(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
     e: PlacementStateChanged = reaction.event
     p, _, _ = await load(reaction.store, placements.placement, stream_id_for(placements.placement, e.placement_id))
-    if not p.exists:
+    template = _STATE_TEMPLATES.get(e.to_state)
+    if not p.exists or template is None:
         return []
     job, _, _ = await load(reaction.store, jobs.job, stream_id_for(jobs.job, p.job_id))
     candidate = await find_candidate(reaction.store, db, p.candidate_id)
     context = {"job_title": job.title or "a job", "candidate_name": candidate.name if candidate else "The candidate",
-               "to_state": e.to_state, "reason": e.reason}
+               "reason": e.reason, "guarantee_ends_on": p.guarantee_expires_at.date().isoformat()
+               if p.guarantee_expires_at else None}
     url = f"{portal}/placements/{e.placement_id}"
-    notices = [Notice(person, "placement_state", "placements", context | {"audience": COMPANY}, url, COMPANY)
+    notices = [Notice(person, template, "placements", context | {"audience": COMPANY}, url, COMPANY)
                for person in await company_admins(db, p.company_id)]
     credited = {r for r in (p.candidate_recruiter_id, p.company_recruiter_id, p.job_owner_recruiter_id,
                             p.candidate_sourcer_recruiter_id, p.company_sourcer_recruiter_id) if r}
     for recruiter_id in sorted(credited):
         if person := await find_recruiter(db, recruiter_id):
-            notices.append(Notice(person, "placement_state", "placements", context | {"audience": RECRUITER}, url,
-                                  RECRUITER))
+            notices.append(Notice(person, template, "placements", context | {"audience": RECRUITER}, url, RECRUITER))
     return notices
 
 

@@ -1,4 +1,5 @@
-"""Notices about the platform's own watch: fraud signals to the admins, reputation tiers to whom they rate."""
+"""Notices about the platform's own watch: fraud signals to the admins, a reputation tier's promotion or demotion
+to whom it rates."""
 
 from __future__ import annotations
 
@@ -24,14 +25,15 @@ _TIER_ORDER = ("new", "active", "pro", "elite")
 
 
 async def _tier_changed(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
+    """A promotion or a demotion (two notices, as the original's tierPromotion and tierDemotion)."""
     e = reaction.event
-    up = _TIER_ORDER.index(e.to_tier) > _TIER_ORDER.index(e.from_tier)
-    context = {"to_tier": e.to_tier, "from_tier": e.from_tier, "score": e.score, "promoted": up}
+    template = "tier_promotion" if _TIER_ORDER.index(e.to_tier) > _TIER_ORDER.index(e.from_tier) else "tier_demotion"
+    context = {"to_tier": e.to_tier, "from_tier": e.from_tier, "score": e.score}
     if isinstance(e, RecruiterTierChanged):
         person = await find_recruiter(db, e.recruiter_id)
-        return [Notice(person, "tier_changed", "engagement", context | {"audience": RECRUITER},
+        return [Notice(person, template, "engagement", context | {"audience": RECRUITER},
                        f"{portal}/recruiters/{e.recruiter_id}", RECRUITER)] if person else []
-    return [Notice(p, "tier_changed", "engagement", context | {"audience": COMPANY},
+    return [Notice(p, template, "engagement", context | {"audience": COMPANY},
                    f"{portal}/companies/{e.company_id}", COMPANY) for p in await company_admins(db, e.company_id)]
 
 
