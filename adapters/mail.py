@@ -13,6 +13,7 @@ address, a validation error) raises `MailRefused`; anything else (5xx, rate limi
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -40,6 +41,7 @@ class Email:
     subject: str
     html: str
     text: str
+    headers: Mapping[str, str] | None = None  # e.g. List-Unsubscribe (RFC 2369, RFC 8058)
 
 
 class Mailer(Protocol):
@@ -62,6 +64,8 @@ class ResendMailer:
     async def send(self, email: Email, key: str) -> str:
         params: resend.Emails.SendParams = {"from": email.sender, "to": [email.to], "subject": email.subject,
                                             "html": email.html, "text": email.text}
+        if email.headers:
+            params["headers"] = dict(email.headers)
         try:
             answer = await resend.Emails.send_async(params, {"idempotency_key": key})
         except RateLimitError as exc:

@@ -101,11 +101,15 @@ class Settings(BaseSettings):
     portal_url: str = "http://localhost:3000"
     # The candidate app's address, for the links in candidates' emails.
     candidate_app_url: str = "http://localhost:3001"
+    # The API's public address, for the links that act without signing in (an email's unsubscribe link).
+    public_api_url: str = "http://localhost:8000"
     resend_api_key: SecretStr | None = None
     resend_from_email: str = "Splits <notifications@splits.network>"
     resend_candidate_from_email: str = "Splits <notifications@updates.applicant.network>"
     # Where the resend SDK sends its requests (its own variable); empty means Resend itself.
     resend_api_url: str | None = None
+    # The signing secret (`whsec_…`) of Resend's webhook (POST /webhooks/resend: deliveries, bounces, complaints).
+    resend_webhook_secret: SecretStr | None = None
     openai_api_key: SecretStr | None = None
     openai_model: str = "gpt-4o-mini"
     # Where the openai SDK sends its requests (its own variable); empty means OpenAI itself.
@@ -183,6 +187,16 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     access_cache_ttl_s: float = Field(default=30, gt=0, le=600)
     catalogue_cache_ttl_s: float = Field(default=10, ge=0, le=600)
+    # Live updates (GET /v1/stream, adapters/live.py): a keep-alive comment every `live_keepalive_s` (a user stays
+    # present for 3 of them), each user's backlog for Last-Event-ID (entries, and seconds it is kept after the
+    # last), open streams per user, and how long one stream lasts before the client is asked to reconnect.
+    live_keepalive_s: float = Field(default=15, gt=0, le=300)
+    live_backlog: int = Field(default=200, ge=10, le=10_000)
+    live_backlog_ttl_s: int = Field(default=3600, ge=60, le=86_400)
+    live_max_connections_per_user: int = Field(default=5, ge=1, le=100)
+    live_stream_max_s: float = Field(default=900, gt=0, le=86_400)
+    # A chat message to someone not on the stream is emailed once per conversation per this many seconds.
+    chat_email_quiet_s: int = Field(default=900, ge=60, le=86_400)
     # Database connections per process.
     db_pool_min: int = Field(default=2, ge=1)
     db_pool_max: int = Field(default=10, ge=1)

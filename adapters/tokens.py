@@ -6,6 +6,9 @@ only the token's SHA-256 digest.
 
 Confirmation tokens: a short-lived HMAC over a purpose, a subject and an expiry, for a step that must be
 asked twice (a person's own erasure: `DELETE /v1/users/me`).
+
+Unsubscribe tokens: a confirmation token for `unsubscribe:<category>` and the user, with both in the clear
+before it and a long life, so an email's unsubscribe link works without signing in.
 """
 
 from __future__ import annotations
@@ -92,6 +95,27 @@ def check_confirmation(secret: bytes, purpose: str, subject: str, token: str, no
         raise ConfirmationRefused("invalid")
     if now >= int(expires):
         raise ConfirmationRefused("expired")
+
+
+def unsubscribe_token(secret: bytes, user_id: UUID, category: str, expires_at: int) -> str:
+    """The token of an email's unsubscribe link: it names the user and the preference category it turns off,
+    and works without signing in until `expires_at` (Unix seconds): `<user id>.<category>.<expires_at>.<HMAC>`."""
+    return f"{user_id}.{category}.{confirmation_token(secret, f'unsubscribe:{category}', str(user_id), expires_at)}"
+
+
+def check_unsubscribe(secret: bytes, token: str, now: int) -> tuple[UUID, str]:
+    """The (user id, category) an unsubscribe token names at `now`; `ConfirmationRefused` (`malformed`, `invalid`:
+    tampered with or signed with another secret, `expired`) otherwise."""
+    user, _, rest = token.partition(".")
+    category, _, signed = rest.partition(".")
+    try:
+        user_id = UUID(user)
+    except ValueError:
+        raise ConfirmationRefused("malformed") from None
+    if not category.isascii() or not category.replace("_", "").isalpha() or len(category) > 40:
+        raise ConfirmationRefused("malformed")
+    check_confirmation(secret, f"unsubscribe:{category}", str(user_id), signed, now)
+    return user_id, category
 
 
 def _confirmation_mac(secret: bytes, purpose: str, subject: str, expires_at: int) -> str:

@@ -9,6 +9,7 @@ from commands.network import recruiter_candidate as rtr
 from consumers.ai.schedules import ai_schedules
 from consumers.ats.schedules import ats_schedules
 from consumers.billing.schedules import billing_schedules
+from consumers.notifications.schedules import engagement_schedules
 from adapters.system import System
 from consumers.privacy.schedules import RetentionPeriods, retention_schedules
 from consumers.reactors import all_reactors
@@ -63,6 +64,7 @@ def all_schedules() -> list[Schedule]:
         *ats_schedules(),
         *billing_schedules(),
         *ai_schedules(),
+        *engagement_schedules(),
     ]
 
 

@@ -13,6 +13,7 @@ from psycopg_pool import AsyncConnectionPool
 from commands.ats import application as applications
 from commands.ats import candidate as candidates
 from commands.ats import job as jobs
+from commands.identity.user import user_id_for
 from commands.notifications.events import Category
 from consumers.runtime.reactor import Reaction
 from eventstore import EventStore, load, stream_id_for
@@ -41,6 +42,10 @@ class Notice:
     context: dict[str, Any] = field(default_factory=dict)
     action_url: str | None = None
     audience: str = "user"
+    email_only: bool = False  # no in-app notice (the engagement mail: a digest is not an inbox item)
+    # Told once per this (with the recipient and template) instead of once per event: a chat email is sent once
+    # per conversation and quiet period, whatever the number of messages (chat.py `quiet_period`).
+    once_per: str | None = None
 
 
 class Reads:
@@ -58,6 +63,15 @@ class Reads:
         """`query(conn, *args)`: a query function of the read models' (projections/<ctx>/*queries.py)."""
         async with self._pool.connection() as conn:
             return await query(conn, *args)
+
+
+def actor_user_id(by: str) -> UUID:
+    """The user who recorded an event: `by` is the identity user id (the API's actor), `clerk:<id>` before the
+    user was synced, or a bare Clerk id (seeders); compared with a recipient so nobody is told of their own act."""
+    try:
+        return UUID(by)
+    except ValueError:
+        return user_id_for(by.removeprefix("clerk:"))
 
 
 async def find_user(db: Reads, user_id: UUID | None, **kind: bool) -> Person | None:

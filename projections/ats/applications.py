@@ -82,6 +82,8 @@ ats.ddl.append(
         at             timestamptz NOT NULL,
         PRIMARY KEY (application_id, seq)
     );
+    -- the engagement mail reads a week's or a month's moves (projections/notifications/engagement_queries.py)
+    CREATE INDEX IF NOT EXISTS application_stage_history_at_idx ON application_stage_history (at);
     """
 )
 

@@ -22,4 +22,5 @@ declare_erasure(notifications, {
         "failure_reason": if_set(ERASED),
     }),
     "preferences": Keep("which categories a user wants, by user id"),
+    "engagement_mail": Keep("which engagement emails a user was due, by user id, kind and period"),
 })
