@@ -21,6 +21,7 @@ from commands.conversations.conversation_rules import ConversationNotFound
 from commands.core import Forbidden
 from eventstore import EventStore, Position, load, stream_id_for
 from projections.conversations.moderation_queries import blocked_between, is_reported, messaging_sanction
+from projections.conversations.queries import is_participant
 from projections.identity.access import Access
 
 FreshConversations = Annotated[Position | None, Depends(read_after("conversations"))]
@@ -61,6 +62,17 @@ async def conversation_of(store: EventStore, pool: AsyncConnectionPool, user: Ac
             async with pool.connection() as conn:
                 if await is_reported(conn, conversation_id):
                     return state, "moderator"
+    raise ConversationNotFound(conversation_id)
+
+
+async def reader_of(pool: AsyncConnectionPool, user: Access, conversation_id: UUID) -> Part:
+    """The caller's part in a conversation they read, from the read schema (a read waits for its consistency token;
+    the stream, which grows with every message, is left to the commands); 404 for anyone who may not read it."""
+    async with pool.connection() as conn:
+        if user.user_id is not None and await is_participant(conn, conversation_id, user.user_id):
+            return "participant"
+        if user.is_platform_admin and await is_reported(conn, conversation_id):
+            return "moderator"
     raise ConversationNotFound(conversation_id)
 
 

@@ -18,9 +18,9 @@ from api.bounds import MAX_COUNT, Limit, Page
 from api.conversations.common import (
     FreshConversations,
     check_may_message,
-    conversation_of,
     me,
     participant_in,
+    reader_of,
 )
 from api.conversations.models import (
     ConversationOut,
@@ -72,21 +72,21 @@ async def list_conversations(
 
 
 @router.get("/{conversation_id}", response_model=ConversationOut, responses=_READ)
-async def get_conversation(conversation_id: UUID, _: FreshConversations, user: CurrentUser, store: Store,
+async def get_conversation(conversation_id: UUID, _: FreshConversations, user: CurrentUser,
                            system: SystemDep) -> ConversationOut:
-    _state, part = await conversation_of(store, system.pool, user, conversation_id)
+    part = await reader_of(system.pool, user, conversation_id)
     async with system.pool.connection() as db:
         row = (await queries.get_my_conversation(db, conversation_id, me(user)) if part == "participant"
                else await queries.get_conversation(db, conversation_id))
         participants = await queries.participants_of(db, conversation_id)
-    if row is None:  # recorded, not projected yet: pass the command's consistency token to wait for it
+    if row is None:  # gone between the two reads (an erasure): as if never there
         raise ConversationNotFound(conversation_id)
     return ConversationOut.of(row, participants)
 
 
 @router.get("/{conversation_id}/messages", response_model=MessageList, responses=_READ)
 async def list_messages(
-    conversation_id: UUID, _: FreshConversations, user: CurrentUser, store: Store, system: SystemDep,
+    conversation_id: UUID, _: FreshConversations, user: CurrentUser, system: SystemDep,
     after_seq: Annotated[int | None, Query(ge=0, le=MAX_COUNT, description="messages numbered after this, oldest "
                                                                          "first")] = None,
     before_seq: Annotated[int | None, Query(ge=1, le=MAX_COUNT, description="the latest messages numbered before "
@@ -95,7 +95,7 @@ async def list_messages(
 ) -> MessageList:
     """A conversation's messages by number: the latest `limit` (or the last before `before_seq`), or the first
     `limit` after `after_seq`. A redacted message has no body. (`after` is the consistency token, as elsewhere.)"""
-    await conversation_of(store, system.pool, user, conversation_id)
+    await reader_of(system.pool, user, conversation_id)
     async with system.pool.connection() as db:
         rows = await queries.list_messages(db, conversation_id, after_seq=after_seq, before_seq=before_seq,
                                              limit=limit + 1)
