@@ -21,19 +21,20 @@ from psycopg.rows import dict_row
 _COMPANY_VISIBLE = ("('screen', 'submitted', 'company_review', 'company_feedback', 'interview', 'offer', 'hired',"
                     " 'rejected')")
 
-# (user_id, application_id): every application a user follows.
-_FOLLOWED = (
-    "SELECT r.user_id, a.id AS application_id FROM ats.applications a"
-    " JOIN network.recruiters r ON r.id = a.candidate_recruiter_id OR r.id = a.company_recruiter_id"
-    " UNION SELECT m.user_id, a.id FROM ats.applications a JOIN ats.companies c ON c.id = a.company_id"
-    " JOIN identity.memberships m ON m.organization_id = c.identity_organization_id"
-    "  AND (m.company_id IS NULL OR m.company_id = c.id)"
-    f" WHERE a.stage IN {_COMPANY_VISIBLE} OR a.submitted_at IS NOT NULL"
-)
 # Applications made or moved in [start, end).
 _ACTIVE = (
     "SELECT id AS application_id FROM ats.applications WHERE created_at >= %(start)s AND created_at < %(end)s"
     " UNION SELECT application_id FROM ats.application_stage_history WHERE at >= %(start)s AND at < %(end)s"
+)
+# (user_id, application_id) of the applications active in [start, end), for each user who follows them: found
+# from the week's applications (an index range), not from every application there is.
+_FOLLOWED = (
+    f"SELECT r.user_id, a.id AS application_id FROM ({_ACTIVE}) x JOIN ats.applications a ON a.id = x.application_id"
+    " JOIN network.recruiters r ON r.id = a.candidate_recruiter_id OR r.id = a.company_recruiter_id"
+    f" UNION SELECT m.user_id, a.id FROM ({_ACTIVE}) x JOIN ats.applications a ON a.id = x.application_id"
+    " JOIN ats.companies c ON c.id = a.company_id JOIN identity.memberships m"
+    "  ON m.organization_id = c.identity_organization_id AND (m.company_id IS NULL OR m.company_id = c.id)"
+    f" WHERE a.stage IN {_COMPANY_VISIBLE} OR a.submitted_at IS NOT NULL"
 )
 
 
@@ -55,7 +56,7 @@ async def _ids(conn: psycopg.AsyncConnection, sql: str, params: dict[str, Any]) 
 async def weekly_digest_due(conn: psycopg.AsyncConnection, period: str, start: datetime, end: datetime,
                             limit: int) -> list[UUID]:
     return await _ids(conn, (
-        f"SELECT DISTINCT u.id FROM ({_FOLLOWED}) f JOIN ({_ACTIVE}) x ON x.application_id = f.application_id"
+        f"SELECT DISTINCT u.id FROM ({_FOLLOWED}) f"
         " JOIN identity.users u ON u.id = f.user_id AND u.deleted_at IS NULL"
         f" WHERE {_wanted('weekly_digest')} ORDER BY u.id LIMIT %(limit)s"),
         {"period": period, "start": start, "end": end, "limit": limit})
@@ -71,7 +72,7 @@ async def weekly_digest(conn: psycopg.AsyncConnection, user_id: UUID, start: dat
         " a.created_at >= %(start)s AND a.created_at < %(end)s AS is_new,"
         " coalesce((SELECT array_agg(h.to_stage ORDER BY h.seq) FROM ats.application_stage_history h"
         "  WHERE h.application_id = a.id AND h.at >= %(start)s AND h.at < %(end)s), '{}') AS moves"
-        f" FROM ({_FOLLOWED}) f JOIN ({_ACTIVE}) x ON x.application_id = f.application_id"
+        f" FROM ({_FOLLOWED}) f"
         " JOIN ats.applications a ON a.id = f.application_id JOIN ats.candidates c ON c.id = a.candidate_id"
         " JOIN ats.jobs j ON j.id = a.job_id WHERE f.user_id = %(user)s ORDER BY a.created_at, a.id LIMIT 200",
         {"user": user_id, "start": start, "end": end})

@@ -67,8 +67,8 @@ class World:
         return recruiters.recruiter_id_for(self.users[name])
 
     async def application(self, at: datetime, stage: str = "screen") -> UUID:
-        """An application Rex makes (Sam its company recruiter) at `at`, moved to screening an hour later, or
-        proposed to the candidate."""
+        """An application Rex makes (Sam its company recruiter) at `at`, moved to screening an hour later (left in
+        draft, or proposed to the candidate, by `stage`)."""
         application_id = uuid4()
         if stage == "recruiter_proposed":
             await handle(self.store, applications.application, application_id, applications.ProposeApplication(
@@ -80,6 +80,8 @@ class World:
             application_id=application_id, job_id=self.job_id, candidate_id=self.candidate_id,
             company_id=self.company_id, source="recruiter", candidate_recruiter_id=self.recruiter("rex"),
             company_recruiter_id=self.recruiter("sam"), by="rex", at=at), SEEDER)
+        if stage == "draft":
+            return application_id
         await handle(self.store, applications.application, application_id, applications.RequestPrescreen(
             application_id=application_id, by="rex", by_role="candidate_recruiter", at=at + timedelta(hours=1)),
             SEEDER)
@@ -176,6 +178,13 @@ async def test_the_weekly_digest_is_sent_once_per_period_across_schedulers_and_a
     # The next week had nothing in it: no digest recorded, none sent.
     assert (await w.schedule(DIGEST_AT + timedelta(weeks=1), schedulers=2)).sent.get(
         "engagement-weekly-digest") is None
+
+
+async def test_a_company_is_not_told_of_an_application_it_does_not_see_yet(world: World) -> None:
+    w = world
+    await w.application(DIGEST_AT - timedelta(days=2), stage="draft")
+    assert (await w.schedule(DIGEST_AT)).sent["engagement-weekly-digest"] == 2  # the recruiters, not Cora
+    assert await w.due("cora") == []
 
 
 async def test_engagement_email_turned_off_is_not_proposed_nor_sent(world: World) -> None:
