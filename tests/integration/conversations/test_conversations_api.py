@@ -182,3 +182,46 @@ async def test_new_conversations_a_month_are_capped_by_the_plan(chat: Chat) -> N
     assert (await chat.start("boss", "rec", context=("job", jobs[0]), first="Still keen?")).status_code == 200
     # The recipient starting about the same job is the same conversation, not one of theirs.
     assert (await chat.start("rec", "boss", context=("job", jobs[1]))).status_code == 200
+
+
+async def test_colleagues_and_a_recruiter_working_with_the_company_may_talk_about_nothing_in_particular(
+        chat: Chat) -> None:
+    from tests.integration.ats.test_applications_api import work_with
+
+    company_id = uuid4()
+    await chat.person("boss")
+    await chat.person("manager")
+    await chat.company(company_id, boss="company_admin", manager="hiring_manager")
+    await chat.recruiter("rec")
+    await chat.recruiter("rival")
+    await work_with(chat.store, await chat.recruiter_of("rec"), company_id, {"can_view_jobs"})
+    await chat.projected()
+    assert (await chat.start("boss", "manager")).status_code == 201  # a company in common
+    assert (await chat.start("rec", "boss")).status_code == 201  # an active recruiter–company relationship
+    assert (await chat.start("manager", "rec")).status_code == 201
+    for who, whom in (("rival", "boss"), ("boss", "rival"), ("rival", "rec")):
+        problem(await chat.start(who, whom), 403)
+
+
+async def test_an_application_is_talked_about_by_those_who_read_it(chat: Chat) -> None:
+    from datetime import UTC, datetime
+
+    from commands.ats import application as applications
+    from eventstore import handle
+    from tests.api import SEEDER
+
+    candidate_id = await _pair(chat)
+    company_id = uuid4()
+    await chat.person("boss")
+    await chat.company(company_id, boss="company_admin")
+    job_id = await seed_job(chat.store, company_id, "Engineer")
+    application_id = uuid4()
+    await handle(chat.store, applications.application, application_id, applications.CreateApplication(
+        application_id=application_id, job_id=job_id, candidate_id=candidate_id, company_id=company_id,
+        source="recruiter", candidate_recruiter_id=await chat.recruiter_of("rec"), by="seed",
+        at=datetime.now(UTC)), SEEDER)
+    await chat.projected()
+    context = ("application", application_id)
+    assert (await chat.start("rec", "cand", context=context)).status_code == 201
+    problem(await chat.start("boss", "rec", context=context), 404)  # a draft the company does not see yet
+    problem(await chat.start("rec", "boss", context=context), 403)  # nor may it be drawn into it
