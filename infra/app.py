@@ -38,6 +38,8 @@ from api.billing.profiles import router as billing_profiles_router
 from api.billing.subscriptions import router as billing_subscriptions_router
 from api.billing.money import router as billing_money_router
 from api.billing.webhooks import router as stripe_webhooks_router
+from api.conversations import router as conversations_router
+from api.conversations.moderation import router as conversation_moderation_router
 from api.deps import rate_limit
 from api.documents.routes import router as documents_router
 from api.gateway import open_gateway
@@ -45,8 +47,12 @@ from api.health import router as health_router
 from api.identity.routes import router as identity_router
 from api.identity.webhooks import router as clerk_webhooks_router
 from api.limits import BodyLimit
+from api.live.routes import router as live_router
 from api.network import router as network_router
 from api.notifications.routes import router as notifications_router
+from api.notifications.unsubscribe import router as unsubscribe_router
+from api.notifications.email_status import router as email_status_router
+from api.notifications.resend_webhooks import router as resend_webhooks_router
 from api.observability import RequestContext, RequestMetrics
 from api.openapi import install_openapi
 from api.paths import type_path_parameters
@@ -67,8 +73,13 @@ def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]
         async with system_factory() as system, open_gateway(system, app.state.metrics) as gateway:
             app.state.system = system
             app.state.gateway = gateway
-            await seed_catalogue(system.store, system.clock)
-            yield
+            app.state.live = system.adapters.live.hub()  # this app's own (with Redis, a client of its own)
+            try:
+                await seed_catalogue(system.store, system.clock)
+                yield
+            finally:
+                await app.state.live.end_streams()
+                await app.state.live.close()
 
     app = FastAPI(title="Splits", version="0.1.0", lifespan=lifespan, dependencies=[Depends(rate_limit)])
     app.state.metrics = CollectorRegistry()
@@ -107,18 +118,24 @@ _ROUTERS = (
     saved_router,
     clerk_webhooks_router,
     stripe_webhooks_router,
+    resend_webhooks_router,
     privacy_export_router,
     privacy_retention_router,
     privacy_erasure_router,  # before identity_router: /v1/users/me is not a user id
     identity_router,
     network_router,
+    email_status_router,  # before notifications_router: /v1/notification-preferences/{category}
+    unsubscribe_router,  # before notifications_router: /v1/notification-preferences/{category}
     notifications_router,
+    live_router,
     documents_router,
     ai_router,
     audit_router,
     fraud_router,
     metrics_router,
     reputation_router,
+    conversation_moderation_router,
+    conversations_router,
 )
 
 

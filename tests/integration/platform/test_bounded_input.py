@@ -466,6 +466,12 @@ EXTREMES: dict[str, set[tuple[str, str]]] = {
         ("POST", "/v1/admin/users/{user_id}/messaging-sanctions"),
         ("POST", "/v1/admin/users/{user_id}/messaging-sanctions/lift"),
     },
+    # tests/integration/conversations/test_conversation_limits.py
+    "test_conversation_writes_at_the_limits_of_their_schemas_are_stored_and_replayed": {
+        ("POST", "/v1/conversations"), ("POST", "/v1/conversations/{conversation_id}/messages"),
+        ("PATCH", "/v1/conversations/{conversation_id}/messages/{message_id}"),
+        ("POST", "/v1/conversations/{conversation_id}/read"),
+    },
     # tests/integration/ats/test_candidate_profiles_api.py
     "test_skills_and_resume_profiles_at_the_limits_of_their_schemas_are_stored_and_replayed": {
         ("POST", "/v1/skills"), ("PUT", "/v1/candidates/{candidate_id}/skills"),
