@@ -16,6 +16,7 @@ from consumers.billing.reactions import invoicing, payouts
 from consumers.billing.stripe_webhooks import stripe_webhooks
 from consumers.automation.fraud import fraud_signals
 from consumers.notifications.reactions import notifications_reactor
+from consumers.notifications.resend_webhooks import resend_webhooks
 from consumers.automation.reputation import reputation_tiers
 from consumers.runtime.reactor import Reactor
 
@@ -41,6 +42,7 @@ def all_reactors() -> list[Reactor]:
         payouts,
         stripe_webhooks,
         notifications_reactor,
+        resend_webhooks,
         fraud_signals,
         reputation_tiers,
         erasures,

@@ -21,6 +21,7 @@ from api.bounds import AddressText, Flag, Limit, Page
 from api.consistency import read_after
 from api.deps import CommandMetadata, CurrentUser, Db, Now, PlatformAdmin, Store, SystemDep
 from api.network.common import known
+from api.notifications.email_status import EmailStatus, email_status_of
 from api.responses import CommandResponse
 from commands.core import NotFound
 from commands.notifications import notification as notifications
@@ -67,6 +68,7 @@ class PreferenceBody(BaseModel):
 
 class PreferencesOut(BaseModel):
     data: dict[str, PreferenceBody]
+    email_status: EmailStatus  # whether email still reaches their current address (see email_status.py)
 
 
 class MailOut(BaseModel):
@@ -133,7 +135,7 @@ async def dismiss(notification_id: UUID, user: CurrentUser, store: Store, meta: 
 async def preferences(user: CurrentUser, store: Store) -> PreferencesOut:
     chosen, _, _ = await load(store, prefs.preferences, stream_id_for(prefs.preferences, known(user)))
     return PreferencesOut(data={c: PreferenceBody(email_enabled=chosen.email(c), in_app_enabled=chosen.in_app(c))
-                                for c in CATEGORIES})
+                                for c in CATEGORIES}, email_status=await email_status_of(store, known(user)))
 
 
 @router.put("/v1/notification-preferences/{category}", responses={401: {}, 422: {}})

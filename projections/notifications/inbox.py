@@ -48,6 +48,7 @@ notifications.ddl.append(
     );
     CREATE INDEX IF NOT EXISTS emails_recipient_idx ON emails (recipient_email, at DESC);
     CREATE INDEX IF NOT EXISTS emails_source_idx ON emails (source_event_id);
+    CREATE INDEX IF NOT EXISTS emails_provider_message_idx ON emails (provider_message_id);
     CREATE TABLE IF NOT EXISTS preferences (
         user_id        uuid NOT NULL,
         category       text NOT NULL,

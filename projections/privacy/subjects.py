@@ -18,6 +18,7 @@ that are theirs follow, one query function per context below, and from the recor
 | `invitation:<id>` | organization and firm invitations sent to the user's email, or accepted by them | identity.invitations, network.firm_invitations |
 | `contact:<notification id>` | emails sent to one of their addresses when no user was known | notifications.emails |
 | `stripe:<id>` | their own subscription's customer, their recruiter Connect account | billing.subscriptions, billing.connect_accounts |
+| `emailaddress:<id>` | their addresses' email suppressions and the Resend reports about them (the id is derived from the address) | the emails above |
 
 Decided where the issue is silent: a candidate record no user claimed is its own person (recruiters create
 records from what they are told; only the link the candidate makes by signing in joins it to a user); a firm's
@@ -34,6 +35,8 @@ from typing import Literal
 from uuid import UUID
 
 import psycopg
+
+from commands.notifications.addresses import address_id_for
 
 PersonKind = Literal["user", "candidate", "recruiter"]
 
@@ -63,6 +66,7 @@ class Person:
         found |= {f"recruiter:{i}" for i in self.recruiter_ids} | {f"document:{i}" for i in self.document_ids}
         found |= {f"invitation:{i}" for i in self.invitation_ids}
         found |= {f"contact:{i}" for i in self.contact_notification_ids} | {f"stripe:{i}" for i in self.stripe_ids}
+        found |= {f"emailaddress:{address_id_for(e)}" for e in self.emails}
         return sorted(found)
 
 

@@ -27,12 +27,13 @@ ROUTES = {
     "clerk webhook": ("/v2/webhooks/clerk", WEBHOOK_LIMIT),
     "stripe webhook": ("/webhooks/stripe", WEBHOOK_LIMIT),
     "stripe webhook (v3)": ("/v3/webhooks/stripe", WEBHOOK_LIMIT),
+    "resend webhook": ("/webhooks/resend", WEBHOOK_LIMIT),
 }
 
 
 def settings_for(store) -> Settings:
     return Settings(database_url=store.pool.conninfo, stripe_webhook_secret="whsec_test",
-                    splits_clerk_webhook_secret="whsec_dGVzdA==")
+                    splits_clerk_webhook_secret="whsec_dGVzdA==", resend_webhook_secret="whsec_dGVzdA==")
 
 
 async def _chunks(total: int) -> AsyncIterator[bytes]:

@@ -41,7 +41,8 @@ SUSPECT_NAMES = frozenset({"full_name", "first_name", "last_name", "linkedin_url
 
 # The subject kinds everyone agreed on (`<kind>:<id>`), see eventstore/personal.py.
 SUBJECT_KINDS = frozenset({"user", "clerk", "clerkwebhook", "candidate", "application", "recruiter", "invitation",
-                           "document", "billing", "stripe", "stripewebhook", "contact"})
+                           "document", "billing", "stripe", "stripewebhook", "contact",
+                           "emailaddress", "resendwebhook"})
 
 # Strings that end like an id but are not one of ours (a tax number is a person's data).
 NOT_OUR_IDS = frozenset({"tax_id"})
