@@ -86,7 +86,9 @@ def missing_settings(settings: Settings) -> list[str]:
     providers = (
         (settings.splits_payments, "stripe", (("STRIPE_SECRET_KEY", settings.stripe_secret_key),
                                               ("STRIPE_WEBHOOK_SECRET", settings.stripe_webhook_secret))),
-        (settings.splits_email, "resend", (("RESEND_API_KEY", settings.resend_api_key),)),
+        (settings.splits_email, "resend", (("RESEND_API_KEY", settings.resend_api_key),
+                                            # without it bounces and complaints go unheard: mail keeps going to them
+                                            ("RESEND_WEBHOOK_SECRET", settings.resend_webhook_secret))),
         (settings.splits_ai, "openai", (("OPENAI_API_KEY", settings.openai_api_key),)),
     )
     for named, real, keys in providers:

@@ -51,7 +51,7 @@ def production_env(database_url: str, clerk: FakeClerk, **changes: str | None) -
         "SPLITS_TOKEN_SECRET": "t" * 40, "AUDIT_SIGNING_KEY": encode_key(Ed25519PrivateKey.generate()),
         "SPLITS_DATA_KEY": generate_kek(),
         "STRIPE_SECRET_KEY": "sk_test_unused", "STRIPE_WEBHOOK_SECRET": "whsec_unused",
-        "RESEND_API_KEY": "re_unused", "OPENAI_API_KEY": "sk-unused",
+        "RESEND_API_KEY": "re_unused", "RESEND_WEBHOOK_SECRET": "whsec_unused", "OPENAI_API_KEY": "sk-unused",
     }
     for name, value in changes.items():
         if value is None:
@@ -70,7 +70,7 @@ def start_refused(command: list[str], env: dict[str, str], cwd: Path) -> subproc
 
 
 REQUIRED = ["SPLITS_TOKEN_SECRET", "AUDIT_SIGNING_KEY", "SPLITS_DATA_KEY", "STRIPE_SECRET_KEY",
-            "STRIPE_WEBHOOK_SECRET", "RESEND_API_KEY", "OPENAI_API_KEY", "SPLITS_CLERK_JWKS_URL", "SPLITS_CLERK_ISSUER"]
+            "STRIPE_WEBHOOK_SECRET", "RESEND_API_KEY", "RESEND_WEBHOOK_SECRET", "OPENAI_API_KEY", "SPLITS_CLERK_JWKS_URL", "SPLITS_CLERK_ISSUER"]
 
 
 @pytest.mark.parametrize("missing", REQUIRED)
