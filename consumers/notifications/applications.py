@@ -1,5 +1,5 @@
-"""Notices about applications: a move of stage, a proposal, an AI review's result, an expiry coming, an offer
-accepted, a pre-screen asked for, a note added.
+"""Notices about applications beside their moves (consumers/notifications/stages.py): a proposal, an AI review's
+result, an expiry coming, an offer accepted, a pre-screen asked for (and its confirmation to the asker), a note.
 
 An expiry warning goes to everyone the application's stage concerns (the company only once it has reached the
 company), and tells each whether the application is waiting on them. A note is announced only to those who
@@ -11,7 +11,6 @@ from __future__ import annotations
 from commands.ai.events import AIReviewCompleted
 from commands.ats import job as jobs
 from commands.ats.application_events import (
-    STAGE_EVENTS,
     ApplicationExpiryWarned,
     ApplicationOfferAccepted,
     ApplicationPrescreenRequested,
@@ -20,46 +19,14 @@ from commands.ats.application_events import (
 from commands.ats.application_rules import COMPANY_VISIBLE
 from commands.ats.note import visible_note_visibilities
 from commands.ats.note_events import ApplicationNoteAdded
-from commands.notifications.events import Category
 from consumers.notifications.people import (
     CANDIDATE, COMPANY, RECRUITER, Notice, Person, Planner, Reads, application_people, company_admins, find_candidate,
     find_recruiter,
 )
+from consumers.notifications.stages import requester, screen_notices
 from consumers.notifications.templates import STAGE_LABELS
 from consumers.runtime.reactor import Reaction
 from eventstore import load, stream_id_for
-
-_STAGE_AUDIENCES: dict[str, tuple[str, ...]] = {
-    "recruiter_request": (CANDIDATE,),
-    "screen": (CANDIDATE, RECRUITER),
-    "recruiter_review": (CANDIDATE, RECRUITER),
-    "recruiter_proposed": (CANDIDATE, RECRUITER),
-    "submitted": (CANDIDATE, RECRUITER, COMPANY),
-    **dict.fromkeys(("company_review", "company_feedback", "interview", "offer", "hired", "rejected"),
-                    (CANDIDATE, RECRUITER, COMPANY)),
-    "withdrawn": (RECRUITER, COMPANY),
-    "expired": (CANDIDATE, RECRUITER),
-}
-_STAGE_CATEGORY: dict[str, Category] = {"interview": "interviews", "offer": "offers_hires", "hired": "offers_hires"}
-
-
-async def _stage(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
-    e = reaction.event
-    audiences = _STAGE_AUDIENCES.get(e.to_stage, ())
-    if not audiences:
-        return []
-    app, job, people = await application_people(reaction.store, db, e.application_id)
-    candidate_name = people[CANDIDATE][0].name if people[CANDIDATE] else "The candidate"
-    context = {"job_title": job.title or "a job", "candidate_name": candidate_name,
-               "stage_label": STAGE_LABELS[e.to_stage], "reason": getattr(e, "reason", None)}
-    category = _STAGE_CATEGORY.get(e.to_stage, "applications")
-    notices = []
-    for audience in audiences:
-        base = candidate_app if audience == CANDIDATE else portal
-        for person in people[audience]:
-            notices.append(Notice(person, "application_stage", category, context | {"audience": audience},
-                                  f"{base}/applications/{e.application_id}", audience))
-    return notices
 
 
 async def _proposed(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
@@ -115,15 +82,23 @@ async def _offer_accepted(reaction: Reaction, db: Reads, portal: str, candidate_
 
 
 async def _prescreen_requested(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
+    """The screening recruiter is asked; the company's user who asked gets the confirmation (whether a recruiter
+    was found to screen); the candidate and their recruiter hear of the move to screen like any other."""
     e: ApplicationPrescreenRequested = reaction.event
     recruiter = await find_recruiter(db, e.company_recruiter_id)
     app, job, people = await application_people(reaction.store, db, e.application_id)
-    if recruiter is None:
+    if not app.exists:
         return []
-    return [Notice(recruiter, "prescreen_requested", "applications",
-                   {"job_title": job.title or "a job",
-                    "candidate_name": people[CANDIDATE][0].name if people[CANDIDATE] else "A candidate",
-                    "message": e.message}, f"{portal}/applications/{e.application_id}", RECRUITER)]
+    context = {"job_title": job.title or "a job",
+               "candidate_name": people[CANDIDATE][0].name if people[CANDIDATE] else "A candidate"}
+    url = f"{portal}/applications/{e.application_id}"
+    notices = [Notice(recruiter, "prescreen_requested", "applications", context | {"message": e.message}, url,
+                      RECRUITER)] if recruiter else []
+    if asker := await requester(db, e.by, e.by_role):
+        notices.append(Notice(asker, "prescreen_confirmation", "applications", context | {
+            "recruiter_name": (recruiter.name or "A recruiter") if recruiter else None}, url, COMPANY))
+    skip = {p.to.user_id for p in notices}
+    return notices + await screen_notices(reaction, db, portal, candidate_app, skip)
 
 
 async def _note_added(reaction: Reaction, db: Reads, portal: str, candidate_app: str) -> list[Notice]:
@@ -154,7 +129,6 @@ async def _note_added(reaction: Reaction, db: Reads, portal: str, candidate_app:
 
 
 PLANNERS: dict[type, Planner] = {
-    **dict.fromkeys(STAGE_EVENTS, _stage),
     ApplicationProposed: _proposed,
     AIReviewCompleted: _ai_reviewed,
     ApplicationExpiryWarned: _expiry_warned,

@@ -64,7 +64,7 @@ ROWS: tuple[Row, ...] = (
     Row("ApplicationOfferAccepted", (R, CO), "offer_accepted", "offers_hires"),
     Row("ApplicationPrescreenRequested", (R,), "prescreen_requested", "applications", "the screening recruiter"),
     Row("ApplicationPrescreenRequested", (CO,), "prescreen_confirmation", "applications",
-        "the company admin who asked"),
+        "the company's user who asked"),
     Row("ApplicationNoteAdded", (C, R, CO), "note_added", "applications",
         "those who read the note's visibility, never its author"),
     # jobs

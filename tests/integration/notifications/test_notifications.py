@@ -31,7 +31,8 @@ from consumers.runtime.dlq import dead_letter_count, list_dead_letters
 from consumers.notifications.reactions import notifications_reactor
 from consumers.runtime.reactor import Reaction, Reactor, ReactorContext, ReactorRunner
 from consumers.runtime.relay import Relay
-from eventstore import EventStore, RecordedEvent, handle, load_checkpoint
+from commands.ats.application_events import ApplicationStageChanged
+from eventstore import ANY_VERSION, EventStore, RecordedEvent, handle, load_checkpoint
 from adapters.mail import MailUnavailable, mailer_for
 from adapters.payments import payments_for
 from adapters.settings import Settings
@@ -130,12 +131,19 @@ async def _registered(client: httpx.AsyncClient, clerk_id: str) -> bool:
     return (await client.get("/v1/users/me", headers=dev_auth(clerk_id))).status_code == 200
 
 
-async def _application(w: World) -> UUID:
+async def _application(w: World, seen_by_company: bool = False) -> UUID:
+    """A draft application of Cami's through Rex (Sam the company's recruiter); `seen_by_company`: walked on to
+    company review as its history would be (a move the company sees is told to the company)."""
     application_id = uuid4()
-    await handle(w.store, applications.application, application_id, applications.CreateApplication(
+    result = await handle(w.store, applications.application, application_id, applications.CreateApplication(
         application_id=application_id, job_id=w.job_id, candidate_id=w.candidate_id, company_id=w.company_id,
         source="recruiter", candidate_recruiter_id=w.recruiters["rex"], company_recruiter_id=w.recruiters["sam"],
         by="rex", at=datetime.now(UTC)), SEEDER)
+    if seen_by_company:
+        assert w.store.registry is not None
+        await w.store.append(result.stream_id, [w.store.registry.encode(ApplicationStageChanged(
+            application_id=application_id, from_stage="draft", to_stage="company_review", reason=None, by="seed",
+            by_role="platform_admin", at=datetime.now(UTC)))], ANY_VERSION)
     return application_id
 
 
@@ -152,7 +160,7 @@ async def test_a_rejection_tells_each_party_by_the_channels_they_may_get(world: 
     await handle(w.store, prefs.preferences, cora, prefs.SetPreference(
         user_id=cora, category="applications", email_enabled=False, in_app_enabled=True, at=datetime.now(UTC)),
         SEEDER)
-    application_id = await _application(w)
+    application_id = await _application(w, seen_by_company=True)
     moved = await w.moved(application_id, "rejected", reason="the role was filled internally")
     await w.projected()
     for _ in range(5):  # delivered five times (the runtime's inbox would stop repeats: the handler itself does)
@@ -163,7 +171,8 @@ async def test_a_rejection_tells_each_party_by_the_channels_they_may_get(world: 
     assert len(cami) == 1 and len(rex) == 1
     assert w.resend.sent_to(w.email("cora")) == []  # opted out of application emails
     assert w.resend.sent_to(w.email("sam")) == []  # Starter: no email notifications
-    assert cami[0]["subject"] == "Cami Candidate · Staff Engineer: not selected"
+    assert cami[0]["subject"] == "Your application for Staff Engineer: not selected"
+    assert rex[0]["subject"] == "Not selected: Cami Candidate · Staff Engineer"
     assert f"https://app.example/applications/{application_id}" in cami[0]["text"]
     assert f"https://portal.example/applications/{application_id}" in rex[0]["html"]
     assert "the role was filled internally" in cami[0]["text"]
@@ -173,7 +182,7 @@ async def test_a_rejection_tells_each_party_by_the_channels_they_may_get(world: 
     # In-app: everyone with an account and the category on, including those without the email.
     for name in ("cora", "sam", "rex"):
         inbox = await _inbox(w, name)
-        assert [(n["template"], n["read_at"]) for n in inbox] == [("application_stage", None)], name
+        assert [(n["template"], n["read_at"]) for n in inbox] == [("application_rejected", None)], name
     notice = (await _inbox(w, "sam"))[0]
     count = await w.client.get("/v1/notifications/unread-count", headers=dev_auth(w.clerk_id("sam")))
     assert count.json() == {"unread": 1}
@@ -189,7 +198,7 @@ async def test_a_rejection_tells_each_party_by_the_channels_they_may_get(world: 
 
 async def test_resend_failing_is_retried_with_the_same_key_and_sends_once(world: World) -> None:
     w = world
-    application_id = await _application(w)
+    application_id = await _application(w, seen_by_company=True)
     moved = await w.moved(application_id, "rejected", reason="not a fit")
     await w.projected()
     w.resend.fail_always(500)
@@ -213,7 +222,7 @@ async def test_resend_failing_is_retried_with_the_same_key_and_sends_once(world:
 
 async def test_a_refused_email_is_recorded_failed_and_the_others_still_go(world: World) -> None:
     w = world
-    application_id = await _application(w)
+    application_id = await _application(w, seen_by_company=True)
     moved = await w.moved(application_id, "rejected", reason="not a fit")
     await w.projected()
     w.resend.fail_next(422, times=1)  # the first recipient's address is refused
@@ -245,21 +254,27 @@ async def test_resend_failing_for_good_dead_letters_the_event_and_the_next_ones_
     broker = RabbitBroker(RABBITMQ_URL, default_channel=Channel(on_return_raises=True))
     runner.subscribe(broker, topology)
     await broker.start()
-    w.resend.fail_always(503)
-    first = await _application(w)
-    moved = await w.moved(first, "rejected", reason="not a fit")
     relay = Relay(store.pool, broker, topology, store.registry)
     stop = asyncio.Event()
     relay_task = asyncio.create_task(relay.run(stop))
+    # The world's own events (registrations, the recruiters, the job, the two applications and their moves to
+    # company review: welcomes, confirmations, moves) are told first, while Resend works.
+    first, second = await _application(w, seen_by_company=True), await _application(w, seen_by_company=True)
+    told = {cls.__name__ for cls in reactor.events}
+    world_events = len([e for e in await store.feed(limit=10_000) if e.type in told])
+    await wait_until(lambda: _handled(runner, world_events), timeout=30)
+    w.resend.clear()
+    w.resend.fail_always(503)
+    moved = await w.moved(first, "rejected", reason="not a fit")
     try:
         await wait_until(lambda: _dead_lettered(runner, 1), timeout=30)
         assert await dead_letter_count(amqp, topology, reactor.name) == 1
         assert w.resend.sent == []
         w.resend.recover()
-        second = await _application(w)
         await w.moved(second, "rejected", reason="filled")
         await wait_until(lambda: _sent_about(w, second), timeout=30)
-        assert {e["subject"] for e in w.resend.sent} == {"Cami Candidate · Staff Engineer: not selected"}
+        assert {e["subject"] for e in w.resend.sent} == {"Your application for Staff Engineer: not selected",
+                                                         "Not selected: Cami Candidate · Staff Engineer"}
         letters = await list_dead_letters(amqp, topology, reactor.name)
         assert [letter.event_id for letter in letters] == [str(moved.event_id)]
     finally:
@@ -267,6 +282,10 @@ async def test_resend_failing_for_good_dead_letters_the_event_and_the_next_ones_
         await relay_task
         await broker.stop()
         await topology.delete_all(channel, {reactor.name: reactor.retry_delays_ms()})
+
+
+async def _handled(runner: ReactorRunner, n: int) -> bool:
+    return runner.stats.handled >= n
 
 
 async def _dead_lettered(runner: ReactorRunner, n: int) -> bool:
@@ -282,7 +301,7 @@ async def test_without_a_resend_key_emails_land_in_the_dev_mailbox(world: World)
     assert (await w.client.get("/dev/mailbox")).status_code == 404  # Resend configured: no mailbox
     local = Settings(database_url=w.store.pool.conninfo, splits_dev_auth=True, consistency_wait_s=10)
     context = ReactorContext(local, payments_for(local), mailer_for(local))
-    application_id = await _application(w)
+    application_id = await _application(w, seen_by_company=True)
     moved = await w.moved(application_id, "rejected", reason="not a fit")
     await w.projected()
     assert w.store.registry is not None
@@ -297,7 +316,7 @@ async def test_without_a_resend_key_emails_land_in_the_dev_mailbox(world: World)
                                    headers=dev_auth(admin))
         assert mailbox.status_code == 200, mailbox.text
         mails = mailbox.json()["data"]
-        assert [m["subject"] for m in mails] == ["Cami Candidate · Staff Engineer: not selected"]
+        assert [m["subject"] for m in mails] == ["Your application for Staff Engineer: not selected"]
         assert "not a fit" in mails[0]["text"] and "<p>" in mails[0]["html"]
         everyone = (await client.get("/dev/mailbox", headers=dev_auth(admin))).json()["pagination"]["total"]
         assert everyone == 3

@@ -4,6 +4,9 @@ relationships."""
 from __future__ import annotations
 
 HOSTILE = "Ada <script>alert(1)</script> Lovelace"  # names are typed by people: the HTML must escape them
+# What every notice of an application's move is given (consumers/notifications/stages.py `_context`).
+_APP = {"candidate_name": HOSTILE, "job_title": "Staff Platform Engineer", "company_name": "Acme Robotics",
+        "with_recruiter": True, "recruiter_name": "Rita Recruiter"}
 
 SAMPLES = {
     "application_stage": [
@@ -12,6 +15,48 @@ SAMPLES = {
         {"candidate_name": "Grace Hopper", "job_title": "Head of Data", "stage_label": "not selected",
          "reason": "The role went to an internal candidate."},
     ],
+    **{template: [
+        {**_APP, "reason": None, "from_stage_label": "company review", "opportunity": False, "start_date": None},
+        {**_APP, "with_recruiter": False, "reason": "The role went to an internal candidate.",
+         "from_stage_label": "screening", "opportunity": False, "start_date": "2027-01-04"},
+    ] for template in ("application_changes_requested", "application_screen", "application_recruiter_review",
+                       "application_submitted", "application_company_review", "application_company_feedback",
+                       "application_interview", "application_offer", "application_hired", "application_rejected",
+                       "application_withdrawn")},
+    "application_expired": [
+        {**_APP, "reason": None, "from_stage_label": "company review", "opportunity": False, "start_date": None},
+        {**_APP, "reason": None, "from_stage_label": "proposed by your recruiter", "opportunity": True,
+         "start_date": None},
+        {**_APP, "recruiter_name": "your recruiter", "with_recruiter": False, "reason": None,
+         "from_stage_label": "proposed by your recruiter", "opportunity": True, "start_date": None},
+    ],
+    "application_created": [{**_APP, "by_recruiter": True}, {**_APP, "by_recruiter": False},
+                            {**_APP, "by_recruiter": False, "with_recruiter": False}],
+    "proposal_answered": [{**_APP, "accepted": True, "reason": None},
+                          {**_APP, "accepted": False, "reason": "I am not looking to relocate."}],
+    "ai_review_failed": [_APP, {**_APP, "with_recruiter": False}],
+    "prescreen_confirmation": [{"candidate_name": HOSTILE, "job_title": "Head of Data", "recruiter_name": "Rita Recruiter"},
+                               {"candidate_name": "Grace Hopper", "job_title": "Head of Data", "recruiter_name": None}],
+    "job_created": [{"job_title": "Head of Data", "company_name": "Acme Robotics", "status": "draft", "first_job": True},
+                    {"job_title": "Staff Platform Engineer", "company_name": "Acme Robotics", "status": "active",
+                     "first_job": False}],
+    "job_expired": [{"job_title": "Head of Data", "from_status": "active", "to_status": "closed",
+                     "reason": "closing date passed", "closes_on": "2026-12-01"},
+                    {"job_title": "Head of Data", "from_status": "paused", "to_status": "closed",
+                     "reason": "closing date passed", "closes_on": None}],
+    "job_updated": [{"job_title": "Head of Data", "fields": ["fee", "salary range"]}],
+    "welcome": [{"name": HOSTILE, "company_name": "Acme Robotics"}, {"name": None, "company_name": "Acme Robotics"}],
+    "candidate_sourced": [{"candidate_name": HOSTILE, "recruiter_name": "Rita Recruiter", "protection_days": 365,
+                           "protected_until": "2027-12-07"}],
+    "resume_processed": [{"candidate_name": HOSTILE, "filename": "grace-hopper-cv.pdf", "readable": True,
+                          "truncated": False},
+                         {"candidate_name": "Grace Hopper", "filename": "cv.pdf", "readable": True, "truncated": True},
+                         {"candidate_name": "Grace Hopper", "filename": "scan.pdf", "readable": False,
+                          "truncated": False}],
+    "invitation_revoked": [{"kind": "organization", "group_name": "Acme Robotics", "recruiter_name": None},
+                           {"kind": "firm", "group_name": "North Star Talent", "recruiter_name": None},
+                           {"kind": "company", "group_name": "your company", "recruiter_name": HOSTILE}],
+    "company_invitation_accepted": [{"company_name": "Acme <b>Robotics</b>"}],
     "application_proposed": [{"job_title": "Staff Platform Engineer", "recruiter_name": "Rita Recruiter",
                               "pitch": "Your Kafka work is exactly what this team needs."}],
     "ai_review_completed": [{"candidate_name": "Grace Hopper", "job_title": "Head of Data", "fit_score": 82,
