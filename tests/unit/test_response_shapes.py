@@ -36,6 +36,7 @@ _STRIPE_SESSION = ("a link handed to the browser for Stripe's onboarding page, w
 NOT_A_COMMAND = {
     ("post", "/v2/webhooks/clerk"): "a webhook receiver: Svix reads only the status",
     ("post", "/webhooks/stripe"): "a webhook receiver: Stripe reads only the status",
+    ("post", "/webhooks/resend"): "a webhook receiver: Svix, for Resend, reads only the status",
     ("post", "/v1/connect/onboarding-link"): _STRIPE_SESSION,
     ("post", "/v1/firms/{firm_id}/connect/onboarding-link"): _STRIPE_SESSION,
 }
