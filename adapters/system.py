@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from adapters.audit_keys import AuditSigner
 from adapters.clock import Clock
+from adapters.live import Live
 from adapters.mail import Mailer
 from adapters.payments import Payments
 from adapters.redis import Cache
@@ -40,6 +41,7 @@ class Adapters:
     audit: AuditSigner
     tokens: TokenSigner
     cache: Cache
+    live: Live  # live updates (GET /v1/stream): through the cache's Redis, or in this process without one
 
 
 @dataclass(frozen=True)

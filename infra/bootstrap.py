@@ -10,6 +10,7 @@ from eventstore import EventRegistry, EventStore, Keyring, connect, create_pool,
 from eventstore.personal import DataKeyProblem, parse_keks
 from adapters.audit_keys import audit_signer_for
 from adapters.clock import SystemClock
+from adapters.live import live_config
 from adapters.mail import mailer_for
 from adapters.payments import payments_for
 from adapters.redis import cache_for
@@ -40,9 +41,14 @@ def adapters_for(settings: Settings) -> Adapters:
     audit bundles and tokens, and where the caches live. Nothing is opened or checked here: the keys are found
     when first used, the Redis clients made by whoever runs (adapters/redis.py says why)."""
     clock = SystemClock(settings.splits_clock_offset)
+    cache = cache_for(settings)
+    live = live_config(cache, clock, backlog=settings.live_backlog, backlog_ttl_s=settings.live_backlog_ttl_s,
+                       presence_ttl_s=3 * settings.live_keepalive_s,
+                       max_connections=settings.live_max_connections_per_user)
     return Adapters(clock=clock, payments=payments_for(settings, clock), mailer=mailer_for(settings),
                     storage=storage_for(settings), reviewer=reviewer_for(settings),
-                    audit=audit_signer_for(settings), tokens=token_signer_for(settings), cache=cache_for(settings))
+                    audit=audit_signer_for(settings), tokens=token_signer_for(settings), cache=cache,
+                    live=live)
 
 
 def system_for(settings: Settings, store: EventStore, adapters: Adapters | None = None) -> System:

@@ -72,8 +72,18 @@ async def _serve_api(system: System, stop: asyncio.Event) -> None:
     # the whole heap (in `bench http` they were the slowest percent). Here, not in the app's lifespan: a process
     # that builds many apps (the tests) would keep every one of them.
     gc.freeze()
-    await _serve([public_config(api, system.settings), *filter(None, [metrics_config(api.state, system.settings)])],
-                 stop)
+
+    async def end_streams() -> None:  # uvicorn waits for open responses: the live streams end first
+        await stop.wait()
+        if getattr(api.state, "live", None) is not None:
+            await api.state.live.end_streams()
+
+    ending = asyncio.create_task(end_streams())
+    try:
+        await _serve([public_config(api, system.settings),
+                      *filter(None, [metrics_config(api.state, system.settings)])], stop)
+    finally:
+        ending.cancel()
 
 
 async def _serve_metrics(system: System, stop: asyncio.Event) -> None:

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,11 +27,14 @@ from consumers.runtime.relay import Relay
 from consumers.runtime.status import RELAY_INSTANCE, forget_stopped_relays, report
 from consumers.runtime.topology import topology_of
 from consumers.runtime.waiting import FeedWakeups, sleep_or_stop
+from eventstore import RecordedEvent
 from eventstore.db import one_connection_per_task
 from adapters.system import System
 from consumers.billing.catalogue import seed_catalogue
 from adapters.settings import Settings
 from projections.identity.access import AccessCache, AccessInvalidation
+from projections.live import LiveFeed, chain
+from projections.live_registry import LIVE_PLANNERS
 from projections.network.access import NetworkAccessInvalidation
 from projections.registry import all_projections
 
@@ -125,19 +128,23 @@ class Consumers:
         # events change.
         # The process's own client, closed when it stops (adapters/redis.py `Cache` says why it is not shared).
         self._redis = self.system.adapters.cache.client()
-        hooks: dict[str, AccessInvalidation | NetworkAccessInvalidation] = {}
+        hooks: dict[str, Callable[[Sequence[RecordedEvent]], Awaitable[None]]] = {}
         if self._redis:
             # The API's keys: under the name of this deployment's database (adapters.redis.deployment_prefix).
             cache = AccessCache(self._redis, settings.access_cache_ttl_s,
                                 prefix=f"{self.system.adapters.cache.prefix}:access")
             hooks = {"identity": AccessInvalidation(cache), "network": NetworkAccessInvalidation(cache, self.system.pool)}
+        # Live updates (GET /v1/stream): what a projection just committed, pushed to the users it concerns.
+        self._live = self.system.adapters.live.hub()
+        live = {name: LiveFeed(self.system.adapters.live, self._live, self.system.pool, registry, types, plan)
+                for name, (types, plan) in LIVE_PLANNERS.items()}
         self.projectors = [
-            Projector(self.system.pool, p, registry, on_applied=hooks.get(name))
+            Projector(self.system.pool, p, registry, on_applied=chain(hooks.get(name), live.get(name)))
             for name, p in all_projections().items() if self._wanted(name)
         ]
         a = self.system.adapters
         context = ReactorContext(settings=settings, payments=a.payments, mailer=a.mailer, storage=a.storage,
-                                 clock=a.clock, reviewer=a.reviewer, tokens=a.tokens)
+                                 clock=a.clock, reviewer=a.reviewer, tokens=a.tokens, live=self._live)
         self.reactors = [
             ReactorRunner(r, self.system.pool, self.system.store, registry, context)
             for r in all_reactors() if self._wanted(r.name)
@@ -175,6 +182,7 @@ class Consumers:
         async with AsyncExitStack() as stack:
             if self._redis is not None:
                 stack.push_async_callback(self._redis.aclose)
+            stack.push_async_callback(self._live.close)
             tasks = await (self._with_broker(url, stop, stack) if url else self._from_feed(stop))
             tasks.append(self._heartbeat(stop))
             # A task group, not gather: should one of them fail after all, the others are cancelled before the

@@ -41,6 +41,7 @@ from eventstore import (
 )
 from eventstore.db import one_connection_per_task
 from adapters.clock import SYSTEM_CLOCK, Clock
+from adapters.live import LiveHub
 from adapters.mail import Mailer
 from adapters.payments import Payments
 from adapters.reviewer import LOCAL_REVIEWER, Reviewer
@@ -71,6 +72,7 @@ class ReactorContext:
     clock: Clock = SYSTEM_CLOCK
     reviewer: Reviewer = LOCAL_REVIEWER
     tokens: TokenSigner | None = None
+    live: LiveHub | None = None  # who has a live stream open (adapters/live.py): the chat emails' presence
 
 
 @dataclass(frozen=True)
