@@ -6,7 +6,8 @@ goes to a represented candidate's recruiter instead (a system message says so); 
 caller's messaging is not restricted (403); a conversation that does not exist yet is counted against the caller's
 `messaging_initiations_per_month` on their own stream (422 `messaging_initiations_limit_reached`); then it is
 started, with its first message if one is given. Starting one that exists answers 200 with its id and records
-nothing but the first message; a new one answers 201.
+nothing but the first message; a new one answers 201. A first message whose client message id already sent other
+words answers 409 `client_message_id_reused`.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ ROUTED_NOTICE = ("The person you asked to message is represented by a recruiter,
 
 @router.post("", status_code=201, response_model=ConversationStartedResponse,
              responses={200: {"model": ConversationStartedResponse, "description": "the conversation existed"},
-                        401: {}, 403: {}, 404: {}, 422: {}})
+                        401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
 async def start_conversation(body: StartConversationBody, response: Response, user: CurrentUser, store: Store,
                              system: SystemDep, meta: CommandMetadata, now: Now) -> ConversationStartedResponse:
     """Start a conversation with a user about an application, a job, a company or nothing in particular."""

@@ -13,13 +13,18 @@ What we decided where the domain is silent:
   declining: they changed their mind. A declined conversation refuses the starter's messages. An accepted one
   cannot be declined: that is what a block is for.
 - The starter may send while the request is pending (that is what a message request holds).
-- A message's id is derived from its sender's client message id: the same id again is the same message, whatever
-  it says, and records nothing. System messages are named the same way by the system.
+- A message's id is derived from its sender's client message id: the same id again with the same words and
+  attachments as first sent (an edit or a redaction since changes nothing to that) is the same message and records
+  nothing; with other words or attachments it is refused (409 `client_message_id_reused`), neither a second message
+  nor a silent answer with the first. System messages are named the same way by the system.
 - Sending reads the conversation up to the sent message for its sender. A read receipt names a message; one at
   or before the reader's last read records nothing.
-- Only a message's author edits it, and not once it is redacted; system messages are final. A redaction is the
+- Only a message's author edits it, and not once it is redacted, nor a starter the recipient declined (their
+  words would change under the recipient's eyes; they may still take them down); system messages are final. A redaction is the
   author's, or the moderation flow's (whose right the caller checks); redacting twice records nothing.
-- Mute, archive and their undoing are each participant's own, and idempotent. A new message does not unarchive.
+- Mute, archive and their undoing are each participant's own, and idempotent. A new message brings the
+  conversation back from its recipients' archive (`ConversationUnarchived` after it), as chat apps do; the
+  sender's own archive stays.
 """
 
 from __future__ import annotations
@@ -64,6 +69,7 @@ from commands.conversations.conversation_events import (
 )
 from commands.conversations.conversation_rules import (
     CannotMessageYourself,
+    ClientMessageIdReused,
     ConversationNotFound,
     MessageNotFound,
     MessageRedacted,
@@ -97,6 +103,8 @@ class Message:
     kind: MessageKind
     body: str
     redacted: bool = False
+    sent_body: str = ""  # the words and attachments as first sent: what a retried send is compared with
+    sent_attachments: tuple[UUID, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,7 +147,8 @@ def evolve(s: Conversation, e: ConversationEvent) -> Conversation:
         case ConversationRequestDeclined():
             return replace(s, recipient_state="declined")
         case ConversationMessageSent():
-            messages = {**s.messages, e.message_id: Message(e.seq, e.sender_user_id, e.kind, e.body)}
+            messages = {**s.messages, e.message_id: Message(e.seq, e.sender_user_id, e.kind, e.body, sent_body=e.body,
+                                                            sent_attachments=tuple(e.attachment_document_ids))}
             read = s.read_seq if e.sender_user_id is None else {**s.read_seq, e.sender_user_id: e.seq}
             return replace(s, messages=messages, last_seq=max(s.last_seq, e.seq), read_seq=read)
         case ConversationMessageEdited() if (message := s.messages.get(e.message_id)) is not None:
@@ -179,7 +188,9 @@ def _send(s: Conversation, sender: UUID, message: FirstMessage | SendMessage, at
     """A participant's message, with the recipient's implicit acceptance when it is their reply."""
     assert s.id is not None
     message_id = message_id_for(s.id, sender, message.client_message_id)
-    if message_id in s.messages:
+    if (sent := s.messages.get(message_id)) is not None:
+        if (sent.sent_body, sent.sent_attachments) != (message.body, tuple(message.attachment_document_ids)):
+            raise ClientMessageIdReused(message_id)
         return []
     events: list[ConversationEvent] = []
     if sender == s.recipient_user_id and s.recipient_state != "accepted":
@@ -191,6 +202,8 @@ def _send(s: Conversation, sender: UUID, message: FirstMessage | SendMessage, at
         body=message.body, client_message_id=message.client_message_id, participant_user_ids=list(s.participants),
         recipient_user_ids=s.other_than(sender), attachment_document_ids=list(message.attachment_document_ids),
         at=at))
+    events += [ConversationUnarchived(conversation_id=s.id, user_id=user, at=at)
+               for user in s.other_than(sender) if user in s.archived]
     return events
 
 
@@ -253,6 +266,8 @@ def decide(cmd: ConversationCommand, s: Conversation) -> list[ConversationEvent]
                 raise NotTheAuthor(cmd.message_id, "edit")
             if message.redacted:
                 raise MessageRedacted(cmd.message_id)
+            if cmd.user_id != s.recipient_user_id and s.recipient_state == "declined":
+                raise RequestDeclined(cid)
             if message.body == cmd.body:
                 return []
             return [ConversationMessageEdited(conversation_id=cid, message_id=cmd.message_id,

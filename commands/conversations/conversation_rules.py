@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from commands.core import Forbidden, NotFound, RuleViolation
+from commands.core import Conflict, Forbidden, NotFound, RuleViolation
 
 
 class ConversationNotFound(NotFound):
@@ -66,6 +66,14 @@ class NotTheAuthor(Forbidden):
 
     def __init__(self, message_id: UUID, action: str) -> None:
         super().__init__(f"only the author of message {message_id} can {action} it", message_id=str(message_id))
+
+
+class ClientMessageIdReused(Conflict):
+    code = "client_message_id_reused"
+
+    def __init__(self, message_id: UUID) -> None:
+        super().__init__(f"this client_message_id already sent message {message_id} with other words or attachments: "
+                         "a new message needs a new client_message_id", message_id=str(message_id))
 
 
 class MessageRedacted(RuleViolation):

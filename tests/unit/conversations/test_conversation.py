@@ -41,6 +41,7 @@ from commands.conversations.conversation_events import (
 )
 from commands.conversations.conversation_rules import (
     CannotMessageYourself,
+    ClientMessageIdReused,
     ConversationNotFound,
     MessageNotFound,
     MessageRedacted,
@@ -204,8 +205,35 @@ def test_the_starter_sends_while_the_request_is_pending() -> None:
 
 
 def test_a_retried_send_with_the_same_client_id_is_one_message() -> None:
-    given(conversation, started(), sent(ADA, "c1", 1)).when(send(ADA, "c1", body="hello again")).then()
+    given(conversation, started(), sent(ADA, "c1", 1)).when(send(ADA, "c1")).then()
     given(conversation, started(), sent(ADA, "c1", 1)).when(send(ADA, "c2")).then(sent(ADA, "c2", 2))
+
+
+def test_a_client_id_reused_for_other_words_or_attachments_is_a_conflict() -> None:
+    given(conversation, started(), sent(ADA, "c1", 1)).when(send(ADA, "c1", body="hello again")).then_raises(
+        ClientMessageIdReused)
+    with_file = send(ADA, "c1").model_copy(update={"attachment_document_ids": [JOB]})
+    given(conversation, started(), sent(ADA, "c1", 1)).when(with_file).then_raises(ClientMessageIdReused)
+    first = start(first_message=FirstMessage(body="other words", client_message_id="c1"))
+    given(conversation, started(), sent(ADA, "c1", 1)).when(first).then_raises(ClientMessageIdReused)
+
+
+def test_a_send_retried_after_an_edit_or_a_redaction_is_still_the_same_message() -> None:
+    edit = ConversationMessageEdited(conversation_id=CID, message_id=mid(ADA), sender_user_id=ADA, body="hi",
+                                     at=T1)
+    redact = ConversationMessageRedacted(conversation_id=CID, message_id=mid(ADA), redacted_by="author",
+                                         by=str(ADA), at=T1)
+    given(conversation, started(), sent(ADA, "c1", 1), edit).when(send(ADA, "c1")).then()
+    given(conversation, started(), sent(ADA, "c1", 1), edit, redact).when(send(ADA, "c1")).then()
+
+
+def test_a_new_message_brings_the_conversation_back_from_the_recipients_archive_only() -> None:
+    archived_by = {u: ConversationArchived(conversation_id=CID, user_id=u, at=T0) for u in (ADA, BO)}
+    back = ConversationUnarchived(conversation_id=CID, user_id=BO, at=T0)
+    given(conversation, started(), archived_by[BO]).when(send(ADA)).then(sent(ADA, "c1", 1), back)
+    given(conversation, started(), archived_by[ADA], archived_by[BO]).when(send(ADA)).then(sent(ADA, "c1", 1), back)
+    given(conversation, started(), archived_by[ADA]).when(send(ADA)).then(sent(ADA, "c1", 1))
+    given(conversation, started(), archived_by[BO], sent(ADA, "c1", 1), back).when(send(ADA)).then()  # a retry
 
 
 def test_the_same_client_id_from_the_other_participant_is_another_message() -> None:
@@ -260,6 +288,13 @@ def test_an_edit_to_the_same_words_records_nothing() -> None:
 def test_only_the_author_edits() -> None:
     given(conversation, started(), accepted(), sent(ADA, "c1", 1)).when(edit(BO, mid(ADA))).then_raises(NotTheAuthor)
     given(conversation, started(), sent(ADA, "c1", 1)).when(edit(CY, mid(ADA))).then_raises(NotAParticipant)
+
+
+def test_a_declined_starter_edits_none_of_their_messages_and_still_takes_them_down() -> None:
+    given(conversation, started(), sent(ADA, "c1", 1), declined()).when(edit(ADA, mid(ADA))).then_raises(
+        RequestDeclined)
+    given(conversation, started(), sent(ADA, "c1", 1), declined()).when(redact(ADA, mid(ADA))).then(
+        ConversationMessageRedacted(conversation_id=CID, message_id=mid(ADA), redacted_by="author", by="x", at=T1))
 
 
 def test_a_redacted_message_is_not_edited() -> None:
