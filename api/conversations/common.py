@@ -17,7 +17,7 @@ from psycopg_pool import AsyncConnectionPool
 from api.consistency import read_after
 from api.errors import not_registered
 from commands.conversations import conversation as conversations
-from commands.conversations.conversation_rules import ConversationNotFound
+from commands.conversations.conversation_rules import ConversationNotFound, RequestDeclined
 from commands.core import Forbidden
 from eventstore import EventStore, Position, load, stream_id_for
 from projections.conversations.moderation_queries import blocked_between, is_reported, messaging_sanction
@@ -94,3 +94,16 @@ async def check_may_message(pool: AsyncConnectionPool, sender: UUID, other: UUID
             raise ConversationBlocked()
         if (restriction := await messaging_sanction(conn, sender, at)) is not None:
             raise MessagingRestricted(restriction)
+
+
+async def check_may_attach(store: EventStore, pool: AsyncConnectionPool, user: Access, conversation_id: UUID,
+                           at: datetime) -> None:
+    """A participant puts a file on the conversation (a message's attachment, which the other participant can list
+    at once) only while they may send it a message: not a starter the recipient declined, not across a block, not
+    under a messaging restriction."""
+    state = await participant_in(store, pool, user, conversation_id)
+    sender = me(user)
+    if sender != state.recipient_user_id and state.recipient_state == "declined":
+        raise RequestDeclined(conversation_id)
+    for other in state.other_than(sender):
+        await check_may_message(pool, sender, other, at)

@@ -130,7 +130,8 @@ class MessageOut(BaseModel):
     seq: int
     sender_user_id: UUID | None
     kind: MessageKind
-    body: str | None = Field(description="None when redacted")
+    body: str | None = Field(description="None when redacted (a platform admin reading a reported conversation "
+                                         "gets the words)")
     client_message_id: str
     attachment_document_ids: list[UUID]
     sent_at: datetime

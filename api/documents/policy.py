@@ -10,8 +10,10 @@
 - company: read and changed by the company's users (`Access.company_ids`) and platform admins;
 - placement: read and changed by whoever may see the placement, its parties (the candidate, the five
   credited recruiters, the company's users) and platform admins;
-- conversation (a message's attachments): read and changed by its two participants; read by a platform admin
-  while the conversation is reported (api/conversations/common.py), as its messages are.
+- conversation (a message's attachments): read by its two participants, and by a platform admin while the
+  conversation is reported (api/conversations/common.py), as its messages are; uploaded to by a participant who
+  may send it a message (not a declined starter, nor across a block, nor under a messaging restriction); a file
+  is deleted by the participant who uploaded it only, as only a message's author takes it down.
 
 An entity that does not exist, or that the caller may not see, answers 404; one the caller sees but whose
 documents they may not read, or may not change, answers 403. A company exists when its ats stream does
@@ -34,8 +36,9 @@ from commands.ats import candidate as candidates
 from commands.ats import company as companies
 from commands.ats import job as jobs
 from commands.ats import placement as placements
-from api.conversations.common import conversation_of
+from api.conversations.common import check_may_attach, conversation_of
 from commands.core import Forbidden, NotFound
+from commands.documents import document as documents
 from commands.documents.events import EntityType
 from eventstore import EventStore, load, stream_id_for
 from projections.ats.application_queries import recruiter_represents
@@ -166,3 +169,19 @@ async def _conversation(store: EventStore, pool: AsyncConnectionPool, user: Acce
     except NotFound:
         return EntityAccess("conversation", conversation_id)
     return _access("conversation", conversation_id, sees=True, reads=True, changes=part == "participant")
+
+
+async def check_may_upload(store: EventStore, pool: AsyncConnectionPool, user: Access, access: EntityAccess,
+                           now: datetime) -> None:
+    """Refuse an upload the caller may not make to the entity's documents (404 / 403 / 422)."""
+    access.check_change()
+    if access.entity_type == "conversation":
+        await check_may_attach(store, pool, user, access.entity_id, now)
+
+
+def check_may_delete(user: Access, access: EntityAccess, document: documents.Document) -> None:
+    """Refuse a deletion the caller may not make (403): a conversation's file is its uploader's alone."""
+    access.check_change()
+    if access.entity_type == "conversation" and document.uploaded_by != user.user_id:
+        raise Forbidden("only the participant who attached a file to a conversation deletes it",
+                        entity_type=access.entity_type, entity_id=str(access.entity_id))

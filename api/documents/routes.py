@@ -33,7 +33,7 @@ from api.consistency import read_after
 from api.deps import CommandMetadata, CurrentUser, Db, Now, StorageDep, SystemDep
 from api.documents.content import Kind, clean_filename, content_disposition, detected_name, extract_text, sniff
 from api.documents.models import DocumentCreated, DocumentEnvelope, DocumentList, DocumentOut, UploadFields
-from api.documents.policy import entity_access
+from api.documents.policy import check_may_delete, check_may_upload, entity_access
 from api.problems import problem
 from api.responses import CommandResponse, PageNumber, PageSize
 from commands.core import Forbidden, NotFound
@@ -148,7 +148,7 @@ async def upload(request: Request, user: CurrentUser, system: SystemDep, storage
             if not isinstance(file, UploadFile):
                 raise Refused(422, "invalid request", "the form has no `file` part", "invalid_request")
             access = await entity_access(system.store, system.pool, user, fields.entity_type, fields.entity_id, now)
-            access.check_change()
+            await check_may_upload(system.store, system.pool, user, access, now)
             data = await file.read()
             filename = clean_filename(file.filename)
         finally:
@@ -275,7 +275,7 @@ async def delete(document_id: UUID, user: CurrentUser, system: SystemDep, storag
     access = await entity_access(system.store, system.pool, user, state.entity_type, state.entity_id, now)
     if not (access.exists and access.reads):
         raise NotFound(f"document {document_id} not found", document_id=str(document_id))
-    access.check_change()
+    check_may_delete(user, access, state)
     command = documents.DeleteDocument(document_id=document_id, deleted_by=_user_id(user), by=meta.actor,
                                        at=now)
     result = await handle(system.store, documents.document, document_id, command, meta)

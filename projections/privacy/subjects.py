@@ -14,7 +14,7 @@ that are theirs follow, one query function per context below, and from the recor
 | `candidate:<id>` | candidate records linked to the user (or the record named) | ats.candidates.user_id |
 | `application:<id>` | the free text of the candidate records' applications | ats.applications.candidate_id |
 | `recruiter:<id>` | the recruiter profile of the user | network.recruiters.user_id |
-| `document:<id>` | files on their candidate records and applications | documents.documents (entity) |
+| `document:<id>` | files on their candidate records and applications, files they attached in conversations | documents.documents (entity; a conversation's by uploader) |
 | `invitation:<id>` | organization and firm invitations sent to the user's email, or accepted by them | identity.invitations, network.firm_invitations |
 | `contact:<notification id>` | emails sent to one of their addresses when no user was known | notifications.emails |
 | `stripe:<id>` | their own subscription's customer, their recruiter Connect account | billing.subscriptions, billing.connect_accounts |
@@ -82,7 +82,7 @@ async def resolve_person(conn: psycopg.AsyncConnection, kind: PersonKind, person
         kind=kind, id=person_id,
         user_ids=tuple(user_ids), clerk_user_ids=tuple(clerk_ids), emails=tuple(emails),
         candidate_ids=tuple(candidate_ids), application_ids=tuple(application_ids), recruiter_ids=tuple(recruiter_ids),
-        document_ids=tuple(await documents_of(conn, candidate_ids, application_ids)),
+        document_ids=tuple(await documents_of(conn, candidate_ids, application_ids, user_ids)),
         invitation_ids=tuple(await invitations_of(conn, user_ids, [e.lower() for e in user_emails])),
         contact_notification_ids=tuple(await contact_emails_of(conn, emails)),
         stripe_ids=tuple(await stripe_ids_of(conn, user_ids, recruiter_ids)),
@@ -131,12 +131,17 @@ async def ats_of(conn: psycopg.AsyncConnection, candidate_ids: list[UUID]) -> tu
     return emails, applications
 
 
-async def documents_of(conn: psycopg.AsyncConnection, candidate_ids: list[UUID], application_ids: list[UUID]) -> list[UUID]:
-    """Documents on the candidate records and on their applications (deleted ones too: their events remain)."""
+async def documents_of(conn: psycopg.AsyncConnection, candidate_ids: list[UUID], application_ids: list[UUID],
+                       user_ids: list[UUID] | tuple[UUID, ...] = ()) -> list[UUID]:
+    """Documents on the candidate records and on their applications, and the files the users attached in
+    conversations (a message's attachment is its sender's, like the message's words); deleted ones too: their
+    events remain."""
     return await _column(conn, """
         SELECT id FROM documents.documents
          WHERE (entity_type = 'candidate' AND entity_id = ANY(%s))
-            OR (entity_type = 'application' AND entity_id = ANY(%s))""", (candidate_ids, application_ids))
+            OR (entity_type = 'application' AND entity_id = ANY(%s))
+            OR (entity_type = 'conversation' AND uploaded_by_user_id = ANY(%s))""",
+        (candidate_ids, application_ids, list(user_ids)))
 
 
 async def invitations_of(conn: psycopg.AsyncConnection, user_ids: list[UUID], emails: list[str]) -> list[UUID]:

@@ -1,0 +1,243 @@
+"""Conversations attacked over HTTP: a client message id reused for other words, the other participant's files,
+files pushed by someone who may not message, an admin reading attachments of an unreported conversation, two starts
+in parallel against the monthly cap; an archived conversation brought back by the other side's message; and an
+erased participant's attachments and words."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from uuid import UUID, uuid4
+
+from adapters.storage import LocalStorage
+from consumers.runtime.projector import Projector
+from eventstore import load_checkpoint
+from projections.conversations import conversations
+from projections.documents import documents
+from tests.helpers import dump_schema, feed_settled, settled_head, wait_until
+from tests.integration.ats.test_applications_api import seed_job
+from tests.integration.conversations.chat_fixtures import Chat, chat
+from tests.integration.conversations.test_conversations_api import _pair
+from tests.integration.network.test_network_fixtures import problem
+from tests.integration.privacy.test_erasure_process import request as request_erasure
+from tests.integration.privacy.test_erasure_process import runner as erasure_runner
+
+__all__ = ["chat"]
+
+
+async def _started(chat: Chat) -> str:
+    await _pair(chat)
+    started = await chat.start("rec", "cand", first="Hello Casey", client="m1")
+    assert started.status_code == 201, started.text
+    return started.json()["id"]
+
+
+async def _documents_projected(chat: Chat) -> None:
+    await chat.projected()
+    head = await settled_head(chat.store)
+
+    async def caught_up() -> bool:
+        async with chat.store.pool.connection() as conn:
+            checkpoint = await load_checkpoint(conn, "projection:documents")
+        return checkpoint is not None and checkpoint.position >= head
+
+    await wait_until(caught_up)
+
+
+async def test_a_client_message_id_reused_for_other_words_is_a_conflict_and_records_nothing(chat: Chat) -> None:
+    cid = await _started(chat)
+    path = f"/v1/conversations/{cid}/messages"
+    first = await chat.post(path, "rec", {"body": "Are you free on Monday?", "client_message_id": "m2"})
+    assert first.status_code == 201, first.text
+    before = await settled_head(chat.store)
+    reused = await chat.post(path, "rec", {"body": "Forget it", "client_message_id": "m2"})
+    problem(reused, 409)
+    assert reused.json()["code"] == "client_message_id_reused"
+    again = await chat.start("rec", "cand", first="Other words", client="m1")  # the first message's id, too
+    problem(again, 409)
+    assert again.json()["code"] == "client_message_id_reused"
+    assert await settled_head(chat.store) == before
+    # The same words again are the same message, also after an edit; another sender's same id is theirs.
+    edited = await chat.patch(f"{path}/{first.json()['data']['message_id']}", "rec", {"body": "Monday 10:00?"})
+    assert edited.status_code == 200, edited.text
+    retried = await chat.post(path, "rec", {"body": "Are you free on Monday?", "client_message_id": "m2"})
+    assert retried.status_code == 201 and retried.json()["data"] == first.json()["data"], retried.text
+    theirs = await chat.post(path, "cand", {"body": "Yes", "client_message_id": "m2"})
+    assert theirs.status_code == 201 and theirs.json()["data"] != first.json()["data"], theirs.text
+    listed = (await chat.get(path, "cand", theirs)).json()["data"]
+    assert [(m["sender_user_id"], m["body"]) for m in listed] == [
+        (str(chat.user_id("rec")), "Hello Casey"), (str(chat.user_id("rec")), "Monday 10:00?"),
+        (str(chat.user_id("cand")), "Yes")]
+
+
+async def test_a_new_message_brings_the_conversation_back_from_the_recipients_archive_only(chat: Chat) -> None:
+    cid = await _started(chat)
+    for who in ("rec", "cand"):
+        archived = await chat.post(f"/v1/conversations/{cid}/archive", who)
+        assert archived.status_code == 200, archived.text
+    sent = await chat.post(f"/v1/conversations/{cid}/messages", "rec", {"body": "Ping", "client_message_id": "m2"})
+    assert sent.status_code == 201, sent.text
+    inbox = (await chat.get("/v1/conversations", "cand", sent)).json()["data"]
+    assert [(c["id"], c["archived_at"], c["unread_count"]) for c in inbox] == [(cid, None, 2)]
+    assert (await chat.get("/v1/conversations", "rec", sent)).json()["data"] == []
+    assert [c["id"] for c in (await chat.get("/v1/conversations", "rec", sent, archived="true")).json()["data"]] == [
+        cid]
+    # Archiving it again works (the decider knows it was brought back).
+    again = await chat.post(f"/v1/conversations/{cid}/archive", "cand")
+    assert again.status_code == 200 and again.json()["version"] > sent.json()["version"], again.text
+
+
+async def test_a_participant_deletes_their_own_attachments_not_the_other_ones(chat: Chat) -> None:
+    cid = await _started(chat)
+    mine = await chat.attach("rec", cid)
+    assert mine.status_code == 201, mine.text
+    document_id = mine.json()["id"]
+    await _documents_projected(chat)
+    before = await settled_head(chat.store)
+    problem(await chat.client.delete(f"/v1/documents/{document_id}", headers=chat.as_("cand")), 403)
+    assert await settled_head(chat.store) == before
+    assert (await chat.get(f"/v1/documents/{document_id}", "cand")).status_code == 200
+    deleted = await chat.client.delete(f"/v1/documents/{document_id}", headers=chat.as_("rec"))
+    assert deleted.status_code == 200, deleted.text
+
+
+async def test_who_may_not_message_may_neither_push_files_nor_change_their_words(chat: Chat) -> None:
+    cid = await _started(chat)
+    await chat.person("root", ("platform_admin", None))
+    await chat.projected()
+    # A declined starter.
+    declined = await chat.post(f"/v1/conversations/{cid}/decline", "cand")
+    assert declined.status_code == 200, declined.text
+    before = await settled_head(chat.store)
+    refused = await chat.attach("rec", cid)
+    problem(refused, 422)
+    assert refused.json()["code"] == "conversation_request_declined"
+    first = (await chat.get(f"/v1/conversations/{cid}/messages", "rec", declined)).json()["data"][0]["id"]
+    refused = await chat.patch(f"/v1/conversations/{cid}/messages/{first}", "rec", {"body": "Changed my words"})
+    problem(refused, 422)
+    assert refused.json()["code"] == "conversation_request_declined"
+    assert await settled_head(chat.store) == before
+    # Either side of a block.
+    accepted = await chat.post(f"/v1/conversations/{cid}/accept", "cand")
+    assert accepted.status_code == 200, accepted.text
+    uploaded = await chat.attach("rec", cid)
+    assert uploaded.status_code == 201, uploaded.text
+    blocked = await chat.post("/v1/conversation-blocks", "cand", {"user_id": str(chat.user_id("rec"))})
+    assert blocked.status_code == 200, blocked.text
+    await chat.projected()
+    before = await settled_head(chat.store)
+    for who in ("rec", "cand"):
+        refused = await chat.attach(who, cid)
+        problem(refused, 403)
+        assert refused.json()["code"] == "conversation_blocked"
+    unblocked = await chat.client.delete(f"/v1/conversation-blocks/{chat.user_id('rec')}", headers=chat.as_("cand"))
+    assert unblocked.status_code == 200, unblocked.text
+    # A user whose messaging an admin suspended.
+    suspended = await chat.post(f"/v1/admin/users/{chat.user_id('rec')}/messaging-sanctions", "root",
+                                {"action": "suspend_messaging", "reason": "spam"})
+    assert suspended.status_code == 201, suspended.text
+    await chat.projected()
+    before = await settled_head(chat.store)
+    refused = await chat.attach("rec", cid)
+    problem(refused, 403)
+    assert refused.json()["code"] == "messaging_restricted"
+    assert await settled_head(chat.store) == before
+    assert (await chat.attach("cand", cid)).status_code == 201
+
+
+async def test_an_admin_reads_no_attachment_of_a_conversation_nobody_reported(chat: Chat) -> None:
+    cid = await _started(chat)
+    await chat.person("root", ("platform_admin", None))
+    uploaded = await chat.attach("cand", cid)
+    assert uploaded.status_code == 201, uploaded.text
+    document_id = uploaded.json()["id"]
+    await _documents_projected(chat)
+    problem(await chat.get(f"/v1/documents/{document_id}", "root"), 404)
+    problem(await chat.client.get(f"/v1/documents/{document_id}/content", headers=chat.as_("root")), 404)
+    problem(await chat.get("/v1/documents", "root", entity_type="conversation", entity_id=cid), 404)
+    problem(await chat.attach("root", cid), 404)
+    problem(await chat.client.delete(f"/v1/documents/{document_id}", headers=chat.as_("root")), 404)
+
+
+async def test_two_starts_in_parallel_do_not_pass_the_monthly_cap_together(chat: Chat) -> None:
+    await chat.recruiter("rec")
+    company_id = uuid4()
+    await chat.person("boss")
+    await chat.company(company_id, boss="company_admin")
+    jobs = [await seed_job(chat.store, company_id, f"Role {n}") for n in range(6)]
+    await chat.projected()
+    for job_id in jobs[:4]:  # Starter: 5 a month
+        assert (await chat.start("boss", "rec", context=("job", job_id))).status_code == 201
+    answers = await asyncio.gather(*(chat.start("boss", "rec", context=("job", job_id)) for job_id in jobs[4:]))
+    assert sorted(a.status_code for a in answers) == [201, 422], [a.text for a in answers]
+    counted = [e for e in await chat.store.read_stream(f"messaging_initiations-{chat.user_id('boss')}")]
+    assert len(counted) == 5
+
+
+async def test_erasing_a_participant_erases_their_conversation_attachments_and_words(chat: Chat,
+                                                                                    tmp_path: Path) -> None:
+    cid = await _started(chat)
+    uploaded = await chat.attach("rec", cid, b"Casey's offer letter, from the recruiter.\n")
+    assert uploaded.status_code == 201, uploaded.text
+    document_id = uploaded.json()["id"]
+    theirs = await chat.attach("cand", cid, b"My answer.\n")
+    assert theirs.status_code == 201, theirs.text
+    sent = await chat.post(f"/v1/conversations/{cid}/messages", "rec", {
+        "body": "Offer attached", "client_message_id": "m2", "attachment_document_ids": [document_id]})
+    assert sent.status_code == 201, sent.text
+    reply = await chat.post(f"/v1/conversations/{cid}/messages", "cand", {"body": "Thanks!", "client_message_id": "r"})
+    assert reply.status_code == 201, reply.text
+    await _documents_projected(chat)
+    async with chat.store.pool.connection() as conn:
+        key = (await (await conn.execute("SELECT storage_key FROM documents.documents WHERE id = %s",
+                                         (UUID(document_id),))).fetchone())[0]
+    storage = LocalStorage(tmp_path)
+    assert await storage.get(key) == b"Casey's offer letter, from the recruiter.\n"
+
+    erasure_id = await request_erasure(chat.store, "user", chat.user_id("rec"))
+    await erasure_runner(chat.store, storage).react((await chat.store.read_stream(f"erasure-{erasure_id}"))[0])
+    erased = [e for e in await chat.store.read_stream(f"erasure-{erasure_id}") if e.type == "SubjectErased"]
+    assert f"document:{document_id}" in erased[0].data["subjects"]
+    assert document_id in erased[0].data["document_ids"] and theirs.json()["id"] not in erased[0].data["document_ids"]
+    await _documents_projected(chat)
+    await feed_settled(chat.store)
+
+    async with chat.store.pool.connection() as conn:
+        rows = await (await conn.execute(
+            "SELECT id, filename, deleted_at IS NOT NULL FROM documents.documents WHERE entity_id = %s ORDER BY id",
+            (UUID(cid),))).fetchall()
+        bodies = await (await conn.execute("SELECT sender_user_id, body FROM conversations.messages"
+                                           " WHERE conversation_id = %s ORDER BY seq", (UUID(cid),))).fetchall()
+    assert {str(r[0]): r[1:] for r in rows} == {document_id: ("[erased]", True), theirs.json()["id"]: ("notes.txt",
+                                                                                                      False)}
+    assert bodies == [(chat.user_id("rec"), "[erased]"), (chat.user_id("rec"), "[erased]"),
+                      (chat.user_id("cand"), "Thanks!")]
+    assert not await storage.exists(key)
+    listed = (await chat.get(f"/v1/conversations/{cid}/messages", "cand")).json()["data"]
+    assert [m["body"] for m in listed] == ["[erased]", "[erased]", "Thanks!"]
+    problem(await chat.get(f"/v1/documents/{document_id}", "cand"), 404)
+    for projection in (conversations, documents):  # a rebuild from the events leaves the same rows
+        rebuilt = Projector(chat.store.pool, projection, chat.store.registry, schema=f"{projection.name}_rebuilt",
+                            checkpoint=f"projection:{projection.name}_rebuilt")
+        await rebuilt.ensure_schema()
+        await rebuilt.catch_up()
+        assert await dump_schema(chat.store, f"{projection.name}_rebuilt") == await dump_schema(chat.store,
+                                                                                                projection.name)
+
+
+async def test_an_admin_reading_a_report_sees_the_words_the_reported_user_took_down(chat: Chat) -> None:
+    cid = await _started(chat)
+    await chat.person("root", ("platform_admin", None))
+    sent = await chat.post(f"/v1/conversations/{cid}/messages", "rec", {"body": "You will regret this",
+                                                                        "client_message_id": "m2"})
+    assert sent.status_code == 201, sent.text
+    message_id = sent.json()["data"]["message_id"]
+    reported = await chat.post(f"/v1/conversations/{cid}/reports", "cand", {
+        "category": "harassment", "details": "a threat", "message_id": message_id})
+    assert reported.status_code == 201, reported.text
+    redacted = await chat.post(f"/v1/conversations/{cid}/messages/{message_id}/redact", "rec")
+    assert redacted.status_code == 200, redacted.text
+    await chat.projected()
+    for who, words in (("cand", None), ("rec", None), ("root", "You will regret this")):
+        listed = (await chat.get(f"/v1/conversations/{cid}/messages", who, redacted)).json()["data"]
+        assert [(m["body"], m["redacted_by"]) for m in listed] == [("Hello Casey", None), (words, "author")], who
