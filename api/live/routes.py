@@ -30,7 +30,7 @@ from fastapi import APIRouter, Header, Query, Request
 from starlette.background import BackgroundTask
 from starlette.responses import StreamingResponse
 
-from adapters.live import Connection, LiveHub, TooManyConnections, parse_id
+from adapters.live import Connection, LiveHub, LiveUnavailable, TooManyConnections, parse_id
 from adapters.tokens import ConfirmationRefused, check_confirmation, confirmation_token
 from api.deps import CurrentUser, MaybeUser, NotAuthenticated, Now, TokenSecret
 from api.errors import ApiProblem, bad_header
@@ -75,9 +75,18 @@ async def _ticket_holder(request: Request, ticket: str, secret: bytes, now: date
         check_confirmation(secret, _PURPOSE, f"{clerk_user_id}:{nonce}", signed, int(now.timestamp()))
     except ConfirmationRefused:
         raise refused from None
-    if not await _hub(request).claim(nonce, TICKET_LIFETIME_S):
+    try:
+        claimed = await _hub(request).claim(nonce, TICKET_LIFETIME_S)
+    except LiveUnavailable:
+        raise _unavailable() from None
+    if not claimed:
         raise refused
     return clerk_user_id
+
+
+def _unavailable() -> ApiProblem:
+    return ApiProblem(503, "live_unavailable", "live updates are unavailable for a moment: reconnect shortly",
+                      headers={"Retry-After": "5"})
 
 
 def _frame(event: str | None, data: str, id_: str | None = None) -> str:
@@ -112,7 +121,7 @@ async def _events(request: Request, connection: Connection, stack: AsyncExitStac
 
 @router.get("/v1/stream", response_class=StreamingResponse,
             responses={200: {"description": "The user's live updates, as server-sent events.", "content": _EVENT_STREAM},
-                       400: {}, 401: {}, 403: {}, 429: {}})
+                       400: {}, 401: {}, 403: {}, 429: {}, 503: {}})
 async def stream(
     request: Request, user: MaybeUser, now: Now, secret: TokenSecret,
     ticket: Annotated[str | None, Query(max_length=300, description="A ticket from POST /v1/stream/tickets, for"
@@ -137,6 +146,9 @@ async def stream(
         await stack.aclose()
         raise ApiProblem(429, "too_many_streams", "this user has the most live streams open that one may: close"
                          " one first", headers={"Retry-After": "5"}) from None
+    except LiveUnavailable:
+        await stack.aclose()
+        raise _unavailable() from None
     return StreamingResponse(_events(request, connection, stack), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
                              background=BackgroundTask(stack.aclose))

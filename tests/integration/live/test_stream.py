@@ -102,6 +102,21 @@ async def test_a_user_has_a_bounded_number_of_streams_and_a_backlog_that_no_long
         await forget_live_keys(store.pool.conninfo)
 
 
+async def test_with_redis_away_a_stream_is_a_503_and_a_ticket_is_refused_the_same(fresh_store, clerk) -> None:
+    await seed_user(fresh_store, "user_live_fay")
+    auth = bearer(clerk.mint(user_id="user_live_fay", lifetime_s=600))
+    settings = _settings(fresh_store, clerk, redis_url="redis://127.0.0.1:1/0")  # nothing listens there
+    async with serving_http(fresh_store, settings) as (_, client, system), \
+            running_consumers(system, only={"identity"}):
+        await wait_until(lambda: _registered(client, auth))
+        async with open_stream(client, auth) as refused:
+            assert refused.status == 503
+            assert (await refused.next()).data["code"] == "live_unavailable"
+        ticket = (await client.post("/v1/stream/tickets", headers=auth)).json()["ticket"]
+        async with open_stream(client, params={"ticket": ticket}) as refused:
+            assert refused.status == 503
+
+
 async def test_an_application_change_reaches_those_who_follow_it(fresh_store) -> None:
     store = fresh_store
     now = datetime.now(UTC)

@@ -63,12 +63,13 @@ class Chat:
 
 
 @contextlib.asynccontextmanager
-async def chat(store: EventStore, resend: FakeResend, redis: bool = False) -> AsyncIterator[tuple[Chat, LiveHub]]:
+async def chat(store: EventStore, resend: FakeResend, redis: bool = False, redis_url: str = REDIS
+               ) -> AsyncIterator[tuple[Chat, LiveHub]]:
     """Ann and Bob in a conversation (projected); the notifier's context with a hub of its own (yielded too, as
     the API's: with Redis, another client, as another process would hold)."""
     settings = Settings(database_url=store.pool.conninfo, resend_api_key="re_test", resend_api_url=resend.url,
                         portal_url="https://portal.example", candidate_app_url="https://app.example",
-                        chat_email_quiet_s=QUIET_S, redis_url=REDIS if redis else "")
+                        chat_email_quiet_s=QUIET_S, redis_url=redis_url if redis else "")
     system = system_for(settings, store)
     ann, bob = await seed_user(store, "user_chat_ann"), await seed_user(store, "user_chat_bob")
     conversation_id = conversation_id_for(ann, bob, "none", None)
@@ -133,6 +134,12 @@ async def test_a_recipient_with_a_stream_open_gets_no_email(fresh_store, resend_
             await c.deliver(await c.message(datetime.now(UTC)))
             assert c.emails_to_bob() == []
         await c.deliver(await c.message(datetime.now(UTC)))  # gone: the next message is emailed
+        assert len(c.emails_to_bob()) == 1
+
+
+async def test_with_redis_away_the_recipient_is_taken_as_away_and_emailed(fresh_store, resend_fake) -> None:  # noqa: F811
+    async with chat(fresh_store, resend_fake, redis=True, redis_url="redis://127.0.0.1:1/0") as (c, _):
+        await c.deliver(await c.message(datetime.now(UTC)))
         assert len(c.emails_to_bob()) == 1
 
 
