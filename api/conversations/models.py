@@ -132,7 +132,7 @@ class MessageOut(BaseModel):
     kind: MessageKind
     body: str | None = Field(description="None when redacted (a platform admin reading a reported conversation "
                                          "gets the words)")
-    client_message_id: str
+    client_message_id: str | None = Field(description="your client's id for your own message (None for others')")
     attachment_document_ids: list[UUID]
     sent_at: datetime
     edited_at: datetime | None

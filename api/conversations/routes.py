@@ -99,7 +99,7 @@ async def list_messages(
     part = await reader_of(system.pool, user, conversation_id)
     async with system.pool.connection() as db:
         rows = await queries.list_messages(db, conversation_id, after_seq=after_seq, before_seq=before_seq,
-                                           limit=limit + 1, redacted_words=part == "moderator")
+                                           limit=limit + 1, redacted_words=part == "moderator", viewer=user.user_id)
     more = len(rows) > limit
     rows = rows[:limit] if after_seq is not None else rows[-limit:]
     return MessageList(data=[MessageOut(**r) for r in rows], has_more=more)

@@ -67,7 +67,7 @@ async def test_conversation_writes_at_the_limits_of_their_schemas_are_stored_and
     assert {template_of(a.request.method, a.request.url.path) for a in sent} == EXTREMES[EXTREMES_TEST]
 
     await chat.projected()
-    listed = (await chat.get(f"/v1/conversations/{cid}/messages", "cand")).json()["data"]
+    listed = (await chat.get(f"/v1/conversations/{cid}/messages", "rec")).json()["data"]  # their client's ids
     assert [(m["body"], m["client_message_id"]) for m in listed] == [
         (big(10_000), big(100, "c")), (big(10_000, "e"), big(100, "d"))]
     assert listed[1]["attachment_document_ids"] == attachments

@@ -206,12 +206,16 @@ async def test_erasing_a_participant_erases_their_conversation_attachments_and_w
         rows = await (await conn.execute(
             "SELECT id, filename, deleted_at IS NOT NULL FROM documents.documents WHERE entity_id = %s ORDER BY id",
             (UUID(cid),))).fetchall()
-        bodies = await (await conn.execute("SELECT sender_user_id, body FROM conversations.messages"
+        bodies = await (await conn.execute("SELECT sender_user_id, body, client_message_id FROM conversations.messages"
                                            " WHERE conversation_id = %s ORDER BY seq", (UUID(cid),))).fetchall()
     assert {str(r[0]): r[1:] for r in rows} == {document_id: ("[erased]", True), theirs.json()["id"]: ("notes.txt",
                                                                                                       False)}
-    assert bodies == [(chat.user_id("rec"), "[erased]"), (chat.user_id("rec"), "[erased]"),
-                      (chat.user_id("cand"), "Thanks!")]
+    assert bodies == [(chat.user_id("rec"), "[erased]", "m1"), (chat.user_id("rec"), "[erased]", "m2"),
+                      (chat.user_id("cand"), "Thanks!", "r")]  # a client's ids are ids (served to their sender only)
+    sealed = [e for e in await chat.store.read_stream(f"conversation-{cid}") if e.type == "ConversationMessageSent"]
+    opened = [chat.store.registry.decode(e) for e in sealed]
+    assert [(e.body, e.client_message_id) for e in opened] == [
+        ("[erased]", "m1"), ("[erased]", "m2"), ("Thanks!", "r")]
     assert not await storage.exists(key)
     listed = (await chat.get(f"/v1/conversations/{cid}/messages", "cand")).json()["data"]
     assert [m["body"] for m in listed] == ["[erased]", "[erased]", "Thanks!"]
@@ -241,3 +245,12 @@ async def test_an_admin_reading_a_report_sees_the_words_the_reported_user_took_d
     for who, words in (("cand", None), ("rec", None), ("root", "You will regret this")):
         listed = (await chat.get(f"/v1/conversations/{cid}/messages", who, redacted)).json()["data"]
         assert [(m["body"], m["redacted_by"]) for m in listed] == [("Hello Casey", None), (words, "author")], who
+
+
+async def test_a_client_message_id_is_shown_to_its_sender_alone(chat: Chat) -> None:
+    cid = await _started(chat)
+    reply = await chat.post(f"/v1/conversations/{cid}/messages", "cand", {"body": "Hi", "client_message_id": "c-9"})
+    assert reply.status_code == 201, reply.text
+    for who, ids in (("rec", ["m1", None]), ("cand", [None, "c-9"])):
+        listed = (await chat.get(f"/v1/conversations/{cid}/messages", who, reply)).json()["data"]
+        assert [m["client_message_id"] for m in listed] == ids, who
