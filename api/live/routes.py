@@ -42,6 +42,8 @@ router = APIRouter(tags=["live"])
 TICKET_LIFETIME_S = 60
 _PURPOSE = "live-stream"
 _TICKET = re.compile(r"^([A-Za-z0-9_\-]{1,64})\.([0-9a-f]{32})\.([0-9]{1,12}\.[0-9a-f]{64})$")
+# An event's id, said in the document; the route answers anything else 400 `invalid_last_event_id`.
+_EVENT_ID = {"pattern": r"^[0-9]{1,15}-[0-9]{1,15}$"}
 _EVENT_STREAM = {"text/event-stream": {"schema": {"type": "string"}, "example": (
     "retry: 3000\n\nid: 1733572800000-0\nevent: notification\ndata: {\"id\": \"…\", \"title\": \"…\"}\n\n"
     ": keep-alive\n\n")}}
@@ -126,9 +128,11 @@ async def stream(
     request: Request, user: MaybeUser, now: Now, secret: TokenSecret,
     ticket: Annotated[str | None, Query(max_length=300, description="A ticket from POST /v1/stream/tickets, for"
                                         " a client that cannot send the Authorization header")] = None,
-    last_event_id: Annotated[str | None, Query(max_length=40, description="Resume after this event (for a new"
-                                               " EventSource; the Last-Event-ID header wins)")] = None,
-    last_event_id_header: Annotated[str | None, Header(alias="Last-Event-ID", max_length=40)] = None,
+    last_event_id: Annotated[str | None, Query(max_length=40, json_schema_extra=_EVENT_ID,
+                                               description="Resume after this event (for a new EventSource; the"
+                                               " Last-Event-ID header wins)")] = None,
+    last_event_id_header: Annotated[str | None, Header(alias="Last-Event-ID", max_length=40,
+                                                       json_schema_extra=_EVENT_ID)] = None,
 ) -> StreamingResponse:
     """The signed-in user's live updates (server-sent events); see the module's description for the events."""
     if user.is_anonymous and ticket is not None:

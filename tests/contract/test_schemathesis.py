@@ -230,6 +230,9 @@ async def test_the_api_keeps_its_openapi_contract(world: World, tmp_path: Path) 
     settings = Settings(database_url=world.store.pool.conninfo, splits_dev_auth=True,
                         redis_url="redis://127.0.0.1:6379/15", rate_limit_per_ip=1_000_000,
                         rate_limit_per_user=1_000_000, consistency_wait_s=2, documents_dir=str(tmp_path / "documents"),
+                        # a live stream (GET /v1/stream) ends after this, as every stream does after its limit: each
+                        # request schemathesis makes of it is answered whole, not left open until its timeout
+                        live_stream_max_s=1,
                         # the webhooks check signatures (and refuse what schemathesis sends) rather than answer
                         # that they are not configured
                         splits_clerk_webhook_secret="whsec_" + base64.b64encode(b"c" * 24).decode(),

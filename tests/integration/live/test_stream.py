@@ -24,9 +24,10 @@ from tests.integration.live.test_stream_processes import REDIS, SEEDER, forget_l
 
 
 def _settings(store, clerk, **overrides) -> Settings:
-    return Settings(database_url=store.pool.conninfo, splits_clerk_jwks_url=clerk.jwks_url,
-                    splits_clerk_issuer=clerk.issuer, clerk_authorized_parties=clerk.azp, live_keepalive_s=1,
-                    rate_limit_per_ip=100_000, rate_limit_per_user=100_000, **overrides)
+    return Settings(**{"database_url": store.pool.conninfo, "splits_clerk_jwks_url": clerk.jwks_url,
+                       "splits_clerk_issuer": clerk.issuer, "clerk_authorized_parties": clerk.azp,
+                       "live_keepalive_s": 1, "rate_limit_per_ip": 100_000, "rate_limit_per_user": 100_000,
+                       **overrides})
 
 
 async def projected(store, *names: str) -> None:
@@ -68,6 +69,21 @@ async def test_without_redis_the_api_and_the_consumers_share_the_in_process_hub(
         async with open_stream(client, auth | {"Last-Event-ID": "yesterday"}) as refused:
             assert refused.status == 400
             assert (await refused.next()).data["code"] == "invalid_last_event_id"
+
+
+async def test_a_stream_ends_after_its_limit_so_the_client_signs_in_again(fresh_store, clerk) -> None:
+    await seed_user(fresh_store, "user_live_gus")
+    auth = bearer(clerk.mint(user_id="user_live_gus", lifetime_s=600))
+    settings = _settings(fresh_store, clerk, redis_url="", live_stream_max_s=1, live_keepalive_s=30)
+    async with serving_http(fresh_store, settings) as (_, client, system), \
+            running_consumers(system, only={"identity"}):
+        await wait_until(lambda: _registered(client, auth))
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        async with open_stream(client, auth) as stream:
+            assert stream.status == 200
+            await asyncio.wait_for(stream.ended.wait(), 10)
+        assert loop.time() - began < 5  # not the keep-alive's 30 s: the stream's own limit
 
 
 async def test_a_user_has_a_bounded_number_of_streams_and_a_backlog_that_no_longer_reaches_back_says_reset(
