@@ -126,9 +126,9 @@ async def _events(request: Request, connection: Connection, stack: AsyncExitStac
                        400: {}, 401: {}, 403: {}, 429: {}, 503: {}})
 async def stream(
     request: Request, user: MaybeUser, now: Now, secret: TokenSecret,
-    ticket: Annotated[str | None, Query(max_length=300, description="A ticket from POST /v1/stream/tickets, for"
+    ticket: Annotated[str | None, Query(max_length=300, pattern=r"^[A-Za-z0-9_.\-]+$", description="A ticket from POST /v1/stream/tickets, for"
                                         " a client that cannot send the Authorization header")] = None,
-    last_event_id: Annotated[str | None, Query(max_length=40, json_schema_extra=_EVENT_ID,
+    last_event_id: Annotated[str | None, Query(max_length=40, pattern=_EVENT_ID["pattern"],
                                                description="Resume after this event (for a new EventSource; the"
                                                " Last-Event-ID header wins)")] = None,
     last_event_id_header: Annotated[str | None, Header(alias="Last-Event-ID", max_length=40,

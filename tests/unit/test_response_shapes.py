@@ -28,6 +28,7 @@ NOT_A_LIST = {
     ("get", "/v1/conversations/{conversation_id}/messages"): "a conversation's messages by number (`after_seq`, "
                                                             "`before_seq`): a cursor that holds still while messages "
                                                             "arrive, where a page number would shift under the reader",
+    ("get", "/v1/stream"): "server-sent events (`text/event-stream`), one event at a time as it happens",
     ("get", "/v1/notification-preferences/unsubscribe"): "an HTML page for the browser an email's unsubscribe link "
                                                          "opens: what the link turns off, and the button that does it",
 }
@@ -39,6 +40,8 @@ NOT_A_COMMAND = {
     ("post", "/webhooks/resend"): "a webhook receiver: Svix, for Resend, reads only the status",
     ("post", "/v1/connect/onboarding-link"): _STRIPE_SESSION,
     ("post", "/v1/firms/{firm_id}/connect/onboarding-link"): _STRIPE_SESSION,
+    ("post", "/v1/stream/tickets"): "a short-lived signed ticket for a browser's EventSource to open the live stream"
+                                    " with: nothing is recorded (the signature carries it)",
 }
 
 COMMAND_FIELDS = {"id", "version", "consistency_token"}
