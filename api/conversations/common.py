@@ -18,7 +18,7 @@ from api.consistency import read_after
 from api.errors import not_registered
 from commands.conversations import conversation as conversations
 from commands.conversations.conversation_rules import ConversationNotFound, RequestDeclined
-from commands.core import Forbidden
+from commands.core import Conflict, Forbidden
 from eventstore import EventStore, Position, load, stream_id_for
 from projections.conversations.moderation_queries import blocked_between, is_reported, messaging_sanction
 from projections.conversations.queries import is_participant
@@ -41,6 +41,14 @@ class MessagingRestricted(Forbidden):
     def __init__(self, restriction: str) -> None:
         super().__init__(f"your messaging is restricted ({restriction}) by the platform's moderation",
                          restriction=restriction)
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+
+    def __init__(self) -> None:
+        super().__init__("this Idempotency-Key answered an earlier request that sent another message: a new message "
+                         "needs a new key")
 
 
 def me(user: Access) -> UUID:
@@ -107,3 +115,14 @@ async def check_may_attach(store: EventStore, pool: AsyncConnectionPool, user: A
         raise RequestDeclined(conversation_id)
     for other in state.other_than(sender):
         await check_may_message(pool, sender, other, at)
+
+
+async def check_answered_with(store: EventStore, conversation_id: UUID, sender: UUID, client_message_id: str,
+                              body: str, attachment_document_ids: list[UUID]) -> None:
+    """A send answered from an earlier request under the same Idempotency-Key (nothing decided): that request must
+    have sent this very message, or the answer would name a message that was never sent (409)."""
+    state, _, _ = await load(store, conversations.conversation,
+                             stream_id_for(conversations.conversation, conversation_id))
+    sent = state.messages.get(conversations.message_id_for(conversation_id, sender, client_message_id))
+    if sent is None or (sent.sent_body, sent.sent_attachments) != (body, tuple(attachment_document_ids)):
+        raise IdempotencyKeyReused()

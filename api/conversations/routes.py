@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query
 from api.bounds import MAX_COUNT, Limit, Page
 from api.conversations.common import (
     FreshConversations,
+    check_answered_with,
     check_may_message,
     me,
     participant_in,
@@ -119,6 +120,9 @@ async def send_message(conversation_id: UUID, body: SendMessageBody, user: Curre
                                         client_message_id=body.client_message_id,
                                         attachment_document_ids=body.attachment_document_ids, by=meta.actor, at=now)
     result = await handle(store, conversations.conversation, conversation_id, command, meta)
+    if result.duplicate:
+        await check_answered_with(store, conversation_id, sender, command.client_message_id, command.body,
+                                  command.attachment_document_ids)
     message_id = conversations.message_id_for(conversation_id, sender, body.client_message_id)
     return MessageSentResponse.with_data(conversation_id, result, MessageSentOut(message_id=message_id))
 

@@ -17,7 +17,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Response
 
-from api.conversations.common import check_may_message, me
+from api.conversations.common import check_answered_with, check_may_message, me
 from api.conversations.models import ConversationStartedOut, ConversationStartedResponse, StartConversationBody
 from api.conversations.policy import access_of, check_may_start, route
 from api.deps import CommandMetadata, CurrentUser, Now, Store, SystemDep
@@ -66,6 +66,9 @@ async def start_conversation(body: StartConversationBody, response: Response, us
         first_message=FirstMessage(body=first.body, client_message_id=first.client_message_id) if first else None,
         by=meta.actor, at=now)
     result = await handle(store, conversations.conversation, conversation_id, command, meta)
+    if result.duplicate and command.first_message is not None:
+        await check_answered_with(store, conversation_id, starter, command.first_message.client_message_id,
+                                  command.first_message.body, command.first_message.attachment_document_ids)
     if state.exists:
         response.status_code = 200
     return ConversationStartedResponse.with_data(conversation_id, result, ConversationStartedOut(

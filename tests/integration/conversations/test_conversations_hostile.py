@@ -254,3 +254,33 @@ async def test_a_client_message_id_is_shown_to_its_sender_alone(chat: Chat) -> N
     for who, ids in (("rec", ["m1", None]), ("cand", [None, "c-9"])):
         listed = (await chat.get(f"/v1/conversations/{cid}/messages", who, reply)).json()["data"]
         assert [m["client_message_id"] for m in listed] == ids, who
+
+
+async def test_an_idempotency_key_reused_for_another_message_is_a_conflict_not_a_made_up_answer(chat: Chat) -> None:
+    cid = await _started(chat)
+    path = f"/v1/conversations/{cid}/messages"
+
+    async def send(body: str, client: str, key: str = "key-1"):  # noqa: ANN202
+        return await chat.client.post(path, json={"body": body, "client_message_id": client},
+                                      headers={**chat.as_("rec"), "Idempotency-Key": key})
+
+    first = await send("One", "a")
+    assert first.status_code == 201, first.text
+    retried = await send("One", "a")
+    assert retried.status_code == 201 and retried.json()["data"] == first.json()["data"], retried.text
+    before = await settled_head(chat.store)
+    other = await send("Two", "b")
+    problem(other, 409)
+    assert other.json()["code"] == "idempotency_key_reused"
+    again = await chat.client.post("/v1/conversations", headers={**chat.as_("rec"), "Idempotency-Key": "key-2"},
+                                   json={"recipient_user_id": str(chat.user_id("cand")),
+                                         "first_message": {"body": "Three", "client_message_id": "c"}})
+    assert again.status_code == 200, again.text
+    reused = await chat.client.post("/v1/conversations", headers={**chat.as_("rec"), "Idempotency-Key": "key-2"},
+                                    json={"recipient_user_id": str(chat.user_id("cand")),
+                                          "first_message": {"body": "Four", "client_message_id": "d"}})
+    problem(reused, 409)
+    assert reused.json()["code"] == "idempotency_key_reused"
+    listed = (await chat.get(path, "cand", again)).json()["data"]
+    assert [m["body"] for m in listed] == ["Hello Casey", "One", "Three"]
+    assert await settled_head(chat.store) > before  # "Three" only
