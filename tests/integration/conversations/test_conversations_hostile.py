@@ -284,3 +284,42 @@ async def test_an_idempotency_key_reused_for_another_message_is_a_conflict_not_a
     listed = (await chat.get(path, "cand", again)).json()["data"]
     assert [m["body"] for m in listed] == ["Hello Casey", "One", "Three"]
     assert await settled_head(chat.store) > before  # "Three" only
+
+
+async def test_messages_page_both_ways_within_bounds_and_unread_counts_follow_receipts_not_edits(chat: Chat) -> None:
+    cid = await _started(chat)  # message 1
+    await chat.recruiter("rival")
+    path = f"/v1/conversations/{cid}/messages"
+    sent = []
+    for n in range(2, 6):
+        answer = await chat.post(path, "rec", {"body": f"message {n}", "client_message_id": f"m{n}"})
+        assert answer.status_code == 201, answer.text
+        sent.append(answer)
+
+    async def page(**params: object) -> tuple[list[int], bool]:
+        listed = (await chat.get(path, "cand", sent[-1], **params)).json()
+        return [m["seq"] for m in listed["data"]], listed["has_more"]
+
+    assert await page(limit=2) == ([4, 5], True)
+    assert await page(limit=2, before_seq=4) == ([2, 3], True)
+    assert await page(limit=2, before_seq=2) == ([1], False)
+    assert await page(limit=2, after_seq=3) == ([4, 5], False)
+    assert await page(limit=2, after_seq=1, before_seq=5) == ([2, 3], True)
+    for bad in ({"limit": 101}, {"limit": 0}, {"after_seq": -1}, {"before_seq": 0}):
+        problem(await chat.get(path, "cand", **bad), 422)
+    problem(await chat.get(path, "rival", limit=1, after_seq=0), 404)
+
+    mine = (await chat.get(f"/v1/conversations/{cid}", "cand", sent[-1])).json()
+    assert mine["unread_count"] == 5
+    read = await chat.post(f"/v1/conversations/{cid}/read", "cand", {"up_to_message_id": sent[1].json()["data"][
+        "message_id"]})  # up to message 3
+    assert read.status_code == 200, read.text
+    edited = await chat.patch(f"{path}/{sent[2].json()['data']['message_id']}", "rec", {"body": "message 4, edited"})
+    assert edited.status_code == 200, edited.text
+    older = await chat.post(f"/v1/conversations/{cid}/read", "cand", {"up_to_message_id": sent[0].json()["data"][
+        "message_id"]})  # back to message 2: records nothing
+    assert older.status_code == 200 and older.json()["version"] == edited.json()["version"], older.text
+    mine = (await chat.get(f"/v1/conversations/{cid}", "cand", edited)).json()
+    assert (mine["unread_count"], mine["last_read_seq"]) == (2, 3)
+    assert (await chat.get("/v1/conversations", "cand", edited)).json()["data"][0]["unread_count"] == 2
+    assert (await chat.get(f"/v1/conversations/{cid}", "rec", edited)).json()["unread_count"] == 0
