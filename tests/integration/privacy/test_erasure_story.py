@@ -88,6 +88,8 @@ async def walk(p: People, who: str, ids: dict[str, str], needles: list[str]) -> 
     for path, operations in spec["paths"].items():
         if "get" not in operations:
             continue
+        if "text/event-stream" in operations["get"].get("responses", {}).get("200", {}).get("content", {}):
+            continue  # the live stream: open until its limit, it pushes only what happens while it is open
         names = [q["name"] for q in operations["get"].get("parameters", []) if q["in"] == "path"]
         if any(n not in ids for n in names):
             continue
