@@ -89,7 +89,8 @@ def confirmation_token(secret: bytes, purpose: str, subject: str, expires_at: in
 def check_confirmation(secret: bytes, purpose: str, subject: str, token: str, now: int) -> None:
     """Return if `token` confirms `purpose` for `subject` at `now`; `ConfirmationRefused` otherwise."""
     expires, _, mac = token.partition(".")
-    if not expires.isdigit() or len(expires) > 12 or len(mac) != 64:
+    if not _ascii_digits(expires, "0123456789") or len(expires) > 12 or len(mac) != 64 \
+            or not _ascii_digits(mac, "0123456789abcdef"):  # int() and compare_digest refuse other characters
         raise ConfirmationRefused("malformed")
     if not hmac.compare_digest(mac, _confirmation_mac(secret, purpose, subject, int(expires))):
         raise ConfirmationRefused("invalid")
@@ -116,6 +117,10 @@ def check_unsubscribe(secret: bytes, token: str, now: int) -> tuple[UUID, str]:
         raise ConfirmationRefused("malformed")
     check_confirmation(secret, f"unsubscribe:{category}", str(user_id), signed, now)
     return user_id, category
+
+
+def _ascii_digits(text: str, digits: str) -> bool:
+    return bool(text) and all(c in digits for c in text)
 
 
 def _confirmation_mac(secret: bytes, purpose: str, subject: str, expires_at: int) -> str:

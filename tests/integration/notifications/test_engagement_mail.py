@@ -244,7 +244,8 @@ async def test_a_tampered_or_expired_unsubscribe_token_is_refused_with_nothing_w
                                       unsubscribe_token(b"another secret", rex, "engagement", 4_000_000_000)],
         "unsubscribe_token_expired": [unsubscribe_token(SECRET, rex, "engagement",
                                                         int((datetime.now(UTC) - timedelta(days=1)).timestamp()))],
-        "unsubscribe_token_malformed": ["nonsense", f"{rex}.engagement"],
+        "unsubscribe_token_malformed": ["nonsense", f"{rex}.engagement", f"{rex}.engagement.\u00b2." + "a" * 64,
+                                        f"{rex}.engagement.9." + "\u00e9" * 64],
     }
     for code, tokens in refused.items():
         for token in tokens:

@@ -91,7 +91,10 @@ def test_a_tampered_unsubscribe_token_is_invalid(change) -> None:
 
 
 @pytest.mark.parametrize("token", ["", "x", "not-a-uuid.engagement.1.ab", f"{USER}..1.{'a' * 64}",
-                                   f"{USER}.engage ment.1.{'a' * 64}", f"{USER}.engagement.x.{'a' * 64}"])
+                                   f"{USER}.engage ment.1.{'a' * 64}", f"{USER}.engagement.x.{'a' * 64}",
+                                   # digits and letters outside ASCII: int() or compare_digest would raise
+                                   f"{USER}.engagement.\u00b2." + "a" * 64, f"{USER}.engagement.9." + "\u00e9" * 64,
+                                   f"{USER}.engagement.9." + "\u0661" * 64])
 def test_a_malformed_unsubscribe_token_is_refused(token: str) -> None:
     with pytest.raises(ConfirmationRefused, match="malformed"):
         check_unsubscribe(SECRET, token, 1_000)
