@@ -10,7 +10,8 @@ Decisions where the domain is silent (the original let anyone message anyone wit
   two must have a marketplace relationship (below): a recruiter tells their candidate about a job.
 - About nothing in particular: the two must already have a marketplace relationship: an active recruiter–candidate
   relationship, an active recruiter–company relationship (recruiter and the company's users), a firm in common, or
-  a company in common. Platform admins may start any conversation.
+  a company in common. Platform admins may start any conversation; nobody starts one with a platform admin
+  without such a relationship (they answer in the conversations admins start).
 - Routing (§4.6): a company user or a recruiter asking for a candidate who has an active recruiter gets that
   recruiter instead (the most recently consented one), unless they are that recruiter; the rights are judged for
   the candidate they asked for, whom the recruiter represents.
@@ -83,7 +84,7 @@ async def check_may_start(store: EventStore, pool: AsyncConnectionPool, me: Acce
             allowed = await _company(store, me, them, context_id) or (
                 await _company_seen_by_both(store, me, them, context_id) and await _related(pool, me, them, now))
         case _:
-            allowed = me.is_platform_admin or them.is_platform_admin or await _related(pool, me, them, now)
+            allowed = me.is_platform_admin or await _related(pool, me, them, now)
     if not allowed:
         raise ConversationNotAllowed(context_type)
 

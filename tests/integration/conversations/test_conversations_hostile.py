@@ -323,3 +323,22 @@ async def test_messages_page_both_ways_within_bounds_and_unread_counts_follow_re
     assert (mine["unread_count"], mine["last_read_seq"]) == (2, 3)
     assert (await chat.get("/v1/conversations", "cand", edited)).json()["data"][0]["unread_count"] == 2
     assert (await chat.get(f"/v1/conversations/{cid}", "rec", edited)).json()["unread_count"] == 0
+
+
+async def test_a_platform_admin_starts_any_conversation_but_a_stranger_cannot_start_one_with_an_admin(
+        chat: Chat) -> None:
+    await chat.recruiter("rival")
+    await chat.person("root", ("platform_admin", None))
+    await chat.person("root2", ("platform_admin", None))
+    await chat.projected()
+    before = await settled_head(chat.store)
+    refused = await chat.start("rival", "root", first="Please look at my account")
+    problem(refused, 403)
+    assert refused.json()["code"] == "conversation_not_allowed"
+    assert await settled_head(chat.store) == before
+    started = await chat.start("root", "rival", first="About your reports")
+    assert started.status_code == 201, started.text
+    reply = await chat.post(f"/v1/conversations/{started.json()['id']}/messages", "rival",
+                            {"body": "Thanks", "client_message_id": "r1"})
+    assert reply.status_code == 201, reply.text
+    assert (await chat.start("root", "root2")).status_code == 201
