@@ -1,8 +1,9 @@
 """Live updates: what is pushed to a signed-in user's open streams (`GET /v1/stream`), and whether they have one.
 
 Each user has a bounded backlog of what was pushed to them (a Redis stream, `<prefix>:live:backlog:<user id>`,
-at most `backlog` entries, expiring `backlog_ttl_s` after its last one): its entry ids are the server-sent
-events' ids, so a reconnect with `Last-Event-ID` reads from the backlog what it missed. Publishing appends to
+at most `backlog` entries, expiring `backlog_ttl_s` after its last one; kept only for a user seen on a stream
+within that time): its entry ids are the server-sent events' ids, so a reconnect with `Last-Event-ID` reads
+from the backlog what it missed. Publishing appends to
 the backlogs and then wakes the API processes on one pub/sub channel (`<prefix>:live`, carrying user ids only):
 each API process holds one subscription and wakes those of its connections whose user was named, and each
 connection then reads its own backlog. Pub/sub is only a wake-up: a connection also reads its backlog at every

@@ -19,11 +19,13 @@ from adapters.live import Live, LiveMessage, LiveUnavailable, Publication, TooMa
 log = structlog.get_logger(__name__)
 
 # Join the user's streams unless they have `max` open already; members lapse at their score (milliseconds).
+# The user is marked seen (KEYS[2], for ARGV[6] seconds): only a user seen lately has a backlog kept for them.
 _JOIN = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('SET', KEYS[2], 1, 'EX', ARGV[6])
 return 1
 """
 
@@ -69,6 +71,9 @@ class _RedisConnection:
             async with self.hub.redis.pipeline(transaction=False) as pipe:
                 pipe.zadd(key, {self.token: lapses})
                 pipe.pexpire(key, int(config.presence_ttl_s * 1000))
+                # Seen, and their backlog kept as long as they are connected (even with nothing new in it).
+                pipe.set(self.hub.seen_key(self.user_id), 1, ex=config.backlog_ttl_s)
+                pipe.expire(self.hub.backlog_key(self.user_id), config.backlog_ttl_s)
                 await pipe.execute()
         except RedisError as exc:
             log.warning("live updates: could not refresh presence", error=repr(exc))
@@ -102,7 +107,18 @@ class RedisHub:
     def presence_key(self, user_id: UUID) -> str:
         return f"{self.config.prefix}:live:present:{user_id}"
 
+    def seen_key(self, user_id: UUID) -> str:
+        return f"{self.config.prefix}:live:seen:{user_id}"
+
     async def publish(self, publications: Sequence[Publication]) -> None:
+        """Append to the backlogs of the users seen on a stream within the backlog's lifetime (a user who has
+        not been is not waiting to resume anything: nothing is kept for them), then wake the API processes."""
+        users = sorted({p.user_id for p in publications})
+        if not users:
+            return
+        seen = {user for user, there in zip(users, await self.redis.mget([self.seen_key(u) for u in users]),
+                                            strict=True) if there is not None}
+        publications = [p for p in publications if p.user_id in seen]
         if not publications:
             return
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -153,9 +169,9 @@ class RedisHub:
         now = now_ms(config.clock)
         parsed = parse_id(after) if after else None
         try:
-            joined = await self._join(keys=[self.presence_key(user_id)], args=[
+            joined = await self._join(keys=[self.presence_key(user_id), self.seen_key(user_id)], args=[
                 now, now + int(config.presence_ttl_s * 1000), config.max_connections, connection.token,
-                int(config.presence_ttl_s * 1000)])
+                int(config.presence_ttl_s * 1000), config.backlog_ttl_s])
             if joined and parsed is None:  # from now on: the backlog is for reconnections
                 latest = await self.redis.xrevrange(self.backlog_key(user_id), "+", "-", count=1)
                 connection.after = latest[0][0].decode() if latest else "0-0"

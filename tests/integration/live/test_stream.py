@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 from adapters.live import Publication
+from adapters.redis import redis_client
 from adapters.settings import Settings
 from commands.ats import application as applications
 from commands.ats import candidate as candidates
@@ -106,12 +107,22 @@ async def test_a_user_has_a_bounded_number_of_streams_and_a_backlog_that_no_long
                     await hub.publish([Publication(erin, "notification", {"n": 0})])
                     first = await one.next()
                     assert (await two.next()).id == first.id
-                await asyncio.sleep(0.3)  # both closed: their places are free again
+                # Both closed: their places are free again once each server side has seen it (at its next write).
+                await wait_until(lambda: _streams_open(system, erin, 0), timeout=10)
                 await hub.publish([Publication(erin, "notification", {"n": n}) for n in range(1, 13)])
                 async with open_stream(client, auth | {"Last-Event-ID": first.id}) as late:
                     assert late.status == 200
                     assert (await late.next()).event == "reset"  # n = 1 and 2 are gone: the client reloads
                     assert [(await late.next()).data["n"] for _ in range(10)] == list(range(3, 13))
+                # Nothing is kept for a user never seen on a stream: they have nothing to resume.
+                never = uuid4()
+                await hub.publish([Publication(never, "notification", {"n": 0})])
+                redis = redis_client(REDIS)
+                try:
+                    assert not await redis.exists(f"{system.adapters.live.prefix}:live:backlog:{never}")
+                    assert await redis.exists(f"{system.adapters.live.prefix}:live:backlog:{erin}")
+                finally:
+                    await redis.aclose()
             finally:
                 await hub.close()
     finally:
@@ -131,6 +142,14 @@ async def test_with_redis_away_a_stream_is_a_503_and_a_ticket_is_refused_the_sam
         ticket = (await client.post("/v1/stream/tickets", headers=auth)).json()["ticket"]
         async with open_stream(client, params={"ticket": ticket}) as refused:
             assert refused.status == 503
+
+
+async def _streams_open(system, user, n: int) -> bool:
+    redis = redis_client(REDIS)
+    try:
+        return await redis.zcard(f"{system.adapters.live.prefix}:live:present:{user}") == n
+    finally:
+        await redis.aclose()
 
 
 async def test_an_application_change_reaches_those_who_follow_it(fresh_store) -> None:
