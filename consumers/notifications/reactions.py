@@ -23,7 +23,8 @@ Once per (event, recipient, template): the notification's id is derived from the
 the in-app notification and the email once each, and the email carries the same triple as its Resend
 idempotency key. A Resend failure that may pass (5xx, rate limit, network) raises, so the runtime retries
 the event with backoff and, in the end, dead-letters it; what was already recorded is not done again. A
-refusal records `EmailFailed` and the other recipients are still told.
+refusal records `EmailFailed` and the other recipients are still told. So are they when one recipient's data
+was erased: nothing is recorded or sent for that one (their address reads `[erased]`, or their key is gone).
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ from consumers.notifications.people import Notice, Person, Planner, Reads
 from consumers.notifications.resend_webhooks import refuse_if_suppressed
 from consumers.notifications.templates import render
 from consumers.runtime.reactor import Reaction, Reactor
-from eventstore import EventStore, Metadata, handle, load, stream_id_for
+from eventstore import EventStore, Metadata, SubjectErased, handle, load, stream_id_for
+from eventstore.personal import ERASED
 from adapters.mail import Email, MailRefused
 from projections.billing.entitlement_queries import entitlements_of
 
@@ -139,7 +141,12 @@ async def on_event(reaction: Reaction) -> None:
         if (notice.to.email.lower(), notice.template) in seen:
             continue
         seen.add((notice.to.email.lower(), notice.template))
-        await _tell(reaction, notice)
+        if notice.to.email == ERASED:  # an erased person's address: there is nobody to write to
+            continue
+        try:
+            await _tell(reaction, notice)
+        except SubjectErased:  # their data was erased (their address not yet scrubbed): skip them, tell the rest
+            log.info("notice to an erased person skipped", template=notice.template, user_id=str(notice.to.user_id))
 
 
 notifications_reactor = Reactor("notifier", list(_PLANNERS), on_event)
