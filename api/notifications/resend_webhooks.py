@@ -2,9 +2,9 @@
 
 Ingestion only, as the other webhooks (ARCHITECTURE.md "Inbound webhooks"): the signature (with
 `RESEND_WEBHOOK_SECRET`), the JSON and the shape of the types we act on are checked before anything is written,
-so a 400 writes nothing. Then the payload is recorded on `resendwebhook-<svix id>` and the route answers
-`recorded`: that append is the dedupe, since Svix redelivers a message under the same id until it is
-acknowledged, and a redelivery is answered `duplicate`. The `resend-webhooks` process manager
+so a 400 writes nothing. Then the payload (what Splits reads of it, `recorded_part`: never the subject) is
+recorded on `resendwebhook-<svix id>` and the route answers `recorded`: that append is the dedupe, since Svix
+redelivers a message under the same id until it is acknowledged, and a redelivery is answered `duplicate`. The `resend-webhooks` process manager
 (consumers/notifications/resend_webhooks.py) turns it into a delivery report and, for a hard bounce or a
 complaint, a suppression of the address.
 
@@ -27,7 +27,7 @@ from svix.webhooks import Webhook, WebhookVerificationError
 from adapters.settings import Settings
 from api.deps import Now, Store, SystemDep
 from commands.core import Conflict, Invalid
-from commands.notifications.resend_events import Unreadable, envelope, errors_of, read
+from commands.notifications.resend_events import Unreadable, envelope, errors_of, read, recorded_part
 from commands.notifications.resend_webhook import RecordResendWebhook, resend_webhook
 from eventstore import Metadata, SubjectErased, handle
 
@@ -70,7 +70,8 @@ async def resend_webhook_received(request: Request, system: SystemDep, store: St
         return ResendWebhookAnswer(status="ignored", svix_id=svix_id,
                                    reason=f"{event.type} is not an event Splits acts on")
     try:
-        record = RecordResendWebhook(svix_id=svix_id, event_type=event.type, payload=raw, received_at=now)
+        record = RecordResendWebhook(svix_id=svix_id, event_type=event.type, payload=recorded_part(raw),
+                                     received_at=now)
     except ValidationError as exc:
         raise MalformedWebhook(f"the payload cannot be recorded: {errors_of(exc)}") from exc
     meta = Metadata(actor="resend", correlation_id=request.state.correlation_id, causation_id=svix_id,

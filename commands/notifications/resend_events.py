@@ -3,7 +3,8 @@
 Resend sends `{type, created_at, data}`; for the email events `data` holds `email_id` (the id `Emails.send`
 answered, our `EmailSent.provider_message_id`), `from`, `to` (a list), `subject`, `created_at`, and on
 `email.bounced` a `bounce` with `type` (`Permanent`, `Transient` or `Undetermined`), `subType` and `message`.
-Fields we do not use (tags, broadcast_id, headers, click and open details) are ignored.
+Fields we do not use (subject, from, tags, broadcast_id, headers, click and open details) are ignored and not
+recorded (`recorded_part`).
 
 Acted on: `email.sent`, `email.delivered`, `email.delivery_delayed`, `email.bounced`, `email.complained`.
 Not recorded at all: `email.opened`, `email.clicked` (we do not track engagement) and every other type.
@@ -116,6 +117,19 @@ def read(raw: dict[str, Any]) -> Report | None:
         bounce_type = "hard" if data.bounce.type == "Permanent" else "soft"
         detail = " · ".join(p for p in (data.bounce.sub_type, data.bounce.message) if p) or None
     return Report(status, data.email_id, tuple(data.to), bounce_type, detail)
+
+
+RECORDED_DATA = ("email_id", "to", "created_at", "bounce")
+
+
+def recorded_part(raw: dict[str, Any]) -> dict[str, Any]:
+    """What is recorded of a payload we act on: its type and time, and of its `data` only what `read` and the
+    process manager use. Not the subject, the sender, tags or headers: a subject names the person an email is
+    about ("Hired: Cami Candidate · …"), who is not its recipient, and the record is sealed under the
+    recipient's address, where erasing the person named would not reach it."""
+    data = raw.get("data") if isinstance(raw.get("data"), dict) else {}
+    return {**{k: raw[k] for k in ("type", "created_at") if k in raw},
+            "data": {k: data[k] for k in RECORDED_DATA if k in data}}
 
 
 def suppresses(report: Report) -> Literal["bounced", "complained"] | None:
