@@ -42,7 +42,7 @@ from commands.privacy.events import PersonKind, SubjectErasureRequested
 from consumers.runtime.reactor import PermanentError, Reaction, Reactor
 from eventstore import handle, load, stream_id_for
 from adapters.storage import Storage
-from projections.ats.person_queries import placements_of
+from projections.ats.person_queries import notes_of, placements_of
 from projections.documents.queries import storage_keys_of
 from projections.network.person_queries import relationships_of
 from projections.notifications.queries import notifications_about
@@ -77,6 +77,7 @@ async def resolve(pool: AsyncConnectionPool, kind: PersonKind, person_id: UUID) 
         person = _with_named(person, kind, person_id)
         applications = list(person.application_ids)
         placements = await placements_of(conn, applications)
+        application_notes = await notes_of(conn, applications)
         with_candidates, with_companies = await relationships_of(conn, list(person.candidate_ids),
                                                                  list(person.recruiter_ids))
         user_ids = list(person.user_ids) if kind != "candidate" else []
@@ -89,6 +90,8 @@ async def resolve(pool: AsyncConnectionPool, kind: PersonKind, person_id: UUID) 
             *(f"recruiter-{i}" for i in person.recruiter_ids),
             *(f"recruiter_candidate-{i}" for i in with_candidates),
             *(f"recruiter_company-{i}" for i in with_companies),
+            # what told others of them from streams of their own: a résumé read, a note on their application
+            *(f"document-{i}" for i in person.document_ids), *(f"application_note-{i}" for i in application_notes),
         ]
         source_events = await event_ids_of_streams(conn, streams)
         notifications = await notifications_about(conn, source_events, user_ids)

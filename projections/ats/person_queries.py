@@ -12,3 +12,10 @@ async def placements_of(conn: psycopg.AsyncConnection, application_ids: list[UUI
     cur = await conn.execute("SELECT id FROM ats.placements WHERE application_id = ANY(%s) ORDER BY id",
                              (application_ids,))
     return [row[0] for row in await cur.fetchall()]
+
+
+async def notes_of(conn: psycopg.AsyncConnection, application_ids: list[UUID]) -> list[UUID]:
+    """The notes on these applications (deleted ones too: what they told people is still about the candidate)."""
+    cur = await conn.execute("SELECT id FROM ats.application_notes WHERE application_id = ANY(%s) ORDER BY id",
+                             (application_ids,))
+    return [row[0] for row in await cur.fetchall()]
