@@ -88,6 +88,14 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding("billing.payout_transactions", "t.payee_kind = 'recruiter' AND t.payee_id = ANY(%s)", _recruiters,
             "t.created_at"),
     Holding("reputation.recruiters", "t.recruiter_id = ANY(%s)", _recruiters, "t.recruiter_id"),
+    # Conversations: their own state in each, the messages they sent (what they received is the sender's), their
+    # blocks, the reports they filed (without the admin's reason, which is about the person reported) and the
+    # messaging sanctions on them.
+    Holding("conversations.participants", "t.user_id = ANY(%s)", _users, "t.conversation_id"),
+    Holding("conversations.messages", "t.sender_user_id = ANY(%s)", _users, "t.sent_at, t.id"),
+    Holding("conversations.blocks", "t.user_id = ANY(%s)", _users, "t.blocked_at"),
+    Holding("conversations.reports", "t.reporter_id = ANY(%s)", _users, "t.created_at", leave_out=("reason",)),
+    Holding("conversations.sanctions", "t.user_id = ANY(%s)", _users, "t.since"),
 )
 
 

@@ -342,3 +342,36 @@ async def test_a_platform_admin_starts_any_conversation_but_a_stranger_cannot_st
                             {"body": "Thanks", "client_message_id": "r1"})
     assert reply.status_code == 201, reply.text
     assert (await chat.start("root", "root2")).status_code == 201
+
+
+async def test_a_persons_export_holds_their_conversation_rows_and_attachments_and_not_the_other_ones(
+        chat: Chat) -> None:
+    import io
+    import zipfile
+
+    import orjson
+
+    cid = await _started(chat)
+    mine = await chat.attach("rec", cid, b"Offer letter.\n")
+    assert mine.status_code == 201, mine.text
+    theirs = await chat.attach("cand", cid, b"Counter offer.\n")
+    assert theirs.status_code == 201, theirs.text
+    reply = await chat.post(f"/v1/conversations/{cid}/messages", "cand", {"body": "Cand's own words",
+                                                                         "client_message_id": "r1"})
+    assert reply.status_code == 201, reply.text
+    blocked = await chat.post("/v1/conversation-blocks", "rec", {"user_id": str(chat.user_id("cand"))})
+    assert blocked.status_code == 200, blocked.text
+    await _documents_projected(chat)
+
+    answer = await chat.client.get("/v1/users/me/export", headers=chat.as_("rec"))
+    assert answer.status_code == 200, answer.text
+    with zipfile.ZipFile(io.BytesIO(answer.content)) as bundle:
+        files = {name: bundle.read(name) for name in bundle.namelist()}
+    records = orjson.loads(files["data.json"])["records"]
+    assert [m["body"] for m in records["conversations.messages"]] == ["Hello Casey"]
+    assert [(p["conversation_id"], p["user_id"]) for p in records["conversations.participants"]] == [
+        (cid, str(chat.user_id("rec")))]
+    assert [b["blocked_user_id"] for b in records["conversations.blocks"]] == [str(chat.user_id("cand"))]
+    assert [d["id"] for d in records["documents.documents"]] == [mine.json()["id"]]
+    assert b"Offer letter." in b"".join(files.values())
+    assert b"Counter offer." not in b"".join(files.values()) and b"Cand's own words" not in b"".join(files.values())
