@@ -46,7 +46,7 @@ from projections.ats.person_queries import notes_of, placements_of
 from projections.documents.queries import storage_keys_of
 from projections.network.person_queries import relationships_of
 from projections.notifications.queries import notifications_about
-from projections.privacy.queries import event_ids_of_streams
+from projections.privacy.queries import engagement_mail_naming, event_ids_of_streams
 from projections.privacy.subjects import Person, ats_of, contact_emails_of, documents_of, resolve_person
 
 log = structlog.get_logger(__name__)
@@ -94,6 +94,7 @@ async def resolve(pool: AsyncConnectionPool, kind: PersonKind, person_id: UUID) 
             *(f"document-{i}" for i in person.document_ids), *(f"application_note-{i}" for i in application_notes),
         ]
         source_events = await event_ids_of_streams(conn, streams)
+        source_events += await engagement_mail_naming(conn, applications, placements)  # digests, check-ins
         notifications = await notifications_about(conn, source_events, user_ids)
         keys = await storage_keys_of(conn, list(person.document_ids))
     return Erasable(person, tuple(notifications), tuple(keys))
