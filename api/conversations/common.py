@@ -1,5 +1,5 @@
 """What the conversation routes share: the conversation as its stream has it and the caller's part in it, the
-moderation checks (blocks, sanctions; projections/conversations/moderation_queries.py) and read-your-writes.
+moderation checks (blocks and sanctions, from their streams) and read-your-writes.
 
 A conversation is visible to its two participants; a platform admin reads one that has a report (not dismissed),
 and changes nothing in it through these routes. To anyone else it does not exist (404).
@@ -16,11 +16,12 @@ from psycopg_pool import AsyncConnectionPool
 
 from api.consistency import read_after
 from api.errors import not_registered
+from commands.conversations import block, sanction
 from commands.conversations import conversation as conversations
 from commands.conversations.conversation_rules import ConversationNotFound, RequestDeclined
 from commands.core import Conflict, Forbidden
 from eventstore import EventStore, Position, load, stream_id_for
-from projections.conversations.moderation_queries import blocked_between, is_reported, messaging_sanction
+from projections.conversations.moderation_queries import is_reported
 from projections.conversations.queries import is_participant
 from projections.identity.access import Access
 
@@ -94,14 +95,18 @@ async def participant_in(store: EventStore, pool: AsyncConnectionPool, user: Acc
     return state
 
 
-async def check_may_message(pool: AsyncConnectionPool, sender: UUID, other: UUID, at: datetime) -> None:
+async def check_may_message(store: EventStore, sender: UUID, other: UUID, at: datetime) -> None:
     """Refuse a message (or a start) between two people one of whom blocked the other, or from a sender whose
-    messaging a moderator restricted."""
-    async with pool.connection() as conn:
-        if await blocked_between(conn, sender, other):
+    messaging a moderator restricted. Read from the two block lists' and the sender's sanctions' streams (small:
+    a list holds at most MAX_BLOCKS), not the read model, so a block or a sanction holds from its answer on."""
+    for blocker, blocked in ((sender, other), (other, sender)):
+        blocks, _, _ = await load(store, block.block_list, stream_id_for(block.block_list, blocker))
+        if blocked in blocks.blocked:
             raise ConversationBlocked()
-        if (restriction := await messaging_sanction(conn, sender, at)) is not None:
-            raise MessagingRestricted(restriction)
+    sanctions, _, _ = await load(store, sanction.messaging_sanctions,
+                                 stream_id_for(sanction.messaging_sanctions, sender))
+    if (restriction := sanctions.in_force(at)) is not None:
+        raise MessagingRestricted(restriction)
 
 
 async def check_may_attach(store: EventStore, pool: AsyncConnectionPool, user: Access, conversation_id: UUID,
@@ -114,7 +119,7 @@ async def check_may_attach(store: EventStore, pool: AsyncConnectionPool, user: A
     if sender != state.recipient_user_id and state.recipient_state == "declined":
         raise RequestDeclined(conversation_id)
     for other in state.other_than(sender):
-        await check_may_message(pool, sender, other, at)
+        await check_may_message(store, sender, other, at)
 
 
 async def check_answered_with(store: EventStore, conversation_id: UUID, sender: UUID, client_message_id: str,

@@ -114,7 +114,7 @@ async def send_message(conversation_id: UUID, body: SendMessageBody, user: Curre
     sender = me(user)
     state = await participant_in(store, system.pool, user, conversation_id)
     for other in state.other_than(sender):
-        await check_may_message(system.pool, sender, other, now)
+        await check_may_message(store, sender, other, now)
     await _check_attachments(store, conversation_id, sender, body.attachment_document_ids)
     command = conversations.SendMessage(conversation_id=conversation_id, sender_user_id=sender, body=body.body,
                                         client_message_id=body.client_message_id,
@@ -145,7 +145,7 @@ async def edit_message(conversation_id: UUID, message_id: UUID, body: EditMessag
     author = me(user)
     state = await participant_in(store, system.pool, user, conversation_id)
     for other in state.other_than(author):
-        await check_may_message(system.pool, author, other, now)
+        await check_may_message(store, author, other, now)
     command = conversations.EditMessage(conversation_id=conversation_id, message_id=message_id, user_id=author,
                                         body=body.body, by=meta.actor, at=now)
     return CommandResponse.of(message_id, await handle(store, conversations.conversation, conversation_id, command,

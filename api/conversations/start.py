@@ -50,7 +50,7 @@ async def start_conversation(body: StartConversationBody, response: Response, us
     await check_may_start(store, system.pool, user, them, body.context_type, body.context_id, now)
     recipient = await route(system.pool, user, them, now)
     for other in {recipient.user_id, body.recipient_user_id}:
-        await check_may_message(system.pool, starter, other, now)
+        await check_may_message(store, starter, other, now)
     conversation_id = conversations.conversation_id_for(starter, recipient.user_id, body.context_type, body.context_id)
     state, _, _ = await load(store, conversations.conversation,
                              stream_id_for(conversations.conversation, conversation_id))

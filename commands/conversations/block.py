@@ -1,8 +1,8 @@
 """A user's block list (domain §3.5 `chat_user_blocks`) on `conversationblocks-<user id>`.
 
-A block works both ways: while it stands neither user can message the other (the conversation routes ask
-`projections/conversations/moderation_queries.blocked_between`). Blocking is the blocker's own business: no reason,
-no one told.
+A block works both ways: while it stands neither user can message the other (the conversation routes read both
+users' lists from their streams, so a block holds from its answer on). Blocking is the blocker's own business: no
+reason, no one told.
 
 Decisions where the domain is silent:
 - blocking someone already blocked records nothing (a retried request); unblocking someone not blocked is

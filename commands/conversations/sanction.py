@@ -2,7 +2,8 @@
 
 A platform admin warns a user, mutes them until a moment, suspends their messaging until lifted, or lifts what
 is in force; each action names the admin and a reason, and may name the report it resolves. The stream is the
-user's moderation trail; the conversation routes ask `moderation_queries.messaging_sanction` before a send.
+user's moderation trail; the conversation routes read it (`Sanctions.in_force`) before a send, so a sanction holds
+from its answer on.
 
 Decisions where the domain is silent:
 - a mute lasts from one hour to MAX_MUTE; a new mute replaces the one in force (shorter or longer: the admin's

@@ -1,8 +1,8 @@
 """Queries of blocks, reports, messaging sanctions and the moderation trail.
 
-The first three are the checks the conversation routes make before a message is sent or a conversation read:
-whether two users blocked one another, whether a user is restricted at a moment, whether a conversation is
-under a report a platform admin may read it for.
+The first three say whether two users blocked one another, whether a user is restricted at a moment (the routes
+decide both on the streams, so that a block or a sanction holds from its answer on) and whether a conversation is
+under a report a platform admin may read it for (the check the conversation reads make).
 """
 
 from __future__ import annotations

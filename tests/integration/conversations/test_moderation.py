@@ -429,3 +429,18 @@ async def test_an_admin_reads_a_conversation_while_it_is_reported_and_takes_no_p
     ok(await w.post("root", f"/v1/admin/conversation-reports/{report_id}/review"))
     ok(await w.post("root", f"/v1/admin/conversation-reports/{report_id}/dismiss", {"reason": "nothing wrong"}))
     refused(await w.get("root", path), 404, "conversation_not_found")
+
+
+async def test_a_block_or_a_sanction_holds_from_its_answer_on_not_once_the_read_model_has_it(world: World) -> None:
+    w = world  # the conversations projection is not brought up to date in this test: the checks must not need it
+    ok(await w.post("bob", "/v1/conversation-blocks", {"user_id": str(w.ids["ann"])}))
+    path = f"/v1/conversations/{w.conversation_id}/messages"
+    refused(await w.post("ann", path, {"body": "at once", "client_message_id": "race-1"}), 403, "conversation_blocked")
+    ok(await w.client.delete(f"/v1/conversation-blocks/{w.ids['ann']}", headers=w.auth("bob")))
+    ok(await w.post("ann", path, {"body": "after the unblock", "client_message_id": "race-2"}), 201)
+    ok(await w.post("root", f"/v1/admin/users/{w.ids['ann']}/messaging-sanctions",
+                    {"action": "suspend_messaging", "reason": "spam"}), 201)
+    refused(await w.post("ann", path, {"body": "still here", "client_message_id": "race-3"}), 403,
+            "messaging_restricted")
+    ok(await w.post("root", f"/v1/admin/users/{w.ids['ann']}/messaging-sanctions/lift", {"reason": "appeal"}))
+    ok(await w.post("ann", path, {"body": "back", "client_message_id": "race-4"}), 201)
