@@ -95,8 +95,8 @@ async def list_messages(
     limit: Annotated[int, Query(ge=1, le=MAX_MESSAGES_PAGE)] = 50,
 ) -> MessageList:
     """A conversation's messages by number: the latest `limit` (or the last before `before_seq`), or the first
-    `limit` after `after_seq`. A redacted message has no body, but for a platform admin reading a reported
-    conversation (taking a message down hides no evidence). (`after` is the consistency token, as elsewhere.)"""
+    `limit` after `after_seq`. A redacted message has no body and no attachments, but for a platform admin reading
+    a reported conversation (taking a message down hides no evidence). (`after` is the consistency token, as elsewhere.)"""
     part = await reader_of(system.pool, user, conversation_id)
     async with system.pool.connection() as db:
         rows = await queries.list_messages(db, conversation_id, after_seq=after_seq, before_seq=before_seq,

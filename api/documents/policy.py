@@ -10,10 +10,12 @@
 - company: read and changed by the company's users (`Access.company_ids`) and platform admins;
 - placement: read and changed by whoever may see the placement, its parties (the candidate, the five
   credited recruiters, the company's users) and platform admins;
-- conversation (a message's attachments): read by its two participants, and by a platform admin while the
-  conversation is reported (api/conversations/common.py), as its messages are; uploaded to by a participant who
-  may send it a message (not a declined starter, nor across a block, nor under a messaging restriction); a file
-  is deleted by the participant who uploaded it only, as only a message's author takes it down.
+- conversation (a message's attachments): a file is its uploader's until a message sends it; then it is read by
+  both participants, until that message is taken down (then the uploader's again), and by a platform admin while
+  the conversation is reported (api/conversations/common.py), as its messages are, taken down or not; uploaded to
+  by a participant who may send it a message (not a declined starter, nor across a block, nor under a messaging
+  restriction); a file is deleted by the participant who uploaded it only, as only a message's author takes it
+  down.
 
 An entity that does not exist, or that the caller may not see, answers 404; one the caller sees but whose
 documents they may not read, or may not change, answers 403. A company exists when its ats stream does
@@ -23,7 +25,7 @@ commands on them are; only the recruiter–candidate relationship is read from t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID
 
@@ -56,6 +58,15 @@ class EntityAccess:
     sees: bool = False
     reads: bool = False
     changes: bool = False
+    # Of a conversation: the files its messages sent (None: every document of the entity), and the caller, whose own
+    # uploads they read as well.
+    shared: frozenset[UUID] | None = None
+    caller: UUID | None = None
+
+    def reads_document(self, document_id: UUID, uploaded_by: UUID | None) -> bool:
+        """Whether the caller reads this one of the entity's documents."""
+        return self.reads and (self.shared is None or document_id in self.shared
+                               or (self.caller is not None and uploaded_by == self.caller))
 
     def _not_found(self) -> NotFound:
         return NotFound(f"{self.entity_type} {self.entity_id} not found", entity_type=self.entity_type,
@@ -165,10 +176,13 @@ async def _placement(store: EventStore, user: Access, placement_id: UUID) -> Ent
 async def _conversation(store: EventStore, pool: AsyncConnectionPool, user: Access,
                         conversation_id: UUID) -> EntityAccess:
     try:
-        _, part = await conversation_of(store, pool, user, conversation_id)
+        state, part = await conversation_of(store, pool, user, conversation_id)
     except NotFound:
         return EntityAccess("conversation", conversation_id)
-    return _access("conversation", conversation_id, sees=True, reads=True, changes=part == "participant")
+    shared = frozenset(d for m in state.messages.values() if part == "moderator" or not m.redacted
+                       for d in m.sent_attachments)
+    return replace(_access("conversation", conversation_id, sees=True, reads=True, changes=part == "participant"),
+                   shared=shared, caller=user.user_id)
 
 
 async def check_may_upload(store: EventStore, pool: AsyncConnectionPool, user: Access, access: EntityAccess,

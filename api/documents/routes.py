@@ -222,9 +222,11 @@ async def list_all(entity_type: EntityType, entity_id: UUID, token: FreshDocumen
                    limit: PageSize = 25) -> DocumentList:
     """The documents of one entity, newest first: 404 if the caller may not see it, 403 if they see it but
     not its documents."""
-    (await entity_access(system.store, system.pool, user, entity_type, entity_id, now)).check_read()
+    access = await entity_access(system.store, system.pool, user, entity_type, entity_id, now)
+    access.check_read()
     rows = await list_documents(db, entity_type, entity_id, document_type)
-    return DocumentList.sliced([DocumentOut.from_row(r) for r in rows], page, limit)
+    return DocumentList.sliced([DocumentOut.from_row(r) for r in rows
+                                if access.reads_document(r["id"], r["uploaded_by_user_id"])], page, limit)
 
 
 async def _readable(system: System, user: Access, db: AsyncConnection, document_id: UUID,
@@ -233,7 +235,7 @@ async def _readable(system: System, user: Access, db: AsyncConnection, document_
     row = await get_document(db, document_id)
     if row is not None:
         access = await entity_access(system.store, system.pool, user, row["entity_type"], row["entity_id"], now)
-        if access.exists and access.reads:
+        if access.exists and access.reads_document(row["id"], row["uploaded_by_user_id"]):
             return row
     raise NotFound(f"document {document_id} not found", document_id=str(document_id))
 
@@ -273,7 +275,7 @@ async def delete(document_id: UUID, user: CurrentUser, system: SystemDep, storag
     if not state.exists or state.entity_id is None:
         raise NotFound(f"document {document_id} not found", document_id=str(document_id))
     access = await entity_access(system.store, system.pool, user, state.entity_type, state.entity_id, now)
-    if not (access.exists and access.reads):
+    if not (access.exists and access.reads_document(document_id, state.uploaded_by)):
         raise NotFound(f"document {document_id} not found", document_id=str(document_id))
     check_may_delete(user, access, state)
     command = documents.DeleteDocument(document_id=document_id, deleted_by=_user_id(user), by=meta.actor,

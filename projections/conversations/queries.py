@@ -65,9 +65,9 @@ async def list_messages(conn: psycopg.AsyncConnection, conversation_id: UUID, *,
                         before_seq: int | None = None, limit: int = 50, redacted_words: bool = False,
                         viewer: UUID | None = None) -> list[dict[str, Any]]:
     """Up to `limit` messages in order of their number: the first after `after_seq`, or the last before
-    `before_seq` (the latest ones when neither is given). A redacted message's words only with `redacted_words`
-    (a platform admin reading a reported conversation: taking a message down hides no evidence). A message's
-    `client_message_id` only for its sender, the `viewer` (it is their client's own id)."""
+    `before_seq` (the latest ones when neither is given). A redacted message's words and attachments only with
+    `redacted_words` (a platform admin reading a reported conversation: taking a message down hides no evidence).
+    A message's `client_message_id` only for its sender, the `viewer` (it is their client's own id)."""
     condition, params = "conversation_id = %s", [conversation_id]
     if after_seq is not None:
         condition += " AND seq > %s"
@@ -79,10 +79,12 @@ async def list_messages(conn: psycopg.AsyncConnection, conversation_id: UUID, *,
     rows = await fetch_all(
         conn, "SELECT id, conversation_id, seq, sender_user_id, kind,"
               " CASE WHEN redacted_at IS NULL OR %s THEN body END AS body,"
-              " CASE WHEN sender_user_id = %s THEN client_message_id END AS client_message_id, attachment_document_ids,"
+              " CASE WHEN sender_user_id = %s THEN client_message_id END AS client_message_id,"
+              " CASE WHEN redacted_at IS NULL OR %s THEN attachment_document_ids ELSE '{}' END"
+              " AS attachment_document_ids,"
               " sent_at, edited_at, redacted_at, redacted_by FROM conversations.messages"
               f" WHERE {condition} ORDER BY seq {'DESC' if newest_first else 'ASC'} LIMIT %s",
-        [redacted_words, viewer, *params, limit])
+        [redacted_words, viewer, redacted_words, *params, limit])
     return sorted(rows, key=lambda r: r["seq"])
 
 

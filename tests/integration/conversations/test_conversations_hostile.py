@@ -93,6 +93,10 @@ async def test_a_participant_deletes_their_own_attachments_not_the_other_ones(ch
     assert mine.status_code == 201, mine.text
     document_id = mine.json()["id"]
     await _documents_projected(chat)
+    problem(await chat.client.delete(f"/v1/documents/{document_id}", headers=chat.as_("cand")), 404)  # unsent
+    sent = await chat.post(f"/v1/conversations/{cid}/messages", "rec", {
+        "body": "See attached", "client_message_id": "m2", "attachment_document_ids": [document_id]})
+    assert sent.status_code == 201, sent.text
     before = await settled_head(chat.store)
     problem(await chat.client.delete(f"/v1/documents/{document_id}", headers=chat.as_("cand")), 403)
     assert await settled_head(chat.store) == before
@@ -375,3 +379,39 @@ async def test_a_persons_export_holds_their_conversation_rows_and_attachments_an
     assert [d["id"] for d in records["documents.documents"]] == [mine.json()["id"]]
     assert b"Offer letter." in b"".join(files.values())
     assert b"Counter offer." not in b"".join(files.values()) and b"Cand's own words" not in b"".join(files.values())
+
+
+async def test_a_file_reaches_the_other_participant_only_when_sent_and_leaves_with_its_message(chat: Chat) -> None:
+    cid = await _started(chat)
+    await chat.person("root", ("platform_admin", None))
+    uploaded = await chat.attach("rec", cid, b"A draft I may not send.\n")
+    assert uploaded.status_code == 201, uploaded.text
+    document_id = uploaded.json()["id"]
+    await _documents_projected(chat)
+
+    async def seen_by(who: str) -> tuple[int, int, list[str]]:
+        one = await chat.get(f"/v1/documents/{document_id}", who)
+        content = await chat.client.get(f"/v1/documents/{document_id}/content", headers=chat.as_(who))
+        listed = await chat.get("/v1/documents", who, entity_type="conversation", entity_id=cid)
+        assert listed.status_code == 200, listed.text
+        return one.status_code, content.status_code, [d["id"] for d in listed.json()["data"]]
+
+    assert await seen_by("rec") == (200, 200, [document_id])
+    assert await seen_by("cand") == (404, 404, [])  # uploaded, not sent: still the uploader's alone
+    sent = await chat.post(f"/v1/conversations/{cid}/messages", "rec", {
+        "body": "Here it is", "client_message_id": "m2", "attachment_document_ids": [document_id]})
+    assert sent.status_code == 201, sent.text
+    assert await seen_by("cand") == (200, 200, [document_id])
+    message_id = sent.json()["data"]["message_id"]
+    reported = await chat.post(f"/v1/conversations/{cid}/reports", "cand", {
+        "category": "other", "details": "this file", "message_id": message_id})
+    assert reported.status_code == 201, reported.text
+    redacted = await chat.post(f"/v1/conversations/{cid}/messages/{message_id}/redact", "rec")
+    assert redacted.status_code == 200, redacted.text
+    await chat.projected()
+    assert await seen_by("cand") == (404, 404, [])  # taken down with its message
+    assert await seen_by("rec") == (200, 200, [document_id])
+    assert await seen_by("root") == (200, 200, [document_id])  # evidence of the report
+    for who, attachments in (("cand", []), ("rec", []), ("root", [document_id])):
+        listed = (await chat.get(f"/v1/conversations/{cid}/messages", who, redacted)).json()["data"]
+        assert listed[-1]["attachment_document_ids"] == attachments, who
