@@ -99,3 +99,23 @@ async def publish_settled(store: EventStore, relay: Any) -> None:
     await feed_settled(store)
     while await relay.publish_batch(await relay._checkpoint()):
         pass
+
+
+async def notifier_settled(store: EventStore) -> None:
+    """Wait until the notifier (run by `running_consumers`) has handled every event of its types stored so far.
+    It tells of what was seeded (a registration's welcome, a company's first job) whenever it gets to it, and its
+    records landing in the middle of a test would move the head a "nothing was written" compares."""
+    from consumers.notifications.reactions import notifications_reactor
+
+    types = sorted(t.__name__ for t in notifications_reactor.events)
+
+    async def handled() -> bool:
+        async with store.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT count(*) FROM eventstore.events e WHERE e.type = ANY(%s) AND NOT EXISTS"
+                " (SELECT 1 FROM eventstore.inbox i WHERE i.reactor = %s AND i.event_id = e.event_id)",
+                (types, notifications_reactor.name))
+            row = await cur.fetchone()
+        return row is not None and row[0] == 0
+
+    await wait_until(handled, timeout=60)

@@ -18,7 +18,7 @@ from commands.identity.user import user_id_for
 from eventstore import EventStore
 from adapters.settings import Settings
 from tests.api import dev_auth, running_consumers, seed_organization, seed_user, serving
-from tests.helpers import wait_until
+from tests.helpers import notifier_settled, wait_until
 
 CALLERS = ("admin", "a_admin", "a_manager", "b_admin", "recruiter", "recruiter2", "candidate", "anonymous")
 
@@ -86,6 +86,7 @@ async def ats_people(store: EventStore) -> AsyncIterator[People]:
     address = f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
     async with serving(store, settings, client_ip=address) as (client, system), running_consumers(system):
         await wait_until(lambda: _projected(store))
+        await notifier_settled(store)  # the seeded people's welcomes, recorded before the test begins
         yield People(client, store, clerk_ids, org_a, org_b, company_a, company_b, recruiter_id, recruiter2_id)
 
 

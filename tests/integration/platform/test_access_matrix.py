@@ -21,7 +21,7 @@ from eventstore import EventStore, handle
 from adapters.settings import Settings
 from tests.api import SEEDER, bearer, running_consumers, seed_organization, seed_user, serving
 from tests.fakes.clerk import FakeClerk
-from tests.helpers import NOW, settled_head, wait_until
+from tests.helpers import NOW, notifier_settled, settled_head, wait_until
 
 CALLERS = ("admin", "a_admin", "a_manager", "b_admin", "recruiter", "candidate", "anonymous")
 
@@ -85,6 +85,7 @@ async def world(fresh_store, clerk):
             return jobs_seen == len(seeded) and members == 3
 
         await wait_until(projected)
+        await notifier_settled(fresh_store)  # the seeded people's welcomes, recorded before the test begins
         yield World(client, clerk, ids, company_a, company_b, recruiter_id, seeded)
 
 
