@@ -65,6 +65,20 @@ class ReportHasNoMessage(RuleViolation):
         super().__init__(f"report {report_id} names no message to take down", report_id=str(report_id))
 
 
+class MuteHoursMismatch(RuleViolation):
+    """`mute_hours` goes with the action `mute` and only with it: a rule between two fields, so no field's error."""
+
+    code = "mute_hours_mismatch"
+
+    def __init__(self, action: str) -> None:
+        super().__init__("mute_hours is given with the action mute, and only with it", action=action)
+
+
+def _mute_hours_with_a_mute(action: str, mute_hours: int | None) -> None:
+    if (action == "mute") != (mute_hours is not None):
+        raise MuteHoursMismatch(action)
+
+
 class SanctionMade(BaseModel):
     sanction_id: UUID
 
@@ -188,6 +202,7 @@ async def resolve_report(report_id: UUID, body: ResolveBody, user: PlatformAdmin
                          now: Now) -> CommandResponse:
     """Resolve a report in review: `action` on the reported user (recorded on their sanctions, `mute_hours` with
     a mute) and, with `redact_message`, the reported message taken down. The answer's token covers all of it."""
+    _mute_hours_with_a_mute(body.action, body.mute_hours)
     admin_id = _known(user)
     first = await handled_before(store, report.report, report_id, report.ResolveReport, meta)
     if first is not None:
@@ -226,6 +241,7 @@ async def dismiss_report(report_id: UUID, body: DismissBody, user: PlatformAdmin
 async def sanction_user(user_id: UUID, body: SanctionBody, user: PlatformAdmin, store: Store, meta: CommandMetadata,
                         now: Now) -> CommandResponseWith[SanctionMade]:
     """Warn, mute (for `mute_hours`) or suspend a user's messaging, outside any report."""
+    _mute_hours_with_a_mute(body.action, body.mute_hours)
     admin_id = _known(user)
     await _existing_user(store, user_id)
     sanction_id = _new_id(meta, "messaging-sanction")

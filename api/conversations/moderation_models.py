@@ -4,10 +4,10 @@ commands are (commands/conversations/report.py, sanction.py)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Literal, Self
+from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 
 from api.bounds import Flag, text, whole
 from commands.conversations import report, sanction
@@ -35,22 +35,12 @@ class ReportBody(BaseModel):
     message_id: UUID | None = Field(default=None, description="the other participant's message reported, if one")
 
 
-def _mute_hours_with_a_mute(action: str, mute_hours: int | None) -> None:
-    if (action == "mute") != (mute_hours is not None):
-        raise ValueError("mute_hours is given with the action mute, and only with it")
-
-
 class ResolveBody(BaseModel):
     action: ResolveAction = Field(description="what happens to the reported user: none, warn, mute or "
                                               "suspend_messaging")
     reason: Reason
     mute_hours: MuteHours | None = None
     redact_message: Flag = Field(default=False, description="also take down the reported message")
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        _mute_hours_with_a_mute(self.action, self.mute_hours)
-        return self
 
 
 class DismissBody(BaseModel):
@@ -61,11 +51,6 @@ class SanctionBody(BaseModel):
     action: Literal["warn", "mute", "suspend_messaging"]
     reason: Reason
     mute_hours: MuteHours | None = None
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        _mute_hours_with_a_mute(self.action, self.mute_hours)
-        return self
 
 
 class LiftBody(BaseModel):

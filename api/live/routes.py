@@ -131,8 +131,9 @@ async def stream(
     last_event_id: Annotated[str | None, Query(max_length=40, pattern=_EVENT_ID["pattern"],
                                                description="Resume after this event (for a new EventSource; the"
                                                " Last-Event-ID header wins)")] = None,
-    last_event_id_header: Annotated[str | None, Header(alias="Last-Event-ID", max_length=40,
-                                                       json_schema_extra=_EVENT_ID)] = None,
+    # A header is a text or absent, never null: the document says so (a nullable header reads as the text "null").
+    last_event_id_header: Annotated[str, Header(alias="Last-Event-ID", max_length=40,  # type: ignore[assignment]
+                                                pattern=_EVENT_ID["pattern"])] = None,
 ) -> StreamingResponse:
     """The signed-in user's live updates (server-sent events); see the module's description for the events."""
     if user.is_anonymous and ticket is not None:

@@ -51,7 +51,7 @@ MAX_EXAMPLES = {"anonymous": 1, "rtr": 3, "a_admin": 3, "admin": 3}
 # and fuzzing phases, valid and invalid input, run every check on every operation for every caller in ~2.5
 # minutes.
 CALLERS = ("anonymous", "rtr", "a_admin", "admin")
-WEBHOOKS = ("/v2/webhooks/clerk", "/webhooks/stripe")
+WEBHOOKS = ("/v2/webhooks/clerk", "/webhooks/stripe", "/webhooks/resend")
 
 
 def _config(base_url: str, headers: dict[str, str], ids: dict[str, Any], *, examples: int) -> dict[str, Any]:
