@@ -44,7 +44,14 @@ _PURPOSE = "live-stream"
 _TICKET = re.compile(r"^([A-Za-z0-9_\-]{1,64})\.([0-9a-f]{32})\.([0-9]{1,12}\.[0-9a-f]{64})$")
 # An event's id, said in the document; the route answers anything else 400 `invalid_last_event_id`.
 _EVENT_ID = {"pattern": r"^[0-9]{1,15}-[0-9]{1,15}$"}
-_EVENT_STREAM = {"text/event-stream": {"schema": {"type": "string"}, "example": (
+# One server-sent event as a client's parser reads it: its name, its id and its data (a JSON object).
+_EVENT = {"type": "object", "required": ["event", "data"], "properties": {
+    "event": {"enum": ["notification", "message", "read", "application", "reset"]},
+    "id": {"type": "string", "pattern": _EVENT_ID["pattern"]},
+    "retry": {"type": "integer"},
+    "data": {"type": "string", "contentMediaType": "application/json", "contentSchema": {"type": "object"}},
+}}
+_EVENT_STREAM = {"text/event-stream": {"schema": _EVENT, "example": (
     "retry: 3000\n\nid: 1733572800000-0\nevent: notification\ndata: {\"id\": \"…\", \"title\": \"…\"}\n\n"
     ": keep-alive\n\n")}}
 
