@@ -11,7 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
+import redis
 
+from adapters.redis import deployment_prefix
 from eventstore import EventStore, create_pool
 from infra.bootstrap import event_registry, migrate_all
 
@@ -30,6 +32,23 @@ def database_url_for(name: str) -> str:
 def _admin(sql: str) -> None:
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
         conn.execute(sql)
+
+
+# The Redis the tests' apps and consumers are given (each test's keys under its database's deployment prefix).
+TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def _drop(name: str) -> None:
+    """Drop a test database and the Redis keys made under its name (rate-limit windows, cached access, live
+    backlogs): a test leaves nothing behind."""
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        with redis.Redis.from_url(TEST_REDIS_URL, socket_timeout=5) as client:
+            keys = list(client.scan_iter(f"{deployment_prefix(database_url_for(name))}:*", count=1000))
+            for start in range(0, len(keys), 1000):
+                client.unlink(*keys[start:start + 1000])
+    except redis.RedisError:  # Redis stopped by a test of its own restart: its keys went with it
+        pass
 
 
 class Clones:
@@ -66,14 +85,14 @@ class Clones:
         return got
 
     def give_back(self, name: str) -> None:
-        self.thread.submit(_admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.thread.submit(_drop, name)
 
     def close(self) -> None:
         self.thread.shutdown(wait=True)
         while not self.ready.empty():
             got = self.ready.get()
             if isinstance(got, str):
-                _admin(f'DROP DATABASE IF EXISTS "{got}" WITH (FORCE)')
+                _drop(got)
 
 
 @pytest.fixture(scope="session")
@@ -84,7 +103,7 @@ def template_database() -> Iterator[str]:
 
     asyncio.run(migrate_all(database_url_for(name)))
     yield name
-    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _drop(name)
 
 
 @pytest.fixture(scope="session")
@@ -100,7 +119,7 @@ def database_url(template_database: str) -> Iterator[str]:
     name = f"splits_test_{RUN_ID}"
     _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
     yield database_url_for(name)
-    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _drop(name)
 
 
 @pytest.fixture
@@ -134,7 +153,7 @@ def empty_database_url() -> Iterator[str]:
     name = f"splits_test_{RUN_ID}_{secrets.token_hex(4)}_empty"
     _admin(f'CREATE DATABASE "{name}"')
     yield database_url_for(name)
-    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _drop(name)
 
 
 RABBITMQ_URL = os.environ.get("SPLITS_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
