@@ -23,6 +23,7 @@ from faststream.rabbit import Channel, RabbitBroker
 from consumers.runtime.projector import Projector
 from consumers.runtime.reactor import ReactorContext, ReactorRunner
 from consumers.reactors import all_reactors
+from consumers.runtime.lag_history import LAG_SAMPLE_S, run_sampler
 from consumers.runtime.relay import Relay
 from consumers.runtime.status import RELAY_INSTANCE, forget_stopped_relays, report
 from consumers.runtime.topology import topology_of
@@ -56,8 +57,8 @@ class Concurrency:
 
     Each reactor queue hands the process `prefetch` messages at once and each message runs as its own
     handler; a handler holds at most one connection at a time (the pool refuses it a second), and so does
-    each projector, the relay and the status reports. A pool of `connections` therefore never makes
-    anyone wait for a connection, whatever the backlog.
+    each projector, the relay, the status reports and the lag sampler. A pool of `connections` therefore
+    never makes anyone wait for a connection, whatever the backlog.
     """
 
     prefetch: int
@@ -71,7 +72,8 @@ class Concurrency:
 
     @property
     def connections(self) -> int:
-        return self.handlers + self.projectors + int(self.relay) + 2  # + the status reports and metrics scrapes
+        # + the status reports, the lag sampler and metrics scrapes
+        return self.handlers + self.projectors + int(self.relay) + 3
 
     def too_small(self, pool_max: int) -> str | None:
         """A one-line refusal when a pool of `pool_max` connections cannot serve this, else None."""
@@ -79,7 +81,8 @@ class Concurrency:
             return None
         return (f"DB_POOL_MAX={pool_max} is too small for this consumers process: it needs {self.connections} "
                 f"connections (CONSUMER_PREFETCH={self.prefetch} × {self.reactors} reactor queues, "
-                f"{self.projectors} projectors{', the relay' if self.relay else ''}, status reports and metrics); "
+                f"{self.projectors} projectors{', the relay' if self.relay else ''}, status reports, the lag sampler "
+                f"and metrics); "
                 f"unset DB_POOL_MAX to size the pool from CONSUMER_PREFETCH, raise it, or lower CONSUMER_PREFETCH")
 
 
@@ -119,6 +122,7 @@ class Consumers:
     projectors: list[Projector] = field(default_factory=list)
     reactors: list[ReactorRunner] = field(default_factory=list)
     relay_instance: Relay | None = None
+    lag_sample_s: int = LAG_SAMPLE_S  # how often the lag chart's sampler samples
 
     def __post_init__(self) -> None:
         registry = self.system.store.registry
@@ -185,6 +189,8 @@ class Consumers:
             stack.push_async_callback(self._live.close)
             tasks = await (self._with_broker(url, stop, stack) if url else self._from_feed(stop))
             tasks.append(self._heartbeat(stop))
+            # The console's lag chart; a sample that fails is logged and skipped, never the end of the run.
+            tasks.append(run_sampler(self.system.pool, self.system.clock, stop, every_s=self.lag_sample_s))
             # A task group, not gather: should one of them fail after all, the others are cancelled before the
             # stack closes the broker under them (a relay left running on a stopped broker publishes nothing).
             async with asyncio.TaskGroup() as group:

@@ -21,12 +21,12 @@ def test_the_pool_is_sized_from_the_prefetch_one_connection_per_handler() -> Non
     reactors, projectors = len(all_reactors()), len(all_projections())
     shipped = consumer_settings(Settings(rabbitmq_url=BROKER))
     assert shipped.consumer_prefetch == 2
-    assert shipped.db_pool_max == 2 * reactors + projectors + 1 + 2  # + the relay, status reports and metrics
+    assert shipped.db_pool_max == 2 * reactors + projectors + 1 + 3  # + the relay, status reports, lag sampler, metrics
     wider = consumer_settings(Settings(rabbitmq_url=BROKER, consumer_prefetch=5), relay=False)
-    assert wider.db_pool_max == 5 * reactors + projectors + 2
+    assert wider.db_pool_max == 5 * reactors + projectors + 3
     assert concurrency_of(wider, relay=False).handlers == 5 * reactors
     relay_only = consumer_settings(Settings(rabbitmq_url=BROKER), {"relay"})
-    assert relay_only.db_pool_max == 3 and relay_only.db_pool_min <= 3
+    assert relay_only.db_pool_max == 4 and relay_only.db_pool_min <= 4
     # DB_POOL_MAX given and large enough is kept; too small is refused, naming both settings.
     assert consumer_settings(Settings(rabbitmq_url=BROKER, db_pool_max=200)).db_pool_max == 200
     with pytest.raises(PoolTooSmall, match=rf"DB_POOL_MAX=10 .*CONSUMER_PREFETCH=2 × {reactors} reactor queues"):
