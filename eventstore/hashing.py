@@ -138,18 +138,20 @@ class ChainProblem:
 
 
 def verify_chain(
-    events: Iterable[RecordedEvent], *, expected_tip: bytes | None = None
+    events: Iterable[RecordedEvent], *, expected_tip: bytes | None = None, previous: bytes = b"", from_version: int = 1
 ) -> list[ChainProblem]:
     """Check one stream's events, in version order from version 1.
 
     Reports a gap or reordering in versions, any event whose stored hash does not match its content
     and predecessor, and a tip that differs from `expected_tip` (the stream row's `last_hash`, or the
     tip recorded in an audit manifest). An empty list means the history is intact.
+
+    A long stream is checked a part at a time: `from_version` is the first version of `events` and `previous`
+    the stored hash of the version before it (as the previous part ended).
     """
     problems: list[ChainProblem] = []
-    previous = b""
     stream_id = ""
-    expected_version = 1
+    expected_version = from_version
     for event in events:
         stream_id = stream_id or event.stream_id
         if event.stream_id != stream_id:
