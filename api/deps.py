@@ -98,9 +98,16 @@ class NotAuthenticated(Exception):
 
 
 def _bearer(request: HTTPConnection) -> str | None:
-    """The bearer token the request carries; None without one (no header, another scheme, nothing after it)."""
+    """The bearer token the request carries; None without one (no header, another scheme, nothing after it).
+
+    The operator console's pages (under /console, api/operations/console.py) also take Clerk's `__session`
+    cookie, as a browser sends it; no API route does, so no cookie can ride a cross-site request to the API,
+    and every console form carries its own CSRF token."""
     scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
+        path = request.url.path
+        if path == "/console" or path.startswith("/console/"):
+            return request.cookies.get("__session") or None
         return None
     return token.strip()
 

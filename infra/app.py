@@ -54,6 +54,9 @@ from api.notifications.unsubscribe import router as unsubscribe_router
 from api.notifications.email_status import router as email_status_router
 from api.notifications.resend_webhooks import router as resend_webhooks_router
 from api.observability import RequestContext, RequestMetrics
+from api.operations.console import install_console, router as console_router, static as console_static
+from api.operations.money import router as console_money_router
+from api.operations.consumers import router as console_consumers_router
 from api.openapi import install_openapi
 from api.paths import type_path_parameters
 from api.privacy.erasure import router as privacy_erasure_router
@@ -63,6 +66,7 @@ from api.problems import install_problem_handlers
 from adapters.system import System
 from consumers.reactors import all_reactors
 from consumers.billing.catalogue import seed_catalogue
+from consumers.runtime.replay_runner import new_runner
 
 
 def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]) -> FastAPI:
@@ -74,10 +78,12 @@ def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]
             app.state.system = system
             app.state.gateway = gateway
             app.state.live = system.adapters.live.hub()  # this app's own (with Redis, a client of its own)
+            app.state.replays = new_runner(system.store, system.clock)  # the console's replays, in the background
             try:
                 await seed_catalogue(system.store, system.clock)
                 yield
             finally:
+                await app.state.replays.stop()
                 await app.state.live.end_streams()
                 await app.state.live.close()
 
@@ -87,6 +93,7 @@ def create_app(system_factory: Callable[[], AbstractAsyncContextManager[System]]
     app.add_middleware(BodyLimit)  # inside RequestContext: a refused body still has its id and its count
     app.add_middleware(RequestContext, metrics=RequestMetrics(app.state.metrics))
     install_problem_handlers(app)
+    install_console(app)  # after the API's handlers: under /console they answer as pages
     app.router.routes.extend(_api_routes())
     app.router._mark_routes_changed()
     install_openapi(app)
@@ -135,7 +142,10 @@ _ROUTERS = (
     metrics_router,
     reputation_router,
     conversation_moderation_router,
+    console_money_router,
+    console_consumers_router,
     conversations_router,
+    console_router,
 )
 
 
@@ -152,6 +162,7 @@ def _api_routes() -> tuple[BaseRoute, ...]:
     for router in _ROUTERS:
         base.include_router(router)
     base.add_api_route("/asyncapi.json", _asyncapi, include_in_schema=False)
+    base.router.routes.append(console_static)
     type_path_parameters(base.router)
     return tuple(base.router.routes)
 
