@@ -29,6 +29,7 @@ from uuid import UUID
 import psycopg
 
 from commands.privacy.retention import RETAINED_STAGES, RULES, ApplyRetention, RetentionRule, cutoff, retention
+from consumers.runtime.dead_letter_errors import drop_dead_letter_errors_before
 from consumers.runtime.dead_letter_retention import DeadLetterQueues
 from consumers.runtime.scheduler import BATCH, Due, Schedule
 from eventstore import Keyring, stream_id_for
@@ -140,6 +141,7 @@ def _dead_letters(period: int, queues: DeadLetterQueues) -> Schedule | None:
             if not await claim_dead_letter_sweep(conn):
                 return []
             removed = await queues.drop_before(before)
+            await drop_dead_letter_errors_before(conn, before)  # their errors go with them
         return [_daily(rule, before, removed, now)]
 
     return Schedule("retention-dead-letters", find)

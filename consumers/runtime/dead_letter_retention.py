@@ -13,17 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import aio_pika
-from aio_pika.abc import AbstractIncomingMessage
 
-from consumers.runtime.dlq import _drain
+from consumers.runtime.dlq import _drain, dead_lettered_at
 from consumers.runtime.topology import Topology
-
-
-def dead_lettered_at(message: AbstractIncomingMessage) -> datetime | None:
-    """When the broker dead-lettered the message (its latest death), None when it does not say."""
-    deaths = (message.headers or {}).get("x-death") or []
-    times = [d.get("time") for d in deaths if isinstance(d, dict) and isinstance(d.get("time"), datetime)]
-    return max(times) if times else None
 
 
 @dataclass(frozen=True)

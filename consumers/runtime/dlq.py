@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import aio_pika
@@ -23,9 +24,17 @@ class DeadLetter:
     reason: str
     deaths: int
     body: bytes
+    dead_lettered_at: datetime | None = None  # the broker's latest death of it; None when it does not say
 
     def summary(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "body"}
+
+
+def dead_lettered_at(message: AbstractIncomingMessage) -> datetime | None:
+    """When the broker dead-lettered the message (its latest death), None when it does not say."""
+    deaths = (message.headers or {}).get("x-death") or []
+    times = [d.get("time") for d in deaths if isinstance(d, dict) and isinstance(d.get("time"), datetime)]
+    return max(times) if times else None
 
 
 def _dead_letter(reactor: str, message: AbstractIncomingMessage) -> DeadLetter:
@@ -33,7 +42,8 @@ def _dead_letter(reactor: str, message: AbstractIncomingMessage) -> DeadLetter:
     deaths = (message.headers or {}).get("x-death") or []
     reason = str(deaths[0].get("reason", "")) if deaths else ""
     count = sum(int(d.get("count", 1)) for d in deaths) if deaths else 0
-    return DeadLetter(reactor, str(event.event_id), event.type, event.stream_id, str(event.position), reason, count, message.body)
+    return DeadLetter(reactor, str(event.event_id), event.type, event.stream_id, str(event.position), reason, count,
+                      message.body, dead_lettered_at(message))
 
 
 async def _drain(channel: AbstractChannel, queue_name: str) -> list[AbstractIncomingMessage]:
@@ -62,8 +72,15 @@ async def requeue_dead_letters(
     connection: aio_pika.abc.AbstractConnection, topology: Topology, reactor: str, event_id: str | None = None
 ) -> int:
     """Send dead letters (all, or the one of `event_id`) back to the reactor with a fresh retry budget."""
+    return len(await requeue_dead_letter_ids(connection, topology, reactor, event_id))
+
+
+async def requeue_dead_letter_ids(
+    connection: aio_pika.abc.AbstractConnection, topology: Topology, reactor: str, event_id: str | None = None
+) -> list[str]:
+    """`requeue_dead_letters`, answering the event ids of the letters sent back."""
     channel = await connection.channel(publisher_confirms=True)
-    moved = 0
+    moved: list[str] = []
     try:
         taken = await _drain(channel, topology.dead_letter_queue(reactor))
         for message in taken:
@@ -87,7 +104,7 @@ async def requeue_dead_letters(
                 routing_key=topology.reactor_queue(reactor),
             )
             await message.ack()
-            moved += 1
+            moved.append(letter.event_id)
         return moved
     finally:
         await channel.close()

@@ -25,6 +25,7 @@ from faststream import AckPolicy
 from faststream.rabbit import Channel, RabbitBroker, RabbitMessage, RabbitQueue
 from psycopg_pool import AsyncConnectionPool
 
+from consumers.runtime.dead_letter_errors import error_text, record_dead_letter_error
 from consumers.runtime.envelope import decode, routing_key
 from consumers.runtime.topology import Topology
 from consumers.runtime.waiting import FeedWakeups, sleep_or_stop
@@ -233,6 +234,8 @@ class ReactorRunner:
                 if isinstance(exc, PermanentError) or attempt >= self.reactor.max_attempts:
                     log.error("reactor gave up on an event; dead-lettered", reactor=self.reactor.name,
                               event_id=str(recorded.event_id), attempt=attempt, error=repr(exc))
+                    # The note first, so a letter never lacks its error; a failed note never holds the reject back.
+                    await self._note_dead_letter(recorded.event_id, exc, attempt)
                     self.stats.dead_lettered += 1
                     await msg.reject(requeue=False)
                     return
@@ -277,6 +280,10 @@ class ReactorRunner:
                 else:
                     await wakeups.wait(wake, position, stop, idle_poll_s)
 
+    async def _note_dead_letter(self, event_id: UUID, exc: Exception, attempts: int) -> None:
+        clock = self.context.clock if self.context is not None else SYSTEM_CLOCK
+        await record_dead_letter_error(self.pool, self.reactor.name, event_id, error_text(exc), attempts, clock.now())
+
     async def _react_with_retries(self, event: RecordedEvent, stop: asyncio.Event) -> None:
         delays = self.reactor.retry_delays_ms()
         for attempt in range(1, self.reactor.max_attempts + 1):
@@ -286,6 +293,7 @@ class ReactorRunner:
             except Exception as exc:
                 self.stats.last_error = repr(exc)
                 if isinstance(exc, PermanentError) or attempt == self.reactor.max_attempts:
+                    await self._note_dead_letter(event.event_id, exc, attempt)
                     break
                 log.warning("reactor failed; retrying", reactor=self.reactor.name, event_id=str(event.event_id),
                             attempt=attempt, error=repr(exc))

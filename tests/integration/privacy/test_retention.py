@@ -25,6 +25,7 @@ from commands.ats import job as jobs
 from commands.ats import note as notes
 from commands.documents import document as documents
 from commands.notifications import notification as notifications
+from consumers.runtime.dead_letter_errors import dead_letter_errors, record_dead_letter_error
 from consumers.runtime.dead_letter_retention import DeadLetterQueues
 from consumers.reactors import all_reactors
 from consumers.runtime.replay import replay
@@ -242,6 +243,8 @@ async def test_dead_letters_are_dropped_once_older_than_their_period(fresh_store
     # The broker dead-letters asynchronously.
     await wait_until(lambda: _counted(dead_letters, today + timedelta(days=1), 4))
     clock = FixedClock(NOW)
+    noted = uuid4()  # the error a reactor kept of a letter goes with the letters of its day
+    assert await record_dead_letter_error(store.pool, "audit", noted, "RuntimeError: refused", 5, today)
     only_dead_letters = RetentionPeriods(applications=0, notifications=0, mailbox=0, dead_letters=30)
     schedulers = [Scheduler(store.pool, store, retention_schedules(
         only_dead_letters, store.keyring, LocalStorage(tmp_path), dead_letters), clock) for _ in range(2)]
@@ -249,9 +252,11 @@ async def test_dead_letters_are_dropped_once_older_than_their_period(fresh_store
     clock.at = today + timedelta(days=29)  # cutoff: yesterday; they were dead-lettered today
     assert _sent(await asyncio.gather(*(s.run_once() for s in schedulers))) == {"retention-dead-letters": 1}
     assert await dead_letters.count_before(today + timedelta(days=1)) == 4
+    assert list(await dead_letter_errors(store.pool, "audit", [str(noted)])) == [str(noted)]
     clock.at = today + timedelta(days=31)
     assert _sent(await asyncio.gather(*(s.run_once() for s in schedulers))) == {"retention-dead-letters": 1}
     assert await dead_letters.count_before(today + timedelta(days=365)) == 0
+    assert await dead_letter_errors(store.pool, "audit", [str(noted)]) == {}
     assert (await schedulers[0].run_once()).sent == {}  # the day's run is done
     runs = await store.read_stream("retention-dead-letters")
     assert [(e.data["rule"], e.data["removed"]) for e in runs] == [("dead-letters", 0), ("dead-letters", 4)]
