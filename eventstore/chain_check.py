@@ -33,6 +33,8 @@ class ChainVerdict:
     """The stream's version (its row's) when checked."""
     events_checked: int
     problems: tuple[ChainProblem, ...]
+    """The first problems found (at most 20)."""
+    problem_count: int
     capped: str | None
     """Why the check stopped before the stream's end (a limit of events or time), None when it read it all."""
 
@@ -61,7 +63,7 @@ async def verify_stream(
         cur = await conn.execute("SELECT version, last_hash FROM eventstore.streams WHERE stream_id = %s", (stream_id,))
         row = await cur.fetchone()
         if row is None:
-            return ChainVerdict(stream_id, False, 0, 0, (), None)
+            return ChainVerdict(stream_id, False, 0, 0, (), 0, None)
         version, tip = row[0], bytes(row[1])
         after = 0
         while True:
@@ -82,4 +84,4 @@ async def verify_stream(
                 problems.append(ChainProblem(stream_id, after, f"the stream's row is at version {version}"))
             elif previous != tip:
                 problems.append(ChainProblem(stream_id, after, "stream tip differs from the recorded tip"))
-    return ChainVerdict(stream_id, True, version, checked, tuple(problems[:_KEPT_PROBLEMS]), capped)
+    return ChainVerdict(stream_id, True, version, checked, tuple(problems[:_KEPT_PROBLEMS]), len(problems), capped)
