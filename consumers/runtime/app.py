@@ -23,9 +23,9 @@ from faststream.rabbit import Channel, RabbitBroker
 from consumers.runtime.projector import Projector
 from consumers.runtime.reactor import ReactorContext, ReactorRunner
 from consumers.reactors import all_reactors
-from consumers.runtime.lag_history import LAG_SAMPLE_S, run_sampler
+from consumers.runtime.lag_history import LAG_SAMPLE_S, QueueDepths, run_sampler
 from consumers.runtime.relay import Relay
-from consumers.runtime.status import RELAY_INSTANCE, forget_stopped_relays, report
+from consumers.runtime.status import RELAY_INSTANCE, forget_stopped_relays, queue_depths, report
 from consumers.runtime.topology import topology_of
 from consumers.runtime.waiting import FeedWakeups, sleep_or_stop
 from eventstore import RecordedEvent
@@ -190,12 +190,18 @@ class Consumers:
             tasks = await (self._with_broker(url, stop, stack) if url else self._from_feed(stop))
             tasks.append(self._heartbeat(stop))
             # The console's lag chart; a sample that fails is logged and skipped, never the end of the run.
-            tasks.append(run_sampler(self.system.pool, self.system.clock, stop, every_s=self.lag_sample_s))
+            tasks.append(run_sampler(self.system.pool, self.system.clock, stop, every_s=self.lag_sample_s,
+                                     depths=self._queue_depths(url) if url else None))
             # A task group, not gather: should one of them fail after all, the others are cancelled before the
             # stack closes the broker under them (a relay left running on a stopped broker publishes nothing).
             async with asyncio.TaskGroup() as group:
                 for task in tasks:
                     group.create_task(task)
+
+    def _queue_depths(self, url: str) -> QueueDepths:
+        """Every reactor's queue depth, for the lag sample (whichever reactors this process runs)."""
+        topology, names = topology_of(self.system), [r.name for r in all_reactors()]
+        return lambda: queue_depths(url, topology, names)
 
     async def _with_broker(self, url: str, stop: asyncio.Event, stack: AsyncExitStack) -> list[Coroutine[Any, Any, None]]:
         topology = topology_of(self.system)

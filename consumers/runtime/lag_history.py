@@ -4,6 +4,10 @@
 consumers process runs a sampler that, every `LAG_SAMPLE_S`, writes each checkpointed consumer's lag into
 `eventstore.consumer_lag` (a ring buffer: rows older than `LAG_HISTORY` are deleted as new ones come).
 
+A reactor on RabbitMQ keeps no checkpoint: its lag is what waits in its queue, the messages ready
+(`queue_depth`) and the age of the oldest message its process holds (`oldest_message_age_s`), sampled when
+the sampler is given the depths (`run_sampler(..., depths=...)`).
+
 Where several consumers processes run, each samples: the sample's time is truncated to its bucket, which is
 part of the key, so a bucket is written once (ON CONFLICT DO NOTHING) and a process that finds its bucket
 written does not read the status at all. Sample times come from the system clock, like every "now" of Splits.
@@ -13,6 +17,7 @@ A sample that cannot be written (the database away) is logged and skipped; it ne
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -27,6 +32,8 @@ log = structlog.get_logger(__name__)
 
 LAG_SAMPLE_S = 30
 LAG_HISTORY = timedelta(hours=1)
+
+QueueDepths = Callable[[], Awaitable[dict[str, int | None]]]  # reactor name → messages ready in its queue
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +70,16 @@ async def record_sample(pool: AsyncConnectionPool, report: StatusReport, at: dat
     """Write `report`'s lags under `at`'s bucket (once per bucket: a bucket already written is left as it is)
     and delete the samples older than `keep`; returns the rows written.
 
-    Only consumers with a checkpoint have a lag; a relay process's own row or a consumer that only reports
-    is not sampled.
+    A consumer with a checkpoint is sampled by its lag; a reactor without one by its queue (the messages
+    ready, and the age of the oldest it holds); a relay process's own row is not sampled.
     """
     bucket = bucket_of(at, every_s)
-    rows = [(c.name, bucket, c.lag_events, c.lag_seconds) for c in report.consumers
-            if c.lag_events is not None and c.lag_seconds is not None]
+    rows = []
+    for c in report.consumers:
+        if c.lag_events is not None and c.lag_seconds is not None:
+            rows.append((c.name, bucket, c.lag_events, c.lag_seconds))
+        elif c.kind == "reactor" and c.queue_depth is not None:
+            rows.append((c.name, bucket, c.queue_depth, c.oldest_message_age_s or 0.0))
     async with pool.connection() as conn, conn.transaction():
         written = 0
         if rows:
@@ -85,20 +96,29 @@ async def record_sample(pool: AsyncConnectionPool, report: StatusReport, at: dat
 
 
 async def sample_lag(pool: AsyncConnectionPool, at: datetime, *, every_s: int = LAG_SAMPLE_S,
-                     keep: timedelta = LAG_HISTORY) -> int:
-    """Take one sample for `at`'s bucket unless another sampler has; returns the rows written."""
+                     keep: timedelta = LAG_HISTORY, depths: QueueDepths | None = None) -> int:
+    """Take one sample for `at`'s bucket unless another sampler has; returns the rows written.
+
+    `depths` gives the reactors' queue depths (with RabbitMQ); when it fails, the sample is taken without them.
+    """
     if await _bucket_written(pool, bucket_of(at, every_s)):
         return 0
-    return await record_sample(pool, await read_status(pool), at, every_s=every_s, keep=keep)
+    report = await read_status(pool)
+    if depths is not None:
+        try:
+            report = report.with_queue_depths(await depths())
+        except Exception as exc:  # RabbitMQ away: the checkpointed consumers are still worth a sample
+            log.warning("could not read the reactors' queue depths for the lag sample", error=repr(exc))
+    return await record_sample(pool, report, at, every_s=every_s, keep=keep)
 
 
 async def run_sampler(pool: AsyncConnectionPool, clock: Clock, stop: asyncio.Event, *,
-                      every_s: int = LAG_SAMPLE_S) -> None:
+                      every_s: int = LAG_SAMPLE_S, depths: QueueDepths | None = None) -> None:
     """Sample every `every_s` until `stop`; a failed sample is logged and the next one tried in its turn."""
     while not stop.is_set():
         now = clock.now()
         try:
-            await sample_lag(pool, now, every_s=every_s)
+            await sample_lag(pool, now, every_s=every_s, depths=depths)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the database is away: the consumers themselves will say so

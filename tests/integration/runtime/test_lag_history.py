@@ -8,12 +8,16 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import aio_pika
+
 from adapters.settings import Settings
+from consumers.reactors import all_reactors
 from consumers.runtime.app import Consumers
 from consumers.runtime.lag_history import bucket_of, lag_history, record_sample, sample_lag
-from consumers.runtime.status import read_status, report
+from consumers.runtime.status import queue_depths, read_status, report
 from eventstore import EventStore
 from infra.bootstrap import system_for
+from tests.conftest import RABBITMQ_URL
 from tests.integration.runtime.test_status import append_jobs, checkpoint
 
 T0 = datetime(2026, 12, 7, 12, 0, 0, tzinfo=UTC)
@@ -79,6 +83,27 @@ async def test_samples_older_than_an_hour_are_deleted_and_the_series_covers_the_
     # Asked about an earlier moment, the series stops there (nothing from its future).
     earlier = await lag_history(store.pool, T0 + timedelta(minutes=30))
     assert [p.sampled_at for p in earlier[0].points] == [T0 + timedelta(minutes=20)]
+
+
+async def test_a_reactor_on_rabbitmq_is_sampled_by_its_queue(fresh_store, amqp, topology) -> None:
+    store = fresh_store
+    await behind(store)
+    notifier = next(r for r in all_reactors() if r.name == "notifier")
+    channel = await amqp.channel()
+    await topology.declare_reactor(channel, "notifier", notifier.routing_keys(store.registry),
+                                   notifier.retry_delays_ms())
+    for _ in range(3):  # ready in the queue, nobody consuming
+        await channel.default_exchange.publish(aio_pika.Message(b"{}"), routing_key=topology.reactor_queue("notifier"))
+    await report(store.pool, "reactor:notifier", "reactor", "live")  # a reactor on RabbitMQ keeps no checkpoint
+
+    assert await sample_lag(store.pool, T0, depths=lambda: queue_depths(RABBITMQ_URL, topology, ["notifier"])) == 3
+    assert ("reactor:notifier", T0, 3) in await rows(store)
+
+    # RabbitMQ away: the sample is still taken, of what the database knows.
+    away = "amqp://guest:guest@127.0.0.1:1/"
+    assert await sample_lag(store.pool, T0 + timedelta(seconds=30),
+                            depths=lambda: queue_depths(away, topology, ["notifier"])) == 2
+    assert {name for name, at, _ in await rows(store) if at > T0} == {"projection:ats", "reactor:mailer"}
 
 
 async def test_a_sample_that_cannot_be_written_does_not_end_the_consumers(fresh_store) -> None:
