@@ -36,6 +36,7 @@ from consumers.runtime.shadow_build import build
 from eventstore import (
     START,
     EventRegistry,
+    Position,
     advisory_key,
     delete_checkpoint,
     load_checkpoint,
@@ -55,6 +56,7 @@ class ReplayResult:
     projection: str
     events: int
     seconds: float
+    position: Position | None = None  # the live checkpoint the swapped-in schema carries on from
 
     @property
     def events_per_s(self) -> float:
@@ -109,15 +111,17 @@ async def replay(
                 progress(done, max(total, done))
 
         await build(pool, projector, batch_size, advanced)
-        advanced(await _swap(pool, projector, name))
+        caught_up, position = await _swap(pool, projector, name)
+        advanced(caught_up)
         # Outside the swap, so that readers still inside the old tables never hold the swap up.
         async with pool.connection() as conn:
             await conn.execute(_drop(retired_schema(name)))
-    return ReplayResult(name, done, time.perf_counter() - started)
+    return ReplayResult(name, done, time.perf_counter() - started, position)
 
 
-async def _swap(pool: AsyncConnectionPool, projector: Projector, name: str) -> int:
-    """Swap the shadow in for the live schema in one transaction; returns the events caught up in it."""
+async def _swap(pool: AsyncConnectionPool, projector: Projector, name: str) -> tuple[int, Position]:
+    """Swap the shadow in for the live schema in one transaction; returns the events caught up in it and the
+    position the live checkpoint stands at after it."""
     live_checkpoint = checkpoint_name(name)
     async with pool.connection() as conn, conn.transaction():
         # The live projector takes this lock in every batch: none commits until the swap is done.
@@ -137,7 +141,7 @@ async def _swap(pool: AsyncConnectionPool, projector: Projector, name: str) -> i
             # Keeps the live stream offset; messages up to the new position are skipped as applied.
             await save_checkpoint(conn, live_checkpoint, shadow_position)
         await delete_checkpoint(conn, projector.checkpoint)
-    return caught_up
+    return caught_up, shadow_position
 
 
 @asynccontextmanager
