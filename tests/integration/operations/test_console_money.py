@@ -6,6 +6,7 @@ pages that change nothing. The placement is the audit tests' own (tests/integrat
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import io
 import re
@@ -13,18 +14,20 @@ import secrets
 import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
+import orjson
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from adapters.audit_keys import encode_key
+from commands.billing import placement_billing as billing
 from commands.identity.user import user_id_for
-from eventstore import EventStore
+from eventstore import EventStore, canonical_json, handle
 from projections.audit.bundle import public_key_hex, verify_bundle
 from projections.audit.formatting import dollars
 from tests.integration.audit.test_audit import _placement_with_money
@@ -35,11 +38,13 @@ from tests.integration.operations.browser import (
     console_settings,
     console_site,
 )
+from tests.api import SEEDER
 from tests.helpers import wait_until
 
 KEY = Ed25519PrivateKey.generate()
 TRUSTED = public_key_hex(KEY.public_key())
 CONSUMERS = {"ats", "billing", "notifications"}
+MARKUP = "<script>document.title = 'owned'</script><img src=x>"
 
 
 @dataclass
@@ -70,7 +75,8 @@ async def _money_api(client: httpx.AsyncClient, placement_id: UUID) -> dict[str,
         found.update(answer.json()["data"])
         invoice = found["invoice"]
         return bool(invoice and invoice["status"] == "paid"
-                    and any(t["status"] == "paid" for t in found["transactions"]))
+                    and any(t["status"] == "paid" for t in found["transactions"])
+                    and found["escrow_holds"] and found["disputes"])
 
     await wait_until(complete, timeout=30)
     return found
@@ -124,7 +130,19 @@ async def _checks(store: EventStore, data: bytes) -> list[Any]:
 
 # --- what the page shows ----------------------------------------------------------------------------------------------
 
+async def _hold_and_dispute(store: EventStore, placement_id: UUID) -> None:
+    """A hold of part of the money and a dispute whose reason is markup (it must stay text)."""
+    now = datetime.now(UTC)
+    await handle(store, billing.placement_billing, placement_id, billing.PlaceEscrowHold(
+        placement_id=placement_id, hold_id=uuid4(), amount_cents=250_000, reason="guarantee review",
+        release_on=now + timedelta(days=30), by="user_root", at=now), SEEDER)
+    await handle(store, billing.placement_billing, placement_id, billing.OpenDispute(
+        placement_id=placement_id, dispute_id=uuid4(), dispute_type="fee_amount", reason=MARKUP,
+        raised_by="user_cora", raised_by_role="company_admin", at=now), SEEDER)
+
+
 async def test_the_money_page_shows_what_the_money_api_shows_a_platform_admin(money: MoneySite) -> None:
+    await _hold_and_dispute(money.store, money.placement_id)
     api = await _money_api(money.client, money.placement_id)
     async def listed() -> bool:  # the ATS read model has the placement
         answer = await money.client.get("/console/money", headers=signed_in())
@@ -166,6 +184,14 @@ async def test_the_money_page_shows_what_the_money_api_shows_a_platform_admin(mo
                             for t in api["transactions"]}
         assert rows[-2][:2] == ["Paid out", dollars(api["totals"]["paid_out_cents"])]
         assert all(row[-1] == "✓ holds" for row in (await _table(page, "checks"))[1:])
+
+        holds = [(row[1], row[2], row[5]) for row in (await _table(page, "holds"))[1:]]
+        assert holds == [(dollars(h["amount_cents"]), h["reason"], h["status"]) for h in api["escrow_holds"]] and holds
+        disputes = [(row[1], row[3], row[4]) for row in (await _table(page, "disputes"))[1:]]
+        assert disputes == [(d["dispute_type"], d["reason"], d["status"]) for d in api["disputes"]] == [
+            ("fee_amount", MARKUP, "open")]
+        assert await page.title() == f"Money of placement {money.placement_id} · Splits console"  # no script ran
+        assert await page.query_selector("main script, main img") is None
         await browser.shot(page, "money-placement")
         browser.assert_clean()
 
@@ -296,13 +322,38 @@ async def test_bad_input_is_a_page_that_changes_nothing_and_strangers_are_refuse
         browser.assert_clean()
 
 
-async def test_a_file_that_is_not_a_bundle_is_checked_and_recorded_as_not_verified(money: MoneySite) -> None:
+def _resigned(bundle: bytes, key: Ed25519PrivateKey) -> bytes:
+    """The bundle, its manifest signed again with another key (it verifies against itself, not this deployment)."""
+    with zipfile.ZipFile(io.BytesIO(bundle)) as zf:
+        files = {name: zf.read(name) for name in zf.namelist()}
+    manifest = orjson.loads(files["manifest.json"])
+    unsigned = {k: v for k, v in manifest.items() if k != "signature"} | {"public_key": public_key_hex(key.public_key())}
+    signature = base64.b64encode(key.sign(canonical_json(unsigned))).decode()
+    files["manifest.json"] = orjson.dumps({**unsigned, "signature": {"algorithm": "ed25519", "value": signature}})
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return out.getvalue()
+
+
+async def test_a_bundle_is_checked_against_this_deployments_key_and_any_file_gets_a_verdict(money: MoneySite) -> None:
     token = await _csrf(money.client)
     junk = b"not a zip at all " + secrets.token_bytes(16)
     answer = await _post_bundle(money.client, junk, token, name="notes.txt")
     assert answer.status_code == 200 and "✗ not verified" in answer.text and "not a zip file" in answer.text
     [check] = await _checks(money.store, junk)
     assert check.data["ok"] is False and check.data["placement_id"] is None and check.data["operator"] == OPERATOR
+
+    exported = await money.client.get(f"/v1/audit/placements/{money.placement_id}/export", headers=admin_api())
+    assert exported.status_code == 200, exported.text
+    other = _resigned(exported.content, Ed25519PrivateKey.generate())
+    assert verify_bundle(other).intact  # sound on its own key
+    answer = await _post_bundle(money.client, other, token)
+    assert answer.status_code == 200 and "✗ not verified" in answer.text
+    assert f"not the platform&#39;s key {TRUSTED}" in answer.text
+    [check] = await _checks(money.store, other)
+    assert check.data["ok"] is False and check.data["placement_id"] == str(money.placement_id)
 
 
 async def test_console_and_api_exports_share_the_hourly_limit(fresh_store: EventStore, tmp_path: Path) -> None:
