@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -110,6 +110,10 @@ class DeadLetterView:
     dead_lettered_at: datetime | None
 
 
+def _utc(at: datetime | None) -> datetime | None:
+    return None if at is None else at.astimezone(UTC)
+
+
 def describe(letter: DeadLetter, note: DeadLetterError | None) -> DeadLetterView:
     """A broker dead letter with its note: the broker's delivery limit speaks for itself (no process lived to note
     anything); otherwise the note, or that none was recorded."""
@@ -120,7 +124,7 @@ def describe(letter: DeadLetter, note: DeadLetterError | None) -> DeadLetterView
     else:
         error, attempts, at = NOT_RECORDED, None, letter.dead_lettered_at
     return DeadLetterView(letter.reactor, letter.event_id, letter.type, letter.stream_id, letter.position,
-                          error, attempts, at)
+                          error, attempts, _utc(at))
 
 
 async def with_errors(pool: AsyncConnectionPool, reactor: str, letters: Sequence[DeadLetter]) -> list[DeadLetterView]:
@@ -141,7 +145,7 @@ async def feed_dead_letters(pool: AsyncConnectionPool, reactor: str, limit: int 
             " WHERE i.reactor = %s AND i.outcome = 'dead-lettered' ORDER BY e.position LIMIT %s", (reactor, limit))
         rows = await cur.fetchall()
     return [DeadLetterView(reactor, r["event_id"], r["type"], r["stream_id"], r["position"],
-                           r["error"] or NOT_RECORDED, r["attempts"], r["dead_lettered_at"]) for r in rows]
+                           r["error"] or NOT_RECORDED, r["attempts"], _utc(r["dead_lettered_at"])) for r in rows]
 
 
 async def feed_dead_letter_counts(pool: AsyncConnectionPool, reactors: Sequence[str]) -> dict[str, int]:

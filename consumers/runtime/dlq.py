@@ -1,4 +1,7 @@
-"""Dead letters: see what a reactor gave up on, and send it back once the cause is fixed."""
+"""Dead letters: see what a reactor gave up on, and send it back once the cause is fixed.
+
+`list_dead_letters`, `requeue_dead_letters` and the counts speak to RabbitMQ only (`splits dlq`); the console reads
+them with the errors the reactors noted in the database (`dead_letters_with_errors`, `requeue_and_forget`)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,9 @@ from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
+from psycopg_pool import AsyncConnectionPool
 
+from consumers.runtime.dead_letter_errors import DeadLetterView, forget_dead_letter_errors, with_errors
 from consumers.runtime.envelope import decode
 from consumers.runtime.reactor import ATTEMPT_HEADER
 from consumers.runtime.topology import Topology
@@ -129,3 +134,27 @@ async def dead_letter_counts(url: str, topology: Topology, reactors: list[str]) 
             except aio_pika.exceptions.ChannelClosed:
                 counts[reactor] = 0
     return counts
+
+
+async def dead_letters_with_errors(url: str, topology: Topology, pool: AsyncConnectionPool,
+                                   reactor: str) -> list[DeadLetterView]:
+    """`list_dead_letters` (none for a reactor whose queues were never declared), each with the error and attempts
+    its reactor noted (consumers/runtime/dead_letter_errors.py)."""
+    async with await aio_pika.connect(url) as connection:
+        try:
+            letters = await list_dead_letters(connection, topology, reactor)
+        except aio_pika.exceptions.ChannelClosed:
+            letters = []
+    return await with_errors(pool, reactor, letters)
+
+
+async def requeue_and_forget(url: str, topology: Topology, pool: AsyncConnectionPool, reactor: str,
+                             event_id: str | None = None) -> int:
+    """`requeue_dead_letters`, then forget the errors noted of the letters sent back (a new failure notes afresh)."""
+    async with await aio_pika.connect(url) as connection:
+        try:
+            moved = await requeue_dead_letter_ids(connection, topology, reactor, event_id)
+        except aio_pika.exceptions.ChannelClosed:
+            moved = []
+    await forget_dead_letter_errors(pool, reactor, moved)
+    return len(moved)
