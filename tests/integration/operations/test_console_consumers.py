@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import aio_pika
 import httpx
 
 from consumers.runtime.lag_history import LAG_SAMPLE_S, bucket_of, lag_history, record_sample
@@ -63,7 +64,7 @@ async def settled_status(client: httpx.AsyncClient) -> dict[str, Any]:
     return answer
 
 
-async def test_the_consumers_page_shows_the_admin_status_the_relay_and_the_lag_chart(fresh_store, topology,
+async def test_the_consumers_page_shows_the_admin_status_the_relay_and_the_lag_chart(fresh_store, topology, amqp,
                                                                                       tmp_path: Path):
     store = fresh_store
     settings = console_settings(store, rabbitmq_url=RABBITMQ_URL, rabbitmq_prefix=topology.prefix,
@@ -76,6 +77,10 @@ async def test_the_consumers_page_shows_the_admin_status_the_relay_and_the_lag_c
             sampled = ["projection:ats", "projection:billing", "projection:identity", "reactor:notifier",
                        "reactor:placements"]
             await record_past_lag(store, system.clock.now(), sampled)
+            channel = await amqp.channel()  # two messages the notifier gave up on
+            for _ in range(2):
+                await channel.default_exchange.publish(aio_pika.Message(b"{}"),
+                                                       routing_key=topology.dead_letter_queue("notifier"))
 
             async with console_browser(base_url, OPERATOR, tmp_path) as browser:
                 # The page and the API agree when nothing moved between them (the consumers keep working).
@@ -99,7 +104,15 @@ async def test_the_consumers_page_shows_the_admin_status_the_relay_and_the_lag_c
                 assert await page.inner_text("#relay tr[data-relay='relay@consumers-0'] td:nth-child(2)") == "leader"
                 assert await page.inner_text("#relay tr[data-relay='relay@consumers-1'] td:nth-child(2)") == "standby"
                 assert await page.query_selector("#broker-note") is None  # RabbitMQ is there: depths and dead letters
-                assert (await page.inner_text("#reactors tr[data-consumer='reactor:notifier'] .dead-letters")) == "0"
+                status = await settled_status(client)
+                for name, letters in status["dead_letters"].items():
+                    cell = await page.query_selector(f"#reactors tr[data-consumer='reactor:{name}'] .dead-letters")
+                    assert cell is None or await cell.inner_text() == str(letters), name
+                assert status["dead_letters"]["notifier"] == 2
+                link = await page.query_selector("#reactors tr[data-consumer='reactor:notifier'] .dead-letters a")
+                assert link is not None and await link.get_attribute("href") == "/console/dead-letters/notifier"
+                assert await link.inner_text() == "2"
+                assert await page.inner_text("#reactors tr[data-consumer='reactor:placements'] .dead-letters") == "0"
 
                 # The chart: a panel per sampled consumer, drawn from the recorded samples.
                 history = {s.name: s for s in await lag_history(store.pool, system.clock.now())}
