@@ -148,11 +148,14 @@ async def verify(request: Request, operator: Operator, system: SystemDep, signer
                  now: Now) -> Response:
     """Check an uploaded bundle as `splits audit verify` does, against this deployment's key; record the check."""
     form = await request.form()  # read (and bounded) once, by the CSRF check
-    upload = form.get("bundle")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        return console_error(request, operator, 400, "No bundle", "choose the bundle (.zip) to check; nothing was "
-                                                                  "recorded.")
-    data = await upload.read(MAX_CHECKED_BUNDLE_BYTES + 1)
+    try:
+        upload = form.get("bundle")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return console_error(request, operator, 400, "No bundle", "choose the bundle (.zip) to check; nothing "
+                                                                      "was recorded.")
+        data = await upload.read(MAX_CHECKED_BUNDLE_BYTES + 1)
+    finally:
+        await form.close()  # a part over 1 MB was spooled to a temporary file
     if len(data) > MAX_CHECKED_BUNDLE_BYTES:
         return console_error(request, operator, 413, "Bundle too large",
                              f"the console checks bundles of up to {MAX_CHECKED_BUNDLE_BYTES} bytes; check a larger "

@@ -344,6 +344,10 @@ async def test_a_bundle_is_checked_against_this_deployments_key_and_any_file_get
     assert answer.status_code == 200 and "✗ not verified" in answer.text and "not a zip file" in answer.text
     [check] = await _checks(money.store, junk)
     assert check.data["ok"] is False and check.data["placement_id"] is None and check.data["operator"] == OPERATOR
+    big = secrets.token_bytes(3 * 1024 * 1024)  # beyond the 1 MB of other console forms, within the check's 16 MB
+    answer = await _post_bundle(money.client, big, token)
+    assert answer.status_code == 200 and "✗ not verified" in answer.text and f"{len(big)} bytes" in answer.text
+    assert len(await _checks(money.store, big)) == 1
 
     exported = await money.client.get(f"/v1/audit/placements/{money.placement_id}/export", headers=admin_api())
     assert exported.status_code == 200, exported.text
