@@ -32,6 +32,14 @@ MAX_PAGE = 200
 MAX_TEXT = 300
 """The longest id, prefix, type or correlation/causation id a search takes (stream ids are far shorter)."""
 
+SEARCH_TIMEOUT_MS = 5_000
+"""The longest a search may run on the server: every criterion alone is indexed, but a combination the planner
+reads badly on a very large store is cut short (`SearchTooSlow`) rather than left to hold a connection."""
+
+
+class SearchTooSlow(Exception):
+    """A search ran past `SEARCH_TIMEOUT_MS` and was cancelled: narrow it (a time range, a type, a stream)."""
+
 _CORRELATION = "(metadata->>'correlation_id')"
 _CAUSATION = "(metadata->>'causation_id')"
 # The prefix index's expression, spelled as migration 0007 spells it.
@@ -133,8 +141,8 @@ async def search_streams(
 ) -> StreamPage:
     """Streams whose id starts with `prefix` (as text, no wildcards) and whose type is `stream_type`, in id order
     (C collation), after the stream id `after`; at most `limit` (≤ `MAX_PAGE`)."""
-    cur = await conn.execute(*streams_statement(prefix=prefix, stream_type=stream_type, after=after, limit=limit))
-    rows = [_summary(row) for row in await cur.fetchall()]
+    statement = streams_statement(prefix=prefix, stream_type=stream_type, after=after, limit=limit)
+    rows = [_summary(row) for row in await _bounded(conn, statement, binary=False)]
     more = len(rows) > limit
     rows = rows[:limit]
     return StreamPage(rows, rows[-1].stream_id if more else None)
@@ -176,8 +184,7 @@ async def search_events(
 ) -> EventPage:
     """The events matching `search`, newest first (by position), before position `before`; at most `limit`
     (≤ `MAX_PAGE`)."""
-    cur = await conn.execute(*events_statement(search, before=before, limit=limit), binary=True)
-    events = [_recorded(row) for row in await cur.fetchall()]
+    events = [_recorded(row) for row in await _bounded(conn, events_statement(search, before=before, limit=limit))]
     more = len(events) > limit
     events = events[:limit]
     return EventPage(events, events[-1].position.pos if more else None)
@@ -243,6 +250,18 @@ async def events_of_correlation(
 ) -> EventPage:
     """The events recorded under one correlation id (one request and what followed from it)."""
     return await search_events(conn, EventSearch(correlation_id=correlation_id), before=before, limit=limit)
+
+
+async def _bounded(conn: psycopg.AsyncConnection, statement: tuple[str, tuple[Any, ...]], *,
+                   binary: bool = True) -> list[tuple[Any, ...]]:
+    """The statement's rows, run in a transaction of its own under `SEARCH_TIMEOUT_MS`."""
+    try:
+        async with conn.transaction():
+            await conn.execute(f"SET LOCAL statement_timeout = {SEARCH_TIMEOUT_MS}")
+            cur = await conn.execute(*statement, binary=binary)
+            return await cur.fetchall()
+    except psycopg.errors.QueryCanceled:
+        raise SearchTooSlow(f"the search ran past {SEARCH_TIMEOUT_MS / 1000:g} s and was stopped") from None
 
 
 def _where(clauses: list[str]) -> str:

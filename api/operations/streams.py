@@ -27,7 +27,7 @@ from api.operations.console import CsrfChecked, Operator, console_error, operato
 from api.operations import streams_params as params
 from commands.operations.chain_check import MAX_PROBLEM_CHARS, RecordChainCheck, chain_check, chain_check_id_for
 from eventstore import handle, stream_id_for
-from eventstore.browse import MAX_TEXT, EventSearch, events_caused_by, get_event, get_stream, search_events, search_streams, stream_events
+from eventstore.browse import MAX_TEXT, EventSearch, SearchTooSlow, events_caused_by, get_event, get_stream, search_events, search_streams, stream_events
 from eventstore.chain_check import MAX_EVENTS, MAX_SECONDS, verify_stream
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -38,6 +38,11 @@ CHECKS_SHOWN = 5
 
 def _bad(request: Request, operator: Operator, exc: params.BadInput) -> HTMLResponse:
     return console_error(request, operator, 400, exc.title, f"{exc.detail} Nothing was changed.")
+
+
+def _too_slow(request: Request, operator: Operator) -> HTMLResponse:
+    return console_error(request, operator, 503, "The search took too long",
+                         "it was stopped after 5 s; narrow it with a time range, an event type or a stream.")
 
 
 @router.get("/streams")
@@ -53,8 +58,11 @@ async def streams_home(request: Request, operator: Operator, db: Db, q: str | No
             return RedirectResponse(f"/console/stream?{urlencode({'id': query.q})}", status_code=303)
         found = None
     elif query.q is not None or query.stream_type is not None or query.after is not None:
-        found = await search_streams(db, prefix=query.q, stream_type=query.stream_type, after=query.after,
-                                     limit=query.limit)
+        try:
+            found = await search_streams(db, prefix=query.q, stream_type=query.stream_type, after=query.after,
+                                         limit=query.limit)
+        except SearchTooSlow:
+            return _too_slow(request, operator)
     else:
         found = None
     return render(request, "streams.html", operator, nav="streams", query=query, found=found,
@@ -75,7 +83,10 @@ async def events_search(request: Request, operator: Operator, db: Db, type: str 
         return _bad(request, operator, exc)
     except ValueError as exc:  # a bound of the store's own (eventstore/browse.py)
         return console_error(request, operator, 400, "Not a search", f"{exc}. Nothing was changed.")
-    found = await search_events(db, search, before=cursor, limit=size)
+    try:
+        found = await search_events(db, search, before=cursor, limit=size)
+    except SearchTooSlow:
+        return _too_slow(request, operator)
     criteria = {"type": type, "stream": stream, "correlation": correlation, "causation": causation, "start": start,
                 "end": end, "limit": limit}
     return render(request, "streams_events.html", operator, nav="streams", search=search, found=found,
@@ -126,12 +137,14 @@ async def event_page(request: Request, operator: Operator, db: Db, event_id: str
         return console_error(request, operator, 404, "No such event", f"no event {found_id} is recorded here.")
     causation_id = params.as_uuid(event.metadata.get("causation_id"))
     cause = None if causation_id is None else await get_event(db, causation_id)
-    caused = await events_caused_by(db, event.event_id, limit=RELATED)
     correlation = event.metadata.get("correlation_id")
     related = None
-    if isinstance(correlation, str) and correlation:
-        related = await search_events(db, EventSearch(correlation_id=correlation[:MAX_TEXT]),
-                                      limit=RELATED)
+    try:
+        caused = await events_caused_by(db, event.event_id, limit=RELATED)
+        if isinstance(correlation, str) and correlation:
+            related = await search_events(db, EventSearch(correlation_id=correlation[:MAX_TEXT]), limit=RELATED)
+    except SearchTooSlow:
+        return _too_slow(request, operator)
     return render(request, "streams_event.html", operator, nav="streams", event=event, cause=cause,
                   caused=caused, correlation=correlation, related=related)
 

@@ -13,6 +13,7 @@ from eventstore import NO_STREAM, EventStore, Metadata, NewEvent
 from eventstore.browse import (
     MAX_PAGE,
     EventSearch,
+    SearchTooSlow,
     events_caused_by,
     events_of_correlation,
     events_statement,
@@ -247,3 +248,12 @@ async def test_a_long_chain_check_stops_at_its_cap_and_says_so(store: EventStore
     assert verdict.capped is not None and "5 events" in verdict.capped
     missing = await verify_stream(store.pool, f"{_kind()}-none")
     assert (missing.exists, missing.ok) == (False, False)
+
+
+async def test_a_search_that_runs_too_long_is_stopped(store: EventStore) -> None:
+    async with store.pool.connection() as locker, store.pool.connection() as conn:
+        async with locker.transaction():
+            await locker.execute("LOCK TABLE eventstore.streams IN ACCESS EXCLUSIVE MODE")
+            with pytest.raises(SearchTooSlow):
+                await search_streams(conn, prefix="anything-")
+        assert (await search_streams(conn, prefix=f"{_kind()}-")).streams == []  # the connection is usable again
