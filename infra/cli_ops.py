@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -13,6 +15,8 @@ from infra.cli_common import _require, _require_database, _settings
 from adapters.settings import Settings
 
 if TYPE_CHECKING:
+    from psycopg_pool import AsyncConnectionPool
+
     from consumers.runtime.status import StatusReport
 
 dlq_app = typer.Typer(help="Dead letters: events a reactor gave up on.", no_args_is_help=True)
@@ -92,11 +96,24 @@ def _dlq_context(settings: Settings) -> str:
     return _require(settings.rabbitmq_url, "RABBITMQ_URL", "Dead letters live in RabbitMQ.")
 
 
+@contextlib.asynccontextmanager
+async def _notes(settings: Settings) -> AsyncIterator[AsyncConnectionPool | None]:
+    """The database where the reactors note why they gave up (None without DATABASE_URL: the letters alone)."""
+    if not settings.database_url:
+        yield None
+        return
+    from eventstore import create_pool
+
+    async with create_pool(settings.database_url, min_size=1, max_size=2, name="splits-dlq") as pool:
+        yield pool
+
+
 @dlq_app.command("list")
 def dlq_list(reactor: Annotated[str, typer.Argument(help="Reactor name.")]) -> None:
     """List a reactor's dead letters (they stay in the queue)."""
     import aio_pika
 
+    from consumers.runtime.dead_letter_errors import with_errors
     from consumers.runtime.dlq import list_dead_letters
     from consumers.runtime.topology import Topology
 
@@ -106,8 +123,12 @@ def dlq_list(reactor: Annotated[str, typer.Argument(help="Reactor name.")]) -> N
     async def main() -> None:
         async with await aio_pika.connect(url) as connection:
             letters = await list_dead_letters(connection, Topology(settings.rabbitmq_prefix), reactor)
-        for letter in letters:
+        async with _notes(settings) as pool:
+            views = await with_errors(pool, reactor, letters) if pool is not None else None
+        for n, letter in enumerate(letters):
             typer.echo(f"{letter.event_id}  {letter.type:<32} {letter.stream_id}  deaths={letter.deaths} ({letter.reason})")
+            if views is not None:
+                typer.echo(f"    attempts={views[n].attempts if views[n].attempts is not None else '-'}  {views[n].error}")
         typer.echo(f"{len(letters)} dead letter(s) for {reactor}")
 
     asyncio.run(main())
@@ -119,6 +140,7 @@ def dlq_show(reactor: str, event_id: str) -> None:
     import aio_pika
     import orjson
 
+    from consumers.runtime.dead_letter_errors import with_errors
     from consumers.runtime.dlq import list_dead_letters
     from consumers.runtime.topology import Topology
 
@@ -132,7 +154,13 @@ def dlq_show(reactor: str, event_id: str) -> None:
         if not found:
             typer.echo(f"no dead letter {event_id} for {reactor}", err=True)
             raise typer.Exit(1)
-        typer.echo(orjson.dumps({**found[0].summary(), "event": orjson.loads(found[0].body)}, option=orjson.OPT_INDENT_2).decode())
+        noted: dict[str, object] = {}
+        async with _notes(settings) as pool:
+            if pool is not None:
+                [view] = await with_errors(pool, reactor, found)
+                noted = {"error": view.error, "attempts": view.attempts}
+        typer.echo(orjson.dumps({**found[0].summary(), **noted, "event": orjson.loads(found[0].body)},
+                                option=orjson.OPT_INDENT_2).decode())
 
     asyncio.run(main())
 
@@ -145,7 +173,8 @@ def dlq_requeue(
     """Send dead letters back to the reactor with a fresh retry budget (after fixing the cause)."""
     import aio_pika
 
-    from consumers.runtime.dlq import requeue_dead_letters
+    from consumers.runtime.dead_letter_errors import forget_dead_letter_errors
+    from consumers.runtime.dlq import requeue_dead_letter_ids
     from consumers.runtime.topology import Topology
 
     settings = _settings()
@@ -153,6 +182,10 @@ def dlq_requeue(
 
     async def main() -> int:
         async with await aio_pika.connect(url) as connection:
-            return await requeue_dead_letters(connection, Topology(settings.rabbitmq_prefix), reactor, event_id)
+            moved = await requeue_dead_letter_ids(connection, Topology(settings.rabbitmq_prefix), reactor, event_id)
+        async with _notes(settings) as pool:
+            if pool is not None:  # a letter sent back has no error until it fails again
+                await forget_dead_letter_errors(pool, reactor, moved)
+        return len(moved)
 
     typer.echo(f"requeued {asyncio.run(main())} dead letter(s) for {reactor}")

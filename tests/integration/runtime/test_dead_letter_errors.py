@@ -1,16 +1,20 @@
 """A dead letter keeps its error and attempts (issue 21, dead letters): the reactor notes them where it gives up,
 before the reject (broker mode) or beside the inbox's outcome (feed mode); a note that cannot be written does not
-hold the reject back; a letter the quorum queue's delivery limit dead-lettered says so."""
+hold the reject back; a letter the quorum queue's delivery limit dead-lettered says so; `splits dlq` shows the
+errors, and a requeue forgets them."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import subprocess
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from uuid import uuid4
 
+import orjson
 from faststream.rabbit import Channel, RabbitBroker
 
 from commands.ats.events import JobCreated
@@ -22,10 +26,9 @@ from consumers.runtime.dead_letter_errors import (
     error_text,
     feed_dead_letter_counts,
     feed_dead_letters,
-    forget_dead_letter_errors,
     with_errors,
 )
-from consumers.runtime.dlq import dead_letter_count, list_dead_letters, requeue_dead_letter_ids
+from consumers.runtime.dlq import dead_letter_count, list_dead_letters, requeue_and_forget
 from consumers.runtime.reactor import PermanentError, Reaction, Reactor, ReactorContext, ReactorRunner
 from consumers.runtime.relay import Relay
 from adapters.clock import FixedClock
@@ -34,6 +37,7 @@ from adapters.settings import Settings
 from eventstore import handle
 from tests.conftest import RABBITMQ_URL
 from tests.helpers import NOW, publish_settled, wait_until
+from tests.integration.platform.test_cli import SPLITS
 
 AT = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 
@@ -115,12 +119,29 @@ async def test_a_dead_letter_keeps_its_error_and_attempts_until_requeued(fresh_s
         assert all(letter.dead_lettered_at is not None and letter.reason == "rejected" for letter in letters)
         assert str(fine.event_id) not in {v.event_id for v in views}
 
+        # `splits dlq` shows the same errors, and a requeue forgets the note of what it sent back.
+        listed = await _splits(store, topology, "list", "audit")
+        assert listed.returncode == 0, listed.stderr
+        assert "    attempts=3  RuntimeError: the provider refused poison pill" in listed.stdout.splitlines()
+        shown = await _splits(store, topology, "show", "audit", permanent_id)
+        assert shown.returncode == 0 and orjson.loads(shown.stdout)["error"] == long_error, shown.stderr
         effects.fixed = True
-        moved = await requeue_dead_letter_ids(amqp, topology, "audit", poison_id)
-        assert moved == [poison_id]
-        await forget_dead_letter_errors(store.pool, "audit", moved)
+        requeued = await _splits(store, topology, "requeue", "audit", "--id", poison_id)
+        assert requeued.returncode == 0 and "requeued 1 dead letter(s)" in requeued.stdout, requeued.stderr
         await wait_until(lambda: _handled(runner, 2))
         assert [r[1] for r in await _rows(store)] == [permanent_id]
+
+        # The console's requeue: sent back, and forgotten.
+        assert await requeue_and_forget(RABBITMQ_URL, topology, store.pool, "audit") == 1
+        await wait_until(lambda: _handled(runner, 3))
+        assert await _rows(store) == []
+
+
+async def _splits(store, topology, *args: str) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"DATABASE_URL": store.pool.conninfo, "RABBITMQ_URL": RABBITMQ_URL,
+                        "RABBITMQ_PREFIX": topology.prefix, "LOG_LEVEL": "warning", "ENVIRONMENT": "test"}
+    return await asyncio.to_thread(subprocess.run, [SPLITS, "dlq", *args], env=env, capture_output=True, text=True,
+                                   timeout=120)
 
 
 async def _handled(runner: ReactorRunner, n: int) -> bool:
