@@ -14,7 +14,7 @@ import secrets
 import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -25,6 +25,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from adapters.audit_keys import encode_key
+from commands.ats import placement as placements
 from commands.billing import placement_billing as billing
 from commands.identity.user import user_id_for
 from eventstore import EventStore, canonical_json, handle
@@ -193,6 +194,22 @@ async def test_the_money_page_shows_what_the_money_api_shows_a_platform_admin(mo
         assert await page.title() == f"Money of placement {money.placement_id} · Splits console"  # no script ran
         assert await page.query_selector("main script, main img") is None
         await browser.shot(page, "money-placement")
+        browser.assert_clean()
+
+
+async def test_a_placement_not_billed_yet_shows_its_fee_and_nothing_to_reconcile(money: MoneySite) -> None:
+    placement_id, now = uuid4(), datetime.now(UTC)
+    await handle(money.store, placements.placement, placement_id, placements.CreatePlacement(
+        placement_id=placement_id, application_id=uuid4(), job_id=uuid4(), candidate_id=uuid4(), company_id=uuid4(),
+        salary_cents=10_000_000, fee_bps=2000, guarantee_days=0, hired_at=now, start_date=date.today(),
+        candidate_recruiter_id=uuid4(), by="reactor:placements", at=now), SEEDER)
+    async with console_browser(money.base_url, OPERATOR, money.tmp_path) as browser:
+        page = await browser.open(f"/console/money/placements/{placement_id}")
+        assert "not billed yet" in await page.inner_text("#reconciles")
+        fee = {row[0]: row[1] for row in await _table(page, "fee")}
+        assert fee == {"Placement fee": "$20,000.00", "Σ splits": "$0.00", "Platform remainder": "—"}
+        main = await page.inner_text("main")
+        assert "No splits computed yet." in main and "No invoice issued yet." in main
         browser.assert_clean()
 
 
