@@ -34,7 +34,7 @@ class PlacementMoney:
     placement_id: UUID
     money: MoneyTable
     event_count: int
-    stream_count: int
+    streams: tuple[str, ...]
     last_position: str
 
 
@@ -46,7 +46,7 @@ async def placement_money(store: EventStore, placement_id: UUID) -> PlacementMon
         return None
     lines = [event_line(e) for e in events]
     table = await asyncio.to_thread(money_table, lines, str(placement_id))
-    return PlacementMoney(placement_id, table, len(events), len({e.stream_id for e in events}),
+    return PlacementMoney(placement_id, table, len(events), tuple(sorted({e.stream_id for e in events})),
                           str(events[-1].position))
 
 

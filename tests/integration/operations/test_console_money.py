@@ -158,6 +158,8 @@ async def test_the_money_page_shows_what_the_money_api_shows_a_platform_admin(mo
         async with page.expect_navigation():
             await page.click(f"a[href='/console/money/placements/{money.placement_id}']")
         assert "✓ reconciles" in await page.inner_text("#reconciles")
+        trail = await page.eval_on_selector_all("#trail a", "links => links.map(a => a.getAttribute('href'))")
+        assert f"/console/stream?id=placementbilling-{money.placement_id}" in trail
 
         fee = {row[0]: row[1] for row in await _table(page, "fee")}
         assert fee["Placement fee"] == dollars(api["fee_cents"]) == dollars(api["totals"]["fee_cents"])
@@ -240,6 +242,8 @@ async def test_the_export_verifies_and_checking_it_says_verified_and_a_tampered_
         async with page.expect_navigation():
             await page.click("form#verify button")
         assert "✓ verified" in await page.inner_text("#verdict")
+        recorded = f"bundlecheck-{hashlib.sha256(bundle).hexdigest()}"
+        assert await page.get_attribute("a#recorded", "href") == f"/console/stream?id={recorded}"
         assert str(money.placement_id) in await page.inner_text("#verdict-facts")
         await browser.shot(page, "money-verified")
 
