@@ -32,6 +32,9 @@ log = structlog.get_logger(__name__)
 
 LAG_SAMPLE_S = 30
 LAG_HISTORY = timedelta(hours=1)
+# The sampler counts at most this many events behind each consumer (a count walks the feed's index): a chart of
+# a backlog past it shows it flat at the cap, and `splits status` still counts to its own, larger cap.
+SAMPLE_LAG_CAP = 100_000
 
 QueueDepths = Callable[[], Awaitable[dict[str, int | None]]]  # reactor name → messages ready in its queue
 
@@ -103,7 +106,7 @@ async def sample_lag(pool: AsyncConnectionPool, at: datetime, *, every_s: int = 
     """
     if await _bucket_written(pool, bucket_of(at, every_s)):
         return 0
-    report = await read_status(pool)
+    report = await read_status(pool, lag_cap=SAMPLE_LAG_CAP)
     if depths is not None:
         try:
             report = report.with_queue_depths(await depths())
