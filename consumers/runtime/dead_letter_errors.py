@@ -117,8 +117,8 @@ def _utc(at: datetime | None) -> datetime | None:
 def describe(letter: DeadLetter, note: DeadLetterError | None) -> DeadLetterView:
     """A broker dead letter with its note: the broker's delivery limit speaks for itself (no process lived to note
     anything); otherwise the note, or that none was recorded."""
-    if letter.reason == "delivery_limit":
-        error, attempts, at = DELIVERY_LIMIT, letter.deaths or None, letter.dead_lettered_at
+    if letter.reason == "delivery_limit":  # how often it was delivered, the broker does not keep on the letter
+        error, attempts, at = DELIVERY_LIMIT, None, letter.dead_lettered_at
     elif note is not None:
         error, attempts, at = note.error, note.attempts, note.dead_lettered_at
     else:

@@ -187,7 +187,7 @@ async def test_a_letter_of_the_delivery_limit_says_so(fresh_store, amqp, topolog
 
         await wait_until(dead_lettered)
         [view] = await with_errors(store.pool, "audit", await list_dead_letters(amqp, topology, "audit"))
-        assert (view.event_id, view.error) == (str(crash.event_id), DELIVERY_LIMIT)
+        assert (view.event_id, view.error, view.attempts) == (str(crash.event_id), DELIVERY_LIMIT, None)
         assert view.dead_lettered_at is not None
     finally:
         await broker.stop()
