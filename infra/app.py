@@ -57,6 +57,7 @@ from api.observability import RequestContext, RequestMetrics
 from api.operations.console import install_console, router as console_router, static as console_static
 from api.operations.money import router as console_money_router
 from api.operations.consumers import router as console_consumers_router
+from api.operations.replays import router as console_replays_router
 from api.operations.dead_letters import router as console_dead_letters_router
 from api.operations.streams import router as console_streams_router
 from api.openapi import install_openapi
@@ -146,6 +147,7 @@ _ROUTERS = (
     conversation_moderation_router,
     console_money_router,
     console_consumers_router,
+    console_replays_router,
     console_dead_letters_router,
     console_streams_router,
     conversations_router,

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 import structlog
@@ -71,19 +71,20 @@ class ReplayRunner:
         """The runs this process is running now."""
         return set(self._tasks)
 
-    async def start(self, projection: str, operator: str, metadata: Metadata) -> UUID:
-        """Start replaying `projection` in the background for `operator`; the new run's id.
+    async def start(self, projection: str, operator: str, metadata: Metadata, run_id: UUID | None = None) -> UUID:
+        """Start replaying `projection` in the background for `operator` (their Clerk user id, in each event's
+        data); the run's events carry `metadata` (the operator as actor), the end's as well. The new run's id
+        (`run_id` when given: the console's confirmation form mints it).
 
         Raises `UnknownProjection`, or `ReplayInProgress` (nothing written) when a replay of it is running in
-        any process.
+        any process (or `run_id` was used before).
         """
         if projection not in self.projections:
             raise UnknownProjection(projection)
         pool = self.store.pool
-        run_id = uuid4()
+        run_id = run_id or uuid4()
         if not await replay_runs.begin_run(pool, run_id, projection):
             raise ReplayInProgress(f"a replay of {projection} is already running")
-        metadata = replace(metadata, actor=operator)
         try:
             await handle(self.store, replay_run, run_id,
                          RequestReplay(run_id=run_id, projection=projection, operator=operator, at=self.clock.now()),

@@ -89,7 +89,8 @@ def replay_lock_key(projection: str) -> int:
 
 async def begin_run(pool: AsyncConnectionPool, run_id: UUID, projection: str) -> bool:
     """Record a new running replay of `projection`; False (nothing written) when one is running already —
-    a running row that is not abandoned, or the replay lock held (a replay outside the console)."""
+    a running row that is not abandoned, or the replay lock held (a replay outside the console) — or when
+    `run_id` is taken."""
     key = replay_lock_key(projection)
     async with pool.connection() as conn, conn.transaction():
         cur = await conn.execute(f"SELECT {_LOCK_HELD}", {"key": key})
@@ -103,7 +104,7 @@ async def begin_run(pool: AsyncConnectionPool, run_id: UUID, projection: str) ->
         )
         cur = await conn.execute(
             "INSERT INTO eventstore.replay_runs (run_id, projection) VALUES (%s, %s)"
-            " ON CONFLICT (projection) WHERE state = 'running' DO NOTHING RETURNING run_id",
+            " ON CONFLICT DO NOTHING RETURNING run_id",  # one running per projection; a run id once
             (run_id, projection),
         )
         return await cur.fetchone() is not None
