@@ -23,19 +23,16 @@ from urllib.parse import urlencode, urlsplit
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi.exceptions import WebSocketRequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
-from pydantic import ValidationError
-from starlette.exceptions import HTTPException
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import AuthUnavailable, InvalidToken
-from api.deps import NotAuthenticated, RateLimited, authenticate, request_metadata
-from commands.core import DomainError
+from api.deps import authenticate, request_metadata
 from eventstore import Metadata
 from projections.identity.access import Access
 
@@ -257,9 +254,10 @@ def install_console(app: FastAPI) -> None:
                           error=exc.detail)
         return console_error(request, None, exc.status, exc.title, exc.detail)
 
-    for kind in (RequestValidationError, HTTPException, DomainError, RateLimited, InvalidToken, AuthUnavailable,
-                 NotAuthenticated, ValidationError):
-        app.add_exception_handler(kind, _as_page(app.exception_handlers[kind]))
+    # Every handler the API has (the 500 of an unexpected exception included), not a list that a new one misses.
+    for kind, handler in list(app.exception_handlers.items()):
+        if kind not in (ConsoleRefused, WebSocketRequestValidationError):
+            app.add_exception_handler(kind, _as_page(handler))
 
 
 def _as_page(api_handler: Callable[..., Any]) -> Callable[..., Any]:
@@ -278,6 +276,8 @@ def _as_page(api_handler: Callable[..., Any]) -> Callable[..., Any]:
         for name in ("retry-after", "allow"):
             if name in answer.headers:
                 page.headers[name] = answer.headers[name]
+        for name, value in _HEADERS:  # a 500 is answered outside ConsoleHeaders (Starlette's outermost middleware)
+            page.headers[name.decode()] = value.decode()
         return page
 
     return either

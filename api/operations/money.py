@@ -137,6 +137,12 @@ async def export(request: Request, operator: Operator, system: SystemDep, signer
         "Content-Disposition": f'attachment; filename="{taken.filename}"', "X-Audit-Export-Id": str(taken.export_id)})
 
 
+def _storable(problem: str) -> str:
+    """A problem as an event can hold it: a hostile bundle's names may carry a NUL (jsonb has none) or a lone
+    surrogate (UTF-8 has none), which would leave its check unrecorded; they are written as escapes."""
+    return problem.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
 @router.get("/money/verify")
 async def verify_form(request: Request, operator: Operator) -> Response:
     return render(request, "money_verify.html", operator, nav="money", check=None, recorded=None,
@@ -168,7 +174,8 @@ async def verify(request: Request, operator: Operator, system: SystemDep, signer
     command = RecordBundleCheck(
         check_id=uuid4(), bundle_sha256=check.sha256, bundle_bytes=check.size, placement_id=check.placement_id,
         ok=verdict.intact, problem_count=len(verdict.problems),
-        problems=tuple(p[:MAX_PROBLEM_CHARS] for p in verdict.problems[:MAX_PROBLEMS]), public_key=trusted,
+        problems=tuple(_storable(p)[:MAX_PROBLEM_CHARS] for p in verdict.problems[:MAX_PROBLEMS]),
+        public_key=trusted,
         operator=operator.clerk_user_id or operator.actor, at=now)
     entity = bundle_check_id_for(check.sha256)
     result = await handle(system.store, bundle_check, entity, command, operator_metadata(request, operator))
