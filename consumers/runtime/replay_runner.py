@@ -2,12 +2,12 @@
 
 `ReplayRunner.start` decides the start (`replay_runs.begin_run`: one running replay per projection, whichever
 process asked), records `ReplayRequested` with the operator, and runs `consumers.runtime.replay.replay` as an
-asyncio task of this process. The task writes its progress to `eventstore.replay_runs` at most every
-`report_every_s` (and every `heartbeat_s` when nothing moved, so a long chunk or swap does not look dead), and
-ends with `ReplayCompleted` or `ReplayFailed` — the event first, then the row, so a page that reads the run as
-ended finds its event. The app keeps the runner on its state and `stop`s it when it stops: a replay cut short
-there ends as failed ("cancelled"), its shadow schema left for the next replay to drop, the live schema as it
-was.
+asyncio task of this process, on a small pool of its own (the API's pool stays the requests'). The task writes
+its progress to `eventstore.replay_runs` at most every `report_every_s` (and every `heartbeat_s` when nothing
+moved, so a long chunk or swap does not look dead), and ends with `ReplayCompleted` or `ReplayFailed` — the
+event first, then the row, so a page that reads the run as ended finds its event. The app keeps the runner on
+its state and `stop`s it when it stops: a replay cut short there ends as failed ("cancelled"), its shadow schema
+left for the next replay to drop, the live schema as it was.
 """
 
 from __future__ import annotations
@@ -25,11 +25,15 @@ from adapters.clock import Clock
 from commands.operations.replay import CompleteReplay, FailReplay, RequestReplay, replay_run
 from consumers.runtime import replay_runs
 from consumers.runtime.replay import ReplayInProgress, replay
-from eventstore import EventStore, Metadata, handle
+from eventstore import EventStore, Metadata, create_pool, handle
 from projections.core import Projection
 from projections.registry import all_projections
 
 log = structlog.get_logger(__name__)
+
+# The connections one replay holds at most: its lock's, the build's reader and writer, and at the swap the
+# swap's own beside the catch-up's.
+REPLAY_POOL_SIZE = 6
 
 
 class UnknownProjection(KeyError):
@@ -57,13 +61,15 @@ class ReplayRunner:
     """The replays this process runs, one asyncio task per run."""
 
     def __init__(self, store: EventStore, clock: Clock, projections: Mapping[str, Projection], *,
-                 batch_size: int = 5000, report_every_s: float = 0.5, heartbeat_s: float = 5.0) -> None:
+                 batch_size: int = 5000, report_every_s: float = 0.5, heartbeat_s: float = 5.0,
+                 pool_size: int = REPLAY_POOL_SIZE) -> None:
         self.store = store
         self.clock = clock
         self.projections = dict(projections)
         self.batch_size = batch_size
         self.report_every_s = report_every_s
         self.heartbeat_s = heartbeat_s
+        self.pool_size = pool_size
         self._tasks: dict[UUID, asyncio.Task[None]] = {}
 
     @property
@@ -109,8 +115,11 @@ class ReplayRunner:
         progress = _Progress()
         reporter = asyncio.create_task(self._report(run_id, progress))
         try:
-            result = await replay(self.store.pool, projection, self.store.registry, batch_size=self.batch_size,
-                                  progress=progress.update)
+            # A pool of its own: a replay holds connections for minutes, which the API's requests keep.
+            async with create_pool(self.store.pool.conninfo, min_size=1, max_size=self.pool_size,
+                                   name="splits-replay") as pool:
+                result = await replay(pool, projection, self.store.registry, batch_size=self.batch_size,
+                                      progress=progress.update)
         except asyncio.CancelledError:
             await _stop(reporter)
             with contextlib.suppress(TimeoutError):

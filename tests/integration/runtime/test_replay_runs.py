@@ -15,7 +15,7 @@ from consumers.runtime import replay_runs
 from consumers.runtime.projector import Projector
 from consumers.runtime.replay import ReplayInProgress
 from consumers.runtime.replay_runner import ReplayRunner, UnknownProjection, describe
-from eventstore import EventStore, Metadata, advisory_key
+from eventstore import EventStore, Metadata, advisory_key, create_pool
 from projections.ats import ats
 from tests.helpers import NOW, create_jobs, feed_settled, wait_until
 from tests.integration.runtime.test_replay import from_scratch, table
@@ -190,6 +190,30 @@ async def test_stopping_the_runner_ends_its_replay_as_failed(fresh_store) -> Non
     assert isinstance(recorded[-1], ReplayFailed) and recorded[-1].operator == OPERATOR
     assert await replay_runs.replays_locked(store.pool, ["ats"]) == set()
     assert await replay_runs.begin_run(store.pool, uuid4(), "ats")
+
+
+async def test_a_running_replay_leaves_the_api_pool_to_the_requests(fresh_store) -> None:
+    await create_jobs(fresh_store, 20)
+    await feed_settled(fresh_store)
+    # The API's pool, as small as can be: the replay's lock, its build and its swap would take all of it.
+    async with create_pool(fresh_store.pool.conninfo, min_size=1, max_size=2) as small:
+        store = EventStore(small, fresh_store.registry)
+        replays = runner(store, batch_size=5, report_every_s=0.05)
+        holder = await holding(store, advisory_key("projection:ats"))
+        try:
+            run_id = await replays.start("ats", OPERATOR, Metadata(actor=OPERATOR))
+            await wait_until(lambda: _waits_on_a_lock(holder))  # built, and waiting at its swap
+            for _ in range(3):  # requests still get both connections at once, promptly
+                async with small.connection(timeout=2) as one, small.connection(timeout=2) as two:
+                    await one.execute("SELECT 1")
+                    await two.execute("SELECT 1")
+        finally:
+            await release(holder)
+
+        async def ended() -> bool:
+            return (await replay_runs.get_run(small, run_id)).finished
+        await wait_until(ended)
+        assert (await replay_runs.get_run(small, run_id)).state == "completed"
 
 
 async def test_the_runner_refuses_an_unknown_projection_and_writes_nothing(fresh_store) -> None:
