@@ -28,7 +28,13 @@ from api.operations.console import CsrfChecked, Operator, console_error, operato
 from adapters.system import System
 from commands.operations.dead_letters import RecordDeadLettersRequeue, dead_letters
 from consumers.runtime.dead_letter_errors import feed_dead_letter_counts, feed_dead_letters
-from consumers.runtime.dlq import dead_letter_counts, dead_letters_with_errors, requeue_and_forget
+from consumers.runtime.dlq import (
+    RequeueUnderWay,
+    dead_letter_counts,
+    dead_letters_with_errors,
+    requeue_and_forget,
+    requeue_turn,
+)
 from consumers.runtime.topology import topology_of
 from eventstore import handle, stream_id_for
 
@@ -152,6 +158,17 @@ async def requeue(request: Request, operator: Operator, system: SystemDep, store
             raise refusal
     except Bad as bad:
         return _refused(request, operator, bad)
+    try:
+        async with requeue_turn(system.pool, name):  # the same form posted twice at once: moved and recorded once
+            return await _requeue_in_turn(request, operator, system, store, now, name, wanted, requeue_id)
+    except RequeueUnderWay:
+        return _refused(request, operator, Bad(409, "A requeue is under way", "another requeue of these dead "
+                                                   "letters has not ended yet; try again in a moment. Nothing was "
+                                                   "changed."))
+
+
+async def _requeue_in_turn(request: Request, operator: Operator, system: System, store: Store, now: Now, name: str,
+                           wanted: UUID | None, requeue_id: UUID) -> Response:
     stream_id = stream_id_for(dead_letters, name)
     done = [e for e in await store.read_stream(stream_id) if e.data.get("requeue_id") == str(requeue_id)]
     if done:  # this form was posted before: show what it did, move nothing again

@@ -5,6 +5,9 @@ them with the errors the reactors noted in the database (`dead_letters_with_erro
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +20,7 @@ from consumers.runtime.dead_letter_errors import DeadLetterView, forget_dead_let
 from consumers.runtime.envelope import decode
 from consumers.runtime.reactor import ATTEMPT_HEADER
 from consumers.runtime.topology import Topology
+from eventstore import advisory_key
 
 
 @dataclass(frozen=True)
@@ -158,3 +162,28 @@ async def requeue_and_forget(url: str, topology: Topology, pool: AsyncConnection
             moved = []
     await forget_dead_letter_errors(pool, reactor, moved)
     return len(moved)
+
+
+REQUEUE_TURN_TRIES, REQUEUE_TURN_PAUSE_S = 300, 0.1  # a requeue under way is waited for up to 30 s
+
+
+class RequeueUnderWay(Exception):
+    """Another requeue of the reactor's dead letters did not end while this one waited for its turn."""
+
+
+@asynccontextmanager
+async def requeue_turn(pool: AsyncConnectionPool, reactor: str) -> AsyncIterator[None]:
+    """One requeue of a reactor's dead letters at a time, across processes: a requeue checks whether it was done
+    already, moves the letters and records them inside its turn, so the same form posted twice at once moves and
+    records once (side by side, each drained part of the queue and only one was recorded). A waiting requeue holds
+    no connection; the lock is the transaction's, released whatever happens."""
+    key = advisory_key(f"dead-letter-requeue:{reactor}")
+    for _ in range(REQUEUE_TURN_TRIES):
+        async with pool.connection() as conn, conn.transaction():
+            cur = await conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (key,))
+            row = await cur.fetchone()
+            if row is not None and row[0]:
+                yield
+                return
+        await asyncio.sleep(REQUEUE_TURN_PAUSE_S)
+    raise RequeueUnderWay(f"a requeue of {reactor}'s dead letters is still under way")

@@ -13,6 +13,7 @@ audit bundle that would leave its check unrecorded.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import io
@@ -21,19 +22,27 @@ import zipfile
 from collections.abc import AsyncIterator
 from uuid import uuid4
 
+import aio_pika
 import httpx
 from fastapi.routing import APIRoute
 
 from adapters.system import System
 from api.operations.console import CONTENT_SECURITY_POLICY, PREFIX
+from commands.ats.job import CreateJob, job
 from commands.identity.user import user_id_for
+from commands.operations.dead_letters import dead_letters
 from commands.operations.bundle_check import bundle_check
-from eventstore import stream_id_for
+from consumers.runtime.dlq import dead_letter_count
+from consumers.runtime.envelope import encode
+from eventstore import handle, stream_id_for
 from infra.app import _ROUTERS, create_app
 from infra.bootstrap import system_for
+from tests.conftest import RABBITMQ_URL
+from tests.helpers import NOW
 from tests.integration.operations.browser import NOT_AN_OPERATOR, OPERATOR, console_settings, console_site
 
 SESSION = "__session"
+DEAD_LETTERS_OF = "fraud-signals"  # a reactor of the deployment (the console knows no other), on the test's queues
 
 
 def _cookie(value: str) -> dict[str, str]:
@@ -140,3 +149,39 @@ async def test_a_bundle_naming_a_stream_with_a_nul_is_checked_and_its_check_reco
     assert check.data["operator"] == OPERATOR and not check.data["ok"]
     assert check.metadata["actor"] == str(user_id_for(OPERATOR))
     assert any("placement-\\x00" in p for p in check.data["problems"]), check.data["problems"]
+
+
+async def _dead_letters_in_the_queue(store, topology, amqp, count: int) -> None:
+    """`count` dead letters of `DEAD_LETTERS_OF` straight in its dead-letter queue (as a reactor leaves them)."""
+    channel = await amqp.channel()
+    await topology.declare_reactor(channel, DEAD_LETTERS_OF, [], [])
+    for n in range(count):
+        job_id = uuid4()
+        await handle(store, job, job_id, CreateJob(job_id=job_id, company_id=uuid4(), title=f"poison {n}",
+                                                     fee_bps=1000, by="u", at=NOW))
+        event = (await store.read_stream(f"job-{job_id}"))[0]
+        body, headers = encode(event, event.position)
+        await channel.default_exchange.publish(aio_pika.Message(body, headers=headers),
+                                               routing_key=topology.dead_letter_queue(DEAD_LETTERS_OF))
+    await channel.close()
+
+
+async def test_a_requeue_form_posted_twice_at_once_moves_the_letters_and_records_them_once(fresh_store, topology,
+                                                                                         amqp):
+    store, letters = fresh_store, 150
+    settings = console_settings(store, rabbitmq_url=RABBITMQ_URL, rabbitmq_prefix=topology.prefix)
+    async with console_site(store, settings, consumers=set()) as (base_url, client, _):
+        await _dead_letters_in_the_queue(store, topology, amqp, letters)
+        signed_in = _cookie(f"dev:{OPERATOR}")
+        path = f"{PREFIX}/dead-letters/{DEAD_LETTERS_OF}/requeue"
+        page = (await client.get(path, headers=signed_in)).text.split('id="confirm"', 1)[1]
+        form = dict(re.findall(r'name="(\w+)" value="([^"]*)"', page))
+        # A double click: the same form, twice, at once.
+        answers = await asyncio.gather(*[client.post(path, data=form, headers=signed_in | {"Origin": base_url})
+                                         for _ in range(2)])
+        assert [a.status_code for a in answers] == [200, 200]
+        assert sum("already done" in a.text for a in answers) == 1, [re.findall(r"id=\"result\"[^<]*<[^<]*<[^<]*", a.text) for a in answers]
+
+        assert await dead_letter_count(amqp, topology, DEAD_LETTERS_OF) == 0
+        recorded = await store.read_stream(stream_id_for(dead_letters, DEAD_LETTERS_OF))
+        assert [(e.data["requeue_id"], e.data["moved"]) for e in recorded] == [(form["requeue_id"], letters)]
