@@ -28,6 +28,7 @@ from fastapi.routing import APIRoute
 
 from adapters.system import System
 from api.operations.console import CONTENT_SECURITY_POLICY, PREFIX
+from api.operations.consumers import REFRESH_MS as CONSUMERS_REFRESH_MS
 from commands.ats.job import CreateJob, job
 from commands.identity.user import user_id_for
 from commands.operations.dead_letters import dead_letters
@@ -39,7 +40,8 @@ from infra.app import _ROUTERS, create_app
 from infra.bootstrap import system_for
 from tests.conftest import RABBITMQ_URL
 from tests.helpers import NOW
-from tests.integration.operations.browser import NOT_AN_OPERATOR, OPERATOR, console_settings, console_site
+from tests.integration.operations.browser import (NOT_AN_OPERATOR, OPERATOR, console_browser, console_settings,
+                                                    console_site)
 
 SESSION = "__session"
 DEAD_LETTERS_OF = "fraud-signals"  # a reactor of the deployment (the console knows no other), on the test's queues
@@ -185,3 +187,17 @@ async def test_a_requeue_form_posted_twice_at_once_moves_the_letters_and_records
         assert await dead_letter_count(amqp, topology, DEAD_LETTERS_OF) == 0
         recorded = await store.read_stream(stream_id_for(dead_letters, DEAD_LETTERS_OF))
         assert [(e.data["requeue_id"], e.data["moved"]) for e in recorded] == [(form["requeue_id"], letters)]
+
+
+async def test_a_page_that_refreshes_itself_stops_asking_once_the_session_has_ended(fresh_store, tmp_path):
+    """A Clerk session ends (or the admin role is taken away) while a consumers page is left open: its refresh
+    is refused, and every refused request counts against the office's address like an anonymous one; asked again
+    every few seconds all night, they would use up that address's budget for everyone behind it."""
+    async with console_site(fresh_store, consumers=set()) as (base_url, _, _):
+        async with console_browser(base_url, OPERATOR, tmp_path) as browser:
+            page = await browser.open("/console/consumers")
+            asked: list[int] = []
+            page.on("response", lambda r: asked.append(r.status) if "/consumers/live" in r.url else None)
+            await browser.context.clear_cookies()  # signed out elsewhere: the session cookie is gone
+            await page.wait_for_timeout(2 * CONSUMERS_REFRESH_MS + 1500)
+            assert asked == [401], asked

@@ -8,6 +8,9 @@ function refresh(element) {
   const tick = async () => {
     try {
       const answer = await fetch(element.dataset.refresh, {credentials: "same-origin", headers: {"Accept": "text/html"}});
+      // Signed out, or no longer an operator: asking again changes nothing, and each refusal counts against the
+      // address like an anonymous request. Reloading the page signs in again.
+      if (answer.status === 401 || answer.status === 403) return;
       if (answer.ok) {
         element.innerHTML = await answer.text();
         if (element.querySelector("[data-final]")) return;  // nothing more will change
