@@ -99,20 +99,25 @@ async def dead_letters_home(request: Request, operator: Operator, system: System
 async def reactor_dead_letters(request: Request, operator: Operator, system: SystemDep, reactor: str) -> Response:
     try:
         name = _reactor(request, reactor)
-        letters, with_broker = await _letters(system, name)
+        letters, with_broker, count = await _letters(system, name)
     except Bad as bad:
         return _refused(request, operator, bad)
     return render(request, "dead_letters_reactor.html", operator, nav="dead_letters", reactor=name,
-                  letters=letters[:SHOWN], count=len(letters), shown=SHOWN, with_broker=with_broker,
+                  letters=letters[:SHOWN], count=count, shown=SHOWN, with_broker=with_broker,
                   note=None if with_broker else NEEDS_RABBITMQ)
 
 
-async def _letters(system: System, reactor: str) -> tuple[list, bool]:
+async def _letters(system: System, reactor: str) -> tuple[list, bool, int]:
+    """The oldest `SHOWN` letters (no more are taken off the queue, or read), whether from RabbitMQ, and the count."""
     url = system.settings.rabbitmq_url
     if not url:
-        return await feed_dead_letters(system.pool, reactor), False
-    try:
-        return await dead_letters_with_errors(url, topology_of(system), system.pool, reactor), True
+        counted = (await feed_dead_letter_counts(system.pool, [reactor])).get(reactor, 0)
+        letters = await feed_dead_letters(system.pool, reactor, SHOWN)
+        return letters, False, max(counted, len(letters))
+    try:  # counted before the listing takes its letters off the queue (the broker's count lags their return)
+        counted = (await dead_letter_counts(url, topology_of(system), [reactor])).get(reactor, 0)
+        letters = await dead_letters_with_errors(url, topology_of(system), system.pool, reactor, SHOWN)
+        return letters, True, max(counted, len(letters))
     except _BROKER_DOWN as exc:
         log.warning("the console could not reach RabbitMQ", error=type(exc).__name__)
         raise Bad(503, "RabbitMQ unreachable", UNREACHABLE) from None
@@ -133,12 +138,13 @@ async def confirm_requeue(request: Request, operator: Operator, system: SystemDe
         name, wanted = _reactor(request, reactor), _event_id(event_id)
         if (refusal := _requeue_refusal(system)) is not None:
             raise refusal
-        letters, _ = await _letters(system, name)
+        letters, _, count = await _letters(system, name)
     except Bad as bad:
         return _refused(request, operator, bad)
     chosen = [letter for letter in letters if wanted is None or letter.event_id == str(wanted)]
     return render(request, "dead_letters_confirm.html", operator, nav="dead_letters", reactor=name,
-                  event_id=None if wanted is None else str(wanted), letters=chosen[:SHOWN], count=len(chosen),
+                  event_id=None if wanted is None else str(wanted), letters=chosen[:SHOWN],
+                  count=len(chosen) if wanted else count,
                   requeue_id=str(uuid4()))
 
 

@@ -55,20 +55,23 @@ def _dead_letter(reactor: str, message: AbstractIncomingMessage) -> DeadLetter:
                       message.body, dead_lettered_at(message))
 
 
-async def _drain(channel: AbstractChannel, queue_name: str) -> list[AbstractIncomingMessage]:
-    """Take every message currently in the queue without acknowledging any."""
+async def _drain(channel: AbstractChannel, queue_name: str, limit: int | None = None
+                 ) -> list[AbstractIncomingMessage]:
+    """Take every message currently in the queue (the first `limit` when given) without acknowledging any."""
     queue = await channel.get_queue(queue_name, ensure=False)
     taken: list[AbstractIncomingMessage] = []
-    while (message := await queue.get(no_ack=False, fail=False)) is not None:
+    while (limit is None or len(taken) < limit) and (message := await queue.get(no_ack=False, fail=False)) is not None:
         taken.append(message)
     return taken
 
 
-async def list_dead_letters(connection: aio_pika.abc.AbstractConnection, topology: Topology, reactor: str) -> list[DeadLetter]:
-    """The reactor's dead letters, oldest first; they stay in the queue."""
+async def list_dead_letters(connection: aio_pika.abc.AbstractConnection, topology: Topology, reactor: str,
+                            limit: int | None = None) -> list[DeadLetter]:
+    """The reactor's dead letters, oldest first (the oldest `limit` when given: the rest are not touched); they
+    stay in the queue."""
     channel = await connection.channel()
     try:
-        taken = await _drain(channel, topology.dead_letter_queue(reactor))
+        taken = await _drain(channel, topology.dead_letter_queue(reactor), limit)
         letters = [_dead_letter(reactor, m) for m in taken]
         for message in taken:
             await message.nack(requeue=True)
@@ -141,12 +144,12 @@ async def dead_letter_counts(url: str, topology: Topology, reactors: list[str]) 
 
 
 async def dead_letters_with_errors(url: str, topology: Topology, pool: AsyncConnectionPool,
-                                   reactor: str) -> list[DeadLetterView]:
+                                   reactor: str, limit: int | None = None) -> list[DeadLetterView]:
     """`list_dead_letters` (none for a reactor whose queues were never declared), each with the error and attempts
     its reactor noted (consumers/runtime/dead_letter_errors.py)."""
     async with await aio_pika.connect(url) as connection:
         try:
-            letters = await list_dead_letters(connection, topology, reactor)
+            letters = await list_dead_letters(connection, topology, reactor, limit)
         except aio_pika.exceptions.ChannelClosed:
             letters = []
     return await with_errors(pool, reactor, letters)

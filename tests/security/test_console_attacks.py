@@ -29,6 +29,7 @@ from fastapi.routing import APIRoute
 from adapters.system import System
 from api.operations.console import CONTENT_SECURITY_POLICY, PREFIX
 from api.operations.consumers import REFRESH_MS as CONSUMERS_REFRESH_MS
+from api.operations.dead_letters import SHOWN
 from commands.ats.job import CreateJob, job
 from commands.identity.user import user_id_for
 from commands.operations.dead_letters import dead_letters
@@ -39,7 +40,7 @@ from eventstore import handle, stream_id_for
 from infra.app import _ROUTERS, create_app
 from infra.bootstrap import system_for
 from tests.conftest import RABBITMQ_URL
-from tests.helpers import NOW
+from tests.helpers import NOW, wait_until
 from tests.integration.operations.browser import (NOT_AN_OPERATOR, OPERATOR, console_browser, console_settings,
                                                     console_site)
 
@@ -153,15 +154,19 @@ async def test_a_bundle_naming_a_stream_with_a_nul_is_checked_and_its_check_reco
     assert any("placement-\\x00" in p for p in check.data["problems"]), check.data["problems"]
 
 
-async def _dead_letters_in_the_queue(store, topology, amqp, count: int) -> None:
-    """`count` dead letters of `DEAD_LETTERS_OF` straight in its dead-letter queue (as a reactor leaves them)."""
+async def _dead_letters_in_the_queue(store, topology, amqp, count: int, distinct: int | None = None) -> None:
+    """`count` dead letters of `DEAD_LETTERS_OF` straight in its dead-letter queue (as a reactor leaves them), of
+    `distinct` events (each its own by default)."""
     channel = await amqp.channel()
     await topology.declare_reactor(channel, DEAD_LETTERS_OF, [], [])
-    for n in range(count):
+    events = []
+    for n in range(count if distinct is None else distinct):
         job_id = uuid4()
         await handle(store, job, job_id, CreateJob(job_id=job_id, company_id=uuid4(), title=f"poison {n}",
                                                      fee_bps=1000, by="u", at=NOW))
-        event = (await store.read_stream(f"job-{job_id}"))[0]
+        events.append((await store.read_stream(f"job-{job_id}"))[0])
+    for n in range(count):
+        event = events[n % len(events)]
         body, headers = encode(event, event.position)
         await channel.default_exchange.publish(aio_pika.Message(body, headers=headers),
                                                routing_key=topology.dead_letter_queue(DEAD_LETTERS_OF))
@@ -172,7 +177,7 @@ async def test_a_requeue_form_posted_twice_at_once_moves_the_letters_and_records
                                                                                          amqp):
     store, letters = fresh_store, 150
     settings = console_settings(store, rabbitmq_url=RABBITMQ_URL, rabbitmq_prefix=topology.prefix)
-    async with console_site(store, settings, consumers=set()) as (base_url, client, _):
+    async with console_site(store, settings, consumers={"relay"}) as (base_url, client, _):
         await _dead_letters_in_the_queue(store, topology, amqp, letters)
         signed_in = _cookie(f"dev:{OPERATOR}")
         path = f"{PREFIX}/dead-letters/{DEAD_LETTERS_OF}/requeue"
@@ -201,3 +206,35 @@ async def test_a_page_that_refreshes_itself_stops_asking_once_the_session_has_en
             await browser.context.clear_cookies()  # signed out elsewhere: the session cookie is gone
             await page.wait_for_timeout(2 * CONSUMERS_REFRESH_MS + 1500)
             assert asked == [401], asked
+
+
+async def test_a_reactors_dead_letters_page_takes_no_more_letters_from_the_queue_than_it_shows(fresh_store, topology,
+                                                                                            amqp):
+    """Listing takes the letters off the queue and puts them back; the page shows the oldest `SHOWN`. It took
+    every letter, held in the API process's memory at once: a queue of a day's failures (hundreds of thousands)
+    on one page view, or on each of a hostile page's navigations to it."""
+    store, letters = fresh_store, SHOWN + 20
+    settings = console_settings(store, rabbitmq_url=RABBITMQ_URL, rabbitmq_prefix=topology.prefix)
+    async with console_site(store, settings, consumers={"relay"}) as (_, client, _):
+        await _dead_letters_in_the_queue(store, topology, amqp, letters, distinct=1)
+        signed_in = _cookie(f"dev:{OPERATOR}")
+        confirm = await client.get(f"{PREFIX}/dead-letters/{DEAD_LETTERS_OF}/requeue", headers=signed_in)
+        assert confirm.status_code == 200 and f"The {letters} dead letters" in confirm.text
+
+        channel = await amqp.channel()
+        queue = await channel.get_queue(topology.dead_letter_queue(DEAD_LETTERS_OF), ensure=False)
+        touched = []
+        while (message := await queue.get(no_ack=False, fail=False)) is not None:
+            touched.append(message.redelivered)
+        await channel.close()  # every letter goes back to the queue
+        assert len(touched) == letters
+        assert sum(touched) == SHOWN, f"{sum(touched)} of {letters} letters were taken off the queue by one page view"
+
+        async def returned() -> bool:
+            return await dead_letter_count(amqp, topology, DEAD_LETTERS_OF) == letters
+
+        await wait_until(returned)
+        page = await client.get(f"{PREFIX}/dead-letters/{DEAD_LETTERS_OF}", headers=signed_in)
+        assert page.status_code == 200
+        assert f"{letters} dead letters; the oldest {SHOWN} are shown" in page.text
+        assert page.text.count('<tr data-event-id="') == SHOWN
