@@ -27,7 +27,17 @@ from api.operations.console import CsrfChecked, Operator, console_error, operato
 from api.operations import streams_params as params
 from commands.operations.chain_check import MAX_PROBLEM_CHARS, RecordChainCheck, chain_check, chain_check_id_for
 from eventstore import handle, stream_id_for
-from eventstore.browse import MAX_TEXT, EventSearch, SearchTooSlow, events_caused_by, get_event, get_stream, search_events, search_streams, stream_events
+from eventstore.browse import (
+    MAX_TEXT,
+    EventSearch,
+    SearchTooSlow,
+    events_caused_by,
+    get_event,
+    get_stream,
+    search_events,
+    search_streams,
+    stream_events,
+)
 from eventstore.chain_check import MAX_EVENTS, MAX_SECONDS, verify_stream
 
 router = APIRouter(prefix="/console", include_in_schema=False)
