@@ -88,6 +88,36 @@ async def test_every_console_route_refuses_whoever_is_not_a_signed_in_platform_a
                 assert "<nav>" not in answer.text and 'name="csrf"' not in answer.text, (method, path, who)
 
 
+async def test_no_console_get_records_anything_and_every_console_post_needs_this_sessions_form(fresh_store):
+    """A GET can be made to happen by any page the operator visits (a link, a redirect, a top-level navigation
+    carries the session cookie): none records anything. Every POST that an operator could send is refused, with
+    nothing recorded, without the session's form token or from another site."""
+    routes = [r for r in _console_routes() if r not in PUBLIC]
+    async with console_site(fresh_store, consumers=set()) as (base_url, client, _):
+        signed_in = _cookie(f"dev:{OPERATOR}")
+        home = (await client.get(PREFIX, headers=signed_in)).text
+        token = home.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        head = await fresh_store.head()
+        for method, path in routes:
+            if method == "GET":
+                answer = await client.get(path, headers=signed_in)
+                assert answer.status_code < 500, (path, answer.text[:300])
+                continue
+            form = {"csrf": token, "confirmed": "yes", "stream_id": "user-x", "run_id": str(uuid4()),
+                    "requeue_id": str(uuid4())}
+            for sent, headers in (({k: v for k, v in form.items() if k != "csrf"}, {}),
+                                  ({**form, "csrf": "0" * 64}, {}),
+                                  (form, {"Sec-Fetch-Site": "cross-site"}),
+                                  (form, {"Sec-Fetch-Site": "same-site"}),
+                                  (form, {"Origin": "https://evil.example"}),
+                                  (form, {"Origin": "null"}),
+                                  (form, {"Referer": "https://evil.example/console"})):
+                answer = await client.post(path, data=sent, headers=signed_in | headers)
+                assert answer.status_code == 403, (path, headers, answer.text[:300])
+                assert "Nothing was changed" in answer.text and "set-cookie" not in answer.headers
+        assert await fresh_store.head() == head
+
+
 @contextlib.asynccontextmanager
 async def _app_with_a_failing_page(store) -> AsyncIterator[httpx.AsyncClient]:
     """The app, with one more console page that fails as a bug would (a route of the test's own: no page of the
