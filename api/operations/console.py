@@ -161,8 +161,8 @@ async def check_csrf(request: Request, operator: Operator) -> None:
     """Every console POST: from this origin, with the operator's form token."""
     form = await request.form()
     sent = form.get("csrf")
-    if not _same_origin(request) or not isinstance(sent, str) or not hmac.compare_digest(
-            sent, csrf_token(request, operator)):
+    if not _same_origin(request) or not isinstance(sent, str) or not sent.isascii() or not hmac.compare_digest(
+            sent, csrf_token(request, operator)):  # compare_digest raises on a non-ASCII str
         raise ConsoleRefused(403, "Form expired", "the form did not come from this console session; reload the "
                                                   "page and try again. Nothing was changed.")
 
