@@ -182,8 +182,8 @@ async def sign_in(request: Request) -> HTMLResponse:
 
 
 @router.post("/sign-in")
-async def dev_sign_in(request: Request, clerk_user_id: Annotated[str, Form(max_length=100, pattern=r"^[\w.@-]+$")]
-                      ) -> Response:
+async def dev_sign_in(request: Request,
+                      clerk_user_id: Annotated[str, Form(max_length=100, pattern=r"^[A-Za-z0-9_.@-]+$")]) -> Response:
     """Development sign-in (`splits dev` with no Clerk instance): the cookie a Clerk frontend would set."""
     if not request.app.state.system.settings.splits_dev_auth or not _same_origin(request):
         return console_error(request, None, 403, "Not here", "development sign-in is only for `splits dev`; sign "

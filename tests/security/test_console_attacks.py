@@ -269,3 +269,16 @@ async def test_a_reactors_dead_letters_page_takes_no_more_letters_from_the_queue
         assert page.status_code == 200
         assert f"{letters} dead letters; the oldest {SHOWN} are shown" in page.text
         assert page.text.count('<tr data-event-id="') == SHOWN
+
+
+async def test_development_sign_in_takes_only_a_clerk_user_id_its_cookie_can_hold(fresh_store):
+    """`\\w` took any letter: an id outside Latin-1 made the Set-Cookie header unwritable (a 500), one inside it an
+    octal-escaped cookie naming someone else. A Clerk user id is ASCII."""
+    async with console_site(fresh_store, consumers=set()) as (_, client, _):
+        for clerk_user_id in ("用户", "usér"):
+            answer = await client.post(f"{PREFIX}/sign-in", data={"clerk_user_id": clerk_user_id})
+            assert answer.status_code == 422 and answer.headers["content-type"].startswith("text/html"), answer.text
+            assert "set-cookie" not in answer.headers
+        answer = await client.post(f"{PREFIX}/sign-in", data={"clerk_user_id": OPERATOR})
+        assert answer.status_code == 303 and f"{SESSION}=dev:{OPERATOR};" in answer.headers["set-cookie"]
+        assert "HttpOnly" in answer.headers["set-cookie"] and "SameSite=strict" in answer.headers["set-cookie"]
