@@ -29,6 +29,7 @@ from adapters.system import System
 from commands.operations.dead_letters import RecordDeadLettersRequeue, dead_letters
 from consumers.runtime.dead_letter_errors import feed_dead_letter_counts, feed_dead_letters
 from consumers.runtime.dlq import (
+    RequeueCutShort,
     RequeueUnderWay,
     dead_letter_counts,
     dead_letters_with_errors,
@@ -181,14 +182,22 @@ async def _requeue_in_turn(request: Request, operator: Operator, system: System,
         return render(request, "dead_letters_requeued.html", operator, nav="dead_letters", reactor=name,
                       event_id=done[0].data["event_id"], moved=done[0].data["moved"], again=True,
                       recorded=stream_id)
+    cut_short = None
     try:
         moved = await requeue_and_forget(system.settings.rabbitmq_url or "", topology_of(system), system.pool, name,
                                          None if wanted is None else str(wanted))
+    except RequeueCutShort as cut:  # some went back: recorded as what was done
+        log.warning("RabbitMQ failed part-way through a console requeue", error=type(cut.__cause__).__name__)
+        moved, cut_short = len(cut.moved), cut
     except _BROKER_DOWN as exc:
         log.warning("the console could not reach RabbitMQ", error=type(exc).__name__)
         return _refused(request, operator, Bad(503, "RabbitMQ unreachable", UNREACHABLE))
     command = RecordDeadLettersRequeue(requeue_id=requeue_id, reactor=name, event_id=wanted, moved=moved,
                                        operator=operator.clerk_user_id, at=now)
     await handle(store, dead_letters, name, command, operator_metadata(request, operator))
+    if cut_short is not None:
+        return _refused(request, operator, Bad(503, "Requeue cut short", f"RabbitMQ failed part-way: {moved} dead "
+                                                   "letters went back and are recorded as this requeue; the rest "
+                                                   "stay dead-lettered. Open the confirmation again to send them."))
     return render(request, "dead_letters_requeued.html", operator, nav="dead_letters", reactor=name,
                   event_id=None if wanted is None else str(wanted), moved=moved, again=False, recorded=stream_id)

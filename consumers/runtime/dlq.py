@@ -87,6 +87,15 @@ async def requeue_dead_letters(
     return len(await requeue_dead_letter_ids(connection, topology, reactor, event_id))
 
 
+class RequeueCutShort(Exception):
+    """The broker failed part-way through a requeue: the letters of `moved` went back before it did, the rest
+    stay dead-lettered."""
+
+    def __init__(self, moved: list[str]) -> None:
+        super().__init__(f"{len(moved)} dead letters went back before the broker failed")
+        self.moved = moved
+
+
 async def requeue_dead_letter_ids(
     connection: aio_pika.abc.AbstractConnection, topology: Topology, reactor: str, event_id: str | None = None
 ) -> list[str]:
@@ -118,6 +127,10 @@ async def requeue_dead_letter_ids(
             await message.ack()
             moved.append(letter.event_id)
         return moved
+    except (OSError, aio_pika.exceptions.AMQPException) as exc:
+        if moved:  # those went back: the requeue happened, for them
+            raise RequeueCutShort(moved) from exc
+        raise
     finally:
         await channel.close()
 
@@ -163,6 +176,9 @@ async def requeue_and_forget(url: str, topology: Topology, pool: AsyncConnection
             moved = await requeue_dead_letter_ids(connection, topology, reactor, event_id)
         except aio_pika.exceptions.ChannelClosed:
             moved = []
+        except RequeueCutShort as cut:
+            await forget_dead_letter_errors(pool, reactor, cut.moved)
+            raise
     await forget_dead_letter_errors(pool, reactor, moved)
     return len(moved)
 

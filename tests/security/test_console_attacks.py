@@ -185,11 +185,13 @@ async def test_a_bundle_naming_a_stream_with_a_nul_is_checked_and_its_check_reco
     assert any("placement-\\x00" in p for p in check.data["problems"]), check.data["problems"]
 
 
-async def _dead_letters_in_the_queue(store, topology, amqp, count: int, distinct: int | None = None) -> None:
+async def _dead_letters_in_the_queue(store, topology, amqp, count: int, distinct: int | None = None,
+                                     declare: bool = True) -> None:
     """`count` dead letters of `DEAD_LETTERS_OF` straight in its dead-letter queue (as a reactor leaves them), of
-    `distinct` events (each its own by default)."""
+    `distinct` events (each its own by default); its queues declared as the consumers do unless `declare` is off."""
     channel = await amqp.channel()
-    await topology.declare_reactor(channel, DEAD_LETTERS_OF, [], [])
+    if declare:
+        await topology.declare_reactor(channel, DEAD_LETTERS_OF, [], [])
     events = []
     for n in range(count if distinct is None else distinct):
         job_id = uuid4()
@@ -282,3 +284,30 @@ async def test_development_sign_in_takes_only_a_clerk_user_id_its_cookie_can_hol
         answer = await client.post(f"{PREFIX}/sign-in", data={"clerk_user_id": OPERATOR})
         assert answer.status_code == 303 and f"{SESSION}=dev:{OPERATOR};" in answer.headers["set-cookie"]
         assert "HttpOnly" in answer.headers["set-cookie"] and "SameSite=strict" in answer.headers["set-cookie"]
+
+
+async def test_a_requeue_the_broker_cuts_short_records_the_letters_it_sent_back(fresh_store, topology, amqp):
+    """RabbitMQ refuses part-way through a requeue (here the reactor's queue is full and refuses more; a broker
+    going away mid-way is the same): the letters sent back before are back, so the requeue happened, for them."""
+    store, letters, room = fresh_store, 10, 4
+    settings = console_settings(store, rabbitmq_url=RABBITMQ_URL, rabbitmq_prefix=topology.prefix)
+    async with console_site(store, settings, consumers={"relay"}) as (base_url, client, _):
+        channel = await amqp.channel()
+        await channel.declare_queue(topology.reactor_queue(DEAD_LETTERS_OF), durable=True,
+                                    arguments={"x-max-length": room, "x-overflow": "reject-publish"})
+        await channel.declare_queue(topology.dead_letter_queue(DEAD_LETTERS_OF), durable=True,
+                                    arguments={"x-queue-type": "quorum"})
+        await channel.close()
+        await _dead_letters_in_the_queue(store, topology, amqp, letters, declare=False)
+        signed_in = _cookie(f"dev:{OPERATOR}")
+        path = f"{PREFIX}/dead-letters/{DEAD_LETTERS_OF}/requeue"
+        page = (await client.get(path, headers=signed_in)).text.split('id="confirm"', 1)[1]
+        form = dict(re.findall(r'name="(\w+)" value="([^"]*)"', page))
+        answer = await client.post(path, data=form, headers=signed_in | {"Origin": base_url})
+
+        assert answer.status_code == 503 and "Nothing was changed" not in answer.text, answer.text[-600:]
+        assert f"{room} dead letters went back" in answer.text
+        assert await dead_letter_count(amqp, topology, DEAD_LETTERS_OF) == letters - room
+        recorded = await store.read_stream(stream_id_for(dead_letters, DEAD_LETTERS_OF))
+        assert [(e.data["requeue_id"], e.data["moved"]) for e in recorded] == [(form["requeue_id"], room)]
+        assert recorded[0].data["operator"] == OPERATOR
