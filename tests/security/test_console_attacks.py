@@ -281,6 +281,10 @@ async def test_development_sign_in_takes_only_a_clerk_user_id_its_cookie_can_hol
             answer = await client.post(f"{PREFIX}/sign-in", data={"clerk_user_id": clerk_user_id})
             assert answer.status_code == 422 and answer.headers["content-type"].startswith("text/html"), answer.text
             assert "set-cookie" not in answer.headers
+        for other_site in ({"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
+                           {"Origin": "https://evil.example"}):  # login CSRF: signing the browser in as someone
+            answer = await client.post(f"{PREFIX}/sign-in", data={"clerk_user_id": OPERATOR}, headers=other_site)
+            assert answer.status_code == 403 and "set-cookie" not in answer.headers, other_site
         answer = await client.post(f"{PREFIX}/sign-in", data={"clerk_user_id": OPERATOR})
         assert answer.status_code == 303 and f"{SESSION}=dev:{OPERATOR};" in answer.headers["set-cookie"]
         assert "HttpOnly" in answer.headers["set-cookie"] and "SameSite=strict" in answer.headers["set-cookie"]
