@@ -1,14 +1,16 @@
-"""The operator console attacked: callers who are not operators, errors that would answer as JSON, and a hostile
-audit bundle that would leave its check unrecorded.
+"""The operator console attacked, by callers who are not operators, by pages on other sites and by what a careless
+operator or a hostile file sends.
 
-- Every console route, GET and POST, fragments and downloads included, refuses an anonymous caller, a forged
-  session and a signed-in user who is no platform admin with an HTML page carrying the console's policy (the
-  routes are read from the app, so a new page is covered the day it is added).
-- An error the console's pages do not catch (a bug, a store that refuses a value) is still a page with the
-  console's headers, never the API's JSON problem and never a traceback.
-- A bundle whose manifest names a stream with a NUL in it (a party to a dispute can send any file) is checked
-  and its check is recorded with the operator as actor; before, the NUL went into the event, the store refused
-  it and the operator got the API's JSON and no record.
+- Every console route, GET and POST, fragments and downloads included (read from the app's routes, so a new page
+  is covered the day it is added), refuses an anonymous caller, a forged or oversized session and a signed-in
+  user who is no platform admin with an HTML page carrying the console's policy. No GET records anything; every
+  POST needs this session's form token (a non-ASCII one is refused, not a 500) and this origin.
+- An error the pages do not catch is still a page with the console's headers, never the API's JSON or a trace.
+- A bundle naming a stream with a NUL is checked and its check recorded (the NUL was refused by the store).
+- A requeue form posted twice at once moves the letters and records them once; a requeue RabbitMQ cuts short
+  records the letters that went back; a reactor's page takes no more letters off the queue than it shows.
+- A refreshing page stops asking once its session has ended; development sign-in takes only an ASCII Clerk user
+  id, and only from this origin.
 """
 
 from __future__ import annotations
