@@ -202,6 +202,8 @@ async def requeue_turn(pool: AsyncConnectionPool, reactor: str) -> AsyncIterator
             cur = await conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (key,))
             row = await cur.fetchone()
             if row is not None and row[0]:
+                # The transaction idles while the letters move: a big queue takes longer than the pool's 60 s.
+                await conn.execute("SET LOCAL idle_in_transaction_session_timeout = '10min'")
                 yield
                 return
         await asyncio.sleep(REQUEUE_TURN_PAUSE_S)
