@@ -29,7 +29,15 @@ from api.operations.console import CsrfChecked, Operator, console_error, operato
 from commands.operations.replay import replay_run
 from consumers.runtime.replay import ReplayInProgress
 from consumers.runtime.replay_runner import ReplayRunner, UnknownProjection
-from consumers.runtime.replay_runs import ABANDONED_AFTER_S, ReplayRun, get_run, latest_runs, replays_locked
+from consumers.runtime.replay_runs import (
+    ABANDONED_AFTER_S,
+    MAX_RUNNING,
+    ReplayRun,
+    ReplaysAtCapacity,
+    get_run,
+    latest_runs,
+    replays_locked,
+)
 from consumers.runtime.status import read_status
 from eventstore import load, stream_id_for
 
@@ -112,6 +120,10 @@ async def start_replay(request: Request, operator: Operator, system: SystemDep, 
         return RedirectResponse(f"/console/replays/runs/{run_id}", status_code=303)
     try:
         await _runner(request).start(projection, operator.clerk_user_id, operator_metadata(request, operator), run_id)
+    except ReplaysAtCapacity:
+        return console_error(request, operator, 409, "Too many replays at once",
+                             f"at most {MAX_RUNNING} replays run at once, each on database connections of its own; "
+                             "start this one when one of them has ended. Nothing was started.")
     except (ReplayInProgress, UnknownProjection):
         running = await _running(system, projection)
         return render(request, "replays_busy.html", operator, status_code=409, nav="replays", projection=projection,

@@ -24,6 +24,10 @@ from psycopg_pool import AsyncConnectionPool
 from eventstore import advisory_key
 
 ABANDONED_AFTER_S = 30.0
+# Replays running at once in the deployment, whichever projections: each holds a pool of its own
+# (replay_runner.REPLAY_POOL_SIZE connections), so every projection's at once would take the database's
+# connections from the API and the consumers.
+MAX_RUNNING = 2
 ERROR_CHARS = 500
 RUNNING, COMPLETED, FAILED, ABANDONED = "running", "completed", "failed", "abandoned"
 
@@ -90,7 +94,7 @@ def replay_lock_key(projection: str) -> int:
 async def begin_run(pool: AsyncConnectionPool, run_id: UUID, projection: str) -> bool:
     """Record a new running replay of `projection`; False (nothing written) when one is running already —
     a running row that is not abandoned, or the replay lock held (a replay outside the console) — or when
-    `run_id` is taken."""
+    `run_id` is taken. Raises `ReplaysAtCapacity` (nothing written) when `MAX_RUNNING` others are running."""
     key = replay_lock_key(projection)
     async with pool.connection() as conn, conn.transaction():
         cur = await conn.execute(f"SELECT {_LOCK_HELD}", {"key": key})
@@ -102,12 +106,24 @@ async def begin_run(pool: AsyncConnectionPool, run_id: UUID, projection: str) ->
             "   AND updated_at < now() - make_interval(secs => %(after)s)",
             {"projection": projection, "after": ABANDONED_AFTER_S},
         )
+        await conn.execute("SELECT pg_advisory_xact_lock(%s)", (advisory_key("replay-runs:begin"),))
         cur = await conn.execute(
             "INSERT INTO eventstore.replay_runs (run_id, projection) VALUES (%s, %s)"
             " ON CONFLICT DO NOTHING RETURNING run_id",  # one running per projection; a run id once
             (run_id, projection),
         )
-        return await cur.fetchone() is not None
+        if await cur.fetchone() is None:
+            return False
+        cur = await conn.execute(
+            "SELECT count(*) FROM eventstore.replay_runs WHERE state = 'running'"
+            "   AND updated_at >= now() - make_interval(secs => %s)", (ABANDONED_AFTER_S,))
+        if (await cur.fetchone())[0] > MAX_RUNNING:  # type: ignore[index]
+            raise ReplaysAtCapacity(f"{MAX_RUNNING} replays are running; one more waits until one ends")
+        return True
+
+
+class ReplaysAtCapacity(Exception):
+    """`MAX_RUNNING` replays (of other projections) are running already; nothing was written."""
 
 
 async def record_progress(pool: AsyncConnectionPool, run_id: UUID, done: int, total: int | None) -> None:

@@ -36,11 +36,13 @@ from commands.ats.job import CreateJob, job
 from commands.identity.user import user_id_for
 from commands.operations.dead_letters import dead_letters
 from commands.operations.bundle_check import bundle_check
+from consumers.runtime import replay_runs
 from consumers.runtime.dlq import dead_letter_count
 from consumers.runtime.envelope import encode
 from eventstore import handle, stream_id_for
 from infra.app import _ROUTERS, create_app
 from infra.bootstrap import system_for
+from projections.registry import all_projections
 from tests.conftest import RABBITMQ_URL
 from tests.helpers import NOW, wait_until
 from tests.integration.operations.browser import (NOT_AN_OPERATOR, OPERATOR, console_browser, console_settings,
@@ -317,3 +319,22 @@ async def test_a_requeue_the_broker_cuts_short_records_the_letters_it_sent_back(
         recorded = await store.read_stream(stream_id_for(dead_letters, DEAD_LETTERS_OF))
         assert [(e.data["requeue_id"], e.data["moved"]) for e in recorded] == [(form["requeue_id"], room)]
         assert recorded[0].data["operator"] == OPERATOR
+
+
+async def test_a_careless_operator_cannot_start_every_projections_replay_at_once(fresh_store):
+    """Each replay runs on database connections of its own: a replay of each of the projections at once (a click
+    down the replays page) would take the connections the API and the consumers live on."""
+    store = fresh_store
+    async with console_site(store, consumers=set()) as (base_url, client, _):
+        for projection in ("ats", "network"):  # running, started a moment ago by another API process
+            assert await replay_runs.begin_run(store.pool, uuid4(), projection)
+        third = next(name for name in sorted(all_projections()) if name not in ("ats", "network"))
+        signed_in = _cookie(f"dev:{OPERATOR}")
+        path = f"{PREFIX}/replays/{third}/start"
+        page = (await client.get(path, headers=signed_in)).text.split('id="confirm"', 1)[1]
+        form = dict(re.findall(r'name="(\w+)" value="([^"]*)"', page))
+        head = await store.head()
+        answer = await client.post(path, data=form, headers=signed_in | {"Origin": base_url})
+        assert answer.status_code == 409 and "Too many replays at once" in answer.text, answer.text[-500:]
+        assert (await replay_runs.latest_runs(store.pool)).get(third) is None
+        assert await store.head() == head
