@@ -9,6 +9,7 @@ operator or a hostile file sends.
 - A bundle naming a stream with a NUL is checked and its check recorded (the NUL was refused by the store).
 - A requeue form posted twice at once moves the letters and records them once; a requeue RabbitMQ cuts short
   records the letters that went back; a reactor's page takes no more letters off the queue than it shows.
+- A third replay at once is refused (each holds database connections of its own).
 - A refreshing page stops asking once its session has ended; development sign-in takes only an ASCII Clerk user
   id, and only from this origin.
 """
