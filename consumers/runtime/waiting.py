@@ -89,7 +89,7 @@ class FeedWakeups:
                     await listen(conn)
                     self._fire()  # anything appended before the LISTEN took hold is read now
                     while not stop.is_set():
-                        hint = await woken(conn, 0.25)
+                        hint = await woken_or_stop(conn, stop, 0.25)
                         if hint is not None:
                             self.received += 1
                             self.highest = max(self.highest, hint)
@@ -110,3 +110,18 @@ async def wake_or_stop(wake: asyncio.Event, stop: asyncio.Event, seconds: float)
     finally:
         for waiting in waits:
             waiting.cancel()
+
+
+async def woken_or_stop(conn: psycopg.AsyncConnection, stop: asyncio.Event, seconds: float) -> Position | None:
+    """`woken(conn, seconds)`, ended early (None) when `stop` is set: a stopping process does not wait out the
+    listen."""
+    listening = asyncio.ensure_future(woken(conn, seconds))
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait([listening, stopping], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        if not listening.done():
+            listening.cancel()
+            await asyncio.wait([listening])  # unwound before the connection is closed under it
+    return None if listening.cancelled() else listening.result()
