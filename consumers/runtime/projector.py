@@ -167,18 +167,23 @@ class Projector:
     # -- from the event store ------------------------------------------------------------------
 
     async def catch_up(
-        self, until: Position | None = None, *, batch_size: int | None = None, stop: asyncio.Event | None = None
+        self, until: Position | None = None, *, batch_size: int | None = None, stop: asyncio.Event | None = None,
+        wakeups: FeedWakeups | None = None,
     ) -> int:
         """Apply events from the checkpoint straight from the event store, up to `until` (or the head).
 
-        Returns how many events were read; returns early once `stop` is set.
+        Returns how many events were read; returns early once `stop` is set. With `wakeups`, a read the other
+        readers of the process are making from the same position is shared (`FeedWakeups.read`).
         """
         size = batch_size or self.batch_size
         position, _ = await self.position()
         read = 0
         while (until is None or position < until) and not (stop and stop.is_set()):
-            async with self.pool.connection() as conn:
-                events = await read_feed(conn, position, size)
+            if wakeups is None:
+                async with self.pool.connection() as conn:
+                    events = await read_feed(conn, position, size)
+            else:
+                events = await wakeups.read(self.pool, position, size)
             if until is not None:
                 events = [e for e in events if e.position <= until]
             if not events:
@@ -201,7 +206,7 @@ class Projector:
         while not stop.is_set():
             honour_cancellation()
             wake = None if wakeups is None else wakeups.next()
-            if not await self.catch_up(batch_size=self.batch_size, stop=stop):
+            if not await self.catch_up(batch_size=self.batch_size, stop=stop, wakeups=wakeups):
                 if wakeups is None:
                     await sleep_or_stop(stop, 0.01)
                 else:

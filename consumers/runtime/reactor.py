@@ -266,9 +266,13 @@ class ReactorRunner:
             checkpoint = await load_checkpoint(conn, name)
         position = START if checkpoint is None else checkpoint.position
         while not stop.is_set():
-            wake = None if wakeups is None else wakeups.next()
-            async with self.pool.connection() as conn:
-                events = await read_feed(conn, position, 100)
+            if wakeups is None:
+                wake = None
+                async with self.pool.connection() as conn:
+                    events = await read_feed(conn, position, 100)
+            else:
+                wake = wakeups.next()
+                events = await wakeups.read(self.pool, position, 100)
             for event in events:
                 await self._react_with_retries(event, stop)
                 position = event.position

@@ -12,9 +12,11 @@ from collections.abc import Awaitable
 from typing import TypeVar
 
 import psycopg
+import psycopg_pool
 import structlog
 
-from eventstore.types import START, Position
+from eventstore.store import read_feed
+from eventstore.types import START, Position, RecordedEvent
 from eventstore.wakeups import listen, woken
 
 log = structlog.get_logger(__name__)
@@ -62,6 +64,7 @@ class FeedWakeups:
         self._event = asyncio.Event()
         self.received = 0
         self.highest = START  # the highest position a wake-up named
+        self._reads: dict[tuple[int, Position, int], asyncio.Future[list[RecordedEvent]]] = {}
 
     async def wait(self, wake: asyncio.Event, position: Position, stop: asyncio.Event, idle_s: float) -> None:
         """After a read that found nothing from `position`: wait for `wake` (taken before the read), `stop`,
@@ -78,7 +81,22 @@ class FeedWakeups:
 
     def _fire(self) -> None:
         event, self._event = self._event, asyncio.Event()
+        self._reads = {}  # a read started before this wake-up may miss what it names: none is joined after it
         event.set()
+
+    async def read(self, pool: psycopg_pool.AsyncConnectionPool, position: Position,
+                   limit: int) -> list[RecordedEvent]:
+        """`read_feed(position, limit)` on a connection of `pool`, joining the same read if one started since the
+        last wake-up is still running: after a wake-up every reader of the process reads from where they all
+        stopped, and one query serves them. A finished read is never reused (the safety poll reads afresh)."""
+        key = (id(pool), position, limit)
+        shared = self._reads.get(key)
+        if shared is None:
+            shared = asyncio.ensure_future(_read(pool, position, limit))
+            reads = self._reads
+            reads[key] = shared
+            shared.add_done_callback(lambda done: _forget(reads, key, done))
+        return await asyncio.shield(shared)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Listen until `stop`; while the database is away, wake every reader now and then instead."""
@@ -89,7 +107,7 @@ class FeedWakeups:
                     await listen(conn)
                     self._fire()  # anything appended before the LISTEN took hold is read now
                     while not stop.is_set():
-                        hint = await woken(conn, 0.25)
+                        hint = await woken_or_stop(conn, stop, 0.25)
                         if hint is not None:
                             self.received += 1
                             self.highest = max(self.highest, hint)
@@ -102,6 +120,18 @@ class FeedWakeups:
                 await sleep_or_stop(stop, self.reconnect_s)
 
 
+def _forget(reads: dict, key: tuple, done: asyncio.Future) -> None:
+    if reads.get(key) is done:
+        del reads[key]
+    if not done.cancelled():
+        done.exception()  # retrieved: every reader that joined got it already, or stopped waiting
+
+
+async def _read(pool: psycopg_pool.AsyncConnectionPool, position: Position, limit: int) -> list[RecordedEvent]:
+    async with pool.connection() as conn:
+        return await read_feed(conn, position, limit)
+
+
 async def wake_or_stop(wake: asyncio.Event, stop: asyncio.Event, seconds: float) -> None:
     """Wait until `wake` or `stop` is set, or `seconds` pass."""
     waits = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())]
@@ -110,3 +140,18 @@ async def wake_or_stop(wake: asyncio.Event, stop: asyncio.Event, seconds: float)
     finally:
         for waiting in waits:
             waiting.cancel()
+
+
+async def woken_or_stop(conn: psycopg.AsyncConnection, stop: asyncio.Event, seconds: float) -> Position | None:
+    """`woken(conn, seconds)`, ended early (None) when `stop` is set: a stopping process does not wait out the
+    listen."""
+    listening = asyncio.ensure_future(woken(conn, seconds))
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait([listening, stopping], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        if not listening.done():
+            listening.cancel()
+            await asyncio.wait([listening])  # unwound before the connection is closed under it
+    return None if listening.cancelled() else listening.result()
