@@ -99,8 +99,12 @@ class RequeueCutShort(Exception):
 async def requeue_dead_letter_ids(
     connection: aio_pika.abc.AbstractConnection, topology: Topology, reactor: str, event_id: str | None = None
 ) -> list[str]:
-    """`requeue_dead_letters`, answering the event ids of the letters sent back."""
-    channel = await connection.channel(publisher_confirms=True)
+    """`requeue_dead_letters`, answering the event ids of the letters sent back.
+
+    Each letter is published `mandatory`: were the reactor's queue gone (a reactor renamed or removed), the broker
+    would otherwise confirm a message it routed nowhere and the letter, acknowledged here, would be lost. It
+    returns it instead, the publish raises, and the letter stays dead-lettered."""
+    channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
     moved: list[str] = []
     try:
         taken = await _drain(channel, topology.dead_letter_queue(reactor))
@@ -123,6 +127,7 @@ async def requeue_dead_letter_ids(
                     delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                 ),
                 routing_key=topology.reactor_queue(reactor),
+                mandatory=True,
             )
             await message.ack()
             moved.append(letter.event_id)

@@ -169,3 +169,36 @@ async def test_an_in_order_reactor_handles_one_event_at_a_time_in_the_order_reco
         assert (effects.most, effects.titles) == (1, [f"job {n:02}" for n in range(12)])
     else:
         assert effects.most > 1  # the default: up to the prefetch at once
+
+
+async def test_a_requeue_to_a_reactor_queue_that_is_gone_keeps_the_letter(fresh_store, amqp, topology) -> None:
+    """A requeue publishes to the reactor's queue by name: with that queue deleted (a reactor renamed or removed)
+    the broker would route the letter nowhere, so the letter must stay dead-lettered, not be acknowledged away."""
+    import aio_pika
+
+    from consumers.runtime.envelope import encode
+
+    store = fresh_store
+    await create_jobs(store, 1)
+
+    async def recorded() -> bool:  # on the feed once no older transaction of the cluster is open
+        return bool(await store.feed(START, 10))
+
+    await wait_until(recorded, timeout=10)
+    event = (await store.feed(START, 10))[-1]
+    channel = await amqp.channel()
+    await topology.declare_reactor(channel, "audit", ["#"], [1000])
+    body, headers = encode(event, START)
+    await channel.default_exchange.publish(aio_pika.Message(body, headers=headers, message_id=str(event.event_id)),
+                                           routing_key=topology.dead_letter_queue("audit"))
+    await wait_until(lambda: _count(amqp, topology), timeout=10)
+    await channel.queue_delete(topology.reactor_queue("audit"))
+
+    with pytest.raises(aio_pika.exceptions.DeliveryError):
+        await requeue_dead_letters(amqp, topology, "audit")
+    await wait_until(lambda: _count(amqp, topology), timeout=10)
+    assert [letter.event_id for letter in await list_dead_letters(amqp, topology, "audit")] == [str(event.event_id)]
+
+
+async def _count(amqp, topology) -> bool:
+    return await dead_letter_count(amqp, topology, "audit") == 1
