@@ -177,6 +177,38 @@ async def topology() -> AsyncIterator:
         await topo.delete_all(channel, {r.name: r.retry_delays_ms() for r in all_reactors()})
 
 
+def _queues_of_this_run() -> list[str]:
+    """The broker's queues named under this run's prefix, as `rabbitmqctl` lists them ([] where it is not here)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("rabbitmqctl") is None:
+        return []
+    listed = subprocess.run(["rabbitmqctl", "list_queues", "-q", "--no-table-headers", "name"],
+                            capture_output=True, text=True, timeout=60)
+    return [name for name in listed.stdout.split() if name.startswith(f"splits_test_{RUN_ID}_")]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_queues_left() -> Iterator[None]:
+    """At the end of the run, every queue this run declared and no test removed: a stand-in reactor's (its retry
+    delays are not the real reactor's), a queue a test deleted from under its topology. The topology fixture
+    removes the real reactors' queues after each test; this catches the rest, which used to pile up."""
+    yield
+    if not (names := _queues_of_this_run()):
+        return
+
+    async def delete() -> None:
+        import aio_pika
+
+        async with await aio_pika.connect(RABBITMQ_URL) as connection:
+            channel = await connection.channel()
+            for name in names:
+                await channel.queue_delete(name)
+
+    asyncio.run(delete())
+
+
 @pytest.fixture
 async def amqp() -> AsyncIterator:
     """A robust aio-pika connection (reconnects by itself)."""
