@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -119,3 +121,14 @@ async def notifier_settled(store: EventStore) -> None:
         return row is not None and row[0] == 0
 
     await wait_until(handled, timeout=60)
+
+
+def chromium() -> str:
+    """Debian's Chromium, which the audit report's and the console's tests render in; a clear failure without it."""
+    import pytest
+
+    found = shutil.which("chromium") or ("/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None)
+    if found is None:
+        pytest.fail("Chromium is not installed; pages are checked in a real browser. Install it with "
+                    "`apt-get install -y chromium` (Debian's package; CI installs it in .ci/run).", pytrace=False)
+    return found

@@ -8,8 +8,6 @@ Chromium is a test dependency like PostgreSQL: when it is missing the test fails
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from datetime import timedelta
 from html.parser import HTMLParser
@@ -22,18 +20,11 @@ from pypdf import PdfReader
 
 from commands.billing.placement_billing import CloseDispute, OpenDispute
 from projections.audit.report import MoneyTable, money_table, report_html, timeline
+from tests.helpers import chromium
 from tests.unit.audit import FIRM, REX, RUN_AT, SAM, P, billing_story
 
 TIMEOUT_S = 60
 SCRIPT = "<script>document.title = 'owned'</script>"
-
-
-def chromium() -> str:
-    found = shutil.which("chromium") or ("/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None)
-    if found is None:
-        pytest.fail("Chromium is not installed; the audit report is checked in a real browser. Install it with "
-                    "`apt-get install -y chromium` (Debian's package; CI installs it in .ci/run).", pytrace=False)
-    return found
 
 
 def run_chromium(profile: Path, *args: str) -> str:

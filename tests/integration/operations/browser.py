@@ -21,26 +21,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from playwright.async_api import ConsoleMessage, Page, Request, Response, async_playwright
 
 from adapters.settings import Settings
 from adapters.system import System
 from eventstore import EventStore
 from tests.api import running_consumers, seed_user, serving_http
-from tests.helpers import wait_until
+from tests.helpers import chromium, wait_until
 
 OPERATOR = "user_console_operator"
 NOT_AN_OPERATOR = "user_console_visitor"
 SCREENSHOTS = "SPLITS_CONSOLE_SCREENSHOTS"
-
-
-def chromium() -> str:
-    found = shutil.which("chromium") or ("/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None)
-    if found is None:
-        pytest.fail("Chromium is not installed; the console is checked in a real browser. Install it with "
-                    "`apt-get install -y chromium` (Debian's package; CI installs it in .ci/run).", pytrace=False)
-    return found
 
 
 @dataclass
