@@ -132,3 +132,18 @@ def chromium() -> str:
         pytest.fail("Chromium is not installed; pages are checked in a real browser. Install it with "
                     "`apt-get install -y chromium` (Debian's package; CI installs it in .ci/run).", pytrace=False)
     return found
+
+
+async def holding(store: EventStore, key: int):
+    """A connection of its own holding the advisory lock `key` (as another process would), for `release`."""
+    import psycopg
+
+    conn = await psycopg.AsyncConnection.connect(store.pool.conninfo, autocommit=True)
+    await conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+    return conn
+
+
+async def release(holder) -> None:
+    """Unlock, then close (the server ends a closed session's locks a moment after the client has gone)."""
+    await holder.execute("SELECT pg_advisory_unlock_all()")
+    await holder.close()

@@ -11,14 +11,13 @@ import re
 from pathlib import Path
 from uuid import uuid4
 
-import psycopg
 
 from commands.identity.user import user_id_for
 from consumers.runtime import replay_runs
 from consumers.runtime.status import read_status
 from eventstore import EventStore, advisory_key
 from tests.api import serving_http
-from tests.helpers import create_jobs, wait_until
+from tests.helpers import create_jobs, holding, release, wait_until
 from tests.integration.operations.browser import NOT_AN_OPERATOR, OPERATOR, console_browser, console_settings, console_site
 from tests.integration.runtime.test_replay import from_scratch, table
 
@@ -34,17 +33,6 @@ async def _live_caught_up(store: EventStore) -> None:
         status = (await read_status(store.pool)).consumer("projection:ats")
         return status is not None and status.lag_events == 0 and len(await table(store)) == 30
     await wait_until(caught_up, timeout=60)
-
-
-async def _hold(store: EventStore, key: int) -> psycopg.AsyncConnection:
-    conn = await psycopg.AsyncConnection.connect(store.pool.conninfo, autocommit=True)
-    await conn.execute("SELECT pg_advisory_lock(%s)", (key,))
-    return conn
-
-
-async def _release(holder: psycopg.AsyncConnection) -> None:
-    await holder.execute("SELECT pg_advisory_unlock_all()")
-    await holder.close()
 
 
 async def _form(client, path: str) -> dict[str, str]:
@@ -80,7 +68,7 @@ async def test_a_replay_started_from_the_page_shows_its_progress_then_its_swap(f
             assert await _runs(store) == []  # the confirmation starts nothing
             await browser.shot(page, "replays-confirm")
             # A live batch holds the projector's lock: the replay builds, then waits at its swap meanwhile.
-            holder = await _hold(store, advisory_key("projection:ats"))
+            holder = await holding(store, advisory_key("projection:ats"))
             try:
                 page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
                 async with page.expect_navigation():
@@ -112,7 +100,7 @@ async def test_a_replay_started_from_the_page_shows_its_progress_then_its_swap(f
                 busy_page = await browser.open("/console/replays")
                 assert await busy_page.inner_text(f"{row} .last-replay a") == "running"
             finally:
-                await _release(holder)
+                await release(holder)
 
             await page.wait_for_selector("#swap", timeout=60_000)
             swap = await page.inner_text("#swap")
@@ -157,7 +145,7 @@ async def test_another_api_process_shows_the_run_and_refuses_a_second_start(fres
     await create_jobs(store, 30)
     async with console_site(store, consumers={"ats"}) as (_, client, _), \
             serving_http(store, console_settings(store)) as (_, other, _):
-        holder = await _hold(store, advisory_key("projection:ats"))
+        holder = await holding(store, advisory_key("projection:ats"))
         try:
             form = await _form(client, "/console/replays/ats/start")
             started = await client.post("/console/replays/ats/start", data=form, headers=signed_in(OPERATOR))
@@ -179,7 +167,7 @@ async def test_another_api_process_shows_the_run_and_refuses_a_second_start(fres
             again = await client.post("/console/replays/ats/start", data=form, headers=signed_in(OPERATOR))
             assert (again.status_code, again.headers["location"]) == (303, run_path)
         finally:
-            await _release(holder)
+            await release(holder)
 
         async def swapped() -> bool:
             answer = await other.get(run_path, headers=signed_in(OPERATOR))

@@ -17,7 +17,7 @@ from consumers.runtime.replay import ReplayInProgress
 from consumers.runtime.replay_runner import ReplayRunner, UnknownProjection, describe
 from eventstore import EventStore, Metadata, advisory_key, create_pool
 from projections.ats import ats
-from tests.helpers import NOW, create_jobs, feed_settled, wait_until
+from tests.helpers import NOW, create_jobs, feed_settled, holding, release, wait_until
 from tests.integration.runtime.test_replay import from_scratch, table
 
 OPERATOR = "user_operator_1"
@@ -33,18 +33,6 @@ async def age(store: EventStore, run_id, seconds: float) -> None:
     async with store.pool.connection() as conn:
         await conn.execute("UPDATE eventstore.replay_runs SET updated_at = now() - make_interval(secs => %s)"
                            " WHERE run_id = %s", (seconds, run_id))
-
-
-async def holding(store: EventStore, key: int) -> psycopg.AsyncConnection:
-    conn = await psycopg.AsyncConnection.connect(store.pool.conninfo, autocommit=True)
-    await conn.execute("SELECT pg_advisory_lock(%s)", (key,))
-    return conn
-
-
-async def release(holder: psycopg.AsyncConnection) -> None:
-    """Unlock, then close (the server ends a closed session's locks a moment after the client has gone)."""
-    await holder.execute("SELECT pg_advisory_unlock_all()")
-    await holder.close()
 
 
 async def test_a_run_records_its_progress_and_its_end(fresh_store) -> None:
